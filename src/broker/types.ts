@@ -1,0 +1,38 @@
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { Actor } from '../http/auth.ts';
+
+/** An IAM policy document passed as the AssumeRole session policy (≤ 2,048 characters packed). */
+export interface PolicyStatement {
+  Effect: 'Allow' | 'Deny';
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+export interface SessionPolicy {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+/** What the broker needs to know of a connection; external IDs arrive decrypted, in memory only. */
+export interface BrokerConnection {
+  id: string;
+  orgId: string;
+  roleArn: string;
+  externalId: string;
+  sourceIdentityEnabled: boolean;
+}
+
+export interface AssumeRequest {
+  connection: BrokerConnection;
+  actor: Actor;
+  /** Grants exactly the operation being performed. */
+  policy: SessionPolicy;
+  /** Operation name, for the session name and logs (e.g. `s3.list_buckets`). */
+  operation: string;
+  region?: string;
+}
+
+export interface CredentialBroker {
+  /** Temporary credentials for one operation. Never log, persist, or return them to a client. */
+  credentialsFor(request: AssumeRequest): Promise<AwsCredentialIdentity>;
+}

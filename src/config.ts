@@ -1,0 +1,257 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The whole configuration surface, parsed once at start-up and passed to factories.
+ * Nothing else in the code base reads process.env.
+ */
+
+/** Variables that may hold secrets: each may instead be read from `<NAME>_FILE`. */
+export const SECRET_VARIABLES = [
+  'ROLEGATE_MASTER_KEYS',
+  'ROLEGATE_JWT_KEYS',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'ROLEGATE_WEBHOOK_SECRET',
+] as const;
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    // The value is never part of the message: it may be a secret.
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+const KID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
+export interface KeyEntry {
+  kid: string;
+  key: Buffer;
+}
+
+/** Parses `kid:base64,kid:base64`; the first entry is the active key. */
+function parseKeyList(variable: string, raw: string, minBytes: number, exactBytes?: number): KeyEntry[] {
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (entries.length === 0) throw new ConfigError(variable, 'must list at least one key as kid:base64');
+  const seen = new Set<string>();
+  return entries.map((entry, index) => {
+    const sep = entry.indexOf(':');
+    if (sep <= 0) throw new ConfigError(variable, `entry ${index + 1} must have the form kid:base64`);
+    const kid = entry.slice(0, sep);
+    const material = entry.slice(sep + 1);
+    if (!KID_PATTERN.test(kid)) throw new ConfigError(variable, `entry ${index + 1} has an invalid key id`);
+    if (seen.has(kid)) throw new ConfigError(variable, `entry ${index + 1} repeats key id ${kid}`);
+    seen.add(kid);
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(material)) {
+      throw new ConfigError(variable, `entry ${index + 1} (${kid}) is not base64`);
+    }
+    const key = Buffer.from(material, 'base64');
+    if (exactBytes !== undefined && key.length !== exactBytes) {
+      throw new ConfigError(
+        variable,
+        `entry ${index + 1} (${kid}) must decode to exactly ${exactBytes} bytes`,
+      );
+    }
+    if (key.length < minBytes) {
+      throw new ConfigError(
+        variable,
+        `entry ${index + 1} (${kid}) must decode to at least ${minBytes} bytes`,
+      );
+    }
+    return { kid, key };
+  });
+}
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const boolish = (fallback: boolean) =>
+  optionalString.transform((v, ctx) => {
+    if (v === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(v.toLowerCase())) return false;
+    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+    return z.NEVER;
+  });
+
+const intIn = (fallback: number, min: number, max: number) =>
+  optionalString.transform((v, ctx) => {
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v)) {
+      ctx.addIssue({ code: 'custom', message: `must be a whole number between ${min} and ${max}` });
+      return z.NEVER;
+    }
+    const n = Number(v);
+    if (n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: intIn(3000, 0, 65535),
+  HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ROLEGATE_DATA_DIR: optionalString.transform((v) => v ?? './data'),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must be a postgres:// or postgresql:// URL',
+  }),
+  ROLEGATE_DB_POOL_SIZE: intIn(10, 1, 200),
+  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\//.test(v), {
+    message: 'must be a redis:// or rediss:// URL',
+  }),
+  ROLEGATE_MASTER_KEYS: optionalString,
+  ROLEGATE_JWT_KEYS: optionalString,
+  ROLEGATE_AWS_PRINCIPAL_ARN: optionalString.refine(
+    (v) => v === undefined || /^arn:aws(-cn|-us-gov)?:(iam|sts)::\d{12}:[\w+=,.@/-]+$/.test(v),
+    { message: 'must be an IAM role or user ARN' },
+  ),
+  ROLEGATE_CREDENTIAL_CACHE: z.enum(['memory', 'off']).default('memory'),
+  ROLEGATE_SESSION_DURATION: intIn(900, 900, 43200),
+  ROLEGATE_CORS_ORIGINS: optionalString,
+  ROLEGATE_BODY_LIMIT: intIn(1024 * 1024, 1024, 64 * 1024 * 1024),
+  ROLEGATE_TRUST_PROXY: boolish(false),
+  ROLEGATE_ACCESS_TOKEN_TTL: intIn(900, 60, 3600),
+  ROLEGATE_REFRESH_MAX_AGE: intIn(12 * 3600, 600, 30 * 24 * 3600),
+  ROLEGATE_REFRESH_IDLE: intIn(30 * 60, 60, 24 * 3600),
+  ROLEGATE_VERIFY_INTERVAL: intIn(24 * 3600, 0, 30 * 24 * 3600),
+  ROLEGATE_WEBHOOK_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: 'must be an http(s) URL',
+  }),
+  ROLEGATE_WEBHOOK_SECRET: optionalString,
+  AWS_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
+  AWS_ENDPOINT_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: 'must be an http(s) URL',
+  }),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  http: {
+    port: number;
+    host: string;
+    bodyLimit: number;
+    corsOrigins: string[];
+    trustProxy: boolean;
+  };
+  log: { level: string };
+  db: { url: string | undefined; dataDir: string; poolSize: number };
+  redisUrl: string | undefined;
+  /** Master keys for field encryption; null until development keys are resolved. */
+  masterKeys: KeyEntry[] | null;
+  /** HMAC keys for access tokens; null until development keys are resolved. */
+  jwtKeys: KeyEntry[] | null;
+  auth: { accessTokenTtl: number; refreshMaxAge: number; refreshIdle: number };
+  aws: {
+    region: string;
+    endpointUrl: string | undefined;
+    principalArn: string | undefined;
+    credentialCache: 'memory' | 'off';
+    sessionDuration: number;
+    verifyInterval: number;
+  };
+  webhook: { url: string | undefined; secret: string | undefined };
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Reads `<NAME>_FILE` for secret variables; a variable and its _FILE together is an error. */
+function resolveSecretFiles(env: Env, readFile: (path: string) => string): Env {
+  const out: Env = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const filePath = env[`${name}_FILE`];
+    if (filePath === undefined || filePath === '') continue;
+    if (env[name] !== undefined && env[name] !== '') {
+      throw new ConfigError(name, `and ${name}_FILE are both set; set only one`);
+    }
+    try {
+      out[name] = readFile(filePath).trim();
+    } catch {
+      throw new ConfigError(`${name}_FILE`, 'points to a file that cannot be read');
+    }
+  }
+  return out;
+}
+
+/** Parses the environment; throws ConfigError naming the first bad variable, never its value. */
+export function loadConfig(
+  env: Env,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Config {
+  const resolved = resolveSecretFiles(env, readFile);
+  const parsed = envSchema.safeParse(resolved);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const problem = issue.code === 'invalid_value' ? 'has an unsupported value' : issue.message;
+    throw new ConfigError(variable, problem);
+  }
+  const e = parsed.data;
+  const masterKeys =
+    e.ROLEGATE_MASTER_KEYS === undefined
+      ? null
+      : parseKeyList('ROLEGATE_MASTER_KEYS', e.ROLEGATE_MASTER_KEYS, 32, 32);
+  const jwtKeys =
+    e.ROLEGATE_JWT_KEYS === undefined ? null : parseKeyList('ROLEGATE_JWT_KEYS', e.ROLEGATE_JWT_KEYS, 32);
+  if (e.NODE_ENV === 'production') {
+    if (masterKeys === null) throw new ConfigError('ROLEGATE_MASTER_KEYS', 'is required in production');
+    if (jwtKeys === null) throw new ConfigError('ROLEGATE_JWT_KEYS', 'is required in production');
+    if (e.ROLEGATE_WEBHOOK_URL !== undefined && e.ROLEGATE_WEBHOOK_SECRET === undefined) {
+      throw new ConfigError('ROLEGATE_WEBHOOK_SECRET', 'is required when ROLEGATE_WEBHOOK_URL is set');
+    }
+  }
+  const corsOrigins = (e.ROLEGATE_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(
+        'ROLEGATE_CORS_ORIGINS',
+        'must be a comma-separated list of origins like https://app.example.com',
+      );
+    }
+  }
+  return {
+    env: e.NODE_ENV,
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimit: e.ROLEGATE_BODY_LIMIT,
+      corsOrigins,
+      trustProxy: e.ROLEGATE_TRUST_PROXY,
+    },
+    log: { level: e.LOG_LEVEL },
+    db: { url: e.DATABASE_URL, dataDir: e.ROLEGATE_DATA_DIR, poolSize: e.ROLEGATE_DB_POOL_SIZE },
+    redisUrl: e.REDIS_URL,
+    masterKeys,
+    jwtKeys,
+    auth: {
+      accessTokenTtl: e.ROLEGATE_ACCESS_TOKEN_TTL,
+      refreshMaxAge: e.ROLEGATE_REFRESH_MAX_AGE,
+      refreshIdle: e.ROLEGATE_REFRESH_IDLE,
+    },
+    aws: {
+      region: e.AWS_REGION,
+      endpointUrl: e.AWS_ENDPOINT_URL,
+      principalArn: e.ROLEGATE_AWS_PRINCIPAL_ARN,
+      credentialCache: e.ROLEGATE_CREDENTIAL_CACHE,
+      sessionDuration: e.ROLEGATE_SESSION_DURATION,
+      verifyInterval: e.ROLEGATE_VERIFY_INTERVAL,
+    },
+    webhook: { url: e.ROLEGATE_WEBHOOK_URL, secret: e.ROLEGATE_WEBHOOK_SECRET },
+  };
+}
+
+/** A config whose keys are known to be present (after development keys were resolved). */
+export type ReadyConfig = Config & { masterKeys: KeyEntry[]; jwtKeys: KeyEntry[] };

@@ -1,0 +1,131 @@
+/**
+ * Every error a client can see, in one place. Services throw AppError(code); the error handler maps
+ * the code to its HTTP status. Codes are stable API: clients branch on them.
+ */
+export const ErrorCode = {
+  VALIDATION_FAILED: 'validation_failed',
+  BAD_REQUEST: 'bad_request',
+  UNAUTHENTICATED: 'unauthenticated',
+  INVALID_CREDENTIALS: 'invalid_credentials',
+  MFA_REQUIRED: 'mfa_required',
+  MFA_INVALID: 'mfa_invalid',
+  TOKEN_INVALID: 'token_invalid',
+  FORBIDDEN: 'forbidden',
+  CAPABILITY_MISSING: 'capability_missing',
+  NOT_FOUND: 'not_found',
+  METHOD_NOT_ALLOWED: 'method_not_allowed',
+  CONFLICT: 'conflict',
+  LAST_OWNER: 'last_owner',
+  PAYLOAD_TOO_LARGE: 'payload_too_large',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  RATE_LIMITED: 'rate_limited',
+  ACCOUNT_LOCKED: 'account_locked',
+  CONNECTION_NOT_VERIFIED: 'connection_not_verified',
+  CONNECTION_UNSAFE: 'connection_unsafe',
+  CONNECTION_DISABLED: 'connection_disabled',
+  AWS_ACCESS_DENIED: 'aws_access_denied',
+  AWS_THROTTLED: 'aws_throttled',
+  AWS_UNAVAILABLE: 'aws_unavailable',
+  AWS_NOT_FOUND: 'aws_not_found',
+  AWS_REQUEST_FAILED: 'aws_request_failed',
+  AUDIT_UNAVAILABLE: 'audit_unavailable',
+  SERVICE_UNAVAILABLE: 'service_unavailable',
+  INTERNAL: 'internal_error',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  bad_request: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  mfa_required: 401,
+  mfa_invalid: 401,
+  token_invalid: 401,
+  forbidden: 403,
+  capability_missing: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  last_owner: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  account_locked: 429,
+  connection_not_verified: 409,
+  connection_unsafe: 409,
+  connection_disabled: 409,
+  aws_access_denied: 403,
+  aws_throttled: 429,
+  aws_unavailable: 503,
+  aws_not_found: 404,
+  aws_request_failed: 502,
+  audit_unavailable: 503,
+  service_unavailable: 503,
+  internal_error: 500,
+};
+
+const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
+  validation_failed: 'The request is not valid.',
+  bad_request: 'The request could not be understood.',
+  unauthenticated: 'Authentication is required.',
+  invalid_credentials: 'The email or password is incorrect.',
+  mfa_required: 'A one-time code from your authenticator app is required.',
+  mfa_invalid: 'The one-time code is not valid.',
+  token_invalid: 'The token is invalid or has expired.',
+  forbidden: 'Your role does not allow this action.',
+  capability_missing: 'The connection does not have the capability this operation needs.',
+  not_found: 'Not found.',
+  method_not_allowed: 'Method not allowed.',
+  conflict: 'The request conflicts with the current state.',
+  last_owner: 'An organisation must keep at least one owner.',
+  payload_too_large: 'The request body is too large.',
+  unsupported_media_type: 'The request content type is not supported.',
+  rate_limited: 'Too many requests; retry later.',
+  account_locked: 'Too many failed attempts; retry later.',
+  connection_not_verified: 'The connection has not been verified yet.',
+  connection_unsafe: 'The connection is unsafe: its trust policy does not enforce the external ID.',
+  connection_disabled: 'The connection is disabled.',
+  aws_access_denied: 'AWS denied the request.',
+  aws_throttled: 'AWS is throttling requests; retry later.',
+  aws_unavailable: 'AWS did not answer in time; retry later.',
+  aws_not_found: 'The AWS resource was not found.',
+  aws_request_failed: 'AWS rejected the request.',
+  audit_unavailable: 'The audit trail cannot be written right now, so the action was not performed.',
+  service_unavailable: 'The service is temporarily unavailable; retry later.',
+  internal_error: 'An unexpected error occurred.',
+};
+
+export interface AppErrorOptions {
+  /** Safe, client-actionable details (e.g. which field, which AWS action was denied). */
+  details?: Record<string, unknown>;
+  /** Seconds; sent as Retry-After. */
+  retryAfter?: number;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
+    super(
+      message ?? DEFAULT_MESSAGES[code],
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = 'AppError';
+    this.code = code;
+    this.status = STATUS_BY_CODE[code];
+    this.details = options.details;
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+export function defaultMessage(code: ErrorCode): string {
+  return DEFAULT_MESSAGES[code];
+}
+
+export const notFound = (what = 'Not found.') => new AppError(ErrorCode.NOT_FOUND, what);

@@ -1,0 +1,54 @@
+/**
+ * The permission matrix: the one place that says which role may do what. Every route asks
+ * `can(role, permission)` through the auth guard; anything not listed here is denied.
+ */
+export const ROLES = ['viewer', 'member', 'admin', 'owner'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+export const PERMISSIONS = {
+  'org:read': 'viewer',
+  'org:delete': 'owner',
+  'members:read': 'viewer',
+  'members:manage': 'admin',
+  'invitations:manage': 'admin',
+  'api-keys:read': 'admin',
+  'api-keys:manage': 'admin',
+  'connections:read': 'viewer',
+  'connections:write': 'admin',
+  'connections:verify': 'admin',
+  'connections:templates': 'admin',
+  's3:read': 'viewer',
+  's3:write': 'member',
+  'logs:read': 'viewer',
+  'dynamodb:read': 'viewer',
+  'lambda:read': 'viewer',
+  'lambda:invoke': 'member',
+  'scans:read': 'viewer',
+  'scans:run': 'member',
+  'findings:dismiss': 'member',
+  'cleanup:execute': 'admin',
+  'audit:read': 'admin',
+  'audit:export': 'admin',
+  'insights:read': 'admin',
+  billing: 'owner',
+} as const satisfies Record<string, Role>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function can(role: Role | null | undefined, permission: Permission): boolean {
+  if (role === null || role === undefined || !isRole(role)) return false;
+  const needed = PERMISSIONS[permission] as Role | undefined;
+  if (needed === undefined) return false;
+  return ROLE_RANK[role] >= ROLE_RANK[needed];
+}
+
+/** True when `role` is at most `ceiling` (an API key never outranks its creator). */
+export function roleAtMost(role: Role, ceiling: Role): boolean {
+  return ROLE_RANK[role] <= ROLE_RANK[ceiling];
+}

@@ -1,0 +1,68 @@
+import { Writable } from 'node:stream';
+import type { App } from '../../src/app.ts';
+import { buildApp } from '../../src/app.ts';
+import type { Clock } from '../../src/clock.ts';
+import { loadConfig, type ReadyConfig } from '../../src/config.ts';
+import { type Database, openDatabase } from '../../src/db/client.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { resolveDevelopmentKeys } from '../../src/dev-keys.ts';
+import { createLogger } from '../../src/logging.ts';
+
+export interface TestApp {
+  app: App;
+  database: Database;
+  config: ReadyConfig;
+  /** Every log line written so far, raw JSON text. */
+  logs(): string;
+  close(): Promise<void>;
+}
+
+/** The database under test: PostgreSQL when DATABASE_URL is set (npm run test:pg), else in-memory PGlite. */
+export function testEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    ROLEGATE_DATA_DIR: 'memory://',
+    DATABASE_URL: process.env.DATABASE_URL,
+    ROLEGATE_AWS_PRINCIPAL_ARN: 'arn:aws:iam::111111111111:role/rolegate-service',
+    ...extra,
+  };
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  /** Reuse an open database (e.g. to restart an app over the same data). */
+  database?: Database;
+  /** Register extra (test-only) routes before the app is sealed. */
+  extend?: (app: App) => void;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  const parsed = loadConfig(testEnv(options.env));
+  const logger = createLogger(parsed.log.level, sink);
+  const config = resolveDevelopmentKeys(parsed, { warn: () => {} });
+  const ownsDatabase = options.database === undefined;
+  const database = options.database ?? (await openDatabase({ url: config.db.url, dataDir: config.db.dataDir }));
+  if (ownsDatabase) await runMigrations(database);
+  const app = await buildApp(config, { database, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  options.extend?.(app);
+  await app.ready();
+  return {
+    app,
+    database,
+    config,
+    logs: () => chunks.join(''),
+    async close() {
+      await app.close();
+      if (ownsDatabase) await database.close();
+    },
+  };
+}

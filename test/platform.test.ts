@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AppError, ErrorCode } from '../src/http/errors.ts';
+import { createTestApp, type TestApp } from './helpers/app.ts';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await createTestApp({
+    extend: (app) => {
+      app.post(
+        '/__test/echo',
+        { schema: { body: z.strictObject({ name: z.string().max(20), count: z.number().int().optional() }) } },
+        async (request) => ({ ok: true, name: request.body.name }),
+      );
+      app.get('/__test/boom', async () => {
+        throw new Error('SELECT secret_column FROM internal_table -- at /srv/internal.ts:42');
+      });
+      app.get('/__test/app-error', async () => {
+        throw new AppError(ErrorCode.CONFLICT, 'That name is taken.');
+      });
+    },
+  });
+});
+afterAll(async () => t.close());
+
+describe('request ids', () => {
+  it('generates one when the client sends none and echoes it in the header', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-request-id']).toMatch(/^req_[0-9a-f]{32}$/);
+  });
+
+  it('accepts a well-formed incoming id and echoes it in the header and the error body', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'client-trace-12345' } });
+    expect(res.headers['x-request-id']).toBe('client-trace-12345');
+    expect(res.json().error.requestId).toBe('client-trace-12345');
+  });
+
+  it('replaces a malformed or hostile incoming id', async () => {
+    for (const bad of ['short', 'has spaces in it ok', 'x'.repeat(300), '<script>alert(1)</script>', 'a\u0000bcdefghij']) {
+      const res = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': bad } });
+      expect(res.headers['x-request-id']).toMatch(/^req_/);
+    }
+  });
+});
+
+describe('error shape', () => {
+  it('404 for an unknown route has code, message and request id', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/v1/does-not-exist' });
+    expect(res.statusCode).toBe(404);
+    const body = res.json();
+    expect(body).toEqual({ error: { code: 'not_found', message: expect.any(String), requestId: res.headers['x-request-id'] } });
+  });
+
+  it('400 for a schema violation names the offending fields', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/__test/echo', payload: { name: 42 } });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.requestId).toBe(res.headers['x-request-id']);
+    expect(body.error.details.fields[0].path).toBe('name');
+  });
+
+  it('rejects unknown keys', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/__test/echo', payload: { name: 'a', isAdmin: true } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('validation_failed');
+  });
+
+  it('rejects malformed JSON and prototype pollution with 400', async () => {
+    for (const payload of ['{"name":', '{"name":"a","__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}},"name":"a"}']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/__test/echo',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.requestId).toBeTruthy();
+    }
+  });
+
+  it('415 for a content type the route does not accept', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/__test/echo',
+      headers: { 'content-type': 'application/x-evil' },
+      payload: 'x',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().error.code).toBe('unsupported_media_type');
+  });
+
+  it('413 for a body over the limit, before it is parsed', async () => {
+    const big = JSON.stringify({ name: 'a'.repeat(1024 * 1024 + 10) });
+    const res = await t.app.inject({ method: 'POST', url: '/__test/echo', headers: { 'content-type': 'application/json' }, payload: big });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('payload_too_large');
+  });
+
+  it('500 carries a generic message; the internal one stays in the log', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/__test/boom' });
+    expect(res.statusCode).toBe(500);
+    const body = res.json();
+    expect(body.error.code).toBe('internal_error');
+    expect(res.body).not.toContain('SELECT');
+    expect(res.body).not.toContain('internal.ts');
+    expect(res.body).not.toContain('stack');
+    expect(t.logs()).toContain('internal_table');
+  });
+
+  it('typed application errors map to their status and message', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/__test/app-error' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({ code: 'conflict', message: 'That name is taken.' });
+  });
+});
+
+describe('health', () => {
+  it('healthz and readyz answer 200 while the database is up', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+  });
+
+  it('readyz answers 503 when the database is gone', async () => {
+    const other = await createTestApp();
+    await other.database.close();
+    const res = await other.app.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('service_unavailable');
+    expect(res.headers['retry-after']).toBe('5');
+    await other.app.close();
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().paths['/readyz']).toBeDefined();
+  });
+});
+
+describe('security headers', () => {
+  it('sends a strict CSP, nosniff and no framing', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('CORS allows only configured origins', async () => {
+    const c = await createTestApp({ env: { ROLEGATE_CORS_ORIGINS: 'https://app.example.com' } });
+    const ok = await c.app.inject({ method: 'OPTIONS', url: '/healthz', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' } });
+    expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    const evil = await c.app.inject({ method: 'GET', url: '/healthz', headers: { origin: 'https://evil.example.com' } });
+    expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+    await c.close();
+  });
+});
