@@ -16,8 +16,13 @@ import type { ReadyConfig } from './config.ts';
 import { createKeyring } from './crypto/field-encryption.ts';
 import type { Database } from './db/client.ts';
 import { healthRoutes } from './health/routes.ts';
+import { type AuthGuard, createAuthGuard } from './http/auth.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { genRequestId } from './http/request-id.ts';
+import { createAccessTokens } from './identity/access-tokens.ts';
+import { createAuthenticator } from './identity/authenticator.ts';
+import { createMembershipLookup } from './identity/memberships-store.ts';
+import { createSessionCheck } from './identity/sessions-store.ts';
 
 export interface AppDeps {
   database: Database;
@@ -107,9 +112,21 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   const clock = deps.clock ?? systemClock;
+  const db = deps.database.db;
   const keyring = createKeyring(config.masterKeys);
-  void clock;
   void keyring;
+  const accessTokens = createAccessTokens({
+    keys: config.jwtKeys,
+    ttlSeconds: config.auth.accessTokenTtl,
+    clock,
+  });
+  const authenticator = createAuthenticator({
+    accessTokens,
+    sessions: createSessionCheck(db, clock),
+    apiKeys: null,
+  });
+  const guard: AuthGuard = createAuthGuard({ authenticator, memberships: createMembershipLookup(db) });
+  void guard;
 
   // Feature modules: one line each.
   await app.register(healthRoutes, { database: deps.database });

@@ -10,7 +10,9 @@ beforeAll(async () => {
     extend: (app) => {
       app.post(
         '/__test/echo',
-        { schema: { body: z.strictObject({ name: z.string().max(20), count: z.number().int().optional() }) } },
+        {
+          schema: { body: z.strictObject({ name: z.string().max(20), count: z.number().int().optional() }) },
+        },
         async (request) => ({ ok: true, name: request.body.name }),
       );
       app.get('/__test/boom', async () => {
@@ -32,13 +34,23 @@ describe('request ids', () => {
   });
 
   it('accepts a well-formed incoming id and echoes it in the header and the error body', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'client-trace-12345' } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/nope',
+      headers: { 'x-request-id': 'client-trace-12345' },
+    });
     expect(res.headers['x-request-id']).toBe('client-trace-12345');
     expect(res.json().error.requestId).toBe('client-trace-12345');
   });
 
   it('replaces a malformed or hostile incoming id', async () => {
-    for (const bad of ['short', 'has spaces in it ok', 'x'.repeat(300), '<script>alert(1)</script>', 'a\u0000bcdefghij']) {
+    for (const bad of [
+      'short',
+      'has spaces in it ok',
+      'x'.repeat(300),
+      '<script>alert(1)</script>',
+      'a\u0000bcdefghij',
+    ]) {
       const res = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': bad } });
       expect(res.headers['x-request-id']).toMatch(/^req_/);
     }
@@ -50,7 +62,9 @@ describe('error shape', () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/does-not-exist' });
     expect(res.statusCode).toBe(404);
     const body = res.json();
-    expect(body).toEqual({ error: { code: 'not_found', message: expect.any(String), requestId: res.headers['x-request-id'] } });
+    expect(body).toEqual({
+      error: { code: 'not_found', message: expect.any(String), requestId: res.headers['x-request-id'] },
+    });
   });
 
   it('400 for a schema violation names the offending fields', async () => {
@@ -63,13 +77,21 @@ describe('error shape', () => {
   });
 
   it('rejects unknown keys', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/__test/echo', payload: { name: 'a', isAdmin: true } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/__test/echo',
+      payload: { name: 'a', isAdmin: true },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('validation_failed');
   });
 
   it('rejects malformed JSON and prototype pollution with 400', async () => {
-    for (const payload of ['{"name":', '{"name":"a","__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}},"name":"a"}']) {
+    for (const payload of [
+      '{"name":',
+      '{"name":"a","__proto__":{"x":1}}',
+      '{"constructor":{"prototype":{"x":1}},"name":"a"}',
+    ]) {
       const res = await t.app.inject({
         method: 'POST',
         url: '/__test/echo',
@@ -94,7 +116,12 @@ describe('error shape', () => {
 
   it('413 for a body over the limit, before it is parsed', async () => {
     const big = JSON.stringify({ name: 'a'.repeat(1024 * 1024 + 10) });
-    const res = await t.app.inject({ method: 'POST', url: '/__test/echo', headers: { 'content-type': 'application/json' }, payload: big });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/__test/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: big,
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json().error.code).toBe('payload_too_large');
   });
@@ -151,9 +178,17 @@ describe('security headers', () => {
 
   it('CORS allows only configured origins', async () => {
     const c = await createTestApp({ env: { ROLEGATE_CORS_ORIGINS: 'https://app.example.com' } });
-    const ok = await c.app.inject({ method: 'OPTIONS', url: '/healthz', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' } });
+    const ok = await c.app.inject({
+      method: 'OPTIONS',
+      url: '/healthz',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
+    });
     expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
-    const evil = await c.app.inject({ method: 'GET', url: '/healthz', headers: { origin: 'https://evil.example.com' } });
+    const evil = await c.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { origin: 'https://evil.example.com' },
+    });
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
     await c.close();
   });

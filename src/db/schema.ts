@@ -1,3 +1,5 @@
 // Every table of every feature, for Drizzle's typed queries and drizzle-kit's migrations.
 // Each feature keeps its tables in its own folder (`<feature>/tables.ts`) and adds one line here.
+
+export * from '../identity/tables.ts';
 export * from './core-tables.ts';

@@ -50,9 +50,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logger = createLogger(parsed.log.level, sink);
   const config = resolveDevelopmentKeys(parsed, { warn: () => {} });
   const ownsDatabase = options.database === undefined;
-  const database = options.database ?? (await openDatabase({ url: config.db.url, dataDir: config.db.dataDir }));
+  const database =
+    options.database ?? (await openDatabase({ url: config.db.url, dataDir: config.db.dataDir }));
   if (ownsDatabase) await runMigrations(database);
-  const app = await buildApp(config, { database, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const app = await buildApp(config, {
+    database,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   options.extend?.(app);
   await app.ready();
   return {

@@ -1,0 +1,43 @@
+import type { FastifyRequest } from 'fastify';
+import type { Authenticator, Principal } from '../http/auth.ts';
+import type { AccessTokenIssuer } from './access-tokens.ts';
+
+export const API_KEY_PREFIX = 'rg_live_';
+
+export interface ApiKeyVerifier {
+  /** Principal for a valid, unexpired, unrevoked key; null otherwise. Records last use. */
+  verify(presented: string): Promise<Principal | null>;
+}
+
+export interface SessionCheck {
+  /** True while the session (refresh-token family) is alive; revocation makes it false at once. */
+  isActive(sessionId: string, userId: string): Promise<boolean>;
+}
+
+function bearerOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]{10,4096})$/.exec(header);
+  return match === null ? null : match[1]!;
+}
+
+/** `Authorization: Bearer <access token | API key>`; which one is decided by the API key prefix. */
+export function createAuthenticator(deps: {
+  accessTokens: AccessTokenIssuer;
+  sessions: SessionCheck;
+  apiKeys: ApiKeyVerifier | null;
+}): Authenticator {
+  return {
+    async authenticate(request) {
+      const token = bearerOf(request);
+      if (token === null) return null;
+      if (token.startsWith(API_KEY_PREFIX)) {
+        return deps.apiKeys === null ? null : deps.apiKeys.verify(token);
+      }
+      const claims = await deps.accessTokens.verify(token);
+      if (claims === null) return null;
+      if (!(await deps.sessions.isActive(claims.sid, claims.sub))) return null;
+      return { type: 'user', userId: claims.sub, sessionId: claims.sid };
+    },
+  };
+}
