@@ -36,3 +36,24 @@ export interface CredentialBroker {
   /** Temporary credentials for one operation. Never log, persist, or return them to a client. */
   credentialsFor(request: AssumeRequest): Promise<AwsCredentialIdentity>;
 }
+
+/** Outcome of a raw trust probe used by connection verification (never used to perform operations). */
+export type TrustProbeResult =
+  | { outcome: 'assumed'; credentials: AwsCredentialIdentity }
+  | { outcome: 'denied'; code: string }
+  | { outcome: 'error'; code: string; retryable: boolean };
+
+export interface TrustProber {
+  /**
+   * One AssumeRole with exactly the given external ID (null = send none), used by verification to
+   * prove the trust policy enforces it. Goes through the broker, the only AssumeRole call site.
+   */
+  probeAssume(input: {
+    orgId: string;
+    connectionId: string;
+    roleArn: string;
+    externalId: string | null;
+    actor: Actor;
+    policy?: SessionPolicy;
+  }): Promise<TrustProbeResult>;
+}
