@@ -17,7 +17,9 @@ export function redactDeep(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   // Only plain data is walked; class instances (requests, errors) go to their serializers untouched.
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value;
+  // (Query objects are built on a null-prototype base, so one level of such a base counts as plain.)
+  const plain = proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
+  if (!plain) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = SECRET_FIELD.test(k) ? REDACTED : redactDeep(v, depth + 1);
@@ -70,7 +72,8 @@ export function loggerOptions(level: string): LoggerOptions {
         ip: req.ip,
       }),
       err: (err: Error) => {
-        const s = pino.stdSerializers.err(err);
+        // The standard serializer returns an object with its own prototype; copy it so it is walked.
+        const s = { ...pino.stdSerializers.err(err) };
         return redactDeep(s) as Record<string, unknown>;
       },
     },

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const key = (b: number) => Buffer.alloc(32, b).toString('base64');
+const prodKeys = { ROLEGATE_MASTER_KEYS: `k1:${key(1)}`, ROLEGATE_JWT_KEYS: `j1:${key(2)}` };
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('starts with no configuration at all outside production', () => {
+    const c = loadConfig({});
+    expect(c.env).toBe('development');
+    expect(c.http).toMatchObject({ port: 3000, host: '127.0.0.1', bodyLimit: 1024 * 1024 });
+    expect(c.db).toMatchObject({ url: undefined, dataDir: './data' });
+    expect(c.masterKeys).toBeNull();
+    expect(c.aws).toMatchObject({ credentialCache: 'memory', sessionDuration: 900 });
+  });
+
+  it('refuses to start in production without real keys, naming the variable', () => {
+    expect(errorOf(() => loadConfig({ NODE_ENV: 'production' })).variable).toBe('ROLEGATE_MASTER_KEYS');
+    expect(
+      errorOf(() =>
+        loadConfig({ NODE_ENV: 'production', ROLEGATE_MASTER_KEYS: prodKeys.ROLEGATE_MASTER_KEYS }),
+      ).variable,
+    ).toBe('ROLEGATE_JWT_KEYS');
+    expect(loadConfig({ NODE_ENV: 'production', ...prodKeys }).masterKeys?.[0]?.kid).toBe('k1');
+  });
+
+  it('names the bad variable and never prints its value', () => {
+    const secret = 'postgres-password-canary-123';
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ PORT: 'eighty' }, 'PORT'],
+      [{ PORT: '70000' }, 'PORT'],
+      [{ DATABASE_URL: `mysql://u:${secret}@h/db` }, 'DATABASE_URL'],
+      [{ REDIS_URL: `http://${secret}` }, 'REDIS_URL'],
+      [{ ROLEGATE_MASTER_KEYS: `k1:${secret}` }, 'ROLEGATE_MASTER_KEYS'],
+      [{ ROLEGATE_MASTER_KEYS: `${key(1)}` }, 'ROLEGATE_MASTER_KEYS'],
+      [{ ROLEGATE_MASTER_KEYS: `k1:${Buffer.alloc(16).toString('base64')}` }, 'ROLEGATE_MASTER_KEYS'],
+      [{ ROLEGATE_MASTER_KEYS: `k1:${key(1)},k1:${key(2)}` }, 'ROLEGATE_MASTER_KEYS'],
+      [{ ROLEGATE_JWT_KEYS: `j1:${Buffer.alloc(8).toString('base64')}` }, 'ROLEGATE_JWT_KEYS'],
+      [{ ROLEGATE_CREDENTIAL_CACHE: 'redis' }, 'ROLEGATE_CREDENTIAL_CACHE'],
+      [{ ROLEGATE_SESSION_DURATION: '60' }, 'ROLEGATE_SESSION_DURATION'],
+      [{ ROLEGATE_AWS_PRINCIPAL_ARN: 'arn:aws:iam::12:root' }, 'ROLEGATE_AWS_PRINCIPAL_ARN'],
+      [{ ROLEGATE_CORS_ORIGINS: 'https://ok.example.com,*' }, 'ROLEGATE_CORS_ORIGINS'],
+      [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+      [{ ROLEGATE_TRUST_PROXY: 'maybe' }, 'ROLEGATE_TRUST_PROXY'],
+    ];
+    for (const [env, variable] of cases) {
+      const err = errorOf(() => loadConfig(env));
+      expect(err.variable, JSON.stringify(env)).toBe(variable);
+      expect(err.message).toContain(variable);
+      expect(err.message).not.toContain(secret);
+    }
+  });
+
+  it('reads secrets from NAME_FILE', () => {
+    const files: Record<string, string> = { '/run/secrets/master': `k9:${key(9)}\n` };
+    const c = loadConfig({ ROLEGATE_MASTER_KEYS_FILE: '/run/secrets/master' }, (p) => {
+      const v = files[p];
+      if (v === undefined) throw new Error('ENOENT');
+      return v;
+    });
+    expect(c.masterKeys?.[0]).toMatchObject({ kid: 'k9' });
+    expect(c.masterKeys?.[0]?.key.equals(Buffer.alloc(32, 9))).toBe(true);
+  });
+
+  it('refuses an unreadable _FILE and a variable set twice', () => {
+    const read = () => {
+      throw new Error('ENOENT');
+    };
+    expect(errorOf(() => loadConfig({ ROLEGATE_JWT_KEYS_FILE: '/nope' }, read)).variable).toBe(
+      'ROLEGATE_JWT_KEYS_FILE',
+    );
+    expect(
+      errorOf(() =>
+        loadConfig({ ROLEGATE_JWT_KEYS_FILE: '/x', ROLEGATE_JWT_KEYS: `j:${key(1)}` }, () => `j:${key(1)}`),
+      ).variable,
+    ).toBe('ROLEGATE_JWT_KEYS');
+  });
+
+  it('parses key lists with the first key active', () => {
+    const c = loadConfig({ ROLEGATE_MASTER_KEYS: `new:${key(2)}, old:${key(1)}` });
+    expect(c.masterKeys?.map((k) => k.kid)).toEqual(['new', 'old']);
+  });
+});
