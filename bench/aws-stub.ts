@@ -19,6 +19,8 @@ export interface AwsStubOptions {
 export interface AwsStub {
   url: string;
   counts: Record<string, number>;
+  /** The trust policy's external ID: AssumeRole with any other (or none) is AccessDenied, as in a safe account. */
+  allowExternalId(id: string): void;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startAwsStub(options: AwsStubOptions = {}): Promise<AwsStu
   const token = options.sessionToken ?? 'stubSessionToken'.padEnd(300, 'x');
   const lifetime = options.credentialSeconds ?? 3600;
   const counts: Record<string, number> = {};
+  const allowed = new Set<string>();
   const count = (name: string) => {
     counts[name] = (counts[name] ?? 0) + 1;
   };
@@ -84,7 +87,15 @@ export async function startAwsStub(options: AwsStubOptions = {}): Promise<AwsStu
         const params = new URLSearchParams(body);
         const action = params.get('Action');
         count(`sts.${action}`);
-        if (action === 'AssumeRole') {
+        if (action === 'AssumeRole' && !allowed.has(params.get('ExternalId') ?? '')) {
+          count('sts.AssumeRole.denied');
+          xml(
+            res,
+            `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>` +
+              `<Message>User is not authorized to perform: sts:AssumeRole</Message></Error><RequestId>stub</RequestId></ErrorResponse>`,
+            403,
+          );
+        } else if (action === 'AssumeRole') {
           const exp = new Date(Date.now() + lifetime * 1000).toISOString();
           xml(
             res,
@@ -181,6 +192,9 @@ export async function startAwsStub(options: AwsStubOptions = {}): Promise<AwsStu
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
+    allowExternalId: (id) => {
+      allowed.add(id);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
