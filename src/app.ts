@@ -38,6 +38,22 @@ export type App = FastifyInstance<
   ZodTypeProvider
 >;
 
+/** Every registered route, so suites (route matrix, fuzzing) walk new routes automatically. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  /** The permission the route declares in `config.permission`, if any. */
+  permission: string | undefined;
+  /** Whether the route has a body schema. */
+  hasBody: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteEntry[];
+  }
+}
+
 /** Content-Security-Policy for the console: same-origin everything, no inline script, no framing. */
 export const CONSOLE_CSP = {
   defaultSrc: ["'self'"],
@@ -68,6 +84,16 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
 
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const config = route.config as { permission?: string } | undefined;
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      routeTable.push({ method, url: route.url, permission: config?.permission, hasBody: route.schema?.body !== undefined });
+    }
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
