@@ -11,12 +11,14 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { createAuditWriter } from './audit/writer.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
 import { createKeyring } from './crypto/field-encryption.ts';
 import type { Database } from './db/client.ts';
 import { healthRoutes } from './health/routes.ts';
 import { type AuthGuard, createAuthGuard } from './http/auth.ts';
+import { registerConsole, sendConsoleFallback } from './http/console.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { genRequestId } from './http/request-id.ts';
 import { createAccessTokens } from './identity/access-tokens.ts';
@@ -96,7 +98,8 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
+  let consoleHtml: Buffer | null = null;
+  registerErrorHandling(app, { notFoundFallback: (request, reply) => sendConsoleFallback(consoleHtml, request, reply) });
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -139,6 +142,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
 
   const clock = deps.clock ?? systemClock;
   const db = deps.database.db;
+  const audit = createAuditWriter({ clock });
   const keyring = createKeyring(config.masterKeys);
   void keyring;
   const accessTokens = createAccessTokens({
@@ -156,6 +160,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
 
   // Feature modules: one line each.
   await app.register(healthRoutes, { database: deps.database });
+  consoleHtml = await registerConsole(app);
 
   return app;
 }

@@ -193,3 +193,25 @@ describe('security headers', () => {
     await c.close();
   });
 });
+
+describe('console', () => {
+  it('serves the built console at / and for client-side routes, never for API paths', async () => {
+    const root = await t.app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
+    expect(root.statusCode).toBe(200);
+    expect(root.headers['content-type']).toContain('text/html');
+    expect(root.headers['content-security-policy']).toContain("script-src 'self'");
+    const deep = await t.app.inject({
+      method: 'GET',
+      url: '/connections/new',
+      headers: { accept: 'text/html' },
+    });
+    expect(deep.statusCode).toBe(200);
+    const api = await t.app.inject({
+      method: 'GET',
+      url: '/v1/nothing-here',
+      headers: { accept: 'text/html' },
+    });
+    expect(api.statusCode).toBe(404);
+    expect(api.json().error.code).toBe('not_found');
+  });
+});

@@ -87,7 +87,10 @@ function mapError(error: unknown): {
   return { code: Codes.INTERNAL, message: defaultMessage(Codes.INTERNAL), internal: true };
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  options: { notFoundFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean } = {},
+): void {
   app.setErrorHandler((error, request, reply) => {
     const mapped = mapError(error);
     const status = STATUS_BY_CODE[mapped.code];
@@ -99,5 +102,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     return sendError(reply, request, mapped.code, mapped.message, mapped.details, mapped.retryAfter);
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, request, Codes.NOT_FOUND, 'Route not found.'));
+  app.setNotFoundHandler((request, reply) => {
+    if (options.notFoundFallback?.(request, reply) === true) return reply;
+    return sendError(reply, request, Codes.NOT_FOUND, 'Route not found.');
+  });
 }
