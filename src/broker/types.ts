@@ -30,6 +30,11 @@ export interface AssumeRequest {
   /** Operation name, for the session name and logs (e.g. `s3.list_buckets`). */
   operation: string;
   region?: string;
+  /**
+   * A cached credential set with less validity left is not handed out (e.g. a presigned URL
+   * must not outlive its credentials). Default: 60 s.
+   */
+  minValiditySeconds?: number;
 }
 
 export interface CredentialBroker {
@@ -55,5 +60,7 @@ export interface TrustProber {
     externalId: string | null;
     actor: Actor;
     policy?: SessionPolicy;
+    /** Also send SourceIdentity = actor (proves the trust policy allows sts:SetSourceIdentity). */
+    sourceIdentity?: boolean;
   }): Promise<TrustProbeResult>;
 }

@@ -1,0 +1,161 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/**
+ * The one place SDK v3 clients are built. Every client gets explicit connect/request/socket
+ * timeouts (the SDK would otherwise wait on a socket indefinitely), the `standard` retry mode
+ * (AWS advises against `adaptive` for multi-tenant services: its client-side rate limiter is shared
+ * by every tenant of the client) and the deployment's custom endpoint, if any.
+ */
+
+export type AwsService = 'sts' | 's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'rds' | 'elbv2';
+
+/** The suffix of the SDK's per-service endpoint variable `AWS_ENDPOINT_URL_<SUFFIX>`. */
+export const SERVICE_ENDPOINT_SUFFIX: Record<AwsService, string> = {
+  sts: 'STS',
+  s3: 'S3',
+  logs: 'CLOUDWATCH_LOGS',
+  dynamodb: 'DYNAMODB',
+  lambda: 'LAMBDA',
+  ec2: 'EC2',
+  rds: 'RDS',
+  elbv2: 'ELASTIC_LOAD_BALANCING_V2',
+};
+
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 3_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+export interface AwsClientFactoryOptions {
+  /** Default region (config.aws.region). */
+  region: string;
+  /** AWS_ENDPOINT_URL: one endpoint for every service (LocalStack, moto, a test server). */
+  endpointUrl?: string | undefined;
+  /**
+   * AWS_ENDPOINT_URL_<SERVICE> values. They win over `endpointUrl` exactly as in the SDK; they are
+   * passed explicitly because an explicit `endpoint` would otherwise shadow the SDK's own lookup.
+   */
+  serviceEndpoints?: Partial<Record<string, string>> | undefined;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  maxAttempts?: number;
+}
+
+export interface AwsClientFactory {
+  readonly region: string;
+  readonly maxAttempts: number;
+  readonly requestTimeoutMs: number;
+  /** The custom endpoint used for a service, or undefined for the AWS default. */
+  endpointFor(service: AwsService): string | undefined;
+  /** STS with Rolegate's base credentials (SDK default provider chain); cached per region. */
+  sts(region?: string): STSClient;
+  s3(credentials: AwsCredentialIdentity, region?: string): S3Client;
+  logs(credentials: AwsCredentialIdentity, region?: string): CloudWatchLogsClient;
+  dynamodb(credentials: AwsCredentialIdentity, region?: string): DynamoDBClient;
+  lambda(credentials: AwsCredentialIdentity, region?: string): LambdaClient;
+  ec2(credentials: AwsCredentialIdentity, region?: string): EC2Client;
+  rds(credentials: AwsCredentialIdentity, region?: string): RDSClient;
+  elbv2(credentials: AwsCredentialIdentity, region?: string): ElasticLoadBalancingV2Client;
+  /** Closes pooled sockets (at shutdown). */
+  destroy(): void;
+}
+
+/**
+ * One connection pool for all clients of a factory. Callers routinely `destroy()` short-lived
+ * clients; that must not tear down sockets other requests are using, so the per-client handler
+ * is a view of the shared one whose destroy is a no-op (the factory's destroy closes the pool).
+ */
+type HandlerView = Pick<
+  NodeHttpHandler,
+  'handle' | 'updateHttpClientConfig' | 'httpHandlerConfigs' | 'destroy'
+>;
+
+function sharedHandlerView(shared: NodeHttpHandler): HandlerView {
+  return {
+    handle: (...args: Parameters<NodeHttpHandler['handle']>) => shared.handle(...args),
+    // The shared configuration is fixed at construction; per-client updates (logger, service
+    // default socket timeouts) must not leak into other clients.
+    updateHttpClientConfig: () => {},
+    httpHandlerConfigs: () => shared.httpHandlerConfigs(),
+    destroy: () => {},
+  };
+}
+
+export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsClientFactory {
+  const connectionTimeout = options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS;
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 50 });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 50 });
+  const shared = new NodeHttpHandler({
+    connectionTimeout,
+    requestTimeout,
+    // Without this the SDK only logs a warning when requestTimeout passes and keeps waiting.
+    throwOnRequestTimeout: true,
+    // Inactivity on an open socket (e.g. a streamed download that stalls).
+    socketTimeout: requestTimeout,
+    httpAgent,
+    httpsAgent,
+  });
+  const requestHandler = sharedHandlerView(shared);
+
+  const endpointFor = (service: AwsService): string | undefined =>
+    options.serviceEndpoints?.[SERVICE_ENDPOINT_SUFFIX[service]] ?? options.endpointUrl;
+
+  const common = (service: AwsService, region: string | undefined) => {
+    const endpoint = endpointFor(service);
+    return {
+      region: region ?? options.region,
+      requestHandler,
+      retryMode: 'standard' as const,
+      maxAttempts,
+      ...(endpoint === undefined ? {} : { endpoint }),
+    };
+  };
+
+  const stsClients = new Map<string, STSClient>();
+
+  return {
+    region: options.region,
+    maxAttempts,
+    requestTimeoutMs: requestTimeout,
+    endpointFor,
+    sts(region) {
+      const r = region ?? options.region;
+      let client = stsClients.get(r);
+      if (client === undefined) {
+        // No credentials: the SDK default provider chain (env, SSO/shared config, web identity,
+        // ECS/EC2 role). No `useGlobalEndpoint`: v3 uses the regional endpoint sts.<region>.amazonaws.com.
+        client = new STSClient(common('sts', r));
+        stsClients.set(r, client);
+      }
+      return client;
+    },
+    s3(credentials, region) {
+      const base = common('s3', region);
+      // Custom endpoints (LocalStack, moto, MinIO) rarely resolve virtual-hosted bucket names.
+      return new S3Client({ ...base, credentials, forcePathStyle: endpointFor('s3') !== undefined });
+    },
+    logs: (credentials, region) => new CloudWatchLogsClient({ ...common('logs', region), credentials }),
+    dynamodb: (credentials, region) => new DynamoDBClient({ ...common('dynamodb', region), credentials }),
+    lambda: (credentials, region) => new LambdaClient({ ...common('lambda', region), credentials }),
+    ec2: (credentials, region) => new EC2Client({ ...common('ec2', region), credentials }),
+    rds: (credentials, region) => new RDSClient({ ...common('rds', region), credentials }),
+    elbv2: (credentials, region) =>
+      new ElasticLoadBalancingV2Client({ ...common('elbv2', region), credentials }),
+    destroy() {
+      stsClients.clear();
+      shared.destroy();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Clock } from '../clock.ts';
+import { LruMap } from './lru.ts';
+
+/**
+ * Per-organisation STS call budget: a token bucket of `burst` calls refilled at `perMinute`.
+ * One tenant (or one broken connection retried in a loop) cannot spend Rolegate's STS quota,
+ * which every tenant shares. When STS itself throttles an organisation's call, its bucket is
+ * drained, so the organisation backs off for the refill time.
+ */
+export interface StsBudgetOptions {
+  perMinute: number;
+  burst: number;
+  /** Organisations tracked at once (least recently active forgotten first). */
+  maxOrganizations?: number;
+}
+
+export type BudgetDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export interface StsBudget {
+  take(orgId: string): BudgetDecision;
+  /** STS throttled this organisation's call: empty its bucket. */
+  penalize(orgId: string): void;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedMs: number;
+}
+
+export function createStsBudget(options: StsBudgetOptions, clock: Clock): StsBudget {
+  const ratePerMs = options.perMinute / 60_000;
+  const buckets = new LruMap<string, Bucket>(options.maxOrganizations ?? 10_000);
+
+  const current = (orgId: string): Bucket => {
+    const now = clock.now().getTime();
+    const bucket = buckets.get(orgId) ?? { tokens: options.burst, updatedMs: now };
+    const elapsed = Math.max(0, now - bucket.updatedMs);
+    bucket.tokens = Math.min(options.burst, bucket.tokens + elapsed * ratePerMs);
+    bucket.updatedMs = now;
+    buckets.set(orgId, bucket);
+    return bucket;
+  };
+
+  return {
+    take(orgId) {
+      const bucket = current(orgId);
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        return { allowed: true };
+      }
+      const waitMs = (1 - bucket.tokens) / ratePerMs;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+    },
+    penalize(orgId) {
+      current(orgId).tokens = 0;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { Writable } from 'node:stream';
+import { sessionPolicy } from '../../src/broker/session.ts';
+import type { BrokerConnection } from '../../src/broker/types.ts';
+import type { Clock } from '../../src/clock.ts';
+import type { Actor } from '../../src/http/auth.ts';
+import { createLogger } from '../../src/logging.ts';
+
+export function testActor(overrides: Partial<Actor> = {}): Actor {
+  return {
+    type: 'user',
+    id: 'usr_01jabcdefghjkmnpqrstvwxyz0',
+    userId: 'usr_01jabcdefghjkmnpqrstvwxyz0',
+    orgId: null,
+    role: 'member',
+    sessionId: 'ses_1',
+    ip: '127.0.0.1',
+    userAgent: null,
+    requestId: 'req_0123456789abcdef0123456789abcdef',
+    ...overrides,
+  };
+}
+
+let counter = 0;
+export function testConnection(overrides: Partial<BrokerConnection> = {}): BrokerConnection {
+  counter += 1;
+  return {
+    id: `con_test${counter}`,
+    orgId: `org_test${counter}`,
+    roleArn: 'arn:aws:iam::222222222222:role/rolegate-access',
+    externalId: `rg-ext-${counter}-0123456789abcdef`,
+    sourceIdentityEnabled: true,
+    ...overrides,
+  };
+}
+
+export const listBucketsPolicy = sessionPolicy([
+  { Effect: 'Allow', Action: ['s3:ListAllMyBuckets'], Resource: ['*'] },
+]);
+
+export const getObjectPolicy = sessionPolicy([
+  { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::bucket-a/*'] },
+]);
+
+export interface MutableClock extends Clock {
+  advance(ms: number): void;
+}
+
+export function testClock(start = Date.parse('2026-11-24T12:00:00Z')): MutableClock {
+  let t = start;
+  return { now: () => new Date(t), advance: (ms) => (t += ms) };
+}
+
+export function captureLogger() {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  return { logger: createLogger('debug', sink), text: () => chunks.join('') };
+}

@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  assertSessionPolicySize,
+  roleSessionName,
+  SESSION_NAME_PATTERN,
+  SESSION_POLICY_MAX_CHARS,
+  sessionPolicy,
+  sourceIdentityFor,
+} from '../../src/broker/session.ts';
+
+const anyString = fc.string({ unit: 'binary', maxLength: 300 });
+
+describe('RoleSessionName', () => {
+  it('is always 2–64 characters of [\\w+=,.@-] and starts with rg., for any actor and request', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('user' as const, 'apiKey' as const),
+        anyString,
+        anyString,
+        (type, id, requestId) => {
+          const name = roleSessionName({ type, id, requestId });
+          expect(name).toMatch(SESSION_NAME_PATTERN);
+          expect(name.length).toBeLessThanOrEqual(64);
+          expect(name.startsWith(type === 'user' ? 'rg.u.' : 'rg.k.')).toBe(true);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('names the actor and the request', () => {
+    expect(roleSessionName({ type: 'user', id: 'usr_abc', requestId: 'req_123' })).toBe(
+      'rg.u.usr_abc.req_123',
+    );
+    expect(roleSessionName({ type: 'apiKey', id: 'key/evil id', requestId: '' })).toBe(
+      'rg.k.key-evil-id.none',
+    );
+    // Dots inside parts cannot forge extra separators.
+    expect(roleSessionName({ type: 'user', id: 'a.b', requestId: 'c.d' })).toBe('rg.u.a-b.c-d');
+  });
+});
+
+describe('SourceIdentity', () => {
+  it('is always 2–64 characters of [\\w+=,.@-] and never starts with aws:', () => {
+    fc.assert(
+      fc.property(anyString, (id) => {
+        const value = sourceIdentityFor({ id });
+        expect(value).toMatch(SESSION_NAME_PATTERN);
+        expect(value.toLowerCase().startsWith('aws:')).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is the actor id when that is already valid', () => {
+    expect(sourceIdentityFor({ id: 'usr_01jabc' })).toBe('usr_01jabc');
+    expect(sourceIdentityFor({ id: 'x' })).toBe('rg-x');
+    expect(sourceIdentityFor({ id: 'aws:root' })).toBe('aws-root');
+  });
+});
+
+describe('session policy', () => {
+  it('packs within 2,048 characters or is refused', () => {
+    const fits = sessionPolicy([
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::b/*'] },
+    ]);
+    expect(assertSessionPolicySize(fits)).toBe(JSON.stringify(fits));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), (n) => {
+        const policy = {
+          Version: '2012-10-17' as const,
+          Statement: [
+            {
+              Effect: 'Allow' as const,
+              Action: ['s3:GetObject'],
+              Resource: [`arn:aws:s3:::${'x'.repeat(n)}`],
+            },
+          ],
+        };
+        const size = JSON.stringify(policy).length;
+        if (size <= SESSION_POLICY_MAX_CHARS) expect(assertSessionPolicySize(policy)).toHaveLength(size);
+        else expect(() => assertSessionPolicySize(policy)).toThrow(/too large/);
+      }),
+    );
+  });
+
+  it('refuses wildcard actions and empty statements', () => {
+    for (const action of ['*', 's3:*', '*:*']) {
+      expect(() => sessionPolicy([{ Effect: 'Allow', Action: [action], Resource: ['*'] }])).toThrow(
+        /least-privilege/,
+      );
+    }
+    expect(() => sessionPolicy([])).toThrow(/empty/);
+    expect(() => sessionPolicy([{ Effect: 'Allow', Action: [], Resource: ['*'] }])).toThrow(/malformed/);
+  });
+});
