@@ -1,0 +1,74 @@
+import type { AuditWriter } from '../audit/types.ts';
+import type { AwsClientFactory } from '../aws/clients.ts';
+import type { TrustProber } from '../broker/types.ts';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Keyring } from '../crypto/field-encryption.ts';
+import type { Db } from '../db/client.ts';
+import { createProbeRunner } from './probes.ts';
+import { type ConnectionScheduler, createConnectionScheduler, type SchedulerLogger } from './scheduler.ts';
+import { type ConnectionService, createConnectionService, generateExternalId } from './service.ts';
+import { createConnectionStore } from './store.ts';
+import type { ConnectionResolver } from './types.ts';
+import { createVerifier } from './verify.ts';
+
+export interface ConnectionsModule {
+  service: ConnectionService;
+  /** For operations and scans: a verified connection of the organisation, external ID decrypted in memory. */
+  resolver: ConnectionResolver;
+  scheduler: ConnectionScheduler;
+  /** Starts periodic re-verification (app onReady). */
+  start(): Promise<void>;
+  /** Stops it and waits for a pass in progress (app onClose). */
+  stop(): Promise<void>;
+}
+
+/** What the connections feature needs of the credential broker. */
+export interface ConnectionsBroker extends Pick<TrustProber, 'probeAssume'> {
+  /** Rolegate's exact principal ARN, for the trust policy. */
+  resolvePrincipalArn(): Promise<string>;
+  forgetConnection?(connectionId: string): void;
+}
+
+/** Builds the connections feature from its dependencies (wired once in app.ts). */
+export function createConnectionsModule(deps: {
+  db: Db;
+  clock: Clock;
+  audit: Pick<AuditWriter, 'record'>;
+  keyring: Keyring;
+  broker: ConnectionsBroker;
+  awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2'>;
+  config: { aws: Pick<Config['aws'], 'region' | 'verifyInterval'> };
+  logger: SchedulerLogger;
+}): ConnectionsModule {
+  const { broker } = deps;
+  const verifier = createVerifier({
+    prober: broker,
+    probes: createProbeRunner(deps.awsClients),
+    randomExternalId: generateExternalId,
+  });
+  const service = createConnectionService({
+    db: deps.db,
+    store: createConnectionStore(),
+    keyring: deps.keyring,
+    audit: deps.audit,
+    clock: deps.clock,
+    verifier,
+    resolvePrincipalArn: () => broker.resolvePrincipalArn(),
+    forgetConnection: (id) => broker.forgetConnection?.(id),
+    defaultRegion: deps.config.aws.region,
+  });
+  const scheduler = createConnectionScheduler({
+    service,
+    clock: deps.clock,
+    intervalSeconds: deps.config.aws.verifyInterval,
+    logger: deps.logger,
+  });
+  return {
+    service,
+    resolver: service.resolver,
+    scheduler,
+    start: async () => scheduler.start(),
+    stop: () => scheduler.stop(),
+  };
+}

@@ -1,0 +1,345 @@
+import { z } from 'zod';
+import type { Capability, ConnectionScopes } from './types.ts';
+
+/**
+ * The permission policy a customer attaches to the role, generated from exactly the chosen
+ * capabilities and scopes. The capability → statements table below is data: reviewing what
+ * Rolegate asks for means reading this table, and the tests compare every row to the expected
+ * IAM statements.
+ */
+
+export interface IamStatement {
+  Sid: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: { AWS: string | string[] };
+  Action: string[];
+  Resource?: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+export interface IamPolicy {
+  Version: '2012-10-17';
+  Statement: IamStatement[];
+}
+
+/** Which resources a statement applies to; each kind narrows by the connection's scopes. */
+export type ResourceKind =
+  | 'any' // the action does not support resource-level permissions: `*`, narrowed by region
+  | 'global' // `*`, a global action (e.g. s3:ListAllMyBuckets): no region condition applies
+  | 's3-buckets'
+  | 's3-objects'
+  | 'log-groups-any'
+  | 'log-groups'
+  | 'dynamodb-tables'
+  | 'lambda-functions'
+  | 'ec2-cleanup'
+  | 'elb-cleanup';
+
+export interface StatementSpec {
+  sid: string;
+  actions: string[];
+  resources: ResourceKind;
+  /** Adds `s3:prefix` StringLike when prefixes are scoped (ListBucket). */
+  s3PrefixCondition?: boolean;
+  /** Requires the clean-up tag conditions on the resource (`aws:ResourceTag/<key>`). */
+  tagGuard?: boolean;
+}
+
+export const CAPABILITY_STATEMENTS: Readonly<Record<Capability, readonly StatementSpec[]>> = {
+  's3-read': [
+    { sid: 'S3ListAllBuckets', actions: ['s3:ListAllMyBuckets'], resources: 'global' },
+    {
+      sid: 'S3ListBuckets',
+      actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+      resources: 's3-buckets',
+      s3PrefixCondition: true,
+    },
+    { sid: 'S3ReadObjects', actions: ['s3:GetObject'], resources: 's3-objects' },
+  ],
+  's3-write': [
+    {
+      sid: 'S3WriteObjects',
+      actions: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'],
+      resources: 's3-objects',
+    },
+  ],
+  'logs-read': [
+    { sid: 'LogsDescribeGroups', actions: ['logs:DescribeLogGroups'], resources: 'log-groups-any' },
+    {
+      sid: 'LogsReadGroups',
+      actions: ['logs:DescribeLogStreams', 'logs:FilterLogEvents', 'logs:GetLogEvents', 'logs:StartQuery'],
+      resources: 'log-groups',
+    },
+    { sid: 'LogsQueryResults', actions: ['logs:GetQueryResults', 'logs:StopQuery'], resources: 'any' },
+  ],
+  'dynamodb-read': [
+    { sid: 'DynamoDbListTables', actions: ['dynamodb:ListTables'], resources: 'any' },
+    {
+      sid: 'DynamoDbReadTables',
+      actions: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'],
+      resources: 'dynamodb-tables',
+    },
+  ],
+  'lambda-read': [
+    { sid: 'LambdaListFunctions', actions: ['lambda:ListFunctions'], resources: 'any' },
+    {
+      sid: 'LambdaReadFunctions',
+      actions: ['lambda:GetFunction', 'lambda:GetFunctionConfiguration'],
+      resources: 'lambda-functions',
+    },
+  ],
+  'lambda-invoke': [
+    { sid: 'LambdaInvokeFunctions', actions: ['lambda:InvokeFunction'], resources: 'lambda-functions' },
+  ],
+  'cost-scan': [
+    {
+      sid: 'CostScanDescribe',
+      actions: [
+        'cloudwatch:GetMetricStatistics',
+        'ec2:DescribeAddresses',
+        'ec2:DescribeInstances',
+        'ec2:DescribeSnapshots',
+        'ec2:DescribeVolumes',
+        'elasticloadbalancing:DescribeLoadBalancers',
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTargetHealth',
+        'rds:DescribeDBInstances',
+      ],
+      resources: 'any',
+    },
+  ],
+  cleanup: [
+    {
+      sid: 'CleanupEc2Tagged',
+      actions: ['ec2:DeleteSnapshot', 'ec2:DeleteVolume', 'ec2:ReleaseAddress'],
+      resources: 'ec2-cleanup',
+      tagGuard: true,
+    },
+    {
+      sid: 'CleanupLoadBalancersTagged',
+      actions: ['elasticloadbalancing:DeleteLoadBalancer'],
+      resources: 'elb-cleanup',
+      tagGuard: true,
+    },
+  ],
+};
+
+/** The tag a resource must carry for clean-up when the connection names no tag conditions. */
+export const DEFAULT_CLEANUP_TAG = { 'rolegate-cleanup': 'allowed' } as const;
+
+export interface PolicyContext {
+  partition: 'aws' | 'aws-cn' | 'aws-us-gov';
+  /** The customer's account; `*` renders account-agnostic ARNs (e.g. before the account is known). */
+  accountId: string;
+}
+
+function regionsOf(scopes: ConnectionScopes): string[] {
+  return scopes.regions.length > 0 ? scopes.regions : ['*'];
+}
+
+function resourcesFor(kind: ResourceKind, scopes: ConnectionScopes, ctx: PolicyContext): string[] {
+  const p = ctx.partition;
+  const a = ctx.accountId;
+  const regions = regionsOf(scopes);
+  const perRegion = (f: (r: string) => string[]) => regions.flatMap(f);
+  switch (kind) {
+    case 'any':
+    case 'global':
+      return ['*'];
+    case 's3-buckets':
+      return scopes.s3Buckets.length > 0
+        ? scopes.s3Buckets.map((b) => `arn:${p}:s3:::${b}`)
+        : [`arn:${p}:s3:::*`];
+    case 's3-objects': {
+      const buckets = scopes.s3Buckets.length > 0 ? scopes.s3Buckets : ['*'];
+      const prefixes = scopes.s3Prefixes.length > 0 ? scopes.s3Prefixes : [''];
+      return buckets.flatMap((b) => prefixes.map((x) => `arn:${p}:s3:::${b}/${x}*`));
+    }
+    case 'log-groups-any':
+      return perRegion((r) => [`arn:${p}:logs:${r}:${a}:log-group:*`]);
+    case 'log-groups': {
+      const prefixes = scopes.logGroupPrefixes.length > 0 ? scopes.logGroupPrefixes : [''];
+      return perRegion((r) =>
+        prefixes.flatMap((x) => [
+          `arn:${p}:logs:${r}:${a}:log-group:${x}*`,
+          `arn:${p}:logs:${r}:${a}:log-group:${x}*:log-stream:*`,
+        ]),
+      );
+    }
+    case 'dynamodb-tables': {
+      const tables = scopes.dynamodbTables.length > 0 ? scopes.dynamodbTables : ['*'];
+      return perRegion((r) =>
+        tables.flatMap((t) => [
+          `arn:${p}:dynamodb:${r}:${a}:table/${t}`,
+          `arn:${p}:dynamodb:${r}:${a}:table/${t}/index/*`,
+        ]),
+      );
+    }
+    case 'lambda-functions': {
+      const patterns = scopes.lambdaFunctionPatterns.length > 0 ? scopes.lambdaFunctionPatterns : ['*'];
+      return perRegion((r) => patterns.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`));
+    }
+    case 'ec2-cleanup':
+      return perRegion((r) => [
+        `arn:${p}:ec2:${r}:${a}:volume/*`,
+        `arn:${p}:ec2:${r}::snapshot/*`,
+        `arn:${p}:ec2:${r}:${a}:elastic-ip/*`,
+      ]);
+    case 'elb-cleanup':
+      return perRegion((r) => [`arn:${p}:elasticloadbalancing:${r}:${a}:loadbalancer/*`]);
+  }
+}
+
+export function cleanupTags(scopes: ConnectionScopes): Record<string, string> {
+  return Object.keys(scopes.cleanupTagConditions).length > 0
+    ? scopes.cleanupTagConditions
+    : { ...DEFAULT_CLEANUP_TAG };
+}
+
+export function statementFor(
+  spec: StatementSpec,
+  scopes: ConnectionScopes,
+  ctx: PolicyContext,
+): IamStatement {
+  const statement: IamStatement = {
+    Sid: spec.sid,
+    Effect: 'Allow',
+    Action: [...spec.actions],
+    Resource: resourcesFor(spec.resources, scopes, ctx),
+  };
+  const condition: Record<string, Record<string, string | string[]>> = {};
+  if (spec.resources === 'any' && scopes.regions.length > 0) {
+    condition.StringEquals = { 'aws:RequestedRegion': [...scopes.regions] };
+  }
+  if (spec.s3PrefixCondition === true && scopes.s3Prefixes.length > 0) {
+    condition.StringLike = { 's3:prefix': scopes.s3Prefixes.map((x) => `${x}*`) };
+  }
+  if (spec.tagGuard === true) {
+    const tags: Record<string, string> = {};
+    for (const [k, v] of Object.entries(cleanupTags(scopes))) tags[`aws:ResourceTag/${k}`] = v;
+    condition.StringEquals = { ...(condition.StringEquals ?? {}), ...tags };
+  }
+  if (Object.keys(condition).length > 0) statement.Condition = condition;
+  return statement;
+}
+
+/** The role's permission policy: one statement per row of the table, for the chosen capabilities only. */
+export function permissionPolicy(
+  capabilities: readonly Capability[],
+  scopes: ConnectionScopes,
+  ctx: PolicyContext,
+): IamPolicy {
+  const ordered = [...capabilities].sort();
+  return {
+    Version: '2012-10-17',
+    Statement: ordered.flatMap((c) => CAPABILITY_STATEMENTS[c].map((s) => statementFor(s, scopes, ctx))),
+  };
+}
+
+/**
+ * The role's trust policy: only Rolegate's exact principal, only with the external ID. During an
+ * external-ID rotation both IDs are listed (StringEquals with a list matches either), so operations
+ * keep working while the customer updates the role; the old ID is dropped after re-verification.
+ */
+export function trustPolicy(input: {
+  principalArn: string;
+  externalIds: readonly string[];
+  sourceIdentity: boolean;
+}): IamPolicy {
+  const externalId = input.externalIds.length === 1 ? input.externalIds[0]! : [...input.externalIds];
+  const condition = { StringEquals: { 'sts:ExternalId': externalId } };
+  const statements: IamStatement[] = [
+    {
+      Sid: 'RolegateAssumeWithExternalId',
+      Effect: 'Allow',
+      Principal: { AWS: input.principalArn },
+      Action: ['sts:AssumeRole'],
+      Condition: condition,
+    },
+    {
+      Sid: 'RolegateSessionAttribution',
+      Effect: 'Allow',
+      Principal: { AWS: input.principalArn },
+      Action: input.sourceIdentity ? ['sts:SetSourceIdentity', 'sts:TagSession'] : ['sts:TagSession'],
+      Condition: condition,
+    },
+  ];
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+// IAM policy grammar (the subset Rolegate emits and accepts), as a schema every generated document must pass.
+const iamAction = z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'service:Action without wildcards');
+const stringOrList = <T extends z.ZodString>(s: T) => z.union([s, z.array(s).min(1)]);
+const iamArn = z
+  .string()
+  .max(2048)
+  .regex(/^(\*|arn:(aws|aws-cn|aws-us-gov):[a-z0-9-]+:[a-z0-9-*]*:(\d{12}|\*)?:[^\s"]+)$/);
+const conditionOperator = z.enum([
+  'StringEquals',
+  'StringNotEquals',
+  'StringLike',
+  'StringNotLike',
+  'ArnEquals',
+  'ArnLike',
+  'Bool',
+  'NumericLessThanEquals',
+  'IpAddress',
+]);
+export const iamStatementSchema = z
+  .strictObject({
+    Sid: z.string().regex(/^[A-Za-z0-9]{1,128}$/),
+    Effect: z.enum(['Allow', 'Deny']),
+    Principal: z.strictObject({ AWS: stringOrList(iamArn) }).optional(),
+    NotPrincipal: z.strictObject({ AWS: stringOrList(iamArn) }).optional(),
+    Action: stringOrList(iamAction).optional(),
+    NotAction: stringOrList(iamAction).optional(),
+    Resource: stringOrList(iamArn).optional(),
+    NotResource: stringOrList(iamArn).optional(),
+    Condition: z
+      .partialRecord(
+        conditionOperator,
+        z.record(
+          z
+            .string()
+            .regex(/^[\w:/.-]+$/)
+            .max(256),
+          stringOrList(z.string().max(1224)),
+        ),
+      )
+      .optional(),
+  })
+  .refine((s) => (s.Action === undefined) !== (s.NotAction === undefined), 'exactly one of Action, NotAction')
+  .refine(
+    (s) => !(s.Resource !== undefined && s.NotResource !== undefined),
+    'not both Resource and NotResource',
+  )
+  .refine(
+    (s) => !(s.Principal !== undefined && s.NotPrincipal !== undefined),
+    'not both Principal and NotPrincipal',
+  );
+
+export const iamPolicySchema = z.strictObject({
+  Version: z.literal('2012-10-17'),
+  Id: z.string().max(128).optional(),
+  Statement: z
+    .array(iamStatementSchema)
+    .min(1)
+    .refine((list) => new Set(list.map((s) => s.Sid)).size === list.length, 'Sids must be unique'),
+});
+
+/** A permission policy must name resources; a trust policy must name principals and no resources. */
+export function validatePermissionPolicy(doc: unknown): IamPolicy {
+  const parsed = iamPolicySchema.parse(doc);
+  for (const s of parsed.Statement) {
+    if (s.Resource === undefined && s.NotResource === undefined) throw new Error(`${s.Sid}: no Resource`);
+    if (s.Principal !== undefined) throw new Error(`${s.Sid}: a permission policy has no Principal`);
+  }
+  return doc as IamPolicy;
+}
+export function validateTrustPolicy(doc: unknown): IamPolicy {
+  const parsed = iamPolicySchema.parse(doc);
+  for (const s of parsed.Statement) {
+    if (s.Principal === undefined) throw new Error(`${s.Sid}: a trust policy names its Principal`);
+    if (s.Resource !== undefined) throw new Error(`${s.Sid}: a trust policy has no Resource`);
+  }
+  return doc as IamPolicy;
+}

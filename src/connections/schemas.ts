@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { idPattern } from '../db/ids.ts';
+import { CAPABILITIES, type ConnectionScopes } from './types.ts';
+
+/**
+ * Role ARN: partition aws | aws-cn | aws-us-gov, 12-digit account, `role/` then an optional path
+ * (`/`-delimited segments of `[\w+=,.@-]`, a safe subset of IAM path characters) and a role name of 1–64 `[\w+=,.@-]`.
+ * An account root (`:root`), a user, or any other resource type is refused.
+ */
+export const ROLE_ARN_PATTERN =
+  /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
+const MAX_ROLE_ARN = 2048;
+const MAX_PATH = 512;
+
+export interface ParsedRoleArn {
+  partition: 'aws' | 'aws-cn' | 'aws-us-gov';
+  accountId: string;
+  path: string;
+  roleName: string;
+}
+
+export function parseRoleArn(arn: string): ParsedRoleArn | null {
+  if (arn.length > MAX_ROLE_ARN) return null;
+  const m = ROLE_ARN_PATTERN.exec(arn);
+  if (m === null) return null;
+  const path = `/${m[3] ?? ''}`;
+  if (path.length > MAX_PATH) return null;
+  return {
+    partition: m[1] as ParsedRoleArn['partition'],
+    accountId: m[2]!,
+    path,
+    roleName: m[4]!,
+  };
+}
+
+export const roleArnSchema = z
+  .string()
+  .max(MAX_ROLE_ARN)
+  .refine((v) => parseRoleArn(v) !== null, {
+    message:
+      'must be an IAM role ARN like arn:aws:iam::123456789012:role/RolegateAccess (partitions aws, aws-cn, aws-us-gov)',
+  });
+
+export const accountIdSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
+
+/** S3 bucket naming rules (general purpose buckets). */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export function isValidBucketName(name: string): boolean {
+  return (
+    BUCKET.test(name) &&
+    !name.includes('..') &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name) &&
+    !name.startsWith('xn--') &&
+    !name.startsWith('sthree-') &&
+    !name.endsWith('-s3alias') &&
+    !name.endsWith('--ol-s3')
+  );
+}
+const noControl = (v: string) => {
+  for (const ch of v) {
+    const c = ch.charCodeAt(0);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
+};
+// Characters that would break out of a policy ARN or a template (quotes, wildcards, whitespace).
+const policySafe = (v: string) => !/["'`\\*?\s${}]/.test(v);
+
+export const regionSchema = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, 'must be an AWS region name like us-east-1');
+
+export const scopesSchema = z.strictObject({
+  regions: z.array(regionSchema).max(32).default([]),
+  s3Buckets: z
+    .array(z.string().refine(isValidBucketName, 'must be a valid S3 bucket name'))
+    .max(50)
+    .default([]),
+  s3Prefixes: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(512)
+        .refine(
+          (v) => noControl(v) && policySafe(v),
+          'must not contain control characters, quotes or wildcards',
+        ),
+    )
+    .max(50)
+    .default([]),
+  logGroupPrefixes: z
+    .array(z.string().regex(/^[\w\-/.#]{1,512}$/, 'must use log group name characters [A-Za-z0-9_-/.#]'))
+    .max(50)
+    .default([]),
+  dynamodbTables: z
+    .array(z.string().regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name (3–255 of [A-Za-z0-9_.-])'))
+    .max(50)
+    .default([]),
+  lambdaFunctionPatterns: z
+    .array(
+      z
+        .string()
+        .regex(/^[\w*-]{1,64}$/, 'must be a function name pattern of [A-Za-z0-9_-] with * as wildcard')
+        .refine((v) => v.replace(/\*/g, '').length > 0, 'must contain more than wildcards'),
+    )
+    .max(50)
+    .default([]),
+  cleanupTagConditions: z
+    .record(
+      z
+        .string()
+        .regex(/^[\w.:/=+@-]{1,128}$/, 'must be a tag key')
+        .refine((k) => !k.toLowerCase().startsWith('aws:'), 'must not use the reserved aws: prefix'),
+      z.string().regex(/^[\w.:/=+@ -]{0,256}$/, 'must be a tag value'),
+    )
+    .refine((r) => Object.keys(r).length <= 10, 'at most 10 tag conditions')
+    .default({}),
+});
+
+export const EMPTY_SCOPES: ConnectionScopes = {
+  regions: [],
+  s3Buckets: [],
+  s3Prefixes: [],
+  logGroupPrefixes: [],
+  dynamodbTables: [],
+  lambdaFunctionPatterns: [],
+  cleanupTagConditions: {},
+};
+
+export const capabilitySchema = z.enum(CAPABILITIES);
+export const capabilitiesSchema = z
+  .array(capabilitySchema)
+  .min(1, 'choose at least one capability')
+  .max(CAPABILITIES.length)
+  .refine((caps) => new Set(caps).size === caps.length, 'capabilities must not repeat');
+
+const nameSchema = z.string().trim().min(1).max(100).refine(noControl, 'must not contain control characters');
+
+export const createConnectionBody = z
+  .strictObject({
+    name: nameSchema,
+    roleArn: roleArnSchema.optional(),
+    accountId: accountIdSchema.optional(),
+    capabilities: capabilitiesSchema,
+    scopes: scopesSchema.optional(),
+    sourceIdentity: z.boolean().default(true),
+  })
+  .superRefine((body, ctx) => {
+    if (body.roleArn !== undefined && body.accountId !== undefined) {
+      if (parseRoleArn(body.roleArn)?.accountId !== body.accountId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accountId'],
+          message: 'must match the account in roleArn',
+        });
+      }
+    }
+  });
+export type CreateConnectionInput = z.infer<typeof createConnectionBody>;
+
+export const updateConnectionBody = z
+  .strictObject({
+    name: nameSchema.optional(),
+    roleArn: roleArnSchema.optional(),
+    capabilities: capabilitiesSchema.optional(),
+    scopes: scopesSchema.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+export type UpdateConnectionInput = z.infer<typeof updateConnectionBody>;
+
+export const connectionParams = z.strictObject({
+  orgId: z.string().regex(idPattern('org')),
+  connId: z.string().regex(idPattern('con')),
+});
+export const orgParams = z.strictObject({ orgId: z.string().regex(idPattern('org')) });
+
+export const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().regex(idPattern('con')).optional(),
+});
+
+const statusSchema = z.enum(['pending', 'verified', 'unsafe', 'failed', 'disabled', 'expired']);
+const checkSchema = z.object({
+  name: z.string(),
+  status: z.enum(['passed', 'failed', 'skipped', 'warning']),
+  code: z.string().optional(),
+  advice: z.string().optional(),
+});
+
+export const connectionView = z.object({
+  id: z.string(),
+  name: z.string(),
+  accountId: z.string().nullable(),
+  roleArn: z.string().nullable(),
+  capabilities: z.array(capabilitySchema),
+  scopes: z.object({
+    regions: z.array(z.string()),
+    s3Buckets: z.array(z.string()),
+    s3Prefixes: z.array(z.string()),
+    logGroupPrefixes: z.array(z.string()),
+    dynamodbTables: z.array(z.string()),
+    lambdaFunctionPatterns: z.array(z.string()),
+    cleanupTagConditions: z.record(z.string(), z.string()),
+  }),
+  sourceIdentity: z.boolean(),
+  status: statusSchema,
+  rotationPending: z.boolean(),
+  lastVerifiedAt: z.string().nullable(),
+  verification: z
+    .object({
+      status: z.enum(['verified', 'unsafe', 'failed']),
+      checkedAt: z.string(),
+      checks: z.array(checkSchema),
+    })
+    .nullable(),
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+});
+export type ConnectionView = z.infer<typeof connectionView>;
+
+export const createdConnectionView = connectionView.extend({ externalId: z.string() });
+
+export const verifyResponse = z.object({
+  status: z.enum(['verified', 'unsafe', 'failed']),
+  checks: z.array(checkSchema),
+});
+
+export const templatesResponse = z.object({
+  externalId: z.string(),
+  principalArn: z.string(),
+  trustPolicy: z.record(z.string(), z.unknown()),
+  permissionPolicy: z.record(z.string(), z.unknown()),
+  cloudFormation: z.string(),
+  cloudFormationUrl: z.string(),
+  quickCreateUrl: z.string(),
+  terraform: z.string(),
+  awsCli: z.string(),
+});

@@ -1,0 +1,527 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditEvent, AuditWriter } from '../audit/types.ts';
+import type { Clock } from '../clock.ts';
+import { bindingFor } from '../crypto/encrypted-columns.ts';
+import { decryptField, encryptField, type Keyring } from '../crypto/field-encryption.ts';
+import type { Db, DbOrTx } from '../db/client.ts';
+import { newId } from '../db/ids.ts';
+import type { Actor } from '../http/auth.ts';
+import { AppError, ErrorCode } from '../http/errors.ts';
+import {
+  type ConnectionView,
+  type CreateConnectionInput,
+  EMPTY_SCOPES,
+  parseRoleArn,
+  type UpdateConnectionInput,
+} from './schemas.ts';
+import type { ConnectionRow, ConnectionStore } from './store.ts';
+import type { VerificationReport } from './tables.ts';
+import { renderTemplates, type Templates } from './templates.ts';
+import type { Capability, ConnectionResolver, ConnectionScopes, UsableConnection } from './types.ts';
+import type { Verifier } from './verify.ts';
+
+/** Pending connections that nobody verified stop being usable after this long. */
+export const PENDING_TTL_MS = 48 * 3600 * 1000;
+
+const EXTERNAL_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'; // RFC 4648 base32, lower case
+
+/** `rg-` + 32 base32 characters (160 random bits); within AWS's 2–1224 `[\w+=,.@:/-]`. */
+export function generateExternalId(): string {
+  const bytes = randomBytes(20);
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = ((value << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += EXTERNAL_ID_ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return `rg-${out}`;
+}
+export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
+
+/** The actor recorded for background work (periodic re-verification, expiry). */
+export function systemActor(orgId: string, requestId: string): Actor {
+  return {
+    type: 'user',
+    id: 'rolegate-system',
+    userId: null,
+    orgId,
+    role: null,
+    sessionId: null,
+    ip: '127.0.0.1',
+    userAgent: null,
+    requestId,
+  };
+}
+
+/** Rolegate's principal as it goes into a trust policy: an IAM role or user, never an account root. */
+export function pinnedPrincipal(arn: string): string {
+  if (!/^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/.test(arn)) {
+    throw new AppError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      "Rolegate's AWS principal is not an IAM role or user ARN; set ROLEGATE_AWS_PRINCIPAL_ARN.",
+    );
+  }
+  return arn;
+}
+
+export interface ConnectionServiceDeps {
+  db: Db;
+  store: ConnectionStore;
+  keyring: Keyring;
+  audit: Pick<AuditWriter, 'record'>;
+  clock: Clock;
+  verifier: Verifier;
+  /** Rolegate's exact principal ARN (the broker's resolver, or config.aws.principalArn). */
+  resolvePrincipalArn: () => Promise<string>;
+  defaultRegion: string;
+  /** Drops the broker's cached credentials of a connection (deleted, rotated, re-verified, unsafe). */
+  forgetConnection?: (connectionId: string) => void;
+}
+
+export interface VerifyResult {
+  status: 'verified' | 'unsafe' | 'failed';
+  checks: VerificationReport['checks'];
+}
+
+type AuditActor = Pick<Actor, 'type' | 'id' | 'requestId' | 'ip' | 'userAgent'> & { system?: boolean };
+
+export function createConnectionService(deps: ConnectionServiceDeps) {
+  const { db, store, keyring, audit, clock } = deps;
+
+  const encrypt = (
+    value: string,
+    column: 'external_id' | 'previous_external_id',
+    id: string,
+    orgId: string,
+  ) => encryptField(keyring, value, bindingFor('connections', column, id, orgId));
+  const decrypt = (row: ConnectionRow, column: 'external_id' | 'previous_external_id') => {
+    const value = column === 'external_id' ? row.externalId : row.previousExternalId;
+    if (value === null) return null;
+    return decryptField(keyring, value, bindingFor('connections', column, row.id, row.orgId));
+  };
+
+  function event(
+    actor: AuditActor,
+    row: { id: string; orgId: string },
+    action: string,
+    extra: Partial<AuditEvent> = {},
+  ): AuditEvent {
+    return {
+      orgId: row.orgId,
+      actorType: actor.system === true ? 'system' : actor.type,
+      actorId: actor.system === true ? null : actor.id,
+      action,
+      outcome: 'success',
+      targetType: 'connection',
+      targetId: row.id,
+      connectionId: row.id,
+      requestId: actor.requestId,
+      ip: actor.system === true ? null : actor.ip,
+      userAgent: actor.system === true ? null : actor.userAgent,
+      ...extra,
+    };
+  }
+
+  /** A pending connection past its expiry is expired even before the sweep marks it. */
+  function effectiveStatus(row: ConnectionRow): ConnectionRow['status'] {
+    if (
+      row.status === 'pending' &&
+      row.expiresAt !== null &&
+      row.expiresAt.getTime() <= clock.now().getTime()
+    ) {
+      return 'expired';
+    }
+    return row.status;
+  }
+
+  function toView(row: ConnectionRow): ConnectionView {
+    return {
+      id: row.id,
+      name: row.name,
+      accountId: row.accountId,
+      roleArn: row.roleArn,
+      capabilities: row.capabilities,
+      scopes: { ...EMPTY_SCOPES, ...row.scopes },
+      sourceIdentity: row.sourceIdentityEnabled,
+      status: effectiveStatus(row),
+      rotationPending: row.previousExternalId !== null,
+      lastVerifiedAt: row.lastVerifiedAt?.toISOString() ?? null,
+      verification: row.verificationReport ?? null,
+      createdBy: row.createdBy,
+      createdAt: row.createdAt.toISOString(),
+      expiresAt: row.status === 'pending' ? (row.expiresAt?.toISOString() ?? null) : null,
+    };
+  }
+
+  async function load(conn: DbOrTx, orgId: string, id: string): Promise<ConnectionRow> {
+    const row = await store.get(conn, orgId, id);
+    if (row === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
+    return row;
+  }
+
+  async function verifyRow(
+    row: ConnectionRow,
+    actor: Actor & AuditActor,
+  ): Promise<{
+    result: VerifyResult;
+    stored: ConnectionRow['status'];
+  }> {
+    const status = effectiveStatus(row);
+    if (status === 'expired') {
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        'The connection expired before it was verified; create a new one.',
+      );
+    }
+    if (row.roleArn === null) {
+      throw new AppError(ErrorCode.CONFLICT, 'Set the role ARN (PATCH the connection) before verifying.');
+    }
+    const principalArn = pinnedPrincipal(await deps.resolvePrincipalArn());
+    const externalId = decrypt(row, 'external_id')!;
+    const previousExternalId = decrypt(row, 'previous_external_id');
+    // AWS calls happen here, outside any transaction.
+    const outcome = await deps.verifier.verify({
+      orgId: row.orgId,
+      connectionId: row.id,
+      roleArn: row.roleArn,
+      externalId,
+      previousExternalId,
+      capabilities: row.capabilities,
+      scopes: { ...EMPTY_SCOPES, ...row.scopes },
+      region: row.scopes.regions[0] ?? deps.defaultRegion,
+      principalArn,
+      sourceIdentity: row.sourceIdentityEnabled,
+      actor,
+    });
+    const now = clock.now();
+    const report: VerificationReport = {
+      status: outcome.status,
+      checkedAt: now.toISOString(),
+      checks: outcome.checks,
+    };
+    const failedChecks = outcome.checks.filter((c) => c.status === 'failed');
+    const onlyRotationPending =
+      outcome.status === 'failed' && failedChecks.every((c) => c.code === 'external_id_rotation_pending');
+    const transient =
+      outcome.status === 'failed' &&
+      failedChecks.every((c) => c.code === 'aws_throttled' || c.code === 'aws_unavailable');
+
+    const stored = await db.transaction(async (tx) => {
+      const current = await store.getForUpdate(tx, row.orgId, row.id);
+      if (current === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
+      if (current.roleArn !== row.roleArn || current.externalId !== row.externalId) {
+        throw new AppError(
+          ErrorCode.CONFLICT,
+          'The connection changed while it was being verified; verify again.',
+        );
+      }
+      let next: ConnectionRow['status'];
+      if (outcome.status === 'unsafe') {
+        // A connection that was in use and turned unsafe is switched off at once.
+        next = actor.system === true ? 'disabled' : 'unsafe';
+      } else if (outcome.status === 'verified') {
+        next = 'verified';
+      } else if (
+        current.status === 'verified' &&
+        (onlyRotationPending || (actor.system === true && transient))
+      ) {
+        next = 'verified'; // still usable with the previous external ID / a transient AWS hiccup
+      } else {
+        next = 'failed';
+      }
+      const rotationDone = outcome.status === 'verified' && outcome.acceptedExternalId === 'current';
+      await store.update(tx, row.orgId, row.id, {
+        status: next,
+        verificationReport: report,
+        ...(outcome.status === 'verified' ? { lastVerifiedAt: now, expiresAt: null } : {}),
+        ...(actor.system === true && next === 'verified' ? { lastVerifiedAt: now } : {}),
+        ...(rotationDone ? { previousExternalId: null } : {}),
+        updatedAt: now,
+      });
+      const details = {
+        previousStatus: current.status,
+        status: next,
+        failedChecks: failedChecks.map((c) => c.name),
+        ...(rotationDone && current.previousExternalId !== null ? { rotationCompleted: true } : {}),
+      };
+      await audit.record(
+        tx,
+        event(actor, row, `connection.${outcome.status}`, {
+          outcome: outcome.status === 'verified' ? 'success' : 'failure',
+          errorCode: outcome.status === 'unsafe' ? 'connection_unsafe' : (failedChecks[0]?.code ?? null),
+          details,
+        }),
+      );
+      if (next === 'disabled') {
+        await audit.record(
+          tx,
+          event(actor, row, 'connection.disabled', {
+            errorCode: 'connection_unsafe',
+            details: { reason: 'periodic re-verification found the external ID not enforced' },
+          }),
+        );
+      }
+      return next;
+    });
+    deps.forgetConnection?.(row.id);
+    return { result: { status: outcome.status, checks: outcome.checks }, stored };
+  }
+
+  const service = {
+    async create(actor: Actor & { orgId: string }, input: CreateConnectionInput) {
+      const id = newId('con');
+      const externalId = generateExternalId();
+      const now = clock.now();
+      const accountId =
+        input.roleArn !== undefined ? parseRoleArn(input.roleArn)!.accountId : (input.accountId ?? null);
+      const row = {
+        id,
+        orgId: actor.orgId,
+        name: input.name,
+        accountId,
+        roleArn: input.roleArn ?? null,
+        externalId: encrypt(externalId, 'external_id', id, actor.orgId),
+        previousExternalId: null,
+        capabilities: input.capabilities,
+        scopes: { ...EMPTY_SCOPES, ...(input.scopes ?? {}) },
+        sourceIdentityEnabled: input.sourceIdentity,
+        status: 'pending' as const,
+        createdBy: actor.userId ?? actor.id,
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: new Date(now.getTime() + PENDING_TTL_MS),
+      };
+      await db.transaction(async (tx) => {
+        await store.insert(tx, row);
+        await audit.record(
+          tx,
+          event(actor, row, 'connection.created', {
+            details: { capabilities: row.capabilities, roleArn: row.roleArn, accountId },
+          }),
+        );
+      });
+      const created = await load(db, actor.orgId, id);
+      return { ...toView(created), externalId };
+    },
+
+    async list(orgId: string, opts: { limit: number; cursor?: string }) {
+      const rows = await store.list(db, orgId, { limit: opts.limit + 1, after: opts.cursor });
+      const page = rows.slice(0, opts.limit);
+      return {
+        items: page.map(toView),
+        nextCursor: rows.length > opts.limit ? (page[page.length - 1]?.id ?? null) : null,
+      };
+    },
+
+    async get(orgId: string, id: string) {
+      return toView(await load(db, orgId, id));
+    },
+
+    async update(actor: Actor & { orgId: string }, id: string, input: UpdateConnectionInput) {
+      const now = clock.now();
+      await db.transaction(async (tx) => {
+        const row = await store.getForUpdate(tx, actor.orgId, id);
+        if (row === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
+        let accountId = row.accountId;
+        if (input.roleArn !== undefined) {
+          const parsed = parseRoleArn(input.roleArn)!;
+          if (row.accountId !== null && row.roleArn === null && parsed.accountId !== row.accountId) {
+            throw new AppError(
+              ErrorCode.VALIDATION_FAILED,
+              'roleArn must be in the account the connection was created for.',
+              {
+                details: { field: 'roleArn' },
+              },
+            );
+          }
+          accountId = parsed.accountId;
+        }
+        const roleChanged = input.roleArn !== undefined && input.roleArn !== row.roleArn;
+        const capsChanged =
+          input.capabilities !== undefined &&
+          [...input.capabilities].sort().join(',') !== [...row.capabilities].sort().join(',');
+        const reset = roleChanged || capsChanged;
+        await store.update(tx, actor.orgId, id, {
+          ...(input.name !== undefined ? { name: input.name } : {}),
+          ...(input.roleArn !== undefined ? { roleArn: input.roleArn, accountId } : {}),
+          ...(input.capabilities !== undefined ? { capabilities: input.capabilities } : {}),
+          ...(input.scopes !== undefined ? { scopes: { ...EMPTY_SCOPES, ...input.scopes } } : {}),
+          ...(reset
+            ? { status: 'pending' as const, expiresAt: new Date(now.getTime() + PENDING_TTL_MS) }
+            : {}),
+          updatedAt: now,
+        });
+        await audit.record(
+          tx,
+          event(actor, row, 'connection.updated', {
+            details: {
+              fields: Object.keys(input),
+              ...(reset ? { statusReset: 'pending' } : {}),
+              ...(roleChanged ? { roleArn: input.roleArn } : {}),
+            },
+          }),
+        );
+      });
+      deps.forgetConnection?.(id);
+      return toView(await load(db, actor.orgId, id));
+    },
+
+    async remove(actor: Actor & { orgId: string }, id: string) {
+      await db.transaction(async (tx) => {
+        const row = await store.getForUpdate(tx, actor.orgId, id);
+        if (row === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
+        await store.delete(tx, actor.orgId, id);
+        await audit.record(tx, event(actor, row, 'connection.deleted', { details: { name: row.name } }));
+      });
+      deps.forgetConnection?.(id);
+    },
+
+    async templates(
+      actor: Actor & { orgId: string },
+      id: string,
+      templateUrl: string,
+    ): Promise<Templates & { externalId: string; principalArn: string }> {
+      const row = await load(db, actor.orgId, id);
+      const principalArn = pinnedPrincipal(await deps.resolvePrincipalArn());
+      const externalId = decrypt(row, 'external_id')!;
+      const previous = decrypt(row, 'previous_external_id');
+      const rendered = renderTemplates({
+        connectionId: row.id,
+        name: row.name,
+        principalArn,
+        externalIds: previous === null ? [externalId] : [externalId, previous],
+        roleArn: row.roleArn,
+        accountId: row.accountId,
+        capabilities: row.capabilities,
+        scopes: { ...EMPTY_SCOPES, ...row.scopes },
+        sourceIdentity: row.sourceIdentityEnabled,
+        templateUrl,
+      });
+      // Viewing the templates reveals the external ID: audited.
+      await audit.record(db, event(actor, row, 'connection.templates_viewed'));
+      return { externalId, principalArn, ...rendered };
+    },
+
+    async verify(actor: Actor & { orgId: string }, id: string): Promise<VerifyResult> {
+      const row = await load(db, actor.orgId, id);
+      return (await verifyRow(row, actor)).result;
+    },
+
+    async rotateExternalId(actor: Actor & { orgId: string }, id: string) {
+      const now = clock.now();
+      await db.transaction(async (tx) => {
+        const row = await store.getForUpdate(tx, actor.orgId, id);
+        if (row === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
+        const next = generateExternalId();
+        // The ID in use stays accepted (as previous) only when operations depend on it; an
+        // already pending rotation keeps its previous ID, which is the one the role trusts.
+        const keepPrevious = row.status === 'verified';
+        let previous: string | null = null;
+        if (keepPrevious) {
+          previous =
+            row.previousExternalId !== null
+              ? decrypt(row, 'previous_external_id')
+              : decrypt(row, 'external_id');
+        }
+        await store.update(tx, actor.orgId, id, {
+          externalId: encrypt(next, 'external_id', id, actor.orgId),
+          previousExternalId:
+            previous === null ? null : encrypt(previous, 'previous_external_id', id, actor.orgId),
+          updatedAt: now,
+        });
+        await audit.record(
+          tx,
+          event(actor, row, 'connection.external_id_rotated', { details: { previousKept: keepPrevious } }),
+        );
+      });
+      deps.forgetConnection?.(id);
+      return toView(await load(db, actor.orgId, id));
+    },
+
+    /** Marks pending connections past 48 h as expired. Returns how many. */
+    async expirePending(limit = 500): Promise<number> {
+      const now = clock.now();
+      const due = await store.listExpiredPending(db, now, limit);
+      for (const { id, orgId } of due) {
+        await db.transaction(async (tx) => {
+          const row = await store.getForUpdate(tx, orgId, id);
+          if (row === null || row.status !== 'pending' || row.expiresAt === null || row.expiresAt > now)
+            return;
+          await store.update(tx, orgId, id, { status: 'expired', updatedAt: now });
+          await audit.record(
+            tx,
+            event({ ...systemActor(orgId, `sys-expire-${id}`), system: true }, row, 'connection.expired'),
+          );
+        });
+      }
+      return due.length;
+    },
+
+    /** Re-verifies verified connections last checked before `before`. */
+    async reverifyDue(before: Date, limit = 100): Promise<{ checked: number; disabled: number }> {
+      const due = await store.listDueForReverification(db, before, limit);
+      let disabled = 0;
+      for (const { id, orgId } of due) {
+        const row = await store.get(db, orgId, id);
+        if (row === null || row.status !== 'verified') continue;
+        const actor = { ...systemActor(orgId, `sys-reverify-${id}`), system: true };
+        try {
+          const { stored } = await verifyRow(row, actor);
+          if (stored === 'disabled') disabled += 1;
+        } catch (err) {
+          if (!(err instanceof AppError && err.code === ErrorCode.CONFLICT)) throw err;
+        }
+      }
+      return { checked: due.length, disabled };
+    },
+  };
+
+  const resolver: ConnectionResolver = {
+    async resolveUsable(
+      orgId: string,
+      connectionId: string,
+      capability: Capability,
+    ): Promise<UsableConnection> {
+      const row = await store.get(db, orgId, connectionId);
+      if (row === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
+      const status = effectiveStatus(row);
+      if (status === 'unsafe') throw new AppError(ErrorCode.CONNECTION_UNSAFE);
+      if (status === 'disabled') throw new AppError(ErrorCode.CONNECTION_DISABLED);
+      if (status !== 'verified' || row.roleArn === null || row.accountId === null) {
+        throw new AppError(
+          ErrorCode.CONNECTION_NOT_VERIFIED,
+          status === 'expired' ? 'The connection expired before it was verified.' : undefined,
+        );
+      }
+      if (!row.capabilities.includes(capability)) {
+        throw new AppError(ErrorCode.CAPABILITY_MISSING, undefined, { details: { capability } });
+      }
+      // During a rotation the role still trusts the previous ID until re-verification with the new one.
+      const externalId = decrypt(
+        row,
+        row.previousExternalId !== null ? 'previous_external_id' : 'external_id',
+      )!;
+      const scopes: ConnectionScopes = { ...EMPTY_SCOPES, ...row.scopes };
+      return {
+        id: row.id,
+        orgId: row.orgId,
+        roleArn: row.roleArn,
+        externalId,
+        sourceIdentityEnabled: row.sourceIdentityEnabled,
+        name: row.name,
+        accountId: row.accountId,
+        capabilities: row.capabilities,
+        scopes,
+      };
+    },
+  };
+
+  return { ...service, resolver };
+}
+
+export type ConnectionService = ReturnType<typeof createConnectionService>;

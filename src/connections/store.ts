@@ -1,0 +1,115 @@
+import { and, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.ts';
+import { connections, type VerificationReport } from './tables.ts';
+import type { Capability, ConnectionScopes, ConnectionStatus } from './types.ts';
+
+export type ConnectionRow = typeof connections.$inferSelect;
+export type NewConnectionRow = typeof connections.$inferInsert;
+
+/** SQL only. Every tenant query carries the organisation in its WHERE clause. */
+export interface ConnectionStore {
+  insert(db: DbOrTx, row: NewConnectionRow): Promise<void>;
+  get(db: DbOrTx, orgId: string, id: string): Promise<ConnectionRow | null>;
+  /** Locks the row for the rest of the transaction. */
+  getForUpdate(db: DbOrTx, orgId: string, id: string): Promise<ConnectionRow | null>;
+  list(db: DbOrTx, orgId: string, opts: { limit: number; after?: string }): Promise<ConnectionRow[]>;
+  update(
+    db: DbOrTx,
+    orgId: string,
+    id: string,
+    patch: Partial<{
+      name: string;
+      roleArn: string | null;
+      accountId: string | null;
+      capabilities: Capability[];
+      scopes: ConnectionScopes;
+      status: ConnectionStatus;
+      externalId: string;
+      previousExternalId: string | null;
+      lastVerifiedAt: Date | null;
+      verificationReport: VerificationReport | null;
+      expiresAt: Date | null;
+      updatedAt: Date;
+    }>,
+  ): Promise<void>;
+  delete(db: DbOrTx, orgId: string, id: string): Promise<boolean>;
+  /** Pending connections past their expiry, across organisations (system job). */
+  listExpiredPending(db: DbOrTx, now: Date, limit: number): Promise<Array<{ id: string; orgId: string }>>;
+  /** Verified connections whose last verification is older than `before` (system job). */
+  listDueForReverification(
+    db: DbOrTx,
+    before: Date,
+    limit: number,
+  ): Promise<Array<{ id: string; orgId: string }>>;
+}
+
+export function createConnectionStore(): ConnectionStore {
+  return {
+    async insert(db, row) {
+      await db.insert(connections).values(row);
+    },
+    async get(db, orgId, id) {
+      const rows = await db
+        .select()
+        .from(connections)
+        .where(and(eq(connections.orgId, orgId), eq(connections.id, id)))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    async getForUpdate(db, orgId, id) {
+      const rows = await db
+        .select()
+        .from(connections)
+        .where(and(eq(connections.orgId, orgId), eq(connections.id, id)))
+        .for('update')
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    async list(db, orgId, { limit, after }) {
+      return db
+        .select()
+        .from(connections)
+        .where(
+          after === undefined
+            ? eq(connections.orgId, orgId)
+            : and(eq(connections.orgId, orgId), gt(connections.id, after)),
+        )
+        .orderBy(asc(connections.id))
+        .limit(limit);
+    },
+    async update(db, orgId, id, patch) {
+      await db
+        .update(connections)
+        .set(patch)
+        .where(and(eq(connections.orgId, orgId), eq(connections.id, id)));
+    },
+    async delete(db, orgId, id) {
+      const rows = await db
+        .delete(connections)
+        .where(and(eq(connections.orgId, orgId), eq(connections.id, id)))
+        .returning({ id: connections.id });
+      return rows.length > 0;
+    },
+    async listExpiredPending(db, now, limit) {
+      return db
+        .select({ id: connections.id, orgId: connections.orgId })
+        .from(connections)
+        .where(and(eq(connections.status, 'pending'), lt(connections.expiresAt, now)))
+        .orderBy(asc(connections.id))
+        .limit(limit);
+    },
+    async listDueForReverification(db, before, limit) {
+      return db
+        .select({ id: connections.id, orgId: connections.orgId })
+        .from(connections)
+        .where(
+          and(
+            eq(connections.status, 'verified'),
+            or(isNull(connections.lastVerifiedAt), lt(connections.lastVerifiedAt, before)),
+          ),
+        )
+        .orderBy(asc(connections.lastVerifiedAt), asc(connections.id))
+        .limit(limit);
+    },
+  };
+}

@@ -1,0 +1,351 @@
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { mapAwsError } from '../aws/errors.ts';
+import type { TrustProbeResult, TrustProber } from '../broker/types.ts';
+import type { Actor } from '../http/auth.ts';
+import type { Probe, ProbeRunner } from './probes.ts';
+import type { VerificationCheck } from './tables.ts';
+import type { Capability, ConnectionScopes } from './types.ts';
+
+/**
+ * Verification proves three things about a customer's role, in this order:
+ * 1. Rolegate can assume it with the connection's external ID;
+ * 2. the trust policy enforces the external ID: AssumeRole without one, and with a wrong one, is
+ *    refused (otherwise anyone who can make Rolegate assume an ARN could reach this role — the
+ *    confused-deputy problem — and the connection is `unsafe`);
+ * 3. each chosen capability works (a harmless read per capability), and no unrequested access is
+ *    visible (over-privilege warnings).
+ * No database access here: the caller stores the outcome, outside of any AWS call.
+ */
+
+export interface VerificationInput {
+  orgId: string;
+  connectionId: string;
+  roleArn: string;
+  externalId: string;
+  /** Set while an external-ID rotation awaits re-verification. */
+  previousExternalId: string | null;
+  capabilities: readonly Capability[];
+  scopes: ConnectionScopes;
+  region: string;
+  principalArn: string;
+  /** The connection sends SourceIdentity: the trust policy must allow sts:SetSourceIdentity. */
+  sourceIdentity: boolean;
+  actor: Actor;
+}
+
+export interface VerificationOutcome {
+  status: 'verified' | 'unsafe' | 'failed';
+  checks: VerificationCheck[];
+  /** Which external ID the role accepted (null: neither). */
+  acceptedExternalId: 'current' | 'previous' | null;
+}
+
+export interface VerifierDeps {
+  prober: Pick<TrustProber, 'probeAssume'>;
+  probes: ProbeRunner;
+  /** A fresh external ID that no connection uses, for the wrong-ID probe. */
+  randomExternalId: () => string;
+}
+
+export interface AwsErrorClass {
+  code: 'aws_access_denied' | 'aws_throttled' | 'aws_not_found' | 'aws_unavailable' | 'aws_request_failed';
+  denied: boolean;
+}
+
+/** Classifies an SDK error through the shared AWS error map; AWS's message (with ARNs) is never kept. */
+export function classifyProbeError(err: unknown): AwsErrorClass {
+  const code = mapAwsError(err).code;
+  switch (code) {
+    case 'aws_access_denied':
+    case 'aws_throttled':
+    case 'aws_not_found':
+    case 'aws_unavailable':
+      return { code, denied: code === 'aws_access_denied' };
+    default:
+      return { code: 'aws_request_failed', denied: false };
+  }
+}
+
+const RETRY_ADVICE = 'AWS throttled or did not answer the verification call; wait a minute and verify again.';
+
+function probeFailure(
+  name: string,
+  result: Exclude<TrustProbeResult, { outcome: 'assumed' }>,
+): VerificationCheck {
+  if (result.outcome === 'error') {
+    const code =
+      result.code === 'aws_throttled' ? 'aws_throttled' : classifyProbeError({ name: result.code }).code;
+    const transient = result.retryable || code === 'aws_throttled' || code === 'aws_unavailable';
+    return {
+      name,
+      status: 'failed',
+      code: code === 'aws_request_failed' ? result.code : code,
+      advice: transient ? RETRY_ADVICE : 'The AssumeRole call failed; check the role ARN and verify again.',
+    };
+  }
+  return { name, status: 'failed', code: 'aws_access_denied' };
+}
+
+export function unsafeAdvice(principalArn: string, withoutId: boolean): string {
+  const what = withoutId ? 'without any external ID' : 'with a wrong external ID';
+  return (
+    `The role could be assumed ${what}, so its trust policy does not enforce the external ID. ` +
+    'Anyone able to make a service assume this role ARN could reach your account through it (confused-deputy risk). ' +
+    `Fix: in the role's trust policy, the statement that allows sts:AssumeRole for ${principalArn} must carry ` +
+    '"Condition": {"StringEquals": {"sts:ExternalId": "<the external ID from the templates>"}}, ' +
+    'and no other statement may allow sts:AssumeRole for that principal, its account root or "*" without that condition. ' +
+    'Copy the trust policy from the templates, then verify again.'
+  );
+}
+
+function capabilityProbes(capability: Capability, scopes: ConnectionScopes): Probe[] | { skipped: string } {
+  switch (capability) {
+    case 's3-read': {
+      const probes: Probe[] = [{ kind: 's3.list_buckets' }];
+      const bucket = scopes.s3Buckets[0];
+      if (bucket !== undefined)
+        probes.push({ kind: 's3.list_objects', bucket, prefix: scopes.s3Prefixes[0] });
+      return probes;
+    }
+    case 's3-write':
+      return { skipped: 'Rolegate never writes data to verify; the first upload proves this capability.' };
+    case 'logs-read':
+      return [{ kind: 'logs.describe_log_groups', prefix: scopes.logGroupPrefixes[0] }];
+    case 'dynamodb-read':
+      return [{ kind: 'dynamodb.list_tables' }];
+    case 'lambda-read':
+      return [{ kind: 'lambda.list_functions' }];
+    case 'lambda-invoke': {
+      const exact = scopes.lambdaFunctionPatterns.find((p) => !p.includes('*'));
+      return exact === undefined
+        ? {
+            skipped:
+              'No exact function name is scoped, so no DryRun invocation is possible; functions are never run to verify.',
+          }
+        : [{ kind: 'lambda.invoke_dry_run', functionName: exact }];
+    }
+    case 'cost-scan':
+      return [{ kind: 'ec2.describe_volumes' }];
+    case 'cleanup':
+      return {
+        skipped:
+          'Deletions are only allowed on tagged resources and every clean-up runs as a DryRun first; nothing is deleted to verify.',
+      };
+  }
+}
+
+const CAPABILITY_ADVICE: Record<Capability, string> = {
+  's3-read':
+    'Attach the permission policy from the templates (statements S3ListAllBuckets, S3ListBuckets, S3ReadObjects).',
+  's3-write': 'Attach the permission policy from the templates (statement S3WriteObjects).',
+  'logs-read': 'Attach the permission policy from the templates (statements Logs*).',
+  'dynamodb-read': 'Attach the permission policy from the templates (statements DynamoDb*).',
+  'lambda-read':
+    'Attach the permission policy from the templates (statements LambdaListFunctions, LambdaReadFunctions).',
+  'lambda-invoke': 'Attach the permission policy from the templates (statement LambdaInvokeFunctions).',
+  'cost-scan': 'Attach the permission policy from the templates (statement CostScanDescribe).',
+  cleanup: 'Attach the permission policy from the templates (statements Cleanup*).',
+};
+
+/** Read calls that should be refused when the matching capability was not chosen. */
+const OVER_PRIVILEGE: Array<{ name: string; unless: Capability[]; probe: Probe; what: string }> = [
+  {
+    name: 'over_privilege:s3',
+    unless: ['s3-read', 's3-write'],
+    probe: { kind: 's3.list_buckets' },
+    what: 's3:ListAllMyBuckets',
+  },
+  {
+    name: 'over_privilege:logs',
+    unless: ['logs-read'],
+    probe: { kind: 'logs.describe_log_groups' },
+    what: 'logs:DescribeLogGroups',
+  },
+  {
+    name: 'over_privilege:dynamodb',
+    unless: ['dynamodb-read'],
+    probe: { kind: 'dynamodb.list_tables' },
+    what: 'dynamodb:ListTables',
+  },
+  {
+    name: 'over_privilege:lambda',
+    unless: ['lambda-read'],
+    probe: { kind: 'lambda.list_functions' },
+    what: 'lambda:ListFunctions',
+  },
+  {
+    name: 'over_privilege:ec2',
+    unless: ['cost-scan', 'cleanup'],
+    probe: { kind: 'ec2.describe_volumes' },
+    what: 'ec2:DescribeVolumes',
+  },
+];
+
+export function createVerifier(deps: VerifierDeps) {
+  async function probeAssume(
+    input: VerificationInput,
+    externalId: string | null,
+    sourceIdentity = false,
+  ): Promise<TrustProbeResult> {
+    return deps.prober.probeAssume({
+      orgId: input.orgId,
+      connectionId: input.connectionId,
+      roleArn: input.roleArn,
+      externalId,
+      actor: input.actor,
+      ...(sourceIdentity ? { sourceIdentity: true } : {}),
+    });
+  }
+
+  async function enforcementCheck(
+    input: VerificationInput,
+    name: string,
+    externalId: string | null,
+  ): Promise<{ check: VerificationCheck; unsafe: boolean }> {
+    const result = await probeAssume(input, externalId);
+    if (result.outcome === 'denied') return { check: { name, status: 'passed' }, unsafe: false };
+    if (result.outcome === 'assumed') {
+      return {
+        check: {
+          name,
+          status: 'failed',
+          code: 'external_id_not_enforced',
+          advice: unsafeAdvice(input.principalArn, externalId === null),
+        },
+        unsafe: true,
+      };
+    }
+    return { check: probeFailure(name, result), unsafe: false };
+  }
+
+  async function runProbe(
+    probe: Probe,
+    credentials: AwsCredentialIdentity,
+    region: string,
+  ): Promise<{ ok: true } | { ok: false; error: AwsErrorClass }> {
+    try {
+      await deps.probes.run(probe, { credentials, region });
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, error: classifyProbeError(err) };
+    }
+  }
+
+  return {
+    async verify(input: VerificationInput): Promise<VerificationOutcome> {
+      const checks: VerificationCheck[] = [];
+      // 1. Assume with the external ID (during a rotation: the new one, else the previous one).
+      let assumed = await probeAssume(input, input.externalId, input.sourceIdentity);
+      if (assumed.outcome === 'denied' && input.sourceIdentity) {
+        // Denied with SourceIdentity: find out whether only sts:SetSourceIdentity is missing.
+        const plain = await probeAssume(input, input.externalId);
+        if (plain.outcome === 'assumed') {
+          assumed = plain;
+          checks.push({
+            name: 'source_identity_allowed',
+            status: 'failed',
+            code: 'source_identity_not_allowed',
+            advice: `The trust policy lets ${input.principalArn} assume the role but not set a source identity. Add sts:SetSourceIdentity to the trust policy (see the templates) so your CloudTrail shows which Rolegate user acted, then verify again.`,
+          });
+        }
+      }
+      let accepted: VerificationOutcome['acceptedExternalId'] =
+        assumed.outcome === 'assumed' ? 'current' : null;
+      if (assumed.outcome === 'assumed') {
+        checks.unshift({ name: 'assume_role_with_external_id', status: 'passed' });
+      } else if (input.previousExternalId !== null && assumed.outcome === 'denied') {
+        const previous = await probeAssume(input, input.previousExternalId);
+        if (previous.outcome === 'assumed') {
+          assumed = previous;
+          accepted = 'previous';
+          checks.push({
+            name: 'assume_role_with_external_id',
+            status: 'failed',
+            code: 'external_id_rotation_pending',
+            advice:
+              'The role still accepts only the previous external ID. Update the trust policy with the new external ID from the templates, then verify again; operations keep using the previous ID until then.',
+          });
+        }
+      }
+      if (assumed.outcome !== 'assumed') {
+        const failure = probeFailure('assume_role_with_external_id', assumed);
+        if (failure.code === 'aws_access_denied') {
+          failure.advice =
+            `AWS refused AssumeRole with the connection's external ID. Check that the role ARN is right, that the role exists, ` +
+            `and that its trust policy allows sts:AssumeRole for ${input.principalArn} with the condition ` +
+            'StringEquals sts:ExternalId = the external ID shown in the templates (copy the trust policy from there).';
+        }
+        checks.push(failure);
+        for (const name of [
+          'external_id_required',
+          'wrong_external_id_refused',
+          ...input.capabilities.map((c) => `capability:${c}`),
+        ]) {
+          checks.push({ name, status: 'skipped', advice: 'Skipped because the role could not be assumed.' });
+        }
+        return { status: 'failed', checks, acceptedExternalId: null };
+      }
+      const credentials = assumed.credentials;
+
+      // 2. The trust policy must refuse a missing and a wrong external ID.
+      const without = await enforcementCheck(input, 'external_id_required', null);
+      let wrongId = deps.randomExternalId();
+      while (wrongId === input.externalId || wrongId === input.previousExternalId)
+        wrongId = deps.randomExternalId();
+      const wrong = await enforcementCheck(input, 'wrong_external_id_refused', wrongId);
+      checks.push(without.check, wrong.check);
+      const unsafe = without.unsafe || wrong.unsafe;
+
+      // 3. One harmless read per capability.
+      for (const capability of input.capabilities) {
+        const name = `capability:${capability}`;
+        const plan = capabilityProbes(capability, input.scopes);
+        if (!Array.isArray(plan)) {
+          checks.push({ name, status: 'skipped', advice: plan.skipped });
+          continue;
+        }
+        let check: VerificationCheck = { name, status: 'passed' };
+        for (const probe of plan) {
+          const r = await runProbe(probe, credentials, input.region);
+          if (r.ok) continue;
+          check = {
+            name,
+            status: 'failed',
+            code: r.error.code,
+            advice:
+              r.error.code === 'aws_throttled' || r.error.code === 'aws_unavailable'
+                ? RETRY_ADVICE
+                : r.error.code === 'aws_not_found'
+                  ? `A resource scoped for ${capability} does not exist (${probe.kind}); check the scopes.`
+                  : `AWS denied ${probe.kind}. ${CAPABILITY_ADVICE[capability]}`,
+          };
+          break;
+        }
+        checks.push(check);
+      }
+
+      // 4. Over-privilege, where a read call makes it visible.
+      for (const item of OVER_PRIVILEGE) {
+        if (item.unless.some((c) => input.capabilities.includes(c))) continue;
+        const r = await runProbe(item.probe, credentials, input.region);
+        if (r.ok) {
+          checks.push({
+            name: item.name,
+            status: 'warning',
+            code: 'over_privileged',
+            advice: `The role allows ${item.what}, which none of the chosen capabilities needs. Remove that permission from the role so it grants exactly the permission policy from the templates.`,
+          });
+        } else if (r.error.denied) {
+          checks.push({ name: item.name, status: 'passed' });
+        } else {
+          checks.push({ name: item.name, status: 'skipped', code: r.error.code });
+        }
+      }
+
+      const status = unsafe ? 'unsafe' : checks.some((c) => c.status === 'failed') ? 'failed' : 'verified';
+      return { status, checks, acceptedExternalId: accepted };
+    },
+  };
+}
+
+export type Verifier = ReturnType<typeof createVerifier>;

@@ -1,0 +1,441 @@
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents } from '../../src/audit/tables.ts';
+import { createAuditWriter } from '../../src/audit/writer.ts';
+import { createAwsClientFactory } from '../../src/aws/clients.ts';
+import type { TrustProbeResult, TrustProber } from '../../src/broker/types.ts';
+import type { Clock } from '../../src/clock.ts';
+import { createConnectionsModule } from '../../src/connections/module.ts';
+import { connections } from '../../src/connections/tables.ts';
+import type { Capability, ConnectionScopes } from '../../src/connections/types.ts';
+import { createKeyring } from '../../src/crypto/field-encryption.ts';
+import type { Actor } from '../../src/http/auth.ts';
+import { AppError } from '../../src/http/errors.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestUser } from '../helpers/identity.ts';
+
+/**
+ * Verification against a hand-written TrustProber fake (the broker's probe contract) and
+ * aws-sdk-client-mock for the capability probes, so every failure mode is exercised precisely.
+ */
+
+const CREDS = { accessKeyId: 'ASIAFAKE', secretAccessKey: 'fake-secret', sessionToken: 'fake-session' };
+type Policy = (externalId: string | null, call: number, sourceIdentity: boolean) => TrustProbeResult;
+
+/** Plays a customer's role: `accepts` decides what AssumeRole returns for each external ID. */
+function fakeProber() {
+  const state: { accepts: Policy; calls: Array<string | null> } = {
+    accepts: () => ({ outcome: 'denied', code: 'AccessDenied' }),
+    calls: [],
+  };
+  const prober = {
+    async probeAssume(input: Parameters<TrustProber['probeAssume']>[0]): Promise<TrustProbeResult> {
+      state.calls.push(input.externalId);
+      return state.accepts(input.externalId, state.calls.length, input.sourceIdentity === true);
+    },
+  } satisfies TrustProber;
+  return { prober, state };
+}
+
+const assumed: TrustProbeResult = { outcome: 'assumed', credentials: CREDS };
+const denied: TrustProbeResult = { outcome: 'denied', code: 'AccessDenied' };
+/** A correctly configured role: only the given external ID is accepted. */
+const onlyWith =
+  (id: string): Policy =>
+  (ext) =>
+    ext === id ? assumed : denied;
+
+const mutableClock = { t: Date.now() };
+const clock: Clock = { now: () => new Date(mutableClock.t) };
+
+let t: TestApp;
+let mod: ReturnType<typeof createConnectionsModule>;
+const fake = fakeProber();
+const s3 = mockClient(S3Client);
+const logs = mockClient(CloudWatchLogsClient);
+const ddb = mockClient(DynamoDBClient);
+const lambda = mockClient(LambdaClient);
+const ec2 = mockClient(EC2Client);
+
+beforeAll(async () => {
+  t = await createTestApp();
+  mod = createConnectionsModule({
+    db: t.database.db,
+    clock,
+    audit: createAuditWriter({ clock }),
+    keyring: createKeyring(t.config.masterKeys),
+    broker: {
+      probeAssume: fake.prober.probeAssume,
+      resolvePrincipalArn: async () => 'arn:aws:iam::111111111111:role/rolegate-service',
+    },
+    awsClients: createAwsClientFactory({ region: 'us-east-1' }),
+    config: { aws: { region: 'us-east-1', verifyInterval: 3600 } },
+    logger: { info: () => {}, error: () => {} },
+  });
+});
+afterAll(async () => {
+  await t.close();
+  for (const m of [s3, logs, ddb, lambda, ec2]) m.restore();
+});
+beforeEach(() => {
+  for (const m of [s3, logs, ddb, lambda, ec2]) m.reset();
+  const denyAll = Object.assign(new Error('denied'), {
+    name: 'AccessDenied',
+    $metadata: { httpStatusCode: 403 },
+  });
+  s3.onAnyCommand().rejects(denyAll);
+  logs.onAnyCommand().rejects(Object.assign(new Error('d'), { name: 'AccessDeniedException' }));
+  ddb.onAnyCommand().rejects(Object.assign(new Error('d'), { name: 'AccessDeniedException' }));
+  lambda.onAnyCommand().rejects(Object.assign(new Error('d'), { name: 'AccessDeniedException' }));
+  ec2.onAnyCommand().rejects(Object.assign(new Error('d'), { name: 'UnauthorizedOperation' }));
+  fake.state.calls = [];
+  mutableClock.t = Date.now();
+});
+afterEach(() => {
+  fake.state.accepts = () => denied;
+});
+
+function actorFor(user: { userId: string; orgId: string }): Actor & { orgId: string } {
+  return {
+    type: 'user',
+    id: user.userId,
+    userId: user.userId,
+    orgId: user.orgId,
+    role: 'owner',
+    sessionId: null,
+    ip: '203.0.113.9',
+    userAgent: 'vitest',
+    requestId: `req-${Math.random().toString(36).slice(2)}`,
+  };
+}
+
+async function newConnection(capabilities: Capability[], scopes?: Partial<ConnectionScopes>) {
+  const user = await createTestUser(t);
+  const actor = actorFor(user);
+  const created = await mod.service.create(actor, {
+    name: 'prod',
+    roleArn: 'arn:aws:iam::123456789012:role/RolegateAccess',
+    capabilities,
+    sourceIdentity: true,
+    ...(scopes
+      ? {
+          scopes: {
+            regions: [],
+            s3Buckets: [],
+            s3Prefixes: [],
+            logGroupPrefixes: [],
+            dynamodbTables: [],
+            lambdaFunctionPatterns: [],
+            cleanupTagConditions: {},
+            ...scopes,
+          },
+        }
+      : {}),
+  });
+  return { user, actor, created, externalId: created.externalId };
+}
+
+async function auditActions(orgId: string, connectionId: string) {
+  const rows = await t.database.db
+    .select({ action: auditEvents.action, actorType: auditEvents.actorType, outcome: auditEvents.outcome })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.orgId, orgId), eq(auditEvents.connectionId, connectionId)));
+  return rows;
+}
+
+async function expectCode(p: Promise<unknown>, code: string) {
+  await expect(p).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.code === code);
+}
+
+const check = <C extends { name: string }>(r: { checks: C[] }, name: string) =>
+  r.checks.find((c) => c.name === name);
+
+describe('verification', () => {
+  it('a correctly configured role verifies, is audited and becomes usable', async () => {
+    const { actor, created, externalId } = await newConnection(['s3-read', 'logs-read'], {
+      s3Buckets: ['acme-data'],
+    });
+    fake.state.accepts = onlyWith(externalId);
+    s3.on(ListBucketsCommand).resolves({ Buckets: [] });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+
+    const result = await mod.service.verify(actor, created.id);
+    expect(result.status).toBe('verified');
+    expect(check(result, 'assume_role_with_external_id')?.status).toBe('passed');
+    expect(check(result, 'external_id_required')?.status).toBe('passed');
+    expect(check(result, 'wrong_external_id_refused')?.status).toBe('passed');
+    expect(check(result, 'capability:s3-read')?.status).toBe('passed');
+    expect(check(result, 'capability:logs-read')?.status).toBe('passed');
+    // Probes are harmless and bounded.
+    expect(s3.commandCalls(ListObjectsV2Command)[0]?.args[0].input).toMatchObject({
+      Bucket: 'acme-data',
+      MaxKeys: 1,
+    });
+    expect(logs.commandCalls(DescribeLogGroupsCommand)[0]?.args[0].input).toMatchObject({ limit: 1 });
+    // Exactly: with the ID, without one, with a wrong (fresh, valid) one.
+    expect(fake.state.calls[0]).toBe(externalId);
+    expect(fake.state.calls[1]).toBeNull();
+    expect(fake.state.calls[2]).toMatch(/^rg-[a-z2-7]{32}$/);
+    expect(fake.state.calls[2]).not.toBe(externalId);
+
+    const view = await mod.service.get(actor.orgId, created.id);
+    expect(view.status).toBe('verified');
+    expect(view.verification?.checks.length).toBe(result.checks.length);
+    expect((await auditActions(actor.orgId, created.id)).map((a) => a.action)).toContain(
+      'connection.verified',
+    );
+    const usable = await mod.resolver.resolveUsable(actor.orgId, created.id, 's3-read');
+    expect(usable.externalId).toBe(externalId);
+    expect(usable.roleArn).toBe('arn:aws:iam::123456789012:role/RolegateAccess');
+    await expectCode(
+      mod.resolver.resolveUsable(actor.orgId, created.id, 'lambda-invoke'),
+      'capability_missing',
+    );
+  });
+
+  it('wrong external ID / missing trust: AssumeRole denied → failed with advice, nothing else probed', async () => {
+    const { actor, created } = await newConnection(['s3-read']);
+    fake.state.accepts = onlyWith('rg-some-other-id'); // the role trusts a different external ID
+    const result = await mod.service.verify(actor, created.id);
+    expect(result.status).toBe('failed');
+    const c = check(result, 'assume_role_with_external_id');
+    expect(c).toMatchObject({ status: 'failed', code: 'aws_access_denied' });
+    expect(c?.advice).toContain('arn:aws:iam::111111111111:role/rolegate-service');
+    expect(c?.advice).toContain('sts:ExternalId');
+    expect(check(result, 'capability:s3-read')?.status).toBe('skipped');
+    expect(s3.calls()).toHaveLength(0);
+    // Once with SourceIdentity, once without (to tell a missing sts:SetSourceIdentity apart); never without the ID.
+    expect(fake.state.calls).toHaveLength(2);
+    expect(fake.state.calls.every((c) => c === created.externalId)).toBe(true);
+    await expectCode(
+      mod.resolver.resolveUsable(actor.orgId, created.id, 's3-read'),
+      'connection_not_verified',
+    );
+    expect((await auditActions(actor.orgId, created.id)).map((a) => a.action)).toContain('connection.failed');
+  });
+
+  it('unenforced external ID (assume without one succeeds) → unsafe, explained, never usable', async () => {
+    const { actor, created } = await newConnection(['s3-read']);
+    fake.state.accepts = () => assumed; // trust policy without the ExternalId condition
+    s3.on(ListBucketsCommand).resolves({ Buckets: [] });
+    const result = await mod.service.verify(actor, created.id);
+    expect(result.status).toBe('unsafe');
+    const c = check(result, 'external_id_required');
+    expect(c).toMatchObject({ status: 'failed', code: 'external_id_not_enforced' });
+    expect(c?.advice).toMatch(/confused-deputy/);
+    expect(c?.advice).toContain('"sts:ExternalId"');
+    expect(check(result, 'wrong_external_id_refused')?.status).toBe('failed');
+    expect((await mod.service.get(actor.orgId, created.id)).status).toBe('unsafe');
+    await expectCode(mod.resolver.resolveUsable(actor.orgId, created.id, 's3-read'), 'connection_unsafe');
+    expect((await auditActions(actor.orgId, created.id)).map((a) => a.action)).toContain('connection.unsafe');
+  });
+
+  it('a wrong external ID accepted (but none refused) is also unsafe', async () => {
+    const { actor, created, externalId } = await newConnection(['dynamodb-read']);
+    fake.state.accepts = (ext) => (ext === null ? denied : ext.startsWith('rg-') ? assumed : denied);
+    ddb.on(ListTablesCommand).resolves({ TableNames: [] });
+    const result = await mod.service.verify(actor, created.id);
+    expect(fake.state.calls[0]).toBe(externalId);
+    expect(result.status).toBe('unsafe');
+    expect(check(result, 'external_id_required')?.status).toBe('passed');
+    expect(check(result, 'wrong_external_id_refused')).toMatchObject({
+      status: 'failed',
+      code: 'external_id_not_enforced',
+    });
+  });
+
+  it('a denied capability fails verification with the denied probe and the fix', async () => {
+    const { actor, created, externalId } = await newConnection(['logs-read', 'cost-scan']);
+    fake.state.accepts = onlyWith(externalId);
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    // ec2 stays AccessDenied (UnauthorizedOperation)
+    const result = await mod.service.verify(actor, created.id);
+    expect(result.status).toBe('failed');
+    expect(check(result, 'capability:logs-read')?.status).toBe('passed');
+    const c = check(result, 'capability:cost-scan');
+    expect(c).toMatchObject({ status: 'failed', code: 'aws_access_denied' });
+    expect(c?.advice).toContain('CostScanDescribe');
+    expect(ec2.commandCalls(DescribeVolumesCommand)[0]?.args[0].input).toMatchObject({ MaxResults: 5 });
+    await expectCode(
+      mod.resolver.resolveUsable(actor.orgId, created.id, 'logs-read'),
+      'connection_not_verified',
+    );
+  });
+
+  it('throttling is a failed check (aws_throttled, retry advice), never unsafe', async () => {
+    const { actor, created, externalId } = await newConnection(['lambda-read']);
+    fake.state.accepts = (ext) =>
+      ext === externalId ? assumed : { outcome: 'error', code: 'aws_throttled', retryable: true };
+    const result = await mod.service.verify(actor, created.id);
+    expect(result.status).toBe('failed');
+    expect(check(result, 'external_id_required')).toMatchObject({ status: 'failed', code: 'aws_throttled' });
+    expect(check(result, 'external_id_required')?.advice).toMatch(/verify again/);
+
+    // Throttled capability probe, too.
+    fake.state.accepts = onlyWith(externalId);
+    lambda
+      .on(ListFunctionsCommand)
+      .rejects(Object.assign(new Error('slow'), { name: 'TooManyRequestsException' }));
+    const again = await mod.service.verify(actor, created.id);
+    expect(again.status).toBe('failed');
+    expect(check(again, 'capability:lambda-read')).toMatchObject({ status: 'failed', code: 'aws_throttled' });
+    expect((await mod.service.get(actor.orgId, created.id)).status).toBe('failed');
+  });
+
+  it('write-type capabilities are skipped with a reason; over-privilege is a warning', async () => {
+    const { actor, created, externalId } = await newConnection(['s3-write', 'cleanup', 'lambda-invoke']);
+    fake.state.accepts = onlyWith(externalId);
+    s3.on(ListBucketsCommand).resolves({ Buckets: [] }); // ListAllMyBuckets works, though no s3-read
+    const result = await mod.service.verify(actor, created.id);
+    expect(result.status).toBe('verified');
+    for (const name of ['capability:s3-write', 'capability:cleanup', 'capability:lambda-invoke']) {
+      expect(check(result, name)?.status).toBe('skipped');
+      expect(check(result, name)?.advice).toBeTruthy();
+    }
+    // s3-write covers S3, so no S3 over-privilege warning; DynamoDB/Logs/EC2 are denied → passed.
+    expect(check(result, 'over_privilege:s3')).toBeUndefined();
+    expect(check(result, 'over_privilege:dynamodb')?.status).toBe('passed');
+
+    const { actor: a2, created: c2, externalId: e2 } = await newConnection(['logs-read']);
+    fake.state.accepts = onlyWith(e2);
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    const r2 = await mod.service.verify(a2, c2.id);
+    expect(r2.status).toBe('verified');
+    expect(check(r2, 'over_privilege:s3')).toMatchObject({ status: 'warning', code: 'over_privileged' });
+    expect(check(r2, 'over_privilege:s3')?.advice).toContain('s3:ListAllMyBuckets');
+    // Nothing was ever written or invoked.
+    expect(s3.calls().every((c) => c.args[0] instanceof ListBucketsCommand)).toBe(true);
+  });
+
+  it('a trust policy without sts:SetSourceIdentity fails with that exact fix', async () => {
+    const { actor, created, externalId } = await newConnection(['dynamodb-read']);
+    ddb.on(ListTablesCommand).resolves({ TableNames: [] });
+    fake.state.accepts = (ext, _n, sourceIdentity) =>
+      ext === externalId && !sourceIdentity ? assumed : denied;
+    const result = await mod.service.verify(actor, created.id);
+    expect(result.status).toBe('failed');
+    expect(check(result, 'assume_role_with_external_id')?.status).toBe('passed');
+    expect(check(result, 'source_identity_allowed')).toMatchObject({
+      status: 'failed',
+      code: 'source_identity_not_allowed',
+    });
+    expect(check(result, 'source_identity_allowed')?.advice).toContain('sts:SetSourceIdentity');
+  });
+
+  it('pending, unverified and other-organisation connections are never usable', async () => {
+    const { actor, created } = await newConnection(['s3-read']);
+    await expectCode(
+      mod.resolver.resolveUsable(actor.orgId, created.id, 's3-read'),
+      'connection_not_verified',
+    );
+    const other = await createTestUser(t);
+    await expectCode(mod.resolver.resolveUsable(other.orgId, created.id, 's3-read'), 'not_found');
+    await expectCode(mod.service.get(other.orgId, created.id), 'not_found');
+    await expectCode(mod.service.verify(actorFor(other), created.id), 'not_found');
+  });
+
+  it('external-ID rotation: old ID stays in use until the new one verifies, then is discarded', async () => {
+    const { actor, created, externalId: oldId } = await newConnection(['dynamodb-read']);
+    ddb.on(ListTablesCommand).resolves({ TableNames: [] });
+    fake.state.accepts = onlyWith(oldId);
+    expect((await mod.service.verify(actor, created.id)).status).toBe('verified');
+
+    const rotated = await mod.service.rotateExternalId(actor, created.id);
+    expect(rotated).not.toHaveProperty('externalId');
+    expect(rotated.rotationPending).toBe(true);
+    expect(rotated.status).toBe('verified');
+    // Operations keep using the old ID.
+    expect((await mod.resolver.resolveUsable(actor.orgId, created.id, 'dynamodb-read')).externalId).toBe(
+      oldId,
+    );
+    const tpl = await mod.service.templates(actor, created.id, 'https://x.example/cfn.yaml');
+    const newId = tpl.externalId;
+    expect(newId).not.toBe(oldId);
+    expect(tpl.trustPolicy.Statement[0]?.Condition?.StringEquals?.['sts:ExternalId']).toEqual([newId, oldId]);
+
+    // Customer has not updated the role yet: verification reports it, connection stays usable.
+    const pending = await mod.service.verify(actor, created.id);
+    expect(pending.status).toBe('failed');
+    expect(check(pending, 'assume_role_with_external_id')?.code).toBe('external_id_rotation_pending');
+    expect((await mod.service.get(actor.orgId, created.id)).status).toBe('verified');
+    expect((await mod.resolver.resolveUsable(actor.orgId, created.id, 'dynamodb-read')).externalId).toBe(
+      oldId,
+    );
+
+    // Customer updates the trust policy; re-verification with the new ID completes the rotation.
+    fake.state.accepts = onlyWith(newId);
+    expect((await mod.service.verify(actor, created.id)).status).toBe('verified');
+    const after = await mod.service.get(actor.orgId, created.id);
+    expect(after.rotationPending).toBe(false);
+    expect((await mod.resolver.resolveUsable(actor.orgId, created.id, 'dynamodb-read')).externalId).toBe(
+      newId,
+    );
+    const [row] = await t.database.db.select().from(connections).where(eq(connections.id, created.id));
+    expect(row?.previousExternalId).toBeNull();
+    expect((await auditActions(actor.orgId, created.id)).map((a) => a.action)).toContain(
+      'connection.external_id_rotated',
+    );
+  });
+
+  it('pending connections expire after 48 h and can then neither be used nor verified', async () => {
+    const { actor, created } = await newConnection(['s3-read']);
+    mutableClock.t += 49 * 3600 * 1000;
+    expect((await mod.service.get(actor.orgId, created.id)).status).toBe('expired');
+    expect(await mod.service.expirePending()).toBeGreaterThanOrEqual(1);
+    const [row] = await t.database.db.select().from(connections).where(eq(connections.id, created.id));
+    expect(row?.status).toBe('expired');
+    await expectCode(
+      mod.resolver.resolveUsable(actor.orgId, created.id, 's3-read'),
+      'connection_not_verified',
+    );
+    await expectCode(mod.service.verify(actor, created.id), 'conflict');
+    const audit = await auditActions(actor.orgId, created.id);
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: 'connection.expired', actorType: 'system' }),
+    );
+  });
+
+  it('the scheduler disables a verified connection that became unsafe, as the system actor', async () => {
+    const { actor, created, externalId } = await newConnection(['dynamodb-read']);
+    ddb.on(ListTablesCommand).resolves({ TableNames: [] });
+    fake.state.accepts = onlyWith(externalId);
+    expect((await mod.service.verify(actor, created.id)).status).toBe('verified');
+
+    // Someone loosened the trust policy; a day later the periodic pass runs.
+    fake.state.accepts = () => assumed;
+    mutableClock.t += 2 * 3600 * 1000;
+    const run = await mod.scheduler.runOnce();
+    expect(run.disabled).toBeGreaterThanOrEqual(1);
+    expect((await mod.service.get(actor.orgId, created.id)).status).toBe('disabled');
+    await expectCode(
+      mod.resolver.resolveUsable(actor.orgId, created.id, 'dynamodb-read'),
+      'connection_disabled',
+    );
+    const audit = await auditActions(actor.orgId, created.id);
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: 'connection.disabled', actorType: 'system' }),
+    );
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: 'connection.unsafe', actorType: 'system' }),
+    );
+  });
+
+  it('the scheduler keeps a verified connection through transient throttling', async () => {
+    const { actor, created, externalId } = await newConnection(['dynamodb-read']);
+    ddb.on(ListTablesCommand).resolves({ TableNames: [] });
+    fake.state.accepts = onlyWith(externalId);
+    await mod.service.verify(actor, created.id);
+    fake.state.accepts = (ext) =>
+      ext === externalId ? assumed : { outcome: 'error', code: 'aws_throttled', retryable: true };
+    mutableClock.t += 2 * 3600 * 1000;
+    await mod.scheduler.runOnce();
+    expect((await mod.service.get(actor.orgId, created.id)).status).toBe('verified');
+  });
+});
