@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { type AuthGuard, requireOrgActor } from '../../http/auth.ts';
+import {
+  apiKeyList,
+  apiKeyListQuery,
+  apiKeyOrgParams,
+  apiKeyParams,
+  createApiKeyBody,
+  createdApiKeyView,
+} from './schemas.ts';
+import type { ApiKeyService } from './service.ts';
+
+export interface ApiKeyRoutesOptions {
+  guard: AuthGuard;
+  service: ApiKeyService;
+}
+
+const tags = ['api-keys'];
+const security = [{ bearer: [] }];
+
+export const apiKeyRoutes: FastifyPluginAsyncZod<ApiKeyRoutesOptions> = async (app, { guard, service }) => {
+  app.get(
+    '/v1/orgs/:orgId/api-keys',
+    {
+      preHandler: guard.orgPermission('api-keys:read'),
+      config: { permission: 'api-keys:read' },
+      schema: {
+        tags,
+        security,
+        summary: 'Active API keys (never with their secret)',
+        params: apiKeyOrgParams,
+        querystring: apiKeyListQuery,
+        response: { 200: apiKeyList },
+      },
+    },
+    async (request) => {
+      const page = await service.list(requireOrgActor(request), {
+        cursor: request.query.cursor ?? null,
+        limit: request.query.limit,
+      });
+      return {
+        items: page.items.map((k) => ({
+          id: k.id,
+          prefix: k.prefix,
+          name: k.name,
+          role: k.role,
+          createdBy: k.createdBy,
+          createdAt: k.createdAt.toISOString(),
+          expiresAt: k.expiresAt?.toISOString() ?? null,
+          lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+        })),
+        nextCursor: page.nextCursor,
+      };
+    },
+  );
+
+  app.post(
+    '/v1/orgs/:orgId/api-keys',
+    {
+      preHandler: guard.orgPermission('api-keys:manage'),
+      config: { permission: 'api-keys:manage' },
+      schema: {
+        tags,
+        security,
+        summary: 'Create an API key (role at most your own); the key is shown once',
+        params: apiKeyOrgParams,
+        body: createApiKeyBody,
+        response: { 201: createdApiKeyView },
+      },
+    },
+    async (request, reply) => {
+      const { name, role, expiresAt } = request.body;
+      const created = await service.create(requireOrgActor(request), {
+        name,
+        role,
+        expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt),
+      });
+      reply.header('cache-control', 'no-store');
+      return reply.code(201).send({
+        ...created,
+        expiresAt: created.expiresAt?.toISOString() ?? null,
+        createdAt: created.createdAt.toISOString(),
+      });
+    },
+  );
+
+  app.delete(
+    '/v1/orgs/:orgId/api-keys/:keyId',
+    {
+      preHandler: guard.orgPermission('api-keys:manage'),
+      config: { permission: 'api-keys:manage' },
+      schema: {
+        tags,
+        security,
+        summary: 'Revoke an API key (effective immediately)',
+        params: apiKeyParams,
+        response: { 204: z.null().describe('No content') },
+      },
+    },
+    async (request, reply) => {
+      await service.revoke(requireOrgActor(request), request.params.keyId);
+      return reply.code(204).send(null);
+    },
+  );
+};

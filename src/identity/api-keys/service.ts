@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditWriter } from '../../audit/types.ts';
+import type { Clock } from '../../clock.ts';
+import { constantTimeEqual, randomToken, sha256Hex } from '../../crypto/tokens.ts';
+import { newId } from '../../db/ids.ts';
+import type { Actor, Principal } from '../../http/auth.ts';
+import { AppError, ErrorCode } from '../../http/errors.ts';
+import type { ApiKeyVerifier } from '../authenticator.ts';
+import { API_KEY_PREFIX } from '../authenticator.ts';
+import { ROLE_RANK, type Role, roleAtMost } from '../rbac.ts';
+import type { ApiKeyRow, ApiKeyStore } from './store.ts';
+
+/**
+ * API keys: `rg_live_<prefix>_<secret>`. The prefix (12 characters of Crockford base32, 60 random
+ * bits) is stored in clear and finds the row; the secret (32 random bytes, base64url) is stored only
+ * as its SHA-256 and compared in constant time. Keys are never cached, so revocation bites on the
+ * next request.
+ *
+ * A key never outranks its creator: its effective role is min(key role, creator's current role in
+ * the organisation), and a key whose creator is no longer a member (left, removed or deleted) is
+ * refused.
+ */
+const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
+export const KEY_PREFIX_LENGTH = 12;
+const KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}([${BASE32}]{${KEY_PREFIX_LENGTH}})_([A-Za-z0-9_-]{43})$`);
+/** At most one last-used write per key per interval. */
+export const LAST_USED_INTERVAL_MS = 60_000;
+const MAX_TOUCH_ENTRIES = 10_000;
+const MAX_LIFETIME_MS = 5 * 366 * 24 * 3600 * 1000;
+/** Compared against when the prefix is unknown, so both paths hash and compare. */
+const DUMMY_HASH = sha256Hex('rolegate-unknown-api-key');
+
+function randomPrefix(): string {
+  const bytes = randomBytes(KEY_PREFIX_LENGTH);
+  let out = '';
+  for (const byte of bytes) out += BASE32[byte & 31];
+  return out;
+}
+
+function minRole(a: Role, b: Role): Role {
+  return ROLE_RANK[a] <= ROLE_RANK[b] ? a : b;
+}
+
+export interface CreatedApiKey {
+  id: string;
+  key: string;
+  prefix: string;
+  name: string;
+  role: Role;
+  expiresAt: Date | null;
+  createdAt: Date;
+}
+
+export function createApiKeyService(deps: {
+  store: ApiKeyStore;
+  audit: AuditWriter;
+  clock: Clock;
+  /** Reports a failed last-used write (it never fails the request). */
+  onTouchError?: (err: unknown) => void;
+}) {
+  const { store, audit, clock } = deps;
+  const lastTouched = new Map<string, number>();
+
+  function touch(orgId: string, keyId: string): void {
+    const now = clock.now();
+    const previous = lastTouched.get(keyId);
+    if (previous !== undefined && now.getTime() - previous < LAST_USED_INTERVAL_MS) return;
+    if (lastTouched.size >= MAX_TOUCH_ENTRIES) lastTouched.clear();
+    lastTouched.set(keyId, now.getTime());
+    store
+      .touch(orgId, keyId, now, new Date(now.getTime() - LAST_USED_INTERVAL_MS))
+      .catch((err: unknown) => deps.onTouchError?.(err));
+  }
+
+  const verifier: ApiKeyVerifier = {
+    async verify(presented: string): Promise<Principal | null> {
+      const match = KEY_PATTERN.exec(presented);
+      if (match === null) return null;
+      const [, prefix, secret] = match as unknown as [string, string, string];
+      const row = await store.findByPrefix(prefix);
+      const hashMatches = constantTimeEqual(row?.secretHash ?? DUMMY_HASH, sha256Hex(secret));
+      if (row === null || !hashMatches) return null;
+      if (row.revokedAt !== null) return null;
+      if (row.expiresAt !== null && row.expiresAt.getTime() <= clock.now().getTime()) return null;
+      if (row.createdBy === null || row.creatorRole === null) return null;
+      touch(row.orgId, row.id);
+      return {
+        type: 'apiKey',
+        keyId: row.id,
+        orgId: row.orgId,
+        role: minRole(row.role, row.creatorRole),
+        createdBy: row.createdBy,
+      };
+    },
+  };
+
+  return {
+    verifier,
+
+    async create(
+      actor: Actor & { orgId: string; role: Role },
+      input: { name: string; role: Role; expiresAt?: Date | undefined },
+    ): Promise<CreatedApiKey> {
+      if (actor.type !== 'user') {
+        throw new AppError(
+          ErrorCode.FORBIDDEN,
+          'API keys can only be created by a signed-in user, not by another API key.',
+        );
+      }
+      if (!roleAtMost(input.role, actor.role)) {
+        throw new AppError(
+          ErrorCode.FORBIDDEN,
+          `An API key cannot have a role above your own (${actor.role}).`,
+          { details: { maxRole: actor.role } },
+        );
+      }
+      const now = clock.now();
+      const expiresAt = input.expiresAt ?? null;
+      if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
+        throw new AppError(ErrorCode.VALIDATION_FAILED, 'expiresAt must be in the future.', {
+          details: { fields: [{ location: 'body', path: 'expiresAt', message: 'must be in the future' }] },
+        });
+      }
+      if (expiresAt !== null && expiresAt.getTime() - now.getTime() > MAX_LIFETIME_MS) {
+        throw new AppError(ErrorCode.VALIDATION_FAILED, 'expiresAt must be at most 5 years away.', {
+          details: { fields: [{ location: 'body', path: 'expiresAt', message: 'at most 5 years away' }] },
+        });
+      }
+      const id = newId('key');
+      const prefix = randomPrefix();
+      const secret = randomToken(32);
+      await store.transaction(async (tx) => {
+        await store.insert(tx, {
+          id,
+          orgId: actor.orgId,
+          name: input.name,
+          prefix,
+          secretHash: sha256Hex(secret),
+          role: input.role,
+          createdBy: actor.id,
+          createdAt: now,
+          expiresAt,
+        });
+        await audit.record(tx, {
+          orgId: actor.orgId,
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'api_key.created',
+          outcome: 'success',
+          targetType: 'api_key',
+          targetId: id,
+          requestId: actor.requestId,
+          ip: actor.ip,
+          userAgent: actor.userAgent,
+          details: { role: input.role, prefix, expiresAt: expiresAt?.toISOString() ?? null },
+        });
+      });
+      return {
+        id,
+        key: `${API_KEY_PREFIX}${prefix}_${secret}`,
+        prefix,
+        name: input.name,
+        role: input.role,
+        expiresAt,
+        createdAt: now,
+      };
+    },
+
+    async list(
+      actor: Actor & { orgId: string },
+      page: { cursor: string | null; limit: number },
+    ): Promise<{ items: ApiKeyRow[]; nextCursor: string | null }> {
+      const rows = await store.list(actor.orgId, { after: page.cursor, limit: page.limit + 1 });
+      const items = rows.slice(0, page.limit);
+      return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+    },
+
+    async revoke(actor: Actor & { orgId: string }, keyId: string): Promise<void> {
+      await store.transaction(async (tx) => {
+        const revoked = await store.revoke(tx, actor.orgId, keyId, clock.now());
+        if (revoked === null) throw new AppError(ErrorCode.NOT_FOUND, 'API key not found.');
+        await audit.record(tx, {
+          orgId: actor.orgId,
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'api_key.revoked',
+          outcome: 'success',
+          targetType: 'api_key',
+          targetId: keyId,
+          requestId: actor.requestId,
+          ip: actor.ip,
+          userAgent: actor.userAgent,
+          details: { prefix: revoked.prefix },
+        });
+      });
+      lastTouched.delete(keyId);
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;

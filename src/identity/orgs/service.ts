@@ -1,0 +1,302 @@
+import type { AuditEvent, AuditWriter } from '../../audit/types.ts';
+import type { Clock } from '../../clock.ts';
+import { randomToken, sha256Hex } from '../../crypto/tokens.ts';
+import type { Tx } from '../../db/client.ts';
+import { newId } from '../../db/ids.ts';
+import type { Actor } from '../../http/auth.ts';
+import { AppError, ErrorCode } from '../../http/errors.ts';
+import { can, type Role, roleAtMost } from '../rbac.ts';
+import type { InvitationRow, MemberRow, OrgRow, OrgStore } from './store.ts';
+
+export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+
+export type OrgActor = Actor & { orgId: string; role: Role };
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Generic refusal for an invitation token that is unknown, used, revoked, expired or for someone else. */
+const invitationNotFound = () =>
+  new AppError(
+    ErrorCode.NOT_FOUND,
+    'The invitation is not valid: it may have expired, been used or been revoked.',
+  );
+
+function auditBase(
+  actor: Actor,
+): Pick<AuditEvent, 'actorType' | 'actorId' | 'requestId' | 'ip' | 'userAgent'> {
+  return {
+    actorType: actor.type,
+    actorId: actor.id,
+    requestId: actor.requestId,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+  };
+}
+
+function requireUser(actor: Actor, what: string): string {
+  if (actor.type !== 'user')
+    throw new AppError(ErrorCode.FORBIDDEN, `${what} requires a user, not an API key.`);
+  return actor.id;
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function createOrgService(deps: { store: OrgStore; audit: AuditWriter; clock: Clock }) {
+  const { store, audit, clock } = deps;
+
+  /** Inside a transaction holding the org lock: would this change leave the organisation without an owner? */
+  async function assertOwnerRemains(tx: Tx, orgId: string, currentRole: Role): Promise<void> {
+    if (currentRole !== 'owner') return;
+    if ((await store.countOwners(tx, orgId)) <= 1) throw new AppError(ErrorCode.LAST_OWNER);
+  }
+
+  async function lockedRole(tx: Tx, orgId: string, userId: string): Promise<Role> {
+    if (!(await store.lockOrg(tx, orgId))) throw new AppError(ErrorCode.NOT_FOUND);
+    const role = await store.roleOf(tx, orgId, userId);
+    if (role === null) throw new AppError(ErrorCode.NOT_FOUND, 'Member not found.');
+    return role;
+  }
+
+  return {
+    async listMine(actor: Actor): Promise<Array<OrgRow & { role: Role }>> {
+      if (actor.type === 'apiKey') {
+        if (actor.orgId === null || actor.role === null) return [];
+        const org = await store.findOrg(actor.orgId);
+        return org === null ? [] : [{ ...org, role: actor.role }];
+      }
+      return store.organizationsOf(actor.id);
+    },
+
+    async create(actor: Actor, name: string): Promise<OrgRow & { role: Role }> {
+      const userId = requireUser(actor, 'Creating an organisation');
+      const now = clock.now();
+      const orgId = newId('org');
+      await store.transaction(async (tx) => {
+        await store.createOrg(tx, { orgId, name, ownerId: userId, membershipId: newId('mem'), now });
+        await audit.record(tx, {
+          ...auditBase(actor),
+          orgId,
+          action: 'org.created',
+          outcome: 'success',
+          targetType: 'organization',
+          targetId: orgId,
+        });
+      });
+      return { id: orgId, name, createdAt: now, role: 'owner' };
+    },
+
+    async get(actor: OrgActor): Promise<OrgRow & { role: Role }> {
+      const org = await store.findOrg(actor.orgId);
+      if (org === null) throw new AppError(ErrorCode.NOT_FOUND);
+      return { ...org, role: actor.role };
+    },
+
+    async rename(actor: OrgActor, name: string): Promise<OrgRow & { role: Role }> {
+      const org = await store.transaction(async (tx) => {
+        const row = await store.renameOrg(tx, actor.orgId, name);
+        if (row === null) throw new AppError(ErrorCode.NOT_FOUND);
+        await audit.record(tx, {
+          ...auditBase(actor),
+          orgId: actor.orgId,
+          action: 'org.updated',
+          outcome: 'success',
+          targetType: 'organization',
+          targetId: actor.orgId,
+          details: { fields: ['name'] },
+        });
+        return row;
+      });
+      return { ...org, role: actor.role };
+    },
+
+    async remove(actor: OrgActor): Promise<void> {
+      requireUser(actor, 'Deleting an organisation');
+      await store.transaction(async (tx) => {
+        if (!(await store.lockOrg(tx, actor.orgId))) throw new AppError(ErrorCode.NOT_FOUND);
+        // The audit chain has no FK to organizations: this record outlives the organisation.
+        await audit.record(tx, {
+          ...auditBase(actor),
+          orgId: actor.orgId,
+          action: 'org.deleted',
+          outcome: 'success',
+          targetType: 'organization',
+          targetId: actor.orgId,
+        });
+        await store.deleteOrg(tx, actor.orgId);
+      });
+    },
+
+    async listMembers(
+      actor: OrgActor,
+      page: { cursor: string | null; limit: number },
+    ): Promise<Page<MemberRow>> {
+      const rows = await store.listMembers(actor.orgId, { after: page.cursor, limit: page.limit + 1 });
+      const items = rows.slice(0, page.limit);
+      return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.userId ?? null) : null };
+    },
+
+    async changeRole(actor: OrgActor, userId: string, role: Role): Promise<MemberRow['role']> {
+      if (!can(actor.role, 'members:manage')) throw new AppError(ErrorCode.FORBIDDEN);
+      await store.transaction(async (tx) => {
+        const current = await lockedRole(tx, actor.orgId, userId);
+        if (current === role) return;
+        if ((current === 'owner' || role === 'owner') && actor.role !== 'owner') {
+          throw new AppError(ErrorCode.FORBIDDEN, 'Only an owner can grant or change the owner role.');
+        }
+        if (!roleAtMost(role, actor.role)) {
+          throw new AppError(ErrorCode.FORBIDDEN, 'You cannot grant a role above your own.');
+        }
+        await assertOwnerRemains(tx, actor.orgId, current);
+        await store.setRole(tx, actor.orgId, userId, role);
+        await audit.record(tx, {
+          ...auditBase(actor),
+          orgId: actor.orgId,
+          action: 'membership.role_changed',
+          outcome: 'success',
+          targetType: 'user',
+          targetId: userId,
+          details: { from: current, to: role },
+        });
+      });
+      return role;
+    },
+
+    async removeMember(actor: OrgActor, userId: string): Promise<void> {
+      const self = actor.type === 'user' && actor.id === userId;
+      if (!self && !can(actor.role, 'members:manage')) throw new AppError(ErrorCode.FORBIDDEN);
+      await store.transaction(async (tx) => {
+        const current = await lockedRole(tx, actor.orgId, userId);
+        if (!self && current === 'owner' && actor.role !== 'owner') {
+          throw new AppError(ErrorCode.FORBIDDEN, 'Only an owner can remove an owner.');
+        }
+        await assertOwnerRemains(tx, actor.orgId, current);
+        await store.removeMember(tx, actor.orgId, userId);
+        await audit.record(tx, {
+          ...auditBase(actor),
+          orgId: actor.orgId,
+          action: self ? 'membership.left' : 'membership.removed',
+          outcome: 'success',
+          targetType: 'user',
+          targetId: userId,
+          details: { role: current },
+        });
+      });
+    },
+
+    async invite(
+      actor: OrgActor,
+      input: { email: string; role: Role },
+    ): Promise<{ id: string; token: string; expiresAt: Date }> {
+      if (!roleAtMost(input.role, actor.role)) {
+        throw new AppError(ErrorCode.FORBIDDEN, 'You cannot invite someone with a role above your own.');
+      }
+      const email = normaliseEmail(input.email);
+      const now = clock.now();
+      const id = newId('inv');
+      const token = randomToken(32);
+      const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
+      await store.transaction(async (tx) => {
+        if (await store.isMemberByEmail(tx, actor.orgId, email)) {
+          throw new AppError(ErrorCode.CONFLICT, 'This person is already a member of the organisation.');
+        }
+        await store.insertInvitation(tx, {
+          id,
+          orgId: actor.orgId,
+          email,
+          role: input.role,
+          tokenHash: sha256Hex(token),
+          invitedBy: actor.userId,
+          now,
+          expiresAt,
+        });
+        await audit.record(tx, {
+          ...auditBase(actor),
+          orgId: actor.orgId,
+          action: 'invitation.created',
+          outcome: 'success',
+          targetType: 'invitation',
+          targetId: id,
+          details: { role: input.role },
+        });
+      });
+      return { id, token, expiresAt };
+    },
+
+    async listInvitations(
+      actor: OrgActor,
+      page: { cursor: string | null; limit: number },
+    ): Promise<Page<InvitationRow>> {
+      const rows = await store.listPendingInvitations(actor.orgId, clock.now(), {
+        after: page.cursor,
+        limit: page.limit + 1,
+      });
+      const items = rows.slice(0, page.limit);
+      return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+    },
+
+    async revokeInvitation(actor: OrgActor, invitationId: string): Promise<void> {
+      await store.transaction(async (tx) => {
+        if (!(await store.revokeInvitation(tx, actor.orgId, invitationId, clock.now()))) {
+          throw new AppError(ErrorCode.NOT_FOUND, 'Invitation not found.');
+        }
+        await audit.record(tx, {
+          ...auditBase(actor),
+          orgId: actor.orgId,
+          action: 'invitation.revoked',
+          outcome: 'success',
+          targetType: 'invitation',
+          targetId: invitationId,
+        });
+      });
+    },
+
+    async accept(actor: Actor, token: string): Promise<{ orgId: string; role: Role }> {
+      const userId = requireUser(actor, 'Accepting an invitation');
+      const now = clock.now();
+      return store.transaction(async (tx) => {
+        const invitation = await store.findInvitationByTokenHash(tx, sha256Hex(token));
+        if (
+          invitation === null ||
+          invitation.acceptedAt !== null ||
+          invitation.revokedAt !== null ||
+          invitation.expiresAt.getTime() <= now.getTime()
+        ) {
+          throw invitationNotFound();
+        }
+        const email = await store.emailOf(tx, userId);
+        if (email === null || normaliseEmail(email) !== invitation.email) throw invitationNotFound();
+        if (!(await store.lockOrg(tx, invitation.orgId))) throw invitationNotFound();
+        if ((await store.roleOf(tx, invitation.orgId, userId)) !== null) {
+          throw new AppError(ErrorCode.CONFLICT, 'You are already a member of this organisation.');
+        }
+        if (!(await store.markInvitationAccepted(tx, invitation.orgId, invitation.id, userId, now))) {
+          throw invitationNotFound();
+        }
+        await store.addMember(tx, {
+          membershipId: newId('mem'),
+          orgId: invitation.orgId,
+          userId,
+          role: invitation.role,
+          now,
+        });
+        await audit.record(tx, {
+          ...auditBase(actor),
+          orgId: invitation.orgId,
+          action: 'invitation.accepted',
+          outcome: 'success',
+          targetType: 'invitation',
+          targetId: invitation.id,
+          details: { role: invitation.role },
+        });
+        return { orgId: invitation.orgId, role: invitation.role };
+      });
+    },
+  };
+}
+
+export type OrgService = ReturnType<typeof createOrgService>;

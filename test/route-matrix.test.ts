@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RouteEntry } from '../src/app.ts';
+import { ID_PREFIXES, type IdPrefix, newId } from '../src/db/ids.ts';
+import { can, PERMISSIONS, type Permission, type Role } from '../src/identity/rbac.ts';
+import { createTestApp, type TestApp } from './helpers/app.ts';
+import { createTestUser, type TestUser } from './helpers/identity.ts';
+
+// Walks every registered route (app.routeTable, filled by the onRoute hook), so routes added by any
+// feature are covered without editing this file:
+//  - every route outside the public list answers 401 without credentials;
+//  - every route under /v1/orgs/:orgId declares its permission (guard.orgPermission / config.permission),
+//    answers 404 to a user or API key of another organisation, and 403 to each role below its permission.
+// Guards run in onRequest (see hoistGuards in src/http/auth.ts), so these answers come before any
+// body or query validation: the requests below carry no valid body on purpose.
+
+const PUBLIC_EXACT = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'POST /v1/auth/signup',
+  'POST /v1/auth/login',
+  'POST /v1/auth/refresh',
+  // The web console's static shell and assets (no data; the console calls the API with a token).
+  'GET /',
+  'GET /index.html',
+]);
+function isPublic(route: RouteEntry): boolean {
+  return (
+    PUBLIC_EXACT.has(`${route.method} ${route.url}`) ||
+    // CORS preflight (@fastify/cors): answers with headers only, never with data.
+    route.method === 'OPTIONS' ||
+    route.url === '/docs' ||
+    route.url.startsWith('/docs/') ||
+    route.url === '/mcp' ||
+    (route.method === 'GET' && route.url.startsWith('/assets/'))
+  );
+}
+
+const ORG_ROUTE = /^\/v1\/orgs\/:orgId(\/|$)/;
+
+/** Path parameters are filled with well-formed ids of the right kind, so the guard (not a 400) answers. */
+const PARAM_PREFIX: Record<string, IdPrefix> = {
+  orgId: 'org',
+  userId: 'usr',
+  memberId: 'usr',
+  keyId: 'key',
+  apiKeyId: 'key',
+  invitationId: 'inv',
+  connId: 'con',
+  connectionId: 'con',
+  scanId: 'scn',
+  findingId: 'fnd',
+  jobId: 'job',
+  auditId: 'aud',
+  eventId: 'aud',
+  sessionId: 'ses',
+  verificationId: 'vrf',
+};
+
+function sampleFor(param: string): string {
+  const prefix = PARAM_PREFIX[param] ?? (ID_PREFIXES as readonly string[]).find((p) => param === `${p}Id`);
+  return prefix === undefined ? 'sample-name' : newId(prefix as IdPrefix);
+}
+
+function pathOf(route: RouteEntry, orgId: string): string {
+  return route.url
+    .split('/')
+    .map((part) => {
+      if (part === ':orgId') return orgId;
+      if (part.startsWith(':')) return sampleFor(part.slice(1).replace(/\?$/, ''));
+      if (part === '*') return 'sample';
+      return part;
+    })
+    .join('/');
+}
+
+let t: TestApp;
+let routes: RouteEntry[];
+let orgRoutes: RouteEntry[];
+
+beforeAll(async () => {
+  t = await createTestApp();
+  routes = t.app.routeTable;
+  orgRoutes = routes.filter((r) => ORG_ROUTE.test(r.url));
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function send(route: RouteEntry, url: string, headers: Record<string, string>) {
+  const withBody = route.method !== 'GET' && route.method !== 'DELETE';
+  return t.app.inject({
+    method: route.method as 'GET',
+    url,
+    headers: withBody ? { ...headers, 'content-type': 'application/json' } : headers,
+    ...(withBody ? { payload: '{}' } : {}),
+  });
+}
+
+function describeRes(route: RouteEntry, res: { statusCode: number; body: string }): string {
+  return `${route.method} ${route.url} -> ${res.statusCode} ${res.body.slice(0, 200)}`;
+}
+
+describe('route matrix', () => {
+  it('sees the routes of the app, and every organisation route declares a known permission', () => {
+    expect(orgRoutes.length).toBeGreaterThanOrEqual(12);
+    const undeclared = orgRoutes.filter((r) => r.permission === undefined || !(r.permission in PERMISSIONS));
+    expect(
+      undeclared.map((r) => `${r.method} ${r.url}`),
+      'use guard.orgPermission(…) with a permission from src/identity/rbac.ts',
+    ).toEqual([]);
+  });
+
+  it('every non-public route answers 401 without credentials (and with a garbage or foreign-looking one)', async () => {
+    const org = newId('org');
+    const credentials: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer not-a-token-at-all' },
+      { authorization: `Bearer rg_live_${'a'.repeat(12)}_${'A'.repeat(43)}` },
+      { authorization: 'Basic dXNlcjpwYXNz' },
+    ];
+    for (const route of routes.filter((r) => !isPublic(r))) {
+      for (const headers of credentials) {
+        const res = await send(route, pathOf(route, org), headers);
+        expect(res.statusCode, describeRes(route, res)).toBe(401);
+        expect(res.json().error.code).toBe('unauthenticated');
+      }
+    }
+  });
+
+  it('a user or API key of another organisation gets 404 on every organisation route', async () => {
+    const victim = await createTestUser(t);
+    const stranger = await createTestUser(t);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${stranger.orgId}/api-keys`,
+      headers: stranger.headers,
+      payload: { name: 'stranger', role: 'owner' },
+    });
+    expect(created.statusCode).toBe(201);
+    const strangerKey = { authorization: `Bearer ${created.json().key}` };
+    for (const route of orgRoutes) {
+      for (const headers of [stranger.headers, strangerKey]) {
+        const res = await send(route, pathOf(route, victim.orgId), headers);
+        expect(res.statusCode, describeRes(route, res)).toBe(404);
+        expect(res.json().error.code).toBe('not_found');
+      }
+      // An organisation that does not exist answers exactly the same.
+      const missing = await send(route, pathOf(route, newId('org')), stranger.headers);
+      expect(missing.statusCode, describeRes(route, missing)).toBe(404);
+    }
+  });
+
+  it('each role below a route’s permission gets 403, as a user and as an API key', async () => {
+    const owner = await createTestUser(t);
+    const orgId = owner.orgId;
+    const callers: Array<{ role: Role; label: string; headers: Record<string, string> }> = [];
+    for (const role of ['viewer', 'member', 'admin'] as const) {
+      const user: TestUser = await createTestUser(t, { orgId, role });
+      callers.push({ role, label: `${role} user`, headers: user.headers });
+      const key = await t.app.inject({
+        method: 'POST',
+        url: `/v1/orgs/${orgId}/api-keys`,
+        headers: owner.headers,
+        payload: { name: `${role} key`, role },
+      });
+      expect(key.statusCode).toBe(201);
+      callers.push({ role, label: `${role} key`, headers: { authorization: `Bearer ${key.json().key}` } });
+    }
+    let refused = 0;
+    for (const route of orgRoutes) {
+      const permission = route.permission as Permission;
+      for (const caller of callers.filter((c) => !can(c.role, permission))) {
+        const res = await send(route, pathOf(route, orgId), caller.headers);
+        expect(res.statusCode, `${caller.label}: ${describeRes(route, res)}`).toBe(403);
+        expect(res.json().error.code).toBe('forbidden');
+        refused += 1;
+      }
+    }
+    expect(refused).toBeGreaterThan(10);
+    // Nothing above changed the organisation.
+    const still = await t.app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${orgId}/members`,
+      headers: owner.headers,
+    });
+    expect(still.json().items).toHaveLength(4);
+  });
+});
