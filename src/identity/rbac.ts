@@ -9,9 +9,12 @@ export const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2,
 
 export const PERMISSIONS = {
   'org:read': 'viewer',
+  'org:update': 'admin',
   'org:delete': 'owner',
   'members:read': 'viewer',
   'members:manage': 'admin',
+  /** Leaving an organisation (removing one's own membership); managing others needs members:manage. */
+  'members:leave': 'viewer',
   'invitations:manage': 'admin',
   'api-keys:read': 'admin',
   'api-keys:manage': 'admin',

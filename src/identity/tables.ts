@@ -23,3 +23,35 @@ export const sessions = pgTable(
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
+
+/**
+ * One row per refresh token ever issued in a session. Only the SHA-256 of the token is stored (the
+ * token is 32 random bytes, so a fast hash is enough). `usedAt` is set by compare-and-set when the
+ * token is rotated; presenting a token whose `usedAt` is already set revokes the whole session.
+ */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
+);
+
+/** MFA backup codes: SHA-256 of (user id, code); each is single use (`usedAt` set by compare-and-set). */
+export const mfaBackupCodes = pgTable(
+  'mfa_backup_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('mfa_backup_codes_user_idx').on(t.userId)],
+);

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { ROLES } from './rbac.ts';
+
+/** Request and response shapes of the identity routes (shared with the OpenAPI document). */
+
+// Generous outer bounds; the password policy (12–128 code points) is applied by the service so that
+// its refusal names the rule. 1024 UTF-16 units bounds the work before hashing.
+const password = z.string().min(1).max(1024);
+const email = z.string().min(3).max(320);
+const otpCode = z.string().min(6).max(32);
+
+export const signupBody = z.strictObject({
+  email,
+  password,
+  name: z.string().trim().min(1).max(200).optional(),
+});
+
+export const signupResponse = z.object({
+  user: z.object({ id: z.string(), email: z.string() }),
+  organization: z.object({ id: z.string(), name: z.string() }),
+});
+
+export const loginBody = z.strictObject({
+  email,
+  password,
+  totp: otpCode.optional(),
+});
+
+export const tokenPairResponse = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int(),
+});
+
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(16).max(128) });
+
+export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword: password });
+
+export const mfaCodeBody = z.strictObject({ code: otpCode });
+
+export const mfaSetupResponse = z.object({
+  secret: z.string(),
+  otpauthUri: z.string(),
+  qrCodeDataUrl: z.string(),
+});
+
+export const mfaEnableResponse = z.object({ backupCodes: z.array(z.string()) });
+
+export const logoutAllResponse = z.object({ revoked: z.number().int() });
+
+export const meResponse = z.object({
+  user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), mfaEnabled: z.boolean() }),
+  organizations: z.array(z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) })),
+});
