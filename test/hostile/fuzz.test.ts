@@ -21,6 +21,7 @@ const HOSTILE_STRINGS = [
   '\u202e\u200b\ufeff',
   '𝕳𝖊𝖑𝖑𝖔 🧨',
   '%00',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell-style probe string, on purpose
   '${jndi:ldap://127.0.0.1/a}',
   'arn:aws:iam::000000000000:root',
   '*',
