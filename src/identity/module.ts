@@ -25,6 +25,7 @@ export function createIdentityModule(deps: {
   accessTokens: Pick<AccessTokenIssuer, 'issue'>;
   logger: Pick<Logger, 'warn'>;
   lockout?: LockoutStore;
+  onLogin?: (userId: string, ip: string) => void;
 }): { service: IdentityService; close(): Promise<void> } {
   const redis =
     deps.lockout !== undefined || deps.config.redisUrl === undefined
@@ -41,6 +42,7 @@ export function createIdentityModule(deps: {
     accessTokens: deps.accessTokens,
     keyring: deps.keyring,
     auth: deps.config.auth,
+    ...(deps.onLogin === undefined ? {} : { onLogin: deps.onLogin }),
   });
   return {
     service,

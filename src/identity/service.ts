@@ -58,6 +58,8 @@ export interface IdentityServiceDeps {
   auth: { refreshMaxAge: number; refreshIdle: number };
   accountPolicy?: LockoutPolicy;
   ipPolicy?: LockoutPolicy;
+  /** Called after a successful login has committed (e.g. new-IP alerts); must not throw or block. */
+  onLogin?: (userId: string, ip: string) => void;
 }
 
 const invalidCredentials = () => new AppError(ErrorCode.INVALID_CREDENTIALS);
@@ -299,6 +301,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
           details: { mfa: user.totpEnabledAt !== null },
         });
       });
+      deps.onLogin?.(user.id, ctx.ip);
       return issuePair(user.id, sessionId, refreshToken);
     },
 
