@@ -29,7 +29,16 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
+export interface AuditRecordOptions {
+  /**
+   * Only when given the Db (the writer's own transaction): once aborted, the record is not
+   * committed (the transaction rolls back, or is never opened). Used to bound the pre-call record
+   * of a brokered call (src/audit/brokered.ts).
+   */
+  signal?: AbortSignal;
+}
+
 export interface AuditWriter {
   /** Appends one record inside `tx` (or its own transaction when given the Db). Throws on failure. */
-  record(tx: DbOrTx, event: AuditEvent): Promise<{ id: string }>;
+  record(tx: DbOrTx, event: AuditEvent, options?: AuditRecordOptions): Promise<{ id: string }>;
 }

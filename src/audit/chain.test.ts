@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type ChainedRecord, canonicalJson, GENESIS_HASH, recordHash } from './chain.ts';
+
+const base: ChainedRecord = {
+  id: 'aud_0000000000000000000000000',
+  chain: 'org_x',
+  orgId: 'org_x',
+  seq: 1,
+  createdAt: new Date('2026-01-01T00:00:00.000Z'),
+  actorType: 'user',
+  actorId: 'usr_a',
+  actorRef: 'ab'.repeat(32),
+  action: 'a.b',
+  outcome: 'success',
+  targetType: null,
+  targetId: null,
+  targetRef: null,
+  connectionId: null,
+  operation: null,
+  resource: null,
+  errorCode: null,
+  requestId: null,
+  ip: '203.0.113.1',
+  ipRef: 'cd'.repeat(32),
+  userAgent: null,
+  userAgentRef: null,
+  details: { b: 1, a: [true, null, 'x'] },
+  prevHash: GENESIS_HASH,
+};
+
+describe('canonical encoding', () => {
+  it('sorts keys at every depth and is independent of insertion order', () => {
+    expect(canonicalJson({ b: { d: 1, c: 2 }, a: 'x' })).toBe('{"a":"x","b":{"c":2,"d":1}}');
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (obj) => {
+        const reversed = Object.fromEntries(Object.entries(obj).reverse());
+        expect(canonicalJson(reversed)).toBe(canonicalJson(obj));
+      }),
+    );
+  });
+
+  it('refuses values that are not JSON data', () => {
+    expect(() => canonicalJson(Number.NaN)).toThrow();
+    expect(() => canonicalJson(() => 1)).toThrow();
+  });
+
+  it('hashes personal fields through their refs, so erasing raw values keeps the hash', () => {
+    const erased = { ...base, actorId: null, ip: null };
+    expect(recordHash(erased)).toBe(recordHash(base));
+  });
+
+  it('changes the hash when any chained field changes', () => {
+    const h = recordHash(base);
+    expect(recordHash({ ...base, seq: 2 })).not.toBe(h);
+    expect(recordHash({ ...base, outcome: 'failure' })).not.toBe(h);
+    expect(recordHash({ ...base, details: { b: 2, a: [true, null, 'x'] } })).not.toBe(h);
+    expect(recordHash({ ...base, actorRef: 'ef'.repeat(32) })).not.toBe(h);
+    expect(recordHash({ ...base, prevHash: 'f'.repeat(64) })).not.toBe(h);
+  });
+});

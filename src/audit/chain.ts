@@ -1,0 +1,123 @@
+import { createHash, createHmac } from 'node:crypto';
+
+/** Version tag inside every hashed record; a new encoding gets a new tag, old records keep theirs. */
+export const AUDIT_FORMAT = 'rolegate.audit.v1';
+/** `prev_hash` of the first record of every chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+/** Chain of events that belong to no organisation (failed logins, signups, account deletions). */
+export const SYSTEM_CHAIN = '_system';
+
+export function chainKeyOf(orgId: string | null): string {
+  return orgId ?? SYSTEM_CHAIN;
+}
+
+/** Every column of a record that the hash covers (raw personal values enter only via their refs). */
+export interface ChainedRecord {
+  id: string;
+  chain: string;
+  orgId: string | null;
+  seq: number;
+  createdAt: Date;
+  actorType: string;
+  actorId: string | null;
+  actorRef: string | null;
+  action: string;
+  outcome: string;
+  targetType: string | null;
+  targetId: string | null;
+  targetRef: string | null;
+  connectionId: string | null;
+  operation: string | null;
+  resource: string | null;
+  errorCode: string | null;
+  requestId: string | null;
+  ip: string | null;
+  ipRef: string | null;
+  userAgent: string | null;
+  userAgentRef: string | null;
+  details: Record<string, unknown>;
+  prevHash: string;
+}
+
+export type PersonalField = 'actor_id' | 'target_id' | 'ip' | 'user_agent';
+
+/** Keyed commitment to one personal value: HMAC-SHA256(subject key, format \0 field \0 value). */
+export function personalRef(key: string, field: PersonalField, value: string): string {
+  return createHmac('sha256', Buffer.from(key, 'base64url'))
+    .update(`${AUDIT_FORMAT}\u0000${field}\u0000${value}`, 'utf8')
+    .digest('hex');
+}
+
+/**
+ * Canonical JSON: object keys sorted by UTF-16 code unit, no whitespace, strings and finite
+ * numbers as JSON.stringify writes them. Only JSON data reaches it (details are normalised first).
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error('non-finite number in audit record');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  throw new Error(`unsupported value in audit record: ${typeof value}`);
+}
+
+/** A personal field as the hash sees it: its keyed ref when it has one, else the plain value. */
+function personal(raw: string | null, ref: string | null): { ref: string } | { value: string } | null {
+  if (ref !== null) return { ref };
+  return raw === null ? null : { value: raw };
+}
+
+/** The exact bytes that are hashed (documented in docs/audit.md). */
+export function canonicalRecord(r: ChainedRecord): string {
+  return canonicalJson({
+    format: AUDIT_FORMAT,
+    id: r.id,
+    chain: r.chain,
+    orgId: r.orgId,
+    seq: r.seq,
+    createdAt: r.createdAt.toISOString(),
+    actorType: r.actorType,
+    actor: personal(r.actorId, r.actorRef),
+    action: r.action,
+    outcome: r.outcome,
+    targetType: r.targetType,
+    target: personal(r.targetId, r.targetRef),
+    connectionId: r.connectionId,
+    operation: r.operation,
+    resource: r.resource,
+    errorCode: r.errorCode,
+    requestId: r.requestId,
+    ip: personal(r.ip, r.ipRef),
+    userAgent: personal(r.userAgent, r.userAgentRef),
+    details: r.details,
+    prevHash: r.prevHash,
+  });
+}
+
+export function recordHash(r: ChainedRecord): string {
+  return createHash('sha256').update(canonicalRecord(r), 'utf8').digest('hex');
+}
+
+/**
+ * Whose personal data a record carries. The actor's id is the actor's; the target id is the
+ * target user's; the IP and user agent belong to the acting user, or (for anonymous/API-key
+ * actors) to the user the event is about.
+ */
+export function subjectsOf(r: {
+  actorType: string;
+  actorId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+}): { actor: string | null; target: string | null; client: string | null } {
+  const actor = r.actorType === 'user' && r.actorId !== null ? r.actorId : null;
+  const target = r.targetType === 'user' && r.targetId !== null ? r.targetId : null;
+  return { actor, target, client: actor ?? target };
+}

@@ -1,0 +1,89 @@
+import type { Db } from '../db/client.ts';
+import type { Actor } from '../http/auth.ts';
+import { AppError, ErrorCode } from '../http/errors.ts';
+import { csvHeader, csvLine, ndjsonLine } from './export.ts';
+import type { AuditExportQuery, AuditQuery, AuditRecordView } from './schemas.ts';
+import type { AuditStore } from './store.ts';
+import { toView } from './store.ts';
+import type { AuditWriter } from './types.ts';
+import { type ChainVerification, verifyChain } from './verify.ts';
+
+const EXPORT_BATCH = 500;
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`v1:${seq}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const m = /^v1:([1-9]\d{0,15})$/.exec(text);
+  const seq = m === null ? Number.NaN : Number(m[1]);
+  if (!Number.isSafeInteger(seq)) {
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'The cursor is not valid.', {
+      details: { field: 'cursor' },
+    });
+  }
+  return seq;
+}
+
+export interface AuditServiceDeps {
+  db: Db;
+  store: AuditStore;
+  audit: Pick<AuditWriter, 'record'>;
+}
+
+export function createAuditService(deps: AuditServiceDeps) {
+  const { db, store, audit } = deps;
+  return {
+    async list(
+      orgId: string,
+      query: AuditQuery,
+    ): Promise<{ items: AuditRecordView[]; nextCursor: string | null }> {
+      const beforeSeq = query.cursor === undefined ? null : decodeCursor(query.cursor);
+      const rows = await store.page(orgId, query, query.limit + 1, beforeSeq);
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(toView),
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.seq) : null,
+      };
+    },
+
+    verify(orgId: string): Promise<ChainVerification> {
+      return verifyChain(db, orgId);
+    },
+
+    /**
+     * Records the export (`audit.exported`) and returns the lines to stream. The record is committed
+     * before the first byte is produced: an export that cannot be audited does not happen.
+     */
+    async export(actor: Actor & { orgId: string }, query: AuditExportQuery): Promise<AsyncGenerator<string>> {
+      await audit.record(db, {
+        orgId: actor.orgId,
+        actorType: actor.type,
+        actorId: actor.id,
+        action: 'audit.exported',
+        outcome: 'success',
+        requestId: actor.requestId,
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+        details: {
+          format: query.format,
+          from: query.from?.toISOString() ?? null,
+          to: query.to?.toISOString() ?? null,
+        },
+      });
+      const filter = { from: query.from, to: query.to };
+      const format = query.format;
+      return (async function* lines() {
+        if (format === 'csv') yield csvHeader();
+        for await (const batch of store.batches(actor.orgId, filter, EXPORT_BATCH)) {
+          let chunk = '';
+          for (const row of batch) chunk += format === 'csv' ? csvLine(toView(row)) : ndjsonLine(toView(row));
+          yield chunk;
+        }
+      })();
+    },
+  };
+}
+export type AuditService = ReturnType<typeof createAuditService>;

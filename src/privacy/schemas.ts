@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+const ts = z.string();
+const nts = z.string().nullable();
+
+/** The personal-data export. Response schemas strip anything not listed here, so no secret can leak. */
+export const personalDataExportSchema = z.object({
+  exportedAt: ts,
+  user: z.object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    createdAt: ts,
+    passwordChangedAt: ts,
+    mfaEnabled: z.boolean(),
+    mfaEnabledAt: nts,
+  }),
+  memberships: z.array(z.object({ orgId: z.string(), orgName: z.string(), role: z.string(), joinedAt: ts })),
+  sessions: z.array(
+    z.object({
+      id: z.string(),
+      createdAt: ts,
+      lastUsedAt: ts,
+      expiresAt: ts,
+      revokedAt: nts,
+      revokedReason: z.string().nullable(),
+      ip: z.string().nullable(),
+      userAgent: z.string().nullable(),
+    }),
+  ),
+  apiKeys: z.array(
+    z.object({
+      id: z.string(),
+      orgId: z.string(),
+      name: z.string(),
+      prefix: z.string(),
+      role: z.string(),
+      createdAt: ts,
+      expiresAt: nts,
+      lastUsedAt: nts,
+      revokedAt: nts,
+    }),
+  ),
+  invitationsSent: z.array(
+    z.object({
+      id: z.string(),
+      orgId: z.string(),
+      role: z.string(),
+      createdAt: ts,
+      expiresAt: ts,
+      acceptedAt: nts,
+      revokedAt: nts,
+    }),
+  ),
+  auditEvents: z.array(
+    z.object({
+      id: z.string(),
+      orgId: z.string().nullable(),
+      seq: z.number().int(),
+      createdAt: ts,
+      action: z.string(),
+      outcome: z.string(),
+      targetType: z.string().nullable(),
+      targetId: z.string().nullable(),
+      connectionId: z.string().nullable(),
+      operation: z.string().nullable(),
+      resource: z.string().nullable(),
+      errorCode: z.string().nullable(),
+      requestId: z.string().nullable(),
+      ip: z.string().nullable(),
+      userAgent: z.string().nullable(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  auditEventsTruncated: z.boolean(),
+});
+
+export const accountDeletedSchema = z.object({
+  deleted: z.literal(true),
+  deletedOrganizations: z.array(z.string()),
+  revokedApiKeys: z.number().int(),
+});

@@ -1,0 +1,176 @@
+import { eraseAuditSubject } from '../audit/erasure.ts';
+import type { AuditEvent, AuditWriter } from '../audit/types.ts';
+import type { Clock } from '../clock.ts';
+import type { Actor } from '../http/auth.ts';
+import { AppError, ErrorCode } from '../http/errors.ts';
+import { MAX_EXPORTED_AUDIT_EVENTS, type PrivacyStore } from './store.ts';
+
+export interface PrivacyServiceDeps {
+  store: PrivacyStore;
+  audit: Pick<AuditWriter, 'record'>;
+  clock: Clock;
+}
+
+/** The personal-data routes are about a person: API keys (organisation credentials) cannot use them. */
+function userIdOf(actor: Actor): string {
+  if (actor.type !== 'user') {
+    throw new AppError(ErrorCode.FORBIDDEN, 'Only a signed-in user can export or delete their own account.');
+  }
+  return actor.id;
+}
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+export function createPrivacyService(deps: PrivacyServiceDeps) {
+  const { store, audit, clock } = deps;
+
+  const eventFor = (
+    actor: Actor,
+    event: Omit<AuditEvent, 'actorType' | 'actorId' | 'requestId' | 'ip' | 'userAgent'>,
+  ): AuditEvent => ({
+    ...event,
+    actorType: 'user',
+    actorId: actor.id,
+    requestId: actor.requestId,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+  });
+
+  return {
+    /** Everything held about the caller, without secrets (see docs/audit.md, "Privacy"). */
+    async exportData(actor: Actor) {
+      const userId = userIdOf(actor);
+      return store.transaction(async (tx) => {
+        const profile = await store.profile(tx, userId);
+        if (profile === null) throw new AppError(ErrorCode.UNAUTHENTICATED);
+        const [memberships, sessions, apiKeys, invitations, events] = [
+          await store.memberships(tx, userId),
+          await store.sessions(tx, userId),
+          await store.apiKeysCreatedBy(tx, userId),
+          await store.invitationsSentBy(tx, userId),
+          await store.auditEventsByActor(tx, userId, MAX_EXPORTED_AUDIT_EVENTS + 1),
+        ];
+        // The export is itself an audited event (written in the system chain).
+        await audit.record(
+          tx,
+          eventFor(actor, { orgId: null, action: 'account.exported', outcome: 'success' }),
+        );
+        return {
+          exportedAt: clock.now().toISOString(),
+          user: {
+            id: profile.id,
+            email: profile.email,
+            name: profile.name,
+            createdAt: profile.createdAt.toISOString(),
+            passwordChangedAt: profile.passwordChangedAt.toISOString(),
+            mfaEnabled: profile.totpEnabledAt !== null,
+            mfaEnabledAt: iso(profile.totpEnabledAt),
+          },
+          memberships: memberships.map((m) => ({ ...m, joinedAt: m.joinedAt.toISOString() })),
+          sessions: sessions.map((s) => ({
+            ...s,
+            createdAt: s.createdAt.toISOString(),
+            lastUsedAt: s.lastUsedAt.toISOString(),
+            expiresAt: s.expiresAt.toISOString(),
+            revokedAt: iso(s.revokedAt),
+          })),
+          apiKeys: apiKeys.map((k) => ({
+            ...k,
+            createdAt: k.createdAt.toISOString(),
+            expiresAt: iso(k.expiresAt),
+            lastUsedAt: iso(k.lastUsedAt),
+            revokedAt: iso(k.revokedAt),
+          })),
+          invitationsSent: invitations.map((i) => ({
+            ...i,
+            createdAt: i.createdAt.toISOString(),
+            expiresAt: i.expiresAt.toISOString(),
+            acceptedAt: iso(i.acceptedAt),
+            revokedAt: iso(i.revokedAt),
+          })),
+          auditEvents: events
+            .slice(0, MAX_EXPORTED_AUDIT_EVENTS)
+            .map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),
+          auditEventsTruncated: events.length > MAX_EXPORTED_AUDIT_EVENTS,
+        };
+      });
+    },
+
+    /**
+     * Deletes the caller's account in one transaction: refused (409 last_owner) while they are the
+     * last owner of an organisation that has other members; organisations where they are the only
+     * member are deleted; API keys they created are revoked; sessions and memberships go with the
+     * user; the audit trail keeps its records but is pseudonymised (chains still verify).
+     */
+    async deleteAccount(actor: Actor): Promise<{ deletedOrganizations: string[]; revokedApiKeys: number }> {
+      const userId = userIdOf(actor);
+      return store.transaction(async (tx) => {
+        const user = await store.lockUser(tx, userId);
+        if (user === null) throw new AppError(ErrorCode.UNAUTHENTICATED);
+        const orgs = await store.lockMembershipsWithCounts(tx, userId);
+        const blocking = orgs.filter((o) => o.role === 'owner' && o.otherOwners === 0 && o.otherMembers > 0);
+        if (blocking.length > 0) {
+          throw new AppError(
+            ErrorCode.LAST_OWNER,
+            'You are the last owner of an organisation with other members: transfer ownership or delete the organisation first.',
+            { details: { organizations: blocking.map((o) => o.orgId) } },
+          );
+        }
+        const now = clock.now();
+        const solo = orgs.filter((o) => o.otherMembers === 0).map((o) => o.orgId);
+        const staying = orgs.filter((o) => o.otherMembers > 0).map((o) => o.orgId);
+        const revoked = await store.revokeApiKeysCreatedBy(tx, userId, now);
+
+        // Each organisation's own chain records what happened to it (chains outlive organisations).
+        for (const orgId of solo) {
+          await audit.record(
+            tx,
+            eventFor(actor, {
+              orgId,
+              action: 'org.deleted',
+              outcome: 'success',
+              targetType: 'organization',
+              targetId: orgId,
+              details: { reason: 'account_deleted' },
+            }),
+          );
+        }
+        for (const orgId of staying) {
+          await audit.record(
+            tx,
+            eventFor(actor, {
+              orgId,
+              action: 'member.removed',
+              outcome: 'success',
+              targetType: 'user',
+              targetId: userId,
+              details: {
+                reason: 'account_deleted',
+                apiKeysRevoked: revoked.filter((k) => k.orgId === orgId).length,
+              },
+            }),
+          );
+        }
+        await audit.record(
+          tx,
+          eventFor(actor, {
+            orgId: null,
+            action: 'account.deleted',
+            outcome: 'success',
+            targetType: 'user',
+            targetId: userId,
+            details: { organizationsDeleted: solo, apiKeysRevoked: revoked.length },
+          }),
+        );
+
+        await store.deleteOrgs(tx, solo);
+        await store.deleteInvitationsTo(tx, user.email);
+        await store.deleteUser(tx, userId);
+        // Last: also pseudonymises the records written just above.
+        await eraseAuditSubject(tx, userId);
+        return { deletedOrganizations: solo, revokedApiKeys: revoked.length };
+      });
+    },
+  };
+}
+export type PrivacyService = ReturnType<typeof createPrivacyService>;

@@ -1,0 +1,197 @@
+import { and, asc, count, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { auditEvents } from '../audit/tables.ts';
+import type { Db, DbOrTx, Tx } from '../db/client.ts';
+import { memberships, organizations, users } from '../db/core-tables.ts';
+import { apiKeys } from '../identity/api-keys/tables.ts';
+import { invitations } from '../identity/orgs/tables.ts';
+import { sessions } from '../identity/tables.ts';
+
+/** Upper bound of audit events in one personal-data export (the newest ones; the export says so). */
+export const MAX_EXPORTED_AUDIT_EVENTS = 10_000;
+
+/**
+ * SQL for the data held about one user. Everything is keyed by the user's own id (never by a
+ * caller-supplied id); secrets (password hash, TOTP secret, token and key hashes) are never selected.
+ */
+export function createPrivacyStore(db: Db) {
+  return {
+    transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+      return db.transaction(fn);
+    },
+
+    async profile(q: DbOrTx, userId: string) {
+      const rows = await q
+        .select({
+          id: users.id,
+          email: users.email,
+          name: users.name,
+          createdAt: users.createdAt,
+          passwordChangedAt: users.passwordChangedAt,
+          totpEnabledAt: users.totpEnabledAt,
+        })
+        .from(users)
+        .where(eq(users.id, userId));
+      return rows[0] ?? null;
+    },
+
+    async lockUser(tx: Tx, userId: string): Promise<{ id: string; email: string } | null> {
+      const rows = await tx
+        .select({ id: users.id, email: users.email })
+        .from(users)
+        .where(eq(users.id, userId))
+        .for('update');
+      return rows[0] ?? null;
+    },
+
+    async memberships(q: DbOrTx, userId: string) {
+      return q
+        .select({
+          orgId: memberships.orgId,
+          orgName: organizations.name,
+          role: memberships.role,
+          joinedAt: memberships.createdAt,
+        })
+        .from(memberships)
+        .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+        .where(eq(memberships.userId, userId))
+        .orderBy(asc(memberships.orgId));
+    },
+
+    async sessions(q: DbOrTx, userId: string) {
+      return q
+        .select({
+          id: sessions.id,
+          createdAt: sessions.createdAt,
+          lastUsedAt: sessions.lastUsedAt,
+          expiresAt: sessions.expiresAt,
+          revokedAt: sessions.revokedAt,
+          revokedReason: sessions.revokedReason,
+          ip: sessions.ip,
+          userAgent: sessions.userAgent,
+        })
+        .from(sessions)
+        .where(eq(sessions.userId, userId))
+        .orderBy(desc(sessions.createdAt));
+    },
+
+    async apiKeysCreatedBy(q: DbOrTx, userId: string) {
+      return q
+        .select({
+          id: apiKeys.id,
+          orgId: apiKeys.orgId,
+          name: apiKeys.name,
+          prefix: apiKeys.prefix,
+          role: apiKeys.role,
+          createdAt: apiKeys.createdAt,
+          expiresAt: apiKeys.expiresAt,
+          lastUsedAt: apiKeys.lastUsedAt,
+          revokedAt: apiKeys.revokedAt,
+        })
+        .from(apiKeys)
+        .where(eq(apiKeys.createdBy, userId))
+        .orderBy(asc(apiKeys.createdAt));
+    },
+
+    async invitationsSentBy(q: DbOrTx, userId: string) {
+      // The invitee's address is the invitee's data, not the inviter's: it is not exported here.
+      return q
+        .select({
+          id: invitations.id,
+          orgId: invitations.orgId,
+          role: invitations.role,
+          createdAt: invitations.createdAt,
+          expiresAt: invitations.expiresAt,
+          acceptedAt: invitations.acceptedAt,
+          revokedAt: invitations.revokedAt,
+        })
+        .from(invitations)
+        .where(eq(invitations.invitedBy, userId))
+        .orderBy(asc(invitations.createdAt));
+    },
+
+    /** Audit events the user performed, newest first, at most `limit`. */
+    async auditEventsByActor(q: DbOrTx, userId: string, limit: number) {
+      return q
+        .select({
+          id: auditEvents.id,
+          orgId: auditEvents.orgId,
+          seq: auditEvents.seq,
+          createdAt: auditEvents.createdAt,
+          action: auditEvents.action,
+          outcome: auditEvents.outcome,
+          targetType: auditEvents.targetType,
+          targetId: auditEvents.targetId,
+          connectionId: auditEvents.connectionId,
+          operation: auditEvents.operation,
+          resource: auditEvents.resource,
+          errorCode: auditEvents.errorCode,
+          requestId: auditEvents.requestId,
+          ip: auditEvents.ip,
+          userAgent: auditEvents.userAgent,
+          details: auditEvents.details,
+        })
+        .from(auditEvents)
+        .where(and(eq(auditEvents.actorType, 'user'), eq(auditEvents.actorId, userId)))
+        .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+        .limit(limit);
+    },
+
+    /** The user's memberships with, per organisation, how many other members and other owners it has (orgs locked). */
+    async lockMembershipsWithCounts(tx: Tx, userId: string) {
+      const mine = await tx
+        .select({ orgId: memberships.orgId, role: memberships.role })
+        .from(memberships)
+        .where(eq(memberships.userId, userId))
+        .orderBy(asc(memberships.orgId));
+      const orgIds = mine.map((m) => m.orgId);
+      if (orgIds.length === 0) return [];
+      // Lock the organisations (in id order) so that nobody joins or leaves while we decide.
+      await tx
+        .select({ id: organizations.id })
+        .from(organizations)
+        .where(inArray(organizations.id, orgIds))
+        .orderBy(asc(organizations.id))
+        .for('update');
+      const others = await tx
+        .select({ orgId: memberships.orgId, role: memberships.role, n: count() })
+        .from(memberships)
+        .where(and(inArray(memberships.orgId, orgIds), ne(memberships.userId, userId)))
+        .groupBy(memberships.orgId, memberships.role);
+      return mine.map((m) => {
+        const rows = others.filter((o) => o.orgId === m.orgId);
+        return {
+          orgId: m.orgId,
+          role: m.role,
+          otherMembers: rows.reduce((sum, r) => sum + Number(r.n), 0),
+          otherOwners: rows.filter((r) => r.role === 'owner').reduce((sum, r) => sum + Number(r.n), 0),
+        };
+      });
+    },
+
+    async revokeApiKeysCreatedBy(tx: Tx, userId: string, now: Date) {
+      return tx
+        .update(apiKeys)
+        .set({ revokedAt: now })
+        .where(and(eq(apiKeys.createdBy, userId), isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id, orgId: apiKeys.orgId });
+    },
+
+    /** Organisations go with everything in them (FK ON DELETE CASCADE); their audit chains stay. */
+    async deleteOrgs(tx: Tx, orgIds: string[]): Promise<void> {
+      if (orgIds.length === 0) return;
+      await tx.delete(organizations).where(inArray(organizations.id, orgIds));
+    },
+
+    /** Invitations addressed to the user's email hold their personal data. */
+    async deleteInvitationsTo(tx: Tx, email: string): Promise<void> {
+      await tx.delete(invitations).where(eq(invitations.email, email.trim().toLowerCase()));
+    },
+
+    /** Sessions, refresh tokens, memberships and MFA backup codes go with the user (FK ON DELETE CASCADE). */
+    async deleteUser(tx: Tx, userId: string): Promise<boolean> {
+      const rows = await tx.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
+      return rows.length === 1;
+    },
+  };
+}
+export type PrivacyStore = ReturnType<typeof createPrivacyStore>;

@@ -1,0 +1,206 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_CHAIN } from '../../src/audit/chain.ts';
+import { auditEvents } from '../../src/audit/tables.ts';
+import type { AuditEvent } from '../../src/audit/types.ts';
+import { verifyChain } from '../../src/audit/verify.ts';
+import { createAuditWriter } from '../../src/audit/writer.ts';
+import { systemClock } from '../../src/clock.ts';
+import { newId } from '../../src/db/ids.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+
+let t: TestApp;
+const audit = createAuditWriter({ clock: systemClock });
+
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+function event(orgId: string | null, overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    orgId,
+    actorType: 'user',
+    actorId: newId('usr'),
+    action: 'connection.created',
+    outcome: 'success',
+    targetType: 'connection',
+    targetId: newId('con'),
+    requestId: 'req-1',
+    ip: '203.0.113.7',
+    userAgent: 'vitest',
+    details: { name: 'prod' },
+    ...overrides,
+  };
+}
+
+async function writeMany(orgId: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await audit.record(t.database.db, event(orgId, { details: { i } }));
+}
+
+/** Raw SQL as an attacker with database access would use it. */
+async function raw(query: ReturnType<typeof sql>): Promise<void> {
+  await t.database.db.execute(query);
+}
+
+describe('audit hash chain', () => {
+  it('verifies an honest log', async () => {
+    const orgId = newId('org');
+    await writeMany(orgId, 7);
+    expect(await verifyChain(t.database.db, orgId, { batchSize: 3 })).toEqual({
+      chain: orgId,
+      valid: true,
+      checked: 7,
+    });
+  });
+
+  it('an empty chain is valid', async () => {
+    expect(await verifyChain(t.database.db, newId('org'))).toMatchObject({ valid: true, checked: 0 });
+  });
+
+  it('events without an organisation go to the system chain', async () => {
+    const { id } = await audit.record(
+      t.database.db,
+      event(null, { action: 'auth.login', outcome: 'failure' }),
+    );
+    const [row] = await t.database.db.select().from(auditEvents).where(eq(auditEvents.id, id));
+    expect(row?.chain).toBe(SYSTEM_CHAIN);
+    expect(row?.orgId).toBeNull();
+    expect((await verifyChain(t.database.db, SYSTEM_CHAIN)).valid).toBe(true);
+  });
+
+  it('pinpoints an edited record', async () => {
+    const orgId = newId('org');
+    await writeMany(orgId, 6);
+    await raw(sql`update audit_events set outcome = 'failure' where chain = ${orgId} and seq = 4`);
+    expect(await verifyChain(t.database.db, orgId, { batchSize: 2 })).toMatchObject({
+      valid: false,
+      checked: 3,
+      firstBrokenSeq: 4,
+      reason: 'record_modified',
+    });
+  });
+
+  it('pinpoints an edited details field', async () => {
+    const orgId = newId('org');
+    await writeMany(orgId, 3);
+    await raw(sql`update audit_events set details = '{"i": 99}'::jsonb where chain = ${orgId} and seq = 2`);
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({
+      firstBrokenSeq: 2,
+      reason: 'record_modified',
+    });
+  });
+
+  it('pinpoints an edited personal value (raw value no longer matches its keyed reference)', async () => {
+    const orgId = newId('org');
+    await writeMany(orgId, 3);
+    await raw(sql`update audit_events set ip = '198.51.100.1' where chain = ${orgId} and seq = 3`);
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({
+      firstBrokenSeq: 3,
+      reason: 'personal_data_mismatch',
+    });
+  });
+
+  it('pinpoints a deleted record', async () => {
+    const orgId = newId('org');
+    await writeMany(orgId, 6);
+    await raw(sql`delete from audit_events where chain = ${orgId} and seq = 3`);
+    expect(await verifyChain(t.database.db, orgId, { batchSize: 2 })).toMatchObject({
+      valid: false,
+      checked: 2,
+      firstBrokenSeq: 3,
+      reason: 'record_missing',
+    });
+  });
+
+  it('pinpoints a deleted record even when the sequence numbers are rewritten to hide the gap', async () => {
+    const orgId = newId('org');
+    await writeMany(orgId, 5);
+    await raw(sql`delete from audit_events where chain = ${orgId} and seq = 2`);
+    await raw(sql`update audit_events set seq = seq - 1 where chain = ${orgId} and seq > 2`);
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({
+      firstBrokenSeq: 2,
+      reason: 'broken_link',
+    });
+  });
+
+  it('pinpoints reordered records', async () => {
+    const orgId = newId('org');
+    await writeMany(orgId, 6);
+    await raw(sql`update audit_events set seq = -1 where chain = ${orgId} and seq = 4`);
+    await raw(sql`update audit_events set seq = 4 where chain = ${orgId} and seq = 5`);
+    await raw(sql`update audit_events set seq = 5 where chain = ${orgId} and seq = -1`);
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({
+      valid: false,
+      checked: 3,
+      firstBrokenSeq: 4,
+      reason: 'broken_link',
+    });
+  });
+
+  it('detects a truncated tail through the chain head', async () => {
+    const orgId = newId('org');
+    await writeMany(orgId, 4);
+    await raw(sql`delete from audit_events where chain = ${orgId} and seq = 4`);
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({
+      valid: false,
+      checked: 3,
+      firstBrokenSeq: 4,
+      reason: 'tail_mismatch',
+    });
+  });
+
+  it('100 concurrent writers on several nodes produce one unbroken chain', async () => {
+    const orgId = newId('org');
+    // One writer per simulated node: only the database lock serialises them.
+    const nodes = Array.from({ length: 10 }, () => createAuditWriter({ clock: systemClock }));
+    const ids = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        nodes[i % nodes.length]!.record(t.database.db, event(orgId, { details: { i } })),
+      ),
+    );
+    expect(new Set(ids.map((r) => r.id)).size).toBe(100);
+    expect(await verifyChain(t.database.db, orgId, { batchSize: 17 })).toEqual({
+      chain: orgId,
+      valid: true,
+      checked: 100,
+    });
+  });
+
+  it("concurrent writers inside callers' own transactions serialise in the database", async () => {
+    const orgId = newId('org');
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        t.database.db.transaction(async (tx) => {
+          await audit.record(tx, event(orgId, { details: { i, part: 1 } }));
+          await audit.record(tx, event(orgId, { details: { i, part: 2 } }));
+        }),
+      ),
+    );
+    const rows = await t.database.db
+      .select({ seq: auditEvents.seq, details: auditEvents.details })
+      .from(auditEvents)
+      .where(eq(auditEvents.chain, orgId))
+      .orderBy(auditEvents.seq);
+    // The two records of one transaction are adjacent: nobody interleaves while the head is locked.
+    for (let k = 0; k < rows.length; k += 2) {
+      expect(rows[k]?.details.i).toBe(rows[k + 1]?.details.i);
+    }
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({ valid: true, checked: 60 });
+  });
+
+  it('records inside a caller transaction roll back with it', async () => {
+    const orgId = newId('org');
+    await writeMany(orgId, 1);
+    await expect(
+      t.database.db.transaction(async (tx) => {
+        await audit.record(tx, event(orgId));
+        throw new Error('change failed');
+      }),
+    ).rejects.toThrow('change failed');
+    await writeMany(orgId, 1);
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({ valid: true, checked: 2 });
+  });
+});

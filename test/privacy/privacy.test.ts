@@ -1,0 +1,234 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_CHAIN } from '../../src/audit/chain.ts';
+import { auditEvents, auditSubjectKeys } from '../../src/audit/tables.ts';
+import { verifyChain } from '../../src/audit/verify.ts';
+import { createAuditWriter } from '../../src/audit/writer.ts';
+import { systemClock } from '../../src/clock.ts';
+import { memberships, organizations, users } from '../../src/db/core-tables.ts';
+import { newId } from '../../src/db/ids.ts';
+import { apiKeys } from '../../src/identity/api-keys/tables.ts';
+import { invitations } from '../../src/identity/orgs/tables.ts';
+import { sessions } from '../../src/identity/tables.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestUser, type TestUser } from '../helpers/identity.ts';
+
+let t: TestApp;
+const audit = createAuditWriter({ clock: systemClock });
+let n = 0;
+/** Client data unique to each test user, so a search for it finds no one else's rows. */
+function clientOf(): { ip: string; ua: string } {
+  n += 1;
+  return {
+    ip: `2001:db8::${process.pid.toString(16)}:${n}`,
+    ua: `PrivateBrowser/9.1 (agent-${newId('key')})`,
+  };
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** A user with a personal footprint: session client data, an API key, audit events as actor and as target. */
+async function withFootprint(user: TestUser): Promise<{ keyId: string; ip: string; ua: string }> {
+  const db = t.database.db;
+  const { ip: IP, ua: UA } = clientOf();
+  await db.update(sessions).set({ ip: IP, userAgent: UA }).where(eq(sessions.id, user.sessionId));
+  await db.update(users).set({ totpSecret: 'v1:kid:TOTP-CIPHERTEXT' }).where(eq(users.id, user.userId));
+  const keyId = newId('key');
+  await db.insert(apiKeys).values({
+    id: keyId,
+    orgId: user.orgId,
+    name: 'ci',
+    prefix: `pfx${keyId.slice(4, 14)}`,
+    secretHash: 'SECRET-HASH-VALUE',
+    role: 'admin',
+    createdBy: user.userId,
+    createdAt: new Date(),
+  });
+  const base = {
+    actorType: 'user' as const,
+    actorId: user.userId,
+    ip: IP,
+    userAgent: UA,
+    requestId: 'req-p',
+  };
+  await audit.record(db, { ...base, orgId: user.orgId, action: 'connection.created', outcome: 'success' });
+  await audit.record(db, { ...base, orgId: null, action: 'auth.login', outcome: 'success' });
+  await audit.record(db, {
+    orgId: null,
+    actorType: 'anonymous',
+    actorId: null,
+    action: 'auth.login',
+    outcome: 'failure',
+    targetType: 'user',
+    targetId: user.userId,
+    ip: IP,
+    userAgent: UA,
+    details: { userId: user.userId, note: `attempt for ${user.userId}` },
+  });
+  return { keyId, ip: IP, ua: UA };
+}
+
+async function expectNoTrace(user: TestUser, client: { ip: string; ua: string }): Promise<void> {
+  const rows = await t.database.db.execute(sql`select * from audit_events`);
+  const text = JSON.stringify(rows);
+  expect(text).not.toContain(user.userId);
+  expect(text).not.toContain(client.ip);
+  expect(text).not.toContain(client.ua);
+  expect(text).not.toContain('example.test');
+  const keys = await t.database.db
+    .select()
+    .from(auditSubjectKeys)
+    .where(eq(auditSubjectKeys.subjectId, user.userId));
+  expect(keys).toEqual([]);
+  expect(await t.database.db.select().from(users).where(eq(users.id, user.userId))).toEqual([]);
+  expect(await t.database.db.select().from(sessions).where(eq(sessions.userId, user.userId))).toEqual([]);
+}
+
+describe('GET /v1/me/export', () => {
+  it("contains the user's data and no secrets", async () => {
+    const user = await createTestUser(t);
+    const { keyId, ip: IP, ua: UA } = await withFootprint(user);
+    const res = await t.app.inject({ url: '/v1/me/export', headers: user.headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const body = res.json();
+    expect(body.user).toMatchObject({
+      id: user.userId,
+      email: `${user.userId}@example.test`,
+      mfaEnabled: false,
+    });
+    expect(body.memberships).toEqual([expect.objectContaining({ orgId: user.orgId, role: 'owner' })]);
+    expect(body.sessions).toEqual([expect.objectContaining({ id: user.sessionId, ip: IP, userAgent: UA })]);
+    expect(body.apiKeys).toEqual([expect.objectContaining({ id: keyId, orgId: user.orgId, name: 'ci' })]);
+    const actions = (body.auditEvents as { action: string }[]).map((e) => e.action).sort();
+    expect(actions).toEqual(['auth.login', 'connection.created']);
+    expect(body.auditEventsTruncated).toBe(false);
+    for (const secret of [
+      '!unusable',
+      'TOTP-CIPHERTEXT',
+      'SECRET-HASH-VALUE',
+      'passwordHash',
+      'secretHash',
+      'totpSecret',
+    ]) {
+      expect(res.body).not.toContain(secret);
+    }
+  });
+
+  it('requires authentication', async () => {
+    expect((await t.app.inject({ url: '/v1/me/export' })).statusCode).toBe(401);
+  });
+});
+
+describe('DELETE /v1/me', () => {
+  it('is refused while the user is the last owner of an organisation with other members', async () => {
+    const owner = await createTestUser(t);
+    await createTestUser(t, { role: 'member', orgId: owner.orgId });
+    const res = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: owner.headers });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('last_owner');
+    expect(await t.database.db.select().from(users).where(eq(users.id, owner.userId))).toHaveLength(1);
+    expect(
+      await t.database.db.select().from(organizations).where(eq(organizations.id, owner.orgId)),
+    ).toHaveLength(1);
+  });
+
+  it('is allowed when another owner remains', async () => {
+    const owner = await createTestUser(t);
+    await createTestUser(t, { role: 'owner', orgId: owner.orgId });
+    const res = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: owner.headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ deleted: true, deletedOrganizations: [], revokedApiKeys: 0 });
+    expect(
+      await t.database.db.select().from(organizations).where(eq(organizations.id, owner.orgId)),
+    ).toHaveLength(1);
+  });
+
+  it('deletes the account and solo organisations, revokes keys, and pseudonymises the audit trail with chains intact', async () => {
+    const user = await createTestUser(t);
+    const footprint = await withFootprint(user);
+    const { keyId } = footprint;
+    // Also a member of a shared organisation owned by someone else, with a key there.
+    const other = await createTestUser(t);
+    await createTestUser(t, { role: 'admin', orgId: other.orgId });
+    await t.database.db
+      .insert(memberships)
+      .values({ id: newId('mem'), orgId: other.orgId, userId: user.userId, role: 'admin' });
+    const sharedKey = newId('key');
+    await t.database.db.insert(apiKeys).values({
+      id: sharedKey,
+      orgId: other.orgId,
+      name: 'shared',
+      prefix: `pfx${sharedKey.slice(4, 14)}`,
+      secretHash: 'x',
+      role: 'member',
+      createdBy: user.userId,
+      createdAt: new Date(),
+    });
+    await audit.record(t.database.db, {
+      orgId: other.orgId,
+      actorType: 'user',
+      actorId: other.userId,
+      action: 'member.role_changed',
+      outcome: 'success',
+      targetType: 'user',
+      targetId: user.userId,
+      ip: '192.0.2.50',
+    });
+    await t.database.db.insert(invitations).values({
+      id: newId('inv'),
+      orgId: other.orgId,
+      email: `${user.userId}@example.test`,
+      role: 'viewer',
+      tokenHash: `h-${user.userId}`,
+      invitedBy: other.userId,
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
+
+    const res = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: user.headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ deleted: true, deletedOrganizations: [user.orgId], revokedApiKeys: 2 });
+
+    // Solo organisation gone with its keys; shared key revoked; shared organisation intact.
+    expect(await t.database.db.select().from(organizations).where(eq(organizations.id, user.orgId))).toEqual(
+      [],
+    );
+    expect(await t.database.db.select().from(apiKeys).where(eq(apiKeys.id, keyId))).toEqual([]);
+    const [kept] = await t.database.db.select().from(apiKeys).where(eq(apiKeys.id, sharedKey));
+    expect(kept?.revokedAt).not.toBeNull();
+    expect(kept?.createdBy).toBeNull();
+    expect(
+      await t.database.db.select().from(organizations).where(eq(organizations.id, other.orgId)),
+    ).toHaveLength(1);
+
+    await expectNoTrace(user, footprint);
+    // The other admin's IP in the record about the deleted user is theirs and stays.
+    const about = await t.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'member.role_changed'));
+    expect(about.find((r) => r.chain === other.orgId)).toMatchObject({
+      actorId: other.userId,
+      ip: '192.0.2.50',
+      targetId: null,
+    });
+
+    // Every chain the user touched still verifies, including the deleted organisation's.
+    for (const chain of [user.orgId, other.orgId, SYSTEM_CHAIN]) {
+      expect(await verifyChain(t.database.db, chain), chain).toMatchObject({ valid: true });
+    }
+    const closing = await t.database.db.select().from(auditEvents).where(eq(auditEvents.chain, user.orgId));
+    expect(closing.map((r) => r.action)).toContain('org.deleted');
+    const removed = await t.database.db.select().from(auditEvents).where(eq(auditEvents.chain, other.orgId));
+    expect(removed.map((r) => r.action)).toContain('member.removed');
+
+    // The old token is dead.
+    expect((await t.app.inject({ url: '/v1/me/export', headers: user.headers })).statusCode).toBe(401);
+  });
+});
