@@ -1,0 +1,364 @@
+import { EventEmitter } from 'node:events';
+import type { AuditedCallEvent } from '../audit/brokered.ts';
+import { awsErrorCode, classifyAwsError, mapAwsError } from '../aws/errors.ts';
+import type { CredentialBroker } from '../broker/types.ts';
+import type { Clock } from '../clock.ts';
+import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
+import type { Actor } from '../http/auth.ts';
+import { ErrorCode } from '../http/errors.ts';
+import {
+  abortableSleep,
+  actionPolicy,
+  partitionOf,
+  type ScanClientFactory,
+  withThrottleRetry,
+} from './aws.ts';
+import { DETECTORS, type DetectedFinding, type Detector } from './detectors.ts';
+import type { ScanRow, ScanStore } from './store.ts';
+import type { ScanWarning } from './tables.ts';
+
+/** Runs `fn` with the audit record written first (fail closed) and the outcome after. */
+export type AuditedCall = <T>(event: AuditedCallEvent, fn: () => Promise<T>) => Promise<T>;
+
+export interface ScanJobOptions {
+  maxConcurrentJobs: number;
+  regionConcurrency: number;
+  heartbeatMs: number;
+  /** A running job whose heartbeat is older than this belongs to a dead worker. */
+  staleAfterMs: number;
+  /** Attempts (including resumptions) before an interrupted job is failed instead of resumed. */
+  maxAttempts: number;
+  snapshotMinAgeDays: number;
+  amiMinAgeDays: number;
+  throttleAttempts: number;
+  throttleBaseDelayMs: number;
+}
+
+export const DEFAULT_SCAN_JOB_OPTIONS: ScanJobOptions = {
+  maxConcurrentJobs: 2,
+  regionConcurrency: 2,
+  heartbeatMs: 5_000,
+  staleAfterMs: 30_000,
+  maxAttempts: 3,
+  snapshotMinAgeDays: 30,
+  amiMinAgeDays: 90,
+  throttleAttempts: 5,
+  throttleBaseDelayMs: 1_000,
+};
+
+export interface ScanView {
+  id: string;
+  connectionId: string;
+  status: ScanRow['status'];
+  progress: { regionsDone: number; regionsTotal: number; findings: number };
+  regions: string[];
+  warnings: ScanWarning[];
+  attempt: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error?: { code: string; message: string };
+}
+
+export function scanView(row: ScanRow): ScanView {
+  return {
+    id: row.id,
+    connectionId: row.connectionId,
+    status: row.status,
+    progress: {
+      regionsDone: row.regionsDone.length,
+      regionsTotal: row.regions.length,
+      findings: row.findingsCount,
+    },
+    regions: row.regions,
+    warnings: row.warnings,
+    attempt: row.attempt,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    ...(row.errorCode === null ? {} : { error: { code: row.errorCode, message: row.errorMessage ?? '' } }),
+  };
+}
+
+export const TERMINAL: ReadonlySet<ScanRow['status']> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export interface JobLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ScanRunnerDeps {
+  store: ScanStore;
+  resolver: Pick<ConnectionResolver, 'resolveUsable'>;
+  broker: Pick<CredentialBroker, 'credentialsFor'>;
+  clients: ScanClientFactory;
+  auditedCall: AuditedCall;
+  clock: Clock;
+  logger: JobLogger;
+  options: ScanJobOptions;
+  detectors?: readonly Detector[];
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+type StopReason = 'cancelled' | 'shutdown';
+
+/** AWS denied a detector's read call (not the AssumeRole): the detector is skipped with a warning. */
+class DetectorDenied extends Error {
+  readonly denial: unknown;
+  constructor(denial: unknown) {
+    super('AWS denied a detector call');
+    this.denial = denial;
+    // Keeps the AWS error name, which the audit outcome records.
+    this.name = awsErrorCode(denial) ?? 'AccessDenied';
+  }
+}
+
+export const SYSTEM_ACTOR_ID = 'rolegate-system';
+
+/** The actor a background job acts as: whoever asked for the scan. */
+export function jobActor(row: ScanRow): Actor {
+  // The broker knows users and API keys; a system scan (CLI) is attributed to `rolegate-system`.
+  return {
+    type: row.requestedByType === 'apiKey' ? 'apiKey' : 'user',
+    id: row.requestedByType === 'system' ? SYSTEM_ACTOR_ID : row.requestedById,
+    userId: row.requestedByUserId,
+    orgId: row.orgId,
+    role: null,
+    sessionId: null,
+    ip: 'background',
+    userAgent: null,
+    requestId: `job:${row.id}`,
+  };
+}
+
+/**
+ * In-process job runner: bounded concurrency across jobs, a few regions at a time per job, state in
+ * the database after every region, heartbeats so another process can tell a dead worker, and
+ * resumption of interrupted jobs on start.
+ */
+export function createScanRunner(deps: ScanRunnerDeps) {
+  const { store, clock, logger, options } = deps;
+  const detectors = deps.detectors ?? DETECTORS;
+  const sleep = deps.sleep ?? abortableSleep;
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  const queue: string[] = [];
+  const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  let stopped = false;
+
+  function emit(row: ScanRow | null) {
+    if (row !== null) events.emit(row.id, scanView(row));
+  }
+
+  function pump() {
+    while (!stopped && active.size < options.maxConcurrentJobs && queue.length > 0) {
+      const id = queue.shift() as string;
+      if (active.has(id)) continue;
+      const controller = new AbortController();
+      const done = run(id, controller).catch((err: unknown) => {
+        logger.error({ err, scanId: id }, 'scan job crashed');
+      });
+      active.set(id, { controller, done });
+      void done.finally(() => {
+        active.delete(id);
+        pump();
+      });
+    }
+  }
+
+  async function scanRegion(connection: UsableConnection, row: ScanRow, region: string, signal: AbortSignal) {
+    const actor = jobActor(row);
+    const ctx = {
+      region,
+      accountId: connection.accountId,
+      partition: partitionOf(connection.roleArn),
+      now: clock.now(),
+      snapshotMinAgeDays: options.snapshotMinAgeDays,
+      amiMinAgeDays: options.amiMinAgeDays,
+    };
+    const found: DetectedFinding[] = [];
+    const warnings: ScanWarning[] = [];
+    for (const detector of detectors) {
+      if (signal.aborted) return { found, warnings };
+      const operation = `scan.${detector.type}`;
+      let result: DetectedFinding[];
+      try {
+        result = await withThrottleRetry(
+          () =>
+            deps.auditedCall(
+              {
+                orgId: row.orgId,
+                actorType: row.requestedByType,
+                actorId: row.requestedById,
+                action: `aws.${operation}`,
+                targetType: 'scan',
+                targetId: row.id,
+                connectionId: row.connectionId,
+                operation,
+                resource: `${region}:${detector.actions.join(',')}`,
+                requestId: actor.requestId,
+              },
+              async () => {
+                const credentials = await deps.broker.credentialsFor({
+                  connection,
+                  actor,
+                  policy: actionPolicy(detector.actions),
+                  operation,
+                  region,
+                });
+                try {
+                  return await detector.run(deps.clients(credentials, region), ctx);
+                } catch (err) {
+                  throw classifyAwsError(err) === 'access_denied' ? new DetectorDenied(err) : err;
+                }
+              },
+            ),
+          {
+            attempts: options.throttleAttempts,
+            baseDelayMs: options.throttleBaseDelayMs,
+            sleep,
+            signal,
+          },
+        );
+      } catch (err) {
+        // A role made from an older template may lack one detector's actions: report, go on.
+        if (!(err instanceof DetectorDenied)) throw err;
+        const mapped = mapAwsError(err.denial);
+        warnings.push({ region, detector: detector.type, code: mapped.code, message: mapped.message });
+        continue;
+      }
+      found.push(...result);
+    }
+    return { found, warnings };
+  }
+
+  async function run(id: string, controller: AbortController): Promise<void> {
+    const now = clock.now();
+    const claimed = await store.claim(id, now, new Date(now.getTime() - options.staleAfterMs));
+    if (claimed === null) return;
+    if (claimed.cancelRequested === 1) {
+      // Cancelled while its previous worker was dying: honour the cancellation.
+      emit(await store.finish(id, 'cancelled', clock.now()));
+      return;
+    }
+    if (claimed.attempt > options.maxAttempts) {
+      emit(
+        await store.finish(id, 'failed', clock.now(), {
+          code: 'job_interrupted',
+          message: `The scan was interrupted ${claimed.attempt - 1} times and was not resumed again.`,
+        }),
+      );
+      return;
+    }
+    emit(claimed);
+    const outcome: { stop: StopReason | null } = { stop: null };
+    const stop = (reason: StopReason) => {
+      if (outcome.stop === null) outcome.stop = reason;
+      controller.abort(new Error(`scan ${reason}`));
+    };
+    controller.signal.addEventListener('abort', () => {
+      if (outcome.stop === null) outcome.stop = stopped ? 'shutdown' : 'cancelled';
+    });
+    const beat = setInterval(() => {
+      store
+        .heartbeat(id, clock.now())
+        .then((state) => {
+          if (state?.cancelRequested) stop('cancelled');
+        })
+        .catch((err: unknown) => logger.warn({ err, scanId: id }, 'scan heartbeat failed'));
+    }, options.heartbeatMs);
+    beat.unref();
+    try {
+      const connection = await deps.resolver.resolveUsable(claimed.orgId, claimed.connectionId, 'cost-scan');
+      const pending = claimed.regions.filter((r) => !claimed.regionsDone.includes(r));
+      let next = 0;
+      const worker = async () => {
+        while (!controller.signal.aborted && next < pending.length) {
+          const region = pending[next++] as string;
+          const { found, warnings } = await scanRegion(connection, claimed, region, controller.signal);
+          if (controller.signal.aborted) return;
+          emit(await store.completeRegion(claimed, region, found, warnings, clock.now()));
+        }
+      };
+      const workers = Array.from({ length: Math.min(options.regionConcurrency, pending.length) }, worker);
+      await Promise.all(workers);
+      if (outcome.stop === null) {
+        const state = await store.heartbeat(id, clock.now());
+        if (state?.cancelRequested) outcome.stop = 'cancelled';
+      }
+      if (outcome.stop === 'shutdown') {
+        await store.release(id);
+      } else if (outcome.stop === 'cancelled') {
+        emit(await store.finish(id, 'cancelled', clock.now()));
+      } else {
+        emit(await store.finish(id, 'succeeded', clock.now()));
+      }
+    } catch (err) {
+      if (outcome.stop === 'shutdown') {
+        await store.release(id);
+      } else if (outcome.stop === 'cancelled') {
+        emit(await store.finish(id, 'cancelled', clock.now()));
+      } else {
+        const mapped = mapAwsError(err);
+        const code = mapped.code;
+        const message =
+          mapped.status < 500 || code !== ErrorCode.INTERNAL
+            ? mapped.message
+            : 'The scan failed; see the server log.';
+        logger.warn({ err, scanId: id }, 'scan job failed');
+        emit(await store.finish(id, 'failed', clock.now(), { code, message }));
+      }
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  return {
+    enqueue(id: string) {
+      if (stopped) return;
+      if (!queue.includes(id)) queue.push(id);
+      pump();
+    },
+
+    /** On start: every queued job and every running job with a stale heartbeat is resumed or failed. */
+    async recover(): Promise<void> {
+      const now = clock.now().getTime();
+      for (const job of await store.listUnfinished()) {
+        const stale =
+          job.status === 'queued' ||
+          job.heartbeatAt === null ||
+          now - job.heartbeatAt.getTime() > options.staleAfterMs;
+        if (!stale) continue;
+        logger.info({ scanId: job.id, attempt: job.attempt }, 'resuming interrupted scan');
+        this.enqueue(job.id);
+      }
+    },
+
+    /** Stops the local worker of a job (cancellation recorded in the database by the caller). */
+    abortLocal(id: string) {
+      active.get(id)?.controller.abort(new Error('scan cancelled'));
+    },
+
+    subscribe(id: string, listener: (view: ScanView) => void): () => void {
+      events.on(id, listener);
+      return () => events.off(id, listener);
+    },
+
+    /** Clean stop: running jobs go back to `queued` with their regions done, to resume on next start. */
+    async stop(): Promise<void> {
+      stopped = true;
+      queue.length = 0;
+      const running = [...active.values()];
+      for (const job of running) job.controller.abort(new Error('shutdown'));
+      await Promise.all(running.map((j) => j.done));
+    },
+
+    /** Resolves when nothing is running or queued locally (tests, CLI). */
+    async idle(): Promise<void> {
+      while (active.size > 0 || queue.length > 0) await Promise.all([...active.values()].map((j) => j.done));
+    },
+  };
+}
+
+export type ScanRunner = ReturnType<typeof createScanRunner>;

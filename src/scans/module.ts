@@ -1,0 +1,102 @@
+import { withAuditedCall } from '../audit/brokered.ts';
+import type { AuditWriter } from '../audit/types.ts';
+import type { AwsClientFactory } from '../aws/clients.ts';
+import type { CredentialBroker } from '../broker/types.ts';
+import type { Clock } from '../clock.ts';
+import type { ConnectionResolver } from '../connections/types.ts';
+import type { Db } from '../db/client.ts';
+import { type ScanClientFactory, scanClientsFrom } from './aws.ts';
+import { createCleanupService } from './cleanup.ts';
+import type { Detector } from './detectors.ts';
+import {
+  type AuditedCall,
+  createScanRunner,
+  DEFAULT_SCAN_JOB_OPTIONS,
+  type JobLogger,
+  type ScanJobOptions,
+} from './jobs.ts';
+import { createScanService } from './service.ts';
+import { createScanStore } from './store.ts';
+
+export interface ScansModuleDeps {
+  db: Db;
+  resolver: Pick<ConnectionResolver, 'resolveUsable'>;
+  broker: Pick<CredentialBroker, 'credentialsFor'>;
+  clients: ScanClientFactory;
+  audit: Pick<AuditWriter, 'record'>;
+  auditedCall: AuditedCall;
+  clock: Clock;
+  logger: JobLogger;
+  defaultRegion: string;
+  options?: Partial<ScanJobOptions>;
+  snapshotBeforeDeleteDefault?: boolean;
+  detectors?: readonly Detector[];
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Store, job runner, scan service and clean-up service, wired once (app.ts, CLI). */
+export function createScansModule(deps: ScansModuleDeps) {
+  const store = createScanStore(deps.db);
+  const runner = createScanRunner({
+    store,
+    resolver: deps.resolver,
+    broker: deps.broker,
+    clients: deps.clients,
+    auditedCall: deps.auditedCall,
+    clock: deps.clock,
+    logger: deps.logger,
+    options: { ...DEFAULT_SCAN_JOB_OPTIONS, ...deps.options },
+    ...(deps.detectors === undefined ? {} : { detectors: deps.detectors }),
+    ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+  });
+  const service = createScanService({
+    store,
+    runner,
+    resolver: deps.resolver,
+    audit: deps.audit,
+    clock: deps.clock,
+    defaultRegion: deps.defaultRegion,
+  });
+  const cleanup = createCleanupService({
+    store,
+    resolver: deps.resolver,
+    broker: deps.broker,
+    clients: deps.clients,
+    audit: deps.audit,
+    auditedCall: deps.auditedCall,
+    clock: deps.clock,
+    snapshotBeforeDeleteDefault: deps.snapshotBeforeDeleteDefault ?? false,
+  });
+  return { store, runner, service, cleanup };
+}
+
+export type ScansModule = ReturnType<typeof createScansModule>;
+
+/** The scans feature as the app (and the CLI) wire it: shared AWS clients, audited brokered calls. */
+export function createAppScans(deps: {
+  db: Db;
+  clock: Clock;
+  audit: Pick<AuditWriter, 'record'>;
+  broker: Pick<CredentialBroker, 'credentialsFor'>;
+  resolver: Pick<ConnectionResolver, 'resolveUsable'>;
+  awsClients: Pick<AwsClientFactory, 'ec2' | 'rds' | 'elbv2'>;
+  region: string;
+  logger: JobLogger;
+  options?: Partial<ScanJobOptions>;
+}): ScansModule {
+  return createScansModule({
+    db: deps.db,
+    resolver: deps.resolver,
+    broker: deps.broker,
+    clients: scanClientsFrom(deps.awsClients),
+    audit: deps.audit,
+    auditedCall: (event, fn) =>
+      withAuditedCall(deps.audit, deps.db, event, fn, {
+        onOutcomeError: (err) => deps.logger.error({ err }, 'audit outcome record failed'),
+      }),
+    clock: deps.clock,
+    logger: deps.logger,
+    defaultRegion: deps.region,
+    ...(deps.options === undefined ? {} : { options: deps.options }),
+  });
+}

@@ -1,0 +1,191 @@
+import type { AuditWriter } from '../audit/types.ts';
+import type { Clock } from '../clock.ts';
+import type { ConnectionResolver } from '../connections/types.ts';
+import { newId } from '../db/ids.ts';
+import { AppError, ErrorCode } from '../http/errors.ts';
+import { type ScanRunner, type ScanView, scanView } from './jobs.ts';
+import { PRICE_TABLE_DATE } from './prices.ts';
+import type { FindingFilters, FindingRow, ScanStore } from './store.ts';
+
+/** Who asks for a scan: a user or API key through the API, or the system (CLI). */
+export interface ScanRequester {
+  type: 'user' | 'apiKey' | 'system';
+  id: string;
+  userId: string | null;
+  orgId: string;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface ScanServiceDeps {
+  store: ScanStore;
+  runner: Pick<ScanRunner, 'enqueue' | 'abortLocal'>;
+  resolver: Pick<ConnectionResolver, 'resolveUsable'>;
+  audit: Pick<AuditWriter, 'record'>;
+  clock: Clock;
+  /** Used when a connection names no regions. */
+  defaultRegion: string;
+}
+
+export function findingView(row: FindingRow) {
+  return {
+    id: row.id,
+    connectionId: row.connectionId,
+    scanId: row.scanId,
+    type: row.type,
+    region: row.region,
+    resourceId: row.resourceId,
+    resourceArn: row.resourceArn,
+    ageDays: row.ageDays,
+    tags: row.tags,
+    monthlyCost: row.monthlyCostCents / 100,
+    currency: 'USD' as const,
+    recommendedAction: row.recommendedAction,
+    details: row.details,
+    status: row.status,
+    firstSeenAt: row.firstSeenAt.toISOString(),
+    lastSeenAt: row.lastSeenAt.toISOString(),
+  };
+}
+
+const cents = (n: number | string) => Number(n) / 100;
+
+export function createScanService(deps: ScanServiceDeps) {
+  const { store, clock } = deps;
+
+  function audited(
+    who: ScanRequester,
+    action: string,
+    targetType: string,
+    targetId: string,
+    connectionId: string,
+  ) {
+    return {
+      orgId: who.orgId,
+      actorType: who.type,
+      actorId: who.id,
+      action,
+      outcome: 'success' as const,
+      targetType,
+      targetId,
+      connectionId,
+      requestId: who.requestId,
+      ip: who.ip,
+      userAgent: who.userAgent,
+    };
+  }
+
+  return {
+    async start(who: ScanRequester, connectionId: string): Promise<ScanView> {
+      const connection = await deps.resolver.resolveUsable(who.orgId, connectionId, 'cost-scan');
+      const regions = [
+        ...new Set(connection.scopes.regions.length > 0 ? connection.scopes.regions : [deps.defaultRegion]),
+      ];
+      const id = newId('scn');
+      const row = await store.db.transaction(async (tx) => {
+        const created = await store.insertScan(tx, {
+          id,
+          orgId: who.orgId,
+          connectionId,
+          status: 'queued',
+          regions,
+          regionsDone: [],
+          requestedByType: who.type,
+          requestedById: who.id,
+          requestedByUserId: who.userId,
+          createdAt: clock.now(),
+        });
+        await deps.audit.record(tx, {
+          ...audited(who, 'scan.requested', 'scan', id, connectionId),
+          details: { regions },
+        });
+        return created;
+      });
+      // Queued only after the commit, so the worker always finds the row.
+      deps.runner.enqueue(id);
+      return scanView(row);
+    },
+
+    async get(orgId: string, scanId: string, connectionId?: string): Promise<ScanView> {
+      const row = await store.getScan(orgId, scanId, connectionId);
+      if (row === null) throw new AppError(ErrorCode.NOT_FOUND, 'Scan not found.');
+      return scanView(row);
+    },
+
+    async cancel(who: ScanRequester, scanId: string): Promise<ScanView> {
+      const row = await store.requestCancel(who.orgId, scanId, clock.now());
+      if (row === null) {
+        const existing = await store.getScan(who.orgId, scanId);
+        if (existing === null) throw new AppError(ErrorCode.NOT_FOUND, 'Scan not found.');
+        throw new AppError(
+          ErrorCode.SCAN_FINISHED,
+          `The scan has already ${existing.status === 'cancelled' ? 'been cancelled' : existing.status}.`,
+        );
+      }
+      deps.runner.abortLocal(scanId);
+      await deps.audit.record(store.db, audited(who, 'scan.cancelled', 'scan', scanId, row.connectionId));
+      return scanView(row);
+    },
+
+    async listFindings(orgId: string, filters: FindingFilters, cursor: string | undefined, limit: number) {
+      const [page, groups] = await Promise.all([
+        store.listFindings(orgId, filters, cursor, limit),
+        store.totals(orgId, filters),
+      ]);
+      const byType: Record<string, { count: number; monthlyCost: number }> = {};
+      const byRegion: Record<string, { count: number; monthlyCost: number }> = {};
+      let total = 0;
+      let count = 0;
+      for (const g of groups) {
+        const c = Number(g.count);
+        const n = Number(g.cents);
+        const t = byType[g.type] ?? { count: 0, monthlyCost: 0 };
+        byType[g.type] = { count: t.count + c, monthlyCost: t.monthlyCost + n };
+        const r = byRegion[g.region] ?? { count: 0, monthlyCost: 0 };
+        byRegion[g.region] = { count: r.count + c, monthlyCost: r.monthlyCost + n };
+        total += n;
+        count += c;
+      }
+      for (const v of [...Object.values(byType), ...Object.values(byRegion)])
+        v.monthlyCost = cents(v.monthlyCost);
+      return {
+        items: page.items.map(findingView),
+        nextCursor: page.nextCursor,
+        totals: {
+          count,
+          byType,
+          byRegion,
+          monthlyCost: cents(total),
+          currency: 'USD' as const,
+          priceTableDate: PRICE_TABLE_DATE,
+        },
+      };
+    },
+
+    async dismiss(who: ScanRequester, findingId: string) {
+      const row = await store.db.transaction(async (tx) => {
+        const updated = await store.setFindingStatus(
+          tx,
+          who.orgId,
+          findingId,
+          'dismissed',
+          who.id,
+          clock.now(),
+        );
+        if (updated !== null)
+          await deps.audit.record(
+            tx,
+            audited(who, 'finding.dismissed', 'finding', findingId, updated.connectionId),
+          );
+        return updated;
+      });
+      if (row !== null) return findingView(row);
+      const existing = await store.getFinding(who.orgId, findingId);
+      if (existing === null) throw new AppError(ErrorCode.NOT_FOUND, 'Finding not found.');
+      throw new AppError(ErrorCode.FINDING_NOT_OPEN, `The finding is already ${existing.status}.`);
+    },
+  };
+}
+
+export type ScanService = ReturnType<typeof createScanService>;
