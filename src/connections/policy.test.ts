@@ -91,12 +91,15 @@ const EXPECTED: Record<Capability, IamStatement[]> = {
       Sid: 'CostScanDescribe',
       Effect: 'Allow',
       Action: [
-        'cloudwatch:GetMetricStatistics',
         'ec2:DescribeAddresses',
+        'ec2:DescribeImages',
         'ec2:DescribeInstances',
+        'ec2:DescribeNatGateways',
+        'ec2:DescribeRouteTables',
         'ec2:DescribeSnapshots',
         'ec2:DescribeVolumes',
         'elasticloadbalancing:DescribeLoadBalancers',
+        'elasticloadbalancing:DescribeTags',
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth',
         'rds:DescribeDBInstances',
@@ -108,13 +111,26 @@ const EXPECTED: Record<Capability, IamStatement[]> = {
     {
       Sid: 'CleanupEc2Tagged',
       Effect: 'Allow',
-      Action: ['ec2:DeleteSnapshot', 'ec2:DeleteVolume', 'ec2:ReleaseAddress'],
+      Action: [
+        'ec2:CreateSnapshot',
+        'ec2:DeleteSnapshot',
+        'ec2:DeleteVolume',
+        'ec2:DeregisterImage',
+        'ec2:ReleaseAddress',
+      ],
       Resource: [
         'arn:aws:ec2:*:123456789012:volume/*',
         'arn:aws:ec2:*::snapshot/*',
+        'arn:aws:ec2:*::image/*',
         'arn:aws:ec2:*:123456789012:elastic-ip/*',
       ],
       Condition: { StringEquals: { 'aws:ResourceTag/rolegate-cleanup': 'allowed' } },
+    },
+    {
+      Sid: 'CleanupSafetySnapshots',
+      Effect: 'Allow',
+      Action: ['ec2:CreateSnapshot'],
+      Resource: ['arn:aws:ec2:*::snapshot/*'],
     },
     {
       Sid: 'CleanupLoadBalancersTagged',
@@ -196,8 +212,13 @@ describe('permission policy', () => {
   it('clean-up deletions are always conditioned on the chosen resource tags', () => {
     const policy = permissionPolicy(['cleanup'], scoped, ctx);
     for (const s of policy.Statement) {
-      expect(s.Condition?.StringEquals).toEqual({ 'aws:ResourceTag/env': 'dev' });
       expect(s.Resource).not.toContain('*');
+      if (s.Sid === 'CleanupSafetySnapshots') {
+        // Creating the safety snapshot of a (tag-guarded) volume is the only untagged grant: not destructive.
+        expect(s.Action).toEqual(['ec2:CreateSnapshot']);
+        continue;
+      }
+      expect(s.Condition?.StringEquals).toEqual({ 'aws:ResourceTag/env': 'dev' });
     }
   });
 
@@ -299,5 +320,17 @@ describe('templates', () => {
     const tfPolicy = /policy = <<-EOT\n([\s\S]*?)\n {2}EOT/.exec(t.terraform)![1]!;
     validatePermissionPolicy(JSON.parse(tfPolicy));
     validateTrustPolicy(t.trustPolicy);
+  });
+});
+
+describe('the permission policy covers what Rolegate actually calls', () => {
+  it('cost-scan grants every action of every waste detector', async () => {
+    const { DETECTORS } = await import('../scans/detectors.ts');
+    const granted = new Set(
+      permissionPolicy(['cost-scan'], EMPTY_SCOPES, ctx).Statement.flatMap((s) => s.Action ?? []),
+    );
+    for (const detector of DETECTORS) {
+      for (const action of detector.actions) expect(granted, `${detector.type}: ${action}`).toContain(action);
+    }
   });
 });

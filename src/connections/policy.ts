@@ -32,6 +32,7 @@ export type ResourceKind =
   | 'dynamodb-tables'
   | 'lambda-functions'
   | 'ec2-cleanup'
+  | 'ec2-new-snapshots'
   | 'elb-cleanup';
 
 export interface StatementSpec {
@@ -94,12 +95,15 @@ export const CAPABILITY_STATEMENTS: Readonly<Record<Capability, readonly Stateme
     {
       sid: 'CostScanDescribe',
       actions: [
-        'cloudwatch:GetMetricStatistics',
         'ec2:DescribeAddresses',
+        'ec2:DescribeImages',
         'ec2:DescribeInstances',
+        'ec2:DescribeNatGateways',
+        'ec2:DescribeRouteTables',
         'ec2:DescribeSnapshots',
         'ec2:DescribeVolumes',
         'elasticloadbalancing:DescribeLoadBalancers',
+        'elasticloadbalancing:DescribeTags',
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth',
         'rds:DescribeDBInstances',
@@ -110,9 +114,22 @@ export const CAPABILITY_STATEMENTS: Readonly<Record<Capability, readonly Stateme
   cleanup: [
     {
       sid: 'CleanupEc2Tagged',
-      actions: ['ec2:DeleteSnapshot', 'ec2:DeleteVolume', 'ec2:ReleaseAddress'],
+      actions: [
+        'ec2:CreateSnapshot',
+        'ec2:DeleteSnapshot',
+        'ec2:DeleteVolume',
+        'ec2:DeregisterImage',
+        'ec2:ReleaseAddress',
+      ],
       resources: 'ec2-cleanup',
       tagGuard: true,
+    },
+    {
+      // The safety snapshot taken before a volume is deleted is a new resource: it carries no tags yet,
+      // so the tag guard applies to the volume (statement above) and this one allows only creating it.
+      sid: 'CleanupSafetySnapshots',
+      actions: ['ec2:CreateSnapshot'],
+      resources: 'ec2-new-snapshots',
     },
     {
       sid: 'CleanupLoadBalancersTagged',
@@ -182,8 +199,11 @@ function resourcesFor(kind: ResourceKind, scopes: ConnectionScopes, ctx: PolicyC
       return perRegion((r) => [
         `arn:${p}:ec2:${r}:${a}:volume/*`,
         `arn:${p}:ec2:${r}::snapshot/*`,
+        `arn:${p}:ec2:${r}::image/*`,
         `arn:${p}:ec2:${r}:${a}:elastic-ip/*`,
       ]);
+    case 'ec2-new-snapshots':
+      return perRegion((r) => [`arn:${p}:ec2:${r}::snapshot/*`]);
     case 'elb-cleanup':
       return perRegion((r) => [`arn:${p}:elasticloadbalancing:${r}:${a}:loadbalancer/*`]);
   }
