@@ -423,6 +423,44 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       });
     },
 
+    /**
+     * Proves the caller still holds the password (and the second factor when MFA is on) before a
+     * destructive action such as deleting the account, so a stolen access token alone cannot do it.
+     * Failures count toward the same lockout as logins.
+     */
+    async reauthenticate(
+      actor: Actor,
+      input: { password: string; totp?: string | undefined },
+    ): Promise<void> {
+      const user = await requireUser(actor);
+      const ctx = contextOf(actor);
+      const attempt = await beginAttempt(user.email, ctx.ip);
+      if (!(await hasher.verify(user.passwordHash, input.password))) {
+        await recordFailure({
+          userId: user.id,
+          ctx,
+          action: 'auth.reauthenticate',
+          reason: 'invalid_credentials',
+          accountLockMs: attempt.lockIfFailedMs,
+        });
+        throw invalidCredentials();
+      }
+      if (user.totpEnabledAt !== null) {
+        if (input.totp === undefined || input.totp.length === 0) throw new AppError(ErrorCode.MFA_REQUIRED);
+        if ((await verifySecondFactor(user, input.totp)) === null) {
+          await recordFailure({
+            userId: user.id,
+            ctx,
+            action: 'auth.reauthenticate',
+            reason: 'mfa_invalid',
+            accountLockMs: attempt.lockIfFailedMs,
+          });
+          throw new AppError(ErrorCode.MFA_INVALID);
+        }
+      }
+      await accountSucceeded(user.email);
+    },
+
     async changePassword(
       actor: Actor,
       input: { currentPassword: string; newPassword: string },

@@ -1,14 +1,25 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { type AuthGuard, requireActor } from '../http/auth.ts';
+import { z } from 'zod';
+import { type Actor, type AuthGuard, requireActor } from '../http/auth.ts';
 import { accountDeletedSchema, personalDataExportSchema } from './schemas.ts';
 import type { PrivacyService } from './service.ts';
 
 export interface PrivacyRoutesOptions {
   guard: AuthGuard;
   service: PrivacyService;
+  /** Re-checks password (and MFA) before the account is deleted; throws AppError when they do not match. */
+  reauthenticate: (actor: Actor, input: { password: string; totp?: string | undefined }) => Promise<void>;
 }
 
-export const privacyRoutes: FastifyPluginAsyncZod<PrivacyRoutesOptions> = async (app, { guard, service }) => {
+const deleteAccountBody = z.strictObject({
+  password: z.string().min(1).max(1024),
+  totp: z.string().min(6).max(32).optional(),
+});
+
+export const privacyRoutes: FastifyPluginAsyncZod<PrivacyRoutesOptions> = async (
+  app,
+  { guard, service, reauthenticate },
+) => {
   app.get(
     '/v1/me/export',
     {
@@ -38,11 +49,14 @@ export const privacyRoutes: FastifyPluginAsyncZod<PrivacyRoutesOptions> = async 
         summary:
           'Delete your account (refused while you are the last owner of an organisation with other members)',
         security: [{ bearer: [] }],
+        body: deleteAccountBody,
         response: { 200: accountDeletedSchema },
       },
     },
     async (request) => {
-      const result = await service.deleteAccount(requireActor(request));
+      const actor = requireActor(request);
+      await reauthenticate(actor, request.body);
+      const result = await service.deleteAccount(actor);
       return { deleted: true as const, ...result };
     },
   );

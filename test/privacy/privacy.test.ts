@@ -11,7 +11,7 @@ import { apiKeys } from '../../src/identity/api-keys/tables.ts';
 import { invitations } from '../../src/identity/orgs/tables.ts';
 import { sessions } from '../../src/identity/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { createTestUser, type TestUser } from '../helpers/identity.ts';
+import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identity.ts';
 
 let t: TestApp;
 const audit = createAuditWriter({ clock: systemClock });
@@ -126,10 +126,30 @@ describe('GET /v1/me/export', () => {
 });
 
 describe('DELETE /v1/me', () => {
+  it('requires the password again: a stolen access token alone cannot delete the account', async () => {
+    const user = await createTestUser(t, { password: TEST_PASSWORD });
+    const missing = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: user.headers });
+    expect(missing.statusCode).toBe(400);
+    const wrong = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me',
+      headers: user.headers,
+      payload: { password: 'not the password at all' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error.code).toBe('invalid_credentials');
+    expect(await t.database.db.select().from(users).where(eq(users.id, user.userId))).toHaveLength(1);
+  });
+
   it('is refused while the user is the last owner of an organisation with other members', async () => {
-    const owner = await createTestUser(t);
+    const owner = await createTestUser(t, { password: TEST_PASSWORD });
     await createTestUser(t, { role: 'member', orgId: owner.orgId });
-    const res = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: owner.headers });
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me',
+      headers: owner.headers,
+      payload: { password: TEST_PASSWORD },
+    });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('last_owner');
     expect(await t.database.db.select().from(users).where(eq(users.id, owner.userId))).toHaveLength(1);
@@ -139,9 +159,14 @@ describe('DELETE /v1/me', () => {
   });
 
   it('is allowed when another owner remains', async () => {
-    const owner = await createTestUser(t);
+    const owner = await createTestUser(t, { password: TEST_PASSWORD });
     await createTestUser(t, { role: 'owner', orgId: owner.orgId });
-    const res = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: owner.headers });
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me',
+      headers: owner.headers,
+      payload: { password: TEST_PASSWORD },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ deleted: true, deletedOrganizations: [], revokedApiKeys: 0 });
     expect(
@@ -150,7 +175,7 @@ describe('DELETE /v1/me', () => {
   });
 
   it('deletes the account and solo organisations, revokes keys, and pseudonymises the audit trail with chains intact', async () => {
-    const user = await createTestUser(t);
+    const user = await createTestUser(t, { password: TEST_PASSWORD });
     const footprint = await withFootprint(user);
     const { keyId } = footprint;
     // Also a member of a shared organisation owned by someone else, with a key there.
@@ -191,7 +216,12 @@ describe('DELETE /v1/me', () => {
       expiresAt: new Date(Date.now() + 86_400_000),
     });
 
-    const res = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: user.headers });
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me',
+      headers: user.headers,
+      payload: { password: TEST_PASSWORD },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ deleted: true, deletedOrganizations: [user.orgId], revokedApiKeys: 2 });
 
