@@ -1,0 +1,71 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { AuditWriter } from '../audit/types.ts';
+import type { AwsClientFactory } from '../aws/clients.ts';
+import type { CredentialBroker } from '../broker/types.ts';
+import type { Clock } from '../clock.ts';
+import type { Config, KeyEntry } from '../config.ts';
+import type { ConnectionResolver } from '../connections/types.ts';
+import { hmacSha256Hex } from '../crypto/tokens.ts';
+import type { Db } from '../db/client.ts';
+import type { AuthGuard, MembershipLookup } from '../http/auth.ts';
+import { insightsCatalogue } from '../insights/catalogue.ts';
+import type { InsightsService } from '../insights/service.ts';
+import { intentsRoutes } from './intents.ts';
+import { mcpRoutes } from './mcp.ts';
+import { operationsRoutes } from './routes.ts';
+import { createOperationsService, type OperationsService } from './service.ts';
+import { createToolbox, type Toolbox } from './tools.ts';
+
+export interface OperationsModule {
+  service: OperationsService;
+  toolbox: Toolbox;
+  /** REST routes, `POST /v1/intents` and `POST /mcp`. */
+  routes: FastifyPluginAsync;
+}
+
+/** Handle-signing keys derived from the master keys (never the master keys themselves). */
+function handleKeys(masterKeys: readonly KeyEntry[]): Buffer[] {
+  return masterKeys.map((k) => Buffer.from(hmacSha256Hex(k.key, 'rolegate-operation-handles-v1'), 'hex'));
+}
+
+export function createOperationsModule(deps: {
+  config: Pick<Config, 'aws' | 'operations'> & { masterKeys: KeyEntry[] };
+  db: Db;
+  clock: Clock;
+  audit: Pick<AuditWriter, 'record'>;
+  connections: ConnectionResolver;
+  broker: CredentialBroker;
+  awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda'>;
+  guard: AuthGuard;
+  memberships: MembershipLookup;
+  insights?: InsightsService;
+  onAuditOutcomeError?: (err: unknown) => void;
+}): OperationsModule {
+  const service = createOperationsService({
+    db: deps.db,
+    audit: deps.audit,
+    connections: deps.connections,
+    broker: deps.broker,
+    clients: deps.awsClients,
+    clock: deps.clock,
+    defaultRegion: deps.config.aws.region,
+    limits: deps.config.operations,
+    handleKeys: handleKeys(deps.config.masterKeys),
+    ...(deps.onAuditOutcomeError === undefined ? {} : { onAuditOutcomeError: deps.onAuditOutcomeError }),
+  });
+  const toolbox = createToolbox({
+    service,
+    insights:
+      deps.insights === undefined ? undefined : { catalogue: insightsCatalogue, service: deps.insights },
+  });
+  const routes: FastifyPluginAsync = async (app) => {
+    await app.register(operationsRoutes, {
+      guard: deps.guard,
+      service,
+      maxUploadBytes: deps.config.operations.maxUploadBytes,
+    });
+    await app.register(intentsRoutes, { guard: deps.guard, memberships: deps.memberships, toolbox });
+    await app.register(mcpRoutes, { guard: deps.guard, toolbox, version: '1.0.0' });
+  };
+  return { service, toolbox, routes };
+}

@@ -1,0 +1,488 @@
+import type { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { idPattern } from '../db/ids.ts';
+import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
+import { AppError, ErrorCode } from '../http/errors.ts';
+import type { Permission } from '../identity/rbac.ts';
+import { describeTable, getItem, listTables, query } from './dynamodb.ts';
+import { getFunction, invokeFunction, listFunctions } from './lambda.ts';
+import {
+  cancelInsightsQuery,
+  filterLogEvents,
+  getInsightsResults,
+  listLogGroups,
+  startInsightsQuery,
+} from './logs.ts';
+import {
+  contentTypeSchema,
+  type DownloadResult,
+  delimiterSchema,
+  getObject,
+  listBuckets,
+  listObjects,
+  listObjectsStream,
+  MAX_SINGLE_PUT_BYTES,
+  presignGet,
+  presignPut,
+  putObject,
+} from './s3.ts';
+import type { OperationsService } from './service.ts';
+import type { Operation } from './types.ts';
+import {
+  awsCursorSchema,
+  bucketSchema,
+  functionNameSchema,
+  objectKeySchema,
+  optionalRegion,
+  prefixSchema,
+  tableNameSchema,
+} from './validation.ts';
+
+export interface OperationsRoutesOptions {
+  guard: AuthGuard;
+  service: OperationsService;
+  /** Largest upload accepted by PUT …/object (route-specific body limit). */
+  maxUploadBytes: number;
+}
+
+const connectionParams = z.strictObject({
+  orgId: z.string().regex(idPattern('org')),
+  connId: z.string().regex(idPattern('con')),
+});
+const bucketParams = connectionParams.extend({ bucket: bucketSchema });
+const tableParams = connectionParams.extend({ table: tableNameSchema });
+const functionParams = connectionParams.extend({ function: functionNameSchema });
+const queryIdParams = connectionParams.extend({ queryId: z.string().min(1).max(200) });
+
+const limitQuery = (max: number) => z.coerce.number().int().min(1).max(max).optional();
+const regionQuery = z.strictObject({ region: optionalRegion });
+const pageQuery = (max: number) =>
+  z.strictObject({ cursor: awsCursorSchema.optional(), limit: limitQuery(max), region: optionalRegion });
+
+const BASE = '/v1/orgs/:orgId/connections/:connId';
+
+/** Drops undefined values so the operation's defaults apply. */
+function defined(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+function routeConfig(op: Operation): { permission: Permission; rateLimitClass?: 'expensive' } {
+  return op.expensive
+    ? { permission: op.permission, rateLimitClass: 'expensive' }
+    : { permission: op.permission };
+}
+
+/** `filename*=` per RFC 6266 / 5987: the key's last segment, percent-encoded. */
+function attachment(key: string): string {
+  const name =
+    key
+      .split('/')
+      .filter((s) => s !== '')
+      .pop() ?? 'download';
+  return `attachment; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = async (app, opts) => {
+  const { guard, service } = opts;
+  const tags = ['operations'];
+
+  const run = (request: FastifyRequest, op: Operation, input: Record<string, unknown>) => {
+    const params = request.params as { connId: string };
+    return service.run(requireOrgActor(request), params.connId, op, defined(input));
+  };
+
+  /* ------------------------------------------------------------------ S3 */
+
+  app.get(
+    `${BASE}/s3/buckets`,
+    {
+      schema: {
+        tags,
+        summary: 'List S3 buckets',
+        params: connectionParams,
+        querystring: pageQuery(1000),
+        response: { 200: listBuckets.output },
+      },
+      preHandler: guard.orgPermission(listBuckets.permission),
+      config: routeConfig(listBuckets),
+    },
+    async (request) => run(request, listBuckets, { ...request.query }),
+  );
+
+  const objectsQuery = z.strictObject({
+    prefix: prefixSchema.optional(),
+    delimiter: delimiterSchema.optional(),
+    cursor: awsCursorSchema.optional(),
+    limit: limitQuery(1000),
+    region: optionalRegion,
+  });
+  app.get(
+    `${BASE}/s3/buckets/:bucket/objects`,
+    {
+      schema: {
+        tags,
+        summary: 'List objects (one page)',
+        params: bucketParams,
+        querystring: objectsQuery,
+        response: { 200: listObjects.output },
+      },
+      preHandler: guard.orgPermission(listObjects.permission),
+      config: routeConfig(listObjects),
+    },
+    async (request) => run(request, listObjects, { bucket: request.params.bucket, ...request.query }),
+  );
+
+  app.get(
+    `${BASE}/s3/buckets/:bucket/objects.ndjson`,
+    {
+      schema: {
+        tags,
+        summary: 'Stream every object under a prefix as NDJSON',
+        params: bucketParams,
+        querystring: objectsQuery.omit({ cursor: true, limit: true }),
+      },
+      preHandler: guard.orgPermission(listObjectsStream.permission),
+      config: routeConfig(listObjectsStream),
+    },
+    async (request, reply) => {
+      const stream = (await run(request, listObjectsStream, {
+        bucket: request.params.bucket,
+        ...request.query,
+      })) as Readable;
+      return reply
+        .type('application/x-ndjson; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(stream);
+    },
+  );
+
+  const objectQuery = z.strictObject({ key: objectKeySchema, region: optionalRegion });
+  app.get(
+    `${BASE}/s3/buckets/:bucket/object`,
+    {
+      schema: {
+        tags,
+        summary: 'Download an object (streamed; Range supported)',
+        params: bucketParams,
+        querystring: objectQuery,
+        headers: z.object({ range: z.string().max(40).optional() }),
+      },
+      preHandler: guard.orgPermission(getObject.permission),
+      config: routeConfig(getObject),
+    },
+    async (request, reply) => {
+      const result = (await run(request, getObject, {
+        bucket: request.params.bucket,
+        key: request.query.key,
+        region: request.query.region,
+        range: request.headers.range,
+      })) as DownloadResult;
+      return sendDownload(reply, request.query.key, result);
+    },
+  );
+
+  // Uploads get their own encapsulated context: a raw-stream parser for any content type and a
+  // body limit of their own (the global 1 MiB limit stays for every other route).
+  await app.register(async (child) => {
+    child.removeAllContentTypeParsers();
+    child.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    child.withTypeProvider<import('fastify-type-provider-zod').ZodTypeProvider>().put(
+      `${BASE}/s3/buckets/:bucket/object`,
+      {
+        bodyLimit: Math.min(opts.maxUploadBytes, MAX_SINGLE_PUT_BYTES),
+        schema: {
+          tags,
+          summary: 'Upload an object (raw body, streamed)',
+          params: bucketParams,
+          querystring: objectQuery,
+          response: { 200: putObject.output },
+        },
+        preHandler: guard.orgPermission(putObject.permission),
+        config: routeConfig(putObject),
+      },
+      async (request) => {
+        const lengthHeader = request.headers['content-length'];
+        if (typeof lengthHeader !== 'string' || !/^\d{1,13}$/.test(lengthHeader)) {
+          throw new AppError(ErrorCode.BAD_REQUEST, 'Uploads need a Content-Length header.');
+        }
+        const contentLength = Number(lengthHeader);
+        if (contentLength > opts.maxUploadBytes) {
+          throw new AppError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            `Uploads are limited to ${opts.maxUploadBytes} bytes.`,
+            {
+              details: { maxBytes: opts.maxUploadBytes },
+            },
+          );
+        }
+        const rawType = request.headers['content-type'];
+        const contentType =
+          typeof rawType === 'string' && rawType !== '' ? rawType : 'application/octet-stream';
+        if (!contentTypeSchema.safeParse(contentType).success) {
+          throw new AppError(
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            'The Content-Type header is not a valid MIME type.',
+          );
+        }
+        return run(request, putObject, {
+          bucket: request.params.bucket,
+          key: request.query.key,
+          region: request.query.region,
+          contentType,
+          contentLength,
+          body: request.body as Readable,
+        });
+      },
+    );
+  });
+
+  const presignBody = z.strictObject({
+    bucket: bucketSchema,
+    key: objectKeySchema,
+    method: z.enum(['GET', 'PUT']),
+    expiresIn: z.number().int().min(1).max(900).optional(),
+    region: optionalRegion,
+  });
+  app.post(
+    `${BASE}/s3/presign`,
+    {
+      schema: {
+        tags,
+        summary: 'Presigned GET/PUT URL for one object (≤ 15 min)',
+        params: connectionParams,
+        body: presignBody,
+        response: { 200: presignGet.output },
+      },
+      preHandler: guard.orgPermission('s3:read'),
+      config: { permission: 's3:read' },
+    },
+    async (request) => {
+      const { method, ...rest } = request.body;
+      return run(request, method === 'GET' ? presignGet : presignPut, rest);
+    },
+  );
+
+  /* ------------------------------------------------------------------ CloudWatch Logs */
+
+  app.get(
+    `${BASE}/logs/groups`,
+    {
+      schema: {
+        tags,
+        summary: 'List log groups',
+        params: connectionParams,
+        querystring: pageQuery(50).extend({ prefix: listLogGroups.input.shape.prefix }),
+        response: { 200: listLogGroups.output },
+      },
+      preHandler: guard.orgPermission(listLogGroups.permission),
+      config: routeConfig(listLogGroups),
+    },
+    async (request) => run(request, listLogGroups, { ...request.query }),
+  );
+
+  app.post(
+    `${BASE}/logs/events`,
+    {
+      schema: {
+        tags,
+        summary: 'Filter log events',
+        params: connectionParams,
+        body: filterLogEvents.input,
+        response: { 200: filterLogEvents.output },
+      },
+      preHandler: guard.orgPermission(filterLogEvents.permission),
+      config: routeConfig(filterLogEvents),
+    },
+    async (request) => run(request, filterLogEvents, { ...request.body }),
+  );
+
+  app.post(
+    `${BASE}/logs/insights`,
+    {
+      schema: {
+        tags,
+        summary: 'Run a Logs Insights query (waits up to waitSeconds)',
+        params: connectionParams,
+        body: startInsightsQuery.input,
+        response: { 200: startInsightsQuery.output },
+      },
+      preHandler: guard.orgPermission(startInsightsQuery.permission),
+      config: routeConfig(startInsightsQuery),
+    },
+    async (request) => run(request, startInsightsQuery, { ...request.body }),
+  );
+
+  app.get(
+    `${BASE}/logs/insights/:queryId`,
+    {
+      schema: {
+        tags,
+        summary: 'Logs Insights query status and results',
+        params: queryIdParams,
+        querystring: regionQuery,
+        response: { 200: getInsightsResults.output },
+      },
+      preHandler: guard.orgPermission(getInsightsResults.permission),
+      config: routeConfig(getInsightsResults),
+    },
+    async (request) =>
+      run(request, getInsightsResults, { queryId: request.params.queryId, ...request.query }),
+  );
+
+  app.delete(
+    `${BASE}/logs/insights/:queryId`,
+    {
+      schema: {
+        tags,
+        summary: 'Cancel a Logs Insights query',
+        params: queryIdParams,
+        querystring: regionQuery,
+        response: { 200: cancelInsightsQuery.output },
+      },
+      preHandler: guard.orgPermission(cancelInsightsQuery.permission),
+      config: routeConfig(cancelInsightsQuery),
+    },
+    async (request) =>
+      run(request, cancelInsightsQuery, { queryId: request.params.queryId, ...request.query }),
+  );
+
+  /* ------------------------------------------------------------------ DynamoDB */
+
+  app.get(
+    `${BASE}/dynamodb/tables`,
+    {
+      schema: {
+        tags,
+        summary: 'List DynamoDB tables',
+        params: connectionParams,
+        querystring: z.strictObject({
+          cursor: tableNameSchema.optional(),
+          limit: limitQuery(100),
+          region: optionalRegion,
+        }),
+        response: { 200: listTables.output },
+      },
+      preHandler: guard.orgPermission(listTables.permission),
+      config: routeConfig(listTables),
+    },
+    async (request) => run(request, listTables, { ...request.query }),
+  );
+
+  app.get(
+    `${BASE}/dynamodb/tables/:table`,
+    {
+      schema: {
+        tags,
+        summary: 'Describe a DynamoDB table',
+        params: tableParams,
+        querystring: regionQuery,
+        response: { 200: describeTable.output },
+      },
+      preHandler: guard.orgPermission(describeTable.permission),
+      config: routeConfig(describeTable),
+    },
+    async (request) => run(request, describeTable, { table: request.params.table, ...request.query }),
+  );
+
+  app.post(
+    `${BASE}/dynamodb/tables/:table/item`,
+    {
+      schema: {
+        tags,
+        summary: 'Get one item by primary key',
+        params: tableParams,
+        body: getItem.input.omit({ table: true }),
+        response: { 200: getItem.output },
+      },
+      preHandler: guard.orgPermission(getItem.permission),
+      config: routeConfig(getItem),
+    },
+    async (request) => run(request, getItem, { table: request.params.table, ...request.body }),
+  );
+
+  app.post(
+    `${BASE}/dynamodb/tables/:table/query`,
+    {
+      schema: {
+        tags,
+        summary: 'Query by partition key (and sort key condition)',
+        params: tableParams,
+        body: query.input.omit({ table: true }),
+        response: { 200: query.output },
+      },
+      preHandler: guard.orgPermission(query.permission),
+      config: routeConfig(query),
+    },
+    async (request) => run(request, query, { table: request.params.table, ...request.body }),
+  );
+
+  /* ------------------------------------------------------------------ Lambda */
+
+  app.get(
+    `${BASE}/lambda/functions`,
+    {
+      schema: {
+        tags,
+        summary: 'List Lambda functions',
+        params: connectionParams,
+        querystring: pageQuery(50),
+        response: { 200: listFunctions.output },
+      },
+      preHandler: guard.orgPermission(listFunctions.permission),
+      config: routeConfig(listFunctions),
+    },
+    async (request) => run(request, listFunctions, { ...request.query }),
+  );
+
+  app.get(
+    `${BASE}/lambda/functions/:function`,
+    {
+      schema: {
+        tags,
+        summary: 'Get a Lambda function’s configuration',
+        params: functionParams,
+        querystring: regionQuery,
+        response: { 200: getFunction.output },
+      },
+      preHandler: guard.orgPermission(getFunction.permission),
+      config: routeConfig(getFunction),
+    },
+    async (request) => run(request, getFunction, { function: request.params.function, ...request.query }),
+  );
+
+  app.post(
+    `${BASE}/lambda/functions/:function/invoke`,
+    {
+      // Room for a 256 KiB payload once escaped inside the JSON body.
+      bodyLimit: 1024 * 1024,
+      schema: {
+        tags,
+        summary: 'Invoke a Lambda function synchronously',
+        params: functionParams,
+        body: invokeFunction.input.omit({ function: true }),
+        response: { 200: invokeFunction.output },
+      },
+      preHandler: guard.orgPermission(invokeFunction.permission),
+      config: routeConfig(invokeFunction),
+    },
+    async (request) => run(request, invokeFunction, { function: request.params.function, ...request.body }),
+  );
+};
+
+function sendDownload(reply: FastifyReply, key: string, result: DownloadResult): FastifyReply {
+  reply
+    .code(result.status)
+    .header('content-type', result.contentType)
+    .header('accept-ranges', 'bytes')
+    .header('cache-control', 'private, no-store')
+    // Never rendered by a browser on Rolegate's origin, whatever the object's type.
+    .header('content-disposition', attachment(key))
+    .header('content-security-policy', "sandbox; default-src 'none'");
+  if (result.contentLength !== undefined) reply.header('content-length', String(result.contentLength));
+  if (result.contentRange !== undefined) reply.header('content-range', result.contentRange);
+  if (result.etag !== undefined) reply.header('etag', result.etag);
+  if (result.lastModified !== undefined) reply.header('last-modified', result.lastModified);
+  return reply.send(result.body);
+}

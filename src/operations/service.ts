@@ -1,0 +1,150 @@
+import { withAuditedCall } from '../audit/brokered.ts';
+import type { AuditEvent, AuditWriter } from '../audit/types.ts';
+import type { AwsClientFactory } from '../aws/clients.ts';
+import { mapAwsError } from '../aws/errors.ts';
+import { sessionPolicy } from '../broker/session.ts';
+import type { CredentialBroker } from '../broker/types.ts';
+import type { Clock } from '../clock.ts';
+import type { ConnectionResolver } from '../connections/types.ts';
+import { constantTimeEqual, hmacSha256Hex } from '../crypto/tokens.ts';
+import type { Db } from '../db/client.ts';
+import type { Actor } from '../http/auth.ts';
+import { AppError, ErrorCode } from '../http/errors.ts';
+import { can, type Role } from '../identity/rbac.ts';
+import type { CallTarget, HandleSigner, Operation, OperationContext, OperationLimits } from './types.ts';
+import { partitionOf, resolveRegion } from './validation.ts';
+
+export type OrgActor = Actor & { orgId: string; role: Role };
+
+export interface OperationsServiceDeps {
+  db: Db;
+  audit: Pick<AuditWriter, 'record'>;
+  connections: ConnectionResolver;
+  broker: CredentialBroker;
+  clients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda'>;
+  clock: Clock;
+  defaultRegion: string;
+  limits: OperationLimits;
+  /** Secrets for signing opaque handles (first signs, all verify); e.g. derived from the master keys. */
+  handleKeys: Buffer[];
+  /** Told when an outcome audit record could not be written (the AWS call already happened). */
+  onAuditOutcomeError?: (err: unknown) => void;
+}
+
+export function createHandleSigner(keys: Buffer[]): HandleSigner {
+  if (keys.length === 0) throw new Error('at least one handle key is required');
+  const mac = (key: Buffer, orgId: string, connectionId: string, value: string) =>
+    hmacSha256Hex(key, `rolegate-handle:${orgId}:${connectionId}:${value}`).slice(0, 32);
+  return {
+    sign: (c, value) => `${value}.${mac(keys[0]!, c.orgId, c.id, value)}`,
+    verify(c, handle) {
+      const dot = handle.lastIndexOf('.');
+      if (dot <= 0) return null;
+      const value = handle.slice(0, dot);
+      const tag = handle.slice(dot + 1);
+      return keys.some((k) => constantTimeEqual(mac(k, c.orgId, c.id, value), tag)) ? value : null;
+    },
+  };
+}
+
+/**
+ * The one path every operation takes, whichever door it came through (REST, intent, MCP):
+ * role → input schema → connection (tenant, status, capability) → scopes and region → audit record
+ * (before the call; 503 if it cannot be written) → broker credentials with a session policy for
+ * exactly this call → the SDK call → errors mapped to stable codes.
+ */
+export function createOperationsService(deps: OperationsServiceDeps) {
+  const handles = createHandleSigner(deps.handleKeys);
+
+  function baseEvent(actor: OrgActor, op: Operation, connectionId: string, resource: string | null) {
+    return {
+      orgId: actor.orgId,
+      actorType: actor.type,
+      actorId: actor.id,
+      action: `aws.${op.name}`,
+      targetType: 'connection',
+      targetId: connectionId,
+      connectionId,
+      operation: op.name,
+      resource,
+      requestId: actor.requestId,
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+    } satisfies Omit<AuditEvent, 'outcome'>;
+  }
+
+  async function recordDenied(
+    actor: OrgActor,
+    op: Operation,
+    connectionId: string,
+    err: AppError,
+  ): Promise<void> {
+    try {
+      await deps.audit.record(deps.db, {
+        ...baseEvent(actor, op, connectionId, null),
+        outcome: 'denied',
+        errorCode: err.code,
+      });
+    } catch {
+      // The request is refused either way; a missing denial record must not turn 403 into 503.
+    }
+  }
+
+  return {
+    handles,
+
+    async run(actor: OrgActor, connectionId: string, op: Operation, raw: unknown): Promise<unknown> {
+      if (!can(actor.role, op.permission)) throw new AppError(ErrorCode.FORBIDDEN);
+      const call = op.parse(raw);
+      const connection = await deps.connections.resolveUsable(actor.orgId, connectionId, op.capability);
+      let target: CallTarget;
+      try {
+        const region = resolveRegion(call.region, connection.scopes, deps.defaultRegion);
+        call.scope(connection);
+        target = { partition: partitionOf(connection.roleArn), accountId: connection.accountId, region };
+      } catch (err) {
+        if (err instanceof AppError && err.code === ErrorCode.FORBIDDEN) {
+          await recordDenied(actor, op, connectionId, err);
+        }
+        throw err;
+      }
+      const policy = sessionPolicy(call.policy(target));
+      const event = baseEvent(actor, op, connectionId, call.resource(target));
+      const minValiditySeconds = call.minValiditySeconds;
+      return withAuditedCall(
+        deps.audit,
+        deps.db,
+        { ...event, details: { region: target.region } },
+        async () => {
+          try {
+            const credentials = await deps.broker.credentialsFor({
+              connection,
+              actor,
+              policy,
+              operation: op.name,
+              region: target.region,
+              ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
+            });
+            const ctx: OperationContext = {
+              clients: deps.clients,
+              // A private copy: the SDK records credential provenance on the object it is given.
+              credentials: { ...credentials },
+              connection,
+              target,
+              limits: deps.limits,
+              handles,
+              now: () => deps.clock.now(),
+            };
+            const result = await call.run(ctx);
+            return op.exposure === 'all' ? op.output.parse(result) : result;
+          } catch (err) {
+            throw mapAwsError(err, { action: op.action });
+          }
+        },
+        deps.onAuditOutcomeError === undefined ? {} : { onOutcomeError: deps.onAuditOutcomeError },
+      );
+    },
+  };
+}
+
+export type OperationsService = ReturnType<typeof createOperationsService>;
