@@ -228,7 +228,7 @@ export function createBroker(deps: BrokerDeps): Broker {
         if (denial.untilMs > nowMs()) throw deniedError();
         denials.delete(denialKey(connection.id, connection.roleArn, connection.externalId));
       }
-      if (config.aws.credentialCache === 'off') return (await assume(request, policyJson)).credentials;
+      if (config.aws.credentialCache === 'off') return { ...(await assume(request, policyJson)).credentials };
 
       const key = `${connection.id}|${sha256Hex(
         JSON.stringify([
@@ -257,10 +257,11 @@ export function createBroker(deps: BrokerDeps): Broker {
             );
           });
         }
-        return entry.credentials;
+        // A copy: the SDK writes bookkeeping onto the credentials object it is given.
+        return { ...entry.credentials };
       }
       if (entry !== undefined) cache.delete(key);
-      return (await singleFlight(key, request, policyJson)).credentials;
+      return { ...(await singleFlight(key, request, policyJson)).credentials };
     },
 
     async probeAssume(input): Promise<TrustProbeResult> {
@@ -290,12 +291,12 @@ export function createBroker(deps: BrokerDeps): Broker {
         );
         return {
           outcome: 'assumed',
-          credentials: Object.freeze({
+          credentials: {
             accessKeyId: c.AccessKeyId,
             secretAccessKey: c.SecretAccessKey,
             sessionToken: c.SessionToken,
             ...(c.Expiration === undefined ? {} : { expiration: c.Expiration }),
-          }),
+          },
         };
       } catch (err) {
         const kind = classifyAwsError(err);

@@ -1,6 +1,8 @@
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startAwsStub } from '../../bench/aws-stub.ts';
 import { createAwsClientFactory } from '../../src/aws/clients.ts';
 import { type BrokerOptions, createBroker } from '../../src/broker/broker.ts';
 import { SESSION_NAME_PATTERN, sessionPolicy } from '../../src/broker/session.ts';
@@ -595,15 +597,35 @@ describe('secrecy', () => {
     expect(text).not.toContain(connection.externalId);
   });
 
-  it('hands out frozen credential objects', async () => {
+  it('hands each caller its own credentials object, usable by a real SDK client', async () => {
     const { clock, broker } = setup();
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock));
-    const creds = await broker.credentialsFor({
+    const request = {
       connection: testConnection(),
       actor: testActor(),
       policy: listBucketsPolicy,
       operation: 'x',
-    });
-    expect(Object.isFrozen(creds)).toBe(true);
+    };
+    const first = await broker.credentialsFor(request);
+    const second = await broker.credentialsFor(request);
+    expect(first).not.toBe(second);
+    expect(first).toEqual(second);
+    // The SDK writes bookkeeping onto the credentials it is given; a frozen object made every real call fail.
+    const stub = await startAwsStub();
+    try {
+      const s3 = new S3Client({
+        region: 'us-east-1',
+        endpoint: stub.url,
+        forcePathStyle: true,
+        credentials: first,
+      });
+      const out = await s3.send(new ListBucketsCommand({}));
+      expect(out.Buckets?.length).toBeGreaterThan(0);
+      s3.destroy();
+    } finally {
+      await stub.close();
+    }
+    const third = await broker.credentialsFor(request);
+    expect(third.secretAccessKey).toBe(second.secretAccessKey);
   });
 });
