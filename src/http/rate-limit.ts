@@ -219,6 +219,13 @@ async function waitUntilReady(redis: Redis, ms: number): Promise<void> {
  * Registers @fastify/rate-limit and the hook that applies the budgets. Call before feature routes
  * are registered. Opens (and on close, drops) its own Redis connection when `config.redisUrl` is set.
  */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Counts one call against the caller's expensive-operation budget; throws rate_limited when spent. */
+    chargeExpensive(request: FastifyRequest): Promise<void>;
+  }
+}
+
 export async function registerRateLimiting(
   app: FastifyInstance,
   deps: { config: Pick<Config, 'rateLimit' | 'redisUrl'>; clock: Clock; logger: Logger },
@@ -290,6 +297,21 @@ export async function registerRateLimiting(
     api: ['api'],
     expensive: ['api', 'expensive'],
   };
+
+  // Intents and MCP pick their operation from the body, after onRequest has chosen a budget: they
+  // charge the expensive budget themselves when the operation is an expensive one.
+  app.decorate('chargeExpensive', async (request: FastifyRequest) => {
+    const result = await limiters.expensive(request);
+    if (result.isAllowed) return;
+    const count = result.isExceeded ? result.max + 1 : result.max - result.remaining;
+    const decision = decide({ count, ttlMs: result.ttl }, result.max);
+    if (!decision.allowed) {
+      throw new AppError(ErrorCode.RATE_LIMITED, undefined, {
+        retryAfter: decision.resetSeconds,
+        details: { budget: 'expensive' },
+      });
+    }
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const cls = classify(request);

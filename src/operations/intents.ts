@@ -96,6 +96,7 @@ export const intentsRoutes: FastifyPluginAsyncZod<IntentsRoutesOptions> = async 
         });
       }
       const actor = await orgActorFor(requireActor(request), body.orgId, memberships);
+      if (tool.expensive) await app.chargeExpensive(request);
       const result = await tool.call(actor, body.connectionId, body.params);
       return { intent: tool.name, connectionId: body.connectionId ?? null, result };
     },

@@ -58,7 +58,13 @@ function errorResult(err: unknown, requestId: string, log: FastifyBaseLogger): C
 }
 
 /** One stateless MCP server per request, bound to the authenticated API key. */
-function serverFor(actor: OrgActor, toolbox: Toolbox, version: string, log: FastifyBaseLogger): Server {
+function serverFor(
+  actor: OrgActor,
+  toolbox: Toolbox,
+  version: string,
+  log: FastifyBaseLogger,
+  chargeExpensive: () => Promise<void>,
+): Server {
   const server = new Server({ name: 'rolegate', version }, { capabilities: { tools: {} } });
   const visible = toolbox.tools.filter((t) => can(actor.role, t.permission));
   const byToolName = new Map(visible.map((t) => [toolName(t.name), t]));
@@ -93,6 +99,7 @@ function serverFor(actor: OrgActor, toolbox: Toolbox, version: string, log: Fast
       ) {
         throw new AppError(ErrorCode.VALIDATION_FAILED, 'connectionId must be a connection id (con_…).');
       }
+      if (tool.expensive) await chargeExpensive();
       const result = await tool.call(
         actor,
         typeof connectionId === 'string' ? connectionId : undefined,
@@ -134,7 +141,7 @@ export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = await apiKeyActor(request);
-      const server = serverFor(actor, toolbox, version, request.log);
+      const server = serverFor(actor, toolbox, version, request.log, () => app.chargeExpensive(request));
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,
         enableJsonResponse: true,
