@@ -155,6 +155,22 @@ export function createIdentityService(deps: IdentityServiceDeps) {
   }
 
   /** Checks a TOTP code (single use via compare-and-set on the step) or a backup code (single use). */
+  /** A signed-in user proves the password again; failures count toward the lockout like logins. */
+  async function checkCurrentPassword(user: UserRow, password: string, ctx: RequestContext, action: string) {
+    const attempt = await beginAttempt(user.email, ctx.ip);
+    if (!(await hasher.verify(user.passwordHash, password))) {
+      await recordFailure({
+        userId: user.id,
+        ctx,
+        action,
+        reason: 'invalid_credentials',
+        accountLockMs: attempt.lockIfFailedMs,
+      });
+      throw invalidCredentials();
+    }
+    return attempt;
+  }
+
   async function verifySecondFactor(user: UserRow, code: string): Promise<'totp' | 'backup' | null> {
     if (user.totpSecret === null) return null;
     const now = clock.now();
@@ -434,17 +450,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     ): Promise<void> {
       const user = await requireUser(actor);
       const ctx = contextOf(actor);
-      const attempt = await beginAttempt(user.email, ctx.ip);
-      if (!(await hasher.verify(user.passwordHash, input.password))) {
-        await recordFailure({
-          userId: user.id,
-          ctx,
-          action: 'auth.reauthenticate',
-          reason: 'invalid_credentials',
-          accountLockMs: attempt.lockIfFailedMs,
-        });
-        throw invalidCredentials();
-      }
+      const attempt = await checkCurrentPassword(user, input.password, ctx, 'auth.reauthenticate');
       if (user.totpEnabledAt !== null) {
         if (input.totp === undefined || input.totp.length === 0) throw new AppError(ErrorCode.MFA_REQUIRED);
         if ((await verifySecondFactor(user, input.totp)) === null) {
@@ -467,17 +473,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     ): Promise<void> {
       const user = await requireUser(actor);
       const ctx = contextOf(actor);
-      const attempt = await beginAttempt(user.email, ctx.ip);
-      if (!(await hasher.verify(user.passwordHash, input.currentPassword))) {
-        await recordFailure({
-          userId: user.id,
-          ctx,
-          action: 'password.changed',
-          reason: 'invalid_credentials',
-          accountLockMs: attempt.lockIfFailedMs,
-        });
-        throw invalidCredentials();
-      }
+      await checkCurrentPassword(user, input.currentPassword, ctx, 'password.changed');
       await accountSucceeded(user.email);
       assertPasswordPolicy(input.newPassword, 'newPassword');
       const passwordHash = await hasher.hash(input.newPassword);
