@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AuthGuard, requireActor } from '../http/auth.ts';
+import { type BrowserSession, createBrowserSession } from './browser-session.ts';
 import {
   loginBody,
   logoutAllResponse,
@@ -20,6 +21,8 @@ import type { IdentityService, RequestContext } from './service.ts';
 export interface IdentityRoutesOptions {
   service: IdentityService;
   guard: AuthGuard;
+  /** Cookie delivery of refresh tokens to the console; without it, only the JSON body is used. */
+  browserSession?: BrowserSession;
 }
 
 function contextOf(request: FastifyRequest): RequestContext {
@@ -35,8 +38,10 @@ const noContent = { 204: z.null() };
 
 export const identityRoutes: FastifyPluginAsyncZod<IdentityRoutesOptions> = async (
   app,
-  { service, guard },
+  { service, guard, browserSession },
 ) => {
+  const browser =
+    browserSession ?? createBrowserSession({ cookieSecure: true, corsOrigins: [], refreshMaxAge: 0 });
   const tags = ['auth'];
   const security = [{ bearer: [] }];
 
@@ -68,7 +73,8 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRoutesOptions> = asyn
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      return service.login(request.body, contextOf(request));
+      const pair = await service.login(request.body, contextOf(request));
+      return browser.deliver(request, reply, pair);
     },
   );
 
@@ -84,7 +90,14 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRoutesOptions> = asyn
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      return service.refresh(request.body.refreshToken, contextOf(request));
+      const { token, fromCookie } = browser.presented(request, request.body.refreshToken);
+      try {
+        const pair = await service.refresh(token, contextOf(request));
+        return browser.deliver(request, reply, pair);
+      } catch (err) {
+        if (fromCookie) browser.clear(reply);
+        throw err;
+      }
     },
   );
 
@@ -96,6 +109,7 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRoutesOptions> = asyn
     },
     async (request, reply) => {
       await service.logout(requireActor(request));
+      browser.clear(reply);
       return reply.code(204).send(null);
     },
   );

@@ -28,11 +28,13 @@ export const loginBody = z.strictObject({
 
 export const tokenPairResponse = z.object({
   accessToken: z.string(),
-  refreshToken: z.string(),
+  /** Absent for browser clients: they get it as an httpOnly cookie (src/identity/browser-session.ts). */
+  refreshToken: z.string().optional(),
   expiresIn: z.number().int(),
 });
 
-export const refreshBody = z.strictObject({ refreshToken: z.string().min(16).max(128) });
+/** The token may be omitted by browser clients, which present it as the refresh cookie instead. */
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(16).max(128).optional() });
 
 export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword: password });
 

@@ -1,8 +1,223 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, type Connection, logout, type Me, refreshSession } from './api.ts';
+import { Busy, ErrorBox } from './ui.tsx';
+import { AuditView } from './views/Audit.tsx';
+import { AuthScreen } from './views/Auth.tsx';
+import { ConnectionDetail } from './views/ConnectionDetail.tsx';
+import { ConnectionsView } from './views/Connections.tsx';
+import { FindingsView } from './views/Findings.tsx';
+import { ApiKeysView, MembersView } from './views/Org.tsx';
+import { SecurityView } from './views/Security.tsx';
+
+const PAGES = [
+  ['connections', 'Connections'],
+  ['findings', 'Waste findings'],
+  ['keys', 'API keys'],
+  ['members', 'Members'],
+  ['audit', 'Audit log'],
+  ['security', 'Security'],
+] as const;
+type PageId = (typeof PAGES)[number][0];
+
+function pageFromPath(): PageId {
+  const p = window.location.pathname.replace(/^\/+/, '').split('/')[0] ?? '';
+  return (PAGES.find(([id]) => id === p)?.[0] ?? 'connections') as PageId;
+}
+
 export function App() {
+  const [state, setState] = useState<'booting' | 'signed-out' | 'signed-in'>('booting');
+  const [me, setMe] = useState<Me | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const loadMe = useCallback(async () => {
+    try {
+      setMe(await api<Me>('GET', '/v1/me'));
+      setState('signed-in');
+    } catch (err) {
+      setError(err);
+      setState('signed-out');
+    }
+  }, []);
+
+  useEffect(() => {
+    void refreshSession().then((ok) => (ok ? loadMe() : setState('signed-out')));
+  }, [loadMe]);
+
+  if (state === 'booting') {
+    return (
+      <main className="auth">
+        <Busy label="Loading Rolegate…" />
+      </main>
+    );
+  }
+  if (state === 'signed-out' || me === null) {
+    return (
+      <>
+        <AuthScreen
+          onSignedIn={() => {
+            setError(null);
+            void loadMe();
+          }}
+        />
+        {error !== null && (
+          <div className="auth">
+            <ErrorBox error={error} />
+          </div>
+        )}
+      </>
+    );
+  }
   return (
-    <main className="shell">
-      <h1>Rolegate</h1>
-      <p>Keyless, least-privilege, audited access to your customers' AWS accounts.</p>
-    </main>
+    <Shell
+      me={me}
+      reloadMe={loadMe}
+      onSignedOut={() => {
+        setMe(null);
+        setState('signed-out');
+      }}
+    />
+  );
+}
+
+function Shell({
+  me,
+  reloadMe,
+  onSignedOut,
+}: {
+  me: Me;
+  reloadMe: () => Promise<void>;
+  onSignedOut: () => void;
+}) {
+  const [page, setPageState] = useState<PageId>(pageFromPath);
+  const [orgId, setOrgId] = useState(me.organizations[0]?.id ?? '');
+  const [openConn, setOpenConn] = useState<Connection | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [newOrg, setNewOrg] = useState('');
+  const org = me.organizations.find((o) => o.id === orgId) ?? me.organizations[0];
+
+  useEffect(() => {
+    const onPop = () => setPageState(pageFromPath());
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
+  function setPage(p: PageId) {
+    setOpenConn(null);
+    setPageState(p);
+    if (window.location.pathname !== `/${p}`) window.history.pushState(null, '', `/${p}`);
+  }
+
+  async function signOut() {
+    try {
+      await logout();
+    } catch (err) {
+      setError(err);
+    }
+    onSignedOut();
+  }
+
+  async function createOrg() {
+    setError(null);
+    try {
+      const created = await api<{ id: string }>('POST', '/v1/orgs', { name: newOrg });
+      setNewOrg('');
+      await reloadMe();
+      setOrgId(created.id);
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  return (
+    <div className="layout">
+      <header className="topbar">
+        <a className="brand" href="/connections">
+          Rolegate
+        </a>
+        <label className="org-switch">
+          Organisation
+          <select
+            aria-label="Organisation"
+            value={org?.id ?? ''}
+            onChange={(e) => {
+              setOrgId(e.target.value);
+              setOpenConn(null);
+            }}
+          >
+            {me.organizations.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name} ({o.role})
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="who muted">{me.user.email}</span>
+        <button type="button" className="secondary small" onClick={signOut}>
+          Log out
+        </button>
+      </header>
+      <nav className="sidebar" aria-label="Main">
+        <ul>
+          {PAGES.map(([id, label]) => (
+            <li key={id}>
+              <a
+                href={`/${id}`}
+                aria-current={page === id ? 'page' : undefined}
+                onClick={(e) => {
+                  e.preventDefault();
+                  setPage(id);
+                }}
+              >
+                {label}
+              </a>
+            </li>
+          ))}
+        </ul>
+        <form
+          className="new-org"
+          aria-label="Create an organisation"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void createOrg();
+          }}
+        >
+          <label>
+            New organisation
+            <input value={newOrg} onChange={(e) => setNewOrg(e.target.value)} required maxLength={100} />
+          </label>
+          <button type="submit" className="secondary small">
+            Create
+          </button>
+        </form>
+      </nav>
+      <main className="content" id="main">
+        <ErrorBox error={error} />
+        {org === undefined && page !== 'security' ? (
+          <p>You are not a member of any organisation. Create one in the sidebar, or accept an invitation.</p>
+        ) : (
+          <>
+            {page === 'connections' && org !== undefined && openConn === null && (
+              <ConnectionsView key={org.id} orgId={org.id} onOpen={setOpenConn} />
+            )}
+            {page === 'connections' && org !== undefined && openConn !== null && (
+              <ConnectionDetail
+                key={openConn.id}
+                orgId={org.id}
+                connection={openConn}
+                onBack={() => setOpenConn(null)}
+                onFindings={() => setPage('findings')}
+              />
+            )}
+            {page === 'findings' && org !== undefined && <FindingsView key={org.id} orgId={org.id} />}
+            {page === 'keys' && org !== undefined && <ApiKeysView key={org.id} orgId={org.id} />}
+            {page === 'members' && org !== undefined && (
+              <MembersView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
+            )}
+            {page === 'audit' && org !== undefined && <AuditView key={org.id} orgId={org.id} />}
+            {page === 'security' && <SecurityView me={me} onChanged={() => void reloadMe()} />}
+          </>
+        )}
+      </main>
+    </div>
   );
 }

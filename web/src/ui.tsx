@@ -1,0 +1,139 @@
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError } from './api.ts';
+
+export function ErrorBox({ error }: { error: unknown }) {
+  if (error === null || error === undefined) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  const requestId = error instanceof ApiError ? error.requestId : null;
+  const code = error instanceof ApiError ? error.code : null;
+  return (
+    <div className="error" role="alert">
+      <strong>{message}</strong>
+      {code !== null && <span className="muted"> ({code})</span>}
+      {requestId !== null && (
+        <div className="muted small">
+          Request ID: <code>{requestId}</code>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function Busy({ label }: { label: string }) {
+  return (
+    <p className="busy" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> {label}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="secondary small"
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(
+          () => {
+            setCopied(true);
+            setTimeout(() => setCopied(false), 2000);
+          },
+          () => setCopied(false),
+        );
+      }}
+    >
+      {copied ? 'Copied' : label}
+    </button>
+  );
+}
+
+export function CodeBlock({ title, text }: { title: string; text: string }) {
+  return (
+    <section className="code-block" aria-label={title}>
+      <div className="code-head">
+        <h4>{title}</h4>
+        <CopyButton text={text} label={`Copy ${title}`} />
+      </div>
+      <pre>
+        <code>{text}</code>
+      </pre>
+    </section>
+  );
+}
+
+export function formatTime(iso: string | null): string {
+  if (iso === null) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** Loads data on mount and when `deps` change; exposes loading, error and a reload function. */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const seq = useRef(0);
+  const reload = useCallback(async () => {
+    const mine = ++seq.current;
+    setLoading(true);
+    setError(null);
+    try {
+      const value = await loadRef.current();
+      if (mine === seq.current) setData(value);
+    } catch (err) {
+      if (mine === seq.current) setError(err);
+    } finally {
+      if (mine === seq.current) setLoading(false);
+    }
+  }, []);
+  const key = JSON.stringify(deps);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for the inputs of `load`
+  useEffect(() => {
+    void reload();
+  }, [reload, key]);
+  return { data, error, loading, reload, setData };
+}
+
+/** Bar chart drawn with SVG attributes only (the CSP forbids inline styles). */
+export function BarChart({
+  title,
+  rows,
+}: {
+  title: string;
+  rows: { label: string; value: number; note: string }[];
+}) {
+  const max = Math.max(1, ...rows.map((r) => r.value));
+  const barH = 22;
+  const labelW = 170;
+  const width = 520;
+  const height = rows.length * (barH + 8) + 8;
+  return (
+    <figure className="chart">
+      <figcaption>{title}</figcaption>
+      <svg width={width} height={height} role="img" aria-label={title} viewBox={`0 0 ${width} ${height}`}>
+        {rows.map((r, i) => {
+          const y = 8 + i * (barH + 8);
+          const w = Math.max(2, ((width - labelW - 110) * r.value) / max);
+          return (
+            <g key={r.label}>
+              <text x={0} y={y + 15} fontSize="12" fill="currentColor">
+                {r.label}
+              </text>
+              <rect x={labelW} y={y} width={w} height={barH} rx={3} fill="#3b6fd8" />
+              <text x={labelW + w + 6} y={y + 15} fontSize="12" fill="currentColor">
+                {r.note}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+    </figure>
+  );
+}

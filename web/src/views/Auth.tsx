@@ -1,0 +1,134 @@
+import { type FormEvent, useState } from 'react';
+import { ApiError, api, login } from '../api.ts';
+import { ErrorBox } from '../ui.tsx';
+
+export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
+  const [mode, setMode] = useState<'login' | 'signup'>('login');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [name, setName] = useState('');
+  const [totp, setTotp] = useState('');
+  const [needMfa, setNeedMfa] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === 'signup') {
+        await api(
+          'POST',
+          '/v1/auth/signup',
+          name.trim() === '' ? { email, password } : { email, password, name },
+        );
+      }
+      await login(email, password, needMfa ? totp.trim() : undefined);
+      onSignedIn();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'mfa_required') {
+        setNeedMfa(true);
+        setMode('login');
+      } else {
+        setError(err);
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="auth">
+      <h1>Rolegate</h1>
+      <p className="muted">Keyless, least-privilege, audited access to your customers' AWS accounts.</p>
+      <form className="card" onSubmit={submit} aria-label={mode === 'login' ? 'Log in' : 'Sign up'}>
+        <h2>{needMfa ? 'Two-factor authentication' : mode === 'login' ? 'Log in' : 'Create an account'}</h2>
+        {!needMfa && (
+          <>
+            {mode === 'signup' && (
+              <label>
+                Name (optional)
+                <input
+                  value={name}
+                  onChange={(e) => setName(e.target.value)}
+                  autoComplete="name"
+                  maxLength={200}
+                />
+              </label>
+            )}
+            <label>
+              Email
+              <input
+                type="email"
+                required
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+                autoComplete="email"
+                maxLength={320}
+              />
+            </label>
+            <label>
+              Password
+              <input
+                type="password"
+                required
+                minLength={mode === 'signup' ? 12 : 1}
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                autoComplete={mode === 'signup' ? 'new-password' : 'current-password'}
+                maxLength={1024}
+              />
+            </label>
+            {mode === 'signup' && (
+              <p className="muted small">At least 12 characters; a passphrase works well.</p>
+            )}
+          </>
+        )}
+        {needMfa && (
+          <label>
+            Code from your authenticator app (or a backup code)
+            <input
+              required
+              value={totp}
+              onChange={(e) => setTotp(e.target.value)}
+              autoComplete="one-time-code"
+              inputMode="numeric"
+              maxLength={32}
+              // biome-ignore lint/a11y/noAutofocus: the only field of this step
+              autoFocus
+            />
+          </label>
+        )}
+        <ErrorBox error={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Working…' : needMfa ? 'Verify' : mode === 'login' ? 'Log in' : 'Sign up'}
+        </button>
+        {!needMfa && (
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setMode(mode === 'login' ? 'signup' : 'login');
+              setError(null);
+            }}
+          >
+            {mode === 'login' ? 'No account yet? Sign up' : 'Already have an account? Log in'}
+          </button>
+        )}
+        {needMfa && (
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setNeedMfa(false);
+              setTotp('');
+            }}
+          >
+            Back
+          </button>
+        )}
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,169 @@
+import { useEffect, useState } from 'react';
+import { api, type Check, type Connection } from '../api.ts';
+import { Busy, ErrorBox, formatTime } from '../ui.tsx';
+import { StatusBadge, VerificationReport } from './Connections.tsx';
+import { DynamoQuery, LambdaList, LogSearch, S3Browser } from './Operations.tsx';
+
+type Tab = 'overview' | 's3' | 'logs' | 'dynamodb' | 'lambda';
+
+interface Scan {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  progress: { regionsDone: number; regionsTotal: number; findings: number };
+}
+
+export function ConnectionDetail({
+  orgId,
+  connection,
+  onBack,
+  onFindings,
+}: {
+  orgId: string;
+  connection: Connection;
+  onBack: () => void;
+  onFindings: () => void;
+}) {
+  const [conn, setConn] = useState(connection);
+  const [tab, setTab] = useState<Tab>('overview');
+  const [result, setResult] = useState<{ status: 'verified' | 'unsafe' | 'failed'; checks: Check[] } | null>(
+    connection.verification,
+  );
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [scan, setScan] = useState<Scan | null>(null);
+  const usable = conn.status === 'verified';
+  const caps = conn.capabilities;
+
+  const tabs: [Tab, string, boolean][] = [
+    ['overview', 'Overview', true],
+    ['s3', 'S3', caps.includes('s3-read') || caps.includes('s3-write')],
+    ['logs', 'Logs', caps.includes('logs-read')],
+    ['dynamodb', 'DynamoDB', caps.includes('dynamodb-read')],
+    ['lambda', 'Lambda', caps.includes('lambda-read')],
+  ];
+
+  async function verify() {
+    setBusy('Verifying the role…');
+    setError(null);
+    try {
+      setResult(await api('POST', `/v1/orgs/${orgId}/connections/${conn.id}/verify`, {}));
+      setConn(await api<Connection>('GET', `/v1/orgs/${orgId}/connections/${conn.id}`));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function startScan() {
+    setError(null);
+    try {
+      setScan(await api<Scan>('POST', `/v1/orgs/${orgId}/connections/${conn.id}/scans`, {}));
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  useEffect(() => {
+    if (scan === null || (scan.status !== 'queued' && scan.status !== 'running')) return;
+    const t = setTimeout(() => {
+      api<Scan>('GET', `/v1/orgs/${orgId}/scans/${scan.id}`).then(setScan, setError);
+    }, 1500);
+    return () => clearTimeout(t);
+  }, [scan, orgId]);
+
+  return (
+    <section aria-labelledby="cd-h">
+      <div className="section-head">
+        <h2 id="cd-h">
+          {conn.name} <StatusBadge status={conn.status} />
+        </h2>
+        <button type="button" className="secondary" onClick={onBack}>
+          All connections
+        </button>
+      </div>
+      <div className="tabs" role="tablist" aria-label="Connection views">
+        {tabs
+          .filter(([, , shown]) => shown)
+          .map(([t, label]) => (
+            <button
+              key={t}
+              type="button"
+              role="tab"
+              aria-selected={tab === t}
+              className={tab === t ? 'tab current' : 'tab'}
+              onClick={() => setTab(t)}
+            >
+              {label}
+            </button>
+          ))}
+      </div>
+      <ErrorBox error={error} />
+      {busy !== null && <Busy label={busy} />}
+      {tab !== 'overview' && !usable && (
+        <p className="notice">
+          This connection is {conn.status}: verify it on the Overview tab before using it.
+        </p>
+      )}
+      {tab === 'overview' && (
+        <>
+          <dl className="facts">
+            <dt>Account</dt>
+            <dd>{conn.accountId ?? '—'}</dd>
+            <dt>Role ARN</dt>
+            <dd>
+              <code>{conn.roleArn ?? 'not set yet'}</code>
+            </dd>
+            <dt>Capabilities</dt>
+            <dd>{caps.join(', ')}</dd>
+            <dt>Last verified</dt>
+            <dd>{formatTime(conn.lastVerifiedAt)}</dd>
+          </dl>
+          {result !== null ? (
+            <VerificationReport result={result} onRetry={verify} />
+          ) : (
+            <button type="button" onClick={verify} disabled={busy !== null || conn.roleArn === null}>
+              Verify now
+            </button>
+          )}
+          {caps.includes('cost-scan') && (
+            <div className="card">
+              <h3>Waste scan</h3>
+              <button
+                type="button"
+                onClick={startScan}
+                disabled={
+                  !usable || (scan !== null && (scan.status === 'queued' || scan.status === 'running'))
+                }
+              >
+                Scan for waste
+              </button>
+              {scan !== null && (
+                <div aria-live="polite">
+                  <p>
+                    Scan {scan.status}: {scan.progress.regionsDone}/{scan.progress.regionsTotal} regions,{' '}
+                    {scan.progress.findings} findings.
+                  </p>
+                  <progress
+                    max={Math.max(1, scan.progress.regionsTotal)}
+                    value={scan.progress.regionsDone}
+                    aria-label="Scan progress"
+                  />
+                  {scan.status === 'succeeded' && (
+                    <button type="button" className="secondary" onClick={onFindings}>
+                      See the findings
+                    </button>
+                  )}
+                </div>
+              )}
+            </div>
+          )}
+        </>
+      )}
+      {usable && tab === 's3' && <S3Browser orgId={orgId} conn={conn} />}
+      {usable && tab === 'logs' && <LogSearch orgId={orgId} conn={conn} />}
+      {usable && tab === 'dynamodb' && <DynamoQuery orgId={orgId} conn={conn} />}
+      {usable && tab === 'lambda' && <LambdaList orgId={orgId} conn={conn} />}
+    </section>
+  );
+}

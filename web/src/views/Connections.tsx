@@ -1,0 +1,388 @@
+import { type FormEvent, useState } from 'react';
+import { api, CAPABILITIES, type Capability, type Check, type Connection, type Page } from '../api.ts';
+import { Busy, CodeBlock, CopyButton, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
+
+const CAPABILITY_TEXT: Record<Capability, string> = {
+  's3-read': 'List buckets and objects, download objects',
+  's3-write': 'Upload objects',
+  'logs-read': 'Search CloudWatch Logs',
+  'dynamodb-read': 'Query and scan DynamoDB tables',
+  'lambda-read': 'List Lambda functions',
+  'lambda-invoke': 'Invoke Lambda functions',
+  'cost-scan': 'Scan for idle and wasted resources (read-only)',
+  cleanup: 'Delete waste after a dry run and confirmation',
+};
+
+interface Templates {
+  externalId: string;
+  principalArn: string;
+  trustPolicy: Record<string, unknown>;
+  permissionPolicy: Record<string, unknown>;
+  cloudFormation: string;
+  cloudFormationUrl: string;
+  quickCreateUrl: string;
+  terraform: string;
+  awsCli: string;
+}
+
+interface VerifyResult {
+  status: 'verified' | 'unsafe' | 'failed';
+  checks: Check[];
+}
+
+function list(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge badge-${status}`}>{status}</span>;
+}
+
+export function ConnectionsView({ orgId, onOpen }: { orgId: string; onOpen: (c: Connection) => void }) {
+  const conns = useLoad(
+    () => api<Page<Connection>>('GET', `/v1/orgs/${orgId}/connections?limit=100`),
+    [orgId],
+  );
+  const [wizard, setWizard] = useState(false);
+  if (wizard) {
+    return (
+      <Wizard
+        orgId={orgId}
+        onClose={() => {
+          setWizard(false);
+          void conns.reload();
+        }}
+      />
+    );
+  }
+  return (
+    <section aria-labelledby="conn-h">
+      <div className="section-head">
+        <h2 id="conn-h">AWS connections</h2>
+        <button type="button" onClick={() => setWizard(true)}>
+          Connect an AWS account
+        </button>
+      </div>
+      <ErrorBox error={conns.error} />
+      {conns.loading && conns.data === null && <Busy label="Loading connections…" />}
+      {conns.data !== null && conns.data.items.length === 0 && (
+        <Empty>
+          No AWS account is connected yet. Choose <strong>Connect an AWS account</strong>: Rolegate generates
+          a least-privilege role for you to create in the account, then verifies it.
+        </Empty>
+      )}
+      {conns.data !== null && conns.data.items.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Account</th>
+              <th scope="col">Capabilities</th>
+              <th scope="col">Status</th>
+              <th scope="col">Last verified</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {conns.data.items.map((c) => (
+              <tr key={c.id}>
+                <td>{c.name}</td>
+                <td>{c.accountId ?? '—'}</td>
+                <td>{c.capabilities.join(', ')}</td>
+                <td>
+                  <StatusBadge status={c.status} />
+                </td>
+                <td>{formatTime(c.lastVerifiedAt)}</td>
+                <td>
+                  <button type="button" className="secondary small" onClick={() => onOpen(c)}>
+                    Open
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+type Step = 'capabilities' | 'templates' | 'arn' | 'report';
+
+function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
+  const [step, setStep] = useState<Step>('capabilities');
+  const [name, setName] = useState('');
+  const [caps, setCaps] = useState<Capability[]>(['s3-read']);
+  const [regions, setRegions] = useState('');
+  const [buckets, setBuckets] = useState('');
+  const [prefixes, setPrefixes] = useState('');
+  const [logGroups, setLogGroups] = useState('');
+  const [tables, setTables] = useState('');
+  const [functions, setFunctions] = useState('');
+  const [conn, setConn] = useState<Connection | null>(null);
+  const [templates, setTemplates] = useState<Templates | null>(null);
+  const [roleArn, setRoleArn] = useState('');
+  const [result, setResult] = useState<VerifyResult | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  async function run(label: string, fn: () => Promise<void>) {
+    setBusy(label);
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  function create(e: FormEvent) {
+    e.preventDefault();
+    void run('Creating the connection…', async () => {
+      const created = await api<Connection>('POST', `/v1/orgs/${orgId}/connections`, {
+        name,
+        capabilities: caps,
+        scopes: {
+          regions: list(regions),
+          s3Buckets: list(buckets),
+          s3Prefixes: list(prefixes),
+          logGroupPrefixes: list(logGroups),
+          dynamodbTables: list(tables),
+          lambdaFunctionPatterns: list(functions),
+        },
+      });
+      setConn(created);
+      setTemplates(await api<Templates>('GET', `/v1/orgs/${orgId}/connections/${created.id}/templates`));
+      setStep('templates');
+    });
+  }
+
+  function saveArn(e: FormEvent) {
+    e.preventDefault();
+    if (conn === null) return;
+    void run('Saving the role ARN and verifying…', async () => {
+      const updated = await api<Connection>('PATCH', `/v1/orgs/${orgId}/connections/${conn.id}`, {
+        roleArn: roleArn.trim(),
+      });
+      setConn(updated);
+      setResult(await api<VerifyResult>('POST', `/v1/orgs/${orgId}/connections/${conn.id}/verify`, {}));
+      setStep('report');
+    });
+  }
+
+  const steps: [Step, string][] = [
+    ['capabilities', '1. Capabilities and scopes'],
+    ['templates', '2. Create the role'],
+    ['arn', '3. Role ARN'],
+    ['report', '4. Verification'],
+  ];
+
+  return (
+    <section aria-labelledby="wiz-h">
+      <div className="section-head">
+        <h2 id="wiz-h">Connect an AWS account</h2>
+        <button type="button" className="secondary" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <ol className="steps" aria-label="Wizard steps">
+        {steps.map(([s, label]) => (
+          <li key={s} aria-current={s === step ? 'step' : undefined} className={s === step ? 'current' : ''}>
+            {label}
+          </li>
+        ))}
+      </ol>
+      {busy !== null && <Busy label={busy} />}
+      <ErrorBox error={error} />
+
+      {step === 'capabilities' && (
+        <form className="card" onSubmit={create} aria-label="Capabilities and scopes">
+          <label>
+            Connection name
+            <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+          </label>
+          <fieldset>
+            <legend>Capabilities (what Rolegate may do in the account)</legend>
+            {CAPABILITIES.map((c) => (
+              <label key={c} className="check">
+                <input
+                  type="checkbox"
+                  checked={caps.includes(c)}
+                  onChange={(e) => setCaps(e.target.checked ? [...caps, c] : caps.filter((x) => x !== c))}
+                />
+                <code>{c}</code> — {CAPABILITY_TEXT[c]}
+              </label>
+            ))}
+          </fieldset>
+          <fieldset>
+            <legend>Scopes (optional; empty means every resource the capability covers)</legend>
+            <p className="muted small">Separate several values with commas or spaces.</p>
+            <label>
+              Regions
+              <input
+                value={regions}
+                onChange={(e) => setRegions(e.target.value)}
+                placeholder="eu-west-1, us-east-1"
+              />
+            </label>
+            <label>
+              S3 buckets
+              <input value={buckets} onChange={(e) => setBuckets(e.target.value)} />
+            </label>
+            <label>
+              S3 key prefixes
+              <input value={prefixes} onChange={(e) => setPrefixes(e.target.value)} />
+            </label>
+            <label>
+              Log group prefixes
+              <input value={logGroups} onChange={(e) => setLogGroups(e.target.value)} />
+            </label>
+            <label>
+              DynamoDB tables
+              <input value={tables} onChange={(e) => setTables(e.target.value)} />
+            </label>
+            <label>
+              Lambda function patterns
+              <input
+                value={functions}
+                onChange={(e) => setFunctions(e.target.value)}
+                placeholder="orders-*"
+              />
+            </label>
+          </fieldset>
+          <button type="submit" disabled={busy !== null || caps.length === 0}>
+            Create and generate templates
+          </button>
+        </form>
+      )}
+
+      {step === 'templates' && templates !== null && (
+        <div className="card">
+          <h3>Create the role in your AWS account</h3>
+          <p>
+            The role trusts <code>{templates.principalArn}</code> only with the external ID{' '}
+            <code data-testid="external-id">{templates.externalId}</code>{' '}
+            <CopyButton text={templates.externalId} label="Copy external ID" />. Pick one of the ways below.
+          </p>
+          <p>
+            <a className="button" href={templates.quickCreateUrl} target="_blank" rel="noopener noreferrer">
+              Open the CloudFormation quick-create page
+            </a>
+          </p>
+          <CodeBlock title="Trust policy" text={JSON.stringify(templates.trustPolicy, null, 2)} />
+          <CodeBlock title="Permission policy" text={JSON.stringify(templates.permissionPolicy, null, 2)} />
+          <CodeBlock title="Terraform" text={templates.terraform} />
+          <CodeBlock title="AWS CLI" text={templates.awsCli} />
+          <CodeBlock title="CloudFormation" text={templates.cloudFormation} />
+          <button type="button" onClick={() => setStep('arn')}>
+            I created the role — next
+          </button>
+        </div>
+      )}
+
+      {step === 'arn' && (
+        <form className="card" onSubmit={saveArn} aria-label="Connect the role">
+          <label>
+            Role ARN
+            <input
+              required
+              value={roleArn}
+              onChange={(e) => setRoleArn(e.target.value)}
+              placeholder="arn:aws:iam::123456789012:role/RolegateAccess"
+              maxLength={2048}
+            />
+          </label>
+          <div className="row">
+            <button type="button" className="secondary" onClick={() => setStep('templates')}>
+              Back to templates
+            </button>
+            <button type="submit" disabled={busy !== null}>
+              Save and verify
+            </button>
+          </div>
+        </form>
+      )}
+
+      {step === 'report' && result !== null && conn !== null && (
+        <VerificationReport
+          result={result}
+          onRetry={() =>
+            run('Verifying…', async () => {
+              setResult(
+                await api<VerifyResult>('POST', `/v1/orgs/${orgId}/connections/${conn.id}/verify`, {}),
+              );
+            })
+          }
+          onEditArn={() => setStep('arn')}
+          onDone={onClose}
+        />
+      )}
+    </section>
+  );
+}
+
+export function VerificationReport({
+  result,
+  onRetry,
+  onEditArn,
+  onDone,
+}: {
+  result: VerifyResult;
+  onRetry: () => void;
+  onEditArn?: () => void;
+  onDone?: () => void;
+}) {
+  return (
+    <section className="card" aria-label="Verification report">
+      <h3>
+        Verification: <StatusBadge status={result.status} />
+      </h3>
+      {result.status === 'verified' && (
+        <p>The role works and grants exactly what the chosen capabilities need.</p>
+      )}
+      {result.status === 'unsafe' && (
+        <div className="error" role="alert">
+          <strong>Unsafe: the role can be assumed without the right external ID.</strong>
+          <p>
+            This is the confused-deputy risk: anyone who can make Rolegate's AWS principal assume a role (for
+            instance another Rolegate customer who guesses or learns your role ARN) could reach your account.
+            The trust policy must require <code>sts:ExternalId</code> to equal the value in the templates. Fix
+            the trust policy, then verify again. Rolegate refuses to use the connection until then.
+          </p>
+        </div>
+      )}
+      {result.status === 'failed' && <p>Some checks failed. Each failed check says how to fix it.</p>}
+      <ul className="checks">
+        {result.checks.map((c) => (
+          <li key={c.name} className={`check-${c.status}`}>
+            <StatusBadge status={c.status} /> <strong>{c.name}</strong>
+            {c.code !== undefined && <code className="muted"> {c.code}</code>}
+            {c.advice !== undefined && <p className="advice">{c.advice}</p>}
+          </li>
+        ))}
+      </ul>
+      <div className="row">
+        <button type="button" onClick={onRetry}>
+          Verify again
+        </button>
+        {onEditArn !== undefined && (
+          <button type="button" className="secondary" onClick={onEditArn}>
+            Change role ARN
+          </button>
+        )}
+        {onDone !== undefined && (
+          <button type="button" className="secondary" onClick={onDone}>
+            Done
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

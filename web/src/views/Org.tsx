@@ -1,0 +1,354 @@
+import { type FormEvent, useState } from 'react';
+import { api, type Page, ROLES, type Role } from '../api.ts';
+import { Busy, CopyButton, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
+
+interface ApiKey {
+  id: string;
+  prefix: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+function RoleSelect({ value, onChange, label }: { value: Role; onChange: (r: Role) => void; label: string }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value as Role)}>
+        {ROLES.map((r) => (
+          <option key={r} value={r}>
+            {r}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function ApiKeysView({ orgId }: { orgId: string }) {
+  const keys = useLoad(() => api<Page<ApiKey>>('GET', `/v1/orgs/${orgId}/api-keys?limit=200`), [orgId]);
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const [created, setCreated] = useState<{ key: string; name: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function create(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await api<{ key: string; name: string }>('POST', `/v1/orgs/${orgId}/api-keys`, {
+        name,
+        role,
+      });
+      setCreated(res);
+      setName('');
+      await keys.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function revoke(k: ApiKey) {
+    if (!window.confirm(`Revoke the API key "${k.name}"? Programs using it stop working at once.`)) return;
+    setError(null);
+    try {
+      await api('DELETE', `/v1/orgs/${orgId}/api-keys/${k.id}`);
+      await keys.reload();
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  return (
+    <section aria-labelledby="keys-h">
+      <h2 id="keys-h">API keys</h2>
+      <form className="card inline-form" onSubmit={create} aria-label="Create an API key">
+        <label>
+          Name
+          <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <RoleSelect label="Role" value={role} onChange={setRole} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Creating…' : 'Create key'}
+        </button>
+      </form>
+      {created !== null && (
+        <div className="card notice" role="status">
+          <h3>New key "{created.name}" (shown once)</h3>
+          <p>Copy it now: Rolegate stores only a hash and cannot show it again.</p>
+          <p>
+            <code className="secret" data-testid="new-api-key">
+              {created.key}
+            </code>{' '}
+            <CopyButton text={created.key} label="Copy key" />
+          </p>
+          <button type="button" className="secondary small" onClick={() => setCreated(null)}>
+            Done
+          </button>
+        </div>
+      )}
+      <ErrorBox error={error ?? keys.error} />
+      {keys.loading && keys.data === null && <Busy label="Loading keys…" />}
+      {keys.data !== null && keys.data.items.length === 0 && (
+        <Empty>No API keys yet. Create one above for scripts, CI jobs or AI agents (MCP).</Empty>
+      )}
+      {keys.data !== null && keys.data.items.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Prefix</th>
+              <th scope="col">Role</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Expires</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.data.items.map((k) => (
+              <tr key={k.id}>
+                <td>{k.name}</td>
+                <td>
+                  <code>{k.prefix}</code>
+                </td>
+                <td>{k.role}</td>
+                <td>{formatTime(k.createdAt)}</td>
+                <td>{k.lastUsedAt === null ? 'never' : formatTime(k.lastUsedAt)}</td>
+                <td>{formatTime(k.expiresAt)}</td>
+                <td>
+                  <button type="button" className="danger small" onClick={() => revoke(k)}>
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+interface Member {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  joinedAt: string;
+}
+interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUserId: string; myRole: Role }) {
+  const members = useLoad(() => api<Page<Member>>('GET', `/v1/orgs/${orgId}/members?limit=200`), [orgId]);
+  const canManage = myRole === 'admin' || myRole === 'owner';
+  const invitations = useLoad(
+    () =>
+      canManage
+        ? api<Page<Invitation>>('GET', `/v1/orgs/${orgId}/invitations?limit=200`)
+        : Promise.resolve({ items: [], nextCursor: null }),
+    [orgId, canManage],
+  );
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const [token, setToken] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  async function act(fn: () => Promise<unknown>) {
+    setError(null);
+    try {
+      await fn();
+      await Promise.all([members.reload(), invitations.reload()]);
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  return (
+    <section aria-labelledby="members-h">
+      <h2 id="members-h">Members</h2>
+      <ErrorBox error={error ?? members.error ?? invitations.error} />
+      {members.loading && members.data === null && <Busy label="Loading members…" />}
+      {members.data !== null && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Joined</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {members.data.items.map((m) => (
+              <tr key={m.userId}>
+                <td>{m.email}</td>
+                <td>{m.name ?? '—'}</td>
+                <td>
+                  {canManage && m.userId !== myUserId ? (
+                    <select
+                      aria-label={`Role of ${m.email}`}
+                      value={m.role}
+                      onChange={(e) =>
+                        act(() =>
+                          api('PATCH', `/v1/orgs/${orgId}/members/${m.userId}`, { role: e.target.value }),
+                        )
+                      }
+                    >
+                      {ROLES.map((r) => (
+                        <option key={r} value={r}>
+                          {r}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    m.role
+                  )}
+                </td>
+                <td>{formatTime(m.joinedAt)}</td>
+                <td>
+                  {canManage && m.userId !== myUserId && (
+                    <button
+                      type="button"
+                      className="danger small"
+                      onClick={() => {
+                        if (window.confirm(`Remove ${m.email} from this organisation?`))
+                          void act(() => api('DELETE', `/v1/orgs/${orgId}/members/${m.userId}`));
+                      }}
+                    >
+                      Remove
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {canManage && (
+        <>
+          <h3>Invitations</h3>
+          <form
+            className="card inline-form"
+            aria-label="Invite a member"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void act(async () => {
+                const res = await api<{ token: string }>('POST', `/v1/orgs/${orgId}/invitations`, {
+                  email,
+                  role,
+                });
+                setToken(res.token);
+                setEmail('');
+              });
+            }}
+          >
+            <label>
+              Email
+              <input
+                type="email"
+                required
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+                maxLength={254}
+              />
+            </label>
+            <RoleSelect label="Role" value={role} onChange={setRole} />
+            <button type="submit">Invite</button>
+          </form>
+          {token !== null && (
+            <div className="card notice" role="status">
+              <p>
+                Invitation token (shown once; send it to the invitee, who accepts it after signing in):{' '}
+                <code className="secret">{token}</code> <CopyButton text={token} label="Copy token" />
+              </p>
+            </div>
+          )}
+          {invitations.data !== null && invitations.data.items.length === 0 && (
+            <Empty>No pending invitations. Invite a colleague by email above.</Empty>
+          )}
+          {invitations.data !== null && invitations.data.items.length > 0 && (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {invitations.data.items.map((i) => (
+                  <tr key={i.id}>
+                    <td>{i.email}</td>
+                    <td>{i.role}</td>
+                    <td>{formatTime(i.expiresAt)}</td>
+                    <td>
+                      <button
+                        type="button"
+                        className="danger small"
+                        onClick={() => act(() => api('DELETE', `/v1/orgs/${orgId}/invitations/${i.id}`))}
+                      >
+                        Cancel
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+      <AcceptInvitation onAccepted={() => window.location.reload()} />
+    </section>
+  );
+}
+
+function AcceptInvitation({ onAccepted }: { onAccepted: () => void }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <form
+      className="card inline-form"
+      aria-label="Accept an invitation"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(null);
+        try {
+          await api('POST', '/v1/invitations/accept', { token: token.trim() });
+          onAccepted();
+        } catch (err) {
+          setError(err);
+        }
+      }}
+    >
+      <label>
+        Accept an invitation token
+        <input value={token} onChange={(e) => setToken(e.target.value)} required maxLength={64} />
+      </label>
+      <button type="submit" className="secondary">
+        Accept
+      </button>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
