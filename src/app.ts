@@ -11,20 +11,48 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { auditRoutes } from './audit/routes.ts';
+import { createAuditService } from './audit/service.ts';
+import { createAuditStore } from './audit/store.ts';
 import { createAuditWriter } from './audit/writer.ts';
+import { createAwsClientFactory } from './aws/clients.ts';
+import { createBroker } from './broker/broker.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
+import { createConnectionsModule } from './connections/module.ts';
+import { connectionRoutes } from './connections/routes.ts';
 import { createKeyring } from './crypto/field-encryption.ts';
 import type { Database } from './db/client.ts';
 import { healthRoutes } from './health/routes.ts';
-import { type AuthGuard, createAuthGuard } from './http/auth.ts';
+import { type AuthGuard, createAuthGuard, guardPermissionOf, hoistGuards } from './http/auth.ts';
 import { registerConsole, sendConsoleFallback } from './http/console.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { registerLoadShedding } from './http/load-shedding.ts';
+import { registerRateLimiting } from './http/rate-limit.ts';
 import { genRequestId } from './http/request-id.ts';
 import { createAccessTokens } from './identity/access-tokens.ts';
+import { apiKeyRoutes } from './identity/api-keys/routes.ts';
+import { createApiKeyService } from './identity/api-keys/service.ts';
+import { createApiKeyStore } from './identity/api-keys/store.ts';
 import { createAuthenticator } from './identity/authenticator.ts';
+import { createBrowserSession } from './identity/browser-session.ts';
 import { createMembershipLookup } from './identity/memberships-store.ts';
+import { createIdentityModule } from './identity/module.ts';
+import { orgRoutes } from './identity/orgs/routes.ts';
+import { createOrgService } from './identity/orgs/service.ts';
+import { createOrgStore } from './identity/orgs/store.ts';
+import { identityRoutes } from './identity/routes.ts';
 import { createSessionCheck } from './identity/sessions-store.ts';
+import { createLoginAlerts } from './insights/login-alerts.ts';
+import { insightsRoutes } from './insights/routes.ts';
+import { createInsightsService } from './insights/service.ts';
+import { createWebhookNotifier } from './insights/webhook.ts';
+import { createOperationsModule } from './operations/module.ts';
+import { privacyRoutes } from './privacy/routes.ts';
+import { createPrivacyService } from './privacy/service.ts';
+import { createPrivacyStore } from './privacy/store.ts';
+import { createAppScans } from './scans/module.ts';
+import { scanRoutes } from './scans/routes.ts';
 
 export interface AppDeps {
   database: Database;
@@ -91,15 +119,19 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const config = route.config as { permission?: string } | undefined;
+    hoistGuards(route);
+    const permission = guardPermissionOf(route) ?? config?.permission;
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routeTable.push({ method, url: route.url, permission: config?.permission, hasBody: route.schema?.body !== undefined });
+      routeTable.push({ method, url: route.url, permission, hasBody: route.schema?.body !== undefined });
     }
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   let consoleHtml: Buffer | null = null;
-  registerErrorHandling(app, { notFoundFallback: (request, reply) => sendConsoleFallback(consoleHtml, request, reply) });
+  registerErrorHandling(app, {
+    notFoundFallback: (request, reply) => sendConsoleFallback(consoleHtml, request, reply),
+  });
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -123,6 +155,8 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     ],
     maxAge: 600,
   });
+  await registerLoadShedding(app, config.pressure);
+  await registerRateLimiting(app, { config, clock: deps.clock ?? systemClock, logger: deps.logger });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -143,23 +177,114 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   const clock = deps.clock ?? systemClock;
   const db = deps.database.db;
   const audit = createAuditWriter({ clock });
+  const auditService = createAuditService({ db, store: createAuditStore(db), audit });
+  const privacyService = createPrivacyService({ store: createPrivacyStore(db), audit, clock });
   const keyring = createKeyring(config.masterKeys);
+  const awsClients = createAwsClientFactory(config.aws);
+  app.addHook('onClose', async () => awsClients.destroy());
+  const broker = createBroker({ clients: awsClients, clock, config, logger: deps.logger });
+  const connections = createConnectionsModule({
+    db,
+    clock,
+    audit,
+    keyring,
+    broker,
+    awsClients,
+    config,
+    logger: deps.logger,
+  });
+  app.addHook('onReady', connections.start);
+  app.addHook('onClose', connections.stop);
+  void broker;
   void keyring;
   const accessTokens = createAccessTokens({
     keys: config.jwtKeys,
     ttlSeconds: config.auth.accessTokenTtl,
     clock,
   });
+  const apiKeys = createApiKeyService({
+    store: createApiKeyStore(db),
+    audit,
+    clock,
+    onTouchError: (err) => app.log.warn({ err }, 'API key last-used update failed'),
+  });
+  const orgs = createOrgService({ store: createOrgStore(db), audit, clock });
   const authenticator = createAuthenticator({
     accessTokens,
     sessions: createSessionCheck(db, clock),
-    apiKeys: null,
+    apiKeys: apiKeys.verifier,
   });
   const guard: AuthGuard = createAuthGuard({ authenticator, memberships: createMembershipLookup(db) });
   void guard;
+  const webhook =
+    config.webhook.url !== undefined && config.webhook.secret !== undefined
+      ? createWebhookNotifier({
+          url: config.webhook.url,
+          secret: config.webhook.secret,
+          clock,
+          logger: deps.logger,
+        })
+      : null;
+  const loginAlerts =
+    webhook === null ? null : createLoginAlerts({ db, notifier: webhook, logger: deps.logger });
+  const identity = createIdentityModule({
+    config,
+    db,
+    clock,
+    audit,
+    keyring,
+    accessTokens,
+    logger: deps.logger,
+    ...(loginAlerts === null ? {} : { onLogin: loginAlerts.afterLogin }),
+  });
+  app.addHook('onClose', identity.close);
+  const operations = createOperationsModule({
+    config,
+    db,
+    clock,
+    audit,
+    connections: connections.resolver,
+    broker,
+    awsClients,
+    guard,
+    memberships: createMembershipLookup(db),
+    insights: createInsightsService({ db, clock }),
+    onAuditOutcomeError: (err) => app.log.error({ err }, 'audit outcome record failed'),
+  });
 
+  const scans = createAppScans({
+    db,
+    clock,
+    audit,
+    broker,
+    resolver: connections.resolver,
+    awsClients,
+    region: config.aws.region,
+    logger: deps.logger,
+  });
   // Feature modules: one line each.
   await app.register(healthRoutes, { database: deps.database });
+  await app.register(connectionRoutes, { guard, service: connections.service });
+  await app.register(auditRoutes, { guard, service: auditService });
+  await app.register(privacyRoutes, {
+    guard,
+    service: privacyService,
+    reauthenticate: (actor, input) => identity.service.reauthenticate(actor, input),
+  });
+  await app.register(insightsRoutes, { guard, service: createInsightsService({ db, clock }) });
+  await app.register(identityRoutes, {
+    service: identity.service,
+    guard,
+    browserSession: createBrowserSession({
+      cookieSecure: config.http.cookieSecure,
+      corsOrigins: config.http.corsOrigins,
+      refreshMaxAge: config.auth.refreshMaxAge,
+    }),
+  });
+  await app.register(orgRoutes, { service: orgs, guard });
+  await app.register(apiKeyRoutes, { service: apiKeys, guard });
+  await app.register(operations.routes);
+  await app.register(scanRoutes, { guard, scans });
   consoleHtml = await registerConsole(app);
 
   return app;

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { runAuditVerify } from './audit/cli.ts';
 import { ConfigError } from './config.ts';
+import { registerPolicyCommands } from './connections/cli.ts';
 import { createKeyring } from './crypto/field-encryption.ts';
 import { rotateKeys } from './crypto/rotate.ts';
 import { openRuntime, serve } from './main.ts';
+import { registerScanCommand } from './scans/cli.ts';
 
 const program = new Command();
 program
@@ -54,6 +57,27 @@ keys
       await database.close();
     }
   });
+
+const audit = program.command('audit').description('Inspect the audit trail.');
+audit
+  .command('verify')
+  .description(
+    'Recompute the hash chain of one organisation (--org) or of every chain, report the first ' +
+      'broken link, and exit non-zero if any chain is broken.',
+  )
+  .option('--org <id>', 'organisation id (default: all chains, including the system chain)')
+  .action(async (opts: { org?: string }) => {
+    const { database } = await openRuntime(process.env);
+    try {
+      const ok = await runAuditVerify(database.db, { org: opts.org, write: (l) => process.stdout.write(l) });
+      if (!ok) process.exitCode = 2;
+    } finally {
+      await database.close();
+    }
+  });
+
+registerPolicyCommands(program);
+registerScanCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -119,6 +119,7 @@ const envSchema = z.object({
   ROLEGATE_CREDENTIAL_CACHE: z.enum(['memory', 'off']).default('memory'),
   ROLEGATE_SESSION_DURATION: intIn(900, 900, 43200),
   ROLEGATE_CORS_ORIGINS: optionalString,
+  ROLEGATE_COOKIE_SECURE: optionalString,
   ROLEGATE_BODY_LIMIT: intIn(1024 * 1024, 1024, 64 * 1024 * 1024),
   ROLEGATE_TRUST_PROXY: boolish(false),
   ROLEGATE_ACCESS_TOKEN_TTL: intIn(900, 60, 3600),
@@ -129,6 +130,25 @@ const envSchema = z.object({
     message: 'must be an http(s) URL',
   }),
   ROLEGATE_WEBHOOK_SECRET: optionalString,
+  ROLEGATE_RATE_LIMIT_AUTH_MAX: intIn(20, 1, 100_000),
+  ROLEGATE_RATE_LIMIT_AUTH_WINDOW: intIn(60, 1, 86_400),
+  ROLEGATE_RATE_LIMIT_API_MAX: intIn(600, 1, 1_000_000),
+  ROLEGATE_RATE_LIMIT_API_WINDOW: intIn(60, 1, 86_400),
+  ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX: intIn(10, 1, 100_000),
+  ROLEGATE_RATE_LIMIT_EXPENSIVE_WINDOW: intIn(60, 1, 86_400),
+  ROLEGATE_RATE_LIMIT_CACHE_SIZE: intIn(10_000, 100, 1_000_000),
+  ROLEGATE_RATE_LIMIT_PREFIX: optionalString
+    .transform((v) => v ?? 'rolegate:rl:')
+    .refine((v) => /^[A-Za-z0-9:_.-]{1,64}$/.test(v), {
+      message: 'must be 1-64 characters of [A-Za-z0-9:_.-]',
+    }),
+  ROLEGATE_PRESSURE_MAX_EVENT_LOOP_DELAY: intIn(1_000, 0, 60_000),
+  ROLEGATE_PRESSURE_MAX_HEAP_BYTES: intIn(0, 0, 2 ** 48),
+  ROLEGATE_PRESSURE_MAX_RSS_BYTES: intIn(0, 0, 2 ** 48),
+  ROLEGATE_PRESSURE_SAMPLE_INTERVAL: intIn(1_000, 10, 60_000),
+  ROLEGATE_PRESSURE_RETRY_AFTER: intIn(10, 1, 3_600),
+  ROLEGATE_S3_MAX_DOWNLOAD_BYTES: intIn(5 * 1024 ** 3, 1, 5 * 1024 ** 4),
+  ROLEGATE_S3_MAX_UPLOAD_BYTES: intIn(5 * 1024 ** 3, 1, 5 * 1024 ** 3),
   AWS_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
   AWS_ENDPOINT_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
     message: 'must be an http(s) URL',
@@ -142,6 +162,8 @@ export interface Config {
     host: string;
     bodyLimit: number;
     corsOrigins: string[];
+    /** Secure flag of the browser-session cookie; off only for plain-http local development and tests. */
+    cookieSecure: boolean;
     trustProxy: boolean;
   };
   log: { level: string };
@@ -155,15 +177,45 @@ export interface Config {
   aws: {
     region: string;
     endpointUrl: string | undefined;
+    /** `AWS_ENDPOINT_URL_<SERVICE>` overrides (key = SERVICE, e.g. `S3`), as the SDK honours them. */
+    serviceEndpoints: Record<string, string>;
     principalArn: string | undefined;
     credentialCache: 'memory' | 'off';
     sessionDuration: number;
     verifyInterval: number;
   };
   webhook: { url: string | undefined; secret: string | undefined };
+  /** Limits of the operations catalogue (streamed S3 transfers); see docs/operations.md. */
+  operations: { maxDownloadBytes: number; maxUploadBytes: number };
+  /** Rate-limit budgets (max requests per window of seconds); see src/http/rate-limit.ts. */
+  rateLimit: {
+    auth: { max: number; windowSeconds: number };
+    api: { max: number; windowSeconds: number };
+    expensive: { max: number; windowSeconds: number };
+    /** Keys kept by the in-memory limiter (LRU), so a flood of spoofed IPs cannot exhaust memory. */
+    cacheSize: number;
+    /** Redis key prefix, so several deployments (or test runs) can share one Redis. */
+    keyPrefix: string;
+  };
+  /** Load shedding thresholds (0 disables a check); see src/http/load-shedding.ts. */
+  pressure: {
+    maxEventLoopDelayMs: number;
+    maxHeapUsedBytes: number;
+    maxRssBytes: number;
+    sampleIntervalMs: number;
+    retryAfterSeconds: number;
+  };
 }
 
 export type Env = Record<string, string | undefined>;
+
+/** ROLEGATE_COOKIE_SECURE: true/false; unset means true in production, false otherwise. */
+function parseCookieSecure(value: string | undefined, env: string): boolean {
+  if (value === undefined) return env === 'production';
+  if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+  throw new ConfigError('ROLEGATE_COOKIE_SECURE', 'must be true or false');
+}
 
 /** Reads `<NAME>_FILE` for secret variables; a variable and its _FILE together is an error. */
 function resolveSecretFiles(env: Env, readFile: (path: string) => string): Env {
@@ -229,6 +281,7 @@ export function loadConfig(
       host: e.HOST,
       bodyLimit: e.ROLEGATE_BODY_LIMIT,
       corsOrigins,
+      cookieSecure: parseCookieSecure(e.ROLEGATE_COOKIE_SECURE, e.NODE_ENV),
       trustProxy: e.ROLEGATE_TRUST_PROXY,
     },
     log: { level: e.LOG_LEVEL },
@@ -244,13 +297,48 @@ export function loadConfig(
     aws: {
       region: e.AWS_REGION,
       endpointUrl: e.AWS_ENDPOINT_URL,
+      serviceEndpoints: awsServiceEndpoints(resolved),
       principalArn: e.ROLEGATE_AWS_PRINCIPAL_ARN,
       credentialCache: e.ROLEGATE_CREDENTIAL_CACHE,
       sessionDuration: e.ROLEGATE_SESSION_DURATION,
       verifyInterval: e.ROLEGATE_VERIFY_INTERVAL,
     },
     webhook: { url: e.ROLEGATE_WEBHOOK_URL, secret: e.ROLEGATE_WEBHOOK_SECRET },
+    operations: {
+      maxDownloadBytes: e.ROLEGATE_S3_MAX_DOWNLOAD_BYTES,
+      maxUploadBytes: e.ROLEGATE_S3_MAX_UPLOAD_BYTES,
+    },
+    rateLimit: {
+      auth: { max: e.ROLEGATE_RATE_LIMIT_AUTH_MAX, windowSeconds: e.ROLEGATE_RATE_LIMIT_AUTH_WINDOW },
+      api: { max: e.ROLEGATE_RATE_LIMIT_API_MAX, windowSeconds: e.ROLEGATE_RATE_LIMIT_API_WINDOW },
+      expensive: {
+        max: e.ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX,
+        windowSeconds: e.ROLEGATE_RATE_LIMIT_EXPENSIVE_WINDOW,
+      },
+      cacheSize: e.ROLEGATE_RATE_LIMIT_CACHE_SIZE,
+      keyPrefix: e.ROLEGATE_RATE_LIMIT_PREFIX,
+    },
+    pressure: {
+      maxEventLoopDelayMs: e.ROLEGATE_PRESSURE_MAX_EVENT_LOOP_DELAY,
+      maxHeapUsedBytes: e.ROLEGATE_PRESSURE_MAX_HEAP_BYTES,
+      maxRssBytes: e.ROLEGATE_PRESSURE_MAX_RSS_BYTES,
+      sampleIntervalMs: e.ROLEGATE_PRESSURE_SAMPLE_INTERVAL,
+      retryAfterSeconds: e.ROLEGATE_PRESSURE_RETRY_AFTER,
+    },
   };
+}
+
+/** `AWS_ENDPOINT_URL_<SERVICE>=http(s)://…` variables; anything else is refused by name, never by value. */
+function awsServiceEndpoints(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(env)) {
+    const service = /^AWS_ENDPOINT_URL_([A-Z0-9_]{1,64})$/.exec(name)?.[1];
+    const value = raw?.trim();
+    if (service === undefined || value === undefined || value === '') continue;
+    if (!/^https?:\/\/\S+$/.test(value)) throw new ConfigError(name, 'must be an http(s) URL');
+    out[service] = value;
+  }
+  return out;
 }
 
 /** A config whose keys are known to be present (after development keys were resolved). */

@@ -14,6 +14,8 @@ export interface EncryptedColumn {
 
 export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'users', idColumn: 'id', scopeColumn: 'id', valueColumn: 'totp_secret' },
+  { table: 'connections', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'external_id' },
+  { table: 'connections', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'previous_external_id' },
 ];
 
 /** The AAD binding of a value in `column` of `table`: the column is part of it, so two secrets of one row cannot be swapped. */

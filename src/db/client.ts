@@ -28,6 +28,11 @@ export interface DatabaseOptions {
   url: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /**
+   * PostgreSQL: client-side bound on one query (ms, default 35 000). `statement_timeout` is enforced
+   * by the server, so it cannot end a query whose server never answers (a black-holed network).
+   */
+  queryTimeoutMs?: number;
   /** Reported when an idle PostgreSQL connection dies; the pool replaces it. */
   onError?: (err: Error) => void;
 }
@@ -71,6 +76,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     idleTimeoutMillis: 30_000,
     // A statement that hangs must not hold a request forever.
     statement_timeout: 30_000,
+    query_timeout: options.queryTimeoutMs ?? 35_000,
   });
   // Without a listener an idle client's error would crash the process.
   pool.on('error', (err) => options.onError?.(err));

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { idPattern } from '../db/ids.ts';
 import { can, type Permission, type Role } from '../identity/rbac.ts';
 import { AppError, ErrorCode } from './errors.ts';
 
@@ -36,6 +37,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
   }
+  interface FastifyContextConfig {
+    /** The permission the route's guard enforces (see the route conventions below). */
+    permission?: Permission;
+  }
 }
 
 export interface AuthGuard {
@@ -46,6 +51,54 @@ export interface AuthGuard {
    * missing organisation), and the role grants `permission` (403 otherwise).
    */
   orgPermission(permission: Permission): preHandlerAsyncHookHandler;
+}
+
+/**
+ * Route conventions (the route-matrix suite relies on them):
+ * - Every route under `/v1/orgs/:orgId/…` uses `guard.orgPermission('…')` (any hook slot) and
+ *   also declares the permission in `config: { permission: '…' }` for the route table/OpenAPI.
+ * - Guard hooks are hoisted to `onRequest` when the route is registered (`hoistGuards`, called
+ *   from the app's onRoute hook): authentication and authorisation happen before the body is
+ *   parsed and validated, so an anonymous caller, another tenant or a too-weak role gets
+ *   401/404/403 and never learns the schema, and the server never parses bodies for them.
+ */
+const GUARD_HOOKS = new WeakMap<object, { permission: Permission | null }>();
+const ORG_ID = idPattern('org');
+
+type HookSlot = 'onRequest' | 'preParsing' | 'preValidation' | 'preHandler';
+type HookOptions = Partial<Record<HookSlot, unknown>>;
+
+function hooksOf(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function isGuardHook(hook: unknown): boolean {
+  return typeof hook === 'function' && GUARD_HOOKS.has(hook);
+}
+
+/** The permission enforced by the route's `guard.orgPermission` hook, if it has one. */
+export function guardPermissionOf(route: HookOptions): Permission | undefined {
+  for (const slot of ['onRequest', 'preParsing', 'preValidation', 'preHandler'] as const) {
+    for (const hook of hooksOf(route[slot])) {
+      if (typeof hook !== 'function') continue;
+      const tag = GUARD_HOOKS.get(hook);
+      if (tag?.permission) return tag.permission;
+    }
+  }
+  return undefined;
+}
+
+/** Moves guard hooks from later slots to the front of `onRequest` (see the conventions above). */
+export function hoistGuards(route: HookOptions): void {
+  const guards: unknown[] = [];
+  for (const slot of ['preParsing', 'preValidation', 'preHandler'] as const) {
+    const hooks = hooksOf(route[slot]);
+    if (!hooks.some(isGuardHook)) continue;
+    guards.push(...hooks.filter(isGuardHook));
+    route[slot] = hooks.filter((h) => !isGuardHook(h));
+  }
+  if (guards.length > 0) route.onRequest = [...guards, ...hooksOf(route.onRequest)];
 }
 
 export function requireActor(request: FastifyRequest): Actor {
@@ -98,16 +151,19 @@ export function createAuthGuard(deps: {
   }
   return {
     authenticated() {
-      return async (request: FastifyRequest, _reply: FastifyReply) => {
+      const hook = async (request: FastifyRequest, _reply: FastifyReply) => {
         request.actor = baseActor(await principalOf(request), request);
       };
+      GUARD_HOOKS.set(hook, { permission: null });
+      return hook;
     },
     orgPermission(permission: Permission) {
-      return async (request: FastifyRequest, _reply: FastifyReply) => {
+      const hook = async (request: FastifyRequest, _reply: FastifyReply) => {
         const principal = await principalOf(request);
         const params = request.params as Record<string, unknown> | undefined;
         const orgId = params?.orgId;
-        if (typeof orgId !== 'string') throw new AppError(ErrorCode.NOT_FOUND);
+        // The hook may run before params validation (see hoistGuards): check the shape here.
+        if (typeof orgId !== 'string' || !ORG_ID.test(orgId)) throw new AppError(ErrorCode.NOT_FOUND);
         const actor = baseActor(principal, request);
         if (principal.type === 'apiKey') {
           if (principal.orgId !== orgId) throw new AppError(ErrorCode.NOT_FOUND);
@@ -120,6 +176,8 @@ export function createAuthGuard(deps: {
         if (!can(actor.role, permission)) throw new AppError(ErrorCode.FORBIDDEN);
         request.actor = actor;
       };
+      GUARD_HOOKS.set(hook, { permission });
+      return hook;
     },
   };
 }

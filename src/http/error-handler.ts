@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError, ErrorCode as Codes, defaultMessage, type ErrorCode, STATUS_BY_CODE } from './errors.ts';
 
 export interface ErrorBody {
@@ -83,6 +84,15 @@ function mapError(error: unknown): {
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       return { code: Codes.BAD_REQUEST, message: defaultMessage(Codes.BAD_REQUEST), internal: false };
     }
+  }
+  if (isDatabaseUnavailable(error)) {
+    // Invariant 6: an unreachable database fails closed with a 503 the client can retry, not a 500.
+    return {
+      code: Codes.SERVICE_UNAVAILABLE,
+      message: 'The database is not reachable; retry shortly.',
+      retryAfter: 5,
+      internal: false,
+    };
   }
   return { code: Codes.INTERNAL, message: defaultMessage(Codes.INTERNAL), internal: true };
 }

@@ -25,6 +25,12 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     ROLEGATE_DATA_DIR: 'memory://',
     DATABASE_URL: process.env.DATABASE_URL,
     ROLEGATE_AWS_PRINCIPAL_ARN: 'arn:aws:iam::111111111111:role/rolegate-service',
+    // Suites share one app per file: generous rate limits and no load shedding on a busy CI box,
+    // unless a test asks otherwise (test/abuse sets small budgets and tiny thresholds).
+    ROLEGATE_RATE_LIMIT_AUTH_MAX: '100000',
+    ROLEGATE_RATE_LIMIT_API_MAX: '1000000',
+    ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX: '100000',
+    ROLEGATE_PRESSURE_MAX_EVENT_LOOP_DELAY: '0',
     ...extra,
   };
 }

@@ -1,0 +1,49 @@
+/**
+ * Whether an error means "the database cannot be reached right now" (connection refused, reset or
+ * timed out; the pool or PGlite closed; the server shutting down) rather than a bug or a bad query.
+ * Such errors are answered 503 `service_unavailable` (invariant 6: fail closed, never a 500 with a
+ * half-done request). Drivers wrap errors (Drizzle's DrizzleQueryError), so causes are followed.
+ */
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** SQLSTATEs: class 08 (connection exception), shutdown/cannot connect now, too many connections. */
+const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+
+const MESSAGES = [
+  /^Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /^Query read timeout$/,
+  /^PGlite is clos(ed|ing)$/,
+  /^database closed$/,
+  /Client has encountered a connection error/i,
+  /Cannot use a pool after calling end/i,
+  /Client was closed and is not queryable/i,
+];
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+    const e = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (
+      typeof e.code === 'string' &&
+      (NETWORK_CODES.has(e.code) || SQLSTATES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))
+    ) {
+      return true;
+    }
+    if (typeof e.message === 'string' && MESSAGES.some((m) => m.test(e.message as string))) return true;
+    current = e.cause;
+  }
+  return false;
+}
