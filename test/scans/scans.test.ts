@@ -209,7 +209,7 @@ describe('scan jobs', () => {
 
     ec2Mock
       .on(DescribeAddressesCommand)
-      .rejects(Object.assign(new Error('internal detail xyz'), { name: 'InvalidParameterValue' }));
+      .rejects(Object.assign(new Error('internal detail AWS-INTERNAL-MESSAGE-CANARY'), { name: 'InvalidParameterValue' }));
     const res2 = await start(user.orgId, connId, user.headers);
     await waitForScan(h, user.orgId, res2.json().id);
     const get2 = await h.t.app.inject({
@@ -218,7 +218,7 @@ describe('scan jobs', () => {
       headers: user.headers,
     });
     expect(get2.json()).toMatchObject({ status: 'failed', error: { code: 'aws_request_failed' } });
-    expect(JSON.stringify(get2.json())).not.toContain('xyz');
+    expect(JSON.stringify(get2.json())).not.toContain('AWS-INTERNAL-MESSAGE-CANARY');
   });
 
   it('can be cancelled while running', async () => {
