@@ -13,7 +13,7 @@ const newKey = { kid: 'new', key: randomBytes(32) };
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ isolatedDatabase: true });
 });
 afterAll(async () => t.close());
 

@@ -64,7 +64,7 @@ const lambda = mockClient(LambdaClient);
 const ec2 = mockClient(EC2Client);
 
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ isolatedDatabase: true });
   mod = createConnectionsModule({
     db: t.database.db,
     clock,

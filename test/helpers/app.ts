@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import type { App } from '../../src/app.ts';
 import { buildApp } from '../../src/app.ts';
 import type { Clock } from '../../src/clock.ts';
@@ -42,6 +43,32 @@ export interface TestAppOptions {
   database?: Database;
   /** Register extra (test-only) routes before the app is sealed. */
   extend?: (app: App) => void;
+  /**
+   * A database of its own even on PostgreSQL (where suites otherwise share one database, as tenants
+   * share production): for tests of whole-database jobs such as key rotation or the re-verification
+   * scheduler, which would otherwise touch other suites' rows.
+   */
+  isolatedDatabase?: boolean;
+}
+
+/** Creates a throw-away PostgreSQL database next to `url`; returns its URL and a drop function. */
+export async function isolatedPostgres(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `rg_iso_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const fresh = new URL(url);
+  fresh.pathname = `/${name}`;
+  return {
+    url: fresh.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -56,8 +83,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logger = createLogger(parsed.log.level, sink);
   const config = resolveDevelopmentKeys(parsed, { warn: () => {} });
   const ownsDatabase = options.database === undefined;
+  const isolated =
+    ownsDatabase && options.isolatedDatabase === true && config.db.url !== undefined
+      ? await isolatedPostgres(config.db.url)
+      : null;
   const database =
-    options.database ?? (await openDatabase({ url: config.db.url, dataDir: config.db.dataDir }));
+    options.database ??
+    (await openDatabase({ url: isolated?.url ?? config.db.url, dataDir: config.db.dataDir }));
   if (ownsDatabase) await runMigrations(database);
   const app = await buildApp(config, {
     database,
@@ -74,6 +106,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     async close() {
       await app.close();
       if (ownsDatabase) await database.close();
+      await isolated?.drop();
     },
   };
 }

@@ -9,7 +9,7 @@ import { newId } from '../../src/db/ids.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { createScanStore, type ScanStore } from '../../src/scans/store.ts';
 import { findings, scans } from '../../src/scans/tables.ts';
-import { createTestApp, type TestApp, testEnv } from '../helpers/app.ts';
+import { createTestApp, isolatedPostgres, type TestApp, testEnv } from '../helpers/app.ts';
 import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
 
 /** Fixed per test run so that apps restarted over the same database share keys (tokens, external IDs). */
@@ -140,9 +140,15 @@ export interface ScanHarness {
 export async function createScanHarness(options: { database?: Database } = {}): Promise<ScanHarness> {
   const owns = options.database === undefined;
   const env = testEnv(ENV);
+  // Job recovery claims every stale job in the database: on PostgreSQL, give scan suites a database
+  // of their own so that other suites' apps never pick up (or hand back) these jobs.
+  const isolated = owns && env.DATABASE_URL !== undefined ? await isolatedPostgres(env.DATABASE_URL) : null;
   const database =
     options.database ??
-    (await openDatabase({ url: env.DATABASE_URL, dataDir: env.ROLEGATE_DATA_DIR ?? 'memory://' }));
+    (await openDatabase({
+      url: isolated?.url ?? env.DATABASE_URL,
+      dataDir: env.ROLEGATE_DATA_DIR ?? 'memory://',
+    }));
   if (owns) await runMigrations(database);
   const clock = movableClock();
   const t = await createTestApp({ env: ENV, database, clock });
@@ -155,6 +161,7 @@ export async function createScanHarness(options: { database?: Database } = {}): 
     async close() {
       await t.close();
       if (owns) await database.close();
+      await isolated?.drop();
     },
   };
 }
