@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsStub, startAwsStub } from '../../bench/aws-stub.ts';
-import { queryRows } from '../../src/db/client.ts';
+import { type Database, openDatabase, queryRows } from '../../src/db/client.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
 
@@ -85,9 +87,42 @@ let stub: AwsStub;
 let tried = 0;
 let exemptTables: Set<string>;
 
+/**
+ * On PostgreSQL the suite's files share one database, so row counts would see the other files'
+ * writes: the fuzzer gets a database of its own on the same server (dropped afterwards).
+ */
+let own: { database: Database; drop(): Promise<void> } | null = null;
+
+async function ownPostgresDatabase(baseUrl: string): Promise<{ database: Database; drop(): Promise<void> }> {
+  const url = new URL(baseUrl);
+  const name = `${url.pathname.slice(1)}_fuzz`.slice(0, 63);
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database "${name}"`);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString(), dataDir: 'memory://' });
+  await runMigrations(database);
+  return {
+    database,
+    drop: async () => {
+      await database.close();
+      await admin(`drop database if exists "${name}" with (force)`);
+    },
+  };
+}
+
 beforeAll(async () => {
   stub = await startAwsStub();
+  if (process.env.DATABASE_URL !== undefined) own = await ownPostgresDatabase(process.env.DATABASE_URL);
   t = await createTestApp({
+    ...(own === null ? {} : { database: own.database }),
     env: {
       AWS_ENDPOINT_URL: stub.url,
       AWS_ACCESS_KEY_ID: 'AKIDFUZZ',
@@ -103,6 +138,7 @@ afterAll(async () => {
     `hostile fuzz: ${tried} inputs tried across ${t?.app.routeTable.length ?? 0} routes\n`,
   );
   await t?.close();
+  await own?.drop();
   await stub?.close();
 });
 

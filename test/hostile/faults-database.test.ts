@@ -1,0 +1,164 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, openDatabase, queryRows } from '../../src/db/client.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { rewriteUrl, startTcpProxy, type TcpProxy, targetOf } from '../helpers/tcp-proxy.ts';
+import { expectError, signUpAndLogin, timed, uniqueEmail, uniqueIp, uniquePassword } from './support.ts';
+
+// Invariant 6: with the database unreachable every request fails with 503 (never partial data, never a
+// bypass, never a hung request), /readyz says so, and nothing half-written is left behind.
+
+/** Every user has a membership and every organisation an owner: sign-up is all or nothing. */
+async function orphans(db: Database): Promise<{ users: number; orgs: number }> {
+  const [users] = await queryRows<{ n: number }>(
+    db.db,
+    sql`select count(*)::int as n from users u where not exists (select 1 from memberships m where m.user_id = u.id)`,
+  );
+  const [orgs] = await queryRows<{ n: number }>(
+    db.db,
+    sql`select count(*)::int as n from organizations o where not exists (select 1 from memberships m where m.org_id = o.id and m.role = 'owner')`,
+  );
+  return { users: users!.n, orgs: orgs!.n };
+}
+
+async function signup(t: TestApp, email = uniqueEmail()) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/v1/auth/signup',
+    remoteAddress: uniqueIp(),
+    payload: { email, password: uniquePassword() },
+  });
+}
+
+describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL unreachable (through a TCP proxy)', () => {
+  let proxy: TcpProxy;
+  let database: Database;
+  let t: TestApp;
+  let direct: Database;
+
+  beforeAll(async () => {
+    const url = process.env.DATABASE_URL!;
+    proxy = await startTcpProxy(targetOf(url, 5432));
+    direct = await openDatabase({ url, dataDir: 'memory://' });
+    await runMigrations(direct);
+    database = await openDatabase({
+      url: rewriteUrl(url, proxy),
+      dataDir: 'memory://',
+      queryTimeoutMs: 3_000,
+    });
+    t = await createTestApp({ database });
+  });
+
+  afterAll(async () => {
+    proxy?.setMode('pass');
+    await t?.close();
+    await database?.close();
+    await direct?.close();
+    await proxy?.close();
+  });
+
+  it('connections reset: /readyz and the API answer 503 at once; recovery needs no restart', async () => {
+    const user = await signUpAndLogin(t);
+    const headers = { authorization: `Bearer ${user.accessToken}` };
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+
+    proxy.setMode('drop');
+    const ready = await timed(() => t.app.inject({ method: 'GET', url: '/readyz' }));
+    expectError(ready.value, 503, 'service_unavailable');
+    expect(ready.ms).toBeLessThan(7_000);
+    const email = uniqueEmail();
+    for (const request of [
+      () => signup(t, email),
+      () => t.app.inject({ method: 'GET', url: '/v1/me', headers }),
+      () => t.app.inject({ method: 'POST', url: '/v1/orgs', headers, payload: { name: 'during outage' } }),
+      () => t.app.inject({ method: 'GET', url: `/v1/orgs/${user.orgId}/audit`, headers }),
+    ]) {
+      const res = await timed(request);
+      expectError(res.value, 503, 'service_unavailable');
+      expect(res.value.body).not.toMatch(/ECONN|postgres|select |insert /i);
+      expect(res.ms).toBeLessThan(7_000);
+    }
+
+    proxy.setMode('pass');
+    let ok = 0;
+    for (let i = 0; i < 50 && ok === 0; i++) {
+      if ((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200) ok += 1;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ok).toBe(1);
+    // The sign-up refused during the outage left nothing behind: the same e-mail signs up afresh.
+    expect((await signup(t, email)).statusCode).toBe(201);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers })).statusCode).toBe(200);
+    expect(await orphans(direct)).toEqual({ users: 0, orgs: 0 });
+  });
+
+  it('a black-holed database (no answer at all) bounds every request and leaves no partial write', async () => {
+    const user = await signUpAndLogin(t);
+    const headers = { authorization: `Bearer ${user.accessToken}` };
+    // Sign-ups in flight when the network goes silent.
+    const inFlight = Array.from({ length: 6 }, () => signup(t));
+    await new Promise((r) => setTimeout(r, 30));
+    proxy.setMode('blackhole');
+    const ready = await timed(() => t.app.inject({ method: 'GET', url: '/readyz' }));
+    expectError(ready.value, 503, 'service_unavailable');
+    expect(ready.ms).toBeLessThan(5_000);
+    const api = await timed(() =>
+      t.app.inject({ method: 'POST', url: '/v1/orgs', headers, payload: { name: 'x' } }),
+    );
+    expectError(api.value, 503, 'service_unavailable');
+    expect(api.ms).toBeLessThan(12_000);
+    const settled = await timed(() => Promise.all(inFlight));
+    expect(settled.ms).toBeLessThan(15_000);
+    for (const res of settled.value) expect([201, 503]).toContain(res.statusCode);
+
+    proxy.setMode('pass');
+    proxy.resetAll();
+    for (let i = 0; i < 100; i++) {
+      if ((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers })).statusCode).toBe(200);
+    expect(await orphans(direct)).toEqual({ users: 0, orgs: 0 });
+  });
+});
+
+describe('PGlite closed', () => {
+  let database: Database;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    database = await openDatabase({ url: undefined, dataDir: 'memory://' });
+    await runMigrations(database);
+    t = await createTestApp({ database });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await database?.close();
+  });
+
+  it('/readyz and the API answer 503 in the documented shape, promptly', async () => {
+    const user = await signUpAndLogin(t);
+    const headers = { authorization: `Bearer ${user.accessToken}` };
+    await database.close();
+    expectError(await t.app.inject({ method: 'GET', url: '/readyz' }), 503, 'service_unavailable');
+    for (const request of [
+      () => signup(t),
+      () => t.app.inject({ method: 'GET', url: '/v1/me', headers }),
+      () => t.app.inject({ method: 'POST', url: '/v1/orgs', headers, payload: { name: 'closed' } }),
+      () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          remoteAddress: uniqueIp(),
+          payload: { email: user.email, password: user.password },
+        }),
+    ]) {
+      const res = await timed(request);
+      expectError(res.value, 503, 'service_unavailable');
+      expect(res.ms).toBeLessThan(5_000);
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
