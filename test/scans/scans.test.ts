@@ -209,7 +209,11 @@ describe('scan jobs', () => {
 
     ec2Mock
       .on(DescribeAddressesCommand)
-      .rejects(Object.assign(new Error('internal detail AWS-INTERNAL-MESSAGE-CANARY'), { name: 'InvalidParameterValue' }));
+      .rejects(
+        Object.assign(new Error('internal detail AWS-INTERNAL-MESSAGE-CANARY'), {
+          name: 'InvalidParameterValue',
+        }),
+      );
     const res2 = await start(user.orgId, connId, user.headers);
     await waitForScan(h, user.orgId, res2.json().id);
     const get2 = await h.t.app.inject({
