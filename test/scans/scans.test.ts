@@ -207,13 +207,11 @@ describe('scan jobs', () => {
       warnings: [{ region: 'us-east-1', detector: 'eip_unassociated', code: 'aws_access_denied' }],
     });
 
-    ec2Mock
-      .on(DescribeAddressesCommand)
-      .rejects(
-        Object.assign(new Error('internal detail AWS-INTERNAL-MESSAGE-CANARY'), {
-          name: 'InvalidParameterValue',
-        }),
-      );
+    ec2Mock.on(DescribeAddressesCommand).rejects(
+      Object.assign(new Error('internal detail AWS-INTERNAL-MESSAGE-CANARY'), {
+        name: 'InvalidParameterValue',
+      }),
+    );
     const res2 = await start(user.orgId, connId, user.headers);
     await waitForScan(h, user.orgId, res2.json().id);
     const get2 = await h.t.app.inject({
