@@ -1,11 +1,19 @@
 // `npm run bench [name...]`: runs the benchmarks, writes bench/results/<name>.json and the table in bench/README.md.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchAudit } from './audit.ts';
+import { benchGateway } from './gateway.ts';
 import type { BenchResult } from './lib.ts';
 import { benchStartup } from './startup.ts';
+import { benchStreaming } from './streaming.ts';
+import { benchSts } from './sts.ts';
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   startup: () => benchStartup(),
+  gateway: () => benchGateway(),
+  sts: () => benchSts(),
+  streaming: () => benchStreaming(),
+  audit: () => benchAudit(),
 };
 
 const resultsDir = join(import.meta.dirname, 'results');
