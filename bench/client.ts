@@ -79,7 +79,7 @@ function s3(endpoint: string): S3Client {
     endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
-    credentials: { accessKeyId: 'AKIABENCHBENCHBENCH0', secretAccessKey: 'benchSecretKey' },
+    credentials: { accessKeyId: 'AKIDBENCHSTUBDUMMY00', secretAccessKey: 'benchSecretKey' },
     maxAttempts: 1,
   });
 }

@@ -142,7 +142,7 @@ export function benchServerEnv(stubUrl: string, extra: Record<string, string> = 
   return {
     AWS_ENDPOINT_URL: stubUrl,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH0',
+    AWS_ACCESS_KEY_ID: 'AKIDBENCHSTUBDUMMY00',
     AWS_SECRET_ACCESS_KEY: 'benchSecretKey',
     ROLEGATE_AWS_PRINCIPAL_ARN: 'arn:aws:iam::111111111111:role/rolegate-service',
     ROLEGATE_RATE_LIMIT_API_MAX: '1000000',

@@ -303,9 +303,9 @@ describe('templates', () => {
     const t = renderTemplates(input);
     expect(t.cloudFormation).toContain('AWS::IAM::Role');
     expect(t.cloudFormation).toContain("Path: '/ops/'");
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} placeholder, not a JS template
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} substitution, not a JS template
     expect(t.cloudFormation).toContain('${AWS::AccountId}');
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} placeholder, not a JS template
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} substitution, not a JS template
     expect(t.cloudFormation).toContain('"sts:ExternalId": "${ExternalId}"');
     expect(t.terraform).toContain('resource "aws_iam_role" "rolegate"');
     expect(t.awsCli).toContain('aws iam create-role --role-name RolegateAccess --path /ops/');

@@ -69,13 +69,13 @@ export function renderTemplates(input: TemplateInput): Templates {
   // In CloudFormation the account is known at deploy time.
   const cfnPermissions = permissionPolicy(input.capabilities, input.scopes, {
     partition,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} placeholder, not a JS template
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} substitution, not a JS template
     accountId: '${AWS::AccountId}',
   });
   const cfnTrust = trustPolicy({
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} placeholder, not a JS template
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} substitution, not a JS template
     principalArn: '${RolegatePrincipalArn}',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} placeholder, not a JS template
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} substitution, not a JS template
     externalIds: input.externalIds.length === 1 ? ['${ExternalId}'] : input.externalIds,
     sourceIdentity: input.sourceIdentity,
   });
