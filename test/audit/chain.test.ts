@@ -13,7 +13,8 @@ let t: TestApp;
 const audit = createAuditWriter({ clock: systemClock });
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // Own database on PostgreSQL: these tests tamper with or verify whole chains, incl. the shared system chain.
+  t = await createTestApp({ isolatedDatabase: true });
 });
 afterAll(async () => {
   await t.close();

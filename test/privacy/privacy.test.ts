@@ -26,7 +26,8 @@ function clientOf(): { ip: string; ua: string } {
 }
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // Own database on PostgreSQL: these tests tamper with or verify whole chains, incl. the shared system chain.
+  t = await createTestApp({ isolatedDatabase: true });
 });
 afterAll(async () => {
   await t.close();
