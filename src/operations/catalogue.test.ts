@@ -80,7 +80,7 @@ describe('function name patterns', () => {
 });
 
 describe('DynamoDB key conditions and cursors', () => {
-  it('builds expressions from placeholders only, whatever the names and values', () => {
+  it('builds expressions from #name and :value references only, whatever the names and values', () => {
     fc.assert(
       fc.property(
         fc.string({ minLength: 1 }),

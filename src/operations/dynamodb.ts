@@ -307,7 +307,7 @@ export const queryInput = z.strictObject({
 type QueryInput = z.infer<typeof queryInput>;
 
 /**
- * Builds the key condition from placeholders only: attribute names go to ExpressionAttributeNames
+ * Builds the key condition from #name and :value references only: attribute names go to ExpressionAttributeNames
  * (#pk, #sk) and values to ExpressionAttributeValues (:pk, :sk, :sk2). No user input is ever part
  * of the expression string itself.
  */

@@ -123,7 +123,7 @@ export const unattachedVolumes: Detector = {
 };
 
 /** Volume id AWS puts on snapshots that were copied or whose origin is unknown. */
-const PLACEHOLDER_VOLUME = 'vol-ffffffff';
+const COPIED_SNAPSHOT_VOLUME = 'vol-ffffffff';
 
 export const orphanedSnapshots: Detector = {
   type: 'ebs_snapshot_orphaned',
@@ -154,8 +154,8 @@ export const orphanedSnapshots: Detector = {
         const age = ageInDays(s.StartTime, ctx.now);
         if (age === null || age < ctx.snapshotMinAgeDays) continue;
         if (backing.has(s.SnapshotId)) continue;
-        const source = s.VolumeId ?? PLACEHOLDER_VOLUME;
-        if (source !== PLACEHOLDER_VOLUME && volumes.has(source)) continue;
+        const source = s.VolumeId ?? COPIED_SNAPSHOT_VOLUME;
+        if (source !== COPIED_SNAPSHOT_VOLUME && volumes.has(source)) continue;
         const size = s.VolumeSize ?? 0;
         out.push({
           type: 'ebs_snapshot_orphaned',
