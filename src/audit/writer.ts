@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.ts';
-import type { DbOrTx, Tx } from '../db/client.ts';
+import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { idPattern, newId } from '../db/ids.ts';
 import { redactDeep } from '../logging.ts';
 import {
@@ -14,7 +14,7 @@ import {
   subjectsOf,
 } from './chain.ts';
 import { auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
-import type { AuditEvent, AuditRecordOptions, AuditWriter } from './types.ts';
+import type { AuditEvent, AuditWriter } from './types.ts';
 
 /** Upper bound of the canonical JSON of `details`; larger details are replaced by a marker. */
 export const MAX_DETAILS_BYTES = 4096;
@@ -155,49 +155,51 @@ function refOf(
   return personalRef(key, field, value);
 }
 
+interface Head {
+  seq: number;
+  hash: string;
+}
+
 /**
- * Appends one record to its chain. The chain head row is locked `FOR UPDATE` in the caller's
- * transaction, so concurrent writers of one chain serialise inside the database (on every node)
- * and the chain can never fork; the lock is held until the caller's transaction ends.
+ * Creates the chain head on first use or locks the existing one (until the caller's transaction
+ * ends) and returns its current seq and hash, in one statement.
  */
-async function append(tx: Tx, event: AuditEvent, clock: Clock): Promise<{ id: string; seq: number }> {
-  const now = clock.now();
-  const chain = chainKeyOf(event.orgId);
-  // One statement creates the head on first use or locks the existing one (until the caller's
-  // transaction ends) and returns the current seq and hash.
+async function lockHead(tx: Tx, chain: string, now: Date): Promise<Head> {
   const [head] = await tx
     .insert(auditChainHeads)
     .values({ chain, seq: 0, hash: GENESIS_HASH, updatedAt: now })
     .onConflictDoUpdate({ target: auditChainHeads.chain, set: { chain: sql`excluded.chain` } })
     .returning({ seq: auditChainHeads.seq, hash: auditChainHeads.hash });
   if (head === undefined) throw new Error('audit chain head missing');
+  return head;
+}
 
-  const base = {
-    actorType: clean(event.actorType, LIMITS.actorType) ?? 'anonymous',
-    actorId: clean(event.actorId, LIMITS.actorId),
-    targetType: clean(event.targetType, LIMITS.targetType),
-    targetId: clean(event.targetId, LIMITS.targetId),
-    ip: clean(event.ip, LIMITS.ip),
-    userAgent: clean(event.userAgent, LIMITS.userAgent),
-  };
-  const subjects = subjectsOf(base);
-  const sanitised = sanitiseDetails(event.details);
-  const mentioned = userIdsIn(sanitised, new Set<string>());
-  for (const subject of [subjects.actor, subjects.target]) if (subject !== null) mentioned.add(subject);
-  const keys = await subjectKeys(tx, [...mentioned].sort(), now);
-  const details =
-    mentioned.size === 0
-      ? sanitised
-      : (pseudonymiseUserIds(sanitised, (userId) => refOf(keys, userId, 'actor_id', userId) ?? '') as Record<
-          string,
-          unknown
-        >);
+/** An event cleaned, bounded and pseudonymised: everything of its record except id, seq and hashes. */
+type PreparedEvent = Omit<ChainedRecord, 'id' | 'seq' | 'prevHash'>;
 
-  const record: ChainedRecord = {
-    id: newId('aud'),
+/** Cleans events and resolves the subject keys their personal values are referenced with. */
+async function prepare(tx: Tx, events: AuditEvent[], chain: string, now: Date): Promise<PreparedEvent[]> {
+  const staged = events.map((event) => {
+    const base = {
+      actorType: clean(event.actorType, LIMITS.actorType) ?? 'anonymous',
+      actorId: clean(event.actorId, LIMITS.actorId),
+      targetType: clean(event.targetType, LIMITS.targetType),
+      targetId: clean(event.targetId, LIMITS.targetId),
+      ip: clean(event.ip, LIMITS.ip),
+      userAgent: clean(event.userAgent, LIMITS.userAgent),
+    };
+    const subjects = subjectsOf(base);
+    const sanitised = sanitiseDetails(event.details);
+    const mentioned = userIdsIn(sanitised, new Set<string>());
+    for (const subject of [subjects.actor, subjects.target]) if (subject !== null) mentioned.add(subject);
+    return { event, base, subjects, sanitised, mentioned };
+  });
+  const allSubjects = new Set<string>();
+  for (const s of staged) for (const subject of s.mentioned) allSubjects.add(subject);
+  const keys = await subjectKeys(tx, [...allSubjects].sort(), now);
+  return staged.map(({ event, base, subjects, sanitised, mentioned }) => ({
     chain,
     orgId: event.orgId,
-    seq: head.seq + 1,
     createdAt: now,
     ...base,
     actorRef: refOf(keys, subjects.actor, 'actor_id', base.actorId),
@@ -211,16 +213,76 @@ async function append(tx: Tx, event: AuditEvent, clock: Clock): Promise<{ id: st
     requestId: clean(event.requestId, LIMITS.requestId),
     ipRef: refOf(keys, subjects.client, 'ip', base.ip),
     userAgentRef: refOf(keys, subjects.client, 'user_agent', base.userAgent),
-    details,
-    prevHash: head.hash,
-  };
-  const hash = recordHash(record);
-  await tx.insert(auditEvents).values({ ...record, hash });
+    details:
+      mentioned.size === 0
+        ? sanitised
+        : (pseudonymiseUserIds(
+            sanitised,
+            (userId) => refOf(keys, userId, 'actor_id', userId) ?? '',
+          ) as Record<string, unknown>),
+  }));
+}
+
+/** Chains prepared events after `head`: ids, seqs and hashes. */
+function link(prepared: PreparedEvent[], ids: string[], head: Head): Array<ChainedRecord & { hash: string }> {
+  let prev = head;
+  return prepared.map((p, i) => {
+    const record: ChainedRecord = { ...p, id: ids[i]!, seq: prev.seq + 1, prevHash: prev.hash };
+    const hash = recordHash(record);
+    prev = { seq: record.seq, hash };
+    return { ...record, hash };
+  });
+}
+
+/**
+ * Appends events to one chain inside `tx` and returns their ids and the new head. The head row is
+ * locked, so concurrent writers of one chain serialise inside the database (on every node) and the
+ * chain can never fork; the lock is held until the caller's transaction ends.
+ *
+ * `expected` is the head this process last wrote. When given, the head is moved with one
+ * conditional UPDATE (`WHERE seq = expected.seq AND hash = expected.hash`), which takes the same
+ * row lock and proves nobody else appended since; only if another node or transaction did (zero
+ * rows) is the head read and locked first. Either way the inserted records link to the head that
+ * is locked at that moment.
+ */
+async function appendMany(
+  tx: Tx,
+  chain: string,
+  events: AuditEvent[],
+  clock: Clock,
+  expected: Head | null = null,
+): Promise<{ ids: string[]; head: Head }> {
+  const now = clock.now();
+  const prepared = await prepare(tx, events, chain, now);
+  const ids = events.map(() => newId('aud'));
+  if (expected !== null) {
+    const records = link(prepared, ids, expected);
+    const last = records[records.length - 1]!;
+    const moved = await tx
+      .update(auditChainHeads)
+      .set({ seq: last.seq, hash: last.hash, updatedAt: now })
+      .where(
+        and(
+          eq(auditChainHeads.chain, chain),
+          eq(auditChainHeads.seq, expected.seq),
+          eq(auditChainHeads.hash, expected.hash),
+        ),
+      )
+      .returning({ seq: auditChainHeads.seq });
+    if (moved.length === 1) {
+      await tx.insert(auditEvents).values(records);
+      return { ids, head: { seq: last.seq, hash: last.hash } };
+    }
+  }
+  const head = await lockHead(tx, chain, now);
+  const records = link(prepared, ids, head);
+  const last = records[records.length - 1]!;
+  await tx.insert(auditEvents).values(records);
   await tx
     .update(auditChainHeads)
-    .set({ seq: record.seq, hash, updatedAt: now })
+    .set({ seq: last.seq, hash: last.hash, updatedAt: now })
     .where(eq(auditChainHeads.chain, chain));
-  return { id: record.id, seq: record.seq };
+  return { ids, head: { seq: last.seq, hash: last.hash } };
 }
 
 class AuditWriteAborted extends Error {
@@ -230,51 +292,133 @@ class AuditWriteAborted extends Error {
   }
 }
 
+/** Most records one commit carries (a multi-row INSERT of 25 columns stays far below 65,535 parameters). */
+const MAX_BATCH = 128;
+
+interface Pending {
+  event: AuditEvent;
+  signal: AbortSignal | undefined;
+  resolve(written: { id: string }): void;
+  reject(err: unknown): void;
+}
+
+interface ChainState {
+  queue: Pending[];
+  draining: boolean;
+}
+
+const aborted = (p: Pending) => p.signal?.aborted === true;
+
+/** Head hints kept per database: enough for every busy organisation, bounded for memory. */
+const MAX_HEAD_HINTS = 10_000;
+
 /**
- * Per-chain in-process queue for writers that open their own transaction: concurrent writers of
- * one chain wait here, holding nothing, instead of each holding a pooled connection while they
- * wait for the head row lock (which would starve every other request of connections). The
- * database lock still serialises writers across nodes and callers' own transactions.
+ * Group commit per chain for writers that open their own transaction. Records of one chain wait
+ * in an in-process queue, holding nothing (not a pooled connection, not the head row lock); one
+ * drain loop per chain commits everything that queued up while the previous commit ran, in one
+ * transaction. Under load that turns N commits into one; a lone record is written at once.
+ * Every caller's promise settles only after its own record committed (or definitely did not).
  */
-function createChainQueue() {
-  const tails = new Map<string, Promise<void>>();
-  return async function run<T>(chain: string, fn: () => Promise<T>): Promise<T> {
-    const previous = tails.get(chain) ?? Promise.resolve();
-    let release: () => void = () => {};
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tail = previous.then(() => mine);
-    tails.set(chain, tail);
-    try {
-      await previous;
-      return await fn();
-    } finally {
-      release();
-      if (tails.get(chain) === tail) tails.delete(chain);
+function createGroupCommit(clock: Clock) {
+  const perDb = new WeakMap<Db, { chains: Map<string, ChainState>; heads: Map<string, Head> }>();
+
+  function hintsOf(db: Db) {
+    let entry = perDb.get(db);
+    if (entry === undefined) {
+      entry = { chains: new Map(), heads: new Map() };
+      perDb.set(db, entry);
     }
+    return entry;
+  }
+
+  /** The head this process last committed for a chain: a hint only (the conditional UPDATE checks it). */
+  function rememberHead(heads: Map<string, Head>, chain: string, head: Head | null): void {
+    heads.delete(chain);
+    if (head === null) return;
+    heads.set(chain, head);
+    if (heads.size > MAX_HEAD_HINTS) heads.delete(heads.keys().next().value as string);
+  }
+
+  async function commit(db: Db, chain: string, state: ChainState, batch: Pending[]): Promise<void> {
+    const { heads } = hintsOf(db);
+    try {
+      const written = await db.transaction(async (tx) => {
+        const out = await appendMany(
+          tx,
+          chain,
+          batch.map((p) => p.event),
+          clock,
+          heads.get(chain) ?? null,
+        );
+        // Too late for a caller (e.g. the 2 s bound of a brokered call): roll back, do not commit.
+        if (batch.some(aborted)) throw new AuditWriteAborted();
+        return out;
+      });
+      rememberHead(heads, chain, written.head);
+      for (const [i, p] of batch.entries()) p.resolve({ id: written.ids[i]! });
+    } catch (err) {
+      rememberHead(heads, chain, null);
+      if (err instanceof AuditWriteAborted) {
+        // Only the callers that gave up are refused; the others go again in the next commit.
+        for (const p of batch) if (aborted(p)) p.reject(err);
+        state.queue.unshift(...batch.filter((p) => !aborted(p)));
+      } else if (batch.length > 1) {
+        // One record the database refuses must not take the others down: retry them one by one.
+        for (const p of batch) await commit(db, chain, state, [p]);
+      } else {
+        for (const p of batch) p.reject(err);
+      }
+    }
+  }
+
+  async function drain(db: Db, chain: string, state: ChainState): Promise<void> {
+    while (state.queue.length > 0) {
+      const taken = state.queue.splice(0, MAX_BATCH);
+      for (const p of taken) if (aborted(p)) p.reject(new AuditWriteAborted());
+      const batch = taken.filter((p) => !aborted(p));
+      if (batch.length > 0) await commit(db, chain, state, batch);
+    }
+    // Same synchronous step as the empty-queue check above: a record queued from now on starts a
+    // new drain, so none can be left behind.
+    state.draining = false;
+    hintsOf(db).chains.delete(chain);
+  }
+
+  return function enqueue(
+    db: Db,
+    event: AuditEvent,
+    signal: AbortSignal | undefined,
+  ): Promise<{ id: string }> {
+    if (signal?.aborted === true) return Promise.reject(new AuditWriteAborted());
+    const { chains } = hintsOf(db);
+    const chain = chainKeyOf(event.orgId);
+    let state = chains.get(chain);
+    if (state === undefined) {
+      state = { queue: [], draining: false };
+      chains.set(chain, state);
+    }
+    const queue = state.queue;
+    const written = new Promise<{ id: string }>((resolve, reject) => {
+      queue.push({ event, signal, resolve, reject });
+    });
+    if (!state.draining) {
+      state.draining = true;
+      // commit() settles every caller itself; drain() never rejects.
+      void drain(db, chain, state);
+    }
+    return written;
   };
 }
 
 export function createAuditWriter(deps: { clock: Clock }): AuditWriter {
-  const queue = createChainQueue();
-  const ownTransaction = (db: DbOrTx, event: AuditEvent, options: AuditRecordOptions) =>
-    queue(chainKeyOf(event.orgId), () => {
-      if (options.signal?.aborted) throw new AuditWriteAborted();
-      return db.transaction(async (tx) => {
-        if (options.signal?.aborted) throw new AuditWriteAborted();
-        const written = await append(tx, event, deps.clock);
-        // Too late for the caller (e.g. the 2 s bound of a brokered call): roll back, do not commit.
-        if (options.signal?.aborted) throw new AuditWriteAborted();
-        return written;
-      });
-    });
+  const enqueue = createGroupCommit(deps.clock);
   return {
     async record(db, event, options = {}) {
-      const { id } = isTx(db)
-        ? await append(db, event, deps.clock)
-        : await ownTransaction(db, event, options);
-      return { id };
+      if (isTx(db)) {
+        const { ids } = await appendMany(db, chainKeyOf(event.orgId), [event], deps.clock);
+        return { id: ids[0]! };
+      }
+      return enqueue(db, event, options.signal);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SYSTEM_CHAIN } from '../../src/audit/chain.ts';
 import { auditEvents } from '../../src/audit/tables.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
@@ -168,6 +168,42 @@ describe('audit hash chain', () => {
       valid: true,
       checked: 100,
     });
+  });
+
+  it('concurrent records of one chain share commits (group commit) and still form one chain', async () => {
+    const orgId = newId('org');
+    await writeMany(orgId, 1);
+    const spy = vi.spyOn(t.database.db, 'transaction');
+    try {
+      await Promise.all(
+        Array.from({ length: 64 }, (_, i) => audit.record(t.database.db, event(orgId, { details: { i } }))),
+      );
+      expect(spy.mock.calls.length).toBeGreaterThan(0);
+      expect(spy.mock.calls.length).toBeLessThan(64);
+    } finally {
+      spy.mockRestore();
+    }
+    const rows = await t.database.db
+      .select({ details: auditEvents.details })
+      .from(auditEvents)
+      .where(eq(auditEvents.chain, orgId))
+      .orderBy(auditEvents.seq);
+    // Queue order is chain order.
+    expect(rows.slice(1).map((r) => r.details.i)).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({ valid: true, checked: 65 });
+  });
+
+  it('a head moved by another writer (another node, or a caller transaction) is noticed, not forked', async () => {
+    const orgId = newId('org');
+    const nodeA = createAuditWriter({ clock: systemClock });
+    const nodeB = createAuditWriter({ clock: systemClock });
+    await nodeA.record(t.database.db, event(orgId, { details: { n: 1 } }));
+    await nodeB.record(t.database.db, event(orgId, { details: { n: 2 } }));
+    await t.database.db.transaction((tx) => nodeB.record(tx, event(orgId, { details: { n: 3 } })));
+    // Node A still remembers the head after its own first record: stale twice over.
+    await nodeA.record(t.database.db, event(orgId, { details: { n: 4 } }));
+    await nodeA.record(t.database.db, event(orgId, { details: { n: 5 } }));
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({ valid: true, checked: 5 });
   });
 
   it("concurrent writers inside callers' own transactions serialise in the database", async () => {
