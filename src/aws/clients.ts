@@ -10,6 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { LruMap } from '../broker/lru.ts';
 
 /**
  * The one place SDK v3 clients are built. Every client gets explicit connect/request/socket
@@ -35,6 +36,8 @@ export const SERVICE_ENDPOINT_SUFFIX: Record<AwsService, string> = {
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 3_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
+/** SDK clients kept per factory (each holds one credential set for one service and region). */
+export const MAX_CACHED_CLIENTS = 100;
 
 export interface AwsClientFactoryOptions {
   /** Default region (config.aws.region). */
@@ -119,11 +122,38 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
       requestHandler,
       retryMode: 'standard' as const,
       maxAttempts,
+      // Reuse each command's resolved middleware stack: clients are cached (see `cached` below).
+      cacheMiddleware: true,
       ...(endpoint === undefined ? {} : { endpoint }),
     };
   };
 
   const stsClients = new Map<string, STSClient>();
+  // Building an SDK client resolves its whole configuration (environment, shared config files,
+  // endpoint rules): far more work than the call it makes. Clients are therefore cached per service,
+  // region and credential set (cached credentials are handed out many times, see the broker), in
+  // this process's memory only, like the credentials themselves; bounded, least recently used first.
+  const credentialClients = new LruMap<string, unknown>(MAX_CACHED_CLIENTS);
+  function cached<C>(
+    service: AwsService,
+    credentials: AwsCredentialIdentity,
+    region: string | undefined,
+    build: (credentials: AwsCredentialIdentity) => C,
+  ): C {
+    const key = [
+      service,
+      region ?? options.region,
+      credentials.accessKeyId,
+      credentials.sessionToken ?? '',
+      credentials.secretAccessKey,
+    ].join('\u0000');
+    const hit = credentialClients.get(key);
+    if (hit !== undefined) return hit as C;
+    // A private copy: the SDK writes bookkeeping onto the credentials object it is given.
+    const client = build({ ...credentials });
+    credentialClients.set(key, client);
+    return client;
+  }
 
   return {
     region: options.region,
@@ -141,20 +171,47 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
       }
       return client;
     },
-    s3(credentials, region) {
-      const base = common('s3', region);
-      // Custom endpoints (LocalStack, moto, MinIO) rarely resolve virtual-hosted bucket names.
-      return new S3Client({ ...base, credentials, forcePathStyle: endpointFor('s3') !== undefined });
-    },
-    logs: (credentials, region) => new CloudWatchLogsClient({ ...common('logs', region), credentials }),
-    dynamodb: (credentials, region) => new DynamoDBClient({ ...common('dynamodb', region), credentials }),
-    lambda: (credentials, region) => new LambdaClient({ ...common('lambda', region), credentials }),
-    ec2: (credentials, region) => new EC2Client({ ...common('ec2', region), credentials }),
-    rds: (credentials, region) => new RDSClient({ ...common('rds', region), credentials }),
+    s3: (credentials, region) =>
+      cached('s3', credentials, region, (c) => {
+        const base = common('s3', region);
+        // Custom endpoints (LocalStack, moto, MinIO) rarely resolve virtual-hosted bucket names.
+        return new S3Client({ ...base, credentials: c, forcePathStyle: endpointFor('s3') !== undefined });
+      }),
+    logs: (credentials, region) =>
+      cached(
+        'logs',
+        credentials,
+        region,
+        (c) => new CloudWatchLogsClient({ ...common('logs', region), credentials: c }),
+      ),
+    dynamodb: (credentials, region) =>
+      cached(
+        'dynamodb',
+        credentials,
+        region,
+        (c) => new DynamoDBClient({ ...common('dynamodb', region), credentials: c }),
+      ),
+    lambda: (credentials, region) =>
+      cached(
+        'lambda',
+        credentials,
+        region,
+        (c) => new LambdaClient({ ...common('lambda', region), credentials: c }),
+      ),
+    ec2: (credentials, region) =>
+      cached('ec2', credentials, region, (c) => new EC2Client({ ...common('ec2', region), credentials: c })),
+    rds: (credentials, region) =>
+      cached('rds', credentials, region, (c) => new RDSClient({ ...common('rds', region), credentials: c })),
     elbv2: (credentials, region) =>
-      new ElasticLoadBalancingV2Client({ ...common('elbv2', region), credentials }),
+      cached(
+        'elbv2',
+        credentials,
+        region,
+        (c) => new ElasticLoadBalancingV2Client({ ...common('elbv2', region), credentials: c }),
+      ),
     destroy() {
       stsClients.clear();
+      credentialClients.clear();
       shared.destroy();
     },
   };

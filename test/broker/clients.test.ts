@@ -123,4 +123,21 @@ describe('AWS client factory', () => {
     clients.destroy();
     await fake.close();
   });
+
+  it('reuses one SDK client per service, region and credential set, never across credential sets', () => {
+    const clients = createAwsClientFactory({ region: 'eu-west-1' });
+    // Another assumed session: its own session token (and secret), same access key id shape.
+    const other = { ...creds, secretAccessKey: 'other-secret', sessionToken: 'other-session-token' };
+    const a = clients.s3(creds);
+    // A copy with the same values is the same credential set (the broker hands out copies).
+    expect(clients.s3({ ...creds })).toBe(a);
+    expect(clients.s3(other)).not.toBe(a);
+    expect(clients.s3(creds, 'us-east-1')).not.toBe(a);
+    expect(clients.logs(creds)).not.toBe(clients.logs(other));
+    // The caller's object is not the one the SDK annotates.
+    expect(Object.keys(creds)).not.toContain('$source');
+    clients.destroy();
+    // A destroyed factory forgets its clients.
+    expect(clients.s3(creds)).not.toBe(a);
+  });
 });
