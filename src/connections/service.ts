@@ -14,7 +14,7 @@ import {
   parseRoleArn,
   type UpdateConnectionInput,
 } from './schemas.ts';
-import type { ConnectionRow, ConnectionStore } from './store.ts';
+import type { ConnectionRow, ConnectionStore, UsableConnectionRow } from './store.ts';
 import type { VerificationReport } from './tables.ts';
 import { renderTemplates, type Templates } from './templates.ts';
 import type { Capability, ConnectionResolver, ConnectionScopes, UsableConnection } from './types.ts';
@@ -99,7 +99,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     id: string,
     orgId: string,
   ) => encryptField(keyring, value, bindingFor('connections', column, id, orgId));
-  const decrypt = (row: ConnectionRow, column: 'external_id' | 'previous_external_id') => {
+  const decrypt = (row: UsableConnectionRow, column: 'external_id' | 'previous_external_id') => {
     const value = column === 'external_id' ? row.externalId : row.previousExternalId;
     if (value === null) return null;
     return decryptField(keyring, value, bindingFor('connections', column, row.id, row.orgId));
@@ -128,7 +128,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
   }
 
   /** A pending connection past its expiry is expired even before the sweep marks it. */
-  function effectiveStatus(row: ConnectionRow): ConnectionRow['status'] {
+  function effectiveStatus(row: Pick<ConnectionRow, 'status' | 'expiresAt'>): ConnectionRow['status'] {
     if (
       row.status === 'pending' &&
       row.expiresAt !== null &&
@@ -487,7 +487,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       connectionId: string,
       capability: Capability,
     ): Promise<UsableConnection> {
-      const row = await store.get(db, orgId, connectionId);
+      const row = await store.getUsable(db, orgId, connectionId);
       if (row === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
       const status = effectiveStatus(row);
       if (status === 'unsafe') throw new AppError(ErrorCode.CONNECTION_UNSAFE);

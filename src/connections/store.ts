@@ -6,10 +6,29 @@ import type { Capability, ConnectionScopes, ConnectionStatus } from './types.ts'
 export type ConnectionRow = typeof connections.$inferSelect;
 export type NewConnectionRow = typeof connections.$inferInsert;
 
+/** The columns a brokered call needs (not the verification report, which can be large). */
+const usableColumns = {
+  id: connections.id,
+  orgId: connections.orgId,
+  name: connections.name,
+  accountId: connections.accountId,
+  roleArn: connections.roleArn,
+  externalId: connections.externalId,
+  previousExternalId: connections.previousExternalId,
+  capabilities: connections.capabilities,
+  scopes: connections.scopes,
+  sourceIdentityEnabled: connections.sourceIdentityEnabled,
+  status: connections.status,
+  expiresAt: connections.expiresAt,
+};
+export type UsableConnectionRow = Pick<ConnectionRow, keyof typeof usableColumns>;
+
 /** SQL only. Every tenant query carries the organisation in its WHERE clause. */
 export interface ConnectionStore {
   insert(db: DbOrTx, row: NewConnectionRow): Promise<void>;
   get(db: DbOrTx, orgId: string, id: string): Promise<ConnectionRow | null>;
+  /** What every brokered call reads: the columns of `UsableConnectionRow` only. */
+  getUsable(db: DbOrTx, orgId: string, id: string): Promise<UsableConnectionRow | null>;
   /** Locks the row for the rest of the transaction. */
   getForUpdate(db: DbOrTx, orgId: string, id: string): Promise<ConnectionRow | null>;
   list(db: DbOrTx, orgId: string, opts: { limit: number; after?: string }): Promise<ConnectionRow[]>;
@@ -51,6 +70,14 @@ export function createConnectionStore(): ConnectionStore {
     async get(db, orgId, id) {
       const rows = await db
         .select()
+        .from(connections)
+        .where(and(eq(connections.orgId, orgId), eq(connections.id, id)))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    async getUsable(db, orgId, id) {
+      const rows = await db
+        .select(usableColumns)
         .from(connections)
         .where(and(eq(connections.orgId, orgId), eq(connections.id, id)))
         .limit(1);
