@@ -57,7 +57,9 @@ export async function startServer(
   const port = await freePort();
   const dataDir = env.ROLEGATE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'rolegate-bench-'));
   const started = performance.now();
-  const child = spawn(process.execPath, ['src/cli.ts', 'serve'], {
+  // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, 'src/cli.ts', 'serve'], {
     env: {
       ...process.env,
       NODE_ENV: 'development',
