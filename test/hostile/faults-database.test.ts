@@ -100,16 +100,18 @@ describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL unreachable (
     const inFlight = Array.from({ length: 6 }, () => signup(t));
     await new Promise((r) => setTimeout(r, 30));
     proxy.setMode('blackhole');
+    // The bounds prove "answered, not hung" (without the client-side query timeout these requests
+    // would wait forever); they carry slack for a machine busy with the rest of the suite.
     const ready = await timed(() => t.app.inject({ method: 'GET', url: '/readyz' }));
     expectError(ready.value, 503, 'service_unavailable');
-    expect(ready.ms).toBeLessThan(5_000);
+    expect(ready.ms).toBeLessThan(15_000);
     const api = await timed(() =>
       t.app.inject({ method: 'POST', url: '/v1/orgs', headers, payload: { name: 'x' } }),
     );
     expectError(api.value, 503, 'service_unavailable');
-    expect(api.ms).toBeLessThan(12_000);
+    expect(api.ms).toBeLessThan(30_000);
     const settled = await timed(() => Promise.all(inFlight));
-    expect(settled.ms).toBeLessThan(15_000);
+    expect(settled.ms).toBeLessThan(45_000);
     for (const res of settled.value) expect([201, 503]).toContain(res.statusCode);
 
     proxy.setMode('pass');
