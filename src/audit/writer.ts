@@ -177,27 +177,41 @@ async function lockHead(tx: Tx, chain: string, now: Date): Promise<Head> {
 /** An event cleaned, bounded and pseudonymised: everything of its record except id, seq and hashes. */
 type PreparedEvent = Omit<ChainedRecord, 'id' | 'seq' | 'prevHash'>;
 
-/** Cleans events and resolves the subject keys their personal values are referenced with. */
-async function prepare(tx: Tx, events: AuditEvent[], chain: string, now: Date): Promise<PreparedEvent[]> {
-  const staged = events.map((event) => {
-    const base = {
-      actorType: clean(event.actorType, LIMITS.actorType) ?? 'anonymous',
-      actorId: clean(event.actorId, LIMITS.actorId),
-      targetType: clean(event.targetType, LIMITS.targetType),
-      targetId: clean(event.targetId, LIMITS.targetId),
-      ip: clean(event.ip, LIMITS.ip),
-      userAgent: clean(event.userAgent, LIMITS.userAgent),
-    };
-    const subjects = subjectsOf(base);
-    const sanitised = sanitiseDetails(event.details);
-    const mentioned = userIdsIn(sanitised, new Set<string>());
-    for (const subject of [subjects.actor, subjects.target]) if (subject !== null) mentioned.add(subject);
-    return { event, base, subjects, sanitised, mentioned };
-  });
-  const allSubjects = new Set<string>();
-  for (const s of staged) for (const subject of s.mentioned) allSubjects.add(subject);
-  const keys = await subjectKeys(tx, [...allSubjects].sort(), now);
-  return staged.map(({ event, base, subjects, sanitised, mentioned }) => ({
+type StagedEvent = ReturnType<typeof stage>;
+
+/** Cleans and bounds one event and finds whose personal data it carries (no database access). */
+function stage(event: AuditEvent) {
+  const base = {
+    actorType: clean(event.actorType, LIMITS.actorType) ?? 'anonymous',
+    actorId: clean(event.actorId, LIMITS.actorId),
+    targetType: clean(event.targetType, LIMITS.targetType),
+    targetId: clean(event.targetId, LIMITS.targetId),
+    ip: clean(event.ip, LIMITS.ip),
+    userAgent: clean(event.userAgent, LIMITS.userAgent),
+  };
+  const subjects = subjectsOf(base);
+  const sanitised = sanitiseDetails(event.details);
+  const mentioned = userIdsIn(sanitised, new Set<string>());
+  for (const subject of [subjects.actor, subjects.target]) if (subject !== null) mentioned.add(subject);
+  return { event, base, subjects, sanitised, mentioned };
+}
+
+/** The existing subject keys of `subjectIds` (a plain read: takes no lock, creates nothing). */
+async function existingSubjectKeys(tx: Tx, subjectIds: string[]): Promise<Map<string, string>> {
+  const keys = new Map<string, string>();
+  if (subjectIds.length === 0) return keys;
+  const rows = await tx
+    .select({ subjectId: auditSubjectKeys.subjectId, key: auditSubjectKeys.key })
+    .from(auditSubjectKeys)
+    .where(inArray(auditSubjectKeys.subjectId, subjectIds));
+  for (const row of rows) keys.set(row.subjectId, row.key);
+  return keys;
+}
+
+/** A staged event with its keyed references: everything of its record except id, seq and hashes. */
+function prepare(staged: StagedEvent, chain: string, now: Date, keys: Map<string, string>): PreparedEvent {
+  const { event, base, subjects, sanitised, mentioned } = staged;
+  return {
     chain,
     orgId: event.orgId,
     createdAt: now,
@@ -220,7 +234,7 @@ async function prepare(tx: Tx, events: AuditEvent[], chain: string, now: Date): 
             sanitised,
             (userId) => refOf(keys, userId, 'actor_id', userId) ?? '',
           ) as Record<string, unknown>),
-  }));
+  };
 }
 
 /** Chains prepared events after `head`: ids, seqs and hashes. */
@@ -253,10 +267,19 @@ async function appendMany(
   expected: Head | null = null,
 ): Promise<{ ids: string[]; head: Head }> {
   const now = clock.now();
-  const prepared = await prepare(tx, events, chain, now);
+  const staged = events.map(stage);
+  const subjectIds = [...new Set(staged.flatMap((e) => [...e.mentioned]))].sort();
+  let keys = await existingSubjectKeys(tx, subjectIds);
   const ids = events.map(() => newId('aud'));
-  if (expected !== null) {
-    const records = link(prepared, ids, expected);
+  // Subject keys are only ever created while the head is locked (below), so no writer waits for a
+  // key row while holding a head another writer needs: no lock-order deadlock.
+  const keysComplete = subjectIds.every((id) => keys.has(id));
+  if (expected !== null && keysComplete) {
+    const records = link(
+      staged.map((e) => prepare(e, chain, now, keys)),
+      ids,
+      expected,
+    );
     const last = records[records.length - 1]!;
     const moved = await tx
       .update(auditChainHeads)
@@ -275,7 +298,12 @@ async function appendMany(
     }
   }
   const head = await lockHead(tx, chain, now);
-  const records = link(prepared, ids, head);
+  if (!keysComplete) keys = await subjectKeys(tx, subjectIds, now);
+  const records = link(
+    staged.map((e) => prepare(e, chain, now, keys)),
+    ids,
+    head,
+  );
   const last = records[records.length - 1]!;
   await tx.insert(auditEvents).values(records);
   await tx

@@ -206,6 +206,33 @@ describe('audit hash chain', () => {
     expect(await verifyChain(t.database.db, orgId)).toMatchObject({ valid: true, checked: 5 });
   });
 
+  it("a new user's first records, written at once by several nodes and caller transactions, neither deadlock nor fork", async () => {
+    const orgs = [newId('org'), newId('org')];
+    const userId = newId('usr');
+    const nodes = Array.from({ length: 4 }, () => createAuditWriter({ clock: systemClock }));
+    await Promise.all(
+      Array.from({ length: 24 }, (_, i) => {
+        const e = event(orgs[i % 2]!, { actorId: userId, details: { i } });
+        const node = nodes[i % nodes.length]!;
+        // Every third one inside a caller transaction that writes twice.
+        return i % 3 === 0
+          ? t.database.db.transaction(async (tx) => {
+              await node.record(tx, e);
+              await node.record(tx, { ...e, details: { i, part: 2 } });
+            })
+          : node.record(t.database.db, e);
+      }),
+    );
+    for (const orgId of orgs)
+      expect(await verifyChain(t.database.db, orgId)).toMatchObject({ valid: true, checked: 16 });
+    // One subject key for the user, whoever created it first.
+    const refs = await t.database.db
+      .selectDistinct({ ref: auditEvents.actorRef })
+      .from(auditEvents)
+      .where(eq(auditEvents.actorId, userId));
+    expect(refs).toHaveLength(1);
+  });
+
   it("concurrent writers inside callers' own transactions serialise in the database", async () => {
     const orgId = newId('org');
     await Promise.all(
