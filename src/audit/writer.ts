@@ -123,8 +123,7 @@ function isTx(db: DbOrTx): db is Tx {
 
 /** The subject keys of `subjectIds`, creating missing ones (idempotent under concurrency). */
 async function subjectKeys(tx: Tx, subjectIds: string[], now: Date): Promise<Map<string, string>> {
-  const keys = new Map<string, string>();
-  if (subjectIds.length === 0) return keys;
+  if (subjectIds.length === 0) return new Map();
   await tx
     .insert(auditSubjectKeys)
     .values(
@@ -135,12 +134,7 @@ async function subjectKeys(tx: Tx, subjectIds: string[], now: Date): Promise<Map
       })),
     )
     .onConflictDoNothing();
-  const rows = await tx
-    .select({ subjectId: auditSubjectKeys.subjectId, key: auditSubjectKeys.key })
-    .from(auditSubjectKeys)
-    .where(inArray(auditSubjectKeys.subjectId, subjectIds));
-  for (const row of rows) keys.set(row.subjectId, row.key);
-  return keys;
+  return existingSubjectKeys(tx, subjectIds);
 }
 
 function refOf(
