@@ -177,10 +177,23 @@ export const listObjects = defineOperation({
   },
 });
 
+type PageResult = { ok: true; page: ListObjectsV2CommandOutput } | { ok: false; err: unknown };
+
+/** A page of a listing as NDJSON: its objects, then its folders (`{"prefix": …}`). */
+function pageLines(page: ListObjectsV2CommandOutput): string {
+  let text = '';
+  for (const o of page.Contents ?? []) text += `${JSON.stringify(toItem(o))}\n`;
+  for (const p of page.CommonPrefixes ?? []) {
+    if (p.Prefix !== undefined) text += `${JSON.stringify({ prefix: p.Prefix })}\n`;
+  }
+  return text;
+}
+
 /**
- * The whole prefix as NDJSON (one object per line, then `{"prefixes":[...]}` lines for folders),
+ * The whole prefix as NDJSON (one object per line, then a `{"prefix": …}` line per folder),
  * paging through ListObjectsV2. The first page is fetched before the response starts (so errors get
- * a proper status); the rest are fetched only as fast as the client reads (a pull-based stream).
+ * a proper status); the rest are fetched only as fast as the client reads (a pull-based stream with
+ * one page of lookahead).
  */
 export const listObjectsStream = defineOperation({
   name: 's3.list_objects_stream',
@@ -198,28 +211,38 @@ export const listObjectsStream = defineOperation({
   async handler(ctx, input) {
     const client = s3Client(ctx);
     const first = await client.send(listCommand(input, undefined, MAX_LIST_LIMIT));
-    async function* lines(): AsyncGenerator<string> {
+    // Settled, never rejected: a prefetch still in flight when the client goes away must not
+    // become an unhandled rejection.
+    const fetchPage = (token: string): Promise<PageResult> =>
+      client.send(listCommand(input, token, MAX_LIST_LIMIT)).then(
+        (page) => ({ ok: true, page }),
+        (err: unknown) => ({ ok: false, err }),
+      );
+    async function* pages(): AsyncGenerator<string> {
       let page: ListObjectsV2CommandOutput = first;
       for (;;) {
-        for (const o of page.Contents ?? []) yield `${JSON.stringify(toItem(o))}\n`;
-        for (const p of page.CommonPrefixes ?? []) {
-          if (p.Prefix !== undefined) yield `${JSON.stringify({ prefix: p.Prefix })}\n`;
-        }
-        const next = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+        const token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+        // One page of lookahead: the next page is on its way from S3 while this one is serialised
+        // and sent. Still pull-based: the generator does not resume (and no third page is asked
+        // for) until the client has taken this one, so at most two pages are held.
+        const next = token === undefined ? undefined : fetchPage(token);
+        const text = pageLines(page);
+        if (text !== '') yield text;
         if (next === undefined) return;
-        try {
-          page = await client.send(listCommand(input, next, MAX_LIST_LIMIT));
-        } catch (err) {
+        const result = await next;
+        if (!result.ok) {
           const code =
-            err instanceof Error && /throttl|slowdown/i.test(err.name)
+            result.err instanceof Error && /throttl|slowdown/i.test(result.err.name)
               ? 'aws_throttled'
               : 'aws_request_failed';
           yield `${JSON.stringify({ error: { code, message: 'The listing stopped before the end; retry.' } })}\n`;
           return;
         }
+        page = result.page;
       }
     }
-    return Readable.from(lines(), { objectMode: false, highWaterMark: 16 * 1024 });
+    // One chunk per page (not per line): a million objects are a thousand writes, not a million.
+    return Readable.from(pages(), { objectMode: false, highWaterMark: 16 * 1024 });
   },
 });
 

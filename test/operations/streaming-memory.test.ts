@@ -160,4 +160,28 @@ describe('streaming keeps memory flat', () => {
     expect(drift).toBeLessThan(40 * MB);
     expect(growth).toBeLessThan(80 * MB);
   }, 60_000);
+  it('a client that hangs up while the next page is on its way leaves nothing dangling', async () => {
+    const f = await fixture(t, { capabilities: ['s3-read'] });
+    let failed = 0;
+    s3.on(ListObjectsV2Command).callsFake(async (input: ListObjectsV2CommandInput) => {
+      if (input.ContinuationToken === undefined) {
+        return { Contents: [{ Key: 'data/a', Size: 1 }], IsTruncated: true, NextContinuationToken: 'p2' };
+      }
+      // The lookahead request fails only after the client has gone.
+      await new Promise((r) => setTimeout(r, 200));
+      failed += 1;
+      throw Object.assign(new Error('boom'), { name: 'InternalError' });
+    });
+    const res = await request(url(f, '/s3/buckets/acme-data/objects.ndjson?prefix=data/'), f.user.headers);
+    expect(res.statusCode).toBe(200);
+    const first = await new Promise<Buffer>((resolve) => res.once('data', resolve));
+    expect(JSON.parse(first.toString('utf8').split('\n')[0] ?? '')).toMatchObject({ key: 'data/a' });
+    res.destroy();
+    await new Promise((r) => setTimeout(r, 400));
+    // The prefetch ran and failed with no one listening: no unhandled rejection (vitest fails the
+    // run on one), and the server still answers.
+    expect(failed).toBe(1);
+    const again = await t.app.inject({ method: 'GET', url: '/readyz' });
+    expect(again.statusCode).toBe(200);
+  });
 });
