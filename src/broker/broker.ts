@@ -219,9 +219,9 @@ export function createBroker(deps: BrokerDeps): Broker {
   return {
     async credentialsFor(request) {
       const { connection, actor } = request;
-      // Defence in depth: callers look connections up by organisation; a mismatch is a bug, and
-      // must look exactly like a connection that does not exist.
-      if (actor.orgId !== null && actor.orgId !== connection.orgId) throw new AppError(ErrorCode.NOT_FOUND);
+      // Defence in depth: callers look connections up by organisation; a mismatch (or an actor with
+      // no organisation at all) is a bug, and must look exactly like a connection that does not exist.
+      if (actor.orgId !== connection.orgId) throw new AppError(ErrorCode.NOT_FOUND);
       const policyJson = assertSessionPolicySize(request.policy);
       const denial = denials.get(denialKey(connection.id, connection.roleArn, connection.externalId));
       if (denial !== undefined) {
@@ -265,6 +265,8 @@ export function createBroker(deps: BrokerDeps): Broker {
     },
 
     async probeAssume(input): Promise<TrustProbeResult> {
+      // The same tenancy check as credentialsFor: only ever on behalf of the connection's organisation.
+      if (input.actor.orgId !== input.orgId) throw new AppError(ErrorCode.NOT_FOUND);
       const policyJson = input.policy === undefined ? undefined : assertSessionPolicySize(input.policy);
       const decision = budget.take(input.orgId);
       if (!decision.allowed) return { outcome: 'error', code: ErrorCode.AWS_THROTTLED, retryable: true };

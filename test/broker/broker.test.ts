@@ -229,6 +229,35 @@ describe('tenancy', () => {
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
   });
 
+  it('refuses an actor that carries no organisation at all, without calling STS', async () => {
+    const { broker } = setup();
+    await expect(
+      broker.credentialsFor({
+        connection: testConnection(),
+        actor: testActor({ orgId: null }),
+        policy: listBucketsPolicy,
+        operation: 'x',
+      }),
+    ).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it('a trust probe refuses an actor of another organisation, or of none, without calling STS', async () => {
+    const { broker } = setup();
+    const connection = testConnection();
+    const probe = (orgId: string | null) =>
+      broker.probeAssume({
+        orgId: connection.orgId,
+        connectionId: connection.id,
+        roleArn: connection.roleArn,
+        externalId: connection.externalId,
+        actor: testActor({ orgId }),
+      });
+    await expect(probe('org_someone_else')).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    await expect(probe(null)).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
   it('serves an actor of the connection’s own organisation', async () => {
     const { clock, broker } = setup();
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock));
@@ -460,7 +489,8 @@ describe('STS budget per organisation', () => {
     expect(err).toMatchObject({ code: 'aws_throttled', status: 429 });
     expect((err as AppError).retryAfter).toBe(10);
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
-    await broker.credentialsFor({ ...req, connection: testConnection() });
+    const other = testConnection({ orgId: 'org_other' });
+    await broker.credentialsFor({ ...req, connection: other, actor: testActor({ orgId: other.orgId }) });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(4);
     clock.advance(10_000);
     await broker.credentialsFor(req);
@@ -488,14 +518,17 @@ describe('STS budget per organisation', () => {
 });
 
 describe('trust probe', () => {
+  let probes = 0;
+  // Each probe for a connection of its own organisation, so STS budgets do not interfere.
   const probeInput = (externalId: string | null) => {
-    const connection = testConnection();
+    probes += 1;
+    const connection = testConnection({ orgId: `org_probe${probes}` });
     return {
       orgId: connection.orgId,
       connectionId: connection.id,
       roleArn: connection.roleArn,
       externalId,
-      actor: testActor(),
+      actor: testActor({ orgId: connection.orgId }),
     };
   };
 

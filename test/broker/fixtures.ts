@@ -5,12 +5,15 @@ import type { Clock } from '../../src/clock.ts';
 import type { Actor } from '../../src/http/auth.ts';
 import { createLogger } from '../../src/logging.ts';
 
+/** The organisation of test actors and connections unless a test says otherwise. */
+export const TEST_ORG = 'org_test';
+
 export function testActor(overrides: Partial<Actor> = {}): Actor {
   return {
     type: 'user',
     id: 'usr_01jabcdefghjkmnpqrstvwxyz0',
     userId: 'usr_01jabcdefghjkmnpqrstvwxyz0',
-    orgId: null,
+    orgId: TEST_ORG,
     role: 'member',
     sessionId: 'ses_1',
     ip: '127.0.0.1',
@@ -25,7 +28,7 @@ export function testConnection(overrides: Partial<BrokerConnection> = {}): Broke
   counter += 1;
   return {
     id: `con_test${counter}`,
-    orgId: `org_test${counter}`,
+    orgId: TEST_ORG,
     roleArn: 'arn:aws:iam::222222222222:role/rolegate-access',
     externalId: `rg-ext-${counter}-0123456789abcdef`,
     sourceIdentityEnabled: true,
