@@ -40,6 +40,7 @@ let browser: Browser;
 let page: Page;
 let baseUrl: string;
 let totpSecret = '';
+let backupCode = '';
 
 async function shot(name: string) {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
@@ -177,6 +178,7 @@ describe.sequential('web console', () => {
     const codes = page.getByTestId('backup-codes');
     await codes.waitFor();
     expect(await codes.locator('li').count()).toBeGreaterThanOrEqual(8);
+    backupCode = (await codes.locator('li').first().textContent())?.trim() ?? '';
     await expect.poll(() => page.getByTestId('mfa-status').textContent()).toBe('on');
     await shot('03-backup-codes');
     await page.getByRole('button', { name: 'I have saved them' }).click();
@@ -301,6 +303,53 @@ describe.sequential('web console', () => {
       page.getByRole('button', { name: 'Export CSV' }).click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^audit-org_.*\.csv$/);
+  });
+  it('changes the password and turns two-factor authentication off from the Security page', async () => {
+    await page.getByRole('link', { name: 'Security' }).click();
+    const form = page.getByRole('form', { name: 'Change password' });
+    const NEW_PASSWORD = 'another long passphrase 4242';
+
+    // A mismatch never reaches the server; a wrong current password is refused by it.
+    await form.getByLabel('Current password').fill(PASSWORD);
+    await form.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await form.getByLabel('Repeat the new password').fill(`${NEW_PASSWORD}x`);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toContain('do not match');
+    await form.getByLabel('Current password').fill('not the password at all');
+    await form.getByLabel('Repeat the new password').fill(NEW_PASSWORD);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toContain('Request ID');
+
+    await form.getByLabel('Current password').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByTestId('password-changed').waitFor();
+    // The old password no longer works; the new one does and now only lacks the MFA code
+    // (checked against the API directly).
+    const login = async (password: string) => {
+      const res = await fetch(`${baseUrl}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      return ((await res.json()) as { error: { code: string } }).error.code;
+    };
+    expect(await login(PASSWORD)).toBe('invalid_credentials');
+    expect(await login(NEW_PASSWORD)).toBe('mfa_required');
+    await shot('12-password-changed');
+
+    // Turning MFA off needs a code: a wrong one is refused, a backup code is accepted.
+    await page.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
+    const off = page.getByRole('form', { name: 'Turn off two-factor authentication' });
+    await off.getByLabel(/backup code/).fill('000000');
+    await off.getByRole('button', { name: 'Turn off' }).click();
+    await expect.poll(() => off.getByRole('alert').textContent()).toContain('Request ID');
+    expect(await page.getByTestId('mfa-status').textContent()).toBe('on');
+    expect(backupCode).not.toBe('');
+    await off.getByLabel(/backup code/).fill(backupCode);
+    await off.getByRole('button', { name: 'Turn off' }).click();
+    await expect.poll(() => page.getByTestId('mfa-status').textContent()).toBe('off');
+    await page.getByRole('button', { name: 'Enable two-factor authentication' }).waitFor();
+    await shot('13-mfa-off');
   });
 });
 

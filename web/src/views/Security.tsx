@@ -97,7 +97,152 @@ export function SecurityView({ me, onChanged }: { me: Me; onChanged: () => void 
           </button>
         </form>
       )}
+      {me.user.mfaEnabled && <DisableMfa onChanged={onChanged} />}
       <ErrorBox error={error} />
+      <ChangePassword />
     </section>
+  );
+}
+
+/** Turning TOTP off asks for a current code (or a backup code), exactly as the API does. */
+function DisableMfa({ onChanged }: { onChanged: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function disable(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api('POST', '/v1/auth/mfa/disable', { code: code.trim() });
+      setCode('');
+      setOpen(false);
+      onChanged();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!open) {
+    return (
+      <button type="button" className="secondary" onClick={() => setOpen(true)}>
+        Turn off two-factor authentication
+      </button>
+    );
+  }
+  return (
+    <form className="card" onSubmit={disable} aria-label="Turn off two-factor authentication">
+      <h3>Turn off two-factor authentication</h3>
+      <p>Your account will be protected by the password alone. Confirm with a code.</p>
+      <label>
+        Current 6-digit code or a backup code
+        <input
+          required
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          autoComplete="one-time-code"
+          maxLength={32}
+        />
+      </label>
+      <button type="submit" className="danger" disabled={busy}>
+        Turn off
+      </button>{' '}
+      <button
+        type="button"
+        className="secondary"
+        onClick={() => {
+          setOpen(false);
+          setCode('');
+          setError(null);
+        }}
+      >
+        Cancel
+      </button>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+/** The server checks the current password and the password policy; other sessions are signed out. */
+function ChangePassword() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  async function change(e: FormEvent) {
+    e.preventDefault();
+    setDone(false);
+    if (next !== confirm) {
+      setError(new Error('The new passwords do not match.'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await api('POST', '/v1/auth/password', { currentPassword: current, newPassword: next });
+      setCurrent('');
+      setNext('');
+      setConfirm('');
+      setDone(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card" onSubmit={change} aria-label="Change password">
+      <h3>Change password</h3>
+      <label>
+        Current password
+        <input
+          type="password"
+          required
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+          autoComplete="current-password"
+          maxLength={1024}
+        />
+      </label>
+      <label>
+        New password
+        <input
+          type="password"
+          required
+          value={next}
+          onChange={(e) => setNext(e.target.value)}
+          autoComplete="new-password"
+          maxLength={1024}
+        />
+      </label>
+      <label>
+        Repeat the new password
+        <input
+          type="password"
+          required
+          value={confirm}
+          onChange={(e) => setConfirm(e.target.value)}
+          autoComplete="new-password"
+          maxLength={1024}
+        />
+      </label>
+      <button type="submit" disabled={busy}>
+        Change password
+      </button>
+      {done && (
+        <p className="notice" role="status" data-testid="password-changed">
+          Password changed. Your other sessions were signed out.
+        </p>
+      )}
+      <ErrorBox error={error} />
+    </form>
   );
 }
