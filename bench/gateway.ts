@@ -109,6 +109,23 @@ export async function benchGateway(): Promise<BenchResult> {
         value: ratio,
         pass: ratio >= 0.5 && metrics.memoryTpNon2xx === 0,
       },
+      // The same targets on PostgreSQL, the multi-node deployment, when it was measured.
+      ...(metrics.postgresMemoryRpsRatio === undefined
+        ? []
+        : [
+            {
+              metric: 'postgresMemoryAddedP50Ms',
+              target: '≤ 1 ms added p50 (cache memory, PostgreSQL)',
+              value: Number(metrics.postgresMemoryAddedP50Ms),
+              pass: Number(metrics.postgresMemoryAddedP50Ms) <= 1,
+            },
+            {
+              metric: 'postgresMemoryRpsRatio',
+              target: '≥ 0.5 of the direct SDK throughput (cache memory, PostgreSQL)',
+              value: Number(metrics.postgresMemoryRpsRatio),
+              pass: Number(metrics.postgresMemoryRpsRatio) >= 0.5 && metrics.postgresMemoryTpNon2xx === 0,
+            },
+          ]),
     ],
   };
 }
