@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import * as schema from './schema.ts';
+import { isDatabaseUnavailable } from './unavailable.ts';
 
 export type Schema = typeof schema;
 /** One type for both drivers: features write SQL once, for PGlite and PostgreSQL alike. */
@@ -78,9 +79,47 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     statement_timeout: 30_000,
     query_timeout: options.queryTimeoutMs ?? 35_000,
   });
-  // Without a listener an idle client's error would crash the process.
-  pool.on('error', (err) => options.onError?.(err));
+  // Every client reports its own connection errors, idle or checked out. pg-pool listens on a
+  // client only while it is idle; a checked-out client whose connection dies (a PostgreSQL restart
+  // or failover mid-transaction) would emit 'error' with nobody listening: an uncaught exception,
+  // which also cuts short pg's own clean-up, so the dead client never ends and `pool.end()` waits
+  // forever. The query in flight fails with the error either way, and the pool drops the client.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.onError?.(err));
+  });
+  // The pool re-emits an idle client's error, already reported above; without a listener that
+  // re-emit would itself crash the process.
+  pool.on('error', () => undefined);
+  // One Drizzle instance per pooled client, made on its first checkout and reused with it.
+  const onClient = new WeakMap<pg.PoolClient, Db>();
+  const dbOn = (client: pg.PoolClient): Db => {
+    let bound = onClient.get(client);
+    if (bound === undefined) {
+      bound = drizzlePg(client, { schema }) as unknown as Db;
+      onClient.set(client, bound);
+    }
+    return bound;
+  };
   const db = drizzlePg(pool, { schema }) as unknown as Db;
+  // Drizzle's own pooled transaction (0.45.x; drizzle-team/drizzle-orm#6114, #6241) runs BEGIN
+  // before its try/finally, so a BEGIN that fails (connection dead or silent) never returns the
+  // client: each outage leaks a pool slot until the pool is empty for good and `pool.end()` hangs.
+  // It also returns a client whose ROLLBACK failed, or whose query timed out and is still pending,
+  // to the pool as healthy, so the next request queues behind a statement that never ends. Here
+  // the client is checked out and released by us, Drizzle runs the transaction on that one client,
+  // and a client that failed for lack of the database is destroyed instead of reused.
+  db.transaction = async (run, config) => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await dbOn(client).transaction(run, config);
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  };
   return {
     db,
     kind: 'postgres',
@@ -95,7 +134,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
       try {
         await client.query('select pg_advisory_lock($1)', [key]);
         try {
-          return await fn(drizzlePg(client, { schema }) as unknown as Db);
+          return await fn(dbOn(client));
         } finally {
           await client.query('select pg_advisory_unlock($1)', [key]);
         }

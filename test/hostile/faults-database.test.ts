@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
@@ -122,6 +122,93 @@ describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL unreachable (
     }
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers })).statusCode).toBe(200);
     expect(await orphans(direct)).toEqual({ users: 0, orgs: 0 });
+  });
+});
+
+/**
+ * The pool itself through failures: a client that loses its database must fail its own request and
+ * then leave the pool, never crash the process, never hold a pool slot for good, and never be
+ * handed to the next request still waiting on a statement that will not return. One pool slot, so
+ * a single lost or poisoned client would make the next transaction fail.
+ */
+describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL pool under connection faults', () => {
+  let proxy: TcpProxy;
+  let db: Database;
+  let direct: Database;
+  const errors: Error[] = [];
+
+  beforeEach(async () => {
+    const url = process.env.DATABASE_URL!;
+    proxy = await startTcpProxy(targetOf(url, 5432));
+    direct = await openDatabase({ url, dataDir: 'memory://' });
+    await runMigrations(direct);
+    errors.length = 0;
+    db = await openDatabase({
+      url: rewriteUrl(url, proxy),
+      dataDir: 'memory://',
+      poolSize: 1,
+      queryTimeoutMs: 500,
+      onError: (err) => errors.push(err),
+    });
+    await db.ping();
+  });
+
+  afterEach(async () => {
+    proxy.setMode('pass');
+    // A leaked client would make this wait forever.
+    const closed = await timed(() => db.close());
+    expect(closed.ms).toBeLessThan(5_000);
+    await direct.close();
+    await proxy.close();
+  });
+
+  const committed = async (id: string) =>
+    (await queryRows(direct.db, sql`select 1 from organizations where id = ${id}`)).length === 1;
+
+  it('a connection reset between two statements fails that transaction and is reported, not thrown', async () => {
+    // Between statements the client has no query in flight, so the reset reaches it as a bare
+    // 'error' event: unheard, that is an uncaught exception that takes the process down.
+    const marker = `reset-${Date.now()}`;
+    const outcome = db.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into organizations (id, name) values (${marker}, 'x')`);
+      proxy.resetAll();
+      await new Promise((r) => setTimeout(r, 200));
+      await tx.execute(sql`select 1`);
+    });
+    await expect(outcome).rejects.toThrow();
+    expect(errors.length).toBeGreaterThan(0);
+    expect(await committed(marker)).toBe(false);
+    await db.db.transaction((tx) => tx.execute(sql`select 1`));
+  });
+
+  it('a BEGIN that gets no answer gives its client back: the next transaction runs', async () => {
+    proxy.setMode('blackhole');
+    const outcome = db.db.transaction((tx) => tx.execute(sql`select 1`));
+    await expect(outcome).rejects.toThrow();
+    proxy.setMode('pass');
+    const marker = `after-begin-${Date.now()}`;
+    await db.db.transaction((tx) =>
+      tx.execute(sql`insert into organizations (id, name) values (${marker}, 'x')`),
+    );
+    expect(await committed(marker)).toBe(true);
+  });
+
+  it('a statement that times out mid-transaction does not poison the next request', async () => {
+    const marker = `timeout-${Date.now()}`;
+    const outcome = db.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into organizations (id, name) values (${marker}, 'x')`);
+      proxy.setMode('blackhole');
+      await tx.execute(sql`select 1`);
+    });
+    await expect(outcome).rejects.toThrow();
+    proxy.setMode('pass');
+    // The timed-out statement is still pending on that client; reused, it would stall this one.
+    const next = `next-${Date.now()}`;
+    await db.db.transaction((tx) =>
+      tx.execute(sql`insert into organizations (id, name) values (${next}, 'x')`),
+    );
+    expect(await committed(next)).toBe(true);
+    expect(await committed(marker)).toBe(false);
   });
 });
 
