@@ -19,6 +19,34 @@ export function ErrorBox({ error }: { error: unknown }) {
   );
 }
 
+/** A required password input; new passwords ask for the policy's 12 characters before the server does. */
+export function PasswordField({
+  label,
+  value,
+  onChange,
+  purpose,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  purpose: 'current' | 'new';
+}) {
+  return (
+    <label>
+      {label}
+      <input
+        type="password"
+        required
+        minLength={purpose === 'new' ? 12 : 1}
+        maxLength={1024}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        autoComplete={purpose === 'new' ? 'new-password' : 'current-password'}
+      />
+    </label>
+  );
+}
+
 export function Busy({ label }: { label: string }) {
   return (
     <p className="busy" role="status" aria-live="polite">

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, login } from '../api.ts';
-import { ErrorBox } from '../ui.tsx';
+import { ErrorBox, PasswordField } from '../ui.tsx';
 
 export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
   const [mode, setMode] = useState<'login' | 'signup'>('login');
@@ -68,18 +68,12 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
                 maxLength={320}
               />
             </label>
-            <label>
-              Password
-              <input
-                type="password"
-                required
-                minLength={mode === 'signup' ? 12 : 1}
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-                autoComplete={mode === 'signup' ? 'new-password' : 'current-password'}
-                maxLength={1024}
-              />
-            </label>
+            <PasswordField
+              label="Password"
+              value={password}
+              onChange={setPassword}
+              purpose={mode === 'signup' ? 'new' : 'current'}
+            />
             {mode === 'signup' && (
               <p className="muted small">At least 12 characters; a passphrase works well.</p>
             )}

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Me } from '../api.ts';
-import { CopyButton, ErrorBox } from '../ui.tsx';
+import { CopyButton, ErrorBox, PasswordField } from '../ui.tsx';
 
 interface Setup {
   secret: string;
@@ -201,39 +201,9 @@ function ChangePassword() {
   return (
     <form className="card" onSubmit={change} aria-label="Change password">
       <h3>Change password</h3>
-      <label>
-        Current password
-        <input
-          type="password"
-          required
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-          autoComplete="current-password"
-          maxLength={1024}
-        />
-      </label>
-      <label>
-        New password
-        <input
-          type="password"
-          required
-          value={next}
-          onChange={(e) => setNext(e.target.value)}
-          autoComplete="new-password"
-          maxLength={1024}
-        />
-      </label>
-      <label>
-        Repeat the new password
-        <input
-          type="password"
-          required
-          value={confirm}
-          onChange={(e) => setConfirm(e.target.value)}
-          autoComplete="new-password"
-          maxLength={1024}
-        />
-      </label>
+      <PasswordField label="Current password" value={current} onChange={setCurrent} purpose="current" />
+      <PasswordField label="New password" value={next} onChange={setNext} purpose="new" />
+      <PasswordField label="Repeat the new password" value={confirm} onChange={setConfirm} purpose="new" />
       <button type="submit" disabled={busy}>
         Change password
       </button>
