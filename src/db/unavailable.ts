@@ -47,3 +47,21 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** SQLSTATEs of a transaction PostgreSQL aborted to resolve a conflict: serialization failure, deadlock. */
+const CONFLICT_SQLSTATES = new Set(['40001', '40P01']);
+
+/**
+ * Whether PostgreSQL aborted the transaction because it collided with a concurrent one. The whole
+ * transaction was rolled back, so retrying the request is safe; it is answered 503 + Retry-After,
+ * not a 500.
+ */
+export function isTransactionConflict(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+    const e = current as { code?: unknown; cause?: unknown };
+    if (typeof e.code === 'string' && CONFLICT_SQLSTATES.has(e.code)) return true;
+    current = e.cause;
+  }
+  return false;
+}

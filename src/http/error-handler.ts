@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { isDatabaseUnavailable, isTransactionConflict } from '../db/unavailable.ts';
 import { AppError, ErrorCode as Codes, defaultMessage, type ErrorCode, STATUS_BY_CODE } from './errors.ts';
 
 export interface ErrorBody {
@@ -91,6 +91,15 @@ function mapError(error: unknown): {
       code: Codes.SERVICE_UNAVAILABLE,
       message: 'The database is not reachable; retry shortly.',
       retryAfter: 5,
+      internal: false,
+    };
+  }
+  if (isTransactionConflict(error)) {
+    // A deadlock or serialization failure: PostgreSQL rolled the whole transaction back.
+    return {
+      code: Codes.SERVICE_UNAVAILABLE,
+      message: 'The request collided with a concurrent one and was not applied; retry it.',
+      retryAfter: 1,
       internal: false,
     };
   }
