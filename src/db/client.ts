@@ -34,8 +34,16 @@ export interface DatabaseOptions {
    * by the server, so it cannot end a query whose server never answers (a black-holed network).
    */
   queryTimeoutMs?: number;
-  /** Reported when an idle PostgreSQL connection dies; the pool replaces it. */
+  /** Reported when a PostgreSQL connection dies, idle or in use (often twice: reset, then end); the pool replaces it. */
   onError?: (err: Error) => void;
+}
+
+const drizzleConfig = { schema };
+
+/** The error to release a pooled client with (so pg-pool closes it) when it failed for lack of the database. */
+function unusable(err: unknown): Error | undefined {
+  if (!isDatabaseUnavailable(err)) return undefined;
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -45,7 +53,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 async function openPglite(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db = drizzlePglite(client, drizzleConfig) as unknown as Db;
   let closed = false;
   // PGlite has one connection; serialise lock holders so that concurrent callers queue in-process.
   let chain: Promise<unknown> = Promise.resolve();
@@ -82,8 +90,8 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   // Every client reports its own connection errors, idle or checked out. pg-pool listens on a
   // client only while it is idle; a checked-out client whose connection dies (a PostgreSQL restart
   // or failover mid-transaction) would emit 'error' with nobody listening: an uncaught exception,
-  // which also cuts short pg's own clean-up, so the dead client never ends and `pool.end()` waits
-  // forever. The query in flight fails with the error either way, and the pool drops the client.
+  // which ends the process. The query in flight fails with the error either way, and the pool
+  // drops the dead client when it is released.
   pool.on('connect', (client) => {
     client.on('error', (err) => options.onError?.(err));
   });
@@ -95,17 +103,18 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   const dbOn = (client: pg.PoolClient): Db => {
     let bound = onClient.get(client);
     if (bound === undefined) {
-      bound = drizzlePg(client, { schema }) as unknown as Db;
+      bound = drizzlePg(client, drizzleConfig) as unknown as Db;
       onClient.set(client, bound);
     }
     return bound;
   };
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const db = drizzlePg(pool, drizzleConfig) as unknown as Db;
   // Drizzle's own pooled transaction (0.45.x; drizzle-team/drizzle-orm#6114, #6241) runs BEGIN
   // before its try/finally, so a BEGIN that fails (connection dead or silent) never returns the
   // client: each outage leaks a pool slot until the pool is empty for good and `pool.end()` hangs.
-  // It also returns a client whose ROLLBACK failed, or whose query timed out and is still pending,
-  // to the pool as healthy, so the next request queues behind a statement that never ends. Here
+  // And after a client-side query timeout the statement is still pending on the client, which pg
+  // still calls queryable: Drizzle returns it to the pool as healthy, and the next request queues
+  // behind a statement that never ends (its ROLLBACK timed out the same way). Here
   // the client is checked out and released by us, Drizzle runs the transaction on that one client,
   // and a client that failed for lack of the database is destroyed instead of reused.
   db.transaction = async (run, config) => {
@@ -114,7 +123,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     try {
       return await dbOn(client).transaction(run, config);
     } catch (err) {
-      if (isDatabaseUnavailable(err)) broken = err instanceof Error ? err : new Error(String(err));
+      broken = unusable(err);
       throw err;
     } finally {
       client.release(broken);
@@ -131,15 +140,26 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     },
     async withAdvisoryLock<T>(key: number, fn: (db: Db) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A session lock lives as long as its connection: unless the unlock is known to have run, the
+      // connection is closed rather than pooled, which also releases the lock on the server.
+      let unlocked = false;
+      let broken: Error | undefined;
       try {
         await client.query('select pg_advisory_lock($1)', [key]);
         try {
           return await fn(dbOn(client));
+        } catch (err) {
+          broken = unusable(err);
+          throw err;
         } finally {
           await client.query('select pg_advisory_unlock($1)', [key]);
+          unlocked = true;
         }
+      } catch (err) {
+        broken ??= unusable(err);
+        throw err;
       } finally {
-        client.release();
+        client.release(broken ?? (unlocked ? undefined : new Error('advisory lock not released')));
       }
     },
   };

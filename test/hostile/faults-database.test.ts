@@ -147,7 +147,8 @@ describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL pool under co
       url: rewriteUrl(url, proxy),
       dataDir: 'memory://',
       poolSize: 1,
-      queryTimeoutMs: 500,
+      // Generous enough that healthy statements never hit it on a busy machine.
+      queryTimeoutMs: 2_000,
       onError: (err) => errors.push(err),
     });
     await db.ping();
@@ -155,19 +156,25 @@ describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL pool under co
 
   afterEach(async () => {
     proxy.setMode('pass');
-    // A leaked client would make this wait forever.
-    const closed = await timed(() => db.close());
-    expect(closed.ms).toBeLessThan(5_000);
-    await direct.close();
-    await proxy.close();
+    try {
+      // A leaked client would make this wait forever; bound it so the test says so.
+      const closed = await Promise.race([
+        db.close().then(() => 'closed'),
+        new Promise((r) => setTimeout(() => r('pool.end() still waiting after 5 s'), 5_000)),
+      ]);
+      expect(closed).toBe('closed');
+    } finally {
+      await direct.close();
+      await proxy.close();
+    }
   });
 
   const committed = async (id: string) =>
     (await queryRows(direct.db, sql`select 1 from organizations where id = ${id}`)).length === 1;
 
   it('a connection reset between two statements fails that transaction and is reported, not thrown', async () => {
-    // Between statements the client has no query in flight, so the reset reaches it as a bare
-    // 'error' event: unheard, that is an uncaught exception that takes the process down.
+    // The reset reaches the checked-out client as an 'error' event; unheard, that is an uncaught
+    // exception that takes the process down.
     const marker = `reset-${Date.now()}`;
     const outcome = db.db.transaction(async (tx) => {
       await tx.execute(sql`insert into organizations (id, name) values (${marker}, 'x')`);
@@ -209,6 +216,37 @@ describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL pool under co
     );
     expect(await committed(next)).toBe(true);
     expect(await committed(marker)).toBe(false);
+  });
+
+  it('an advisory-lock holder cut off mid-work closes its connection: the lock and the slot come back', async () => {
+    const key = 424_242;
+    const outcome = db.withAdvisoryLock(key, async (locked) => {
+      proxy.setMode('blackhole');
+      await locked.execute(sql`select 1`);
+    });
+    await expect(outcome).rejects.toThrow();
+    proxy.setMode('pass');
+    // Reused, the client would still be waiting on its statement; pooled, it would keep the lock.
+    const marker = `after-lock-${Date.now()}`;
+    await db.db.transaction((tx) =>
+      tx.execute(sql`insert into organizations (id, name) values (${marker}, 'x')`),
+    );
+    expect(await committed(marker)).toBe(true);
+    // The server ends the closed connection's session, and with it the lock, within moments.
+    const lockFree = () =>
+      direct.db.transaction(async (tx) => {
+        const [row] = await queryRows<{ ok: boolean }>(
+          tx,
+          sql`select pg_try_advisory_xact_lock(${key}) as ok`,
+        );
+        return row!.ok;
+      });
+    let free = await lockFree();
+    for (let i = 0; i < 20 && !free; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      free = await lockFree();
+    }
+    expect(free).toBe(true);
   });
 });
 
