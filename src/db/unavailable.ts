@@ -32,20 +32,31 @@ const MESSAGES = [
   /Client was closed and is not queryable/i,
 ];
 
-export function isDatabaseUnavailable(err: unknown): boolean {
+interface Failure {
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+}
+
+/** Whether `err` or one of its causes (drivers wrap errors, up to a few levels) matches. */
+function anyCause(err: unknown, matches: (e: Failure) => boolean): boolean {
   let current: unknown = err;
   for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
-    const e = current as { code?: unknown; message?: unknown; cause?: unknown };
-    if (
-      typeof e.code === 'string' &&
-      (NETWORK_CODES.has(e.code) || SQLSTATES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))
-    ) {
-      return true;
-    }
-    if (typeof e.message === 'string' && MESSAGES.some((m) => m.test(e.message as string))) return true;
+    const e = current as Failure;
+    if (matches(e)) return true;
     current = e.cause;
   }
   return false;
+}
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  return anyCause(
+    err,
+    ({ code, message }) =>
+      (typeof code === 'string' &&
+        (NETWORK_CODES.has(code) || SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) ||
+      (typeof message === 'string' && MESSAGES.some((m) => m.test(message))),
+  );
 }
 
 /** SQLSTATEs of a transaction PostgreSQL aborted to resolve a conflict: serialization failure, deadlock. */
@@ -57,11 +68,5 @@ const CONFLICT_SQLSTATES = new Set(['40001', '40P01']);
  * not a 500.
  */
 export function isTransactionConflict(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
-    const e = current as { code?: unknown; cause?: unknown };
-    if (typeof e.code === 'string' && CONFLICT_SQLSTATES.has(e.code)) return true;
-    current = e.cause;
-  }
-  return false;
+  return anyCause(err, ({ code }) => typeof code === 'string' && CONFLICT_SQLSTATES.has(code));
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Database, openDatabase, queryRows } from '../../src/db/client.ts';
+import { type Database, type DbOrTx, openDatabase, queryRows } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { rewriteUrl, startTcpProxy, type TcpProxy, targetOf } from '../helpers/tcp-proxy.ts';
@@ -169,6 +169,8 @@ describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL pool under co
     }
   });
 
+  const insertOrg = (tx: DbOrTx, id: string) =>
+    tx.execute(sql`insert into organizations (id, name) values (${id}, 'x')`);
   const committed = async (id: string) =>
     (await queryRows(direct.db, sql`select 1 from organizations where id = ${id}`)).length === 1;
 
@@ -177,7 +179,7 @@ describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL pool under co
     // exception that takes the process down.
     const marker = `reset-${Date.now()}`;
     const outcome = db.db.transaction(async (tx) => {
-      await tx.execute(sql`insert into organizations (id, name) values (${marker}, 'x')`);
+      await insertOrg(tx, marker);
       proxy.resetAll();
       await new Promise((r) => setTimeout(r, 200));
       await tx.execute(sql`select 1`);
@@ -194,16 +196,14 @@ describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL pool under co
     await expect(outcome).rejects.toThrow();
     proxy.setMode('pass');
     const marker = `after-begin-${Date.now()}`;
-    await db.db.transaction((tx) =>
-      tx.execute(sql`insert into organizations (id, name) values (${marker}, 'x')`),
-    );
+    await db.db.transaction((tx) => insertOrg(tx, marker));
     expect(await committed(marker)).toBe(true);
   });
 
   it('a statement that times out mid-transaction does not poison the next request', async () => {
     const marker = `timeout-${Date.now()}`;
     const outcome = db.db.transaction(async (tx) => {
-      await tx.execute(sql`insert into organizations (id, name) values (${marker}, 'x')`);
+      await insertOrg(tx, marker);
       proxy.setMode('blackhole');
       await tx.execute(sql`select 1`);
     });
@@ -211,9 +211,7 @@ describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL pool under co
     proxy.setMode('pass');
     // The timed-out statement is still pending on that client; reused, it would stall this one.
     const next = `next-${Date.now()}`;
-    await db.db.transaction((tx) =>
-      tx.execute(sql`insert into organizations (id, name) values (${next}, 'x')`),
-    );
+    await db.db.transaction((tx) => insertOrg(tx, next));
     expect(await committed(next)).toBe(true);
     expect(await committed(marker)).toBe(false);
   });
@@ -228,9 +226,7 @@ describe.runIf(process.env.DATABASE_URL !== undefined)('PostgreSQL pool under co
     proxy.setMode('pass');
     // Reused, the client would still be waiting on its statement; pooled, it would keep the lock.
     const marker = `after-lock-${Date.now()}`;
-    await db.db.transaction((tx) =>
-      tx.execute(sql`insert into organizations (id, name) values (${marker}, 'x')`),
-    );
+    await db.db.transaction((tx) => insertOrg(tx, marker));
     expect(await committed(marker)).toBe(true);
     // The server ends the closed connection's session, and with it the lock, within moments.
     const lockFree = () =>

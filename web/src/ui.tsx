@@ -47,6 +47,40 @@ export function PasswordField({
   );
 }
 
+/**
+ * A one-time code input. Backup codes are letters (`xxxxx-xxxxx`), so a field that takes them must
+ * not ask phones for a digits-only keyboard.
+ */
+export function CodeField({
+  label,
+  value,
+  onChange,
+  backupCodes,
+  autoFocus = false,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  backupCodes: boolean;
+  autoFocus?: boolean;
+}) {
+  return (
+    <label>
+      {label}
+      <input
+        required
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        autoComplete="one-time-code"
+        inputMode={backupCodes ? 'text' : 'numeric'}
+        maxLength={32}
+        // biome-ignore lint/a11y/noAutofocus: only where the code is the one field of its step
+        autoFocus={autoFocus}
+      />
+    </label>
+  );
+}
+
 export function Busy({ label }: { label: string }) {
   return (
     <p className="busy" role="status" aria-live="polite">

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, login } from '../api.ts';
-import { ErrorBox, PasswordField } from '../ui.tsx';
+import { CodeField, ErrorBox, PasswordField } from '../ui.tsx';
 
 export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
   const [mode, setMode] = useState<'login' | 'signup'>('login');
@@ -80,19 +80,13 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
           </>
         )}
         {needMfa && (
-          <label>
-            Code from your authenticator app (or a backup code)
-            <input
-              required
-              value={totp}
-              onChange={(e) => setTotp(e.target.value)}
-              autoComplete="one-time-code"
-              inputMode="numeric"
-              maxLength={32}
-              // biome-ignore lint/a11y/noAutofocus: the only field of this step
-              autoFocus
-            />
-          </label>
+          <CodeField
+            label="Code from your authenticator app (or a backup code)"
+            value={totp}
+            onChange={setTotp}
+            backupCodes
+            autoFocus
+          />
         )}
         <ErrorBox error={error} />
         <button type="submit" disabled={busy}>

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Me } from '../api.ts';
-import { CopyButton, ErrorBox, PasswordField } from '../ui.tsx';
+import { CodeField, CopyButton, ErrorBox, PasswordField } from '../ui.tsx';
 
 interface Setup {
   secret: string;
@@ -81,17 +81,7 @@ export function SecurityView({ me, onChanged }: { me: Me; onChanged: () => void 
             Or enter the secret by hand: <code data-testid="totp-secret">{setup.secret}</code>{' '}
             <CopyButton text={setup.secret} label="Copy secret" />
           </p>
-          <label>
-            Current 6-digit code
-            <input
-              required
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              maxLength={32}
-            />
-          </label>
+          <CodeField label="Current 6-digit code" value={code} onChange={setCode} backupCodes={false} />
           <button type="submit" disabled={busy}>
             Turn on
           </button>
@@ -138,16 +128,7 @@ function DisableMfa({ onChanged }: { onChanged: () => void }) {
     <form className="card" onSubmit={disable} aria-label="Turn off two-factor authentication">
       <h3>Turn off two-factor authentication</h3>
       <p>Your account will be protected by the password alone. Confirm with a code.</p>
-      <label>
-        Current 6-digit code or a backup code
-        <input
-          required
-          value={code}
-          onChange={(e) => setCode(e.target.value)}
-          autoComplete="one-time-code"
-          maxLength={32}
-        />
-      </label>
+      <CodeField label="Current 6-digit code or a backup code" value={code} onChange={setCode} backupCodes />
       <button type="submit" className="danger" disabled={busy}>
         Turn off
       </button>{' '}
