@@ -57,7 +57,9 @@ describe('TOTP enrolment', () => {
     expect(body.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(body.otpauthUri).toMatch(/^otpauth:\/\/totp\/Rolegate:.+\?.*secret=/);
     expect(body.otpauthUri).toContain('period=30');
-    expect(body.qrCodeDataUrl).toMatch(/^data:image\/png;base64,/);
+    expect(body.qrCodeDataUrl).toMatch(/^data:image\/svg\+xml;base64,/);
+    const svg = Buffer.from(String(body.qrCodeDataUrl).split(',')[1] ?? '', 'base64').toString('utf8');
+    expect(svg).toMatch(/^<svg[^>]*viewBox/);
     const [row] = await t.database.db.select().from(users).where(eq(users.id, user.userId));
     expect(row!.totpSecret).not.toBeNull();
     expect(row!.totpSecret).not.toContain(body.secret);
