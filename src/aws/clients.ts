@@ -11,6 +11,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LruMap } from '../broker/lru.ts';
+import { withEmptyIdentifiersAsAbsent } from './empty-identifiers.ts';
 
 /**
  * The one place SDK v3 clients are built. Every client gets explicit connect/request/socket
@@ -166,7 +167,7 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
       if (client === undefined) {
         // No credentials: the SDK default provider chain (env, SSO/shared config, web identity,
         // ECS/EC2 role). No `useGlobalEndpoint`: v3 uses the regional endpoint sts.<region>.amazonaws.com.
-        client = new STSClient(common('sts', r));
+        client = withEmptyIdentifiersAsAbsent(new STSClient(common('sts', r)));
         stsClients.set(r, client);
       }
       return client;
@@ -175,39 +176,35 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
       cached('s3', credentials, region, (c) => {
         const base = common('s3', region);
         // Custom endpoints (LocalStack, moto, MinIO) rarely resolve virtual-hosted bucket names.
-        return new S3Client({ ...base, credentials: c, forcePathStyle: endpointFor('s3') !== undefined });
+        return withEmptyIdentifiersAsAbsent(
+          new S3Client({ ...base, credentials: c, forcePathStyle: endpointFor('s3') !== undefined }),
+        );
       }),
     logs: (credentials, region) =>
-      cached(
-        'logs',
-        credentials,
-        region,
-        (c) => new CloudWatchLogsClient({ ...common('logs', region), credentials: c }),
+      cached('logs', credentials, region, (c) =>
+        withEmptyIdentifiersAsAbsent(new CloudWatchLogsClient({ ...common('logs', region), credentials: c })),
       ),
     dynamodb: (credentials, region) =>
-      cached(
-        'dynamodb',
-        credentials,
-        region,
-        (c) => new DynamoDBClient({ ...common('dynamodb', region), credentials: c }),
+      cached('dynamodb', credentials, region, (c) =>
+        withEmptyIdentifiersAsAbsent(new DynamoDBClient({ ...common('dynamodb', region), credentials: c })),
       ),
     lambda: (credentials, region) =>
-      cached(
-        'lambda',
-        credentials,
-        region,
-        (c) => new LambdaClient({ ...common('lambda', region), credentials: c }),
+      cached('lambda', credentials, region, (c) =>
+        withEmptyIdentifiersAsAbsent(new LambdaClient({ ...common('lambda', region), credentials: c })),
       ),
     ec2: (credentials, region) =>
-      cached('ec2', credentials, region, (c) => new EC2Client({ ...common('ec2', region), credentials: c })),
+      cached('ec2', credentials, region, (c) =>
+        withEmptyIdentifiersAsAbsent(new EC2Client({ ...common('ec2', region), credentials: c })),
+      ),
     rds: (credentials, region) =>
-      cached('rds', credentials, region, (c) => new RDSClient({ ...common('rds', region), credentials: c })),
+      cached('rds', credentials, region, (c) =>
+        withEmptyIdentifiersAsAbsent(new RDSClient({ ...common('rds', region), credentials: c })),
+      ),
     elbv2: (credentials, region) =>
-      cached(
-        'elbv2',
-        credentials,
-        region,
-        (c) => new ElasticLoadBalancingV2Client({ ...common('elbv2', region), credentials: c }),
+      cached('elbv2', credentials, region, (c) =>
+        withEmptyIdentifiersAsAbsent(
+          new ElasticLoadBalancingV2Client({ ...common('elbv2', region), credentials: c }),
+        ),
       ),
     destroy() {
       stsClients.clear();
