@@ -46,13 +46,17 @@ import { createSessionCheck } from './identity/sessions-store.ts';
 import { createLoginAlerts } from './insights/login-alerts.ts';
 import { insightsRoutes } from './insights/routes.ts';
 import { createInsightsService } from './insights/service.ts';
-import { createWebhookNotifier } from './insights/webhook.ts';
 import { createOperationsModule } from './operations/module.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { createPrivacyService } from './privacy/service.ts';
 import { createPrivacyStore } from './privacy/store.ts';
 import { createAppScans } from './scans/module.ts';
 import { scanRoutes } from './scans/routes.ts';
+import { createWebhookOutbox } from './webhooks/outbox.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
+import { createWebhookService } from './webhooks/service.ts';
+import { createWebhookStore } from './webhooks/store.ts';
+import { createThreatSweep } from './webhooks/threat-sweep.ts';
 
 export interface AppDeps {
   database: Database;
@@ -195,8 +199,6 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   app.addHook('onReady', connections.start);
   app.addHook('onClose', connections.stop);
-  void broker;
-  void keyring;
   const accessTokens = createAccessTokens({
     keys: config.jwtKeys,
     ttlSeconds: config.auth.accessTokenTtl,
@@ -216,17 +218,47 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   const guard: AuthGuard = createAuthGuard({ authenticator, memberships: createMembershipLookup(db) });
   void guard;
-  const webhook =
-    config.webhook.url !== undefined && config.webhook.secret !== undefined
-      ? createWebhookNotifier({
-          url: config.webhook.url,
-          secret: config.webhook.secret,
-          clock,
-          logger: deps.logger,
-        })
-      : null;
+  const webhookPolicy = {
+    requireHttps: config.webhook.requireHttps,
+    allowPrivateAddresses: config.webhook.allowPrivateAddresses,
+  };
+  const webhookStore = createWebhookStore(db);
+  const outbox = createWebhookOutbox({
+    db,
+    store: webhookStore,
+    keyring,
+    clock,
+    logger: deps.logger,
+    options: {
+      deployment:
+        config.webhook.url !== undefined && config.webhook.secret !== undefined
+          ? { url: config.webhook.url, secret: config.webhook.secret }
+          : null,
+      policy: webhookPolicy,
+      timeoutMs: config.webhook.timeoutSeconds * 1000,
+      pollMs: 1_000,
+      batchSize: 20,
+    },
+  });
+  const threatSweep = createThreatSweep({
+    db,
+    insights: createInsightsService({ db, clock }),
+    outbox,
+    clock,
+    intervalSeconds: config.webhook.threatSweepSeconds,
+    logger: deps.logger,
+  });
+  app.addHook('onReady', async () => {
+    outbox.start();
+    threatSweep.start();
+  });
+  app.addHook('onClose', async () => {
+    await threatSweep.stop();
+    await outbox.stop();
+  });
+  // `login.new_ip` concerns a user, not an organisation: only the deployment-wide endpoint gets it.
   const loginAlerts =
-    webhook === null ? null : createLoginAlerts({ db, notifier: webhook, logger: deps.logger });
+    config.webhook.url === undefined ? null : createLoginAlerts({ db, notifier: outbox, logger: deps.logger });
   const identity = createIdentityModule({
     config,
     db,
@@ -285,6 +317,10 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   await app.register(apiKeyRoutes, { service: apiKeys, guard });
   await app.register(operations.routes);
   await app.register(scanRoutes, { guard, scans });
+  await app.register(webhookRoutes, {
+    guard,
+    service: createWebhookService({ db, store: webhookStore, outbox, audit, keyring, clock, policy: webhookPolicy }),
+  });
   consoleHtml = await registerConsole(app);
 
   return app;

@@ -130,6 +130,9 @@ const envSchema = z.object({
     message: 'must be an http(s) URL',
   }),
   ROLEGATE_WEBHOOK_SECRET: optionalString,
+  ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: boolish(false),
+  ROLEGATE_WEBHOOK_TIMEOUT: intIn(10, 1, 60),
+  ROLEGATE_THREAT_SWEEP_INTERVAL: intIn(300, 0, 86_400),
   ROLEGATE_RATE_LIMIT_AUTH_MAX: intIn(20, 1, 100_000),
   ROLEGATE_RATE_LIMIT_AUTH_WINDOW: intIn(60, 1, 86_400),
   ROLEGATE_RATE_LIMIT_API_MAX: intIn(600, 1, 1_000_000),
@@ -184,7 +187,19 @@ export interface Config {
     sessionDuration: number;
     verifyInterval: number;
   };
-  webhook: { url: string | undefined; secret: string | undefined };
+  webhook: {
+    /** The deployment-wide endpoint (operator-configured). */
+    url: string | undefined;
+    secret: string | undefined;
+    /** Tenants' endpoints may resolve to private addresses (development and tests only). */
+    allowPrivateAddresses: boolean;
+    /** Tenants' endpoints must be https (production). */
+    requireHttps: boolean;
+    /** Per attempt, seconds. */
+    timeoutSeconds: number;
+    /** How often threats found in the audit trail are turned into alerts, seconds (0 = never). */
+    threatSweepSeconds: number;
+  };
   /** Limits of the operations catalogue (streamed S3 transfers); see docs/operations.md. */
   operations: { maxDownloadBytes: number; maxUploadBytes: number };
   /** Rate-limit budgets (max requests per window of seconds); see src/http/rate-limit.ts. */
@@ -261,6 +276,12 @@ export function loadConfig(
     if (e.ROLEGATE_WEBHOOK_URL !== undefined && e.ROLEGATE_WEBHOOK_SECRET === undefined) {
       throw new ConfigError('ROLEGATE_WEBHOOK_SECRET', 'is required when ROLEGATE_WEBHOOK_URL is set');
     }
+    if (e.ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES) {
+      throw new ConfigError(
+        'ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES',
+        'must not be set in production: tenants could reach your internal network through their webhooks',
+      );
+    }
   }
   const corsOrigins = (e.ROLEGATE_CORS_ORIGINS ?? '')
     .split(',')
@@ -303,7 +324,14 @@ export function loadConfig(
       sessionDuration: e.ROLEGATE_SESSION_DURATION,
       verifyInterval: e.ROLEGATE_VERIFY_INTERVAL,
     },
-    webhook: { url: e.ROLEGATE_WEBHOOK_URL, secret: e.ROLEGATE_WEBHOOK_SECRET },
+    webhook: {
+      url: e.ROLEGATE_WEBHOOK_URL,
+      secret: e.ROLEGATE_WEBHOOK_SECRET,
+      allowPrivateAddresses: e.ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
+      requireHttps: e.NODE_ENV === 'production',
+      timeoutSeconds: e.ROLEGATE_WEBHOOK_TIMEOUT,
+      threatSweepSeconds: e.ROLEGATE_THREAT_SWEEP_INTERVAL,
+    },
     operations: {
       maxDownloadBytes: e.ROLEGATE_S3_MAX_DOWNLOAD_BYTES,
       maxUploadBytes: e.ROLEGATE_S3_MAX_UPLOAD_BYTES,

@@ -15,6 +15,8 @@ export const ID_PREFIXES = [
   'fnd',
   'job',
   'vrf',
+  'whe',
+  'msg',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -8,3 +8,4 @@ export * from '../identity/orgs/tables.ts';
 export * from '../identity/tables.ts';
 export * from '../scans/tables.ts';
 export * from './core-tables.ts';
+export * from '../webhooks/tables.ts';

@@ -35,6 +35,8 @@ export const PERMISSIONS = {
   'audit:read': 'admin',
   'audit:export': 'admin',
   'insights:read': 'admin',
+  'webhooks:read': 'admin',
+  'webhooks:manage': 'admin',
   billing: 'owner',
 } as const satisfies Record<string, Role>;
 

@@ -1,7 +1,7 @@
 import type { DbOrTx } from '../db/client.ts';
 import { networkOf } from './service.ts';
 import { latestLogin, priorLogins } from './store.ts';
-import type { WebhookLogger, WebhookNotifier } from './webhook.ts';
+import type { WebhookOutbox } from '../webhooks/outbox.ts';
 
 export interface NewIpLoginCheck {
   /** The user had logged in before, never from this IP. */
@@ -36,8 +36,8 @@ export interface LoginAlerts {
 
 export function createLoginAlerts(deps: {
   db: DbOrTx;
-  notifier: Pick<WebhookNotifier, 'notify'>;
-  logger: WebhookLogger;
+  notifier: Pick<WebhookOutbox, 'notify'>;
+  logger: { warn(obj: object, msg: string): void };
 }): LoginAlerts {
   return {
     afterLogin(userId, ip) {
