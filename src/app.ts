@@ -258,7 +258,9 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   // `login.new_ip` concerns a user, not an organisation: only the deployment-wide endpoint gets it.
   const loginAlerts =
-    config.webhook.url === undefined ? null : createLoginAlerts({ db, notifier: outbox, logger: deps.logger });
+    config.webhook.url === undefined
+      ? null
+      : createLoginAlerts({ db, notifier: outbox, logger: deps.logger });
   const identity = createIdentityModule({
     config,
     db,
@@ -319,7 +321,15 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   await app.register(scanRoutes, { guard, scans });
   await app.register(webhookRoutes, {
     guard,
-    service: createWebhookService({ db, store: webhookStore, outbox, audit, keyring, clock, policy: webhookPolicy }),
+    service: createWebhookService({
+      db,
+      store: webhookStore,
+      outbox,
+      audit,
+      keyring,
+      clock,
+      policy: webhookPolicy,
+    }),
   });
   consoleHtml = await registerConsole(app);
 

@@ -7,5 +7,5 @@ export * from '../identity/api-keys/tables.ts';
 export * from '../identity/orgs/tables.ts';
 export * from '../identity/tables.ts';
 export * from '../scans/tables.ts';
-export * from './core-tables.ts';
 export * from '../webhooks/tables.ts';
+export * from './core-tables.ts';

@@ -1,7 +1,7 @@
 import type { DbOrTx } from '../db/client.ts';
+import type { WebhookOutbox } from '../webhooks/outbox.ts';
 import { networkOf } from './service.ts';
 import { latestLogin, priorLogins } from './store.ts';
-import type { WebhookOutbox } from '../webhooks/outbox.ts';
 
 export interface NewIpLoginCheck {
   /** The user had logged in before, never from this IP. */
