@@ -51,7 +51,7 @@ afterEach(async () => {
 async function receiver(statuses: number[]): Promise<{ url: string; received: Received[]; moved: number[] }> {
   const received: Received[] = [];
   const moved: number[] = [];
-  server = createServer((req, res) => {
+  const listening = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => {
       body += String(c);
@@ -69,8 +69,9 @@ async function receiver(statuses: number[]): Promise<{ url: string; received: Re
       res.end();
     });
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const { port } = server?.address() as AddressInfo;
+  server = listening;
+  await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  const { port } = listening.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/hook`, received, moved };
 }
 
