@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { idPattern } from '../db/ids.ts';
 import { orgIdSchema } from '../identity/orgs/schemas.ts';
-import { WEBHOOK_EVENT_TYPES } from './outbox.ts';
 
 export const endpointIdSchema = z.string().regex(idPattern('whe'), 'must be a webhook endpoint id (whe_…)');
 export const messageIdSchema = z.string().regex(idPattern('msg'), 'must be a webhook message id (msg_…)');
@@ -10,9 +9,16 @@ export const webhookOrgParams = z.strictObject({ orgId: orgIdSchema });
 export const webhookParams = z.strictObject({ orgId: orgIdSchema, webhookId: endpointIdSchema });
 export const deliveryParams = z.strictObject({ orgId: orgIdSchema, deliveryId: messageIdSchema });
 
-export const webhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
-/** Events an endpoint may subscribe to (`webhook.test` is sent on demand to one endpoint). */
-export const subscribableEventTypes = WEBHOOK_EVENT_TYPES.filter((t) => t !== 'webhook.test');
+/**
+ * Events an organisation endpoint may subscribe to: `webhook.test` is sent on demand to one
+ * endpoint, and `login.new_ip` concerns a user, not an organisation (deployment endpoint only).
+ */
+export const ORG_EVENT_TYPES = [
+  'threat.brute_force',
+  'threat.access_denied_burst',
+  'threat.connection_unsafe',
+] as const;
+export const subscribableEventTypes = ORG_EVENT_TYPES;
 
 export const createWebhookBody = z.strictObject({
   url: z.string().trim().min(1).max(2048),
@@ -23,9 +29,9 @@ export const createWebhookBody = z.strictObject({
     .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control characters')
     .default(''),
   eventTypes: z
-    .array(webhookEventType.exclude(['webhook.test']))
+    .array(z.enum(ORG_EVENT_TYPES))
     .min(1)
-    .max(WEBHOOK_EVENT_TYPES.length)
+    .max(ORG_EVENT_TYPES.length)
     .refine((list) => new Set(list).size === list.length, 'must not repeat an event type')
     .optional(),
 });

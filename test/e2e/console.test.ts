@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,6 +10,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import * as OTPAuth from 'otpauth';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -40,6 +42,9 @@ let browser: Browser;
 let page: Page;
 let baseUrl: string;
 let totpSecret = '';
+let hookServer: Server;
+let hookUrl = '';
+const hooks: Array<{ body: string; headers: IncomingHttpHeaders }> = [];
 let backupCode = '';
 
 async function shot(name: string) {
@@ -90,7 +95,20 @@ beforeAll(async () => {
     IsTruncated: false,
   });
 
-  t = await createTestApp();
+  hookServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += String(c);
+    });
+    req.on('end', () => {
+      hooks.push({ body, headers: req.headers });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/rolegate`;
+  // The receiver lives on 127.0.0.1: the development-only switch lets an organisation webhook reach it.
+  t = await createTestApp({ env: { ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' } });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
@@ -115,6 +133,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await t?.close();
+  hookServer?.close();
   sts.restore();
   s3.restore();
   for (const m of denied as { restore(): void }[]) m.restore();
@@ -304,6 +323,37 @@ describe.sequential('web console', () => {
     ]);
     expect(download.suggestedFilename()).toMatch(/^audit-org_.*\.csv$/);
   });
+  it('adds a webhook endpoint, shows its secret once, and a test message verifies with it', async () => {
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByText('No endpoints yet').waitFor();
+    await page.getByLabel('Endpoint URL').fill(hookUrl);
+    await page.getByLabel('Description').fill('SIEM');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const secretEl = page.getByTestId('new-webhook-secret');
+    await secretEl.waitFor();
+    const secret = (await secretEl.textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.content()).not.toContain(secret);
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await expect.poll(() => hooks.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    const got = hooks[0]!;
+    expect(() =>
+      new Webhook(secret).verify(got.body, {
+        'webhook-id': String(got.headers['webhook-id']),
+        'webhook-timestamp': String(got.headers['webhook-timestamp']),
+        'webhook-signature': String(got.headers['webhook-signature']),
+      }),
+    ).not.toThrow();
+    await expect
+      .poll(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return page.getByRole('cell', { name: 'delivered' }).count();
+      })
+      .toBeGreaterThan(0);
+    await shot('12-webhooks');
+  });
+
   it('changes the password and turns two-factor authentication off from the Security page', async () => {
     await page.getByRole('link', { name: 'Security' }).click();
     const form = page.getByRole('form', { name: 'Change password' });

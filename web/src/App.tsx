@@ -8,6 +8,7 @@ import { ConnectionsView } from './views/Connections.tsx';
 import { FindingsView } from './views/Findings.tsx';
 import { ApiKeysView, MembersView } from './views/Org.tsx';
 import { SecurityView } from './views/Security.tsx';
+import { WebhooksView } from './views/Webhooks.tsx';
 
 const PAGES = [
   ['connections', 'Connections'],
@@ -15,6 +16,7 @@ const PAGES = [
   ['keys', 'API keys'],
   ['members', 'Members'],
   ['audit', 'Audit log'],
+  ['webhooks', 'Webhooks'],
   ['security', 'Security'],
 ] as const;
 type PageId = (typeof PAGES)[number][0];
@@ -214,6 +216,7 @@ function Shell({
               <MembersView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
             )}
             {page === 'audit' && org !== undefined && <AuditView key={org.id} orgId={org.id} />}
+            {page === 'webhooks' && org !== undefined && <WebhooksView key={org.id} orgId={org.id} />}
             {page === 'security' && <SecurityView me={me} onChanged={() => void reloadMe()} />}
           </>
         )}
