@@ -58,6 +58,8 @@ export const findingView = z.object({
   tags: z.record(z.string(), z.string()),
   monthlyCost: z.number(),
   currency: z.literal('USD'),
+  /** The estimate with its basis, e.g. "500 GiB gp2 at $0.10/GiB-month, us-east-1, price table 2026-11-01". */
+  estimate: z.object({ monthlyUsd: z.number(), basis: z.string().nullable() }),
   recommendedAction: z.string(),
   details: z.record(z.string(), detailValue),
   status: z.enum(['open', 'dismissed', 'cleaned']),
