@@ -126,6 +126,7 @@ const envSchema = z.object({
   ROLEGATE_REFRESH_MAX_AGE: intIn(12 * 3600, 600, 30 * 24 * 3600),
   ROLEGATE_REFRESH_IDLE: intIn(30 * 60, 60, 24 * 3600),
   ROLEGATE_VERIFY_INTERVAL: intIn(24 * 3600, 0, 30 * 24 * 3600),
+  ROLEGATE_EXTERNAL_ID_GRACE: intIn(7 * 24 * 3600, 0, 90 * 24 * 3600),
   ROLEGATE_WEBHOOK_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
     message: 'must be an http(s) URL',
   }),
@@ -183,6 +184,8 @@ export interface Config {
     credentialCache: 'memory' | 'off';
     sessionDuration: number;
     verifyInterval: number;
+    /** Seconds a rotated-out external ID stays usable (operations, verification, templates). */
+    externalIdGrace: number;
   };
   webhook: { url: string | undefined; secret: string | undefined };
   /** Limits of the operations catalogue (streamed S3 transfers); see docs/operations.md. */
@@ -302,6 +305,7 @@ export function loadConfig(
       credentialCache: e.ROLEGATE_CREDENTIAL_CACHE,
       sessionDuration: e.ROLEGATE_SESSION_DURATION,
       verifyInterval: e.ROLEGATE_VERIFY_INTERVAL,
+      externalIdGrace: e.ROLEGATE_EXTERNAL_ID_GRACE,
     },
     webhook: { url: e.ROLEGATE_WEBHOOK_URL, secret: e.ROLEGATE_WEBHOOK_SECRET },
     operations: {

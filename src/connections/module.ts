@@ -38,7 +38,7 @@ export function createConnectionsModule(deps: {
   keyring: Keyring;
   broker: ConnectionsBroker;
   awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2'>;
-  config: { aws: Pick<Config['aws'], 'region' | 'verifyInterval'> };
+  config: { aws: Pick<Config['aws'], 'region' | 'verifyInterval' | 'externalIdGrace'> };
   logger: SchedulerLogger;
 }): ConnectionsModule {
   const { broker } = deps;
@@ -57,6 +57,7 @@ export function createConnectionsModule(deps: {
     resolvePrincipalArn: () => broker.resolvePrincipalArn(),
     forgetConnection: (id) => broker.forgetConnection?.(id),
     defaultRegion: deps.config.aws.region,
+    externalIdGraceSeconds: deps.config.aws.externalIdGrace,
   });
   const scheduler = createConnectionScheduler({
     service,

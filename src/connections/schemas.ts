@@ -206,6 +206,8 @@ export const connectionView = z.object({
   sourceIdentity: z.boolean(),
   status: statusSchema,
   rotationPending: z.boolean(),
+  /** When the rotated-out external ID stops being accepted; null when no rotation is pending. */
+  previousExternalIdExpiresAt: z.string().nullable(),
   lastVerifiedAt: z.string().nullable(),
   verification: z
     .object({

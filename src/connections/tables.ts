@@ -34,6 +34,11 @@ export const connections = pgTable(
     externalId: text('external_id').notNull(),
     /** Encrypted; the ID operations keep using while a rotation awaits re-verification. */
     previousExternalId: text('previous_external_id'),
+    /** After this instant the previous external ID is never sent again and is cleared. */
+    previousExternalIdExpiresAt: timestamp('previous_external_id_expires_at', {
+      withTimezone: true,
+      mode: 'date',
+    }),
     capabilities: jsonb('capabilities').$type<Capability[]>().notNull(),
     scopes: jsonb('scopes').$type<ConnectionScopes>().notNull(),
     sourceIdentityEnabled: boolean('source_identity_enabled').notNull().default(true),

@@ -75,7 +75,7 @@ beforeAll(async () => {
       resolvePrincipalArn: async () => 'arn:aws:iam::111111111111:role/rolegate-service',
     },
     awsClients: createAwsClientFactory({ region: 'us-east-1' }),
-    config: { aws: { region: 'us-east-1', verifyInterval: 3600 } },
+    config: { aws: { region: 'us-east-1', verifyInterval: 3600, externalIdGrace: 7 * 24 * 3600 } },
     logger: { info: () => {}, error: () => {} },
   });
 });
