@@ -7,6 +7,7 @@ import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import { cleanupTags } from './policy.ts';
 import {
   type ConnectionView,
   type CreateConnectionInput,
@@ -187,7 +188,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       accountId: row.accountId,
       roleArn: row.roleArn,
       capabilities: row.capabilities,
-      scopes: { ...EMPTY_SCOPES, ...row.scopes },
+      scopes: {
+        ...EMPTY_SCOPES,
+        ...row.scopes,
+        // What the policy enforces and the clean-up dry run checks, never an empty "no condition".
+        cleanupTagConditions: cleanupTags(row.scopes),
+      },
       sourceIdentity: row.sourceIdentityEnabled,
       status: effectiveStatus(row),
       rotationPending: previousInGrace(row),

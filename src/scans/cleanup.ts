@@ -21,6 +21,7 @@ import type { AuditWriter } from '../audit/types.ts';
 import { mapAwsError } from '../aws/errors.ts';
 import type { CredentialBroker } from '../broker/types.ts';
 import type { Clock } from '../clock.ts';
+import { cleanupTags } from '../connections/policy.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
 import { randomToken, sha256Hex } from '../crypto/tokens.ts';
 import type { Actor } from '../http/auth.ts';
@@ -322,6 +323,34 @@ function sameTags(a: Record<string, string>, b: Record<string, string>): boolean
   return JSON.stringify(sortedRecord(a)) === JSON.stringify(sortedRecord(b));
 }
 
+/** `k=v, k2=v2` in key order, as the check messages show the conditions. */
+function describeConditions(conditions: Record<string, string>): string {
+  return sortedRecord(conditions)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/**
+ * The tag conditions a resource must meet: exactly those the role's generated policy puts in its
+ * `aws:ResourceTag/…` condition (`cleanupTags`, one function for both), so the dry run never
+ * approves what AWS will refuse, nor the other way round.
+ */
+function tagConditionsCheck(tags: Record<string, string>, conditions: Record<string, string>): CleanupCheck {
+  const missing = Object.entries(conditions).filter(([k, v]) => tags[k] !== v);
+  return missing.length === 0
+    ? {
+        name: 'tag_conditions',
+        status: 'pass',
+        message: `The resource carries the connection’s clean-up tags (${describeConditions(conditions)}).`,
+      }
+    : {
+        name: 'tag_conditions',
+        status: 'fail',
+        message: `The resource lacks the connection’s clean-up tags (${describeConditions(Object.fromEntries(missing))}); the role’s policy allows deletes only on resources tagged ${describeConditions(conditions)}.`,
+      };
+}
+
+/** `conditions` are the connection's effective clean-up tags: pass `cleanupTags(scopes)`. */
 export function evaluateChecks(
   finding: FindingRow,
   observed: ObservedState,
@@ -361,23 +390,7 @@ export function evaluateChecks(
       ? { name: 'not_protected', status: 'fail', message: `The resource carries the ${PROTECT_TAG} tag.` }
       : { name: 'not_protected', status: 'pass', message: `No ${PROTECT_TAG} tag.` },
   );
-  const missing = Object.entries(conditions).filter(([k, v]) => observed.tags[k] !== v);
-  checks.push(
-    missing.length === 0
-      ? {
-          name: 'tag_conditions',
-          status: Object.keys(conditions).length === 0 ? 'skipped' : 'pass',
-          message:
-            Object.keys(conditions).length === 0
-              ? 'The connection sets no clean-up tag conditions.'
-              : 'The resource matches the connection’s clean-up tag conditions.',
-        }
-      : {
-          name: 'tag_conditions',
-          status: 'fail',
-          message: `The resource does not match the connection’s clean-up tag conditions (${missing.map(([k]) => k).join(', ')}).`,
-        },
-  );
+  checks.push(tagConditionsCheck(observed.tags, conditions));
   return checks;
 }
 
@@ -544,7 +557,7 @@ export function createCleanupService(deps: CleanupDeps) {
       deleteSnapshots: finding.type === 'ami_unused' && (req.deleteSnapshots ?? false),
     };
     const observed = await observe(connection, actor, finding, handler, 'check');
-    const checks = evaluateChecks(finding, observed, connection.scopes.cleanupTagConditions);
+    const checks = evaluateChecks(finding, observed, cleanupTags(connection.scopes));
     if (checks.every((c) => c.status !== 'fail')) {
       if (handler.dryRun === undefined) {
         checks.push({
@@ -648,7 +661,7 @@ export function createCleanupService(deps: CleanupDeps) {
         'The options differ from the dry run. Run a new dry run.',
       );
     const observed = await observe(connection, actor, finding, handler, 'recheck');
-    const checks = evaluateChecks(finding, observed, connection.scopes.cleanupTagConditions);
+    const checks = evaluateChecks(finding, observed, cleanupTags(connection.scopes));
     const failed = checks.filter((c) => c.status === 'fail');
     if (failed.some((c) => c.name === 'not_protected'))
       throw new AppError(ErrorCode.RESOURCE_PROTECTED, `The resource carries the ${PROTECT_TAG} tag.`, {
