@@ -93,6 +93,8 @@ const check = z.object({
   name: z.string(),
   status: z.enum(['pass', 'fail', 'skipped']),
   message: z.string(),
+  /** The part checked (an AMI's snapshot id); absent for the finding's own resource. */
+  resource: z.string().optional(),
 });
 
 export const cleanupResult = z.union([
@@ -112,5 +114,14 @@ export const cleanupResult = z.union([
     status: z.literal('cleaned'),
     snapshotId: z.string().optional(),
     deletedSnapshots: z.array(z.string()).optional(),
+  }),
+  z.object({
+    dryRun: z.literal(false),
+    done: z.literal(false),
+    action: z.string(),
+    findingId: z.string(),
+    status: z.literal('partial'),
+    deletedSnapshots: z.array(z.string()),
+    failedSnapshots: z.array(z.object({ snapshotId: z.string(), code: z.string(), message: z.string() })),
   }),
 ]);

@@ -265,6 +265,18 @@ export function createScanStore(db: Db) {
       return row ?? null;
     },
 
+    /** Replaces an open finding's details (a partial clean-up records what is left to do). */
+    async setFindingDetails(
+      tx: DbOrTx,
+      orgId: string,
+      findingId: string,
+      details: FindingRow['details'],
+    ): Promise<void> {
+      await tx
+        .update(findings)
+        .set({ details })
+        .where(and(eq(findings.orgId, orgId), eq(findings.id, findingId), eq(findings.status, 'open')));
+    },
     async setFindingStatus(
       tx: DbOrTx,
       orgId: string,
