@@ -153,7 +153,7 @@ function regionsOf(scopes: ConnectionScopes): string[] {
   return scopes.regions.length > 0 ? scopes.regions : ['*'];
 }
 
-function resourcesFor(kind: ResourceKind, scopes: ConnectionScopes, ctx: PolicyContext): string[] {
+export function resourcesFor(kind: ResourceKind, scopes: ConnectionScopes, ctx: PolicyContext): string[] {
   const p = ctx.partition;
   const a = ctx.accountId;
   const regions = regionsOf(scopes);

@@ -11,6 +11,7 @@ import { cleanupTags } from './policy.ts';
 import {
   type ConnectionView,
   type CreateConnectionInput,
+  defaultRoleName,
   EMPTY_SCOPES,
   parseRoleArn,
   type UpdateConnectionInput,
@@ -80,6 +81,8 @@ export interface ConnectionServiceDeps {
   /** Rolegate's exact principal ARN (the broker's resolver, or config.aws.principalArn). */
   resolvePrincipalArn: () => Promise<string>;
   defaultRegion: string;
+  /** Where the generic CloudFormation template is published (ROLEGATE_TEMPLATE_URL), or null. */
+  genericTemplateUrl: string | null;
   /** Seconds a rotated-out external ID stays usable (config.aws.externalIdGrace). */
   externalIdGraceSeconds: number;
   /** Drops the broker's cached credentials of a connection (deleted, rotated, re-verified, unsafe). */
@@ -181,12 +184,19 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     return row.status;
   }
 
+  /** The role's name: the one in the role ARN once known, else the stored or default name. */
+  function roleNameOf(row: Pick<ConnectionRow, 'id' | 'roleArn' | 'roleName'>): string {
+    const fromArn = row.roleArn === null ? null : (parseRoleArn(row.roleArn)?.roleName ?? null);
+    return fromArn ?? row.roleName ?? defaultRoleName(row.id);
+  }
+
   function toView(row: ConnectionRow): ConnectionView {
     return {
       id: row.id,
       name: row.name,
       accountId: row.accountId,
       roleArn: row.roleArn,
+      roleName: roleNameOf(row),
       capabilities: row.capabilities,
       scopes: {
         ...EMPTY_SCOPES,
@@ -336,6 +346,9 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         name: input.name,
         accountId,
         roleArn: input.roleArn ?? null,
+        roleName:
+          input.roleName ??
+          (input.roleArn !== undefined ? parseRoleArn(input.roleArn)!.roleName : defaultRoleName(id)),
         externalId: encrypt(externalId, 'external_id', id, actor.orgId),
         previousExternalId: null,
         capabilities: input.capabilities,
@@ -392,6 +405,16 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
           }
           accountId = parsed.accountId;
         }
+        // The role ARN names the role: a role name that contradicts it would give templates for another role.
+        const arnName =
+          (input.roleArn ?? row.roleArn) === null
+            ? null
+            : parseRoleArn(input.roleArn ?? row.roleArn!)!.roleName;
+        if (input.roleName !== undefined && arnName !== null && input.roleName !== arnName) {
+          throw new AppError(ErrorCode.VALIDATION_FAILED, 'roleName must match the role name in roleArn.', {
+            details: { field: 'roleName' },
+          });
+        }
         const roleChanged = input.roleArn !== undefined && input.roleArn !== row.roleArn;
         const capsChanged =
           input.capabilities !== undefined &&
@@ -399,7 +422,8 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         const reset = roleChanged || capsChanged;
         await store.update(tx, actor.orgId, id, {
           ...(input.name !== undefined ? { name: input.name } : {}),
-          ...(input.roleArn !== undefined ? { roleArn: input.roleArn, accountId } : {}),
+          ...(input.roleArn !== undefined ? { roleArn: input.roleArn, accountId, roleName: arnName } : {}),
+          ...(input.roleName !== undefined ? { roleName: input.roleName } : {}),
           ...(input.capabilities !== undefined ? { capabilities: input.capabilities } : {}),
           ...(input.scopes !== undefined ? { scopes: { ...EMPTY_SCOPES, ...input.scopes } } : {}),
           ...(reset
@@ -435,7 +459,6 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     async templates(
       actor: Actor & { orgId: string },
       id: string,
-      templateUrl: string,
     ): Promise<Templates & { externalId: string; principalArn: string }> {
       const row = await load(db, actor.orgId, id);
       const principalArn = pinnedPrincipal(await deps.resolvePrincipalArn());
@@ -448,11 +471,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         principalArn,
         externalIds: previous === null ? [externalId] : [externalId, previous],
         roleArn: row.roleArn,
+        roleName: roleNameOf(row),
         accountId: row.accountId,
         capabilities: row.capabilities,
         scopes: { ...EMPTY_SCOPES, ...row.scopes },
         sourceIdentity: row.sourceIdentityEnabled,
-        templateUrl,
+        genericTemplateUrl: deps.genericTemplateUrl,
       });
       // Viewing the templates reveals the external ID: audited.
       await audit.record(db, event(actor, row, 'connection.templates_viewed'));

@@ -40,6 +40,7 @@ export interface ConnectionStore {
     patch: Partial<{
       name: string;
       roleArn: string | null;
+      roleName: string | null;
       accountId: string | null;
       capabilities: Capability[];
       scopes: ConnectionScopes;

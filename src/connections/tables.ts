@@ -30,6 +30,8 @@ export const connections = pgTable(
     name: text('name').notNull(),
     accountId: text('account_id'),
     roleArn: text('role_arn'),
+    /** The IAM role name the templates create; null on rows from before it was stored (default name then). */
+    roleName: text('role_name'),
     /** Encrypted; the current external ID. */
     externalId: text('external_id').notNull(),
     /** Encrypted; the ID operations keep using while a rotation awaits re-verification. */

@@ -355,7 +355,7 @@ describe('verification', () => {
     expect((await mod.resolver.resolveUsable(actor.orgId, created.id, 'dynamodb-read')).externalId).toBe(
       oldId,
     );
-    const tpl = await mod.service.templates(actor, created.id, 'https://x.example/cfn.yaml');
+    const tpl = await mod.service.templates(actor, created.id);
     const newId = tpl.externalId;
     expect(newId).not.toBe(oldId);
     expect(tpl.trustPolicy.Statement[0]?.Condition?.StringEquals?.['sts:ExternalId']).toEqual([newId, oldId]);

@@ -115,7 +115,7 @@ describe('external-ID rotation grace (issue 14 item 10)', () => {
     now.t = rotatedAt + grace * 1000 + 1;
     const usable = await mod.resolver.resolveUsable(actor.orgId, id, 'dynamodb-read');
     expect(usable.externalId).not.toBe(oldId);
-    const tpl = await mod.service.templates(actor, id, 'https://x.example/cfn.yaml');
+    const tpl = await mod.service.templates(actor, id);
     expect(tpl.trustPolicy.Statement[0]?.Condition?.StringEquals?.['sts:ExternalId']).toBe(tpl.externalId);
     expect(usable.externalId).toBe(tpl.externalId);
 
