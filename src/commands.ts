@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runAuditVerify } from './audit/cli.ts';
 import { ConfigError } from './config.ts';
 import { registerPolicyCommands } from './connections/cli.ts';
+import { registerTemplateCommands } from './connections/publish.ts';
 import { createKeyring } from './crypto/field-encryption.ts';
 import { rotateKeys } from './crypto/rotate.ts';
 import { openRuntime, serve } from './main.ts';
@@ -76,6 +77,7 @@ audit
   });
 
 registerPolicyCommands(program);
+registerTemplateCommands(program);
 registerScanCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

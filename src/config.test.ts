@@ -24,6 +24,19 @@ describe('loadConfig', () => {
     expect(c.aws).toMatchObject({ credentialCache: 'memory', sessionDuration: 900 });
   });
 
+  it('ROLEGATE_TEMPLATE_URL is an https URL or unset; ROLEGATE_EXTERNAL_ID_GRACE is bounded seconds', () => {
+    expect(loadConfig({}).aws.templateUrl).toBeNull();
+    const url = 'https://b.s3.eu-west-1.amazonaws.com/cfn/rolegate-role-0123456789ab.json';
+    expect(loadConfig({ ROLEGATE_TEMPLATE_URL: url }).aws.templateUrl).toBe(url);
+    expect(
+      errorOf(() => loadConfig({ ROLEGATE_TEMPLATE_URL: 'http://127.0.0.1:3000/x.yaml' })).variable,
+    ).toBe('ROLEGATE_TEMPLATE_URL');
+    expect(loadConfig({ ROLEGATE_EXTERNAL_ID_GRACE: '0' }).aws.externalIdGrace).toBe(0);
+    expect(errorOf(() => loadConfig({ ROLEGATE_EXTERNAL_ID_GRACE: String(91 * 86400) })).variable).toBe(
+      'ROLEGATE_EXTERNAL_ID_GRACE',
+    );
+  });
+
   it('refuses to start in production without real keys, naming the variable', () => {
     expect(errorOf(() => loadConfig({ NODE_ENV: 'production' })).variable).toBe('ROLEGATE_MASTER_KEYS');
     expect(

@@ -126,6 +126,11 @@ const envSchema = z.object({
   ROLEGATE_REFRESH_MAX_AGE: intIn(12 * 3600, 600, 30 * 24 * 3600),
   ROLEGATE_REFRESH_IDLE: intIn(30 * 60, 60, 24 * 3600),
   ROLEGATE_VERIFY_INTERVAL: intIn(24 * 3600, 0, 30 * 24 * 3600),
+  ROLEGATE_EXTERNAL_ID_GRACE: intIn(7 * 24 * 3600, 0, 90 * 24 * 3600),
+  ROLEGATE_TEMPLATE_URL: optionalString.refine(
+    (v) => v === undefined || (/^https:\/\/\S+$/.test(v) && v.length <= 1024),
+    { message: 'must be the https:// S3 URL that `rolegate templates publish` printed' },
+  ),
   ROLEGATE_WEBHOOK_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
     message: 'must be an http(s) URL',
   }),
@@ -186,6 +191,10 @@ export interface Config {
     credentialCache: 'memory' | 'off';
     sessionDuration: number;
     verifyInterval: number;
+    /** Seconds a rotated-out external ID stays usable (operations, verification, templates). */
+    externalIdGrace: number;
+    /** The published generic CloudFormation template (S3 URL), for quick-create links; null = none. */
+    templateUrl: string | null;
   };
   webhook: {
     /** The deployment-wide endpoint (operator-configured). */
@@ -323,6 +332,8 @@ export function loadConfig(
       credentialCache: e.ROLEGATE_CREDENTIAL_CACHE,
       sessionDuration: e.ROLEGATE_SESSION_DURATION,
       verifyInterval: e.ROLEGATE_VERIFY_INTERVAL,
+      externalIdGrace: e.ROLEGATE_EXTERNAL_ID_GRACE,
+      templateUrl: e.ROLEGATE_TEMPLATE_URL ?? null,
     },
     webhook: {
       url: e.ROLEGATE_WEBHOOK_URL,

@@ -38,7 +38,10 @@ export function createConnectionsModule(deps: {
   keyring: Keyring;
   broker: ConnectionsBroker;
   awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2'>;
-  config: { aws: Pick<Config['aws'], 'region' | 'verifyInterval'> };
+  config: {
+    aws: Pick<Config['aws'], 'region' | 'verifyInterval' | 'externalIdGrace'> &
+      Partial<Pick<Config['aws'], 'templateUrl'>>;
+  };
   logger: SchedulerLogger;
 }): ConnectionsModule {
   const { broker } = deps;
@@ -57,6 +60,8 @@ export function createConnectionsModule(deps: {
     resolvePrincipalArn: () => broker.resolvePrincipalArn(),
     forgetConnection: (id) => broker.forgetConnection?.(id),
     defaultRegion: deps.config.aws.region,
+    externalIdGraceSeconds: deps.config.aws.externalIdGrace,
+    genericTemplateUrl: deps.config.aws.templateUrl ?? null,
   });
   const scheduler = createConnectionScheduler({
     service,

@@ -296,7 +296,8 @@ describe('templates', () => {
     capabilities: ['s3-read', 'cleanup'] as Capability[],
     scopes: scoped,
     sourceIdentity: true,
-    templateUrl: 'https://rolegate.example/v1/orgs/org_x/connections/con_y/templates/cloudformation.yaml',
+    roleName: 'Rolegate-0123456789ab',
+    genericTemplateUrl: 'https://rolegate-templates.s3.amazonaws.com/rolegate-role-0123abcd.json',
   };
 
   it('renders CloudFormation, Terraform, CLI and a quick-create link with the parameters', () => {
@@ -308,11 +309,15 @@ describe('templates', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} substitution, not a JS template
     expect(t.cloudFormation).toContain('"sts:ExternalId": "${ExternalId}"');
     expect(t.terraform).toContain('resource "aws_iam_role" "rolegate"');
-    expect(t.awsCli).toContain('aws iam create-role --role-name RolegateAccess --path /ops/');
-    const url = new URL(t.quickCreateUrl);
+    // The role ARN names the role once it is known.
+    expect(t.roleName).toBe('RolegateAccess');
+    expect(t.awsCli).toContain("ROLE_NAME='RolegateAccess'");
+    expect(t.awsCli).toContain(`aws iam create-role --role-name "$ROLE_NAME" --path '/ops/'`);
+    const url = new URL(t.quickCreateUrl!);
     expect(url.host).toBe('console.aws.amazon.com');
     const params = new URLSearchParams(url.hash.split('?')[1]);
-    expect(params.get('templateURL')).toBe(input.templateUrl);
+    expect(params.get('templateURL')).toBe(input.genericTemplateUrl);
+    expect(params.get('param_RoleName')).toBe('RolegateAccess');
     expect(params.get('param_ExternalId')).toBe(input.externalIds[0]);
     expect(params.get('param_RolegatePrincipalArn')).toBe(PRINCIPAL);
     expect(params.get('stackName')).toMatch(/^rolegate-con-/);
@@ -320,6 +325,13 @@ describe('templates', () => {
     const tfPolicy = /policy = <<-EOT\n([\s\S]*?)\n {2}EOT/.exec(t.terraform)![1]!;
     validatePermissionPolicy(JSON.parse(tfPolicy));
     validateTrustPolicy(t.trustPolicy);
+  });
+
+  it('offers no quick-create link without a published template, only the upload steps (issue 22 item 4)', () => {
+    const t = renderTemplates({ ...input, genericTemplateUrl: null });
+    expect(t.quickCreateUrl).toBeNull();
+    expect(t.cloudFormationSteps.join(' ')).toContain('Upload a template file');
+    expect(t.cloudFormationSteps.join(' ')).toContain('rolegate templates publish');
   });
 });
 

@@ -153,7 +153,7 @@ function regionsOf(scopes: ConnectionScopes): string[] {
   return scopes.regions.length > 0 ? scopes.regions : ['*'];
 }
 
-function resourcesFor(kind: ResourceKind, scopes: ConnectionScopes, ctx: PolicyContext): string[] {
+export function resourcesFor(kind: ResourceKind, scopes: ConnectionScopes, ctx: PolicyContext): string[] {
   const p = ctx.partition;
   const a = ctx.accountId;
   const regions = regionsOf(scopes);
@@ -209,7 +209,12 @@ function resourcesFor(kind: ResourceKind, scopes: ConnectionScopes, ctx: PolicyC
   }
 }
 
-export function cleanupTags(scopes: ConnectionScopes): Record<string, string> {
+/**
+ * The clean-up tag conditions in force for a connection: its own, or the default tag. The one source
+ * for the policy's `aws:ResourceTag/…` condition, the clean-up dry run's check, and what the
+ * connection shows (and the console edits).
+ */
+export function cleanupTags(scopes: Pick<ConnectionScopes, 'cleanupTagConditions'>): Record<string, string> {
   return Object.keys(scopes.cleanupTagConditions).length > 0
     ? scopes.cleanupTagConditions
     : { ...DEFAULT_CLEANUP_TAG };

@@ -130,16 +130,18 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
     async (request, reply) => {
       const actor = requireOrgActor(request);
       const url = cloudFormationUrl(request, actor.orgId, request.params.connId);
-      const t = await service.templates(actor, request.params.connId, url);
+      const t = await service.templates(actor, request.params.connId);
       reply.header('cache-control', 'no-store');
       return {
         externalId: t.externalId,
         principalArn: t.principalArn,
+        roleName: t.roleName,
         trustPolicy: { ...t.trustPolicy },
         permissionPolicy: { ...t.permissionPolicy },
         cloudFormation: t.cloudFormation,
         cloudFormationUrl: url,
         quickCreateUrl: t.quickCreateUrl,
+        cloudFormationSteps: t.cloudFormationSteps,
         terraform: t.terraform,
         awsCli: t.awsCli,
       };
@@ -160,8 +162,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
     },
     async (request, reply) => {
       const actor = requireOrgActor(request);
-      const url = cloudFormationUrl(request, actor.orgId, request.params.connId);
-      const t = await service.templates(actor, request.params.connId, url);
+      const t = await service.templates(actor, request.params.connId);
       reply
         .header('cache-control', 'no-store')
         .header('content-disposition', `attachment; filename="rolegate-${request.params.connId}.yaml"`)

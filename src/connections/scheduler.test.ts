@@ -3,10 +3,14 @@ import { createConnectionScheduler } from './scheduler.ts';
 import type { ConnectionService } from './service.ts';
 
 function fakeService() {
-  const calls = { expire: 0, reverify: [] as Date[] };
+  const calls = { expire: 0, rotations: 0, reverify: [] as Date[] };
   const service = {
     async expirePending() {
       calls.expire += 1;
+      return 0;
+    },
+    async expireRotations() {
+      calls.rotations += 1;
       return 0;
     },
     async reverifyDue(before: Date) {
@@ -14,7 +18,7 @@ function fakeService() {
       await new Promise<void>((resolve) => setTimeout(resolve, 10));
       return { checked: 1, disabled: 0 };
     },
-  } satisfies Pick<ConnectionService, 'expirePending' | 'reverifyDue'>;
+  } satisfies Pick<ConnectionService, 'expirePending' | 'expireRotations' | 'reverifyDue'>;
   return { service, calls };
 }
 
@@ -32,6 +36,7 @@ describe('connection scheduler', () => {
     const [a, b] = await Promise.all([s.runOnce(), s.runOnce()]);
     expect(a).toEqual(b);
     expect(f.calls.expire).toBe(1);
+    expect(f.calls.rotations).toBe(1);
     expect(f.calls.reverify).toEqual([new Date('2026-01-01T00:00:00Z')]);
   });
 

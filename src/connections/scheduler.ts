@@ -22,7 +22,7 @@ export interface SchedulerLogger {
 }
 
 export function createConnectionScheduler(deps: {
-  service: Pick<ConnectionService, 'expirePending' | 'reverifyDue'>;
+  service: Pick<ConnectionService, 'expirePending' | 'expireRotations' | 'reverifyDue'>;
   clock: Clock;
   intervalSeconds: number;
   logger: SchedulerLogger;
@@ -38,6 +38,7 @@ export function createConnectionScheduler(deps: {
 
   async function pass() {
     const expired = await deps.service.expirePending();
+    await deps.service.expireRotations();
     const before = new Date(deps.clock.now().getTime() - deps.intervalSeconds * 1000);
     const { checked, disabled } = await deps.service.reverifyDue(before);
     return { expired, checked, disabled };

@@ -41,6 +41,17 @@ export const roleArnSchema = z
       'must be an IAM role ARN like arn:aws:iam::123456789012:role/RolegateAccess (partitions aws, aws-cn, aws-us-gov)',
   });
 
+/** IAM's role-name rule: 1–64 characters of `[\w+=,.@-]` (no path; the path is part of the ARN). */
+export const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+export const roleNameSchema = z
+  .string()
+  .regex(ROLE_NAME_PATTERN, 'must be an IAM role name: 1–64 characters of letters, digits and + = , . @ _ -');
+
+/** A role name no other connection has: `Rolegate-` and 12 characters of the connection's random id. */
+export function defaultRoleName(connectionId: string): string {
+  return `Rolegate-${connectionId.slice(connectionId.indexOf('_') + 1).slice(0, 12)}`;
+}
+
 export const accountIdSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
 
 /** S3 bucket naming rules (general purpose buckets). */
@@ -141,12 +152,21 @@ export const createConnectionBody = z
   .strictObject({
     name: nameSchema,
     roleArn: roleArnSchema.optional(),
+    /** The IAM role the templates create; default `Rolegate-<short connection id>`, or the role in roleArn. */
+    roleName: roleNameSchema.optional(),
     accountId: accountIdSchema.optional(),
     capabilities: capabilitiesSchema,
     scopes: scopesSchema.optional(),
     sourceIdentity: z.boolean().default(true),
   })
   .superRefine((body, ctx) => {
+    if (
+      body.roleArn !== undefined &&
+      body.roleName !== undefined &&
+      parseRoleArn(body.roleArn)?.roleName !== body.roleName
+    ) {
+      ctx.addIssue({ code: 'custom', path: ['roleName'], message: 'must match the role name in roleArn' });
+    }
     if (body.roleArn !== undefined && body.accountId !== undefined) {
       if (parseRoleArn(body.roleArn)?.accountId !== body.accountId) {
         ctx.addIssue({
@@ -163,6 +183,7 @@ export const updateConnectionBody = z
   .strictObject({
     name: nameSchema.optional(),
     roleArn: roleArnSchema.optional(),
+    roleName: roleNameSchema.optional(),
     capabilities: capabilitiesSchema.optional(),
     scopes: scopesSchema.optional(),
   })
@@ -193,6 +214,8 @@ export const connectionView = z.object({
   name: z.string(),
   accountId: z.string().nullable(),
   roleArn: z.string().nullable(),
+  /** The IAM role name the templates use (unique per connection unless chosen otherwise). */
+  roleName: z.string(),
   capabilities: z.array(capabilitySchema),
   scopes: z.object({
     regions: z.array(z.string()),
@@ -206,6 +229,8 @@ export const connectionView = z.object({
   sourceIdentity: z.boolean(),
   status: statusSchema,
   rotationPending: z.boolean(),
+  /** When the rotated-out external ID stops being accepted; null when no rotation is pending. */
+  previousExternalIdExpiresAt: z.string().nullable(),
   lastVerifiedAt: z.string().nullable(),
   verification: z
     .object({
@@ -230,11 +255,15 @@ export const verifyResponse = z.object({
 export const templatesResponse = z.object({
   externalId: z.string(),
   principalArn: z.string(),
+  roleName: z.string(),
   trustPolicy: z.record(z.string(), z.unknown()),
   permissionPolicy: z.record(z.string(), z.unknown()),
   cloudFormation: z.string(),
+  /** Rolegate's authenticated download of `cloudFormation` (not usable by CloudFormation itself). */
   cloudFormationUrl: z.string(),
-  quickCreateUrl: z.string(),
+  /** Present only when the operator published the generic template (ROLEGATE_TEMPLATE_URL). */
+  quickCreateUrl: z.string().nullable(),
+  cloudFormationSteps: z.array(z.string()),
   terraform: z.string(),
   awsCli: z.string(),
 });

@@ -7,9 +7,11 @@ import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import { cleanupTags } from './policy.ts';
 import {
   type ConnectionView,
   type CreateConnectionInput,
+  defaultRoleName,
   EMPTY_SCOPES,
   parseRoleArn,
   type UpdateConnectionInput,
@@ -79,6 +81,10 @@ export interface ConnectionServiceDeps {
   /** Rolegate's exact principal ARN (the broker's resolver, or config.aws.principalArn). */
   resolvePrincipalArn: () => Promise<string>;
   defaultRegion: string;
+  /** Where the generic CloudFormation template is published (ROLEGATE_TEMPLATE_URL), or null. */
+  genericTemplateUrl: string | null;
+  /** Seconds a rotated-out external ID stays usable (config.aws.externalIdGrace). */
+  externalIdGraceSeconds: number;
   /** Drops the broker's cached credentials of a connection (deleted, rotated, re-verified, unsafe). */
   forgetConnection?: (connectionId: string) => void;
 }
@@ -104,6 +110,45 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     if (value === null) return null;
     return decryptField(keyring, value, bindingFor('connections', column, row.id, row.orgId));
   };
+
+  /**
+   * Whether the rotated-out external ID may still be sent: only while its grace period runs. A row
+   * with a previous ID and no deadline cannot occur (rotation sets both; the migration bounded older
+   * rows), and is treated as expired so that nothing is usable without a bound.
+   */
+  function previousInGrace(row: Pick<ConnectionRow, 'previousExternalId' | 'previousExternalIdExpiresAt'>) {
+    return (
+      row.previousExternalId !== null &&
+      row.previousExternalIdExpiresAt !== null &&
+      row.previousExternalIdExpiresAt.getTime() > clock.now().getTime()
+    );
+  }
+
+  /** The previous external ID, decrypted, only while its grace period runs. */
+  const previousIfInGrace = (row: UsableConnectionRow) =>
+    previousInGrace(row) ? decrypt(row, 'previous_external_id') : null;
+
+  /** Clears a previous external ID past its deadline, audited; a no-op if another process did it first. */
+  async function clearExpiredPrevious(row: {
+    id: string;
+    orgId: string;
+    previousExternalIdExpiresAt: Date | null;
+  }) {
+    const now = clock.now();
+    await db.transaction(async (tx) => {
+      if (!(await store.clearExpiredPreviousExternalId(tx, row.orgId, row.id, now))) return;
+      await audit.record(
+        tx,
+        event(
+          { ...systemActor(row.orgId, `sys-extid-grace-${row.id}`), system: true },
+          row,
+          'connection.external_id_grace_expired',
+          { details: { deadline: row.previousExternalIdExpiresAt?.toISOString() ?? null } },
+        ),
+      );
+    });
+    deps.forgetConnection?.(row.id);
+  }
 
   function event(
     actor: AuditActor,
@@ -139,17 +184,32 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     return row.status;
   }
 
+  /** The role's name: the one in the role ARN once known, else the stored or default name. */
+  function roleNameOf(row: Pick<ConnectionRow, 'id' | 'roleArn' | 'roleName'>): string {
+    const fromArn = row.roleArn === null ? null : (parseRoleArn(row.roleArn)?.roleName ?? null);
+    return fromArn ?? row.roleName ?? defaultRoleName(row.id);
+  }
+
   function toView(row: ConnectionRow): ConnectionView {
     return {
       id: row.id,
       name: row.name,
       accountId: row.accountId,
       roleArn: row.roleArn,
+      roleName: roleNameOf(row),
       capabilities: row.capabilities,
-      scopes: { ...EMPTY_SCOPES, ...row.scopes },
+      scopes: {
+        ...EMPTY_SCOPES,
+        ...row.scopes,
+        // What the policy enforces and the clean-up dry run checks, never an empty "no condition".
+        cleanupTagConditions: cleanupTags(row.scopes),
+      },
       sourceIdentity: row.sourceIdentityEnabled,
       status: effectiveStatus(row),
-      rotationPending: row.previousExternalId !== null,
+      rotationPending: previousInGrace(row),
+      previousExternalIdExpiresAt: previousInGrace(row)
+        ? (row.previousExternalIdExpiresAt?.toISOString() ?? null)
+        : null,
       lastVerifiedAt: row.lastVerifiedAt?.toISOString() ?? null,
       verification: row.verificationReport ?? null,
       createdBy: row.createdBy,
@@ -183,7 +243,8 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     }
     const principalArn = pinnedPrincipal(await deps.resolvePrincipalArn());
     const externalId = decrypt(row, 'external_id')!;
-    const previousExternalId = decrypt(row, 'previous_external_id');
+    const previousExternalId = previousIfInGrace(row);
+    if (row.previousExternalId !== null && previousExternalId === null) await clearExpiredPrevious(row);
     // AWS calls happen here, outside any transaction.
     const outcome = await deps.verifier.verify({
       orgId: row.orgId,
@@ -240,7 +301,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         verificationReport: report,
         ...(outcome.status === 'verified' ? { lastVerifiedAt: now, expiresAt: null } : {}),
         ...(actor.system === true && next === 'verified' ? { lastVerifiedAt: now } : {}),
-        ...(rotationDone ? { previousExternalId: null } : {}),
+        ...(rotationDone ? { previousExternalId: null, previousExternalIdExpiresAt: null } : {}),
         updatedAt: now,
       });
       const details = {
@@ -285,6 +346,9 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         name: input.name,
         accountId,
         roleArn: input.roleArn ?? null,
+        roleName:
+          input.roleName ??
+          (input.roleArn !== undefined ? parseRoleArn(input.roleArn)!.roleName : defaultRoleName(id)),
         externalId: encrypt(externalId, 'external_id', id, actor.orgId),
         previousExternalId: null,
         capabilities: input.capabilities,
@@ -341,6 +405,16 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
           }
           accountId = parsed.accountId;
         }
+        // The role ARN names the role: a role name that contradicts it would give templates for another role.
+        const arnName =
+          (input.roleArn ?? row.roleArn) === null
+            ? null
+            : parseRoleArn(input.roleArn ?? row.roleArn!)!.roleName;
+        if (input.roleName !== undefined && arnName !== null && input.roleName !== arnName) {
+          throw new AppError(ErrorCode.VALIDATION_FAILED, 'roleName must match the role name in roleArn.', {
+            details: { field: 'roleName' },
+          });
+        }
         const roleChanged = input.roleArn !== undefined && input.roleArn !== row.roleArn;
         const capsChanged =
           input.capabilities !== undefined &&
@@ -348,7 +422,8 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         const reset = roleChanged || capsChanged;
         await store.update(tx, actor.orgId, id, {
           ...(input.name !== undefined ? { name: input.name } : {}),
-          ...(input.roleArn !== undefined ? { roleArn: input.roleArn, accountId } : {}),
+          ...(input.roleArn !== undefined ? { roleArn: input.roleArn, accountId, roleName: arnName } : {}),
+          ...(input.roleName !== undefined ? { roleName: input.roleName } : {}),
           ...(input.capabilities !== undefined ? { capabilities: input.capabilities } : {}),
           ...(input.scopes !== undefined ? { scopes: { ...EMPTY_SCOPES, ...input.scopes } } : {}),
           ...(reset
@@ -384,23 +459,24 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     async templates(
       actor: Actor & { orgId: string },
       id: string,
-      templateUrl: string,
     ): Promise<Templates & { externalId: string; principalArn: string }> {
       const row = await load(db, actor.orgId, id);
       const principalArn = pinnedPrincipal(await deps.resolvePrincipalArn());
       const externalId = decrypt(row, 'external_id')!;
-      const previous = decrypt(row, 'previous_external_id');
+      const previous = previousIfInGrace(row);
+      if (row.previousExternalId !== null && previous === null) await clearExpiredPrevious(row);
       const rendered = renderTemplates({
         connectionId: row.id,
         name: row.name,
         principalArn,
         externalIds: previous === null ? [externalId] : [externalId, previous],
         roleArn: row.roleArn,
+        roleName: roleNameOf(row),
         accountId: row.accountId,
         capabilities: row.capabilities,
         scopes: { ...EMPTY_SCOPES, ...row.scopes },
         sourceIdentity: row.sourceIdentityEnabled,
-        templateUrl,
+        genericTemplateUrl: deps.genericTemplateUrl,
       });
       // Viewing the templates reveals the external ID: audited.
       await audit.record(db, event(actor, row, 'connection.templates_viewed'));
@@ -420,23 +496,40 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         const next = generateExternalId();
         // The ID in use stays accepted (as previous) only when operations depend on it; an
         // already pending rotation keeps its previous ID, which is the one the role trusts.
+        // A previous ID past its grace period is gone for good: the current one is kept instead, with a
+        // fresh deadline. A previous ID still in grace keeps its deadline, so rotating again never
+        // extends how long an old ID is accepted.
         const keepPrevious = row.status === 'verified';
         let previous: string | null = null;
+        let deadline: Date | null = null;
         if (keepPrevious) {
-          previous =
-            row.previousExternalId !== null
-              ? decrypt(row, 'previous_external_id')
-              : decrypt(row, 'external_id');
+          if (previousInGrace(row)) {
+            previous = decrypt(row, 'previous_external_id');
+            deadline = row.previousExternalIdExpiresAt;
+          } else {
+            previous = decrypt(row, 'external_id');
+            deadline = new Date(now.getTime() + deps.externalIdGraceSeconds * 1000);
+          }
+          if (deadline !== null && deadline.getTime() <= now.getTime()) {
+            previous = null; // a zero grace: the new ID takes over at once
+            deadline = null;
+          }
         }
         await store.update(tx, actor.orgId, id, {
           externalId: encrypt(next, 'external_id', id, actor.orgId),
           previousExternalId:
             previous === null ? null : encrypt(previous, 'previous_external_id', id, actor.orgId),
+          previousExternalIdExpiresAt: previous === null ? null : deadline,
           updatedAt: now,
         });
         await audit.record(
           tx,
-          event(actor, row, 'connection.external_id_rotated', { details: { previousKept: keepPrevious } }),
+          event(actor, row, 'connection.external_id_rotated', {
+            details: {
+              previousKept: previous !== null,
+              previousExpiresAt: previous === null ? null : (deadline?.toISOString() ?? null),
+            },
+          }),
         );
       });
       deps.forgetConnection?.(id);
@@ -458,6 +551,16 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
             event({ ...systemActor(orgId, `sys-expire-${id}`), system: true }, row, 'connection.expired'),
           );
         });
+      }
+      return due.length;
+    },
+
+    /** Clears previous external IDs whose grace period has ended. Returns how many. */
+    async expireRotations(limit = 500): Promise<number> {
+      const due = await store.listExpiredPreviousExternalIds(db, clock.now(), limit);
+      for (const { id, orgId } of due) {
+        const row = await store.get(db, orgId, id);
+        if (row !== null) await clearExpiredPrevious(row);
       }
       return due.length;
     },
@@ -501,11 +604,11 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       if (!row.capabilities.includes(capability)) {
         throw new AppError(ErrorCode.CAPABILITY_MISSING, undefined, { details: { capability } });
       }
-      // During a rotation the role still trusts the previous ID until re-verification with the new one.
-      const externalId = decrypt(
-        row,
-        row.previousExternalId !== null ? 'previous_external_id' : 'external_id',
-      )!;
+      // During a rotation the role still trusts the previous ID until re-verification with the new
+      // one, but only within the grace period: after it the previous ID is never sent again.
+      const inGrace = previousInGrace(row);
+      if (row.previousExternalId !== null && !inGrace) await clearExpiredPrevious(row);
+      const externalId = decrypt(row, inGrace ? 'previous_external_id' : 'external_id')!;
       const scopes: ConnectionScopes = { ...EMPTY_SCOPES, ...row.scopes };
       return {
         id: row.id,

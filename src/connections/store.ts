@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, lte, or } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
 import { connections, type VerificationReport } from './tables.ts';
 import type { Capability, ConnectionScopes, ConnectionStatus } from './types.ts';
@@ -15,6 +15,7 @@ const usableColumns = {
   roleArn: connections.roleArn,
   externalId: connections.externalId,
   previousExternalId: connections.previousExternalId,
+  previousExternalIdExpiresAt: connections.previousExternalIdExpiresAt,
   capabilities: connections.capabilities,
   scopes: connections.scopes,
   sourceIdentityEnabled: connections.sourceIdentityEnabled,
@@ -39,12 +40,14 @@ export interface ConnectionStore {
     patch: Partial<{
       name: string;
       roleArn: string | null;
+      roleName: string | null;
       accountId: string | null;
       capabilities: Capability[];
       scopes: ConnectionScopes;
       status: ConnectionStatus;
       externalId: string;
       previousExternalId: string | null;
+      previousExternalIdExpiresAt: Date | null;
       lastVerifiedAt: Date | null;
       verificationReport: VerificationReport | null;
       expiresAt: Date | null;
@@ -52,6 +55,17 @@ export interface ConnectionStore {
     }>,
   ): Promise<void>;
   delete(db: DbOrTx, orgId: string, id: string): Promise<boolean>;
+  /**
+   * Clears the previous external ID if its grace period ended by `now` (compare-and-set on the
+   * deadline, so a concurrent rotation is never undone). True when this call cleared it.
+   */
+  clearExpiredPreviousExternalId(db: DbOrTx, orgId: string, id: string, now: Date): Promise<boolean>;
+  /** Connections whose previous external ID is past its grace period, across organisations (system job). */
+  listExpiredPreviousExternalIds(
+    db: DbOrTx,
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ id: string; orgId: string }>>;
   /** Pending connections past their expiry, across organisations (system job). */
   listExpiredPending(db: DbOrTx, now: Date, limit: number): Promise<Array<{ id: string; orgId: string }>>;
   /** Verified connections whose last verification is older than `before` (system job). */
@@ -116,6 +130,28 @@ export function createConnectionStore(): ConnectionStore {
         .where(and(eq(connections.orgId, orgId), eq(connections.id, id)))
         .returning({ id: connections.id });
       return rows.length > 0;
+    },
+    async clearExpiredPreviousExternalId(db, orgId, id, now) {
+      const rows = await db
+        .update(connections)
+        .set({ previousExternalId: null, previousExternalIdExpiresAt: null, updatedAt: now })
+        .where(
+          and(
+            eq(connections.orgId, orgId),
+            eq(connections.id, id),
+            lte(connections.previousExternalIdExpiresAt, now),
+          ),
+        )
+        .returning({ id: connections.id });
+      return rows.length > 0;
+    },
+    async listExpiredPreviousExternalIds(db, now, limit) {
+      return db
+        .select({ id: connections.id, orgId: connections.orgId })
+        .from(connections)
+        .where(lte(connections.previousExternalIdExpiresAt, now))
+        .orderBy(asc(connections.id))
+        .limit(limit);
     },
     async listExpiredPending(db, now, limit) {
       return db

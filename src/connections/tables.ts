@@ -30,10 +30,17 @@ export const connections = pgTable(
     name: text('name').notNull(),
     accountId: text('account_id'),
     roleArn: text('role_arn'),
+    /** The IAM role name the templates create; null on rows from before it was stored (default name then). */
+    roleName: text('role_name'),
     /** Encrypted; the current external ID. */
     externalId: text('external_id').notNull(),
     /** Encrypted; the ID operations keep using while a rotation awaits re-verification. */
     previousExternalId: text('previous_external_id'),
+    /** After this instant the previous external ID is never sent again and is cleared. */
+    previousExternalIdExpiresAt: timestamp('previous_external_id_expires_at', {
+      withTimezone: true,
+      mode: 'date',
+    }),
     capabilities: jsonb('capabilities').$type<Capability[]>().notNull(),
     scopes: jsonb('scopes').$type<ConnectionScopes>().notNull(),
     sourceIdentityEnabled: boolean('source_identity_enabled').notNull().default(true),

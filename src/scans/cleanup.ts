@@ -21,6 +21,7 @@ import type { AuditWriter } from '../audit/types.ts';
 import { mapAwsError } from '../aws/errors.ts';
 import type { CredentialBroker } from '../broker/types.ts';
 import type { Clock } from '../clock.ts';
+import { cleanupTags } from '../connections/policy.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
 import { randomToken, sha256Hex } from '../crypto/tokens.ts';
 import type { Actor } from '../http/auth.ts';
@@ -40,6 +41,20 @@ export interface ObservedState {
   unused: boolean;
   tags: Record<string, string>;
   facts: Record<string, DetailValue>;
+  /**
+   * Further resources the action deletes with the main one (an AMI's backing snapshots): each is
+   * described, checked like any resource, dry-run and bound into the confirmation token's state hash.
+   */
+  parts?: ObservedPart[];
+}
+
+export interface ObservedPart {
+  id: string;
+  exists: boolean;
+  /** Not used by anything else (a snapshot backing another AMI is in use). */
+  unused: boolean;
+  tags: Record<string, string>;
+  facts: Record<string, DetailValue>;
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
@@ -53,22 +68,44 @@ export interface CleanupCheck {
     | 'aws_dry_run';
   status: CheckStatus;
   message: string;
+  /** The part the check is about (e.g. a snapshot id); absent for the finding's own resource. */
+  resource?: string;
+}
+
+export interface FailedPart {
+  snapshotId: string;
+  code: string;
+  message: string;
 }
 
 interface ActionResult {
   snapshotId?: string;
   deletedSnapshots?: string[];
+  /** Snapshots AWS refused to delete after the AMI was deregistered: the finding stays open for them. */
+  failedSnapshots?: FailedPart[];
+}
+
+/** One AWS call with DryRun=true; `resource` names a part (absent for the finding's own resource). */
+interface DryRunCall {
+  resource?: string;
+  send(c: ScanClients): Promise<unknown>;
 }
 
 interface CleanupHandler {
   action: string;
-  readActions: string[];
-  writeActions(opts: CleanupOptions): string[];
+  readActions(opts: CleanupOptions): string[];
+  writeActions(f: FindingRow, opts: CleanupOptions): string[];
   writeResources(f: FindingRow, opts: CleanupOptions, partition: string): string[];
-  describe(c: ScanClients, f: FindingRow): Promise<ObservedState>;
-  /** The AWS call with DryRun=true, where the API has it. */
-  dryRun?(c: ScanClients, f: FindingRow): Promise<void>;
-  execute(c: ScanClients, f: FindingRow, opts: CleanupOptions): Promise<ActionResult>;
+  describe(c: ScanClients, f: FindingRow, opts: CleanupOptions): Promise<ObservedState>;
+  /** The AWS calls with DryRun=true, where the API has it; empty when it has none. */
+  dryRunCalls(f: FindingRow, opts: CleanupOptions, observed: ObservedState): DryRunCall[];
+  /** Runs only after every check passed on `observed`, the state the confirmation token bound. */
+  execute(
+    c: ScanClients,
+    f: FindingRow,
+    opts: CleanupOptions,
+    observed: ObservedState,
+  ): Promise<ActionResult>;
   wouldDo(f: FindingRow, opts: CleanupOptions): string;
 }
 
@@ -113,8 +150,8 @@ function stringList(v: DetailValue | undefined): string[] {
 
 const volumeHandler: CleanupHandler = {
   action: 'delete_volume',
-  readActions: ['ec2:DescribeVolumes'],
-  writeActions: (o) =>
+  readActions: () => ['ec2:DescribeVolumes'],
+  writeActions: (_f, o) =>
     o.snapshotBeforeDelete ? ['ec2:DeleteVolume', 'ec2:CreateSnapshot'] : ['ec2:DeleteVolume'],
   writeResources: (f, o, partition) =>
     o.snapshotBeforeDelete
@@ -133,9 +170,9 @@ const volumeHandler: CleanupHandler = {
         facts: { state: v.State ?? null, attachments, sizeGb: v.Size ?? null },
       };
     }),
-  async dryRun(c, f) {
-    await c.ec2.send(new DeleteVolumeCommand({ VolumeId: f.resourceId, DryRun: true }));
-  },
+  dryRunCalls: (f) => [
+    { send: (c) => c.ec2.send(new DeleteVolumeCommand({ VolumeId: f.resourceId, DryRun: true })) },
+  ],
   async execute(c, f, o) {
     let snapshotId: string | undefined;
     if (o.snapshotBeforeDelete) {
@@ -156,7 +193,7 @@ const volumeHandler: CleanupHandler = {
 
 const snapshotHandler: CleanupHandler = {
   action: 'delete_snapshot',
-  readActions: ['ec2:DescribeSnapshots'],
+  readActions: () => ['ec2:DescribeSnapshots'],
   writeActions: () => ['ec2:DeleteSnapshot'],
   writeResources: (f) => [f.resourceArn],
   describe: (c, f) =>
@@ -173,9 +210,9 @@ const snapshotHandler: CleanupHandler = {
         facts: { state: s.State ?? null, sizeGb: s.VolumeSize ?? null },
       };
     }),
-  async dryRun(c, f) {
-    await c.ec2.send(new DeleteSnapshotCommand({ SnapshotId: f.resourceId, DryRun: true }));
-  },
+  dryRunCalls: (f) => [
+    { send: (c) => c.ec2.send(new DeleteSnapshotCommand({ SnapshotId: f.resourceId, DryRun: true })) },
+  ],
   async execute(c, f) {
     await c.ec2.send(new DeleteSnapshotCommand({ SnapshotId: f.resourceId }));
     return {};
@@ -185,7 +222,7 @@ const snapshotHandler: CleanupHandler = {
 
 const addressHandler: CleanupHandler = {
   action: 'release_address',
-  readActions: ['ec2:DescribeAddresses'],
+  readActions: () => ['ec2:DescribeAddresses'],
   writeActions: () => ['ec2:ReleaseAddress'],
   writeResources: (f) => [f.resourceArn],
   describe: (c, f) =>
@@ -202,9 +239,9 @@ const addressHandler: CleanupHandler = {
         facts: { associated, publicIp: a.PublicIp ?? null },
       };
     }),
-  async dryRun(c, f) {
-    await c.ec2.send(new ReleaseAddressCommand({ AllocationId: f.resourceId, DryRun: true }));
-  },
+  dryRunCalls: (f) => [
+    { send: (c) => c.ec2.send(new ReleaseAddressCommand({ AllocationId: f.resourceId, DryRun: true })) },
+  ],
   async execute(c, f) {
     await c.ec2.send(new ReleaseAddressCommand({ AllocationId: f.resourceId }));
     return {};
@@ -212,60 +249,152 @@ const addressHandler: CleanupHandler = {
   wouldDo: (f) => `Release Elastic IP ${f.resourceId} in ${f.region}.`,
 };
 
-const imageHandler: CleanupHandler = {
-  action: 'deregister_image',
-  readActions: ['ec2:DescribeImages', 'ec2:DescribeInstances'],
-  writeActions: (o) =>
-    o.deleteSnapshots ? ['ec2:DeregisterImage', 'ec2:DeleteSnapshot'] : ['ec2:DeregisterImage'],
-  writeResources: (f, o, partition) =>
-    o.deleteSnapshots
-      ? [
-          f.resourceArn,
-          ...stringList(f.details.snapshotIds).map((s) => `arn:${partition}:ec2:${f.region}::snapshot/${s}`),
-        ]
-      : [f.resourceArn],
-  describe: (c, f) =>
-    orGone(async () => {
-      const res = await c.ec2.send(new DescribeImagesCommand({ ImageIds: [f.resourceId], Owners: ['self'] }));
-      const img = res.Images?.[0];
-      if (img === undefined) return GONE;
-      const users = await c.ec2.send(
-        new DescribeInstancesCommand({ Filters: [{ Name: 'image-id', Values: [f.resourceId] }] }),
-      );
-      let running = 0;
-      for (const r of users.Reservations ?? [])
-        for (const i of r.Instances ?? []) if (i.State?.Name !== 'terminated') running++;
+/** The AMI went in an earlier clean-up whose snapshot deletes partly failed; only snapshots remain. */
+function imageDeregistered(f: FindingRow): boolean {
+  return f.details.imageDeregistered === true;
+}
+
+/**
+ * Each backing snapshot as AWS describes it now, and whether another of the account's AMIs uses it
+ * (AWS refuses to delete such a snapshot, which would leave the clean-up half done).
+ */
+async function describeBackingSnapshots(c: ScanClients, f: FindingRow): Promise<ObservedPart[]> {
+  const ids = stringList(f.details.snapshotIds);
+  if (ids.length === 0) return [];
+  const usedBy = new Map<string, string[]>();
+  const images = await c.ec2.send(
+    new DescribeImagesCommand({
+      Owners: ['self'],
+      Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: ids }],
+    }),
+  );
+  for (const img of images.Images ?? []) {
+    if (img.ImageId === undefined || img.ImageId === f.resourceId) continue;
+    for (const m of img.BlockDeviceMappings ?? []) {
+      const sid = m.Ebs?.SnapshotId;
+      if (sid !== undefined && ids.includes(sid)) usedBy.set(sid, [...(usedBy.get(sid) ?? []), img.ImageId]);
+    }
+  }
+  const parts: ObservedPart[] = [];
+  // One call per snapshot: a single missing id would fail a combined DescribeSnapshots for all of them.
+  for (const id of ids) {
+    const state = await orGone(async () => {
+      const res = await c.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id], OwnerIds: ['self'] }));
+      const s = res.Snapshots?.[0];
+      if (s === undefined) return GONE;
+      const users = usedBy.get(id) ?? [];
       return {
         exists: true,
-        unused: img.State === 'available' && running === 0,
-        tags: tagMap(img.Tags),
-        facts: { state: img.State ?? null, instances: running },
+        unused: users.length === 0,
+        tags: tagMap(s.Tags),
+        facts: { state: s.State ?? null, usedByImages: users },
       };
-    }),
-  async dryRun(c, f) {
-    await c.ec2.send(new DeregisterImageCommand({ ImageId: f.resourceId, DryRun: true }));
+    });
+    parts.push({ id, exists: state.exists, unused: state.unused, tags: state.tags, facts: state.facts });
+  }
+  return parts;
+}
+
+const imageHandler: CleanupHandler = {
+  action: 'deregister_image',
+  readActions: (o) =>
+    o.deleteSnapshots
+      ? ['ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeSnapshots']
+      : ['ec2:DescribeImages', 'ec2:DescribeInstances'],
+  writeActions: (f, o) => {
+    const actions = imageDeregistered(f) ? [] : ['ec2:DeregisterImage'];
+    return o.deleteSnapshots ? [...actions, 'ec2:DeleteSnapshot'] : actions;
   },
-  async execute(c, f, o) {
-    await c.ec2.send(new DeregisterImageCommand({ ImageId: f.resourceId }));
+  writeResources: (f, o, partition) => [
+    ...(imageDeregistered(f) ? [] : [f.resourceArn]),
+    ...(o.deleteSnapshots
+      ? stringList(f.details.snapshotIds).map((s) => `arn:${partition}:ec2:${f.region}::snapshot/${s}`)
+      : []),
+  ],
+  async describe(c, f, o) {
+    const image = imageDeregistered(f)
+      ? // Nothing of the AMI is left to check: what remains is its snapshots, checked below.
+        { exists: true, unused: true, tags: f.tags, facts: { state: 'deregistered' } }
+      : await orGone(async () => {
+          const res = await c.ec2.send(
+            new DescribeImagesCommand({ ImageIds: [f.resourceId], Owners: ['self'] }),
+          );
+          const img = res.Images?.[0];
+          if (img === undefined) return GONE;
+          const users = await c.ec2.send(
+            new DescribeInstancesCommand({ Filters: [{ Name: 'image-id', Values: [f.resourceId] }] }),
+          );
+          let running = 0;
+          for (const r of users.Reservations ?? [])
+            for (const i of r.Instances ?? []) if (i.State?.Name !== 'terminated') running++;
+          return {
+            exists: true,
+            unused: img.State === 'available' && running === 0,
+            tags: tagMap(img.Tags),
+            facts: { state: img.State ?? null, instances: running },
+          };
+        });
+    if (!image.exists || !o.deleteSnapshots) return image;
+    return { ...image, parts: await describeBackingSnapshots(c, f) };
+  },
+  dryRunCalls: (f, o, observed) => [
+    ...(imageDeregistered(f)
+      ? []
+      : [
+          {
+            send: (c: ScanClients) =>
+              c.ec2.send(new DeregisterImageCommand({ ImageId: f.resourceId, DryRun: true })),
+          },
+        ]),
+    ...(o.deleteSnapshots
+      ? (observed.parts ?? [])
+          .filter((p) => p.exists)
+          .map((p) => ({
+            resource: p.id,
+            send: (c: ScanClients) =>
+              c.ec2.send(new DeleteSnapshotCommand({ SnapshotId: p.id, DryRun: true })),
+          }))
+      : []),
+  ],
+  async execute(c, f, o, observed) {
+    // Every snapshot passed its checks before this point (see `execute` in the service), so the AMI
+    // is deregistered only when each of its snapshots may be deleted too.
+    if (!imageDeregistered(f)) await c.ec2.send(new DeregisterImageCommand({ ImageId: f.resourceId }));
     if (!o.deleteSnapshots) return {};
     const deleted: string[] = [];
-    for (const id of stringList(f.details.snapshotIds)) {
-      await c.ec2.send(new DeleteSnapshotCommand({ SnapshotId: id }));
-      deleted.push(id);
+    const failed: FailedPart[] = [];
+    for (const part of observed.parts ?? []) {
+      if (!part.exists) continue;
+      try {
+        await c.ec2.send(new DeleteSnapshotCommand({ SnapshotId: part.id }));
+        deleted.push(part.id);
+      } catch (err) {
+        // Gone meanwhile: the goal is reached. Anything else is reported and left for another run.
+        if (NOT_FOUND_NAMES.has(errName(err) ?? '')) continue;
+        failed.push({
+          snapshotId: part.id,
+          code: errName(err) ?? 'unknown',
+          message: mapAwsError(err).message,
+        });
+      }
     }
-    return { deletedSnapshots: deleted };
+    return failed.length === 0
+      ? { deletedSnapshots: deleted }
+      : { deletedSnapshots: deleted, failedSnapshots: failed };
   },
   wouldDo: (f, o) =>
-    `Deregister AMI ${f.resourceId} in ${f.region}${
-      o.deleteSnapshots
-        ? ` and delete its snapshots (${stringList(f.details.snapshotIds).join(', ') || 'none'})`
-        : ''
-    }.`,
+    imageDeregistered(f)
+      ? `Delete the remaining snapshots (${stringList(f.details.snapshotIds).join(', ') || 'none'}) of AMI ${f.resourceId} in ${f.region}, deregistered by an earlier clean-up.`
+      : `Deregister AMI ${f.resourceId} in ${f.region}${
+          o.deleteSnapshots
+            ? ` and delete its snapshots (${stringList(f.details.snapshotIds).join(', ') || 'none'})`
+            : ''
+        }.`,
 };
 
 const loadBalancerHandler: CleanupHandler = {
   action: 'delete_load_balancer',
-  readActions: [
+  readActions: () => [
     'elasticloadbalancing:DescribeLoadBalancers',
     'elasticloadbalancing:DescribeTargetGroups',
     'elasticloadbalancing:DescribeTargetHealth',
@@ -292,6 +421,8 @@ const loadBalancerHandler: CleanupHandler = {
         facts: { registeredTargets: targets },
       };
     }),
+  // ELB has no DryRun option.
+  dryRunCalls: () => [],
   async execute(c, f) {
     await c.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: f.resourceArn }));
     return {};
@@ -322,6 +453,68 @@ function sameTags(a: Record<string, string>, b: Record<string, string>): boolean
   return JSON.stringify(sortedRecord(a)) === JSON.stringify(sortedRecord(b));
 }
 
+/** `k=v, k2=v2` in key order, as the check messages show the conditions. */
+function describeConditions(conditions: Record<string, string>): string {
+  return sortedRecord(conditions)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/**
+ * The tag conditions a resource must meet: exactly those the role's generated policy puts in its
+ * `aws:ResourceTag/…` condition (`cleanupTags`, one function for both), so the dry run never
+ * approves what AWS will refuse, nor the other way round.
+ */
+function tagConditionsCheck(tags: Record<string, string>, conditions: Record<string, string>): CleanupCheck {
+  const missing = Object.entries(conditions).filter(([k, v]) => tags[k] !== v);
+  return missing.length === 0
+    ? {
+        name: 'tag_conditions',
+        status: 'pass',
+        message: `The resource carries the connection’s clean-up tags (${describeConditions(conditions)}).`,
+      }
+    : {
+        name: 'tag_conditions',
+        status: 'fail',
+        message: `The resource lacks the connection’s clean-up tags (${describeConditions(Object.fromEntries(missing))}); the role’s policy allows deletes only on resources tagged ${describeConditions(conditions)}.`,
+      };
+}
+
+/**
+ * The checks every resource gets, for a part deleted along with the finding's resource (an AMI's
+ * snapshot). A part that no longer exists has nothing left to delete; its tags are not compared with
+ * the scan (it was not a finding) but they are in the state hash the confirmation token binds.
+ */
+function partChecks(part: ObservedPart, conditions: Record<string, string>): CleanupCheck[] {
+  const resource = part.id;
+  if (!part.exists)
+    return [
+      { name: 'resource_exists', status: 'skipped', resource, message: `${part.id} no longer exists.` },
+    ];
+  const usedBy = stringList(part.facts.usedByImages);
+  return [
+    { name: 'resource_exists', status: 'pass', resource, message: `${part.id} exists.` },
+    part.unused
+      ? { name: 'still_unused', status: 'pass', resource, message: `No other AMI uses ${part.id}.` }
+      : {
+          name: 'still_unused',
+          status: 'fail',
+          resource,
+          message: `${part.id} also backs ${usedBy.join(', ') || 'another AMI'}.`,
+        },
+    PROTECT_TAG in part.tags
+      ? {
+          name: 'not_protected',
+          status: 'fail',
+          resource,
+          message: `${part.id} carries the ${PROTECT_TAG} tag.`,
+        }
+      : { name: 'not_protected', status: 'pass', resource, message: `No ${PROTECT_TAG} tag on ${part.id}.` },
+    { ...tagConditionsCheck(part.tags, conditions), resource },
+  ];
+}
+
+/** `conditions` are the connection's effective clean-up tags: pass `cleanupTags(scopes)`. */
 export function evaluateChecks(
   finding: FindingRow,
   observed: ObservedState,
@@ -361,23 +554,8 @@ export function evaluateChecks(
       ? { name: 'not_protected', status: 'fail', message: `The resource carries the ${PROTECT_TAG} tag.` }
       : { name: 'not_protected', status: 'pass', message: `No ${PROTECT_TAG} tag.` },
   );
-  const missing = Object.entries(conditions).filter(([k, v]) => observed.tags[k] !== v);
-  checks.push(
-    missing.length === 0
-      ? {
-          name: 'tag_conditions',
-          status: Object.keys(conditions).length === 0 ? 'skipped' : 'pass',
-          message:
-            Object.keys(conditions).length === 0
-              ? 'The connection sets no clean-up tag conditions.'
-              : 'The resource matches the connection’s clean-up tag conditions.',
-        }
-      : {
-          name: 'tag_conditions',
-          status: 'fail',
-          message: `The resource does not match the connection’s clean-up tag conditions (${missing.map(([k]) => k).join(', ')}).`,
-        },
-  );
+  checks.push(tagConditionsCheck(observed.tags, conditions));
+  for (const part of observed.parts ?? []) checks.push(...partChecks(part, conditions));
   return checks;
 }
 
@@ -396,6 +574,13 @@ function stateHash(
       unused: observed.unused,
       tags: sortedRecord(observed.tags),
       facts: sortedRecord(observed.facts),
+      parts: (observed.parts ?? []).map((p) => [
+        p.id,
+        p.exists,
+        p.unused,
+        sortedRecord(p.tags),
+        sortedRecord(p.facts),
+      ]),
       // Canonical order: the options come back from jsonb with their keys reordered.
       opts: [opts.snapshotBeforeDelete, opts.deleteSnapshots],
     }),
@@ -426,6 +611,16 @@ export type CleanupResult =
       status: 'cleaned';
       snapshotId?: string;
       deletedSnapshots?: string[];
+    }
+  | {
+      dryRun: false;
+      /** The AMI is deregistered but some snapshots are not deleted: the finding stays open for them. */
+      done: false;
+      action: string;
+      findingId: string;
+      status: 'partial';
+      deletedSnapshots: string[];
+      failedSnapshots: FailedPart[];
     };
 
 export interface CleanupDeps {
@@ -449,6 +644,7 @@ export function createCleanupService(deps: CleanupDeps) {
     actor: Actor,
     finding: FindingRow,
     handler: CleanupHandler,
+    opts: CleanupOptions,
     phase: string,
   ): Promise<ObservedState> {
     const operation = `cleanup.${handler.action}.${phase}`;
@@ -456,12 +652,12 @@ export function createCleanupService(deps: CleanupDeps) {
       const credentials = await deps.broker.credentialsFor({
         connection,
         actor,
-        policy: actionPolicy(handler.readActions),
+        policy: actionPolicy(handler.readActions(opts)),
         operation,
         region: finding.region,
       });
       try {
-        return await handler.describe(deps.clients(credentials, finding.region), finding);
+        return await handler.describe(deps.clients(credentials, finding.region), finding, opts);
       } catch (err) {
         throw mapAwsError(err);
       }
@@ -477,7 +673,7 @@ export function createCleanupService(deps: CleanupDeps) {
     operation: string,
   ) {
     const policy = actionPolicy(
-      handler.writeActions(opts),
+      handler.writeActions(finding, opts),
       handler.writeResources(finding, opts, partitionOf(connection.roleArn)),
     );
     const credentials = await deps.broker.credentialsFor({
@@ -541,50 +737,62 @@ export function createCleanupService(deps: CleanupDeps) {
       snapshotBeforeDelete:
         finding.type === 'ebs_volume_unattached' &&
         (req.snapshotBeforeDelete ?? deps.snapshotBeforeDeleteDefault),
-      deleteSnapshots: finding.type === 'ami_unused' && (req.deleteSnapshots ?? false),
+      // An AMI already deregistered by a partial clean-up has only its snapshots left to delete.
+      deleteSnapshots:
+        finding.type === 'ami_unused' && (imageDeregistered(finding) || (req.deleteSnapshots ?? false)),
     };
-    const observed = await observe(connection, actor, finding, handler, 'check');
-    const checks = evaluateChecks(finding, observed, connection.scopes.cleanupTagConditions);
+    const observed = await observe(connection, actor, finding, handler, opts, 'check');
+    const checks = evaluateChecks(finding, observed, cleanupTags(connection.scopes));
     if (checks.every((c) => c.status !== 'fail')) {
-      if (handler.dryRun === undefined) {
+      const calls = handler.dryRunCalls(finding, opts, observed);
+      if (calls.length === 0) {
         checks.push({
           name: 'aws_dry_run',
           status: 'skipped',
           message: 'This AWS API has no DryRun option.',
         });
       } else {
-        const dry = handler.dryRun;
         const operation = `cleanup.${handler.action}`;
-        const verdict = await deps.auditedCall(
+        const verdicts = await deps.auditedCall(
           auditEvent(actor, finding, operation, { dryRun: true }),
           async () => {
             const clients = await writeClients(connection, actor, finding, handler, opts, operation);
-            try {
-              await dry(clients, finding);
-              return 'unexpected' as const;
-            } catch (err) {
-              const name = errName(err);
-              if (name === 'DryRunOperation') return 'ok' as const;
-              if (name === 'UnauthorizedOperation') return 'denied' as const;
-              throw mapAwsError(err);
+            const out: { resource?: string; verdict: 'ok' | 'denied' | 'unexpected' }[] = [];
+            for (const call of calls) {
+              const at = call.resource === undefined ? {} : { resource: call.resource };
+              try {
+                await call.send(clients);
+                out.push({ ...at, verdict: 'unexpected' });
+              } catch (err) {
+                const name = errName(err);
+                if (name === 'DryRunOperation') out.push({ ...at, verdict: 'ok' });
+                else if (name === 'UnauthorizedOperation') out.push({ ...at, verdict: 'denied' });
+                else throw mapAwsError(err);
+              }
             }
+            return out;
           },
         );
-        checks.push(
-          verdict === 'ok'
-            ? {
-                name: 'aws_dry_run',
-                status: 'pass',
-                message: 'AWS confirms the call would succeed (DryRun).',
-              }
-            : verdict === 'denied'
+        for (const { resource, verdict } of verdicts) {
+          const at = resource === undefined ? {} : { resource };
+          checks.push(
+            verdict === 'ok'
               ? {
                   name: 'aws_dry_run',
-                  status: 'fail',
-                  message: 'AWS refuses the call: the role does not grant the clean-up permission.',
+                  status: 'pass',
+                  message: 'AWS confirms the call would succeed (DryRun).',
+                  ...at,
                 }
-              : { name: 'aws_dry_run', status: 'fail', message: 'AWS did not confirm the dry run.' },
-        );
+              : verdict === 'denied'
+                ? {
+                    name: 'aws_dry_run',
+                    status: 'fail',
+                    message: 'AWS refuses the call: the role does not grant the clean-up permission.',
+                    ...at,
+                  }
+                : { name: 'aws_dry_run', status: 'fail', message: 'AWS did not confirm the dry run.', ...at },
+          );
+        }
       }
     }
     const allowed = checks.every((c) => c.status !== 'fail');
@@ -647,8 +855,8 @@ export function createCleanupService(deps: CleanupDeps) {
         ErrorCode.CONFIRMATION_INVALID,
         'The options differ from the dry run. Run a new dry run.',
       );
-    const observed = await observe(connection, actor, finding, handler, 'recheck');
-    const checks = evaluateChecks(finding, observed, connection.scopes.cleanupTagConditions);
+    const observed = await observe(connection, actor, finding, handler, opts, 'recheck');
+    const checks = evaluateChecks(finding, observed, cleanupTags(connection.scopes));
     const failed = checks.filter((c) => c.status === 'fail');
     if (failed.some((c) => c.name === 'not_protected'))
       throw new AppError(ErrorCode.RESOURCE_PROTECTED, `The resource carries the ${PROTECT_TAG} tag.`, {
@@ -664,12 +872,55 @@ export function createCleanupService(deps: CleanupDeps) {
       async () => {
         const clients = await writeClients(connection, actor, finding, handler, opts, operation);
         try {
-          return await handler.execute(clients, finding, opts);
+          return await handler.execute(clients, finding, opts, observed);
         } catch (err) {
           throw mapAwsError(err);
         }
       },
     );
+    const failedSnapshots = result.failedSnapshots ?? [];
+    if (failedSnapshots.length > 0) {
+      // The AMI is gone but AWS kept some snapshots: record that, and keep the finding open for them.
+      const remaining = failedSnapshots.map((f) => f.snapshotId);
+      const deletedSnapshots = result.deletedSnapshots ?? [];
+      await store.db.transaction(async (tx) => {
+        await store.setFindingDetails(tx, finding.orgId, finding.id, {
+          ...finding.details,
+          imageDeregistered: true,
+          snapshotIds: remaining,
+        });
+        await deps.audit.record(tx, {
+          orgId: finding.orgId,
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'finding.cleanup_partial',
+          outcome: 'failure',
+          errorCode: failedSnapshots[0]?.code ?? null,
+          targetType: 'finding',
+          targetId: finding.id,
+          connectionId: finding.connectionId,
+          operation,
+          resource: finding.resourceArn,
+          requestId: actor.requestId,
+          ip: actor.ip,
+          userAgent: actor.userAgent,
+          details: {
+            deletedSnapshots,
+            failedSnapshots: remaining,
+            codes: failedSnapshots.map((f) => f.code),
+          },
+        });
+      });
+      return {
+        dryRun: false,
+        done: false,
+        action: handler.action,
+        findingId: finding.id,
+        status: 'partial',
+        deletedSnapshots,
+        failedSnapshots,
+      };
+    }
     await store.db.transaction(async (tx) => {
       await store.setFindingStatus(tx, finding.orgId, finding.id, 'cleaned', actor.id, clock.now());
       await deps.audit.record(tx, {

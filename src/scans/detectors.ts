@@ -17,7 +17,7 @@ import {
   paginateDescribeTargetGroups,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { paginateDescribeDBInstances, type RDSClient } from '@aws-sdk/client-rds';
-import { HOURS_PER_MONTH, pricesFor, toCents } from './prices.ts';
+import { type Estimate, ebsVolumeEstimate, hourlyEstimate, perGbEstimate, pricesFor } from './prices.ts';
 
 /** The kinds of waste the scanner reports; also the `type` of a finding. */
 export const FINDING_TYPES = [
@@ -41,6 +41,8 @@ export interface DetectedFinding {
   ageDays: number | null;
   tags: Record<string, string>;
   monthlyCostCents: number;
+  /** How the estimate was reached: quantity, type, unit price, region and price-table date. */
+  costBasis: string;
   recommendedAction: string;
   /** Small, secret-free facts the clean-up re-check compares against (size, type, state…). */
   details: Record<string, DetailValue>;
@@ -69,6 +71,10 @@ export interface Detector {
 }
 
 const PAGE_SIZE = 500;
+
+function cost(e: Estimate): Pick<DetectedFinding, 'monthlyCostCents' | 'costBasis'> {
+  return { monthlyCostCents: e.cents, costBasis: e.basis };
+}
 const DAY_MS = 86_400_000;
 
 export function ageInDays(created: Date | string | undefined, now: Date): number | null {
@@ -94,7 +100,6 @@ export const unattachedVolumes: Detector = {
   type: 'ebs_volume_unattached',
   actions: ['ec2:DescribeVolumes'],
   async run({ ec2 }, ctx) {
-    const price = pricesFor(ctx.region);
     const out: DetectedFinding[] = [];
     const pages = paginateDescribeVolumes(
       { client: ec2, pageSize: PAGE_SIZE },
@@ -104,6 +109,12 @@ export const unattachedVolumes: Detector = {
       for (const v of page.Volumes ?? []) {
         if (v.VolumeId === undefined || v.State !== 'available' || (v.Attachments ?? []).length > 0) continue;
         const size = v.Size ?? 0;
+        const estimate = ebsVolumeEstimate(ctx.region, {
+          sizeGb: size,
+          type: v.VolumeType,
+          iops: v.Iops,
+          throughput: v.Throughput,
+        });
         out.push({
           type: 'ebs_volume_unattached',
           region: ctx.region,
@@ -111,7 +122,7 @@ export const unattachedVolumes: Detector = {
           resourceArn: ec2Arn(ctx, 'volume', v.VolumeId),
           ageDays: ageInDays(v.CreateTime, ctx.now),
           tags: tagsOf(v.Tags),
-          monthlyCostCents: toCents(size * price.ebsGbMonth),
+          ...cost(estimate),
           recommendedAction:
             'Delete the volume (optionally snapshot it first) if nothing will attach it again.',
           details: { sizeGb: size, volumeType: v.VolumeType ?? null, state: 'available' },
@@ -164,7 +175,7 @@ export const orphanedSnapshots: Detector = {
           resourceArn: ec2Arn(ctx, 'snapshot', s.SnapshotId, false),
           ageDays: age,
           tags: tagsOf(s.Tags),
-          monthlyCostCents: toCents(size * price.snapshotGbMonth),
+          ...cost(perGbEstimate(ctx.region, size, price.snapshotGbMonth, 'snapshot (its volume size)')),
           recommendedAction:
             'Delete the snapshot if its data is no longer needed (its source volume is gone).',
           details: { sizeGb: size, sourceVolumeId: source },
@@ -193,7 +204,7 @@ export const unassociatedAddresses: Detector = {
         resourceArn: ec2Arn(ctx, 'elastic-ip', a.AllocationId),
         ageDays: null,
         tags: tagsOf(a.Tags),
-        monthlyCostCents: toCents(price.eipHour * HOURS_PER_MONTH),
+        ...cost(hourlyEstimate(ctx.region, price.eipHour, 'idle public IPv4 address')),
         recommendedAction: 'Release the Elastic IP if no DNS record or allow-list depends on it.',
         details: { publicIp: a.PublicIp ?? null, associated: false },
       });
@@ -262,7 +273,7 @@ export const idleLoadBalancers: Detector = {
         resourceArn: arn,
         ageDays: ageInDays(lb.CreatedTime, ctx.now),
         tags: tags.get(arn) ?? {},
-        monthlyCostCents: toCents(hourly * HOURS_PER_MONTH),
+        ...cost(hourlyEstimate(ctx.region, hourly, `${lb.Type ?? 'application'} load balancer`)),
         recommendedAction:
           'Delete the load balancer: no target group attached to it has a registered target.',
         details: {
@@ -294,7 +305,7 @@ export const stoppedDatabases: Detector = {
             `arn:${ctx.partition}:rds:${ctx.region}:${ctx.accountId}:db:${db.DBInstanceIdentifier}`,
           ageDays: ageInDays(db.InstanceCreateTime, ctx.now),
           tags: tagsOf(db.TagList),
-          monthlyCostCents: toCents(storage * price.rdsGbMonth),
+          ...cost(perGbEstimate(ctx.region, storage, price.rdsGbMonth, 'RDS storage')),
           recommendedAction:
             'Storage is still billed while stopped, and AWS restarts it after 7 days. Take a final snapshot and delete it in the RDS console if unused (Rolegate does not delete databases).',
           details: {
@@ -342,7 +353,7 @@ export const unusedImages: Detector = {
           resourceArn: ec2Arn(ctx, 'image', img.ImageId, false),
           ageDays: age,
           tags: tagsOf(img.Tags as Tag[] | undefined),
-          monthlyCostCents: toCents(sizeGb * price.snapshotGbMonth),
+          ...cost(perGbEstimate(ctx.region, sizeGb, price.snapshotGbMonth, 'of AMI snapshots')),
           recommendedAction:
             'Deregister the AMI (and delete its snapshots) if no launch template or auto-scaling group still refers to it.',
           details: { snapshotIds: snapshots, sizeGb, name: img.Name ?? null },
@@ -388,7 +399,7 @@ export const idleNatGateways: Detector = {
           resourceArn: ec2Arn(ctx, 'natgateway', id),
           ageDays: ageInDays(g.CreateTime, ctx.now),
           tags: tagsOf(g.Tags),
-          monthlyCostCents: toCents(price.natHour * HOURS_PER_MONTH),
+          ...cost(hourlyEstimate(ctx.region, price.natHour, 'NAT gateway')),
           recommendedAction:
             'No route table sends traffic to this NAT gateway: delete it in the VPC console if it is not about to be used (Rolegate does not delete NAT gateways).',
           details: { vpcId: g.VpcId ?? null, subnetId: g.SubnetId ?? null, routed: false },

@@ -58,6 +58,8 @@ export const findingView = z.object({
   tags: z.record(z.string(), z.string()),
   monthlyCost: z.number(),
   currency: z.literal('USD'),
+  /** The estimate with its basis, e.g. "500 GiB gp2 at $0.10/GiB-month, us-east-1, price table 2026-11-01". */
+  estimate: z.object({ monthlyUsd: z.number(), basis: z.string().nullable() }),
   recommendedAction: z.string(),
   details: z.record(z.string(), detailValue),
   status: z.enum(['open', 'dismissed', 'cleaned']),
@@ -91,6 +93,8 @@ const check = z.object({
   name: z.string(),
   status: z.enum(['pass', 'fail', 'skipped']),
   message: z.string(),
+  /** The part checked (an AMI's snapshot id); absent for the finding's own resource. */
+  resource: z.string().optional(),
 });
 
 export const cleanupResult = z.union([
@@ -110,5 +114,14 @@ export const cleanupResult = z.union([
     status: z.literal('cleaned'),
     snapshotId: z.string().optional(),
     deletedSnapshots: z.array(z.string()).optional(),
+  }),
+  z.object({
+    dryRun: z.literal(false),
+    done: z.literal(false),
+    action: z.string(),
+    findingId: z.string(),
+    status: z.literal('partial'),
+    deletedSnapshots: z.array(z.string()),
+    failedSnapshots: z.array(z.object({ snapshotId: z.string(), code: z.string(), message: z.string() })),
   }),
 ]);

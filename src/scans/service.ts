@@ -41,6 +41,7 @@ export function findingView(row: FindingRow) {
     tags: row.tags,
     monthlyCost: row.monthlyCostCents / 100,
     currency: 'USD' as const,
+    estimate: { monthlyUsd: row.monthlyCostCents / 100, basis: row.costBasis },
     recommendedAction: row.recommendedAction,
     details: row.details,
     status: row.status,

@@ -116,6 +116,7 @@ export function createScanStore(db: Db) {
               ageDays: f.ageDays,
               tags: f.tags,
               monthlyCostCents: f.monthlyCostCents,
+              costBasis: f.costBasis,
               recommendedAction: f.recommendedAction,
               details: f.details,
               firstSeenAt: now,
@@ -135,6 +136,7 @@ export function createScanStore(db: Db) {
                 ageDays: f.ageDays,
                 tags: f.tags,
                 monthlyCostCents: f.monthlyCostCents,
+                costBasis: f.costBasis,
                 recommendedAction: f.recommendedAction,
                 details: f.details,
                 lastSeenAt: now,
@@ -263,6 +265,18 @@ export function createScanStore(db: Db) {
       return row ?? null;
     },
 
+    /** Replaces an open finding's details (a partial clean-up records what is left to do). */
+    async setFindingDetails(
+      tx: DbOrTx,
+      orgId: string,
+      findingId: string,
+      details: FindingRow['details'],
+    ): Promise<void> {
+      await tx
+        .update(findings)
+        .set({ details })
+        .where(and(eq(findings.orgId, orgId), eq(findings.id, findingId), eq(findings.status, 'open')));
+    },
     async setFindingStatus(
       tx: DbOrTx,
       orgId: string,

@@ -63,6 +63,8 @@ export const findings = pgTable(
     ageDays: integer('age_days'),
     tags: jsonb('tags').$type<Record<string, string>>().notNull(),
     monthlyCostCents: integer('monthly_cost_cents').notNull(),
+    /** How the estimate was reached (quantity, unit price, region, price-table date); null on findings from before it was recorded. */
+    costBasis: text('cost_basis'),
     recommendedAction: text('recommended_action').notNull(),
     details: jsonb('details').$type<Record<string, string | number | boolean | null | string[]>>().notNull(),
     status: text('status', { enum: ['open', 'dismissed', 'cleaned'] })

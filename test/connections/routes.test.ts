@@ -179,10 +179,9 @@ describe('templates', () => {
     expect(body.cloudFormation).toContain('AWS::IAM::Role');
     expect(body.terraform).toContain('aws_iam_role');
     expect(body.awsCli).toContain('aws iam create-role');
-    const quick = new URL(body.quickCreateUrl);
-    const params = new URLSearchParams(quick.hash.split('?')[1]);
-    expect(params.get('param_ExternalId')).toBe(created.externalId);
-    expect(params.get('templateURL')).toBe(body.cloudFormationUrl);
+    // No generic template published in this deployment: no link that cannot work, the upload steps instead.
+    expect(body.quickCreateUrl).toBeNull();
+    expect(body.cloudFormationSteps.join(' ')).toContain('Upload a template file');
     expect(body.cloudFormationUrl).toContain(
       `/v1/orgs/${owner.orgId}/connections/${created.id}/templates/cloudformation.yaml`,
     );

@@ -75,7 +75,7 @@ beforeAll(async () => {
       resolvePrincipalArn: async () => 'arn:aws:iam::111111111111:role/rolegate-service',
     },
     awsClients: createAwsClientFactory({ region: 'us-east-1' }),
-    config: { aws: { region: 'us-east-1', verifyInterval: 3600 } },
+    config: { aws: { region: 'us-east-1', verifyInterval: 3600, externalIdGrace: 7 * 24 * 3600 } },
     logger: { info: () => {}, error: () => {} },
   });
 });
@@ -355,7 +355,7 @@ describe('verification', () => {
     expect((await mod.resolver.resolveUsable(actor.orgId, created.id, 'dynamodb-read')).externalId).toBe(
       oldId,
     );
-    const tpl = await mod.service.templates(actor, created.id, 'https://x.example/cfn.yaml');
+    const tpl = await mod.service.templates(actor, created.id);
     const newId = tpl.externalId;
     expect(newId).not.toBe(oldId);
     expect(tpl.trustPolicy.Statement[0]?.Condition?.StringEquals?.['sts:ExternalId']).toEqual([newId, oldId]);

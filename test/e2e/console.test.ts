@@ -270,8 +270,16 @@ describe.sequential('web console', () => {
     }
     const trust = (await page.getByRole('region', { name: 'Trust policy' }).textContent()) ?? '';
     expect(trust).toContain(expectedExternalId);
-    const link = page.getByRole('link', { name: 'Open the CloudFormation quick-create page' });
-    expect(await link.getAttribute('href')).toContain('console.aws.amazon.com/cloudformation');
+    // No generic template published in this deployment: the YAML to download and the console steps,
+    // never a quick-create link that CloudFormation could not follow.
+    expect(await page.getByRole('link', { name: 'Open the CloudFormation quick-create page' }).count()).toBe(
+      0,
+    );
+    const download = page.getByRole('link', { name: 'Download the CloudFormation template' });
+    expect(await download.getAttribute('href')).toMatch(/^data:application\/yaml/);
+    expect((await page.getByRole('list', { name: 'CloudFormation steps' }).textContent()) ?? '').toContain(
+      'Upload a template file',
+    );
     await shot('07-wizard-templates');
 
     await page.getByRole('button', { name: 'I created the role — next' }).click();

@@ -40,6 +40,9 @@ const dryRunOk = () =>
     name: 'DryRunOperation',
   });
 
+/** The tag the templates' policy requires for deletes when a connection names no other condition. */
+const ALLOWED = { Key: 'rolegate-cleanup', Value: 'allowed' };
+
 /** The volume as AWS describes it now; tests change it between dry run and real run. */
 let volume: Volume;
 
@@ -52,7 +55,7 @@ beforeEach(() => {
     State: 'available',
     Size: 10,
     Attachments: [],
-    Tags: [{ Key: 'env', Value: 'dev' }],
+    Tags: [{ Key: 'env', Value: 'dev' }, ALLOWED],
   };
   ec2Mock.on(DescribeVolumesCommand).callsFake(async () => ({ Volumes: [volume] }));
   ec2Mock.on(DeleteVolumeCommand, { DryRun: true }).rejects(dryRunOk());
@@ -83,7 +86,7 @@ async function setup(
     type: 'ebs_volume_unattached',
     resourceId: 'vol-1',
     resourceArn: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-1',
-    tags: options.tags ?? { env: 'dev' },
+    tags: options.tags ?? { env: 'dev', 'rolegate-cleanup': 'allowed' },
   });
   return { owner, conn, connection, findingId };
 }
@@ -125,7 +128,7 @@ describe('guarded clean-up', () => {
       'still_unused:pass',
       'tags_unchanged:pass',
       'not_protected:pass',
-      'tag_conditions:skipped',
+      'tag_conditions:pass',
       'aws_dry_run:pass',
     ]);
     expect(body.confirmToken).toMatch(/^cfm_/);
@@ -221,7 +224,7 @@ describe('guarded clean-up', () => {
 
   it('refuses a resource whose tags changed since the scan', async () => {
     const { owner, findingId } = await setup();
-    volume = { ...volume, Tags: [{ Key: 'env', Value: 'prod' }] };
+    volume = { ...volume, Tags: [{ Key: 'env', Value: 'prod' }, ALLOWED] };
     const dry = (await cleanup(owner, owner.orgId, findingId, { dryRun: true })).json();
     expect(dry.allowed).toBe(false);
     expect(dry.confirmToken).toBeNull();
@@ -235,22 +238,16 @@ describe('guarded clean-up', () => {
     expect(dry.allowed).toBe(true);
     volume = {
       ...volume,
-      Tags: [
-        { Key: 'env', Value: 'dev' },
-        { Key: 'rolegate:protect', Value: '' },
-      ],
+      Tags: [{ Key: 'env', Value: 'dev' }, ALLOWED, { Key: 'rolegate:protect', Value: '' }],
     };
     const real = await cleanup(owner, owner.orgId, findingId, { dryRun: false, confirm: dry.confirmToken });
     expect(real.statusCode).toBe(409);
     expect(real.json().error.code).toBe('resource_protected');
 
-    const p = await setup({ tags: { env: 'dev', 'rolegate:protect': 'yes' } });
+    const p = await setup({ tags: { env: 'dev', 'rolegate-cleanup': 'allowed', 'rolegate:protect': 'yes' } });
     volume = {
       ...volume,
-      Tags: [
-        { Key: 'env', Value: 'dev' },
-        { Key: 'rolegate:protect', Value: 'yes' },
-      ],
+      Tags: [{ Key: 'env', Value: 'dev' }, ALLOWED, { Key: 'rolegate:protect', Value: 'yes' }],
     };
     const pdry = (await cleanup(p.owner, p.owner.orgId, p.findingId, { dryRun: true })).json();
     expect(pdry.allowed).toBe(false);
@@ -267,6 +264,35 @@ describe('guarded clean-up', () => {
     const okDry = (await cleanup(ok.owner, ok.owner.orgId, ok.findingId, { dryRun: true })).json();
     expect(okDry.allowed).toBe(true);
     expect(okDry.checks.find((c: { name: string }) => c.name === 'tag_conditions').status).toBe('pass');
+  });
+
+  it('checks the tag condition the role’s policy enforces: no conditions set means rolegate-cleanup=allowed (issue 22 item 3)', async () => {
+    const { owner, conn, findingId } = await setup({ tags: { env: 'dev' } });
+    volume = { ...volume, Tags: [{ Key: 'env', Value: 'dev' }] };
+    const dry = (await cleanup(owner, owner.orgId, findingId, { dryRun: true })).json();
+    const check = dry.checks.find((c: { name: string }) => c.name === 'tag_conditions');
+    expect(check.status).toBe('fail');
+    expect(check.message).toContain('rolegate-cleanup=allowed');
+    expect(dry.allowed).toBe(false);
+    expect(ec2Mock.commandCalls(DeleteVolumeCommand)).toHaveLength(0);
+    // The same condition is what the generated policy enforces and what the connection shows.
+    const tpl = (
+      await h.t.app.inject({
+        method: 'GET',
+        url: `/v1/orgs/${owner.orgId}/connections/${conn}/templates`,
+        headers: owner.headers,
+      })
+    ).json();
+    const guarded = tpl.permissionPolicy.Statement.find((s: { Sid: string }) => s.Sid === 'CleanupEc2Tagged');
+    expect(guarded.Condition.StringEquals).toEqual({ 'aws:ResourceTag/rolegate-cleanup': 'allowed' });
+    const view = (
+      await h.t.app.inject({
+        method: 'GET',
+        url: `/v1/orgs/${owner.orgId}/connections/${conn}`,
+        headers: owner.headers,
+      })
+    ).json();
+    expect(view.scopes.cleanupTagConditions).toEqual({ 'rolegate-cleanup': 'allowed' });
   });
 
   it('snapshots a volume before deleting it when asked', async () => {
@@ -286,7 +312,7 @@ describe('guarded clean-up', () => {
     const conn = (await insertConnection(h.t, owner.orgId)).id;
     ec2Mock
       .on(DescribeAddressesCommand)
-      .resolves({ Addresses: [{ AllocationId: 'eipalloc-1', PublicIp: '203.0.113.5' }] });
+      .resolves({ Addresses: [{ AllocationId: 'eipalloc-1', PublicIp: '203.0.113.5', Tags: [ALLOWED] }] });
     ec2Mock.on(ReleaseAddressCommand).callsFake(async (input: { DryRun?: boolean }) => {
       if (input.DryRun) throw dryRunOk();
       return {};
@@ -295,13 +321,16 @@ describe('guarded clean-up', () => {
       type: 'eip_unassociated',
       resourceId: 'eipalloc-1',
       resourceArn: 'arn:aws:ec2:us-east-1:123456789012:elastic-ip/eipalloc-1',
+      tags: { 'rolegate-cleanup': 'allowed' },
     });
     const dry = (await cleanup(owner, owner.orgId, eip, { dryRun: true })).json();
     await cleanup(owner, owner.orgId, eip, { dryRun: false, confirm: dry.confirmToken });
     const releases = ec2Mock.commandCalls(ReleaseAddressCommand).map((c) => c.args[0].input);
     expect(releases).toEqual([{ AllocationId: 'eipalloc-1', DryRun: true }, { AllocationId: 'eipalloc-1' }]);
 
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: 'ami-1', State: 'available' }] });
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [{ ImageId: 'ami-1', State: 'available', Tags: [ALLOWED] }] });
     ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     ec2Mock.on(DeregisterImageCommand).callsFake(async (input: { DryRun?: boolean }) => {
       if (input.DryRun) throw dryRunOk();
@@ -312,6 +341,7 @@ describe('guarded clean-up', () => {
       resourceId: 'ami-1',
       resourceArn: 'arn:aws:ec2:us-east-1::image/ami-1',
       details: { snapshotIds: ['snap-a'] },
+      tags: { 'rolegate-cleanup': 'allowed' },
     });
     const amiDry = (await cleanup(owner, owner.orgId, ami, { dryRun: true })).json();
     expect(amiDry.allowed).toBe(true);
@@ -328,12 +358,13 @@ describe('guarded clean-up', () => {
     const arn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/idle/1';
     elbMock.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ LoadBalancerArn: arn }] });
     elbMock.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [] });
-    elbMock.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: arn, Tags: [] }] });
+    elbMock.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: arn, Tags: [ALLOWED] }] });
     elbMock.on(DeleteLoadBalancerCommand).resolves({});
     const lb = await insertFinding(h.db, owner.orgId, conn, {
       type: 'load_balancer_idle',
       resourceId: 'idle',
       resourceArn: arn,
+      tags: { 'rolegate-cleanup': 'allowed' },
     });
     const dry = (await cleanup(owner, owner.orgId, lb, { dryRun: true })).json();
     expect(dry.checks.find((c: { name: string }) => c.name === 'aws_dry_run').status).toBe('skipped');

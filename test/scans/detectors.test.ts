@@ -118,6 +118,70 @@ describe('unattached EBS volumes', () => {
   });
 });
 
+describe('EBS prices per volume type (issue 22 item 9)', () => {
+  it('prices a 500 GiB gp2 volume as gp2, not gp3, and says how', async () => {
+    ec2Mock.on(DescribeVolumesCommand).resolves({
+      Volumes: [{ VolumeId: 'vol-gp2', State: 'available', Size: 500, VolumeType: 'gp2' }],
+    });
+    const [f] = await unattachedVolumes.run(clients(), ctx());
+    expect(f?.monthlyCostCents).toBe(5000);
+    expect(f?.costBasis).toBe('500 GiB gp2 at $0.10/GiB-month, us-east-1, price table 2026-11-01');
+  });
+
+  it('adds provisioned IOPS for io1/io2 and gp3 IOPS and throughput above the free baseline', async () => {
+    ec2Mock.on(DescribeVolumesCommand).resolves({
+      Volumes: [
+        { VolumeId: 'vol-io1', State: 'available', Size: 100, VolumeType: 'io1', Iops: 1000 },
+        { VolumeId: 'vol-io2', State: 'available', Size: 100, VolumeType: 'io2', Iops: 40_000 },
+        {
+          VolumeId: 'vol-gp3',
+          State: 'available',
+          Size: 100,
+          VolumeType: 'gp3',
+          Iops: 4000,
+          Throughput: 225,
+        },
+        { VolumeId: 'vol-st1', State: 'available', Size: 1000, VolumeType: 'st1' },
+        { VolumeId: 'vol-sc1', State: 'available', Size: 1000, VolumeType: 'sc1' },
+        { VolumeId: 'vol-std', State: 'available', Size: 100, VolumeType: 'standard' },
+      ],
+    });
+    const found = await unattachedVolumes.run(clients(), ctx());
+    const cents = Object.fromEntries(found.map((f) => [f.resourceId, f.monthlyCostCents]));
+    // io1: 100 × 0.125 + 1000 × 0.065; io2: 12.50 + 32000 × 0.065 + 8000 × 0.0455;
+    // gp3: 8.00 + 1000 × 0.005 + 100 × 0.04; st1: 1000 × 0.045; sc1: 1000 × 0.015; standard: 100 × 0.05.
+    expect(cents).toEqual({
+      'vol-io1': 7750,
+      'vol-io2': 245650,
+      'vol-gp3': 1700,
+      'vol-st1': 4500,
+      'vol-sc1': 1500,
+      'vol-std': 500,
+    });
+    const io1 = found.find((f) => f.resourceId === 'vol-io1');
+    expect(io1?.costBasis).toContain('1000 provisioned IOPS at $0.065/IOPS-month');
+  });
+
+  it('prices by region and names the table used for an unlisted region', async () => {
+    ec2Mock.on(DescribeVolumesCommand).resolves({
+      Volumes: [{ VolumeId: 'vol-gp2', State: 'available', Size: 100, VolumeType: 'gp2' }],
+    });
+    const [eu] = await unattachedVolumes.run(clients('eu-central-1'), ctx('eu-central-1'));
+    expect(eu?.monthlyCostCents).toBe(1190);
+    expect(eu?.costBasis).toContain('eu-central-1');
+    const [sa] = await unattachedVolumes.run(clients('sa-east-1'), ctx('sa-east-1'));
+    expect(sa?.costBasis).toContain('us-east-1 prices (sa-east-1 is not in the table)');
+  });
+
+  it('every detector states the basis of its estimate', async () => {
+    ec2Mock.on(DescribeAddressesCommand).resolves({ Addresses: [{ AllocationId: 'eipalloc-1' }] });
+    const [eip] = await unassociatedAddresses.run(clients(), ctx());
+    expect(eip?.costBasis).toBe(
+      '1 idle public IPv4 address at $0.005/hour × 730 h, us-east-1, price table 2026-11-01',
+    );
+  });
+});
+
 describe('orphaned snapshots', () => {
   it('reports old snapshots whose volume is gone, not young ones, live-volume ones or AMI-backing ones', async () => {
     ec2Mock.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: 'vol-live' }] });

@@ -124,6 +124,14 @@ describe('scan jobs', () => {
     // 10 GB: us-east-1 0.80, eu-west-1 0.88, ap-southeast-2 0.96
     expect(findings.totals.monthlyCost).toBeCloseTo(2.64, 2);
     expect(findings.totals.priceTableDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    // Each finding carries the basis of its estimate.
+    const us = findings.items.find((f: { region: string }) => f.region === 'us-east-1');
+    expect(us.estimate).toEqual({
+      monthlyUsd: 0.8,
+      basis: expect.stringMatching(
+        /^10 GiB .* at \$0\.08\/GiB-month, us-east-1, price table \d{4}-\d{2}-\d{2}$/,
+      ),
+    });
 
     // Each detector got its own credentials, scoped to exactly its read actions, in every region.
     expect(new Set(ec2Regions)).toEqual(new Set(['us-east-1', 'eu-west-1', 'ap-southeast-2']));

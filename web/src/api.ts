@@ -195,6 +195,7 @@ export interface Connection {
   name: string;
   accountId: string | null;
   roleArn: string | null;
+  roleName: string;
   capabilities: Capability[];
   scopes: {
     regions: string[];
@@ -203,7 +204,10 @@ export interface Connection {
     logGroupPrefixes: string[];
     dynamodbTables: string[];
     lambdaFunctionPatterns: string[];
+    cleanupTagConditions: Record<string, string>;
   };
+  rotationPending: boolean;
+  previousExternalIdExpiresAt: string | null;
   status: 'pending' | 'verified' | 'unsafe' | 'failed' | 'disabled' | 'expired';
   lastVerifiedAt: string | null;
   verification: { status: 'verified' | 'unsafe' | 'failed'; checkedAt: string; checks: Check[] } | null;

@@ -116,8 +116,24 @@ export function ConnectionDetail({
             </dd>
             <dt>Capabilities</dt>
             <dd>{caps.join(', ')}</dd>
+            <dt>Role name</dt>
+            <dd>
+              <code>{conn.roleName}</code>
+            </dd>
+            <dt>Clean-up tags</dt>
+            <dd>
+              {Object.entries(conn.scopes.cleanupTagConditions)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')}
+            </dd>
             <dt>Last verified</dt>
             <dd>{formatTime(conn.lastVerifiedAt)}</dd>
+            {conn.previousExternalIdExpiresAt !== null && (
+              <>
+                <dt>Previous external ID</dt>
+                <dd>accepted until {formatTime(conn.previousExternalIdExpiresAt)} (rotation pending)</dd>
+              </>
+            )}
           </dl>
           {result !== null ? (
             <VerificationReport result={result} onRetry={verify} />

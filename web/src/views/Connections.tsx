@@ -20,7 +20,10 @@ interface Templates {
   permissionPolicy: Record<string, unknown>;
   cloudFormation: string;
   cloudFormationUrl: string;
-  quickCreateUrl: string;
+  /** Only when the operator published the generic template (ROLEGATE_TEMPLATE_URL). */
+  quickCreateUrl: string | null;
+  cloudFormationSteps: string[];
+  roleName: string;
   terraform: string;
   awsCli: string;
 }
@@ -124,6 +127,9 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
   const [logGroups, setLogGroups] = useState('');
   const [tables, setTables] = useState('');
   const [functions, setFunctions] = useState('');
+  const [roleName, setRoleName] = useState('');
+  // The tags clean-up requires: the role's policy enforces exactly these and the dry run checks them.
+  const [cleanupTags, setCleanupTags] = useState('rolegate-cleanup=allowed');
   const [conn, setConn] = useState<Connection | null>(null);
   const [templates, setTemplates] = useState<Templates | null>(null);
   const [roleArn, setRoleArn] = useState('');
@@ -146,8 +152,15 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
   function create(e: FormEvent) {
     e.preventDefault();
     void run('Creating the connection…', async () => {
+      const tagConditions = Object.fromEntries(
+        list(cleanupTags).map((pair) => [
+          pair.slice(0, pair.indexOf('=')),
+          pair.slice(pair.indexOf('=') + 1),
+        ]),
+      );
       const created = await api<Connection>('POST', `/v1/orgs/${orgId}/connections`, {
         name,
+        ...(roleName.trim() === '' ? {} : { roleName: roleName.trim() }),
         capabilities: caps,
         scopes: {
           regions: list(regions),
@@ -156,6 +169,7 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
           logGroupPrefixes: list(logGroups),
           dynamodbTables: list(tables),
           lambdaFunctionPatterns: list(functions),
+          cleanupTagConditions: tagConditions,
         },
       });
       setConn(created);
@@ -208,6 +222,16 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
             Connection name
             <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
           </label>
+          <label>
+            IAM role name (optional; default <code>Rolegate-</code> and part of the connection id, unique per
+            connection)
+            <input
+              maxLength={64}
+              pattern="[\w+=,.@\-]{1,64}"
+              value={roleName}
+              onChange={(e) => setRoleName(e.target.value)}
+            />
+          </label>
           <fieldset>
             <legend>Capabilities (what Rolegate may do in the account)</legend>
             {CAPABILITIES.map((c) => (
@@ -256,6 +280,11 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
                 placeholder="orders-*"
               />
             </label>
+            <label>
+              Clean-up tags (key=value; the role may delete only resources carrying all of them, and the dry
+              run checks the same)
+              <input value={cleanupTags} onChange={(e) => setCleanupTags(e.target.value)} />
+            </label>
           </fieldset>
           <button type="submit" disabled={busy !== null || caps.length === 0}>
             Create and generate templates
@@ -272,10 +301,31 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
             <CopyButton text={templates.externalId} label="Copy external ID" />. Pick one of the ways below.
           </p>
           <p>
-            <a className="button" href={templates.quickCreateUrl} target="_blank" rel="noopener noreferrer">
-              Open the CloudFormation quick-create page
-            </a>
+            Role name: <code>{templates.roleName}</code>
           </p>
+          {templates.quickCreateUrl !== null && (
+            <p>
+              <a className="button" href={templates.quickCreateUrl} target="_blank" rel="noopener noreferrer">
+                Open the CloudFormation quick-create page
+              </a>
+            </p>
+          )}
+          <ol aria-label="CloudFormation steps">
+            {templates.cloudFormationSteps.map((step) => (
+              <li key={step}>{step}</li>
+            ))}
+          </ol>
+          {templates.quickCreateUrl === null && (
+            <p>
+              <a
+                className="button secondary"
+                href={`data:application/yaml;charset=utf-8,${encodeURIComponent(templates.cloudFormation)}`}
+                download={`rolegate-${conn?.id ?? 'connection'}.yaml`}
+              >
+                Download the CloudFormation template
+              </a>
+            </p>
+          )}
           <CodeBlock title="Trust policy" text={JSON.stringify(templates.trustPolicy, null, 2)} />
           <CodeBlock title="Permission policy" text={JSON.stringify(templates.permissionPolicy, null, 2)} />
           <CodeBlock title="Terraform" text={templates.terraform} />

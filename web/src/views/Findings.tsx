@@ -10,6 +10,7 @@ interface Finding {
   resourceId: string;
   ageDays: number | null;
   monthlyCost: number;
+  estimate?: { monthlyUsd: number; basis: string | null };
   recommendedAction: string;
   status?: string;
 }
@@ -186,7 +187,7 @@ export function FindingsView({ orgId }: { orgId: string }) {
                     <code>{f.resourceId}</code>
                   </td>
                   <td>{f.ageDays ?? '—'}</td>
-                  <td>{usd(f.monthlyCost)}</td>
+                  <td title={f.estimate?.basis ?? undefined}>{usd(f.monthlyCost)}</td>
                   <td>{f.recommendedAction}</td>
                   <td>
                     <button type="button" className="secondary small" onClick={() => dryRun(f)}>
