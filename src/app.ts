@@ -29,7 +29,7 @@ import { registerConsole, sendConsoleFallback } from './http/console.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerLoadShedding } from './http/load-shedding.ts';
 import { registerRateLimiting } from './http/rate-limit.ts';
-import { genRequestId } from './http/request-id.ts';
+import { genRequestId, registerRequestIds, withCorrelationIds } from './http/request-id.ts';
 import { createAccessTokens } from './identity/access-tokens.ts';
 import { apiKeyRoutes } from './identity/api-keys/routes.ts';
 import { createApiKeyService } from './identity/api-keys/service.ts';
@@ -133,9 +133,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     notFoundFallback: (request, reply) => sendConsoleFallback(consoleHtml, request, reply),
   });
   app.decorateRequest('actor', null);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
+  const correlations = registerRequestIds(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: { directives: CONSOLE_CSP },
@@ -148,6 +146,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     credentials: true,
     exposedHeaders: [
       'x-request-id',
+      'x-correlation-id',
       'retry-after',
       'ratelimit-limit',
       'ratelimit-remaining',
@@ -176,7 +175,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
 
   const clock = deps.clock ?? systemClock;
   const db = deps.database.db;
-  const audit = createAuditWriter({ clock });
+  const audit = withCorrelationIds(createAuditWriter({ clock }), correlations);
   const auditService = createAuditService({ db, store: createAuditStore(db), audit });
   const privacyService = createPrivacyService({ store: createPrivacyStore(db), audit, clock });
   const keyring = createKeyring(config.masterKeys);
