@@ -101,12 +101,15 @@ export const CONSOLE_CSP = {
 
 /** Builds a complete, isolated Rolegate app; tests build as many as they like. */
 export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App> {
+  const trustProxy = config.http.trustProxy;
   const app: App = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: genRequestId,
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimit,
-    trustProxy: config.http.trustProxy,
+    // A hop count is passed as a function: Fastify treats a plain number as "trust nothing".
+    trustProxy:
+      typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     routerOptions: { maxParamLength: 512 },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -73,15 +74,6 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-const boolish = (fallback: boolean) =>
-  optionalString.transform((v, ctx) => {
-    if (v === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) return true;
-    if (['0', 'false', 'no', 'off'].includes(v.toLowerCase())) return false;
-    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
-    return z.NEVER;
-  });
-
 const intIn = (fallback: number, min: number, max: number) =>
   optionalString.transform((v, ctx) => {
     if (v === undefined) return fallback;
@@ -121,7 +113,7 @@ const envSchema = z.object({
   ROLEGATE_CORS_ORIGINS: optionalString,
   ROLEGATE_COOKIE_SECURE: optionalString,
   ROLEGATE_BODY_LIMIT: intIn(1024 * 1024, 1024, 64 * 1024 * 1024),
-  ROLEGATE_TRUST_PROXY: boolish(false),
+  ROLEGATE_TRUST_PROXY: optionalString,
   ROLEGATE_ACCESS_TOKEN_TTL: intIn(900, 60, 3600),
   ROLEGATE_REFRESH_MAX_AGE: intIn(12 * 3600, 600, 30 * 24 * 3600),
   ROLEGATE_REFRESH_IDLE: intIn(30 * 60, 60, 24 * 3600),
@@ -164,7 +156,8 @@ export interface Config {
     corsOrigins: string[];
     /** Secure flag of the browser-session cookie; off only for plain-http local development and tests. */
     cookieSecure: boolean;
-    trustProxy: boolean;
+    /** Which `X-Forwarded-For` hops to believe; see parseTrustProxy. */
+    trustProxy: TrustProxy;
   };
   log: { level: string };
   db: { url: string | undefined; dataDir: string; poolSize: number };
@@ -215,6 +208,59 @@ function parseCookieSecure(value: string | undefined, env: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
   throw new ConfigError('ROLEGATE_COOKIE_SECURE', 'must be true or false');
+}
+
+/**
+ * `false` (no proxy: the socket address is the client), a hop count (that many proxies append to
+ * `X-Forwarded-For`), or the addresses/CIDRs of the trusted proxies (plus proxy-addr's names
+ * `loopback`, `linklocal`, `uniquelocal`). The client is the right-most untrusted address.
+ */
+export type TrustProxy = false | number | string[];
+
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const MAX_PROXY_HOPS = 16;
+
+/** One trusted-proxy entry: an address, or a CIDR that does not span everything (`/0`). */
+function isProxyEntry(entry: string): boolean {
+  if (TRUST_PROXY_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  return bits >= 1 && bits <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * ROLEGATE_TRUST_PROXY. `true` is refused: it trusts every hop, so the client's own left-most
+ * `X-Forwarded-For` entry became its address and it could pick one per request (issue 14.5).
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const variable = 'ROLEGATE_TRUST_PROXY';
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+  if (['true', 'yes', 'on'].includes(lower)) {
+    throw new ConfigError(
+      variable,
+      'must not be true (it trusts every hop, so clients choose their own address): set the number of proxies in front of Rolegate, or their addresses/CIDRs',
+    );
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > MAX_PROXY_HOPS)
+      throw new ConfigError(variable, `must be a hop count between 1 and ${MAX_PROXY_HOPS}`);
+    return hops;
+  }
+  const entries = value.split(',').map((s) => s.trim());
+  if (!entries.every(isProxyEntry)) {
+    throw new ConfigError(
+      variable,
+      'must be a hop count or a comma-separated list of proxy addresses or CIDRs (e.g. 10.0.0.0/8,fd00::/8); /0 is refused',
+    );
+  }
+  return entries;
 }
 
 /** Reads `<NAME>_FILE` for secret variables; a variable and its _FILE together is an error. */
@@ -282,7 +328,7 @@ export function loadConfig(
       bodyLimit: e.ROLEGATE_BODY_LIMIT,
       corsOrigins,
       cookieSecure: parseCookieSecure(e.ROLEGATE_COOKIE_SECURE, e.NODE_ENV),
-      trustProxy: e.ROLEGATE_TRUST_PROXY,
+      trustProxy: parseTrustProxy(e.ROLEGATE_TRUST_PROXY),
     },
     log: { level: e.LOG_LEVEL },
     db: { url: e.DATABASE_URL, dataDir: e.ROLEGATE_DATA_DIR, poolSize: e.ROLEGATE_DB_POOL_SIZE },

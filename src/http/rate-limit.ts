@@ -6,6 +6,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { sha256Hex } from '../crypto/tokens.ts';
 import { createRedis } from '../redis.ts';
+import { addressKey } from './client-address.ts';
 import { AppError, ErrorCode } from './errors.ts';
 
 /**
@@ -280,7 +281,7 @@ export async function registerRateLimiting(
     api: { name: 'api', max: rl.api.max, windowMs: rl.api.windowSeconds * 1000 },
     expensive: { name: 'expensive', max: rl.expensive.max, windowMs: rl.expensive.windowSeconds * 1000 },
   };
-  const ipKey = (request: FastifyRequest) => `ip:${fastifyRateLimit.normalizeIP(request.ip)}`;
+  const ipKey = (request: FastifyRequest) => `ip:${addressKey(request.ip)}`;
   const limiter = (budget: Budget, identity: (request: FastifyRequest) => string): Limiter =>
     app.createRateLimit({
       max: budget.max,
