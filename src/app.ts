@@ -158,7 +158,11 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     maxAge: 600,
   });
   await registerLoadShedding(app, config.pressure);
-  await registerRateLimiting(app, { config, clock: deps.clock ?? systemClock, logger: deps.logger });
+  const rateLimits = await registerRateLimiting(app, {
+    config,
+    clock: deps.clock ?? systemClock,
+    logger: deps.logger,
+  });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -211,11 +215,14 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     onTouchError: (err) => app.log.warn({ err }, 'API key last-used update failed'),
   });
   const orgs = createOrgService({ store: createOrgStore(db), audit, clock });
-  const authenticator = createAuthenticator({
-    accessTokens,
-    sessions: createSessionCheck(db, clock),
-    apiKeys: apiKeys.verifier,
-  });
+  // Budgets are charged to the authenticated principal; failed authentications to the address.
+  const authenticator = rateLimits.authenticator(
+    createAuthenticator({
+      accessTokens,
+      sessions: createSessionCheck(db, clock),
+      apiKeys: apiKeys.verifier,
+    }),
+  );
   const guard: AuthGuard = createAuthGuard({ authenticator, memberships: createMembershipLookup(db) });
   void guard;
   const webhook =

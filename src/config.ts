@@ -128,6 +128,8 @@ const envSchema = z.object({
   ROLEGATE_RATE_LIMIT_API_WINDOW: intIn(60, 1, 86_400),
   ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX: intIn(10, 1, 100_000),
   ROLEGATE_RATE_LIMIT_EXPENSIVE_WINDOW: intIn(60, 1, 86_400),
+  ROLEGATE_RATE_LIMIT_FAILED_AUTH_MAX: intIn(30, 1, 100_000),
+  ROLEGATE_RATE_LIMIT_FAILED_AUTH_WINDOW: intIn(60, 1, 86_400),
   ROLEGATE_RATE_LIMIT_CACHE_SIZE: intIn(10_000, 100, 1_000_000),
   ROLEGATE_RATE_LIMIT_PREFIX: optionalString
     .transform((v) => v ?? 'rolegate:rl:')
@@ -185,6 +187,8 @@ export interface Config {
     auth: { max: number; windowSeconds: number };
     api: { max: number; windowSeconds: number };
     expensive: { max: number; windowSeconds: number };
+    /** Presented credentials that fail authentication, per client address. */
+    failedAuth: { max: number; windowSeconds: number };
     /** Keys kept by the in-memory limiter (LRU), so a flood of spoofed IPs cannot exhaust memory. */
     cacheSize: number;
     /** Redis key prefix, so several deployments (or test runs) can share one Redis. */
@@ -360,6 +364,10 @@ export function loadConfig(
       expensive: {
         max: e.ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX,
         windowSeconds: e.ROLEGATE_RATE_LIMIT_EXPENSIVE_WINDOW,
+      },
+      failedAuth: {
+        max: e.ROLEGATE_RATE_LIMIT_FAILED_AUTH_MAX,
+        windowSeconds: e.ROLEGATE_RATE_LIMIT_FAILED_AUTH_WINDOW,
       },
       cacheSize: e.ROLEGATE_RATE_LIMIT_CACHE_SIZE,
       keyPrefix: e.ROLEGATE_RATE_LIMIT_PREFIX,

@@ -31,6 +31,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     ROLEGATE_RATE_LIMIT_AUTH_MAX: '100000',
     ROLEGATE_RATE_LIMIT_API_MAX: '1000000',
     ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX: '100000',
+    ROLEGATE_RATE_LIMIT_FAILED_AUTH_MAX: '100000',
     ROLEGATE_PRESSURE_MAX_EVENT_LOOP_DELAY: '0',
     ...extra,
   };
