@@ -188,7 +188,13 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   const keyring = createKeyring(config.masterKeys);
   const awsClients = createAwsClientFactory(config.aws);
   app.addHook('onClose', async () => awsClients.destroy());
-  const broker = createBroker({ clients: awsClients, clock, config, logger: deps.logger });
+  const broker = createBroker({
+    clients: awsClients,
+    clock,
+    config,
+    logger: deps.logger,
+    options: { stsGlobalBudget: config.aws.stsGlobalBudget },
+  });
   const connections = createConnectionsModule({
     db,
     clock,
@@ -214,7 +220,12 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     clock,
     onTouchError: (err) => app.log.warn({ err }, 'API key last-used update failed'),
   });
-  const orgs = createOrgService({ store: createOrgStore(db), audit, clock });
+  const orgs = createOrgService({
+    store: createOrgStore(db),
+    audit,
+    clock,
+    limits: { perDay: config.orgs.createPerDay, maxOwned: config.orgs.maxOwned },
+  });
   // Budgets are charged to the authenticated principal; failed authentications to the address.
   const authenticator = rateLimits.authenticator(
     createAuthenticator({

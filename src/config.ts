@@ -110,6 +110,10 @@ const envSchema = z.object({
   ),
   ROLEGATE_CREDENTIAL_CACHE: z.enum(['memory', 'off']).default('memory'),
   ROLEGATE_SESSION_DURATION: intIn(900, 900, 43200),
+  ROLEGATE_STS_GLOBAL_PER_MINUTE: intIn(6_000, 1, 1_000_000),
+  ROLEGATE_STS_GLOBAL_BURST: intIn(1_000, 1, 1_000_000),
+  ROLEGATE_ORG_CREATE_PER_DAY: intIn(10, 1, 10_000),
+  ROLEGATE_ORG_MAX_OWNED: intIn(50, 1, 100_000),
   ROLEGATE_CORS_ORIGINS: optionalString,
   ROLEGATE_COOKIE_SECURE: optionalString,
   ROLEGATE_BODY_LIMIT: intIn(1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -178,7 +182,11 @@ export interface Config {
     credentialCache: 'memory' | 'off';
     sessionDuration: number;
     verifyInterval: number;
+    /** AssumeRole calls of the whole deployment: a token bucket above the per-organisation ones. */
+    stsGlobalBudget: { perMinute: number; burst: number };
   };
+  /** Organisation creation through the API, per user (each organisation has its own STS budget). */
+  orgs: { createPerDay: number; maxOwned: number };
   webhook: { url: string | undefined; secret: string | undefined };
   /** Limits of the operations catalogue (streamed S3 transfers); see docs/operations.md. */
   operations: { maxDownloadBytes: number; maxUploadBytes: number };
@@ -352,7 +360,9 @@ export function loadConfig(
       credentialCache: e.ROLEGATE_CREDENTIAL_CACHE,
       sessionDuration: e.ROLEGATE_SESSION_DURATION,
       verifyInterval: e.ROLEGATE_VERIFY_INTERVAL,
+      stsGlobalBudget: { perMinute: e.ROLEGATE_STS_GLOBAL_PER_MINUTE, burst: e.ROLEGATE_STS_GLOBAL_BURST },
     },
+    orgs: { createPerDay: e.ROLEGATE_ORG_CREATE_PER_DAY, maxOwned: e.ROLEGATE_ORG_MAX_OWNED },
     webhook: { url: e.ROLEGATE_WEBHOOK_URL, secret: e.ROLEGATE_WEBHOOK_SECRET },
     operations: {
       maxDownloadBytes: e.ROLEGATE_S3_MAX_DOWNLOAD_BYTES,
