@@ -32,6 +32,8 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     ROLEGATE_RATE_LIMIT_API_MAX: '1000000',
     ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX: '100000',
     ROLEGATE_RATE_LIMIT_FAILED_AUTH_MAX: '100000',
+    ROLEGATE_ORG_CREATE_PER_DAY: '10000',
+    ROLEGATE_ORG_MAX_OWNED: '100000',
     ROLEGATE_PRESSURE_MAX_EVENT_LOOP_DELAY: '0',
     ...extra,
   };
