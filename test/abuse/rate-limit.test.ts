@@ -174,6 +174,30 @@ describe('rate limiting (Redis)', () => {
     expect((await two.app.inject({ url: '/v1/orgs', headers: b.headers })).statusCode).toBe(200);
   });
 
+  it('counts failed authentications per address across instances, and refuses before the lookup once spent', async () => {
+    const env = {
+      REDIS_URL,
+      ROLEGATE_RATE_LIMIT_PREFIX: uniquePrefix(),
+      ROLEGATE_RATE_LIMIT_FAILED_AUTH_MAX: '2',
+    };
+    const one = await appWith(env);
+    const two = await appWith(env);
+    const madeUp = () => bearer(`rg_live_${randomBytes(24).toString('base64url')}`);
+    const remoteAddress = '192.0.2.77';
+    expect((await one.app.inject({ url: '/v1/orgs', remoteAddress, headers: madeUp() })).statusCode).toBe(
+      401,
+    );
+    expect((await two.app.inject({ url: '/v1/orgs', remoteAddress, headers: madeUp() })).statusCode).toBe(
+      401,
+    );
+    const refused = await one.app.inject({ url: '/v1/orgs', remoteAddress, headers: madeUp() });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error.details).toEqual({ budget: 'failed_auth' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // Requests without a credential are not failed authentications: the address's api budget applies.
+    expect((await two.app.inject({ url: '/v1/orgs', remoteAddress })).statusCode).toBe(401);
+  });
+
   it('when Redis is down: authentication routes fail closed with 503 within a second, the rest degrades to memory limits', async () => {
     const t = await appWith({
       REDIS_URL: 'redis://127.0.0.1:1',
