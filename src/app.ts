@@ -29,7 +29,7 @@ import { registerConsole, sendConsoleFallback } from './http/console.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerLoadShedding } from './http/load-shedding.ts';
 import { registerRateLimiting } from './http/rate-limit.ts';
-import { genRequestId } from './http/request-id.ts';
+import { genRequestId, registerRequestIds, withCorrelationIds } from './http/request-id.ts';
 import { createAccessTokens } from './identity/access-tokens.ts';
 import { apiKeyRoutes } from './identity/api-keys/routes.ts';
 import { createApiKeyService } from './identity/api-keys/service.ts';
@@ -105,12 +105,15 @@ export const CONSOLE_CSP = {
 
 /** Builds a complete, isolated Rolegate app; tests build as many as they like. */
 export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App> {
+  const trustProxy = config.http.trustProxy;
   const app: App = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: genRequestId,
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimit,
-    trustProxy: config.http.trustProxy,
+    // A hop count is passed as a function: Fastify treats a plain number as "trust nothing".
+    trustProxy:
+      typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     routerOptions: { maxParamLength: 512 },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -137,9 +140,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     notFoundFallback: (request, reply) => sendConsoleFallback(consoleHtml, request, reply),
   });
   app.decorateRequest('actor', null);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
+  const correlations = registerRequestIds(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: { directives: CONSOLE_CSP },
@@ -152,6 +153,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     credentials: true,
     exposedHeaders: [
       'x-request-id',
+      'x-correlation-id',
       'retry-after',
       'ratelimit-limit',
       'ratelimit-remaining',
@@ -160,7 +162,11 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     maxAge: 600,
   });
   await registerLoadShedding(app, config.pressure);
-  await registerRateLimiting(app, { config, clock: deps.clock ?? systemClock, logger: deps.logger });
+  const rateLimits = await registerRateLimiting(app, {
+    config,
+    clock: deps.clock ?? systemClock,
+    logger: deps.logger,
+  });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -180,13 +186,19 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
 
   const clock = deps.clock ?? systemClock;
   const db = deps.database.db;
-  const audit = createAuditWriter({ clock });
+  const audit = withCorrelationIds(createAuditWriter({ clock }), correlations);
   const auditService = createAuditService({ db, store: createAuditStore(db), audit });
   const privacyService = createPrivacyService({ store: createPrivacyStore(db), audit, clock });
   const keyring = createKeyring(config.masterKeys);
   const awsClients = createAwsClientFactory(config.aws);
   app.addHook('onClose', async () => awsClients.destroy());
-  const broker = createBroker({ clients: awsClients, clock, config, logger: deps.logger });
+  const broker = createBroker({
+    clients: awsClients,
+    clock,
+    config,
+    logger: deps.logger,
+    options: { stsGlobalBudget: config.aws.stsGlobalBudget },
+  });
   const connections = createConnectionsModule({
     db,
     clock,
@@ -210,12 +222,20 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     clock,
     onTouchError: (err) => app.log.warn({ err }, 'API key last-used update failed'),
   });
-  const orgs = createOrgService({ store: createOrgStore(db), audit, clock });
-  const authenticator = createAuthenticator({
-    accessTokens,
-    sessions: createSessionCheck(db, clock),
-    apiKeys: apiKeys.verifier,
+  const orgs = createOrgService({
+    store: createOrgStore(db),
+    audit,
+    clock,
+    limits: { perDay: config.orgs.createPerDay, maxOwned: config.orgs.maxOwned },
   });
+  // Budgets are charged to the authenticated principal; failed authentications to the address.
+  const authenticator = rateLimits.authenticator(
+    createAuthenticator({
+      accessTokens,
+      sessions: createSessionCheck(db, clock),
+      apiKeys: apiKeys.verifier,
+    }),
+  );
   const guard: AuthGuard = createAuthGuard({ authenticator, memberships: createMembershipLookup(db) });
   void guard;
   const webhookPolicy = {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -73,15 +74,6 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-const boolish = (fallback: boolean) =>
-  optionalString.transform((v, ctx) => {
-    if (v === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) return true;
-    if (['0', 'false', 'no', 'off'].includes(v.toLowerCase())) return false;
-    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
-    return z.NEVER;
-  });
-
 const intIn = (fallback: number, min: number, max: number) =>
   optionalString.transform((v, ctx) => {
     if (v === undefined) return fallback;
@@ -118,10 +110,14 @@ const envSchema = z.object({
   ),
   ROLEGATE_CREDENTIAL_CACHE: z.enum(['memory', 'off']).default('memory'),
   ROLEGATE_SESSION_DURATION: intIn(900, 900, 43200),
+  ROLEGATE_STS_GLOBAL_PER_MINUTE: intIn(6_000, 1, 1_000_000),
+  ROLEGATE_STS_GLOBAL_BURST: intIn(1_000, 1, 1_000_000),
+  ROLEGATE_ORG_CREATE_PER_DAY: intIn(10, 1, 10_000),
+  ROLEGATE_ORG_MAX_OWNED: intIn(50, 1, 100_000),
   ROLEGATE_CORS_ORIGINS: optionalString,
   ROLEGATE_COOKIE_SECURE: optionalString,
   ROLEGATE_BODY_LIMIT: intIn(1024 * 1024, 1024, 64 * 1024 * 1024),
-  ROLEGATE_TRUST_PROXY: boolish(false),
+  ROLEGATE_TRUST_PROXY: optionalString,
   ROLEGATE_ACCESS_TOKEN_TTL: intIn(900, 60, 3600),
   ROLEGATE_REFRESH_MAX_AGE: intIn(12 * 3600, 600, 30 * 24 * 3600),
   ROLEGATE_REFRESH_IDLE: intIn(30 * 60, 60, 24 * 3600),
@@ -135,7 +131,7 @@ const envSchema = z.object({
     message: 'must be an http(s) URL',
   }),
   ROLEGATE_WEBHOOK_SECRET: optionalString,
-  ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: boolish(false),
+  ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z.stringbool().default(false),
   ROLEGATE_WEBHOOK_TIMEOUT: intIn(10, 1, 60),
   ROLEGATE_THREAT_SWEEP_INTERVAL: intIn(300, 0, 86_400),
   ROLEGATE_RATE_LIMIT_AUTH_MAX: intIn(20, 1, 100_000),
@@ -144,6 +140,8 @@ const envSchema = z.object({
   ROLEGATE_RATE_LIMIT_API_WINDOW: intIn(60, 1, 86_400),
   ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX: intIn(10, 1, 100_000),
   ROLEGATE_RATE_LIMIT_EXPENSIVE_WINDOW: intIn(60, 1, 86_400),
+  ROLEGATE_RATE_LIMIT_FAILED_AUTH_MAX: intIn(30, 1, 100_000),
+  ROLEGATE_RATE_LIMIT_FAILED_AUTH_WINDOW: intIn(60, 1, 86_400),
   ROLEGATE_RATE_LIMIT_CACHE_SIZE: intIn(10_000, 100, 1_000_000),
   ROLEGATE_RATE_LIMIT_PREFIX: optionalString
     .transform((v) => v ?? 'rolegate:rl:')
@@ -172,7 +170,8 @@ export interface Config {
     corsOrigins: string[];
     /** Secure flag of the browser-session cookie; off only for plain-http local development and tests. */
     cookieSecure: boolean;
-    trustProxy: boolean;
+    /** Which `X-Forwarded-For` hops to believe; see parseTrustProxy. */
+    trustProxy: TrustProxy;
   };
   log: { level: string };
   db: { url: string | undefined; dataDir: string; poolSize: number };
@@ -195,7 +194,11 @@ export interface Config {
     externalIdGrace: number;
     /** The published generic CloudFormation template (S3 URL), for quick-create links; null = none. */
     templateUrl: string | null;
+    /** AssumeRole calls of the whole deployment: a token bucket above the per-organisation ones. */
+    stsGlobalBudget: { perMinute: number; burst: number };
   };
+  /** Organisation creation through the API, per user (each organisation has its own STS budget). */
+  orgs: { createPerDay: number; maxOwned: number };
   webhook: {
     /** The deployment-wide endpoint (operator-configured). */
     url: string | undefined;
@@ -216,6 +219,8 @@ export interface Config {
     auth: { max: number; windowSeconds: number };
     api: { max: number; windowSeconds: number };
     expensive: { max: number; windowSeconds: number };
+    /** Presented credentials that fail authentication, per client address. */
+    failedAuth: { max: number; windowSeconds: number };
     /** Keys kept by the in-memory limiter (LRU), so a flood of spoofed IPs cannot exhaust memory. */
     cacheSize: number;
     /** Redis key prefix, so several deployments (or test runs) can share one Redis. */
@@ -239,6 +244,59 @@ function parseCookieSecure(value: string | undefined, env: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
   throw new ConfigError('ROLEGATE_COOKIE_SECURE', 'must be true or false');
+}
+
+/**
+ * `false` (no proxy: the socket address is the client), a hop count (that many proxies append to
+ * `X-Forwarded-For`), or the addresses/CIDRs of the trusted proxies (plus proxy-addr's names
+ * `loopback`, `linklocal`, `uniquelocal`). The client is the right-most untrusted address.
+ */
+export type TrustProxy = false | number | string[];
+
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const MAX_PROXY_HOPS = 16;
+
+/** One trusted-proxy entry: an address, or a CIDR that does not span everything (`/0`). */
+function isProxyEntry(entry: string): boolean {
+  if (TRUST_PROXY_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  return bits >= 1 && bits <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * ROLEGATE_TRUST_PROXY. `true` is refused: it trusts every hop, so the client's own left-most
+ * `X-Forwarded-For` entry became its address and it could pick one per request (issue 14.5).
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const variable = 'ROLEGATE_TRUST_PROXY';
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+  if (['true', 'yes', 'on'].includes(lower)) {
+    throw new ConfigError(
+      variable,
+      'must not be true (it trusts every hop, so clients choose their own address): set the number of proxies in front of Rolegate, or their addresses/CIDRs',
+    );
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > MAX_PROXY_HOPS)
+      throw new ConfigError(variable, `must be a hop count between 1 and ${MAX_PROXY_HOPS}`);
+    return hops;
+  }
+  const entries = value.split(',').map((s) => s.trim());
+  if (!entries.every(isProxyEntry)) {
+    throw new ConfigError(
+      variable,
+      'must be a hop count or a comma-separated list of proxy addresses or CIDRs (e.g. 10.0.0.0/8,fd00::/8); /0 is refused',
+    );
+  }
+  return entries;
 }
 
 /** Reads `<NAME>_FILE` for secret variables; a variable and its _FILE together is an error. */
@@ -312,7 +370,7 @@ export function loadConfig(
       bodyLimit: e.ROLEGATE_BODY_LIMIT,
       corsOrigins,
       cookieSecure: parseCookieSecure(e.ROLEGATE_COOKIE_SECURE, e.NODE_ENV),
-      trustProxy: e.ROLEGATE_TRUST_PROXY,
+      trustProxy: parseTrustProxy(e.ROLEGATE_TRUST_PROXY),
     },
     log: { level: e.LOG_LEVEL },
     db: { url: e.DATABASE_URL, dataDir: e.ROLEGATE_DATA_DIR, poolSize: e.ROLEGATE_DB_POOL_SIZE },
@@ -334,7 +392,9 @@ export function loadConfig(
       verifyInterval: e.ROLEGATE_VERIFY_INTERVAL,
       externalIdGrace: e.ROLEGATE_EXTERNAL_ID_GRACE,
       templateUrl: e.ROLEGATE_TEMPLATE_URL ?? null,
+      stsGlobalBudget: { perMinute: e.ROLEGATE_STS_GLOBAL_PER_MINUTE, burst: e.ROLEGATE_STS_GLOBAL_BURST },
     },
+    orgs: { createPerDay: e.ROLEGATE_ORG_CREATE_PER_DAY, maxOwned: e.ROLEGATE_ORG_MAX_OWNED },
     webhook: {
       url: e.ROLEGATE_WEBHOOK_URL,
       secret: e.ROLEGATE_WEBHOOK_SECRET,
@@ -353,6 +413,10 @@ export function loadConfig(
       expensive: {
         max: e.ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX,
         windowSeconds: e.ROLEGATE_RATE_LIMIT_EXPENSIVE_WINDOW,
+      },
+      failedAuth: {
+        max: e.ROLEGATE_RATE_LIMIT_FAILED_AUTH_MAX,
+        windowSeconds: e.ROLEGATE_RATE_LIMIT_FAILED_AUTH_WINDOW,
       },
       cacheSize: e.ROLEGATE_RATE_LIMIT_CACHE_SIZE,
       keyPrefix: e.ROLEGATE_RATE_LIMIT_PREFIX,

@@ -10,7 +10,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { sha256Hex } from '../crypto/tokens.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
-import { createStsBudget, type StsBudgetOptions } from './budget.ts';
+import { createLayeredStsBudget, type StsBudgetOptions } from './budget.ts';
 import { LruMap } from './lru.ts';
 import { createCallerIdentityLookup, principalArnFrom } from './principal.ts';
 import { assertSessionPolicySize, roleSessionName, sourceIdentityFor } from './session.ts';
@@ -37,6 +37,8 @@ export interface BrokerOptions {
   /** How long an AccessDenied from AssumeRole is remembered per connection + external ID. */
   negativeTtlSeconds?: number;
   stsBudget?: StsBudgetOptions;
+  /** AssumeRole calls of the whole deployment, above the per-organisation budgets. */
+  stsGlobalBudget?: Pick<StsBudgetOptions, 'perMinute' | 'burst'>;
 }
 
 export interface BrokerLogger {
@@ -67,6 +69,7 @@ export const DEFAULT_BROKER_OPTIONS = {
   minRemainingSeconds: 60,
   negativeTtlSeconds: 60,
   stsBudget: { perMinute: 120, burst: 60 },
+  stsGlobalBudget: { perMinute: 6_000, burst: 1_000 },
 } as const;
 
 interface CachedCredentials {
@@ -95,7 +98,10 @@ export function createBroker(deps: BrokerDeps): Broker {
   const cache = new LruMap<string, CachedCredentials>(opts.cacheSize);
   const inflight = new Map<string, Promise<CachedCredentials>>();
   const denials = new LruMap<string, Denial>(10_000);
-  const budget = createStsBudget(opts.stsBudget, clock);
+  const budget = createLayeredStsBudget(
+    { perOrganization: opts.stsBudget, deployment: opts.stsGlobalBudget },
+    clock,
+  );
   const callerIdentity = createCallerIdentityLookup(() => clients.sts());
   /** Bumped by forgetConnection: an AssumeRole started before it must not fill the cache. */
   let epoch = 0;
@@ -121,10 +127,16 @@ export function createBroker(deps: BrokerDeps): Broker {
   function spendBudget(orgId: string): void {
     const decision = budget.take(orgId);
     if (!decision.allowed) {
+      const deployment = decision.scope === 'deployment';
       throw new AppError(
         ErrorCode.AWS_THROTTLED,
-        'Too many AWS sessions were requested for this organisation; retry later.',
-        { retryAfter: decision.retryAfterSeconds, details: { reason: 'sts_budget' } },
+        deployment
+          ? 'Rolegate is requesting too many AWS sessions right now; retry later.'
+          : 'Too many AWS sessions were requested for this organisation; retry later.',
+        {
+          retryAfter: decision.retryAfterSeconds,
+          details: { reason: deployment ? 'sts_budget_deployment' : 'sts_budget' },
+        },
       );
     }
   }

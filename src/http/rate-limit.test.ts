@@ -50,10 +50,25 @@ describe('memory counter store', () => {
     // The oldest key was evicted: memory stayed bounded.
     expect((await store.hit('victim', 60_000)).count).toBe(1);
   });
+
+  it('peeks at a window without counting', async () => {
+    let now = 0;
+    const store = createMemoryCounterStore({ maxKeys: 10, now: () => now });
+    expect(await store.peek('a')).toEqual({ count: 0, ttlMs: 0 });
+    await store.hit('a', 1000);
+    now = 300;
+    expect(await store.peek('a')).toEqual({ count: 1, ttlMs: 700 });
+    expect(await store.peek('a')).toEqual({ count: 1, ttlMs: 700 });
+    now = 1000;
+    expect(await store.peek('a')).toEqual({ count: 0, ttlMs: 0 });
+  });
 });
 
 describe('resilient counter store', () => {
-  const broken: CounterStore = { hit: () => Promise.reject(new Error('connection refused')) };
+  const broken: CounterStore = {
+    hit: () => Promise.reject(new Error('connection refused')),
+    peek: () => Promise.reject(new Error('connection refused')),
+  };
 
   it('fails closed for authentication budgets and degrades to memory for the rest', async () => {
     const degraded: string[] = [];
@@ -64,8 +79,10 @@ describe('resilient counter store', () => {
     });
     await expect(store.hit('auth:ip:1.2.3.4', 1000)).rejects.toMatchObject({ code: 'service_unavailable' });
     await expect(store.hit('auth:ip:1.2.3.4', 1000)).rejects.toBeInstanceOf(AppError);
-    expect(await store.hit('api:cred:abc', 1000)).toEqual({ count: 1, ttlMs: 1000 });
-    expect(await store.hit('expensive:cred:abc', 1000)).toEqual({ count: 1, ttlMs: 1000 });
-    expect(degraded).toEqual(['auth', 'auth', 'api', 'expensive']);
+    expect(await store.hit('api:user:abc', 1000)).toEqual({ count: 1, ttlMs: 1000 });
+    expect(await store.hit('expensive:user:abc', 1000)).toEqual({ count: 1, ttlMs: 1000 });
+    expect(await store.hit('failed_auth:ip:1.2.3.4', 1000)).toEqual({ count: 1, ttlMs: 1000 });
+    expect(await store.peek('failed_auth:ip:1.2.3.4')).toEqual({ count: 1, ttlMs: 1000 });
+    expect(degraded).toEqual(['auth', 'auth', 'api', 'expensive', 'failed_auth', 'failed_auth']);
   });
 });

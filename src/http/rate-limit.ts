@@ -4,20 +4,26 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import { sha256Hex } from '../crypto/tokens.ts';
 import { createRedis } from '../redis.ts';
+import type { Authenticator, Principal } from './auth.ts';
+import { addressKey } from './client-address.ts';
 import { AppError, ErrorCode } from './errors.ts';
 
 /**
- * Rate limiting: three budgets, applied in one `onRequest` hook before authentication.
+ * Rate limiting: three budget classes, plus a budget of failed authentications.
  *
- * - `auth`: per client IP (IPv6 grouped by /64) on `/v1/auth/*` — sign-up, login, refresh, MFA.
- * - `api`: per principal on everything else. The hook runs before authentication, so the key is a
- *   hash of the bearer credential (access token or API key; never the raw value), falling back to
- *   the client IP for anonymous requests.
+ * - `auth`: per client address (`addressKey`: IPv6 by /64) on `/v1/auth/*` — sign-up, login,
+ *   refresh, MFA — charged in `onRequest`, before anything else.
+ * - `api`: everywhere else, per **authenticated principal** (`user:<usr_…>` or `key:<key_…>`),
+ *   charged right after the auth guard has authenticated the caller (see `authenticator`), so no
+ *   spelling of a credential buys a budget of its own (issue 14.6). A request without a credential,
+ *   or on a route without a guard, is charged per client address instead.
  * - `expensive`: a stricter per-principal budget for costly operations. A route opts in with
  *   `config: { rateLimitClass: 'expensive' }` (scans, Logs Insights queries, Lambda invoke …);
  *   such a request counts against both its `api` and its `expensive` budget.
+ * - `failed_auth`: per client address, every presented credential that fails authentication.
+ *   Once spent, a request carrying a credential is refused in `onRequest`, before the credential
+ *   is looked up: a flood of made-up API keys costs no database work beyond the budget.
  *
  * `/healthz` and `/readyz` are exempt. A denied request is a 429 `rate_limited` with `Retry-After`;
  * every limited response carries the draft `RateLimit-Limit/-Remaining/-Reset` headers of its
@@ -30,6 +36,8 @@ import { AppError, ErrorCode } from './errors.ts';
  */
 
 export type RateLimitClass = 'auth' | 'api' | 'expensive';
+/** Every counter's namespace: the classes above plus the per-address failed-authentication budget. */
+export type BudgetName = RateLimitClass | 'failed_auth';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -42,10 +50,9 @@ declare module 'fastify' {
 export const RATE_LIMIT_EXEMPT = new Set(['/healthz', '/readyz']);
 
 /** Budgets that deny (503) rather than degrade when the shared store is unavailable. */
-const FAIL_CLOSED: ReadonlySet<RateLimitClass> = new Set(['auth']);
+const FAIL_CLOSED: ReadonlySet<BudgetName> = new Set(['auth']);
 
 const AUTH_PREFIX = '/v1/auth/';
-const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,4096})$/i;
 
 export interface HitResult {
   /** Hits in the current window, this one included. */
@@ -57,6 +64,8 @@ export interface HitResult {
 /** A fixed-window counter; implementations: bounded memory, Redis, and the resilient pair. */
 export interface CounterStore {
   hit(key: string, windowMs: number): Promise<HitResult>;
+  /** The current window's count without counting (0 when there is none). */
+  peek(key: string): Promise<HitResult>;
 }
 
 export interface Decision {
@@ -96,6 +105,12 @@ export function createMemoryCounterStore(options: { maxKeys: number; now: () => 
       }
       return { count: entry.count, ttlMs: Math.max(0, entry.resetAt - now) };
     },
+    async peek(key) {
+      const now = options.now();
+      const entry = entries.get(key);
+      if (entry === undefined || entry.resetAt <= now) return { count: 0, ttlMs: 0 };
+      return { count: entry.count, ttlMs: entry.resetAt - now };
+    },
   };
 }
 
@@ -111,14 +126,23 @@ end
 return {count, ttl}
 `;
 
+const PEEK_SCRIPT = `
+local count = redis.call('GET', KEYS[1])
+if not count then return {0, 0} end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then ttl = 0 end
+return {tonumber(count), ttl}
+`;
+
 export function createRedisCounterStore(redis: Pick<Redis, 'eval'>, prefix: string): CounterStore {
+  const run = async (script: string, key: string, ...args: string[]): Promise<HitResult> => {
+    const result = (await redis.eval(script, 1, `${prefix}${key}`, ...args)) as unknown;
+    if (!Array.isArray(result) || result.length !== 2) throw new Error('unexpected rate-limit script result');
+    return { count: Number(result[0]), ttlMs: Number(result[1]) };
+  };
   return {
-    async hit(key, windowMs) {
-      const result = (await redis.eval(HIT_SCRIPT, 1, `${prefix}${key}`, String(windowMs))) as unknown;
-      if (!Array.isArray(result) || result.length !== 2)
-        throw new Error('unexpected rate-limit script result');
-      return { count: Number(result[0]), ttlMs: Number(result[1]) };
-    },
+    hit: (key, windowMs) => run(HIT_SCRIPT, key, String(windowMs)),
+    peek: (key) => run(PEEK_SCRIPT, key),
   };
 }
 
@@ -129,25 +153,36 @@ export function createRedisCounterStore(redis: Pick<Redis, 'eval'>, prefix: stri
 export function createResilientCounterStore(deps: {
   primary: CounterStore;
   fallback: CounterStore;
-  onDegraded: (budget: RateLimitClass, err: unknown) => void;
+  onDegraded: (budget: BudgetName, err: unknown) => void;
 }): CounterStore {
+  const degrade = (key: string, err: unknown): void => {
+    const budget = key.slice(0, key.indexOf(':')) as BudgetName;
+    deps.onDegraded(budget, err);
+    if (FAIL_CLOSED.has(budget)) {
+      throw new AppError(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        'Sign-in is temporarily unavailable; retry shortly.',
+        {
+          retryAfter: 5,
+          cause: err,
+        },
+      );
+    }
+  };
   return {
+    async peek(key) {
+      try {
+        return await deps.primary.peek(key);
+      } catch (err) {
+        degrade(key, err);
+        return deps.fallback.peek(key);
+      }
+    },
     async hit(key, windowMs) {
       try {
         return await deps.primary.hit(key, windowMs);
       } catch (err) {
-        const budget = key.slice(0, key.indexOf(':')) as RateLimitClass;
-        deps.onDegraded(budget, err);
-        if (FAIL_CLOSED.has(budget)) {
-          throw new AppError(
-            ErrorCode.SERVICE_UNAVAILABLE,
-            'Sign-in is temporarily unavailable; retry shortly.',
-            {
-              retryAfter: 5,
-              cause: err,
-            },
-          );
-        }
+        degrade(key, err);
         return deps.fallback.hit(key, windowMs);
       }
     },
@@ -162,16 +197,18 @@ export function classify(request: FastifyRequest): RateLimitClass | null {
   return request.routeOptions.config?.rateLimitClass === 'expensive' ? 'expensive' : 'api';
 }
 
-/** `ip:<address>` or `cred:<hash of the bearer credential>`; the raw credential never becomes a key. */
-export function principalKey(request: FastifyRequest, ipKey: string): string {
-  const header = request.headers.authorization;
-  const match = typeof header === 'string' ? BEARER.exec(header) : null;
-  if (match?.[1] === undefined) return ipKey;
-  return `cred:${sha256Hex(`rolegate-rate-limit:${match[1]}`).slice(0, 40)}`;
+/** The budget identity of an authenticated principal: its id, never anything from the credential. */
+export function principalIdentity(principal: Principal): string {
+  return principal.type === 'user' ? `user:${principal.userId}` : `key:${principal.keyId}`;
+}
+
+/** Whether the request presents a credential at all (any Authorization header). */
+function presentsCredential(request: FastifyRequest): boolean {
+  return request.headers.authorization !== undefined;
 }
 
 interface Budget {
-  name: RateLimitClass;
+  name: BudgetName;
   max: number;
   windowMs: number;
 }
@@ -229,7 +266,7 @@ declare module 'fastify' {
 export async function registerRateLimiting(
   app: FastifyInstance,
   deps: { config: Pick<Config, 'rateLimit' | 'redisUrl'>; clock: Clock; logger: Logger },
-): Promise<void> {
+): Promise<RateLimits> {
   const { rateLimit: rl, redisUrl } = deps.config;
   const memory = createMemoryCounterStore({ maxKeys: rl.cacheSize, now: () => deps.clock.now().getTime() });
   let store: CounterStore = memory;
@@ -242,7 +279,7 @@ export async function registerRateLimiting(
       lastConnectionLog = now;
       deps.logger.warn({ err: { message: err.message } }, 'rate-limit Redis connection error');
     });
-    const lastDegradedLog = new Map<RateLimitClass, number>();
+    const lastDegradedLog = new Map<BudgetName, number>();
     store = createResilientCounterStore({
       primary: createRedisCounterStore(redis, rl.keyPrefix),
       fallback: memory,
@@ -280,22 +317,62 @@ export async function registerRateLimiting(
     api: { name: 'api', max: rl.api.max, windowMs: rl.api.windowSeconds * 1000 },
     expensive: { name: 'expensive', max: rl.expensive.max, windowMs: rl.expensive.windowSeconds * 1000 },
   };
-  const ipKey = (request: FastifyRequest) => `ip:${fastifyRateLimit.normalizeIP(request.ip)}`;
-  const limiter = (budget: Budget, identity: (request: FastifyRequest) => string): Limiter =>
+  const failedAuth: Budget = {
+    name: 'failed_auth',
+    max: rl.failedAuth.max,
+    windowMs: rl.failedAuth.windowSeconds * 1000,
+  };
+  const ipKey = (request: FastifyRequest) => `ip:${addressKey(request.ip)}`;
+  /** The authenticated principal's budget identity, set by the authenticator below. */
+  const principals = new WeakMap<FastifyRequest, string>();
+  /** Requests already charged their class's budgets (once per request, by principal or by address). */
+  const charged = new WeakSet<FastifyRequest>();
+  /** The tightest decision of a request's budgets, for the RateLimit-* headers. */
+  const tightestOf = new WeakMap<FastifyRequest, Decision>();
+  const identityOf = (request: FastifyRequest) => principals.get(request) ?? ipKey(request);
+  const limiter = (budget: Budget): Limiter =>
     app.createRateLimit({
       max: budget.max,
       timeWindow: budget.windowMs,
-      keyGenerator: (request) => `${budget.name}:${identity(request)}`,
+      keyGenerator: (request) =>
+        `${budget.name}:${budget.name === 'auth' ? ipKey(request) : identityOf(request)}`,
     });
   const limiters: Record<RateLimitClass, Limiter> = {
-    auth: limiter(budgets.auth, ipKey),
-    api: limiter(budgets.api, (request) => principalKey(request, ipKey(request))),
-    expensive: limiter(budgets.expensive, (request) => principalKey(request, ipKey(request))),
+    auth: limiter(budgets.auth),
+    api: limiter(budgets.api),
+    expensive: limiter(budgets.expensive),
   };
   const chains: Record<RateLimitClass, RateLimitClass[]> = {
     auth: ['auth'],
     api: ['api'],
     expensive: ['api', 'expensive'],
+  };
+  const refused = (decision: Decision, budget: BudgetName) =>
+    new AppError(ErrorCode.RATE_LIMITED, undefined, {
+      retryAfter: decision.resetSeconds,
+      details: { budget },
+    });
+
+  /** Charges each budget of the chain under the request's identity; throws rate_limited when one is spent. */
+  async function charge(request: FastifyRequest, chain: RateLimitClass[]): Promise<void> {
+    charged.add(request);
+    for (const name of chain) {
+      const result = await limiters[name](request);
+      if (result.isAllowed) continue;
+      // The plugin counted the hit; re-derive the decision from its count and TTL with the pure rule.
+      const count = result.isExceeded ? result.max + 1 : result.max - result.remaining;
+      const decision = decide({ count, ttlMs: result.ttl }, result.max);
+      const tightest = tightestOf.get(request);
+      if (!decision.allowed || tightest === undefined || decision.remaining < tightest.remaining) {
+        tightestOf.set(request, decision);
+      }
+      if (!decision.allowed) throw refused(decision, name);
+    }
+  }
+
+  const applyHeaders = (request: FastifyRequest, reply: FastifyReply) => {
+    const decision = tightestOf.get(request);
+    if (decision !== undefined) setHeaders(reply, decision);
   };
 
   // Intents and MCP pick their operation from the body, after onRequest has chosen a budget: they
@@ -305,35 +382,75 @@ export async function registerRateLimiting(
     if (result.isAllowed) return;
     const count = result.isExceeded ? result.max + 1 : result.max - result.remaining;
     const decision = decide({ count, ttlMs: result.ttl }, result.max);
-    if (!decision.allowed) {
-      throw new AppError(ErrorCode.RATE_LIMITED, undefined, {
-        retryAfter: decision.resetSeconds,
-        details: { budget: 'expensive' },
-      });
-    }
+    if (!decision.allowed) throw refused(decision, 'expensive');
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const cls = classify(request);
     if (cls === null) return;
-    let tightest: Decision | null = null;
-    for (const name of chains[cls]) {
-      const result = await limiters[name](request);
-      if (result.isAllowed) continue;
-      // The plugin counted the hit; re-derive the decision from its count and TTL with the pure rule.
-      const count = result.isExceeded ? result.max + 1 : result.max - result.remaining;
-      const decision = decide({ count, ttlMs: result.ttl }, result.max);
-      if (!decision.allowed) {
-        setHeaders(reply, decision);
-        throw new AppError(ErrorCode.RATE_LIMITED, undefined, {
-          retryAfter: decision.resetSeconds,
-          details: { budget: name },
-        });
-      }
-      if (tightest === null || decision.remaining < tightest.remaining) tightest = decision;
+    if (cls === 'auth' || !presentsCredential(request)) {
+      await charge(request, chains[cls]);
+      applyHeaders(request, reply);
+      return;
     }
-    if (tightest !== null) setHeaders(reply, tightest);
+    // A credential: its budgets are charged once it is authenticated (or, on a route without a
+    // guard, in preParsing). Refuse here, before any lookup, once this address's failed
+    // authentications are spent.
+    const failures = await store.peek(`${failedAuth.name}:${ipKey(request)}`);
+    if (failures.count >= failedAuth.max) {
+      const decision = decide({ count: failures.count + 1, ttlMs: failures.ttlMs }, failedAuth.max);
+      setHeaders(reply, decision);
+      throw refused(decision, failedAuth.name);
+    }
   });
+
+  // After the route's guard (hoisted into its onRequest hooks) has run: a credential on a route
+  // without a guard, or whose guard did not authenticate, is charged per address.
+  app.addHook('preParsing', async (request: FastifyRequest, reply: FastifyReply) => {
+    const cls = classify(request);
+    if (cls !== null && !charged.has(request)) await charge(request, chains[cls]);
+    applyHeaders(request, reply);
+  });
+  // Error responses (including a refusal thrown by the authenticator) carry the headers too.
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
+    applyHeaders(request, reply);
+  });
+
+  return {
+    authenticator(inner: Authenticator): Authenticator {
+      return {
+        async authenticate(request) {
+          const principal = await inner.authenticate(request);
+          if (principal === null) {
+            if (presentsCredential(request)) {
+              const hit = await store.hit(`${failedAuth.name}:${ipKey(request)}`, failedAuth.windowMs);
+              const decision = decide(hit, failedAuth.max);
+              // Parallel failures can overshoot the pre-check; those beyond the budget are refused too.
+              if (!decision.allowed) {
+                tightestOf.set(request, decision);
+                throw refused(decision, failedAuth.name);
+              }
+            }
+            return null;
+          }
+          principals.set(request, principalIdentity(principal));
+          const cls = classify(request);
+          if ((cls === 'api' || cls === 'expensive') && !charged.has(request))
+            await charge(request, chains[cls]);
+          return principal;
+        },
+      };
+    },
+  };
+}
+
+/** What the rate limiter offers the rest of the app. */
+export interface RateLimits {
+  /**
+   * Wraps the authenticator the auth guard uses: a success charges the route's budgets to the
+   * principal; a presented credential that fails spends the client address's `failed_auth` budget.
+   */
+  authenticator(inner: Authenticator): Authenticator;
 }
 
 function setHeaders(reply: FastifyReply, decision: Decision): void {

@@ -1,11 +1,76 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { AuditWriter } from '../audit/types.ts';
+import { LruMap } from '../broker/lru.ts';
 
-/** An incoming request id is accepted only when it is short and boring, so it is safe in logs and headers. */
-const WELL_FORMED = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/;
-
-export function genRequestId(req: IncomingMessage): string {
-  const incoming = req.headers['x-request-id'];
-  if (typeof incoming === 'string' && WELL_FORMED.test(incoming)) return incoming;
+/**
+ * Request ids are Rolegate's own: every request gets a fresh `req_<32 hex>`, whatever the client
+ * sends. The id names the request in RoleSessionName (the customer's CloudTrail), the audit
+ * record's `requestId`, logs and error bodies, so a client must not be able to choose it (or to
+ * reuse another request's). A client's own id travels separately as its correlation id.
+ */
+export function genRequestId(): string {
   return `req_${randomUUID().replaceAll('-', '')}`;
+}
+
+/** A correlation id is accepted only when it is short and boring: safe in logs, headers and details. */
+export const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** `x-correlation-id`, else an incoming `x-request-id`; null when absent or not well formed (dropped, never echoed). */
+export function correlationIdOf(headers: Record<string, string | string[] | undefined>): string | null {
+  for (const name of ['x-correlation-id', 'x-request-id']) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    return typeof value === 'string' && CORRELATION_ID.test(value) ? value : null;
+  }
+  return null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client's validated correlation id (see correlationIdOf); null when it sent none or a bad one. */
+    correlationId: string | null;
+  }
+}
+
+/** Correlation ids of requests in flight, by request id, for the audit writer (bounded). */
+export interface CorrelationIds {
+  of(requestId: string): string | undefined;
+}
+
+const IN_FLIGHT_MAX = 10_000;
+
+/**
+ * Echoes Rolegate's request id (and the client's correlation id, when valid) on every response and
+ * remembers the correlation id while the request is in flight, so audit records written for the
+ * request carry it in `details.correlationId`.
+ */
+export function registerRequestIds(app: FastifyInstance): CorrelationIds {
+  const inFlight = new LruMap<string, string>(IN_FLIGHT_MAX);
+  app.decorateRequest('correlationId', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const correlationId = correlationIdOf(request.headers);
+    if (correlationId === null) return;
+    request.correlationId = correlationId;
+    inFlight.set(request.id, correlationId);
+    reply.header('x-correlation-id', correlationId);
+    // 'close' also fires for hijacked (streamed) responses and aborted requests, unlike onResponse.
+    reply.raw.once('close', () => inFlight.delete(request.id));
+  });
+  return { of: (requestId) => inFlight.get(requestId) };
+}
+
+/**
+ * The audit writer, with the client's correlation id of the record's request added to its details
+ * (`details.correlationId`). The request id itself stays Rolegate's own.
+ */
+export function withCorrelationIds(writer: AuditWriter, correlations: CorrelationIds): AuditWriter {
+  return {
+    record(db, event, options) {
+      const correlationId = event.requestId == null ? undefined : correlations.of(event.requestId);
+      if (correlationId === undefined) return writer.record(db, event, options);
+      return writer.record(db, { ...event, details: { ...event.details, correlationId } }, options);
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { randomToken, sha256Hex } from '../crypto/tokens.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import type { Actor } from '../http/auth.ts';
+import { addressKey } from '../http/client-address.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import {
@@ -71,8 +72,9 @@ function accountKey(email: string): string {
   return `acct:${sha256Hex(email)}`;
 }
 
+/** Per client address: an IPv6 client is one /64 (see addressKey), so rotating inside it gains nothing. */
 function ipKey(ip: string): string {
-  return `ip:${ip}`;
+  return `ip:${addressKey(ip)}`;
 }
 
 export function createIdentityService(deps: IdentityServiceDeps) {

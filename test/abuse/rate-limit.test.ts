@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
@@ -67,18 +67,23 @@ describe('rate limiting (in memory)', () => {
     expect((await t.app.inject({ url: '/v1/auth/_probe', remoteAddress: '10.0.0.2' })).statusCode).toBe(200);
   });
 
-  it('keys the API budget by credential, independently per principal, and by IP for anonymous calls', async () => {
+  it('keys the API budget by authenticated principal, and by address for anonymous calls and unguarded routes', async () => {
     const t = await appWith({ ROLEGATE_RATE_LIMIT_API_MAX: '2' });
-    const a = bearer('token-of-principal-a');
-    const b = bearer('token-of-principal-b');
-    expect((await t.app.inject({ url: '/v1/_probe', headers: a })).statusCode).toBe(200);
-    expect((await t.app.inject({ url: '/v1/_probe', headers: a })).statusCode).toBe(200);
-    expect((await t.app.inject({ url: '/v1/_probe', headers: a })).statusCode).toBe(429);
-    expect((await t.app.inject({ url: '/v1/_probe', headers: b })).statusCode).toBe(200);
-    expect((await t.app.inject({ url: '/v1/_probe', headers: b })).statusCode).toBe(200);
-    expect((await t.app.inject({ url: '/v1/_probe' })).statusCode).toBe(200);
-    expect((await t.app.inject({ url: '/v1/_probe' })).statusCode).toBe(200);
-    expect((await t.app.inject({ url: '/v1/_probe' })).statusCode).toBe(429);
+    const a = await createTestUser(t);
+    const b = await createTestUser(t);
+    expect((await t.app.inject({ url: '/v1/orgs', headers: a.headers })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/v1/orgs', headers: a.headers })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/v1/orgs', headers: a.headers })).statusCode).toBe(429);
+    expect((await t.app.inject({ url: '/v1/orgs', headers: b.headers })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/v1/orgs', headers: b.headers })).statusCode).toBe(200);
+    // An unguarded route authenticates nobody: any bearer, made up or not, spends the address's budget.
+    const remoteAddress = '192.0.2.31';
+    expect((await t.app.inject({ url: '/v1/_probe', remoteAddress })).statusCode).toBe(200);
+    const fake = bearer('token-of-principal-a');
+    expect((await t.app.inject({ url: '/v1/_probe', remoteAddress, headers: fake })).statusCode).toBe(200);
+    const denied = await t.app.inject({ url: '/v1/_probe', remoteAddress, headers: bearer('another') });
+    expect(denied.statusCode).toBe(429);
+    expect(denied.headers['ratelimit-remaining']).toBe('0');
     // The raw credential never appears in logs as a limiter key.
     expect(t.logs()).not.toContain('token-of-principal-a');
   });
@@ -99,15 +104,22 @@ describe('rate limiting (in memory)', () => {
 
   it('applies the stricter expensive budget on routes that opt in, on top of the API budget', async () => {
     const t = await appWith({ ROLEGATE_RATE_LIMIT_API_MAX: '5', ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX: '1' });
-    const a = bearer('token-expensive-a');
-    expect((await t.app.inject({ method: 'POST', url: '/v1/_expensive', headers: a })).statusCode).toBe(200);
-    const denied = await t.app.inject({ method: 'POST', url: '/v1/_expensive', headers: a });
+    const a = await createTestUser(t);
+    const b = await createTestUser(t);
+    const scan = (user: typeof a) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/orgs/${user.orgId}/connections/con_00000000000000000000000000/scans`,
+        headers: user.headers,
+        payload: {},
+      });
+    expect((await scan(a)).statusCode).not.toBe(429);
+    const denied = await scan(a);
     expect(denied.statusCode).toBe(429);
     expect(denied.json().error.details).toEqual({ budget: 'expensive' });
-    expect((await t.app.inject({ url: '/v1/_probe', headers: a })).statusCode).toBe(200);
-    expect(
-      (await t.app.inject({ method: 'POST', url: '/v1/_expensive', headers: bearer('other') })).statusCode,
-    ).toBe(200);
+    expect(Number(denied.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await t.app.inject({ url: '/v1/orgs', headers: a.headers })).statusCode).toBe(200);
+    expect((await scan(b)).statusCode).not.toBe(429);
   });
 
   it('never limits /healthz and /readyz', async () => {
@@ -144,16 +156,46 @@ describe('rate limiting (Redis)', () => {
   });
 
   it('shares per-principal API budgets across instances', async () => {
-    const env = { REDIS_URL, ROLEGATE_RATE_LIMIT_PREFIX: uniquePrefix(), ROLEGATE_RATE_LIMIT_API_MAX: '2' };
+    const keys = (kid: string) => `${kid}:${randomBytes(32).toString('base64')}`;
+    const env = {
+      REDIS_URL,
+      ROLEGATE_RATE_LIMIT_PREFIX: uniquePrefix(),
+      ROLEGATE_RATE_LIMIT_API_MAX: '2',
+      ROLEGATE_MASTER_KEYS: keys('m1'),
+      ROLEGATE_JWT_KEYS: keys('j1'),
+    };
     const one = await appWith(env);
     const two = await appWith(env);
-    const a = bearer('shared-principal-a');
-    expect((await one.app.inject({ url: '/v1/_probe', headers: a })).statusCode).toBe(200);
-    expect((await two.app.inject({ url: '/v1/_probe', headers: a })).statusCode).toBe(200);
-    expect((await one.app.inject({ url: '/v1/_probe', headers: a })).statusCode).toBe(429);
-    expect(
-      (await two.app.inject({ url: '/v1/_probe', headers: bearer('shared-principal-b') })).statusCode,
-    ).toBe(200);
+    const a = await createTestUser(one);
+    const b = await createTestUser(one);
+    expect((await one.app.inject({ url: '/v1/orgs', headers: a.headers })).statusCode).toBe(200);
+    expect((await two.app.inject({ url: '/v1/orgs', headers: a.headers })).statusCode).toBe(200);
+    expect((await one.app.inject({ url: '/v1/orgs', headers: a.headers })).statusCode).toBe(429);
+    expect((await two.app.inject({ url: '/v1/orgs', headers: b.headers })).statusCode).toBe(200);
+  });
+
+  it('counts failed authentications per address across instances, and refuses before the lookup once spent', async () => {
+    const env = {
+      REDIS_URL,
+      ROLEGATE_RATE_LIMIT_PREFIX: uniquePrefix(),
+      ROLEGATE_RATE_LIMIT_FAILED_AUTH_MAX: '2',
+    };
+    const one = await appWith(env);
+    const two = await appWith(env);
+    const madeUp = () => bearer(`rg_live_${randomBytes(24).toString('base64url')}`);
+    const remoteAddress = '192.0.2.77';
+    expect((await one.app.inject({ url: '/v1/orgs', remoteAddress, headers: madeUp() })).statusCode).toBe(
+      401,
+    );
+    expect((await two.app.inject({ url: '/v1/orgs', remoteAddress, headers: madeUp() })).statusCode).toBe(
+      401,
+    );
+    const refused = await one.app.inject({ url: '/v1/orgs', remoteAddress, headers: madeUp() });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error.details).toEqual({ budget: 'failed_auth' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // Requests without a credential are not failed authentications: the address's api budget applies.
+    expect((await two.app.inject({ url: '/v1/orgs', remoteAddress })).statusCode).toBe(401);
   });
 
   it('when Redis is down: authentication routes fail closed with 503 within a second, the rest degrades to memory limits', async () => {

@@ -15,6 +15,9 @@ const env = {
   ROLEGATE_DATA_DIR: dataDir,
   ROLEGATE_RATE_LIMIT_AUTH_MAX: '100000',
   ROLEGATE_RATE_LIMIT_API_MAX: '1000000',
+  // One user creates organisations as fast as it can: lift the per-user creation limits.
+  ROLEGATE_ORG_CREATE_PER_DAY: '10000',
+  ROLEGATE_ORG_MAX_OWNED: '100000',
   ROLEGATE_PRESSURE_MAX_EVENT_LOOP_DELAY: '0',
   ROLEGATE_VERIFY_INTERVAL: '0',
 };

@@ -292,7 +292,8 @@ describe('scan jobs', () => {
     const sse = await stream;
     expect(sse.statusCode).toBe(200);
     expect(sse.headers['content-type']).toContain('text/event-stream');
-    expect(sse.headers['x-request-id']).toBe('req-sse-test-0001');
+    expect(sse.headers['x-request-id']).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(sse.headers['x-correlation-id']).toBe('req-sse-test-0001');
     expect(sse.headers['x-content-type-options']).toBe('nosniff');
     const events = sse.payload.split('\n\n').filter((e) => e.startsWith('event:'));
     const progress = events

@@ -46,8 +46,23 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function createOrgService(deps: { store: OrgStore; audit: AuditWriter; clock: Clock }) {
-  const { store, audit, clock } = deps;
+/** Limits on organisation creation (issue 14.9): each organisation brings its own STS budget. */
+export interface OrgCreationLimits {
+  /** Organisations one user may create through the API in any 24 hours (deleted ones count). */
+  perDay: number;
+  /** Organisations one user may own; creating another is refused. */
+  maxOwned: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export function createOrgService(deps: {
+  store: OrgStore;
+  audit: AuditWriter;
+  clock: Clock;
+  limits: OrgCreationLimits;
+}) {
+  const { store, audit, clock, limits } = deps;
 
   /** Inside a transaction holding the org lock: would this change leave the organisation without an owner? */
   async function assertOwnerRemains(tx: Tx, orgId: string, currentRole: Role): Promise<void> {
@@ -77,7 +92,29 @@ export function createOrgService(deps: { store: OrgStore; audit: AuditWriter; cl
       const now = clock.now();
       const orgId = newId('org');
       await store.transaction(async (tx) => {
+        // Serialise one user's creations so parallel requests cannot overshoot the limits.
+        if (!(await store.lockUser(tx, userId))) throw new AppError(ErrorCode.UNAUTHENTICATED);
+        const recent = await store.creationsSince(tx, userId, new Date(now.getTime() - DAY_MS));
+        if (recent.count >= limits.perDay) {
+          const freesAt = (recent.oldest ?? now).getTime() + DAY_MS;
+          throw new AppError(
+            ErrorCode.RATE_LIMITED,
+            `You can create at most ${limits.perDay} organisations in 24 hours; retry later.`,
+            {
+              retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / 1000)),
+              details: { budget: 'org_creation', limit: limits.perDay },
+            },
+          );
+        }
+        if ((await store.countOwned(tx, userId)) >= limits.maxOwned) {
+          throw new AppError(
+            ErrorCode.ORG_LIMIT_REACHED,
+            `You already own ${limits.maxOwned} organisations; delete one or transfer its ownership first.`,
+            { details: { limit: limits.maxOwned } },
+          );
+        }
         await store.createOrg(tx, { orgId, name, ownerId: userId, membershipId: newId('mem'), now });
+        await store.recordCreation(tx, { orgId, userId, now });
         await audit.record(tx, {
           ...auditBase(actor),
           orgId,

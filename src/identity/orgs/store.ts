@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, min, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../../db/client.ts';
 import { memberships, organizations, users } from '../../db/core-tables.ts';
 import type { Role } from '../rbac.ts';
-import { invitations } from './tables.ts';
+import { invitations, orgCreations } from './tables.ts';
 
 /** SQL for organisations, memberships and invitations; every tenant query takes the orgId. */
 export interface OrgRow {
@@ -81,6 +81,39 @@ export function createOrgStore(db: Db) {
         .where(eq(organizations.id, orgId))
         .for('update');
       return rows.length === 1;
+    },
+
+    /** Locks the user's row: organisation creations of one user serialise on it (budget checks). */
+    async lockUser(tx: Tx, userId: string): Promise<boolean> {
+      const rows = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+      return rows.length === 1;
+    },
+
+    async countOwned(tx: Tx, userId: string): Promise<number> {
+      const rows = await tx
+        .select({ n: count() })
+        .from(memberships)
+        .where(and(eq(memberships.userId, userId), eq(memberships.role, 'owner')));
+      return Number(rows[0]?.n ?? 0);
+    },
+
+    /** Organisations the user created through the API after `since` (deleted ones included), and the oldest time. */
+    async creationsSince(
+      tx: Tx,
+      userId: string,
+      since: Date,
+    ): Promise<{ count: number; oldest: Date | null }> {
+      const rows = await tx
+        .select({ n: count(), oldest: min(orgCreations.createdAt) })
+        .from(orgCreations)
+        .where(and(eq(orgCreations.userId, userId), gt(orgCreations.createdAt, since)));
+      return { count: Number(rows[0]?.n ?? 0), oldest: rows[0]?.oldest ?? null };
+    },
+
+    async recordCreation(tx: Tx, input: { orgId: string; userId: string; now: Date }): Promise<void> {
+      await tx
+        .insert(orgCreations)
+        .values({ orgId: input.orgId, userId: input.userId, createdAt: input.now });
     },
 
     async createOrg(

@@ -29,3 +29,20 @@ export const invitations = pgTable(
     index('invitations_org_idx').on(t.orgId, t.id),
   ],
 );
+
+/**
+ * One row per organisation created through `POST /v1/orgs`, kept when the organisation is deleted:
+ * the per-user daily creation budget counts these, so deleting organisations does not refill it
+ * (each new organisation would otherwise bring a fresh STS budget; issue 14.9).
+ */
+export const orgCreations = pgTable(
+  'org_creations',
+  {
+    orgId: text('org_id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('org_creations_user_idx').on(t.userId, t.createdAt)],
+);
