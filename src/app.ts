@@ -182,7 +182,16 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   const keyring = createKeyring(config.masterKeys);
   const awsClients = createAwsClientFactory(config.aws);
   app.addHook('onClose', async () => awsClients.destroy());
-  const broker = createBroker({ clients: awsClients, clock, config, logger: deps.logger });
+  // The one path to customers' AWS accounts: every brokered call and probe is audited through it.
+  const broker = createBroker({
+    clients: awsClients,
+    clock,
+    config,
+    logger: deps.logger,
+    audit,
+    db,
+    onAuditOutcomeError: (err) => app.log.error({ err }, 'audit outcome record failed'),
+  });
   const connections = createConnectionsModule({
     db,
     clock,
@@ -249,7 +258,6 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     guard,
     memberships: createMembershipLookup(db),
     insights: createInsightsService({ db, clock }),
-    onAuditOutcomeError: (err) => app.log.error({ err }, 'audit outcome record failed'),
   });
 
   const scans = createAppScans({

@@ -184,7 +184,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     const principalArn = pinnedPrincipal(await deps.resolvePrincipalArn());
     const externalId = decrypt(row, 'external_id')!;
     const previousExternalId = decrypt(row, 'previous_external_id');
-    // AWS calls happen here, outside any transaction.
+    // AWS calls happen here, outside any transaction, each recorded by the broker before it is made.
     const outcome = await deps.verifier.verify({
       orgId: row.orgId,
       connectionId: row.id,
@@ -197,6 +197,13 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       principalArn,
       sourceIdentity: row.sourceIdentityEnabled,
       actor,
+      audit: {
+        actorType: actor.system === true ? 'system' : actor.type,
+        actorId: actor.system === true ? null : actor.id,
+        requestId: actor.requestId,
+        ip: actor.system === true ? null : actor.ip,
+        userAgent: actor.system === true ? null : actor.userAgent,
+      },
     });
     const now = clock.now();
     const report: VerificationReport = {
@@ -211,63 +218,84 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       outcome.status === 'failed' &&
       failedChecks.every((c) => c.code === 'aws_throttled' || c.code === 'aws_unavailable');
 
-    const stored = await db.transaction(async (tx) => {
-      const current = await store.getForUpdate(tx, row.orgId, row.id);
-      if (current === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
-      if (current.roleArn !== row.roleArn || current.externalId !== row.externalId) {
-        throw new AppError(
-          ErrorCode.CONFLICT,
-          'The connection changed while it was being verified; verify again.',
-        );
-      }
-      let next: ConnectionRow['status'];
-      if (outcome.status === 'unsafe') {
-        // A connection that was in use and turned unsafe is switched off at once.
-        next = actor.system === true ? 'disabled' : 'unsafe';
-      } else if (outcome.status === 'verified') {
-        next = 'verified';
-      } else if (
-        current.status === 'verified' &&
-        (onlyRotationPending || (actor.system === true && transient))
-      ) {
-        next = 'verified'; // still usable with the previous external ID / a transient AWS hiccup
-      } else {
-        next = 'failed';
-      }
-      const rotationDone = outcome.status === 'verified' && outcome.acceptedExternalId === 'current';
-      await store.update(tx, row.orgId, row.id, {
-        status: next,
-        verificationReport: report,
-        ...(outcome.status === 'verified' ? { lastVerifiedAt: now, expiresAt: null } : {}),
-        ...(actor.system === true && next === 'verified' ? { lastVerifiedAt: now } : {}),
-        ...(rotationDone ? { previousExternalId: null } : {}),
-        updatedAt: now,
-      });
-      const details = {
-        previousStatus: current.status,
-        status: next,
-        failedChecks: failedChecks.map((c) => c.name),
-        ...(rotationDone && current.previousExternalId !== null ? { rotationCompleted: true } : {}),
-      };
-      await audit.record(
-        tx,
-        event(actor, row, `connection.${outcome.status}`, {
-          outcome: outcome.status === 'verified' ? 'success' : 'failure',
-          errorCode: outcome.status === 'unsafe' ? 'connection_unsafe' : (failedChecks[0]?.code ?? null),
-          details,
-        }),
-      );
-      if (next === 'disabled') {
+    const persistReport = async (): Promise<ConnectionRow['status']> =>
+      db.transaction(async (tx) => {
+        const current = await store.getForUpdate(tx, row.orgId, row.id);
+        if (current === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
+        if (current.roleArn !== row.roleArn || current.externalId !== row.externalId) {
+          throw new AppError(
+            ErrorCode.CONFLICT,
+            'The connection changed while it was being verified; verify again.',
+          );
+        }
+        let next: ConnectionRow['status'];
+        if (outcome.status === 'unsafe') {
+          // A connection that was in use and turned unsafe is switched off at once.
+          next = actor.system === true ? 'disabled' : 'unsafe';
+        } else if (outcome.status === 'verified') {
+          next = 'verified';
+        } else if (
+          current.status === 'verified' &&
+          (onlyRotationPending || (actor.system === true && transient))
+        ) {
+          next = 'verified'; // still usable with the previous external ID / a transient AWS hiccup
+        } else {
+          next = 'failed';
+        }
+        const rotationDone = outcome.status === 'verified' && outcome.acceptedExternalId === 'current';
+        await store.update(tx, row.orgId, row.id, {
+          status: next,
+          verificationReport: report,
+          ...(outcome.status === 'verified' ? { lastVerifiedAt: now, expiresAt: null } : {}),
+          ...(actor.system === true && next === 'verified' ? { lastVerifiedAt: now } : {}),
+          ...(rotationDone ? { previousExternalId: null } : {}),
+          updatedAt: now,
+        });
+        const details = {
+          previousStatus: current.status,
+          status: next,
+          failedChecks: failedChecks.map((c) => c.name),
+          ...(rotationDone && current.previousExternalId !== null ? { rotationCompleted: true } : {}),
+        };
         await audit.record(
           tx,
-          event(actor, row, 'connection.disabled', {
-            errorCode: 'connection_unsafe',
-            details: { reason: 'periodic re-verification found the external ID not enforced' },
+          event(actor, row, `connection.${outcome.status}`, {
+            outcome: outcome.status === 'verified' ? 'success' : 'failure',
+            errorCode: outcome.status === 'unsafe' ? 'connection_unsafe' : (failedChecks[0]?.code ?? null),
+            details,
           }),
         );
+        if (next === 'disabled') {
+          await audit.record(
+            tx,
+            event(actor, row, 'connection.disabled', {
+              errorCode: 'connection_unsafe',
+              details: { reason: 'periodic re-verification found the external ID not enforced' },
+            }),
+          );
+        }
+        return next;
+      });
+    let stored: ConnectionRow['status'];
+    try {
+      stored = await persistReport();
+    } catch (err) {
+      // The report was not stored (a concurrent change, the connection deleted, the database): its
+      // AWS calls are already on record, and so is this end of the verification.
+      try {
+        await audit.record(
+          db,
+          event(actor, row, 'connection.verification_discarded', {
+            outcome: 'failure',
+            errorCode: err instanceof AppError ? err.code : 'error',
+            details: { status: outcome.status },
+          }),
+        );
+      } catch {
+        // The caller gets the original error; the per-call records stand on their own.
       }
-      return next;
-    });
+      throw err;
+    }
     deps.forgetConnection?.(row.id);
     return { result: { status: outcome.status, checks: outcome.checks }, stored };
   }
