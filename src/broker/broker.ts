@@ -309,6 +309,12 @@ export function createBroker(deps: BrokerDeps): Broker {
     request: { audit: BrokeredCall['audit']; connection: { id: string; orgId: string } },
     operation: string,
   ): AuditedCallEvent {
+    // The types demand the record; this keeps a cast or a JavaScript caller from skipping it.
+    if (typeof request.audit?.action !== 'string' || request.audit.action === '') {
+      throw new AppError(ErrorCode.INTERNAL, undefined, {
+        cause: new Error('brokered call without its audit record'),
+      });
+    }
     return {
       ...request.audit,
       orgId: request.connection.orgId,
@@ -319,6 +325,7 @@ export function createBroker(deps: BrokerDeps): Broker {
 
   const auditOptions =
     deps.onAuditOutcomeError === undefined ? {} : { onOutcomeError: deps.onAuditOutcomeError };
+  const trustProbePolicyJson = assertSessionPolicySize(TRUST_PROBE_POLICY);
 
   /** The AssumeRole of a trust probe, inside its audited call; resolves only when AWS accepted it. */
   async function trustAssume(request: TrustProbeRequest): Promise<void> {
@@ -358,8 +365,6 @@ export function createBroker(deps: BrokerDeps): Broker {
     );
   }
 
-  const trustProbePolicyJson = assertSessionPolicySize(TRUST_PROBE_POLICY);
-
   return {
     async call(request, fn) {
       assertSameOrganisation(request.actor.orgId, request.connection.orgId);
@@ -368,8 +373,8 @@ export function createBroker(deps: BrokerDeps): Broker {
         deps.audit,
         deps.db,
         auditEventOf(request, request.operation),
-        // A private copy: the SDK writes bookkeeping onto the credentials object it is given.
-        async () => fn({ ...(await credentialsFor(request, policyJson)) }),
+        // credentialsFor hands out a private copy (the SDK writes bookkeeping onto it).
+        async () => fn(await credentialsFor(request, policyJson)),
         auditOptions,
       );
     },
