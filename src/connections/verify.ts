@@ -190,9 +190,9 @@ const OVER_PRIVILEGE: Array<{ name: string; unless: Capability[]; probe: Probe; 
   },
 ];
 
-const CAPABILITY_SKIPPED_UNSAFE =
+const SKIPPED_UNSAFE =
   'Skipped: the role does not enforce the external ID, so Rolegate makes no further call with it.';
-const CAPABILITY_SKIPPED_UNPROVEN =
+const SKIPPED_UNPROVEN =
   'Skipped because the external ID enforcement could not be checked; verify again.';
 
 /** Error codes of a brokered call that are verification's result, not a reason to abort it. */
@@ -303,10 +303,10 @@ export function createVerifier(deps: VerifierDeps) {
         return {
           status: 'unsafe',
           checks: [
-            { name: 'assume_role_with_external_id', status: 'skipped', advice: CAPABILITY_SKIPPED_UNSAFE },
+            { name: 'assume_role_with_external_id', status: 'skipped', advice: SKIPPED_UNSAFE },
             without.check,
             wrong.check,
-            ...skippedCapabilities(input, CAPABILITY_SKIPPED_UNSAFE),
+            ...skippedCapabilities(input, SKIPPED_UNSAFE),
           ],
           acceptedExternalId: null,
         };
@@ -383,7 +383,7 @@ export function createVerifier(deps: VerifierDeps) {
       checks.push(without.check, wrong.check);
       if (without.check.status !== 'passed' || wrong.check.status !== 'passed') {
         // Not proven safe (throttled, unavailable…): no call with the role's credentials until it is.
-        checks.push(...skippedCapabilities(input, CAPABILITY_SKIPPED_UNPROVEN));
+        checks.push(...skippedCapabilities(input, SKIPPED_UNPROVEN));
         return { status: 'failed', checks, acceptedExternalId: accepted };
       }
       const connection: BrokerConnection = {
