@@ -192,8 +192,7 @@ const OVER_PRIVILEGE: Array<{ name: string; unless: Capability[]; probe: Probe; 
 
 const SKIPPED_UNSAFE =
   'Skipped: the role does not enforce the external ID, so Rolegate makes no further call with it.';
-const SKIPPED_UNPROVEN =
-  'Skipped because the external ID enforcement could not be checked; verify again.';
+const SKIPPED_UNPROVEN = 'Skipped because the external ID enforcement could not be checked; verify again.';
 
 /** Error codes of a brokered call that are verification's result, not a reason to abort it. */
 const PROBE_RESULT_CODES: ReadonlySet<string> = new Set([
