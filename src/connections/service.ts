@@ -164,6 +164,27 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     return row;
   }
 
+  async function recordDiscarded(
+    actor: AuditActor,
+    row: ConnectionRow,
+    status: VerifyResult['status'],
+    err: unknown,
+  ): Promise<never> {
+    try {
+      await audit.record(
+        db,
+        event(actor, row, 'connection.verification_discarded', {
+          outcome: 'failure',
+          errorCode: err instanceof AppError ? err.code : 'error',
+          details: { status },
+        }),
+      );
+    } catch {
+      // The caller gets the original error; the per-call records stand on their own.
+    }
+    throw err;
+  }
+
   async function verifyRow(
     row: ConnectionRow,
     actor: Actor & AuditActor,
@@ -218,84 +239,66 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       outcome.status === 'failed' &&
       failedChecks.every((c) => c.code === 'aws_throttled' || c.code === 'aws_unavailable');
 
-    const persistReport = async (): Promise<ConnectionRow['status']> =>
-      db.transaction(async (tx) => {
-        const current = await store.getForUpdate(tx, row.orgId, row.id);
-        if (current === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
-        if (current.roleArn !== row.roleArn || current.externalId !== row.externalId) {
-          throw new AppError(
-            ErrorCode.CONFLICT,
-            'The connection changed while it was being verified; verify again.',
-          );
-        }
-        let next: ConnectionRow['status'];
-        if (outcome.status === 'unsafe') {
-          // A connection that was in use and turned unsafe is switched off at once.
-          next = actor.system === true ? 'disabled' : 'unsafe';
-        } else if (outcome.status === 'verified') {
-          next = 'verified';
-        } else if (
-          current.status === 'verified' &&
-          (onlyRotationPending || (actor.system === true && transient))
-        ) {
-          next = 'verified'; // still usable with the previous external ID / a transient AWS hiccup
-        } else {
-          next = 'failed';
-        }
-        const rotationDone = outcome.status === 'verified' && outcome.acceptedExternalId === 'current';
-        await store.update(tx, row.orgId, row.id, {
-          status: next,
-          verificationReport: report,
-          ...(outcome.status === 'verified' ? { lastVerifiedAt: now, expiresAt: null } : {}),
-          ...(actor.system === true && next === 'verified' ? { lastVerifiedAt: now } : {}),
-          ...(rotationDone ? { previousExternalId: null } : {}),
-          updatedAt: now,
-        });
-        const details = {
-          previousStatus: current.status,
-          status: next,
-          failedChecks: failedChecks.map((c) => c.name),
-          ...(rotationDone && current.previousExternalId !== null ? { rotationCompleted: true } : {}),
-        };
+    const storing = db.transaction(async (tx) => {
+      const current = await store.getForUpdate(tx, row.orgId, row.id);
+      if (current === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
+      if (current.roleArn !== row.roleArn || current.externalId !== row.externalId) {
+        throw new AppError(
+          ErrorCode.CONFLICT,
+          'The connection changed while it was being verified; verify again.',
+        );
+      }
+      let next: ConnectionRow['status'];
+      if (outcome.status === 'unsafe') {
+        // A connection that was in use and turned unsafe is switched off at once.
+        next = actor.system === true ? 'disabled' : 'unsafe';
+      } else if (outcome.status === 'verified') {
+        next = 'verified';
+      } else if (
+        current.status === 'verified' &&
+        (onlyRotationPending || (actor.system === true && transient))
+      ) {
+        next = 'verified'; // still usable with the previous external ID / a transient AWS hiccup
+      } else {
+        next = 'failed';
+      }
+      const rotationDone = outcome.status === 'verified' && outcome.acceptedExternalId === 'current';
+      await store.update(tx, row.orgId, row.id, {
+        status: next,
+        verificationReport: report,
+        ...(outcome.status === 'verified' ? { lastVerifiedAt: now, expiresAt: null } : {}),
+        ...(actor.system === true && next === 'verified' ? { lastVerifiedAt: now } : {}),
+        ...(rotationDone ? { previousExternalId: null } : {}),
+        updatedAt: now,
+      });
+      const details = {
+        previousStatus: current.status,
+        status: next,
+        failedChecks: failedChecks.map((c) => c.name),
+        ...(rotationDone && current.previousExternalId !== null ? { rotationCompleted: true } : {}),
+      };
+      await audit.record(
+        tx,
+        event(actor, row, `connection.${outcome.status}`, {
+          outcome: outcome.status === 'verified' ? 'success' : 'failure',
+          errorCode: outcome.status === 'unsafe' ? 'connection_unsafe' : (failedChecks[0]?.code ?? null),
+          details,
+        }),
+      );
+      if (next === 'disabled') {
         await audit.record(
           tx,
-          event(actor, row, `connection.${outcome.status}`, {
-            outcome: outcome.status === 'verified' ? 'success' : 'failure',
-            errorCode: outcome.status === 'unsafe' ? 'connection_unsafe' : (failedChecks[0]?.code ?? null),
-            details,
+          event(actor, row, 'connection.disabled', {
+            errorCode: 'connection_unsafe',
+            details: { reason: 'periodic re-verification found the external ID not enforced' },
           }),
         );
-        if (next === 'disabled') {
-          await audit.record(
-            tx,
-            event(actor, row, 'connection.disabled', {
-              errorCode: 'connection_unsafe',
-              details: { reason: 'periodic re-verification found the external ID not enforced' },
-            }),
-          );
-        }
-        return next;
-      });
-    let stored: ConnectionRow['status'];
-    try {
-      stored = await persistReport();
-    } catch (err) {
-      // The report was not stored (a concurrent change, the connection deleted, the database): its
-      // AWS calls are already on record, and so is this end of the verification.
-      try {
-        await audit.record(
-          db,
-          event(actor, row, 'connection.verification_discarded', {
-            outcome: 'failure',
-            errorCode: err instanceof AppError ? err.code : 'error',
-            details: { status: outcome.status },
-          }),
-        );
-      } catch {
-        // The caller gets the original error; the per-call records stand on their own.
       }
-      throw err;
-    }
+      return next;
+    });
+    // A report that cannot be stored (a concurrent change, the connection deleted, the database)
+    // still ends on record: its AWS calls are there already, and so is this.
+    const stored = await storing.catch((err: unknown) => recordDiscarded(actor, row, outcome.status, err));
     deps.forgetConnection?.(row.id);
     return { result: { status: outcome.status, checks: outcome.checks }, stored };
   }
