@@ -192,12 +192,16 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   const keyring = createKeyring(config.masterKeys);
   const awsClients = createAwsClientFactory(config.aws);
   app.addHook('onClose', async () => awsClients.destroy());
+  // The one path to customers' AWS accounts: every brokered call and probe is audited through it.
   const broker = createBroker({
     clients: awsClients,
     clock,
     config,
     logger: deps.logger,
     options: { stsGlobalBudget: config.aws.stsGlobalBudget },
+    audit,
+    db,
+    onAuditOutcomeError: (err) => app.log.error({ err }, 'audit outcome record failed'),
   });
   const connections = createConnectionsModule({
     db,
@@ -303,7 +307,6 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     guard,
     memberships: createMembershipLookup(db),
     insights: createInsightsService({ db, clock }),
-    onAuditOutcomeError: (err) => app.log.error({ err }, 'audit outcome record failed'),
   });
 
   const scans = createAppScans({

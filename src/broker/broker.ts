@@ -4,24 +4,39 @@ import {
   type AssumeRoleCommandOutput,
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { type AuditedCallEvent, withAuditedCall } from '../audit/brokered.ts';
+import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import { awsErrorCode, classifyAwsError, mapAwsError } from '../aws/errors.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { sha256Hex } from '../crypto/tokens.ts';
+import type { Db } from '../db/client.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
 import { createLayeredStsBudget, type StsBudgetOptions } from './budget.ts';
 import { LruMap } from './lru.ts';
 import { createCallerIdentityLookup, principalArnFrom } from './principal.ts';
 import { assertSessionPolicySize, roleSessionName, sourceIdentityFor } from './session.ts';
-import type { AssumeRequest, CredentialBroker, TrustProbeResult, TrustProber } from './types.ts';
+import type {
+  BrokeredCall,
+  SessionPolicy,
+  TrustProbeKind,
+  TrustProbeRequest,
+  TrustProbeVerdict,
+} from './types.ts';
 
 /**
- * The credential broker: the only code in Rolegate that calls STS AssumeRole.
+ * The credential broker: the only code in Rolegate that calls STS AssumeRole, and the one path
+ * to a customer's AWS account (invariant 12).
  *
- * Every call carries the connection's external ID, a session name naming Rolegate, the actor and
- * the request, the actor as SourceIdentity where the connection allows it, and a session policy
- * narrowing the credentials to one operation. Credentials live only in this process's memory.
+ * Credentials exist only inside `call`: its audit `attempt` record is committed first (503 and no
+ * AWS call when it cannot be), then AssumeRole with the connection's external ID, a session name
+ * naming Rolegate, the actor and the request, the actor as SourceIdentity where the connection
+ * allows it, and a session policy narrowing the credentials to that one call; then the caller's
+ * function runs with them, and the outcome is recorded whatever happens. Nothing else in the
+ * broker's public surface returns credentials: trust probes answer accepted/denied only, so the
+ * credentials of a role that does not enforce its external ID never leave this module
+ * (invariant 13). Credentials live only in this process's memory.
  */
 
 /** STS refuses DurationSeconds above one hour when the caller is itself an assumed role. */
@@ -48,13 +63,29 @@ export interface BrokerLogger {
 
 export interface BrokerDeps {
   clients: Pick<AwsClientFactory, 'sts'>;
+  /** Every call and probe is recorded through it (attempt before, outcome after). */
+  audit: Pick<AuditWriter, 'record'>;
+  db: Db;
+  /** Told when an outcome record could not be written (the AWS call already happened). */
+  onAuditOutcomeError?: (err: unknown) => void;
   clock: Clock;
   config: { aws: Pick<Config['aws'], 'principalArn' | 'credentialCache' | 'sessionDuration'> };
   logger: BrokerLogger;
   options?: BrokerOptions;
 }
 
-export interface Broker extends CredentialBroker, TrustProber {
+export interface Broker {
+  /**
+   * The only way to use a customer's role: audited, with credentials narrowed by `request.policy`
+   * to exactly this call, handed to `fn` alone. Never log, persist or return them to a client.
+   */
+  call<T>(request: BrokeredCall, fn: (credentials: AwsCredentialIdentity) => Promise<T>): Promise<T>;
+  /**
+   * One audited AssumeRole with exactly the given external ID (null: none), used by verification to
+   * prove the trust policy enforces it. Answers whether AWS accepted it; the credentials are dropped.
+   * Throws only for tenancy (404) and an unwritable audit record (503).
+   */
+  probeTrust(request: TrustProbeRequest): Promise<TrustProbeVerdict>;
   /** The exact ARN customers must trust (never an account root). */
   resolvePrincipalArn(): Promise<string>;
   /** DurationSeconds actually sent (capped at 3600 when base credentials are an assumed role). */
@@ -71,6 +102,15 @@ export const DEFAULT_BROKER_OPTIONS = {
   stsBudget: { perMinute: 120, burst: 60 },
   stsGlobalBudget: { perMinute: 6_000, burst: 1_000 },
 } as const;
+
+/**
+ * The session policy of a trust probe: nothing at all is allowed, so even the credentials of a role
+ * that wrongly accepted the probe could not read anything (they are dropped anyway).
+ */
+export const TRUST_PROBE_POLICY: SessionPolicy = Object.freeze({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Deny', Action: ['*'], Resource: ['*'] }],
+}) as SessionPolicy;
 
 interface CachedCredentials {
   connectionId: string;
@@ -141,7 +181,7 @@ export function createBroker(deps: BrokerDeps): Broker {
     }
   }
 
-  async function assume(request: AssumeRequest, policyJson: string): Promise<CachedCredentials> {
+  async function assume(request: BrokeredCall, policyJson: string): Promise<CachedCredentials> {
     const { connection, actor } = request;
     spendBudget(connection.orgId);
     const durationSeconds = await effectiveDurationSeconds();
@@ -208,7 +248,7 @@ export function createBroker(deps: BrokerDeps): Broker {
   }
 
   /** One AssumeRole per key at a time; everyone asking meanwhile waits for the same result. */
-  function singleFlight(key: string, request: AssumeRequest, policyJson: string): Promise<CachedCredentials> {
+  function singleFlight(key: string, request: BrokeredCall, policyJson: string): Promise<CachedCredentials> {
     const running = inflight.get(key);
     if (running !== undefined) return running;
     const startedEpoch = epoch;
@@ -228,101 +268,162 @@ export function createBroker(deps: BrokerDeps): Broker {
     return entry.expiresMs - now < threshold;
   }
 
-  return {
-    async credentialsFor(request) {
-      const { connection, actor } = request;
-      // Defence in depth: callers look connections up by organisation; a mismatch (or an actor with
-      // no organisation at all) is a bug, and must look exactly like a connection that does not exist.
-      if (actor.orgId !== connection.orgId) throw new AppError(ErrorCode.NOT_FOUND);
-      const policyJson = assertSessionPolicySize(request.policy);
-      const denial = denials.get(denialKey(connection.id, connection.roleArn, connection.externalId));
-      if (denial !== undefined) {
-        if (denial.untilMs > nowMs()) throw deniedError();
-        denials.delete(denialKey(connection.id, connection.roleArn, connection.externalId));
-      }
-      if (config.aws.credentialCache === 'off') return { ...(await assume(request, policyJson)).credentials };
+  /** Module-private: reachable only through `call`, after its attempt record is committed. */
+  async function credentialsFor(request: BrokeredCall, policyJson: string): Promise<AwsCredentialIdentity> {
+    const { connection, actor } = request;
+    const denial = denials.get(denialKey(connection.id, connection.roleArn, connection.externalId));
+    if (denial !== undefined) {
+      if (denial.untilMs > nowMs()) throw deniedError();
+      denials.delete(denialKey(connection.id, connection.roleArn, connection.externalId));
+    }
+    if (config.aws.credentialCache === 'off') return { ...(await assume(request, policyJson)).credentials };
 
-      const key = `${connection.id}|${sha256Hex(
-        JSON.stringify([
-          connection.roleArn,
-          sha256Hex(connection.externalId),
-          connection.sourceIdentityEnabled,
-          actor.type,
-          actor.id,
-          sha256Hex(policyJson),
-        ]),
-      )}`;
-      const now = nowMs();
-      const minRemainingMs = Math.max(opts.minRemainingSeconds, request.minValiditySeconds ?? 0) * 1000;
-      const entry = cache.get(key);
-      if (entry !== undefined && entry.expiresMs - now > minRemainingMs) {
-        if (refreshDue(entry, now)) {
-          // Still valid: hand it out and refresh in the background (single-flight).
-          singleFlight(key, request, policyJson).catch((err: unknown) => {
-            logger.warn(
-              {
-                connectionId: connection.id,
-                orgId: connection.orgId,
-                code: err instanceof AppError ? err.code : 'error',
-              },
-              'background credential refresh failed',
-            );
-          });
-        }
-        // A copy: the SDK writes bookkeeping onto the credentials object it is given.
-        return { ...entry.credentials };
+    const key = `${connection.id}|${sha256Hex(
+      JSON.stringify([
+        connection.roleArn,
+        sha256Hex(connection.externalId),
+        connection.sourceIdentityEnabled,
+        actor.type,
+        actor.id,
+        sha256Hex(policyJson),
+      ]),
+    )}`;
+    const now = nowMs();
+    const minRemainingMs = Math.max(opts.minRemainingSeconds, request.minValiditySeconds ?? 0) * 1000;
+    const entry = cache.get(key);
+    if (entry !== undefined && entry.expiresMs - now > minRemainingMs) {
+      if (refreshDue(entry, now)) {
+        // Still valid: hand it out and refresh in the background (single-flight).
+        singleFlight(key, request, policyJson).catch((err: unknown) => {
+          logger.warn(
+            {
+              connectionId: connection.id,
+              orgId: connection.orgId,
+              code: err instanceof AppError ? err.code : 'error',
+            },
+            'background credential refresh failed',
+          );
+        });
       }
-      if (entry !== undefined) cache.delete(key);
-      return { ...(await singleFlight(key, request, policyJson)).credentials };
+      // A copy: the SDK writes bookkeeping onto the credentials object it is given.
+      return { ...entry.credentials };
+    }
+    if (entry !== undefined) cache.delete(key);
+    return { ...(await singleFlight(key, request, policyJson)).credentials };
+  }
+
+  /** Defence in depth: callers look connections up by organisation; a mismatch is a bug and looks like a missing connection. */
+  function assertSameOrganisation(actorOrgId: string | null, connectionOrgId: string): void {
+    if (actorOrgId !== connectionOrgId) throw new AppError(ErrorCode.NOT_FOUND);
+  }
+
+  function auditEventOf(
+    request: { audit: BrokeredCall['audit']; connection: { id: string; orgId: string } },
+    operation: string,
+  ): AuditedCallEvent {
+    // The types demand the record; this keeps a cast or a JavaScript caller from skipping it.
+    if (typeof request.audit?.action !== 'string' || request.audit.action === '') {
+      throw new AppError(ErrorCode.INTERNAL, undefined, {
+        cause: new Error('brokered call without its audit record'),
+      });
+    }
+    return {
+      ...request.audit,
+      orgId: request.connection.orgId,
+      connectionId: request.connection.id,
+      operation,
+    };
+  }
+
+  const auditOptions =
+    deps.onAuditOutcomeError === undefined ? {} : { onOutcomeError: deps.onAuditOutcomeError };
+  const trustProbePolicyJson = assertSessionPolicySize(TRUST_PROBE_POLICY);
+
+  /** The AssumeRole of a trust probe, inside its audited call; resolves only when AWS accepted it. */
+  async function trustAssume(request: TrustProbeRequest): Promise<void> {
+    const { connection, actor } = request;
+    const decision = budget.take(connection.orgId);
+    if (!decision.allowed) {
+      throw new AppError(ErrorCode.AWS_THROTTLED, undefined, {
+        retryAfter: decision.retryAfterSeconds,
+        details: { reason: 'sts_budget' },
+      });
+    }
+    const command: AssumeRoleCommandInput = {
+      RoleArn: connection.roleArn,
+      RoleSessionName: roleSessionName(actor),
+      DurationSeconds: 900,
+      Policy: trustProbePolicyJson,
+      ...(request.externalId === null ? {} : { ExternalId: request.externalId }),
+      ...(request.sourceIdentity === true ? { SourceIdentity: sourceIdentityFor(actor) } : {}),
+    };
+    const out = await clients.sts().send(new AssumeRoleCommand(command));
+    // Only whether AWS issued credentials matters; they go out of scope here, unused.
+    if (out.Credentials?.AccessKeyId === undefined) {
+      throw Object.assign(new Error('AWS returned no credentials for the role.'), { name: 'NoCredentials' });
+    }
+  }
+
+  function probeLog(request: TrustProbeRequest, outcome: string, awsCode?: string): void {
+    logger.info(
+      {
+        connectionId: request.connection.id,
+        orgId: request.connection.orgId,
+        probe: request.probe,
+        outcome,
+        ...(awsCode === undefined ? {} : { awsCode }),
+      },
+      'trust probe',
+    );
+  }
+
+  return {
+    async call(request, fn) {
+      assertSameOrganisation(request.actor.orgId, request.connection.orgId);
+      const policyJson = assertSessionPolicySize(request.policy);
+      return withAuditedCall(
+        deps.audit,
+        deps.db,
+        auditEventOf(request, request.operation),
+        // credentialsFor hands out a private copy (the SDK writes bookkeeping onto it).
+        async () => fn(await credentialsFor(request, policyJson)),
+        auditOptions,
+      );
     },
 
-    async probeAssume(input): Promise<TrustProbeResult> {
-      // The same tenancy check as credentialsFor: only ever on behalf of the connection's organisation.
-      if (input.actor.orgId !== input.orgId) throw new AppError(ErrorCode.NOT_FOUND);
-      const policyJson = input.policy === undefined ? undefined : assertSessionPolicySize(input.policy);
-      const decision = budget.take(input.orgId);
-      if (!decision.allowed) return { outcome: 'error', code: ErrorCode.AWS_THROTTLED, retryable: true };
-      const command: AssumeRoleCommandInput = {
-        RoleArn: input.roleArn,
-        RoleSessionName: roleSessionName(input.actor),
-        DurationSeconds: 900,
-        ...(input.externalId === null ? {} : { ExternalId: input.externalId }),
-        ...(policyJson === undefined ? {} : { Policy: policyJson }),
-        ...(input.sourceIdentity === true ? { SourceIdentity: sourceIdentityFor(input.actor) } : {}),
-      };
-      const probe = input.externalId === null ? 'without_external_id' : 'with_external_id';
+    async probeTrust(request) {
+      assertSameOrganisation(request.actor.orgId, request.connection.orgId);
+      const operation = `verify.trust.${request.probe satisfies TrustProbeKind}`;
       try {
-        const out = await clients.sts().send(new AssumeRoleCommand(command));
-        const c = out.Credentials;
-        if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined || c.SessionToken === undefined) {
-          return { outcome: 'error', code: 'NoCredentials', retryable: false };
-        }
-        if (input.externalId !== null)
-          denials.delete(denialKey(input.connectionId, input.roleArn, input.externalId));
-        logger.info(
-          { connectionId: input.connectionId, orgId: input.orgId, probe, outcome: 'assumed' },
-          'trust probe',
+        await withAuditedCall(
+          deps.audit,
+          deps.db,
+          auditEventOf(request, operation),
+          () => trustAssume(request),
+          auditOptions,
         );
-        return {
-          outcome: 'assumed',
-          credentials: {
-            accessKeyId: c.AccessKeyId,
-            secretAccessKey: c.SecretAccessKey,
-            sessionToken: c.SessionToken,
-            ...(c.Expiration === undefined ? {} : { expiration: c.Expiration }),
-          },
-        };
       } catch (err) {
+        if (err instanceof AppError) {
+          // Our own STS budget: retry later. Anything else (audit unavailable) fails the verification.
+          if (err.code !== ErrorCode.AWS_THROTTLED) throw err;
+          probeLog(request, 'throttled', 'sts_budget');
+          return { outcome: 'error', code: ErrorCode.AWS_THROTTLED, retryable: true };
+        }
         const kind = classifyAwsError(err);
-        const code = awsErrorCode(err) ?? kind;
-        logger.info(
-          { connectionId: input.connectionId, orgId: input.orgId, probe, outcome: kind, awsCode: code },
-          'trust probe',
-        );
+        const code = awsErrorCode(err) ?? (err instanceof Error && err.name !== 'Error' ? err.name : kind);
+        probeLog(request, kind, code);
         if (kind === 'access_denied') return { outcome: 'denied', code };
-        if (kind === 'throttled') budget.penalize(input.orgId);
+        if (kind === 'throttled') budget.penalize(request.connection.orgId);
         return { outcome: 'error', code, retryable: kind === 'throttled' || kind === 'unavailable' };
       }
+      if (
+        request.externalId !== null &&
+        (request.probe === 'with_external_id' || request.probe === 'previous_external_id')
+      ) {
+        denials.delete(denialKey(request.connection.id, request.connection.roleArn, request.externalId));
+      }
+      probeLog(request, 'accepted');
+      return { outcome: 'accepted' };
     },
 
     async resolvePrincipalArn() {

@@ -1,4 +1,4 @@
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { AuditedCallEvent } from '../audit/brokered.ts';
 import type { Actor } from '../http/auth.ts';
 
 /** An IAM policy document passed as the AssumeRole session policy (≤ 2,048 characters packed). */
@@ -22,12 +22,16 @@ export interface BrokerConnection {
   sourceIdentityEnabled: boolean;
 }
 
-export interface AssumeRequest {
+/** Where the audit record of a brokered call comes from: the broker fills in organisation, connection and operation. */
+export type BrokeredAuditEvent = Omit<AuditedCallEvent, 'orgId' | 'connectionId' | 'operation'>;
+
+/** One brokered AWS call: the only way to obtain credentials for a customer's role. */
+export interface BrokeredCall {
   connection: BrokerConnection;
   actor: Actor;
   /** Grants exactly the operation being performed. */
   policy: SessionPolicy;
-  /** Operation name, for the session name and logs (e.g. `s3.list_buckets`). */
+  /** Operation name, for the session name, the audit record and logs (e.g. `s3.list_buckets`). */
   operation: string;
   region?: string;
   /**
@@ -35,32 +39,33 @@ export interface AssumeRequest {
    * must not outlive its credentials). Default: 60 s.
    */
   minValiditySeconds?: number;
+  /** The call's audit record; committed (as `attempt`) before any AWS call, the outcome after it. */
+  audit: BrokeredAuditEvent;
 }
 
-export interface CredentialBroker {
-  /** Temporary credentials for one operation. Never log, persist, or return them to a client. */
-  credentialsFor(request: AssumeRequest): Promise<AwsCredentialIdentity>;
+/** Which trust question a probe asks; part of the audited operation name. */
+export type TrustProbeKind =
+  | 'with_external_id'
+  | 'previous_external_id'
+  | 'without_external_id'
+  | 'wrong_external_id';
+
+export interface TrustProbeRequest {
+  connection: Pick<BrokerConnection, 'id' | 'orgId' | 'roleArn'>;
+  /** Exactly the external ID to send; null sends none. */
+  externalId: string | null;
+  probe: TrustProbeKind;
+  actor: Actor;
+  /** Also send SourceIdentity = actor (proves the trust policy allows sts:SetSourceIdentity). */
+  sourceIdentity?: boolean;
+  audit: BrokeredAuditEvent;
 }
 
-/** Outcome of a raw trust probe used by connection verification (never used to perform operations). */
-export type TrustProbeResult =
-  | { outcome: 'assumed'; credentials: AwsCredentialIdentity }
+/**
+ * What a trust probe answers: whether AWS accepted the AssumeRole, never the credentials it
+ * returned (they are dropped inside the broker, so an unsafe role's credentials cannot be used).
+ */
+export type TrustProbeVerdict =
+  | { outcome: 'accepted' }
   | { outcome: 'denied'; code: string }
   | { outcome: 'error'; code: string; retryable: boolean };
-
-export interface TrustProber {
-  /**
-   * One AssumeRole with exactly the given external ID (null = send none), used by verification to
-   * prove the trust policy enforces it. Goes through the broker, the only AssumeRole call site.
-   */
-  probeAssume(input: {
-    orgId: string;
-    connectionId: string;
-    roleArn: string;
-    externalId: string | null;
-    actor: Actor;
-    policy?: SessionPolicy;
-    /** Also send SourceIdentity = actor (proves the trust policy allows sts:SetSourceIdentity). */
-    sourceIdentity?: boolean;
-  }): Promise<TrustProbeResult>;
-}

@@ -1,6 +1,6 @@
 import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
-import type { TrustProber } from '../broker/types.ts';
+import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/field-encryption.ts';
@@ -23,12 +23,12 @@ export interface ConnectionsModule {
   stop(): Promise<void>;
 }
 
-/** What the connections feature needs of the credential broker. */
-export interface ConnectionsBroker extends Pick<TrustProber, 'probeAssume'> {
-  /** Rolegate's exact principal ARN, for the trust policy. */
-  resolvePrincipalArn(): Promise<string>;
-  forgetConnection?(connectionId: string): void;
-}
+/**
+ * What the connections feature needs of the credential broker: its audited trust probes and
+ * brokered calls (verification has no AWS path of its own), the principal ARN for the trust policy.
+ */
+export type ConnectionsBroker = Pick<Broker, 'probeTrust' | 'call' | 'resolvePrincipalArn'> &
+  Partial<Pick<Broker, 'forgetConnection'>>;
 
 /** Builds the connections feature from its dependencies (wired once in app.ts). */
 export function createConnectionsModule(deps: {
@@ -46,7 +46,7 @@ export function createConnectionsModule(deps: {
 }): ConnectionsModule {
   const { broker } = deps;
   const verifier = createVerifier({
-    prober: broker,
+    broker,
     probes: createProbeRunner(deps.awsClients),
     randomExternalId: generateExternalId,
   });

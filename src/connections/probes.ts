@@ -5,9 +5,11 @@ import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsClientFactory } from '../aws/clients.ts';
+import type { PolicyStatement } from '../broker/types.ts';
 
 /**
- * Harmless read calls made with a verification session's credentials. None of them writes,
+ * Harmless read calls made with a verification probe's credentials (each from its own audited
+ * brokered call, narrowed by `probePolicy`). None of them writes,
  * deletes or invokes anything: write-type capabilities are probed with DryRun where AWS offers it.
  */
 export type Probe =
@@ -18,6 +20,59 @@ export type Probe =
   | { kind: 'lambda.list_functions' }
   | { kind: 'lambda.invoke_dry_run'; functionName: string }
   | { kind: 'ec2.describe_volumes' };
+
+/** Where a probe runs: the role's partition and account, and the verification region. */
+export interface ProbeTarget {
+  partition: string;
+  accountId: string;
+  region: string;
+}
+
+/**
+ * The session policy of one probe: exactly the action the probe makes on exactly what it reads,
+ * so verification's credentials can do nothing else (like every operation's).
+ */
+export function probePolicy(probe: Probe, t: ProbeTarget): PolicyStatement[] {
+  const allow = (action: string, resource: string): PolicyStatement[] => [
+    { Effect: 'Allow', Action: [action], Resource: [resource] },
+  ];
+  switch (probe.kind) {
+    case 's3.list_buckets':
+      return allow('s3:ListAllMyBuckets', '*');
+    case 's3.list_objects':
+      return allow('s3:ListBucket', `arn:${t.partition}:s3:::${probe.bucket}`);
+    case 'logs.describe_log_groups':
+      return allow(
+        'logs:DescribeLogGroups',
+        `arn:${t.partition}:logs:${t.region}:${t.accountId}:log-group:*`,
+      );
+    case 'dynamodb.list_tables':
+      return allow('dynamodb:ListTables', '*');
+    case 'lambda.list_functions':
+      return allow('lambda:ListFunctions', '*');
+    case 'lambda.invoke_dry_run':
+      return allow(
+        'lambda:InvokeFunction',
+        `arn:${t.partition}:lambda:${t.region}:${t.accountId}:function:${probe.functionName}`,
+      );
+    case 'ec2.describe_volumes':
+      return allow('ec2:DescribeVolumes', '*');
+  }
+}
+
+/** What a probe's audit record names as its resource. */
+export function probeResource(probe: Probe): string | null {
+  switch (probe.kind) {
+    case 's3.list_objects':
+      return probe.prefix === undefined ? probe.bucket : `${probe.bucket}/${probe.prefix}`;
+    case 'logs.describe_log_groups':
+      return probe.prefix ?? null;
+    case 'lambda.invoke_dry_run':
+      return probe.functionName;
+    default:
+      return null;
+  }
+}
 
 export interface ProbeClientOptions {
   credentials: AwsCredentialIdentity;

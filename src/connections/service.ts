@@ -224,6 +224,27 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     return row;
   }
 
+  async function recordDiscarded(
+    actor: AuditActor,
+    row: ConnectionRow,
+    status: VerifyResult['status'],
+    err: unknown,
+  ): Promise<never> {
+    try {
+      await audit.record(
+        db,
+        event(actor, row, 'connection.verification_discarded', {
+          outcome: 'failure',
+          errorCode: err instanceof AppError ? err.code : 'error',
+          details: { status },
+        }),
+      );
+    } catch {
+      // The caller gets the original error; the per-call records stand on their own.
+    }
+    throw err;
+  }
+
   async function verifyRow(
     row: ConnectionRow,
     actor: Actor & AuditActor,
@@ -245,7 +266,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     const externalId = decrypt(row, 'external_id')!;
     const previousExternalId = previousIfInGrace(row);
     if (row.previousExternalId !== null && previousExternalId === null) await clearExpiredPrevious(row);
-    // AWS calls happen here, outside any transaction.
+    // AWS calls happen here, outside any transaction, each recorded by the broker before it is made.
     const outcome = await deps.verifier.verify({
       orgId: row.orgId,
       connectionId: row.id,
@@ -258,6 +279,13 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       principalArn,
       sourceIdentity: row.sourceIdentityEnabled,
       actor,
+      audit: {
+        actorType: actor.system === true ? 'system' : actor.type,
+        actorId: actor.system === true ? null : actor.id,
+        requestId: actor.requestId,
+        ip: actor.system === true ? null : actor.ip,
+        userAgent: actor.system === true ? null : actor.userAgent,
+      },
     });
     const now = clock.now();
     const report: VerificationReport = {
@@ -272,7 +300,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       outcome.status === 'failed' &&
       failedChecks.every((c) => c.code === 'aws_throttled' || c.code === 'aws_unavailable');
 
-    const stored = await db.transaction(async (tx) => {
+    const storing = db.transaction(async (tx) => {
       const current = await store.getForUpdate(tx, row.orgId, row.id);
       if (current === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
       if (current.roleArn !== row.roleArn || current.externalId !== row.externalId) {
@@ -329,6 +357,9 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       }
       return next;
     });
+    // A report that cannot be stored (a concurrent change, the connection deleted, the database)
+    // still ends on record: its AWS calls are there already, and so is this.
+    const stored = await storing.catch((err: unknown) => recordDiscarded(actor, row, outcome.status, err));
     deps.forgetConnection?.(row.id);
     return { result: { status: outcome.status, checks: outcome.checks }, stored };
   }

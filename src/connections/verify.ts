@@ -1,20 +1,27 @@
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { AuditedCallEvent } from '../audit/brokered.ts';
 import { mapAwsError } from '../aws/errors.ts';
-import type { TrustProbeResult, TrustProber } from '../broker/types.ts';
+import type { Broker } from '../broker/broker.ts';
+import { sessionPolicy } from '../broker/session.ts';
+import type { BrokerConnection, TrustProbeKind, TrustProbeVerdict } from '../broker/types.ts';
 import type { Actor } from '../http/auth.ts';
-import type { Probe, ProbeRunner } from './probes.ts';
+import { AppError } from '../http/errors.ts';
+import { type Probe, type ProbeRunner, probePolicy, probeResource } from './probes.ts';
 import type { VerificationCheck } from './tables.ts';
 import type { Capability, ConnectionScopes } from './types.ts';
 
 /**
  * Verification proves three things about a customer's role, in this order:
- * 1. Rolegate can assume it with the connection's external ID;
- * 2. the trust policy enforces the external ID: AssumeRole without one, and with a wrong one, is
- *    refused (otherwise anyone who can make Rolegate assume an ARN could reach this role — the
- *    confused-deputy problem — and the connection is `unsafe`);
+ * 1. the trust policy enforces the external ID: AssumeRole without one, and with a wrong one, is
+ *    refused. Otherwise anyone who can make Rolegate assume an ARN could reach this role (the
+ *    confused-deputy problem): the connection is `unsafe` and verification stops there, with no
+ *    further call on that role (invariant 13), so Rolegate never tells a tenant what another
+ *    account holds;
+ * 2. Rolegate can assume it with the connection's external ID;
  * 3. each chosen capability works (a harmless read per capability), and no unrequested access is
  *    visible (over-privilege warnings).
- * No database access here: the caller stores the outcome, outside of any AWS call.
+ * Every AWS call goes through the broker's audited path (invariant 12): trust probes answer
+ * accepted/denied only, and each capability probe is its own brokered call with a session policy
+ * for exactly that probe. The caller stores the outcome, outside of any AWS call.
  */
 
 export interface VerificationInput {
@@ -31,6 +38,8 @@ export interface VerificationInput {
   /** The connection sends SourceIdentity: the trust policy must allow sts:SetSourceIdentity. */
   sourceIdentity: boolean;
   actor: Actor;
+  /** Who the audit records of verification's AWS calls name (a user, an API key or the system). */
+  audit: Pick<AuditedCallEvent, 'actorType' | 'actorId' | 'requestId' | 'ip' | 'userAgent'>;
 }
 
 export interface VerificationOutcome {
@@ -41,7 +50,7 @@ export interface VerificationOutcome {
 }
 
 export interface VerifierDeps {
-  prober: Pick<TrustProber, 'probeAssume'>;
+  broker: Pick<Broker, 'probeTrust' | 'call'>;
   probes: ProbeRunner;
   /** A fresh external ID that no connection uses, for the wrong-ID probe. */
   randomExternalId: () => string;
@@ -70,7 +79,7 @@ const RETRY_ADVICE = 'AWS throttled or did not answer the verification call; wai
 
 function probeFailure(
   name: string,
-  result: Exclude<TrustProbeResult, { outcome: 'assumed' }>,
+  result: Exclude<TrustProbeVerdict, { outcome: 'accepted' }>,
 ): VerificationCheck {
   if (result.outcome === 'error') {
     const code =
@@ -181,30 +190,53 @@ const OVER_PRIVILEGE: Array<{ name: string; unless: Capability[]; probe: Probe; 
   },
 ];
 
+const SKIPPED_UNSAFE =
+  'Skipped: the role does not enforce the external ID, so Rolegate makes no further call with it.';
+const SKIPPED_UNPROVEN = 'Skipped because the external ID enforcement could not be checked; verify again.';
+
+/** Error codes of a brokered call that are verification's result, not a reason to abort it. */
+const PROBE_RESULT_CODES: ReadonlySet<string> = new Set([
+  'aws_access_denied',
+  'aws_throttled',
+  'aws_not_found',
+  'aws_unavailable',
+  'aws_request_failed',
+]);
+
 export function createVerifier(deps: VerifierDeps) {
-  async function probeAssume(
+  function trustProbe(
     input: VerificationInput,
+    probe: TrustProbeKind,
+    check: string,
     externalId: string | null,
     sourceIdentity = false,
-  ): Promise<TrustProbeResult> {
-    return deps.prober.probeAssume({
-      orgId: input.orgId,
-      connectionId: input.connectionId,
-      roleArn: input.roleArn,
+  ): Promise<TrustProbeVerdict> {
+    return deps.broker.probeTrust({
+      connection: { id: input.connectionId, orgId: input.orgId, roleArn: input.roleArn },
       externalId,
+      probe,
       actor: input.actor,
       ...(sourceIdentity ? { sourceIdentity: true } : {}),
+      audit: {
+        ...input.audit,
+        action: `aws.verify.trust.${probe}`,
+        targetType: 'connection',
+        targetId: input.connectionId,
+        resource: input.roleArn,
+        details: { check },
+      },
     });
   }
 
   async function enforcementCheck(
     input: VerificationInput,
     name: string,
+    probe: TrustProbeKind,
     externalId: string | null,
   ): Promise<{ check: VerificationCheck; unsafe: boolean }> {
-    const result = await probeAssume(input, externalId);
+    const result = await trustProbe(input, probe, name, externalId);
     if (result.outcome === 'denied') return { check: { name, status: 'passed' }, unsafe: false };
-    if (result.outcome === 'assumed') {
+    if (result.outcome === 'accepted') {
       return {
         check: {
           name,
@@ -218,29 +250,87 @@ export function createVerifier(deps: VerifierDeps) {
     return { check: probeFailure(name, result), unsafe: false };
   }
 
+  /** One capability probe: its own audited brokered call, credentials narrowed to that probe. */
   async function runProbe(
+    input: VerificationInput,
+    connection: BrokerConnection,
     probe: Probe,
-    credentials: AwsCredentialIdentity,
-    region: string,
+    check: string,
   ): Promise<{ ok: true } | { ok: false; error: AwsErrorClass }> {
+    const [, partition = 'aws', , , accountId = ''] = input.roleArn.split(':');
     try {
-      await deps.probes.run(probe, { credentials, region });
+      await deps.broker.call(
+        {
+          connection,
+          actor: input.actor,
+          policy: sessionPolicy(probePolicy(probe, { partition, accountId, region: input.region })),
+          operation: `verify.${probe.kind}`,
+          region: input.region,
+          audit: {
+            ...input.audit,
+            action: `aws.verify.${probe.kind}`,
+            targetType: 'connection',
+            targetId: input.connectionId,
+            resource: probeResource(probe),
+            details: { check },
+          },
+        },
+        (credentials) => deps.probes.run(probe, { credentials, region: input.region }),
+      );
       return { ok: true };
     } catch (err) {
+      // Audit unavailable, tenancy, a bug: the verification itself fails, it is not a probe result.
+      if (err instanceof AppError && !PROBE_RESULT_CODES.has(err.code)) throw err;
       return { ok: false, error: classifyProbeError(err) };
     }
   }
 
+  function skippedCapabilities(input: VerificationInput, advice: string): VerificationCheck[] {
+    return input.capabilities.map((c) => ({ name: `capability:${c}`, status: 'skipped', advice }));
+  }
+
   return {
     async verify(input: VerificationInput): Promise<VerificationOutcome> {
+      // 1. The trust policy must refuse a missing and a wrong external ID: asked first, answered
+      //    accepted/denied only, so an unsafe role's credentials never exist outside the broker.
+      const without = await enforcementCheck(input, 'external_id_required', 'without_external_id', null);
+      let wrongId = deps.randomExternalId();
+      while (wrongId === input.externalId || wrongId === input.previousExternalId)
+        wrongId = deps.randomExternalId();
+      const wrong = await enforcementCheck(input, 'wrong_external_id_refused', 'wrong_external_id', wrongId);
+      if (without.unsafe || wrong.unsafe) {
+        return {
+          status: 'unsafe',
+          checks: [
+            { name: 'assume_role_with_external_id', status: 'skipped', advice: SKIPPED_UNSAFE },
+            without.check,
+            wrong.check,
+            ...skippedCapabilities(input, SKIPPED_UNSAFE),
+          ],
+          acceptedExternalId: null,
+        };
+      }
+      // 2. Assume with the external ID (during a rotation: the new one, else the previous one).
       const checks: VerificationCheck[] = [];
-      // 1. Assume with the external ID (during a rotation: the new one, else the previous one).
-      let assumed = await probeAssume(input, input.externalId, input.sourceIdentity);
+      let sourceIdentityWorks = input.sourceIdentity;
+      let assumed = await trustProbe(
+        input,
+        'with_external_id',
+        'assume_role_with_external_id',
+        input.externalId,
+        input.sourceIdentity,
+      );
       if (assumed.outcome === 'denied' && input.sourceIdentity) {
         // Denied with SourceIdentity: find out whether only sts:SetSourceIdentity is missing.
-        const plain = await probeAssume(input, input.externalId);
-        if (plain.outcome === 'assumed') {
+        const plain = await trustProbe(
+          input,
+          'with_external_id',
+          'source_identity_allowed',
+          input.externalId,
+        );
+        if (plain.outcome === 'accepted') {
           assumed = plain;
+          sourceIdentityWorks = false;
           checks.push({
             name: 'source_identity_allowed',
             status: 'failed',
@@ -250,14 +340,20 @@ export function createVerifier(deps: VerifierDeps) {
         }
       }
       let accepted: VerificationOutcome['acceptedExternalId'] =
-        assumed.outcome === 'assumed' ? 'current' : null;
-      if (assumed.outcome === 'assumed') {
+        assumed.outcome === 'accepted' ? 'current' : null;
+      if (assumed.outcome === 'accepted') {
         checks.unshift({ name: 'assume_role_with_external_id', status: 'passed' });
       } else if (input.previousExternalId !== null && assumed.outcome === 'denied') {
-        const previous = await probeAssume(input, input.previousExternalId);
-        if (previous.outcome === 'assumed') {
+        const previous = await trustProbe(
+          input,
+          'previous_external_id',
+          'assume_role_with_external_id',
+          input.previousExternalId,
+        );
+        if (previous.outcome === 'accepted') {
           assumed = previous;
           accepted = 'previous';
+          sourceIdentityWorks = false; // not proven for the previous ID; the probes go without it
           checks.push({
             name: 'assume_role_with_external_id',
             status: 'failed',
@@ -267,7 +363,7 @@ export function createVerifier(deps: VerifierDeps) {
           });
         }
       }
-      if (assumed.outcome !== 'assumed') {
+      if (assumed.outcome !== 'accepted') {
         const failure = probeFailure('assume_role_with_external_id', assumed);
         if (failure.code === 'aws_access_denied') {
           failure.advice =
@@ -276,25 +372,26 @@ export function createVerifier(deps: VerifierDeps) {
             'StringEquals sts:ExternalId = the external ID shown in the templates (copy the trust policy from there).';
         }
         checks.push(failure);
-        for (const name of [
-          'external_id_required',
-          'wrong_external_id_refused',
-          ...input.capabilities.map((c) => `capability:${c}`),
-        ]) {
+        // Refusals of a role that cannot be assumed at all prove nothing about its trust policy.
+        for (const name of ['external_id_required', 'wrong_external_id_refused']) {
           checks.push({ name, status: 'skipped', advice: 'Skipped because the role could not be assumed.' });
         }
+        checks.push(...skippedCapabilities(input, 'Skipped because the role could not be assumed.'));
         return { status: 'failed', checks, acceptedExternalId: null };
       }
-      const credentials = assumed.credentials;
-
-      // 2. The trust policy must refuse a missing and a wrong external ID.
-      const without = await enforcementCheck(input, 'external_id_required', null);
-      let wrongId = deps.randomExternalId();
-      while (wrongId === input.externalId || wrongId === input.previousExternalId)
-        wrongId = deps.randomExternalId();
-      const wrong = await enforcementCheck(input, 'wrong_external_id_refused', wrongId);
       checks.push(without.check, wrong.check);
-      const unsafe = without.unsafe || wrong.unsafe;
+      if (without.check.status !== 'passed' || wrong.check.status !== 'passed') {
+        // Not proven safe (throttled, unavailable…): no call with the role's credentials until it is.
+        checks.push(...skippedCapabilities(input, SKIPPED_UNPROVEN));
+        return { status: 'failed', checks, acceptedExternalId: accepted };
+      }
+      const connection: BrokerConnection = {
+        id: input.connectionId,
+        orgId: input.orgId,
+        roleArn: input.roleArn,
+        externalId: accepted === 'previous' ? input.previousExternalId! : input.externalId,
+        sourceIdentityEnabled: sourceIdentityWorks,
+      };
 
       // 3. One harmless read per capability.
       for (const capability of input.capabilities) {
@@ -306,7 +403,7 @@ export function createVerifier(deps: VerifierDeps) {
         }
         let check: VerificationCheck = { name, status: 'passed' };
         for (const probe of plan) {
-          const r = await runProbe(probe, credentials, input.region);
+          const r = await runProbe(input, connection, probe, name);
           if (r.ok) continue;
           check = {
             name,
@@ -327,7 +424,7 @@ export function createVerifier(deps: VerifierDeps) {
       // 4. Over-privilege, where a read call makes it visible.
       for (const item of OVER_PRIVILEGE) {
         if (item.unless.some((c) => input.capabilities.includes(c))) continue;
-        const r = await runProbe(item.probe, credentials, input.region);
+        const r = await runProbe(input, connection, item.probe, item.name);
         if (r.ok) {
           checks.push({
             name: item.name,
@@ -342,7 +439,7 @@ export function createVerifier(deps: VerifierDeps) {
         }
       }
 
-      const status = unsafe ? 'unsafe' : checks.some((c) => c.status === 'failed') ? 'failed' : 'verified';
+      const status = checks.some((c) => c.status === 'failed') ? 'failed' : 'verified';
       return { status, checks, acceptedExternalId: accepted };
     },
   };

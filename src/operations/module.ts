@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
-import type { CredentialBroker } from '../broker/types.ts';
+import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
 import type { Config, KeyEntry } from '../config.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
@@ -34,12 +34,11 @@ export function createOperationsModule(deps: {
   clock: Clock;
   audit: Pick<AuditWriter, 'record'>;
   connections: ConnectionResolver;
-  broker: CredentialBroker;
+  broker: Pick<Broker, 'call'>;
   awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda'>;
   guard: AuthGuard;
   memberships: MembershipLookup;
   insights?: InsightsService;
-  onAuditOutcomeError?: (err: unknown) => void;
 }): OperationsModule {
   const service = createOperationsService({
     db: deps.db,
@@ -51,7 +50,6 @@ export function createOperationsModule(deps: {
     defaultRegion: deps.config.aws.region,
     limits: deps.config.operations,
     handleKeys: handleKeys(deps.config.masterKeys),
-    ...(deps.onAuditOutcomeError === undefined ? {} : { onAuditOutcomeError: deps.onAuditOutcomeError }),
   });
   const toolbox = createToolbox({
     service,

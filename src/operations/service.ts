@@ -1,9 +1,8 @@
-import { withAuditedCall } from '../audit/brokered.ts';
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import { mapAwsError } from '../aws/errors.ts';
+import type { Broker } from '../broker/broker.ts';
 import { sessionPolicy } from '../broker/session.ts';
-import type { CredentialBroker } from '../broker/types.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
 import { constantTimeEqual, hmacSha256Hex } from '../crypto/tokens.ts';
@@ -20,15 +19,13 @@ export interface OperationsServiceDeps {
   db: Db;
   audit: Pick<AuditWriter, 'record'>;
   connections: ConnectionResolver;
-  broker: CredentialBroker;
+  broker: Pick<Broker, 'call'>;
   clients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda'>;
   clock: Clock;
   defaultRegion: string;
   limits: OperationLimits;
   /** Secrets for signing opaque handles (first signs, all verify); e.g. derived from the master keys. */
   handleKeys: Buffer[];
-  /** Told when an outcome audit record could not be written (the AWS call already happened). */
-  onAuditOutcomeError?: (err: unknown) => void;
 }
 
 export function createHandleSigner(keys: Buffer[]): HandleSigner {
@@ -111,24 +108,21 @@ export function createOperationsService(deps: OperationsServiceDeps) {
       const policy = sessionPolicy(call.policy(target));
       const event = baseEvent(actor, op, connectionId, call.resource(target));
       const minValiditySeconds = call.minValiditySeconds;
-      return withAuditedCall(
-        deps.audit,
-        deps.db,
-        { ...event, details: { region: target.region } },
-        async () => {
+      return deps.broker.call(
+        {
+          connection,
+          actor,
+          policy,
+          operation: op.name,
+          region: target.region,
+          ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
+          audit: { ...event, details: { region: target.region } },
+        },
+        async (credentials) => {
           try {
-            const credentials = await deps.broker.credentialsFor({
-              connection,
-              actor,
-              policy,
-              operation: op.name,
-              region: target.region,
-              ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
-            });
             const ctx: OperationContext = {
               clients: deps.clients,
-              // A private copy: the SDK records credential provenance on the object it is given.
-              credentials: { ...credentials },
+              credentials,
               connection,
               target,
               limits: deps.limits,
@@ -141,7 +135,6 @@ export function createOperationsService(deps: OperationsServiceDeps) {
             throw mapAwsError(err, { action: op.action });
           }
         },
-        deps.onAuditOutcomeError === undefined ? {} : { onOutcomeError: deps.onAuditOutcomeError },
       );
     },
   };

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AuditWriter } from '../audit/types.ts';
 import { mapAwsError } from '../aws/errors.ts';
-import type { CredentialBroker } from '../broker/types.ts';
+import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
 import { cleanupTags } from '../connections/policy.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
@@ -28,7 +28,6 @@ import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
 import { actionPolicy, partitionOf, type ScanClientFactory } from './aws.ts';
 import type { DetailValue, FindingType, ScanClients } from './detectors.ts';
-import type { AuditedCall } from './jobs.ts';
 import type { CleanupOptions, FindingRow, ScanStore } from './store.ts';
 
 /** Any tag with this key (any value) makes a resource untouchable by clean-up. */
@@ -626,10 +625,9 @@ export type CleanupResult =
 export interface CleanupDeps {
   store: ScanStore;
   resolver: Pick<ConnectionResolver, 'resolveUsable'>;
-  broker: Pick<CredentialBroker, 'credentialsFor'>;
+  broker: Pick<Broker, 'call'>;
   clients: ScanClientFactory;
   audit: Pick<AuditWriter, 'record'>;
-  auditedCall: AuditedCall;
   clock: Clock;
   /** Snapshot a volume before deleting it unless the request says otherwise. */
   snapshotBeforeDeleteDefault: boolean;
@@ -648,42 +646,51 @@ export function createCleanupService(deps: CleanupDeps) {
     phase: string,
   ): Promise<ObservedState> {
     const operation = `cleanup.${handler.action}.${phase}`;
-    return deps.auditedCall(auditEvent(actor, finding, operation), async () => {
-      const credentials = await deps.broker.credentialsFor({
+    return deps.broker.call(
+      {
         connection,
         actor,
         policy: actionPolicy(handler.readActions(opts)),
         operation,
         region: finding.region,
-      });
-      try {
-        return await handler.describe(deps.clients(credentials, finding.region), finding, opts);
-      } catch (err) {
-        throw mapAwsError(err);
-      }
-    });
+        audit: auditEvent(actor, finding, operation),
+      },
+      async (credentials) => {
+        try {
+          return await handler.describe(deps.clients(credentials, finding.region), finding, opts);
+        } catch (err) {
+          throw mapAwsError(err);
+        }
+      },
+    );
   }
 
-  async function writeClients(
+  /** One audited write-side call, with credentials narrowed to the handler's write actions on this resource. */
+  function writeCall<T>(
     connection: UsableConnection,
     actor: Actor,
     finding: FindingRow,
     handler: CleanupHandler,
     opts: CleanupOptions,
     operation: string,
-  ) {
+    details: Record<string, unknown>,
+    fn: (clients: ReturnType<ScanClientFactory>) => Promise<T>,
+  ): Promise<T> {
     const policy = actionPolicy(
       handler.writeActions(finding, opts),
       handler.writeResources(finding, opts, partitionOf(connection.roleArn)),
     );
-    const credentials = await deps.broker.credentialsFor({
-      connection,
-      actor,
-      policy,
-      operation,
-      region: finding.region,
-    });
-    return deps.clients(credentials, finding.region);
+    return deps.broker.call(
+      {
+        connection,
+        actor,
+        policy,
+        operation,
+        region: finding.region,
+        audit: auditEvent(actor, finding, operation, details),
+      },
+      (credentials) => fn(deps.clients(credentials, finding.region)),
+    );
   }
 
   function auditEvent(
@@ -753,10 +760,15 @@ export function createCleanupService(deps: CleanupDeps) {
         });
       } else {
         const operation = `cleanup.${handler.action}`;
-        const verdicts = await deps.auditedCall(
-          auditEvent(actor, finding, operation, { dryRun: true }),
-          async () => {
-            const clients = await writeClients(connection, actor, finding, handler, opts, operation);
+        const verdicts = await writeCall(
+          connection,
+          actor,
+          finding,
+          handler,
+          opts,
+          operation,
+          { dryRun: true },
+          async (clients) => {
             const out: { resource?: string; verdict: 'ok' | 'denied' | 'unexpected' }[] = [];
             for (const call of calls) {
               const at = call.resource === undefined ? {} : { resource: call.resource };
@@ -867,10 +879,15 @@ export function createCleanupService(deps: CleanupDeps) {
     if (failed.length > 0 || stateHash(finding, actor.id, observed, opts) !== token.stateHash)
       throw new AppError(ErrorCode.RESOURCE_CHANGED, undefined, { details: { checks } });
     const operation = `cleanup.${handler.action}`;
-    const result = await deps.auditedCall(
-      auditEvent(actor, finding, operation, { dryRun: false, ...opts }),
-      async () => {
-        const clients = await writeClients(connection, actor, finding, handler, opts, operation);
+    const result = await writeCall(
+      connection,
+      actor,
+      finding,
+      handler,
+      opts,
+      operation,
+      { dryRun: false, ...opts },
+      async (clients) => {
         try {
           return await handler.execute(clients, finding, opts, observed);
         } catch (err) {

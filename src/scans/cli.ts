@@ -62,7 +62,15 @@ export function registerScanCommand(program: Command): void {
       const clock = systemClock;
       const audit = createAuditWriter({ clock });
       const awsClients = createAwsClientFactory(config.aws);
-      const broker = createBroker({ clients: awsClients, clock, config, logger });
+      const broker = createBroker({
+        clients: awsClients,
+        clock,
+        config,
+        logger,
+        audit,
+        db,
+        onAuditOutcomeError: (err) => logger.error({ err }, 'audit outcome record failed'),
+      });
       const connections = createConnectionsModule({
         db,
         clock,

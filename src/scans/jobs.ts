@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { AuditedCallEvent } from '../audit/brokered.ts';
 import { awsErrorCode, classifyAwsError, mapAwsError } from '../aws/errors.ts';
-import type { CredentialBroker } from '../broker/types.ts';
+import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
 import type { Actor } from '../http/auth.ts';
@@ -18,8 +17,6 @@ import type { ScanRow, ScanStore } from './store.ts';
 import type { ScanWarning } from './tables.ts';
 
 /** Runs `fn` with the audit record written first (fail closed) and the outcome after. */
-export type AuditedCall = <T>(event: AuditedCallEvent, fn: () => Promise<T>) => Promise<T>;
-
 export interface ScanJobOptions {
   maxConcurrentJobs: number;
   regionConcurrency: number;
@@ -91,9 +88,8 @@ export interface JobLogger {
 export interface ScanRunnerDeps {
   store: ScanStore;
   resolver: Pick<ConnectionResolver, 'resolveUsable'>;
-  broker: Pick<CredentialBroker, 'credentialsFor'>;
+  broker: Pick<Broker, 'call'>;
   clients: ScanClientFactory;
-  auditedCall: AuditedCall;
   clock: Clock;
   logger: JobLogger;
   options: ScanJobOptions;
@@ -186,27 +182,24 @@ export function createScanRunner(deps: ScanRunnerDeps) {
       try {
         result = await withThrottleRetry(
           () =>
-            deps.auditedCall(
+            deps.broker.call(
               {
-                orgId: row.orgId,
-                actorType: row.requestedByType,
-                actorId: row.requestedById,
-                action: `aws.${operation}`,
-                targetType: 'scan',
-                targetId: row.id,
-                connectionId: row.connectionId,
+                connection,
+                actor,
+                policy: actionPolicy(detector.actions),
                 operation,
-                resource: `${region}:${detector.actions.join(',')}`,
-                requestId: actor.requestId,
+                region,
+                audit: {
+                  actorType: row.requestedByType,
+                  actorId: row.requestedById,
+                  action: `aws.${operation}`,
+                  targetType: 'scan',
+                  targetId: row.id,
+                  resource: `${region}:${detector.actions.join(',')}`,
+                  requestId: actor.requestId,
+                },
               },
-              async () => {
-                const credentials = await deps.broker.credentialsFor({
-                  connection,
-                  actor,
-                  policy: actionPolicy(detector.actions),
-                  operation,
-                  region,
-                });
+              async (credentials) => {
                 try {
                   return await detector.run(deps.clients(credentials, region), ctx);
                 } catch (err) {

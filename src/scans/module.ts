@@ -1,30 +1,22 @@
-import { withAuditedCall } from '../audit/brokered.ts';
 import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
-import type { CredentialBroker } from '../broker/types.ts';
+import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
 import type { Db } from '../db/client.ts';
 import { type ScanClientFactory, scanClientsFrom } from './aws.ts';
 import { createCleanupService } from './cleanup.ts';
 import type { Detector } from './detectors.ts';
-import {
-  type AuditedCall,
-  createScanRunner,
-  DEFAULT_SCAN_JOB_OPTIONS,
-  type JobLogger,
-  type ScanJobOptions,
-} from './jobs.ts';
+import { createScanRunner, DEFAULT_SCAN_JOB_OPTIONS, type JobLogger, type ScanJobOptions } from './jobs.ts';
 import { createScanService } from './service.ts';
 import { createScanStore } from './store.ts';
 
 export interface ScansModuleDeps {
   db: Db;
   resolver: Pick<ConnectionResolver, 'resolveUsable'>;
-  broker: Pick<CredentialBroker, 'credentialsFor'>;
+  broker: Pick<Broker, 'call'>;
   clients: ScanClientFactory;
   audit: Pick<AuditWriter, 'record'>;
-  auditedCall: AuditedCall;
   clock: Clock;
   logger: JobLogger;
   defaultRegion: string;
@@ -42,7 +34,6 @@ export function createScansModule(deps: ScansModuleDeps) {
     resolver: deps.resolver,
     broker: deps.broker,
     clients: deps.clients,
-    auditedCall: deps.auditedCall,
     clock: deps.clock,
     logger: deps.logger,
     options: { ...DEFAULT_SCAN_JOB_OPTIONS, ...deps.options },
@@ -63,7 +54,6 @@ export function createScansModule(deps: ScansModuleDeps) {
     broker: deps.broker,
     clients: deps.clients,
     audit: deps.audit,
-    auditedCall: deps.auditedCall,
     clock: deps.clock,
     snapshotBeforeDeleteDefault: deps.snapshotBeforeDeleteDefault ?? false,
   });
@@ -72,12 +62,12 @@ export function createScansModule(deps: ScansModuleDeps) {
 
 export type ScansModule = ReturnType<typeof createScansModule>;
 
-/** The scans feature as the app (and the CLI) wire it: shared AWS clients, audited brokered calls. */
+/** The scans feature as the app (and the CLI) wire it: shared AWS clients, every AWS call through the broker. */
 export function createAppScans(deps: {
   db: Db;
   clock: Clock;
   audit: Pick<AuditWriter, 'record'>;
-  broker: Pick<CredentialBroker, 'credentialsFor'>;
+  broker: Pick<Broker, 'call'>;
   resolver: Pick<ConnectionResolver, 'resolveUsable'>;
   awsClients: Pick<AwsClientFactory, 'ec2' | 'rds' | 'elbv2'>;
   region: string;
@@ -90,10 +80,6 @@ export function createAppScans(deps: {
     broker: deps.broker,
     clients: scanClientsFrom(deps.awsClients),
     audit: deps.audit,
-    auditedCall: (event, fn) =>
-      withAuditedCall(deps.audit, deps.db, event, fn, {
-        onOutcomeError: (err) => deps.logger.error({ err }, 'audit outcome record failed'),
-      }),
     clock: deps.clock,
     logger: deps.logger,
     defaultRegion: deps.region,

@@ -4,15 +4,18 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsStub } from '../../bench/aws-stub.ts';
 import { createAwsClientFactory } from '../../src/aws/clients.ts';
-import { type BrokerOptions, createBroker } from '../../src/broker/broker.ts';
+import { type BrokerOptions, createBroker, TRUST_PROBE_POLICY } from '../../src/broker/broker.ts';
 import { SESSION_NAME_PATTERN, sessionPolicy } from '../../src/broker/session.ts';
 import { AppError } from '../../src/http/errors.ts';
 import {
   captureLogger,
+  credentialsVia,
   getObjectPolicy,
   listBucketsPolicy,
   type MutableClock,
+  memoryAudit,
   testActor,
+  testAuditEvent,
   testClock,
   testConnection,
 } from './fixtures.ts';
@@ -43,9 +46,12 @@ function setup(
   const clock = testClock();
   const log = captureLogger();
   const clients = createAwsClientFactory({ region: 'eu-west-1' });
+  const recorded = memoryAudit();
   const broker = createBroker({
     clients,
     clock,
+    audit: recorded.audit,
+    db: recorded.db,
     logger: log.logger,
     config: {
       aws: {
@@ -56,7 +62,7 @@ function setup(
     },
     ...(options.broker === undefined ? {} : { options: options.broker }),
   });
-  return { clock, log, broker };
+  return { clock, log, broker, events: recorded.events };
 }
 
 /** Answers AssumeRole with `first` errors in order, then with fresh credentials. */
@@ -85,6 +91,21 @@ function denied() {
   );
 }
 
+/** A trust probe request for `connection` with exactly `externalId`. */
+function trustRequest(
+  connection: ReturnType<typeof testConnection>,
+  externalId: string | null,
+  actor = testActor({ orgId: connection.orgId }),
+) {
+  return {
+    connection,
+    externalId,
+    probe: externalId === null ? ('without_external_id' as const) : ('with_external_id' as const),
+    actor,
+    audit: testAuditEvent(actor),
+  };
+}
+
 beforeEach(() => {
   sts.reset();
 });
@@ -98,7 +119,7 @@ describe('every AssumeRole', () => {
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock));
     const connection = testConnection();
     const actor = testActor();
-    const creds = await broker.credentialsFor({
+    const creds = await credentialsVia(broker, {
       connection,
       actor,
       policy: getObjectPolicy,
@@ -120,7 +141,7 @@ describe('every AssumeRole', () => {
   it('omits SourceIdentity when the connection does not enable it', async () => {
     const { clock, broker } = setup();
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock));
-    await broker.credentialsFor({
+    await credentialsVia(broker, {
       connection: testConnection({ sourceIdentityEnabled: false }),
       actor: testActor({ type: 'apiKey', id: 'key_abc123' }),
       policy: listBucketsPolicy,
@@ -137,7 +158,7 @@ describe('every AssumeRole', () => {
       .on(GetCallerIdentityCommand)
       .resolves({ Arn: 'arn:aws:iam::111111111111:user/rolegate', Account: '111111111111' });
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock, 7200));
-    await broker.credentialsFor({
+    await credentialsVia(broker, {
       connection: testConnection(),
       actor: testActor(),
       policy: listBucketsPolicy,
@@ -154,7 +175,7 @@ describe('every AssumeRole', () => {
     });
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock, 3600));
     for (let i = 0; i < 3; i++) {
-      await broker.credentialsFor({
+      await credentialsVia(broker, {
         connection: testConnection(),
         actor: testActor(),
         policy: listBucketsPolicy,
@@ -169,7 +190,7 @@ describe('every AssumeRole', () => {
   it('does not call GetCallerIdentity when the duration is within the chaining limit', async () => {
     const { clock, broker } = setup({ sessionDuration: 900 });
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock));
-    await broker.credentialsFor({
+    await credentialsVia(broker, {
       connection: testConnection(),
       actor: testActor(),
       policy: listBucketsPolicy,
@@ -191,7 +212,7 @@ describe('every AssumeRole', () => {
       ],
     };
     await expect(
-      broker.credentialsFor({
+      credentialsVia(broker, {
         connection: testConnection(),
         actor: testActor(),
         policy: big,
@@ -203,7 +224,7 @@ describe('every AssumeRole', () => {
       Statement: [{ Effect: 'Allow' as const, Action: ['s3:*'], Resource: ['*'] }],
     };
     await expect(
-      broker.credentialsFor({
+      credentialsVia(broker, {
         connection: testConnection(),
         actor: testActor(),
         policy: wildcard,
@@ -219,7 +240,7 @@ describe('tenancy', () => {
     const { broker } = setup();
     const connection = testConnection();
     await expect(
-      broker.credentialsFor({
+      credentialsVia(broker, {
         connection,
         actor: testActor({ orgId: 'org_someone_else' }),
         policy: listBucketsPolicy,
@@ -232,7 +253,7 @@ describe('tenancy', () => {
   it('refuses an actor that carries no organisation at all, without calling STS', async () => {
     const { broker } = setup();
     await expect(
-      broker.credentialsFor({
+      credentialsVia(broker, {
         connection: testConnection(),
         actor: testActor({ orgId: null }),
         policy: listBucketsPolicy,
@@ -246,13 +267,7 @@ describe('tenancy', () => {
     const { broker } = setup();
     const connection = testConnection();
     const probe = (orgId: string | null) =>
-      broker.probeAssume({
-        orgId: connection.orgId,
-        connectionId: connection.id,
-        roleArn: connection.roleArn,
-        externalId: connection.externalId,
-        actor: testActor({ orgId }),
-      });
+      broker.probeTrust(trustRequest(connection, connection.externalId, testActor({ orgId })));
     await expect(probe('org_someone_else')).rejects.toMatchObject({ code: 'not_found', status: 404 });
     await expect(probe(null)).rejects.toMatchObject({ code: 'not_found', status: 404 });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
@@ -263,7 +278,7 @@ describe('tenancy', () => {
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock));
     const connection = testConnection();
     await expect(
-      broker.credentialsFor({
+      credentialsVia(broker, {
         connection,
         actor: testActor({ orgId: connection.orgId }),
         policy: listBucketsPolicy,
@@ -278,13 +293,13 @@ describe('cache mode off', () => {
     const { clock, broker } = setup({ cache: 'off' });
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock));
     const connection = testConnection();
-    const a = await broker.credentialsFor({
+    const a = await credentialsVia(broker, {
       connection,
       actor: testActor(),
       policy: listBucketsPolicy,
       operation: 'x',
     });
-    const b = await broker.credentialsFor({
+    const b = await credentialsVia(broker, {
       connection,
       actor: testActor(),
       policy: listBucketsPolicy,
@@ -306,7 +321,12 @@ describe('cache mode memory', () => {
     const actor = testActor();
     const results = await Promise.all(
       Array.from({ length: 100 }, () =>
-        broker.credentialsFor({ connection, actor, policy: listBucketsPolicy, operation: 's3.list_buckets' }),
+        credentialsVia(broker, {
+          connection,
+          actor,
+          policy: listBucketsPolicy,
+          operation: 's3.list_buckets',
+        }),
       ),
     );
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
@@ -318,10 +338,10 @@ describe('cache mode memory', () => {
     failThenSucceed(clock, awsError('InternalFailure', 500));
     const connection = testConnection();
     const req = { connection, actor: testActor(), policy: listBucketsPolicy, operation: 'x' };
-    const settled = await Promise.allSettled([broker.credentialsFor(req), broker.credentialsFor(req)]);
+    const settled = await Promise.allSettled([credentialsVia(broker, req), credentialsVia(broker, req)]);
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
     expect((settled[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'aws_unavailable' });
-    await expect(broker.credentialsFor(req)).resolves.toMatchObject({
+    await expect(credentialsVia(broker, req)).resolves.toMatchObject({
       accessKeyId: expect.stringMatching(/^ASIA/),
     });
   });
@@ -335,21 +355,21 @@ describe('cache mode memory', () => {
       policy: listBucketsPolicy,
       operation: 'x',
     };
-    const first = await broker.credentialsFor(req);
+    const first = await credentialsVia(broker, req);
     clock.advance(5 * 60_000); // 10 min left: fresh enough
-    expect((await broker.credentialsFor(req)).accessKeyId).toBe(first.accessKeyId);
+    expect((await credentialsVia(broker, req)).accessKeyId).toBe(first.accessKeyId);
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
 
     clock.advance(6 * 60_000); // 4 min left: below the refresh threshold -> old one now, refresh in background
-    expect((await broker.credentialsFor(req)).accessKeyId).toBe(first.accessKeyId);
+    expect((await credentialsVia(broker, req)).accessKeyId).toBe(first.accessKeyId);
     await new Promise((r) => setImmediate(r));
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
-    const refreshed = await broker.credentialsFor(req);
+    const refreshed = await credentialsVia(broker, req);
     expect(refreshed.accessKeyId).not.toBe(first.accessKeyId);
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
 
     clock.advance(14.5 * 60_000); // 30 s left on the refreshed set: must not be handed out
-    const third = await broker.credentialsFor(req);
+    const third = await credentialsVia(broker, req);
     expect(third.accessKeyId).not.toBe(refreshed.accessKeyId);
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
   });
@@ -363,9 +383,9 @@ describe('cache mode memory', () => {
       policy: listBucketsPolicy,
       operation: 'x',
     };
-    await broker.credentialsFor(req);
+    await credentialsVia(broker, req);
     clock.advance(8 * 60_000); // 7 min left
-    await broker.credentialsFor({ ...req, minValiditySeconds: 600 });
+    await credentialsVia(broker, { ...req, minValiditySeconds: 600 });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
   });
 
@@ -375,24 +395,24 @@ describe('cache mode memory', () => {
     const connection = testConnection();
     const actor = testActor();
     const base = { connection, actor, operation: 'x' };
-    await broker.credentialsFor({ ...base, policy: listBucketsPolicy });
-    await broker.credentialsFor({ ...base, policy: listBucketsPolicy });
+    await credentialsVia(broker, { ...base, policy: listBucketsPolicy });
+    await credentialsVia(broker, { ...base, policy: listBucketsPolicy });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
-    await broker.credentialsFor({ ...base, policy: getObjectPolicy });
+    await credentialsVia(broker, { ...base, policy: getObjectPolicy });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
-    await broker.credentialsFor({
+    await credentialsVia(broker, {
       ...base,
       policy: listBucketsPolicy,
       connection: { ...connection, externalId: 'rotated-external-id-123' },
     });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
-    await broker.credentialsFor({
+    await credentialsVia(broker, {
       ...base,
       policy: listBucketsPolicy,
       actor: testActor({ id: 'usr_other' }),
     });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(4);
-    await broker.credentialsFor({ ...base, policy: listBucketsPolicy, connection: testConnection() });
+    await credentialsVia(broker, { ...base, policy: listBucketsPolicy, connection: testConnection() });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(5);
     const policies = sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.Policy);
     expect(policies[1]).toBe(JSON.stringify(getObjectPolicy));
@@ -408,12 +428,12 @@ describe('cache mode memory', () => {
       ]),
     );
     for (const policy of policies) {
-      await broker.credentialsFor({ connection, actor: testActor(), policy, operation: 'x' });
+      await credentialsVia(broker, { connection, actor: testActor(), policy, operation: 'x' });
     }
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(4);
-    await broker.credentialsFor({ connection, actor: testActor(), policy: policies[3]!, operation: 'x' });
+    await credentialsVia(broker, { connection, actor: testActor(), policy: policies[3]!, operation: 'x' });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(4);
-    await broker.credentialsFor({ connection, actor: testActor(), policy: policies[0]!, operation: 'x' });
+    await credentialsVia(broker, { connection, actor: testActor(), policy: policies[0]!, operation: 'x' });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(5);
   });
 
@@ -426,9 +446,9 @@ describe('cache mode memory', () => {
       policy: listBucketsPolicy,
       operation: 'x',
     };
-    await broker.credentialsFor(req);
+    await credentialsVia(broker, req);
     broker.forgetConnection(req.connection.id);
-    await broker.credentialsFor(req);
+    await credentialsVia(broker, req);
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
   });
 });
@@ -440,7 +460,7 @@ describe('negative cache', () => {
     const connection = testConnection();
     const req = { connection, actor: testActor(), policy: listBucketsPolicy, operation: 's3.list_buckets' };
     for (let i = 0; i < 5; i++) {
-      const err = await broker.credentialsFor(req).catch((e: unknown) => e);
+      const err = await credentialsVia(broker, req).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
       expect(err).toMatchObject({
         code: 'aws_access_denied',
@@ -451,12 +471,13 @@ describe('negative cache', () => {
     }
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
     // Another external ID (rotation) is tried right away.
-    await broker
-      .credentialsFor({ ...req, connection: { ...connection, externalId: 'new-external-id-1234' } })
-      .catch(() => {});
+    await credentialsVia(broker, {
+      ...req,
+      connection: { ...connection, externalId: 'new-external-id-1234' },
+    }).catch(() => {});
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
     clock.advance(61_000);
-    await broker.credentialsFor(req).catch(() => {});
+    await credentialsVia(broker, req).catch(() => {});
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
   });
 
@@ -465,16 +486,10 @@ describe('negative cache', () => {
     failThenSucceed(clock, denied());
     const connection = testConnection();
     const req = { connection, actor: testActor(), policy: listBucketsPolicy, operation: 'x' };
-    await expect(broker.credentialsFor(req)).rejects.toMatchObject({ code: 'aws_access_denied' });
-    const probe = await broker.probeAssume({
-      orgId: connection.orgId,
-      connectionId: connection.id,
-      roleArn: connection.roleArn,
-      externalId: connection.externalId,
-      actor: testActor(),
-    });
-    expect(probe.outcome).toBe('assumed');
-    await expect(broker.credentialsFor(req)).resolves.toBeDefined();
+    await expect(credentialsVia(broker, req)).rejects.toMatchObject({ code: 'aws_access_denied' });
+    const probe = await broker.probeTrust(trustRequest(connection, connection.externalId));
+    expect(probe).toEqual({ outcome: 'accepted' });
+    await expect(credentialsVia(broker, req)).resolves.toBeDefined();
   });
 });
 
@@ -484,16 +499,16 @@ describe('STS budget per organisation', () => {
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock));
     const connection = testConnection();
     const req = { connection, actor: testActor(), policy: listBucketsPolicy, operation: 'x' };
-    for (let i = 0; i < 3; i++) await broker.credentialsFor(req);
-    const err = await broker.credentialsFor(req).catch((e: unknown) => e);
+    for (let i = 0; i < 3; i++) await credentialsVia(broker, req);
+    const err = await credentialsVia(broker, req).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'aws_throttled', status: 429 });
     expect((err as AppError).retryAfter).toBe(10);
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
     const other = testConnection({ orgId: 'org_other' });
-    await broker.credentialsFor({ ...req, connection: other, actor: testActor({ orgId: other.orgId }) });
+    await credentialsVia(broker, { ...req, connection: other, actor: testActor({ orgId: other.orgId }) });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(4);
     clock.advance(10_000);
-    await broker.credentialsFor(req);
+    await credentialsVia(broker, req);
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(5);
   });
 
@@ -506,14 +521,14 @@ describe('STS budget per organisation', () => {
       policy: listBucketsPolicy,
       operation: 'x',
     };
-    await expect(broker.credentialsFor(req)).rejects.toMatchObject({ code: 'aws_throttled', retryAfter: 2 });
-    await expect(broker.credentialsFor(req)).rejects.toMatchObject({
+    await expect(credentialsVia(broker, req)).rejects.toMatchObject({ code: 'aws_throttled', retryAfter: 2 });
+    await expect(credentialsVia(broker, req)).rejects.toMatchObject({
       code: 'aws_throttled',
       details: { reason: 'sts_budget' },
     });
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
     clock.advance(1_000);
-    await expect(broker.credentialsFor(req)).resolves.toBeDefined();
+    await expect(credentialsVia(broker, req)).resolves.toBeDefined();
   });
 });
 
@@ -522,29 +537,24 @@ describe('trust probe', () => {
   // Each probe for a connection of its own organisation, so STS budgets do not interfere.
   const probeInput = (externalId: string | null) => {
     probes += 1;
-    const connection = testConnection({ orgId: `org_probe${probes}` });
-    return {
-      orgId: connection.orgId,
-      connectionId: connection.id,
-      roleArn: connection.roleArn,
-      externalId,
-      actor: testActor({ orgId: connection.orgId }),
-    };
+    return trustRequest(testConnection({ orgId: `org_probe${probes}` }), externalId);
   };
 
   it('sends exactly the given external ID, or none, and never caches', async () => {
     const { clock, broker } = setup();
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock));
     const input = probeInput('ext-123456');
-    await broker.probeAssume(input);
-    await broker.probeAssume(input);
-    const without = await broker.probeAssume({ ...input, externalId: null });
-    expect(without.outcome).toBe('assumed');
+    await broker.probeTrust(input);
+    await broker.probeTrust(input);
+    const without = await broker.probeTrust({ ...input, externalId: null, probe: 'without_external_id' });
+    // Accepted or not, a probe never hands out the credentials AWS returned.
+    expect(without).toEqual({ outcome: 'accepted' });
     const calls = sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(3);
     expect(calls[0]!.ExternalId).toBe('ext-123456');
     expect(calls[2]).not.toHaveProperty('ExternalId');
-    expect(calls[2]).not.toHaveProperty('Policy');
+    // A deny-all session policy: even credentials of a role that wrongly accepted are useless.
+    expect(JSON.parse(calls[2]!.Policy ?? 'null')).toEqual(TRUST_PROBE_POLICY);
     expect(calls[2]!.RoleSessionName).toMatch(SESSION_NAME_PATTERN);
   });
 
@@ -557,18 +567,18 @@ describe('trust probe', () => {
       awsError('TimeoutError'),
       awsError('MalformedPolicyDocument', 400),
     );
-    expect(await broker.probeAssume(probeInput(null))).toEqual({ outcome: 'denied', code: 'AccessDenied' });
-    expect(await broker.probeAssume(probeInput('e-1234'))).toEqual({
+    expect(await broker.probeTrust(probeInput(null))).toEqual({ outcome: 'denied', code: 'AccessDenied' });
+    expect(await broker.probeTrust(probeInput('e-1234'))).toEqual({
       outcome: 'error',
       code: 'Throttling',
       retryable: true,
     });
-    expect(await broker.probeAssume(probeInput('e-1234'))).toEqual({
+    expect(await broker.probeTrust(probeInput('e-1234'))).toEqual({
       outcome: 'error',
       code: 'TimeoutError',
       retryable: true,
     });
-    expect(await broker.probeAssume(probeInput('e-1234'))).toEqual({
+    expect(await broker.probeTrust(probeInput('e-1234'))).toEqual({
       outcome: 'error',
       code: 'MalformedPolicyDocument',
       retryable: false,
@@ -608,19 +618,13 @@ describe('secrecy', () => {
     const { clock, broker, log } = setup({ cache: 'memory' });
     sts.on(AssumeRoleCommand).callsFake(() => stsCredentials(clock));
     const connection = testConnection();
-    const creds = await broker.credentialsFor({
+    const creds = await credentialsVia(broker, {
       connection,
       actor: testActor(),
       policy: listBucketsPolicy,
       operation: 'x',
     });
-    await broker.probeAssume({
-      orgId: connection.orgId,
-      connectionId: connection.id,
-      roleArn: connection.roleArn,
-      externalId: connection.externalId,
-      actor: testActor(),
-    });
+    await broker.probeTrust(trustRequest(connection, connection.externalId));
     const text = log.text();
     expect(text).toContain('assumed customer role');
     expect(text).not.toContain(creds.secretAccessKey);
@@ -639,8 +643,8 @@ describe('secrecy', () => {
       policy: listBucketsPolicy,
       operation: 'x',
     };
-    const first = await broker.credentialsFor(request);
-    const second = await broker.credentialsFor(request);
+    const first = await credentialsVia(broker, request);
+    const second = await credentialsVia(broker, request);
     expect(first).not.toBe(second);
     expect(first).toEqual(second);
     // The SDK writes bookkeeping onto the credentials it is given; a frozen object made every real call fail.
@@ -658,7 +662,7 @@ describe('secrecy', () => {
     } finally {
       await stub.close();
     }
-    const third = await broker.credentialsFor(request);
+    const third = await credentialsVia(broker, request);
     expect(third.secretAccessKey).toBe(second.secretAccessKey);
   });
 });

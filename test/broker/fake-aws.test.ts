@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsClientFactory } from '../../src/aws/clients.ts';
 import { createBroker } from '../../src/broker/broker.ts';
 import { type FakeAws, fakeCredentials, startFakeAws, stsAssumeRole, stsError } from '../helpers/fake-aws.ts';
-import { captureLogger, listBucketsPolicy, testActor, testClock, testConnection } from './fixtures.ts';
+import {
+  captureLogger,
+  credentialsVia,
+  listBucketsPolicy,
+  memoryAudit,
+  testActor,
+  testClock,
+  testConnection,
+} from './fixtures.ts';
 
 /**
  * The real SDK stack (standard retries, timeouts, XML parsing) against a fake STS endpoint on
@@ -32,9 +40,12 @@ function brokerFor(url: string, timeouts = { connectionTimeoutMs: 500, requestTi
     maxAttempts: 3,
     ...timeouts,
   });
+  const recorded = memoryAudit();
   const broker = createBroker({
     clients,
     clock,
+    audit: recorded.audit,
+    db: recorded.db,
     logger: captureLogger().logger,
     config: { aws: { credentialCache: 'off', sessionDuration: 900, principalArn: undefined } },
   });
@@ -55,7 +66,7 @@ describe('SDK retries and timeouts against a fake STS endpoint', () => {
       return stsAssumeRole(res, fakeCredentials(new Date(Date.now() + 900_000), 'RETRY'));
     });
     const { broker, clients } = brokerFor(fake.url);
-    const creds = await broker.credentialsFor(request());
+    const creds = await credentialsVia(broker, request());
     expect(creds.accessKeyId).toBe('ASIARETRYXXXXXXXXXXX');
     expect(fake.calls('AssumeRole')).toHaveLength(3);
     // Every attempt is the same, fully parameterised AssumeRole.
@@ -75,7 +86,7 @@ describe('SDK retries and timeouts against a fake STS endpoint', () => {
         : stsError(res, 400, 'Throttling'),
     );
     const { broker, clients } = brokerFor(fake.url);
-    const err = await broker.credentialsFor(request()).catch((e: unknown) => e);
+    const err = await credentialsVia(broker, request()).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'aws_throttled', status: 429 });
     expect((err as { retryAfter?: number }).retryAfter).toBeGreaterThan(0);
     expect(fake.calls('AssumeRole')).toHaveLength(3);
@@ -88,7 +99,7 @@ describe('SDK retries and timeouts against a fake STS endpoint', () => {
     });
     const { broker, clients } = brokerFor(fake.url, { connectionTimeoutMs: 300, requestTimeoutMs: 300 });
     const started = Date.now();
-    const err = await broker.credentialsFor(request()).catch((e: unknown) => e);
+    const err = await credentialsVia(broker, request()).catch((e: unknown) => e);
     const elapsed = Date.now() - started;
     expect(err).toMatchObject({ code: 'aws_unavailable', status: 503 });
     // 3 attempts of 300 ms plus back-off, far below any hang.
@@ -108,7 +119,7 @@ describe('SDK retries and timeouts against a fake STS endpoint', () => {
       ),
     );
     const { broker, clients } = brokerFor(fake.url);
-    const err = await broker.credentialsFor(request()).catch((e: unknown) => e);
+    const err = await credentialsVia(broker, request()).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'aws_access_denied', details: { action: 'sts:AssumeRole' } });
     expect((err as Error).message).not.toContain('111111111111');
     expect(fake.calls('AssumeRole')).toHaveLength(1);
@@ -121,7 +132,7 @@ describe('SDK retries and timeouts against a fake STS endpoint', () => {
     await fake.close();
     fake = null;
     const { broker, clients } = brokerFor(url);
-    await expect(broker.credentialsFor(request())).rejects.toMatchObject({ code: 'aws_unavailable' });
+    await expect(credentialsVia(broker, request())).rejects.toMatchObject({ code: 'aws_unavailable' });
     clients.destroy();
   });
 });

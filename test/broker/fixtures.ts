@@ -1,7 +1,11 @@
 import { Writable } from 'node:stream';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { AuditEvent, AuditWriter } from '../../src/audit/types.ts';
+import type { Broker } from '../../src/broker/broker.ts';
 import { sessionPolicy } from '../../src/broker/session.ts';
-import type { BrokerConnection } from '../../src/broker/types.ts';
+import type { BrokerConnection, BrokeredCall } from '../../src/broker/types.ts';
 import type { Clock } from '../../src/clock.ts';
+import type { Db } from '../../src/db/client.ts';
 import type { Actor } from '../../src/http/auth.ts';
 import { createLogger } from '../../src/logging.ts';
 
@@ -62,4 +66,36 @@ export function captureLogger() {
     },
   });
   return { logger: createLogger('debug', sink), text: () => chunks.join('') };
+}
+
+/** An in-memory audit writer for the broker's unit tests (the real writer is tested in test/audit). */
+export function memoryAudit() {
+  const events: AuditEvent[] = [];
+  const audit: Pick<AuditWriter, 'record'> = {
+    async record(_tx, event) {
+      events.push(event);
+      return { id: `aud_${events.length}` };
+    },
+  };
+  // Never touched: the in-memory writer ignores the database it is handed.
+  const db = {} as unknown as Db;
+  return { audit, db, events };
+}
+
+/** The audit record a test's brokered call carries. */
+export function testAuditEvent(actor: Actor = testActor()) {
+  return {
+    actorType: actor.type,
+    actorId: actor.id,
+    action: 'aws.test',
+    requestId: actor.requestId,
+  } as const;
+}
+
+/** Credentials as a brokered call's function receives them: only ever inside `broker.call`. */
+export function credentialsVia(
+  broker: Pick<Broker, 'call'>,
+  request: Omit<BrokeredCall, 'audit'>,
+): Promise<AwsCredentialIdentity> {
+  return broker.call({ ...request, audit: testAuditEvent(request.actor) }, async (c) => c);
 }

@@ -347,9 +347,11 @@ describe('verification end to end (real broker, STS mocked at the SDK boundary)'
     expect(res.json().status).toBe('verified');
     const inputs = sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input);
     expect(inputs.every((i) => i.RoleArn === ROLE)).toBe(true);
-    expect(inputs[0]?.ExternalId).toBe(created.externalId);
-    expect(inputs.some((i) => i.ExternalId === undefined)).toBe(true);
-    expect(inputs.some((i) => i.ExternalId !== undefined && i.ExternalId !== created.externalId)).toBe(true);
+    // The trust probes first (invariant 13): without an ID, with a wrong one, then with the ID.
+    expect(inputs[0]?.ExternalId).toBeUndefined();
+    expect(inputs[1]?.ExternalId).toMatch(/^rg-/);
+    expect(inputs[1]?.ExternalId).not.toBe(created.externalId);
+    expect(inputs[2]?.ExternalId).toBe(created.externalId);
     expect(res.body).not.toContain('111111111111'); // no AWS internals in the report
     expect((await t.app.inject({ method: 'GET', url, headers: user.headers })).json().status).toBe(
       'verified',

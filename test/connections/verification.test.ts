@@ -3,48 +3,61 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { mockClient } from 'aws-sdk-client-mock';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/audit/tables.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
 import { createAwsClientFactory } from '../../src/aws/clients.ts';
-import type { TrustProbeResult, TrustProber } from '../../src/broker/types.ts';
+import type { Broker } from '../../src/broker/broker.ts';
+import type { BrokeredCall, TrustProbeRequest, TrustProbeVerdict } from '../../src/broker/types.ts';
 import type { Clock } from '../../src/clock.ts';
 import { createConnectionsModule } from '../../src/connections/module.ts';
 import { connections } from '../../src/connections/tables.ts';
 import type { Capability, ConnectionScopes } from '../../src/connections/types.ts';
 import { createKeyring } from '../../src/crypto/field-encryption.ts';
 import type { Actor } from '../../src/http/auth.ts';
-import { AppError } from '../../src/http/errors.ts';
+import { AppError, ErrorCode } from '../../src/http/errors.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
 
 /**
- * Verification against a hand-written TrustProber fake (the broker's probe contract) and
- * aws-sdk-client-mock for the capability probes, so every failure mode is exercised precisely.
+ * Verification against a hand-written fake of the broker's verification surface (audited trust
+ * probes answering accepted/denied, brokered calls) and aws-sdk-client-mock for the capability
+ * probes, so every failure mode is exercised precisely. The real broker and its audit records are
+ * exercised end to end in test/connections/routes.test.ts and test/hostile/one-path.test.ts.
  */
 
 const CREDS = { accessKeyId: 'ASIAFAKE', secretAccessKey: 'fake-secret', sessionToken: 'fake-session' };
-type Policy = (externalId: string | null, call: number, sourceIdentity: boolean) => TrustProbeResult;
+type Policy = (externalId: string | null, call: number, sourceIdentity: boolean) => TrustProbeVerdict;
 
-/** Plays a customer's role: `accepts` decides what AssumeRole returns for each external ID. */
-function fakeProber() {
-  const state: { accepts: Policy; calls: Array<string | null> } = {
+/** Plays a customer's role: `accepts` decides what AssumeRole answers for each external ID. */
+function fakeBroker() {
+  const state: { accepts: Policy; calls: Array<string | null>; brokered: BrokeredCall[] } = {
     accepts: () => ({ outcome: 'denied', code: 'AccessDenied' }),
     calls: [],
+    brokered: [],
   };
-  const prober = {
-    async probeAssume(input: Parameters<TrustProber['probeAssume']>[0]): Promise<TrustProbeResult> {
+  const broker = {
+    async probeTrust(input: TrustProbeRequest): Promise<TrustProbeVerdict> {
       state.calls.push(input.externalId);
       return state.accepts(input.externalId, state.calls.length, input.sourceIdentity === true);
     },
-  } satisfies TrustProber;
-  return { prober, state };
+    async call<T>(request: BrokeredCall, fn: (c: AwsCredentialIdentity) => Promise<T>): Promise<T> {
+      state.brokered.push(request);
+      const c = request.connection;
+      if (state.accepts(c.externalId, state.calls.length, c.sourceIdentityEnabled).outcome !== 'accepted') {
+        throw new AppError(ErrorCode.AWS_ACCESS_DENIED);
+      }
+      return fn({ ...CREDS });
+    },
+  } satisfies Pick<Broker, 'probeTrust' | 'call'>;
+  return { broker, state };
 }
 
-const assumed: TrustProbeResult = { outcome: 'assumed', credentials: CREDS };
-const denied: TrustProbeResult = { outcome: 'denied', code: 'AccessDenied' };
+const assumed: TrustProbeVerdict = { outcome: 'accepted' };
+const denied: TrustProbeVerdict = { outcome: 'denied', code: 'AccessDenied' };
 /** A correctly configured role: only the given external ID is accepted. */
 const onlyWith =
   (id: string): Policy =>
@@ -56,7 +69,7 @@ const clock: Clock = { now: () => new Date(mutableClock.t) };
 
 let t: TestApp;
 let mod: ReturnType<typeof createConnectionsModule>;
-const fake = fakeProber();
+const fake = fakeBroker();
 const s3 = mockClient(S3Client);
 const logs = mockClient(CloudWatchLogsClient);
 const ddb = mockClient(DynamoDBClient);
@@ -71,7 +84,8 @@ beforeAll(async () => {
     audit: createAuditWriter({ clock }),
     keyring: createKeyring(t.config.masterKeys),
     broker: {
-      probeAssume: fake.prober.probeAssume,
+      probeTrust: fake.broker.probeTrust,
+      call: fake.broker.call,
       resolvePrincipalArn: async () => 'arn:aws:iam::111111111111:role/rolegate-service',
     },
     awsClients: createAwsClientFactory({ region: 'us-east-1' }),
@@ -95,6 +109,7 @@ beforeEach(() => {
   lambda.onAnyCommand().rejects(Object.assign(new Error('d'), { name: 'AccessDeniedException' }));
   ec2.onAnyCommand().rejects(Object.assign(new Error('d'), { name: 'UnauthorizedOperation' }));
   fake.state.calls = [];
+  fake.state.brokered = [];
   mutableClock.t = Date.now();
 });
 afterEach(() => {
@@ -179,11 +194,19 @@ describe('verification', () => {
       MaxKeys: 1,
     });
     expect(logs.commandCalls(DescribeLogGroupsCommand)[0]?.args[0].input).toMatchObject({ limit: 1 });
-    // Exactly: with the ID, without one, with a wrong (fresh, valid) one.
-    expect(fake.state.calls[0]).toBe(externalId);
-    expect(fake.state.calls[1]).toBeNull();
-    expect(fake.state.calls[2]).toMatch(/^rg-[a-z2-7]{32}$/);
-    expect(fake.state.calls[2]).not.toBe(externalId);
+    // Exactly, and in this order: without an ID, with a wrong (fresh, valid) one, then with the ID.
+    expect(fake.state.calls[0]).toBeNull();
+    expect(fake.state.calls[1]).toMatch(/^rg-[a-z2-7]{32}$/);
+    expect(fake.state.calls[1]).not.toBe(externalId);
+    expect(fake.state.calls[2]).toBe(externalId);
+    expect(fake.state.calls).toHaveLength(3);
+    // Each capability probe is its own brokered call, its session policy exactly that probe's action.
+    const listObjects = fake.state.brokered.find((b) => b.operation === 'verify.s3.list_objects');
+    expect(listObjects?.policy.Statement).toEqual([
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::acme-data'] },
+    ]);
+    expect(listObjects?.connection.externalId).toBe(externalId);
+    expect(listObjects?.audit).toMatchObject({ action: 'aws.verify.s3.list_objects', targetId: created.id });
 
     const view = await mod.service.get(actor.orgId, created.id);
     expect(view.status).toBe('verified');
@@ -211,9 +234,11 @@ describe('verification', () => {
     expect(c?.advice).toContain('sts:ExternalId');
     expect(check(result, 'capability:s3-read')?.status).toBe('skipped');
     expect(s3.calls()).toHaveLength(0);
-    // Once with SourceIdentity, once without (to tell a missing sts:SetSourceIdentity apart); never without the ID.
-    expect(fake.state.calls).toHaveLength(2);
-    expect(fake.state.calls.every((c) => c === created.externalId)).toBe(true);
+    // The two trust probes, then with the ID: once with SourceIdentity, once without (to tell a
+    // missing sts:SetSourceIdentity apart).
+    expect(fake.state.calls).toHaveLength(4);
+    expect(fake.state.calls.slice(2).every((c) => c === created.externalId)).toBe(true);
+    expect(fake.state.brokered).toHaveLength(0);
     await expectCode(
       mod.resolver.resolveUsable(actor.orgId, created.id, 's3-read'),
       'connection_not_verified',
@@ -242,7 +267,10 @@ describe('verification', () => {
     fake.state.accepts = (ext) => (ext === null ? denied : ext.startsWith('rg-') ? assumed : denied);
     ddb.on(ListTablesCommand).resolves({ TableNames: [] });
     const result = await mod.service.verify(actor, created.id);
-    expect(fake.state.calls[0]).toBe(externalId);
+    // The trust probes come first; an accepted one stops verification (never the role's ID, never a read).
+    expect(fake.state.calls).toEqual([null, expect.stringMatching(/^rg-/)]);
+    expect(fake.state.calls).not.toContain(externalId);
+    expect(fake.state.brokered).toHaveLength(0);
     expect(result.status).toBe('unsafe');
     expect(check(result, 'external_id_required')?.status).toBe('passed');
     expect(check(result, 'wrong_external_id_refused')).toMatchObject({

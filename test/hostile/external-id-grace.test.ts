@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/audit/tables.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
 import { createAwsClientFactory } from '../../src/aws/clients.ts';
-import type { TrustProbeResult, TrustProber } from '../../src/broker/types.ts';
+import type { BrokeredCall, TrustProbeRequest, TrustProbeVerdict } from '../../src/broker/types.ts';
 import type { Clock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createConnectionsModule } from '../../src/connections/module.ts';
 import { connections } from '../../src/connections/tables.ts';
 import { createKeyring } from '../../src/crypto/field-encryption.ts';
 import type { Actor } from '../../src/http/auth.ts';
+import { AppError, ErrorCode } from '../../src/http/errors.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
 
@@ -22,8 +23,8 @@ import { createTestUser } from '../helpers/identity.ts';
  */
 
 const CREDS = { accessKeyId: 'ASIAFAKE', secretAccessKey: 'fake-secret', sessionToken: 'fake-session' };
-const assumed: TrustProbeResult = { outcome: 'assumed', credentials: CREDS };
-const denied: TrustProbeResult = { outcome: 'denied', code: 'AccessDenied' };
+const accepted: TrustProbeVerdict = { outcome: 'accepted' };
+const denied: TrustProbeVerdict = { outcome: 'denied', code: 'AccessDenied' };
 const DAY = 86_400_000;
 
 const now = { t: Date.now() };
@@ -31,12 +32,18 @@ const clock: Clock = { now: () => new Date(now.t) };
 /** The customer's role, which still trusts only the old external ID. */
 let trusted = '';
 const sent: Array<string | null> = [];
-const prober = {
-  async probeAssume(input: Parameters<TrustProber['probeAssume']>[0]): Promise<TrustProbeResult> {
+/** A broker whose every AssumeRole succeeds only with the trusted ID (no AWS, no audit: the service's rules are under test). */
+const broker = {
+  async probeTrust(input: TrustProbeRequest): Promise<TrustProbeVerdict> {
     sent.push(input.externalId);
-    return input.externalId === trusted ? assumed : denied;
+    return input.externalId === trusted ? accepted : denied;
   },
-} satisfies TrustProber;
+  async call<T>(request: BrokeredCall, fn: (credentials: typeof CREDS) => Promise<T>): Promise<T> {
+    sent.push(request.connection.externalId);
+    if (request.connection.externalId !== trusted) throw new AppError(ErrorCode.AWS_ACCESS_DENIED);
+    return fn(CREDS);
+  },
+};
 
 const ddb = mockClient(DynamoDBClient);
 let t: TestApp;
@@ -52,7 +59,8 @@ beforeAll(async () => {
     audit: createAuditWriter({ clock }),
     keyring: createKeyring(t.config.masterKeys),
     broker: {
-      probeAssume: prober.probeAssume,
+      probeTrust: broker.probeTrust,
+      call: broker.call,
       resolvePrincipalArn: async () => 'arn:aws:iam::111111111111:role/rolegate-service',
     },
     awsClients: createAwsClientFactory({ region: 'us-east-1' }),
