@@ -149,6 +149,19 @@ const envSchema = z.object({
   ROLEGATE_PRESSURE_RETRY_AFTER: intIn(10, 1, 3_600),
   ROLEGATE_S3_MAX_DOWNLOAD_BYTES: intIn(5 * 1024 ** 3, 1, 5 * 1024 ** 4),
   ROLEGATE_S3_MAX_UPLOAD_BYTES: intIn(5 * 1024 ** 3, 1, 5 * 1024 ** 3),
+  ROLEGATE_AWS_MAX_SOCKETS: intIn(50, 1, 10_000),
+  ROLEGATE_AWS_LONG_MAX_SOCKETS: intIn(50, 1, 10_000),
+  ROLEGATE_AWS_ORG_MAX_CALLS: intIn(16, 1, 10_000),
+  ROLEGATE_AWS_ORG_MAX_QUEUED_CALLS: intIn(64, 0, 100_000),
+  ROLEGATE_AWS_ORG_MAX_LONG_CALLS: intIn(4, 1, 10_000),
+  ROLEGATE_AWS_ORG_MAX_QUEUED_LONG_CALLS: intIn(8, 0, 100_000),
+  ROLEGATE_AWS_ORG_QUEUE_WAIT_MS: intIn(10_000, 0, 600_000),
+  ROLEGATE_SCAN_MAX_RUNNING: intIn(4, 1, 1_000),
+  ROLEGATE_SCAN_MAX_RUNNING_PER_ORG: intIn(1, 1, 1_000),
+  ROLEGATE_SCAN_MAX_ACTIVE_PER_ORG: intIn(10, 1, 10_000),
+  ROLEGATE_SCAN_STREAMS_PER_PRINCIPAL: intIn(4, 1, 10_000),
+  ROLEGATE_SCAN_STREAMS_PER_ORG: intIn(20, 1, 100_000),
+  ROLEGATE_SCAN_STREAM_MAX_SECONDS: intIn(900, 1, 86_400),
   AWS_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
   AWS_ENDPOINT_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
     message: 'must be an http(s) URL',
@@ -183,6 +196,24 @@ export interface Config {
     credentialCache: 'memory' | 'off';
     sessionDuration: number;
     verifyInterval: number;
+    /** Socket pool of ordinary AWS calls, and the separate one of long calls (see src/broker/lanes.ts). */
+    maxSockets: number;
+    longMaxSockets: number;
+  };
+  /** Per-organisation concurrency of brokered AWS calls, by lane; see src/broker/lanes.ts. */
+  lanes: {
+    short: { perOrg: number; queuePerOrg: number };
+    long: { perOrg: number; queuePerOrg: number };
+    maxWaitMs: number;
+  };
+  /** Scan scheduling and progress streams; see docs/scans.md. */
+  scans: {
+    maxRunning: number;
+    maxRunningPerOrg: number;
+    maxActivePerOrg: number;
+    streamsPerPrincipal: number;
+    streamsPerOrg: number;
+    streamMaxSeconds: number;
   };
   webhook: { url: string | undefined; secret: string | undefined };
   /** Limits of the operations catalogue (streamed S3 transfers); see docs/operations.md. */
@@ -302,6 +333,24 @@ export function loadConfig(
       credentialCache: e.ROLEGATE_CREDENTIAL_CACHE,
       sessionDuration: e.ROLEGATE_SESSION_DURATION,
       verifyInterval: e.ROLEGATE_VERIFY_INTERVAL,
+      maxSockets: e.ROLEGATE_AWS_MAX_SOCKETS,
+      longMaxSockets: e.ROLEGATE_AWS_LONG_MAX_SOCKETS,
+    },
+    lanes: {
+      short: { perOrg: e.ROLEGATE_AWS_ORG_MAX_CALLS, queuePerOrg: e.ROLEGATE_AWS_ORG_MAX_QUEUED_CALLS },
+      long: {
+        perOrg: e.ROLEGATE_AWS_ORG_MAX_LONG_CALLS,
+        queuePerOrg: e.ROLEGATE_AWS_ORG_MAX_QUEUED_LONG_CALLS,
+      },
+      maxWaitMs: e.ROLEGATE_AWS_ORG_QUEUE_WAIT_MS,
+    },
+    scans: {
+      maxRunning: e.ROLEGATE_SCAN_MAX_RUNNING,
+      maxRunningPerOrg: e.ROLEGATE_SCAN_MAX_RUNNING_PER_ORG,
+      maxActivePerOrg: e.ROLEGATE_SCAN_MAX_ACTIVE_PER_ORG,
+      streamsPerPrincipal: e.ROLEGATE_SCAN_STREAMS_PER_PRINCIPAL,
+      streamsPerOrg: e.ROLEGATE_SCAN_STREAMS_PER_ORG,
+      streamMaxSeconds: e.ROLEGATE_SCAN_STREAM_MAX_SECONDS,
     },
     webhook: { url: e.ROLEGATE_WEBHOOK_URL, secret: e.ROLEGATE_WEBHOOK_SECRET },
     operations: {

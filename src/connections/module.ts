@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/field-encryption.ts';
 import type { Db } from '../db/client.ts';
+import type { ScanCanceller } from '../scans/cancellation.ts';
 import { createProbeRunner } from './probes.ts';
 import { type ConnectionScheduler, createConnectionScheduler, type SchedulerLogger } from './scheduler.ts';
 import { type ConnectionService, createConnectionService, generateExternalId } from './service.ts';
@@ -40,6 +41,8 @@ export function createConnectionsModule(deps: {
   awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2'>;
   config: { aws: Pick<Config['aws'], 'region' | 'verifyInterval'> };
   logger: SchedulerLogger;
+  /** Stops the scans of a deleted connection. */
+  scans: Pick<ScanCanceller, 'cancelConnection'>;
 }): ConnectionsModule {
   const { broker } = deps;
   const verifier = createVerifier({
@@ -56,6 +59,7 @@ export function createConnectionsModule(deps: {
     verifier,
     resolvePrincipalArn: () => broker.resolvePrincipalArn(),
     forgetConnection: (id) => broker.forgetConnection?.(id),
+    scans: deps.scans,
     defaultRegion: deps.config.aws.region,
   });
   const scheduler = createConnectionScheduler({

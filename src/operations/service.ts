@@ -2,6 +2,7 @@ import { withAuditedCall } from '../audit/brokered.ts';
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import { mapAwsError } from '../aws/errors.ts';
+import { type Lanes, releaseWhenDone } from '../broker/lanes.ts';
 import { sessionPolicy } from '../broker/session.ts';
 import type { CredentialBroker } from '../broker/types.ts';
 import type { Clock } from '../clock.ts';
@@ -21,7 +22,9 @@ export interface OperationsServiceDeps {
   audit: Pick<AuditWriter, 'record'>;
   connections: ConnectionResolver;
   broker: CredentialBroker;
-  clients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda'>;
+  clients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'lane'>;
+  /** Per-organisation AWS concurrency (issue 14, item 7). */
+  lanes: Pick<Lanes, 'acquire'>;
   clock: Clock;
   defaultRegion: string;
   limits: OperationLimits;
@@ -111,38 +114,49 @@ export function createOperationsService(deps: OperationsServiceDeps) {
       const policy = sessionPolicy(call.policy(target));
       const event = baseEvent(actor, op, connectionId, call.resource(target));
       const minValiditySeconds = call.minValiditySeconds;
-      return withAuditedCall(
-        deps.audit,
-        deps.db,
-        { ...event, details: { region: target.region } },
-        async () => {
-          try {
-            const credentials = await deps.broker.credentialsFor({
-              connection,
-              actor,
-              policy,
-              operation: op.name,
-              region: target.region,
-              ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
-            });
-            const ctx: OperationContext = {
-              clients: deps.clients,
-              // A private copy: the SDK records credential provenance on the object it is given.
-              credentials: { ...credentials },
-              connection,
-              target,
-              limits: deps.limits,
-              handles,
-              now: () => deps.clock.now(),
-            };
-            const result = await call.run(ctx);
-            return op.exposure === 'all' ? op.output.parse(result) : result;
-          } catch (err) {
-            throw mapAwsError(err, { action: op.action });
-          }
-        },
-        deps.onAuditOutcomeError === undefined ? {} : { onOutcomeError: deps.onAuditOutcomeError },
-      );
+      // A slot in the organisation's lane first: a call refused with 429 org_busy made no AWS call
+      // and wrote no attempt record. The slot is held until a streamed result has been consumed.
+      const release = await deps.lanes.acquire(actor.orgId, op.lane);
+      const clients = deps.clients.lane(op.lane);
+      let result: unknown;
+      try {
+        result = await withAuditedCall(
+          deps.audit,
+          deps.db,
+          { ...event, details: { region: target.region } },
+          async () => {
+            try {
+              const credentials = await deps.broker.credentialsFor({
+                connection,
+                actor,
+                policy,
+                operation: op.name,
+                region: target.region,
+                ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
+              });
+              const ctx: OperationContext = {
+                clients,
+                // A private copy: the SDK records credential provenance on the object it is given.
+                credentials: { ...credentials },
+                connection,
+                target,
+                limits: deps.limits,
+                handles,
+                now: () => deps.clock.now(),
+              };
+              const result = await call.run(ctx);
+              return op.exposure === 'all' ? op.output.parse(result) : result;
+            } catch (err) {
+              throw mapAwsError(err, { action: op.action });
+            }
+          },
+          deps.onAuditOutcomeError === undefined ? {} : { onOutcomeError: deps.onAuditOutcomeError },
+        );
+      } catch (err) {
+        release();
+        throw err;
+      }
+      return releaseWhenDone(result, release);
     },
   };
 }

@@ -3,11 +3,13 @@ import type { Command } from 'commander';
 import { createAuditWriter } from '../audit/writer.ts';
 import { createAwsClientFactory } from '../aws/clients.ts';
 import { createBroker } from '../broker/broker.ts';
+import { createLanes } from '../broker/lanes.ts';
 import { systemClock } from '../clock.ts';
 import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
 import { idPattern } from '../db/ids.ts';
 import { openRuntime } from '../main.ts';
+import { createJobRegistry } from './cancellation.ts';
 import { type ScanView, SYSTEM_ACTOR_ID } from './jobs.ts';
 import { createAppScans } from './module.ts';
 import { PRICE_TABLE_DATE } from './prices.ts';
@@ -63,6 +65,7 @@ export function registerScanCommand(program: Command): void {
       const audit = createAuditWriter({ clock });
       const awsClients = createAwsClientFactory(config.aws);
       const broker = createBroker({ clients: awsClients, clock, config, logger });
+      const jobs = createJobRegistry();
       const connections = createConnectionsModule({
         db,
         clock,
@@ -72,6 +75,7 @@ export function registerScanCommand(program: Command): void {
         awsClients,
         config,
         logger,
+        scans: jobs,
       });
       const scans = createAppScans({
         db,
@@ -82,6 +86,9 @@ export function registerScanCommand(program: Command): void {
         awsClients,
         region: config.aws.region,
         logger,
+        lanes: createLanes(config.lanes),
+        jobs,
+        maxActivePerOrg: config.scans.maxActivePerOrg,
       });
       const tty = process.stderr.isTTY === true;
       const draw = (view: ScanView) =>

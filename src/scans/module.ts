@@ -1,11 +1,13 @@
 import { withAuditedCall } from '../audit/brokered.ts';
 import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
+import type { Lanes } from '../broker/lanes.ts';
 import type { CredentialBroker } from '../broker/types.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
 import type { Db } from '../db/client.ts';
 import { type ScanClientFactory, scanClientsFrom } from './aws.ts';
+import type { JobRegistry } from './cancellation.ts';
 import { createCleanupService } from './cleanup.ts';
 import type { Detector } from './detectors.ts';
 import {
@@ -28,6 +30,10 @@ export interface ScansModuleDeps {
   clock: Clock;
   logger: JobLogger;
   defaultRegion: string;
+  lanes: Pick<Lanes, 'run'>;
+  jobs: Pick<JobRegistry, 'register'>;
+  /** Queued plus running scans per organisation. */
+  maxActivePerOrg: number;
   options?: Partial<ScanJobOptions>;
   snapshotBeforeDeleteDefault?: boolean;
   detectors?: readonly Detector[];
@@ -46,6 +52,8 @@ export function createScansModule(deps: ScansModuleDeps) {
     clock: deps.clock,
     logger: deps.logger,
     options: { ...DEFAULT_SCAN_JOB_OPTIONS, ...deps.options },
+    lanes: deps.lanes,
+    jobs: deps.jobs,
     ...(deps.detectors === undefined ? {} : { detectors: deps.detectors }),
     ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
   });
@@ -56,6 +64,7 @@ export function createScansModule(deps: ScansModuleDeps) {
     audit: deps.audit,
     clock: deps.clock,
     defaultRegion: deps.defaultRegion,
+    maxActivePerOrg: deps.maxActivePerOrg,
   });
   const cleanup = createCleanupService({
     store,
@@ -82,6 +91,9 @@ export function createAppScans(deps: {
   awsClients: Pick<AwsClientFactory, 'ec2' | 'rds' | 'elbv2'>;
   region: string;
   logger: JobLogger;
+  lanes: Pick<Lanes, 'run'>;
+  jobs: Pick<JobRegistry, 'register'>;
+  maxActivePerOrg: number;
   options?: Partial<ScanJobOptions>;
 }): ScansModule {
   return createScansModule({
@@ -97,6 +109,9 @@ export function createAppScans(deps: {
     clock: deps.clock,
     logger: deps.logger,
     defaultRegion: deps.region,
+    lanes: deps.lanes,
+    jobs: deps.jobs,
+    maxActivePerOrg: deps.maxActivePerOrg,
     ...(deps.options === undefined ? {} : { options: deps.options }),
   });
 }

@@ -5,6 +5,7 @@ import type { Tx } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
 import type { Actor } from '../../http/auth.ts';
 import { AppError, ErrorCode } from '../../http/errors.ts';
+import type { ScanCanceller } from '../../scans/cancellation.ts';
 import { can, type Role, roleAtMost } from '../rbac.ts';
 import type { InvitationRow, MemberRow, OrgRow, OrgStore } from './store.ts';
 
@@ -46,7 +47,13 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function createOrgService(deps: { store: OrgStore; audit: AuditWriter; clock: Clock }) {
+export function createOrgService(deps: {
+  store: OrgStore;
+  audit: AuditWriter;
+  clock: Clock;
+  /** Stops the scans of a deleted organisation (issue 25, item 4). */
+  scans: Pick<ScanCanceller, 'cancelOrganizations'>;
+}) {
   const { store, audit, clock } = deps;
 
   /** Inside a transaction holding the org lock: would this change leave the organisation without an owner? */
@@ -128,6 +135,7 @@ export function createOrgService(deps: { store: OrgStore; audit: AuditWriter; cl
           targetId: actor.orgId,
         });
         await store.deleteOrg(tx, actor.orgId);
+        deps.scans.cancelOrganizations([actor.orgId]);
       });
     },
 
