@@ -56,6 +56,8 @@ beforeAll(async () => {
       ROLEGATE_SCAN_MAX_ACTIVE_PER_ORG: '5',
       ROLEGATE_SCAN_STREAMS_PER_PRINCIPAL: '2',
       ROLEGATE_SCAN_STREAMS_PER_ORG: '3',
+      // Long enough for the other stream tests (a poll every 2 s), short enough to watch one expire.
+      ROLEGATE_SCAN_STREAM_MAX_SECONDS: '10',
     },
   });
   await h.t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -349,6 +351,23 @@ describe('25.7 scan-progress streams', () => {
     expect(await statusOf(a.orgId, scanId)).toBe('running');
     expect(stream.events.at(-1)?.event).toBe('close');
     expect(JSON.parse(stream.events.at(-1)?.data ?? '{}').reason).toBe('unauthorized');
+    await drain([{ orgId: a.orgId, id: scanId }]);
+  });
+
+  it('ends a stream after its lifetime with a final close event', async () => {
+    const a = await createTestUser(h.t);
+    const conn = await insertConnection(h.t, a.orgId, { regions: ['us-east-1'] });
+    const res = await start(a, conn.id);
+    const scanId = res.json().id as string;
+    const stream = await openStream(
+      `${base}/v1/orgs/${a.orgId}/scans/${scanId}/events`,
+      a.headers.authorization,
+    );
+    expect(stream.status).toBe(200);
+    await until('the stream to reach its lifetime', () => stream.ended(), 40_000);
+    expect(await statusOf(a.orgId, scanId)).toBe('running');
+    expect(stream.events.at(-1)?.event).toBe('close');
+    expect(JSON.parse(stream.events.at(-1)?.data ?? '{}').reason).toBe('lifetime');
     await drain([{ orgId: a.orgId, id: scanId }]);
   });
 });
