@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { and, eq, gt, like } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/audit/tables.ts';
+import { connections } from '../../src/connections/tables.ts';
 import { createTestUser, type TestUser } from '../helpers/identity.ts';
 import {
   createScanHarness,
@@ -29,17 +30,24 @@ const elbMock = mockClient(ElasticLoadBalancingV2Client);
 /** DescribeVolumes waits until `release()`; everything else answers empty at once. */
 let release: () => void = () => {};
 let describeVolumesStarted = 0;
+/** Regions any EC2 call was made in. */
+const ec2Regions = new Set<string>();
 function gatedAws() {
   mockSts();
   ec2Mock.reset();
   rdsMock.reset();
   elbMock.reset();
   describeVolumesStarted = 0;
+  ec2Regions.clear();
   const gate = new Promise<void>((r) => {
     release = r;
   });
-  ec2Mock.onAnyCommand().resolves({});
-  ec2Mock.on(DescribeVolumesCommand).callsFake(async () => {
+  ec2Mock.onAnyCommand().callsFake(async (_input, getClient) => {
+    ec2Regions.add(await getClient().config.region());
+    return {};
+  });
+  ec2Mock.on(DescribeVolumesCommand).callsFake(async (_input, getClient) => {
+    ec2Regions.add(await getClient().config.region());
     describeVolumesStarted += 1;
     await gate;
     return { Volumes: [] };
@@ -264,6 +272,23 @@ describe('25.4 deleting a connection stops its scans', () => {
     // At most the outcomes of the calls that were in flight (two regions at a time), no attempt.
     expect(after.filter((r) => r.outcome === 'attempt')).toEqual([]);
     expect(after.length).toBeLessThanOrEqual(2);
+  });
+
+  it('a job whose connection vanished under it (deleted through another node) stops at the next region', async () => {
+    const a = await createTestUser(h.t);
+    const conn = await insertConnection(h.t, a.orgId, {
+      regions: ['us-east-1', 'eu-west-1', 'us-west-2', 'eu-central-1', 'ap-southeast-2', 'sa-east-1'],
+    });
+    const res = await start(a, conn.id);
+    expect(res.statusCode).toBe(202);
+    await until('two regions in flight', () => describeVolumesStarted >= 2);
+    const inFlight = new Set(ec2Regions);
+    // Straight in the database: this process's delete path (and its abort signal) is not involved.
+    await h.db.delete(connections).where(eq(connections.id, conn.id));
+    release();
+    // Give the worker time to finish the regions in flight and (wrongly) go on.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect([...ec2Regions].filter((r) => !inFlight.has(r))).toEqual([]);
   });
 
   it('deleting the organisation takes the same path', async () => {
