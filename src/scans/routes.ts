@@ -35,7 +35,7 @@ export interface ScanRoutesOptions {
 }
 
 /** Why the server ended a progress stream before the job did (the `close` event's `reason`). */
-type CloseReason = 'lifetime' | 'unauthorized' | 'unavailable';
+type CloseReason = 'lifetime' | 'unauthorized' | 'not_found' | 'unavailable';
 
 /** Open streams per key; an entry lives only while its count is above zero (bounded by the caps). */
 function createStreamCounter() {
@@ -249,6 +249,12 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
               },
             )
             .catch((err: unknown) => {
+              // The scan row is gone when its connection or organisation was deleted (possibly
+              // through another node, whose in-process end event never reaches this one).
+              if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND) {
+                closeWith('not_found');
+                return;
+              }
               request.log.warn({ err, scanId }, 'scan event poll failed');
               closeWith('unavailable');
             })
