@@ -8,7 +8,7 @@ import { and, eq, gt, like } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/audit/tables.ts';
 import { connections } from '../../src/connections/tables.ts';
-import { createTestUser, type TestUser } from '../helpers/identity.ts';
+import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identity.ts';
 import {
   createScanHarness,
   insertConnection,
@@ -305,6 +305,32 @@ describe('25.4 deleting a connection stops its scans', () => {
     await until('a region in flight', () => describeVolumesStarted > 0);
     const del = await h.t.app.inject({ method: 'DELETE', url: `/v1/orgs/${a.orgId}`, headers: a.headers });
     expect(del.statusCode, del.body).toBe(204);
+    const awsCallsAtDelete = ec2Mock.calls().length + rdsMock.calls().length + elbMock.calls().length;
+    release();
+    await until('the stream to end', () => stream.ended());
+    expect(stream.events.find((e) => e.event === 'end')?.data).toContain('cancelled');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(ec2Mock.calls().length + rdsMock.calls().length + elbMock.calls().length).toBe(awsCallsAtDelete);
+  });
+  it('deleting the account (and its solo organisation) takes the same path', async () => {
+    const a = await createTestUser(h.t, { password: TEST_PASSWORD });
+    const conn = await insertConnection(h.t, a.orgId, {
+      regions: ['us-east-1', 'eu-west-1', 'us-west-2', 'eu-central-1'],
+    });
+    const res = await start(a, conn.id);
+    const scanId = res.json().id as string;
+    const stream = await openStream(
+      `${base}/v1/orgs/${a.orgId}/scans/${scanId}/events`,
+      a.headers.authorization,
+    );
+    await until('a region in flight', () => describeVolumesStarted > 0);
+    const del = await h.t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me',
+      headers: a.headers,
+      payload: { password: TEST_PASSWORD },
+    });
+    expect(del.statusCode, del.body).toBeLessThan(300);
     const awsCallsAtDelete = ec2Mock.calls().length + rdsMock.calls().length + elbMock.calls().length;
     release();
     await until('the stream to end', () => stream.ended());
