@@ -147,6 +147,9 @@ export function benchServerEnv(stubUrl: string, extra: Record<string, string> = 
     ROLEGATE_AWS_PRINCIPAL_ARN: 'arn:aws:iam::111111111111:role/rolegate-service',
     ROLEGATE_RATE_LIMIT_API_MAX: '1000000',
     ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX: '100000',
+    // One benchmark tenant sends up to 100 concurrent calls; the per-organisation lane (16 in
+    // flight, 64 waiting by default) would queue or refuse part of that load, like a rate limit.
+    ROLEGATE_AWS_ORG_MAX_CALLS: '256',
     ...extra,
   };
 }

@@ -17,6 +17,7 @@ import { createAuditStore } from './audit/store.ts';
 import { createAuditWriter } from './audit/writer.ts';
 import { createAwsClientFactory } from './aws/clients.ts';
 import { createBroker } from './broker/broker.ts';
+import { createLanes } from './broker/lanes.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
 import { createConnectionsModule } from './connections/module.ts';
@@ -50,6 +51,7 @@ import { createOperationsModule } from './operations/module.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { createPrivacyService } from './privacy/service.ts';
 import { createPrivacyStore } from './privacy/store.ts';
+import { createJobRegistry } from './scans/cancellation.ts';
 import { createAppScans } from './scans/module.ts';
 import { scanRoutes } from './scans/routes.ts';
 import { createWebhookOutbox } from './webhooks/outbox.ts';
@@ -188,7 +190,16 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   const db = deps.database.db;
   const audit = withCorrelationIds(createAuditWriter({ clock }), correlations);
   const auditService = createAuditService({ db, store: createAuditStore(db), audit });
-  const privacyService = createPrivacyService({ store: createPrivacyStore(db), audit, clock });
+  // Running scan jobs, so that deleting a connection, organisation or account stops them.
+  const scanJobs = createJobRegistry();
+  // Per-organisation AWS concurrency, shared by operations and scans.
+  const lanes = createLanes(config.lanes);
+  const privacyService = createPrivacyService({
+    store: createPrivacyStore(db),
+    audit,
+    clock,
+    scans: scanJobs,
+  });
   const keyring = createKeyring(config.masterKeys);
   const awsClients = createAwsClientFactory(config.aws);
   app.addHook('onClose', async () => awsClients.destroy());
@@ -212,6 +223,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     awsClients,
     config,
     logger: deps.logger,
+    scans: scanJobs,
   });
   app.addHook('onReady', connections.start);
   app.addHook('onClose', connections.stop);
@@ -231,6 +243,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     audit,
     clock,
     limits: { perDay: config.orgs.createPerDay, maxOwned: config.orgs.maxOwned },
+    scans: scanJobs,
   });
   // Budgets are charged to the authenticated principal; failed authentications to the address.
   const authenticator = rateLimits.authenticator(
@@ -307,6 +320,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     guard,
     memberships: createMembershipLookup(db),
     insights: createInsightsService({ db, clock }),
+    lanes,
   });
 
   const scans = createAppScans({
@@ -318,6 +332,10 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     awsClients,
     region: config.aws.region,
     logger: deps.logger,
+    lanes,
+    jobs: scanJobs,
+    maxActivePerOrg: config.scans.maxActivePerOrg,
+    options: { maxConcurrentJobs: config.scans.maxRunning, maxRunningPerOrg: config.scans.maxRunningPerOrg },
   });
   // Feature modules: one line each.
   await app.register(healthRoutes, { database: deps.database });
@@ -341,7 +359,13 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   await app.register(orgRoutes, { service: orgs, guard });
   await app.register(apiKeyRoutes, { service: apiKeys, guard });
   await app.register(operations.routes);
-  await app.register(scanRoutes, { guard, scans });
+  await app.register(scanRoutes, {
+    guard,
+    scans,
+    streamsPerPrincipal: config.scans.streamsPerPrincipal,
+    streamsPerOrg: config.scans.streamsPerOrg,
+    streamMaxSeconds: config.scans.streamMaxSeconds,
+  });
   await app.register(webhookRoutes, {
     guard,
     service: createWebhookService({

@@ -155,6 +155,19 @@ const envSchema = z.object({
   ROLEGATE_PRESSURE_RETRY_AFTER: intIn(10, 1, 3_600),
   ROLEGATE_S3_MAX_DOWNLOAD_BYTES: intIn(5 * 1024 ** 3, 1, 5 * 1024 ** 4),
   ROLEGATE_S3_MAX_UPLOAD_BYTES: intIn(5 * 1024 ** 3, 1, 5 * 1024 ** 3),
+  ROLEGATE_AWS_MAX_SOCKETS: intIn(50, 1, 10_000),
+  ROLEGATE_AWS_LONG_MAX_SOCKETS: intIn(50, 1, 10_000),
+  ROLEGATE_AWS_ORG_MAX_CALLS: intIn(16, 1, 10_000),
+  ROLEGATE_AWS_ORG_MAX_QUEUED_CALLS: intIn(64, 0, 100_000),
+  ROLEGATE_AWS_ORG_MAX_LONG_CALLS: intIn(4, 1, 10_000),
+  ROLEGATE_AWS_ORG_MAX_QUEUED_LONG_CALLS: intIn(8, 0, 100_000),
+  ROLEGATE_AWS_ORG_QUEUE_WAIT_MS: intIn(10_000, 0, 600_000),
+  ROLEGATE_SCAN_MAX_RUNNING: intIn(4, 1, 1_000),
+  ROLEGATE_SCAN_MAX_RUNNING_PER_ORG: intIn(1, 1, 1_000),
+  ROLEGATE_SCAN_MAX_ACTIVE_PER_ORG: intIn(10, 1, 10_000),
+  ROLEGATE_SCAN_STREAMS_PER_PRINCIPAL: intIn(4, 1, 10_000),
+  ROLEGATE_SCAN_STREAMS_PER_ORG: intIn(20, 1, 100_000),
+  ROLEGATE_SCAN_STREAM_MAX_SECONDS: intIn(900, 1, 86_400),
   AWS_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
   AWS_ENDPOINT_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
     message: 'must be an http(s) URL',
@@ -196,6 +209,9 @@ export interface Config {
     templateUrl: string | null;
     /** AssumeRole calls of the whole deployment: a token bucket above the per-organisation ones. */
     stsGlobalBudget: { perMinute: number; burst: number };
+    /** Socket pool of ordinary AWS calls, and the separate one of long calls (see src/broker/lanes.ts). */
+    maxSockets: number;
+    longMaxSockets: number;
   };
   /** Organisation creation through the API, per user (each organisation has its own STS budget). */
   orgs: { createPerDay: number; maxOwned: number };
@@ -211,6 +227,21 @@ export interface Config {
     timeoutSeconds: number;
     /** How often threats found in the audit trail are turned into alerts, seconds (0 = never). */
     threatSweepSeconds: number;
+  };
+  /** Per-organisation concurrency of brokered AWS calls, by lane; see src/broker/lanes.ts. */
+  lanes: {
+    short: { perOrg: number; queuePerOrg: number };
+    long: { perOrg: number; queuePerOrg: number };
+    maxWaitMs: number;
+  };
+  /** Scan scheduling and progress streams; see docs/scans.md. */
+  scans: {
+    maxRunning: number;
+    maxRunningPerOrg: number;
+    maxActivePerOrg: number;
+    streamsPerPrincipal: number;
+    streamsPerOrg: number;
+    streamMaxSeconds: number;
   };
   /** Limits of the operations catalogue (streamed S3 transfers); see docs/operations.md. */
   operations: { maxDownloadBytes: number; maxUploadBytes: number };
@@ -393,6 +424,8 @@ export function loadConfig(
       externalIdGrace: e.ROLEGATE_EXTERNAL_ID_GRACE,
       templateUrl: e.ROLEGATE_TEMPLATE_URL ?? null,
       stsGlobalBudget: { perMinute: e.ROLEGATE_STS_GLOBAL_PER_MINUTE, burst: e.ROLEGATE_STS_GLOBAL_BURST },
+      maxSockets: e.ROLEGATE_AWS_MAX_SOCKETS,
+      longMaxSockets: e.ROLEGATE_AWS_LONG_MAX_SOCKETS,
     },
     orgs: { createPerDay: e.ROLEGATE_ORG_CREATE_PER_DAY, maxOwned: e.ROLEGATE_ORG_MAX_OWNED },
     webhook: {
@@ -402,6 +435,22 @@ export function loadConfig(
       requireHttps: e.NODE_ENV === 'production',
       timeoutSeconds: e.ROLEGATE_WEBHOOK_TIMEOUT,
       threatSweepSeconds: e.ROLEGATE_THREAT_SWEEP_INTERVAL,
+    },
+    lanes: {
+      short: { perOrg: e.ROLEGATE_AWS_ORG_MAX_CALLS, queuePerOrg: e.ROLEGATE_AWS_ORG_MAX_QUEUED_CALLS },
+      long: {
+        perOrg: e.ROLEGATE_AWS_ORG_MAX_LONG_CALLS,
+        queuePerOrg: e.ROLEGATE_AWS_ORG_MAX_QUEUED_LONG_CALLS,
+      },
+      maxWaitMs: e.ROLEGATE_AWS_ORG_QUEUE_WAIT_MS,
+    },
+    scans: {
+      maxRunning: e.ROLEGATE_SCAN_MAX_RUNNING,
+      maxRunningPerOrg: e.ROLEGATE_SCAN_MAX_RUNNING_PER_ORG,
+      maxActivePerOrg: e.ROLEGATE_SCAN_MAX_ACTIVE_PER_ORG,
+      streamsPerPrincipal: e.ROLEGATE_SCAN_STREAMS_PER_PRINCIPAL,
+      streamsPerOrg: e.ROLEGATE_SCAN_STREAMS_PER_ORG,
+      streamMaxSeconds: e.ROLEGATE_SCAN_STREAM_MAX_SECONDS,
     },
     operations: {
       maxDownloadBytes: e.ROLEGATE_S3_MAX_DOWNLOAD_BYTES,

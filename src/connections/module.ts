@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/field-encryption.ts';
 import type { Db } from '../db/client.ts';
+import type { ScanCanceller } from '../scans/cancellation.ts';
 import { createProbeRunner } from './probes.ts';
 import { type ConnectionScheduler, createConnectionScheduler, type SchedulerLogger } from './scheduler.ts';
 import { type ConnectionService, createConnectionService, generateExternalId } from './service.ts';
@@ -43,6 +44,8 @@ export function createConnectionsModule(deps: {
       Partial<Pick<Config['aws'], 'templateUrl'>>;
   };
   logger: SchedulerLogger;
+  /** Stops the scans of a deleted connection. */
+  scans: Pick<ScanCanceller, 'cancelConnection'>;
 }): ConnectionsModule {
   const { broker } = deps;
   const verifier = createVerifier({
@@ -59,6 +62,7 @@ export function createConnectionsModule(deps: {
     verifier,
     resolvePrincipalArn: () => broker.resolvePrincipalArn(),
     forgetConnection: (id) => broker.forgetConnection?.(id),
+    scans: deps.scans,
     defaultRegion: deps.config.aws.region,
     externalIdGraceSeconds: deps.config.aws.externalIdGrace,
     genericTemplateUrl: deps.config.aws.templateUrl ?? null,

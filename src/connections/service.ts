@@ -7,6 +7,7 @@ import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import type { ScanCanceller } from '../scans/cancellation.ts';
 import { cleanupTags } from './policy.ts';
 import {
   type ConnectionView,
@@ -87,6 +88,8 @@ export interface ConnectionServiceDeps {
   externalIdGraceSeconds: number;
   /** Drops the broker's cached credentials of a connection (deleted, rotated, re-verified, unsafe). */
   forgetConnection?: (connectionId: string) => void;
+  /** Aborts the connection's running scan jobs (issue 25, item 4). */
+  scans: Pick<ScanCanceller, 'cancelConnection'>;
 }
 
 export interface VerifyResult {
@@ -483,6 +486,9 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         if (row === null) throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
         await store.delete(tx, actor.orgId, id);
         await audit.record(tx, event(actor, row, 'connection.deleted', { details: { name: row.name } }));
+        // Inside the transaction, so no scan of this connection starts another AWS call once the
+        // 204 is out (jobs on other nodes notice the missing row before their next region).
+        deps.scans.cancelConnection(actor.orgId, id);
       });
       deps.forgetConnection?.(id);
     },

@@ -24,6 +24,7 @@ export function defineOperation<S extends z.ZodType, O>(
     permission: def.permission,
     capability: def.capability,
     expensive: def.expensive === true,
+    lane: def.lane ?? 'short',
     exposure: def.exposure ?? 'all',
     action: def.action,
     parse(raw) {

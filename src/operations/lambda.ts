@@ -129,6 +129,7 @@ export const invokeFunction = defineOperation({
   permission: 'lambda:invoke',
   capability: 'lambda-invoke',
   expensive: true,
+  lane: 'long',
   action: 'lambda:InvokeFunction',
   region: (i) => i.region,
   scope: (i, c) => {

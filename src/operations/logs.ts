@@ -230,6 +230,7 @@ export const startInsightsQuery = defineOperation({
   permission: 'logs:read',
   capability: 'logs-read',
   expensive: true,
+  lane: 'long',
   action: 'logs:StartQuery',
   region: (i) => i.region,
   scope: (i, c) => {

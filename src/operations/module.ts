@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { Broker } from '../broker/broker.ts';
+import type { Lanes } from '../broker/lanes.ts';
 import type { Clock } from '../clock.ts';
 import type { Config, KeyEntry } from '../config.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
@@ -35,7 +36,8 @@ export function createOperationsModule(deps: {
   audit: Pick<AuditWriter, 'record'>;
   connections: ConnectionResolver;
   broker: Pick<Broker, 'call'>;
-  awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda'>;
+  awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'lane'>;
+  lanes: Pick<Lanes, 'acquire'>;
   guard: AuthGuard;
   memberships: MembershipLookup;
   insights?: InsightsService;
@@ -46,6 +48,7 @@ export function createOperationsModule(deps: {
     connections: deps.connections,
     broker: deps.broker,
     clients: deps.awsClients,
+    lanes: deps.lanes,
     clock: deps.clock,
     defaultRegion: deps.config.aws.region,
     limits: deps.config.operations,

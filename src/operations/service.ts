@@ -2,6 +2,7 @@ import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import { mapAwsError } from '../aws/errors.ts';
 import type { Broker } from '../broker/broker.ts';
+import { type Lanes, releaseWhenDone } from '../broker/lanes.ts';
 import { sessionPolicy } from '../broker/session.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
@@ -20,7 +21,9 @@ export interface OperationsServiceDeps {
   audit: Pick<AuditWriter, 'record'>;
   connections: ConnectionResolver;
   broker: Pick<Broker, 'call'>;
-  clients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda'>;
+  clients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'lane'>;
+  /** Per-organisation AWS concurrency (issue 14, item 7). */
+  lanes: Pick<Lanes, 'acquire'>;
   clock: Clock;
   defaultRegion: string;
   limits: OperationLimits;
@@ -108,34 +111,45 @@ export function createOperationsService(deps: OperationsServiceDeps) {
       const policy = sessionPolicy(call.policy(target));
       const event = baseEvent(actor, op, connectionId, call.resource(target));
       const minValiditySeconds = call.minValiditySeconds;
-      return deps.broker.call(
-        {
-          connection,
-          actor,
-          policy,
-          operation: op.name,
-          region: target.region,
-          ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
-          audit: { ...event, details: { region: target.region } },
-        },
-        async (credentials) => {
-          try {
-            const ctx: OperationContext = {
-              clients: deps.clients,
-              credentials,
-              connection,
-              target,
-              limits: deps.limits,
-              handles,
-              now: () => deps.clock.now(),
-            };
-            const result = await call.run(ctx);
-            return op.exposure === 'all' ? op.output.parse(result) : result;
-          } catch (err) {
-            throw mapAwsError(err, { action: op.action });
-          }
-        },
-      );
+      // A slot in the organisation's lane first: a call refused with 429 org_busy made no AWS call
+      // and wrote no attempt record. The slot is held until a streamed result has been consumed.
+      const release = await deps.lanes.acquire(actor.orgId, op.lane);
+      const clients = deps.clients.lane(op.lane);
+      let result: unknown;
+      try {
+        result = await deps.broker.call(
+          {
+            connection,
+            actor,
+            policy,
+            operation: op.name,
+            region: target.region,
+            ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
+            audit: { ...event, details: { region: target.region } },
+          },
+          async (credentials) => {
+            try {
+              const ctx: OperationContext = {
+                clients,
+                credentials,
+                connection,
+                target,
+                limits: deps.limits,
+                handles,
+                now: () => deps.clock.now(),
+              };
+              const out = await call.run(ctx);
+              return op.exposure === 'all' ? op.output.parse(out) : out;
+            } catch (err) {
+              throw mapAwsError(err, { action: op.action });
+            }
+          },
+        );
+      } catch (err) {
+        release();
+        throw err;
+      }
+      return releaseWhenDone(result, release);
     },
   };
 }

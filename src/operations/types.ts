@@ -1,6 +1,7 @@
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { z } from 'zod';
 import type { AwsClientFactory } from '../aws/clients.ts';
+import type { Lane } from '../broker/lanes.ts';
 import type { PolicyStatement } from '../broker/types.ts';
 import type { Capability, UsableConnection } from '../connections/types.ts';
 import type { Permission } from '../identity/rbac.ts';
@@ -51,6 +52,12 @@ export interface OperationDef<I = unknown, O = unknown> {
   capability: Capability;
   /** Costly calls use the stricter rate-limit budget. */
   expensive?: boolean;
+  /**
+   * `long`: the call may hold its socket for seconds or minutes (Lambda invoke, Logs Insights,
+   * streamed S3 transfers); it runs in the long lane, with its own per-organisation limit and socket
+   * pool (src/broker/lanes.ts). Default `short`.
+   */
+  lane?: Lane;
   /** `rest`: streamed REST routes only (not JSON intents or MCP tools). Default: everywhere. */
   exposure?: 'all' | 'rest';
   /** The region the call targets (AWS region names are validated by the input schema). */
@@ -77,6 +84,7 @@ export interface Operation {
   permission: Permission;
   capability: Capability;
   expensive: boolean;
+  lane: Lane;
   exposure: 'all' | 'rest';
   action: string;
   /** Validates raw input (throws AppError validation_failed) and binds it to the definition. */

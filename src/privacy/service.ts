@@ -3,12 +3,15 @@ import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import type { ScanCanceller } from '../scans/cancellation.ts';
 import { MAX_EXPORTED_AUDIT_EVENTS, type PrivacyStore } from './store.ts';
 
 export interface PrivacyServiceDeps {
   store: PrivacyStore;
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
+  /** Stops the scans of the organisations deleted with the account. */
+  scans: Pick<ScanCanceller, 'cancelOrganizations'>;
 }
 
 /** The personal-data routes are about a person: API keys (organisation credentials) cannot use them. */
@@ -164,6 +167,7 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
         );
 
         await store.deleteOrgs(tx, solo);
+        deps.scans.cancelOrganizations(solo);
         await store.deleteInvitationsTo(tx, user.email);
         await store.deleteUser(tx, userId);
         // Last: also pseudonymises the records written just above.

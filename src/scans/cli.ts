@@ -3,11 +3,13 @@ import type { Command } from 'commander';
 import { createAuditWriter } from '../audit/writer.ts';
 import { createAwsClientFactory } from '../aws/clients.ts';
 import { createBroker } from '../broker/broker.ts';
+import { createLanes } from '../broker/lanes.ts';
 import { systemClock } from '../clock.ts';
 import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
 import { idPattern } from '../db/ids.ts';
 import { openRuntime } from '../main.ts';
+import { createJobRegistry } from './cancellation.ts';
 import { type ScanView, SYSTEM_ACTOR_ID } from './jobs.ts';
 import { createAppScans } from './module.ts';
 import { PRICE_TABLE_DATE } from './prices.ts';
@@ -71,6 +73,7 @@ export function registerScanCommand(program: Command): void {
         db,
         onAuditOutcomeError: (err) => logger.error({ err }, 'audit outcome record failed'),
       });
+      const jobs = createJobRegistry();
       const connections = createConnectionsModule({
         db,
         clock,
@@ -80,6 +83,7 @@ export function registerScanCommand(program: Command): void {
         awsClients,
         config,
         logger,
+        scans: jobs,
       });
       const scans = createAppScans({
         db,
@@ -90,6 +94,9 @@ export function registerScanCommand(program: Command): void {
         awsClients,
         region: config.aws.region,
         logger,
+        lanes: createLanes(config.lanes),
+        jobs,
+        maxActivePerOrg: config.scans.maxActivePerOrg,
       });
       const tty = process.stderr.isTTY === true;
       const draw = (view: ScanView) =>

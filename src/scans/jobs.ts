@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { awsErrorCode, classifyAwsError, mapAwsError } from '../aws/errors.ts';
 import type { Broker } from '../broker/broker.ts';
+import type { Lanes } from '../broker/lanes.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
 import type { Actor } from '../http/auth.ts';
-import { ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../http/errors.ts';
 import {
   abortableSleep,
   actionPolicy,
@@ -12,13 +13,17 @@ import {
   type ScanClientFactory,
   withThrottleRetry,
 } from './aws.ts';
+import type { JobRegistry } from './cancellation.ts';
 import { DETECTORS, type DetectedFinding, type Detector } from './detectors.ts';
 import type { ScanRow, ScanStore } from './store.ts';
 import type { ScanWarning } from './tables.ts';
 
 /** Runs `fn` with the audit record written first (fail closed) and the outcome after. */
 export interface ScanJobOptions {
+  /** Jobs running at once in this process, all organisations together. */
   maxConcurrentJobs: number;
+  /** Jobs of one organisation running at once in this process (the others wait their turn). */
+  maxRunningPerOrg: number;
   regionConcurrency: number;
   heartbeatMs: number;
   /** A running job whose heartbeat is older than this belongs to a dead worker. */
@@ -32,7 +37,8 @@ export interface ScanJobOptions {
 }
 
 export const DEFAULT_SCAN_JOB_OPTIONS: ScanJobOptions = {
-  maxConcurrentJobs: 2,
+  maxConcurrentJobs: 4,
+  maxRunningPerOrg: 1,
   regionConcurrency: 2,
   heartbeatMs: 5_000,
   staleAfterMs: 30_000,
@@ -93,6 +99,10 @@ export interface ScanRunnerDeps {
   clock: Clock;
   logger: JobLogger;
   options: ScanJobOptions;
+  /** Per-organisation AWS concurrency, shared with interactive operations. */
+  lanes: Pick<Lanes, 'run'>;
+  /** Where running jobs are registered, so delete paths can abort them. */
+  jobs: Pick<JobRegistry, 'register'>;
   detectors?: readonly Detector[];
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -132,6 +142,11 @@ export function jobActor(row: ScanRow): Actor {
  * In-process job runner: bounded concurrency across jobs, a few regions at a time per job, state in
  * the database after every region, heartbeats so another process can tell a dead worker, and
  * resumption of interrupted jobs on start.
+ *
+ * Scheduling is fair between organisations (issue 25, item 5): each organisation has its own queue,
+ * the organisations with queued jobs are served round-robin, and one organisation runs at most
+ * `maxRunningPerOrg` jobs at once, so four scans of one tenant cannot keep another tenant's scan
+ * waiting behind them.
  */
 export function createScanRunner(deps: ScanRunnerDeps) {
   const { store, clock, logger, options } = deps;
@@ -139,25 +154,52 @@ export function createScanRunner(deps: ScanRunnerDeps) {
   const sleep = deps.sleep ?? abortableSleep;
   const events = new EventEmitter();
   events.setMaxListeners(0);
-  const queue: string[] = [];
-  const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** Queued job ids per organisation; Map order is the round-robin order (served ones go last). */
+  const queue = new Map<string, string[]>();
+  const active = new Map<string, { orgId: string; controller: AbortController; done: Promise<void> }>();
+  const runningByOrg = new Map<string, number>();
   let stopped = false;
 
   function emit(row: ScanRow | null) {
     if (row !== null) events.emit(row.id, scanView(row));
   }
 
+  function queuedCount(): number {
+    let n = 0;
+    for (const ids of queue.values()) n += ids.length;
+    return n;
+  }
+
+  /** The next job to start: the first organisation in round-robin order that is under its cap. */
+  function next(): { orgId: string; id: string } | null {
+    for (const [orgId, ids] of queue) {
+      if ((runningByOrg.get(orgId) ?? 0) >= options.maxRunningPerOrg) continue;
+      const id = ids.shift() as string;
+      // Served: to the back of the line (or out of it, with nothing left to run).
+      queue.delete(orgId);
+      if (ids.length > 0) queue.set(orgId, ids);
+      return { orgId, id };
+    }
+    return null;
+  }
+
   function pump() {
-    while (!stopped && active.size < options.maxConcurrentJobs && queue.length > 0) {
-      const id = queue.shift() as string;
+    while (!stopped && active.size < options.maxConcurrentJobs) {
+      const picked = next();
+      if (picked === null) return;
+      const { orgId, id } = picked;
       if (active.has(id)) continue;
       const controller = new AbortController();
+      runningByOrg.set(orgId, (runningByOrg.get(orgId) ?? 0) + 1);
       const done = run(id, controller).catch((err: unknown) => {
         logger.error({ err, scanId: id }, 'scan job crashed');
       });
-      active.set(id, { controller, done });
+      active.set(id, { orgId, controller, done });
       void done.finally(() => {
         active.delete(id);
+        const left = (runningByOrg.get(orgId) ?? 1) - 1;
+        if (left > 0) runningByOrg.set(orgId, left);
+        else runningByOrg.delete(orgId);
         pump();
       });
     }
@@ -200,6 +242,8 @@ export function createScanRunner(deps: ScanRunnerDeps) {
                 },
               },
               async (credentials) => {
+                // Cancelled (connection deleted) while the attempt record was being written.
+                signal.throwIfAborted();
                 try {
                   return await detector.run(deps.clients(credentials, region), ctx);
                 } catch (err) {
@@ -245,6 +289,12 @@ export function createScanRunner(deps: ScanRunnerDeps) {
       return;
     }
     emit(claimed);
+    const unregister = deps.jobs.register({
+      id,
+      orgId: claimed.orgId,
+      connectionId: claimed.connectionId,
+      controller,
+    });
     const outcome: { stop: StopReason | null } = { stop: null };
     const stop = (reason: StopReason) => {
       if (outcome.stop === null) outcome.stop = reason;
@@ -257,33 +307,58 @@ export function createScanRunner(deps: ScanRunnerDeps) {
       store
         .heartbeat(id, clock.now())
         .then((state) => {
-          if (state?.cancelRequested) stop('cancelled');
+          // No row (deleted with its connection or organisation) is a cancellation too.
+          if (state === null || state.cancelRequested) stop('cancelled');
         })
         .catch((err: unknown) => logger.warn({ err, scanId: id }, 'scan heartbeat failed'));
     }, options.heartbeatMs);
     beat.unref();
+    /**
+     * The connection as it is now. It may have been deleted (here or on another node) since the
+     * last region: that is a cancellation, not a failure.
+     */
+    const resolve = async (): Promise<UsableConnection | null> => {
+      try {
+        return await deps.resolver.resolveUsable(claimed.orgId, claimed.connectionId, 'cost-scan');
+      } catch (err) {
+        if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND) {
+          stop('cancelled');
+          return null;
+        }
+        throw err;
+      }
+    };
     try {
-      const connection = await deps.resolver.resolveUsable(claimed.orgId, claimed.connectionId, 'cost-scan');
       const pending = claimed.regions.filter((r) => !claimed.regionsDone.includes(r));
-      let next = 0;
+      let nextRegion = 0;
       const worker = async () => {
-        while (!controller.signal.aborted && next < pending.length) {
-          const region = pending[next++] as string;
-          const { found, warnings } = await scanRegion(connection, claimed, region, controller.signal);
+        while (!controller.signal.aborted && nextRegion < pending.length) {
+          const region = pending[nextRegion++] as string;
+          const connection = await resolve();
+          if (connection === null || controller.signal.aborted) return;
+          const { found, warnings } = await deps.lanes.run(
+            claimed.orgId,
+            'short',
+            () => scanRegion(connection, claimed, region, controller.signal),
+            { signal: controller.signal, background: true },
+          );
           if (controller.signal.aborted) return;
-          emit(await store.completeRegion(claimed, region, found, warnings, clock.now()));
+          const row = await store.completeRegion(claimed, region, found, warnings, clock.now());
+          // No running row left: deleted with its connection, or cancelled elsewhere.
+          if (row === null) stop('cancelled');
+          emit(row);
         }
       };
       const workers = Array.from({ length: Math.min(options.regionConcurrency, pending.length) }, worker);
       await Promise.all(workers);
       if (outcome.stop === null) {
         const state = await store.heartbeat(id, clock.now());
-        if (state?.cancelRequested) outcome.stop = 'cancelled';
+        if (state === null || state.cancelRequested) outcome.stop = 'cancelled';
       }
       if (outcome.stop === 'shutdown') {
         await store.release(id);
       } else if (outcome.stop === 'cancelled') {
-        emit(await store.finish(id, 'cancelled', clock.now()));
+        await finishCancelled();
       } else {
         emit(await store.finish(id, 'succeeded', clock.now()));
       }
@@ -291,7 +366,7 @@ export function createScanRunner(deps: ScanRunnerDeps) {
       if (outcome.stop === 'shutdown') {
         await store.release(id);
       } else if (outcome.stop === 'cancelled') {
-        emit(await store.finish(id, 'cancelled', clock.now()));
+        await finishCancelled();
       } else {
         const mapped = mapAwsError(err);
         const code = mapped.code;
@@ -304,13 +379,23 @@ export function createScanRunner(deps: ScanRunnerDeps) {
       }
     } finally {
       clearInterval(beat);
+      unregister();
+    }
+
+    /** Records the cancellation; with the row already gone, local subscribers still hear the end. */
+    async function finishCancelled(): Promise<void> {
+      const now = clock.now();
+      const row = await store.finish(id, 'cancelled', now);
+      emit(row ?? { ...(claimed as ScanRow), status: 'cancelled', finishedAt: now });
     }
   }
 
   return {
-    enqueue(id: string) {
-      if (stopped) return;
-      if (!queue.includes(id)) queue.push(id);
+    enqueue(id: string, orgId: string) {
+      if (stopped || active.has(id)) return;
+      const ids = queue.get(orgId);
+      if (ids === undefined) queue.set(orgId, [id]);
+      else if (!ids.includes(id)) ids.push(id);
       pump();
     },
 
@@ -324,7 +409,7 @@ export function createScanRunner(deps: ScanRunnerDeps) {
           now - job.heartbeatAt.getTime() > options.staleAfterMs;
         if (!stale) continue;
         logger.info({ scanId: job.id, attempt: job.attempt }, 'resuming interrupted scan');
-        this.enqueue(job.id);
+        this.enqueue(job.id, job.orgId);
       }
     },
 
@@ -341,7 +426,7 @@ export function createScanRunner(deps: ScanRunnerDeps) {
     /** Clean stop: running jobs go back to `queued` with their regions done, to resume on next start. */
     async stop(): Promise<void> {
       stopped = true;
-      queue.length = 0;
+      queue.clear();
       const running = [...active.values()];
       for (const job of running) job.controller.abort(new Error('shutdown'));
       await Promise.all(running.map((j) => j.done));
@@ -349,7 +434,7 @@ export function createScanRunner(deps: ScanRunnerDeps) {
 
     /** Resolves when nothing is running or queued locally (tests, CLI). */
     async idle(): Promise<void> {
-      while (active.size > 0 || queue.length > 0) await Promise.all([...active.values()].map((j) => j.done));
+      while (active.size > 0 || queuedCount() > 0) await Promise.all([...active.values()].map((j) => j.done));
     },
   };
 }

@@ -1,10 +1,12 @@
 import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { Broker } from '../broker/broker.ts';
+import type { Lanes } from '../broker/lanes.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
 import type { Db } from '../db/client.ts';
 import { type ScanClientFactory, scanClientsFrom } from './aws.ts';
+import type { JobRegistry } from './cancellation.ts';
 import { createCleanupService } from './cleanup.ts';
 import type { Detector } from './detectors.ts';
 import { createScanRunner, DEFAULT_SCAN_JOB_OPTIONS, type JobLogger, type ScanJobOptions } from './jobs.ts';
@@ -20,6 +22,10 @@ export interface ScansModuleDeps {
   clock: Clock;
   logger: JobLogger;
   defaultRegion: string;
+  lanes: Pick<Lanes, 'run'>;
+  jobs: Pick<JobRegistry, 'register'>;
+  /** Queued plus running scans per organisation. */
+  maxActivePerOrg: number;
   options?: Partial<ScanJobOptions>;
   snapshotBeforeDeleteDefault?: boolean;
   detectors?: readonly Detector[];
@@ -37,6 +43,8 @@ export function createScansModule(deps: ScansModuleDeps) {
     clock: deps.clock,
     logger: deps.logger,
     options: { ...DEFAULT_SCAN_JOB_OPTIONS, ...deps.options },
+    lanes: deps.lanes,
+    jobs: deps.jobs,
     ...(deps.detectors === undefined ? {} : { detectors: deps.detectors }),
     ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
   });
@@ -47,6 +55,7 @@ export function createScansModule(deps: ScansModuleDeps) {
     audit: deps.audit,
     clock: deps.clock,
     defaultRegion: deps.defaultRegion,
+    maxActivePerOrg: deps.maxActivePerOrg,
   });
   const cleanup = createCleanupService({
     store,
@@ -72,6 +81,9 @@ export function createAppScans(deps: {
   awsClients: Pick<AwsClientFactory, 'ec2' | 'rds' | 'elbv2'>;
   region: string;
   logger: JobLogger;
+  lanes: Pick<Lanes, 'run'>;
+  jobs: Pick<JobRegistry, 'register'>;
+  maxActivePerOrg: number;
   options?: Partial<ScanJobOptions>;
 }): ScansModule {
   return createScansModule({
@@ -83,6 +95,9 @@ export function createAppScans(deps: {
     clock: deps.clock,
     logger: deps.logger,
     defaultRegion: deps.region,
+    lanes: deps.lanes,
+    jobs: deps.jobs,
+    maxActivePerOrg: deps.maxActivePerOrg,
     ...(deps.options === undefined ? {} : { options: deps.options }),
   });
 }

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
+import { AppError, ErrorCode } from '../http/errors.ts';
 import { type ScanView, TERMINAL } from './jobs.ts';
 import type { ScansModule } from './module.ts';
 import {
@@ -26,7 +27,33 @@ export interface ScanRoutesOptions {
   /** Server-sent events: comment heartbeat and database poll intervals. */
   sseHeartbeatMs?: number;
   ssePollMs?: number;
+  /** Progress streams open at once per user or API key, and per organisation (issue 25, item 7). */
+  streamsPerPrincipal: number;
+  streamsPerOrg: number;
+  /** A stream is closed (with a final `close` event) after this long; the client may reconnect. */
+  streamMaxSeconds: number;
 }
+
+/** Why the server ended a progress stream before the job did (the `close` event's `reason`). */
+type CloseReason = 'lifetime' | 'unauthorized' | 'not_found' | 'unavailable';
+
+/** Open streams per key; an entry lives only while its count is above zero (bounded by the caps). */
+function createStreamCounter() {
+  const open = new Map<string, number>();
+  return {
+    count: (key: string) => open.get(key) ?? 0,
+    add(key: string) {
+      open.set(key, (open.get(key) ?? 0) + 1);
+    },
+    remove(key: string) {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left > 0) open.set(key, left);
+      else open.delete(key);
+    },
+  };
+}
+
+const STREAM_RETRY_AFTER_SECONDS = 5;
 
 function requester(actor: ReturnType<typeof requireOrgActor>): ScanRequester {
   return {
@@ -45,6 +72,10 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
   const heartbeatMs = opts.sseHeartbeatMs ?? 15_000;
   const pollMs = opts.ssePollMs ?? 2_000;
   const streams = new Set<ServerResponse>();
+  const openStreams = createStreamCounter();
+  // The same check as the route's guard, run again on every poll: a revoked API key, a revoked
+  // session, an expired access token or a removed membership ends the stream within one poll.
+  const reauthorize = guard.orgPermission('scans:read');
 
   app.addHook('onReady', async () => {
     await scans.runner.recover();
@@ -133,9 +164,23 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const orgId = requireOrgActor(request).orgId;
+      const actor = requireOrgActor(request);
+      const orgId = actor.orgId;
       const scanId = request.params.scanId;
       const first = await scans.service.get(orgId, scanId);
+      const principalKey = `principal:${actor.type}:${actor.id}`;
+      const orgKey = `org:${orgId}`;
+      if (
+        openStreams.count(principalKey) >= opts.streamsPerPrincipal ||
+        openStreams.count(orgKey) >= opts.streamsPerOrg
+      ) {
+        throw new AppError(ErrorCode.TOO_MANY_STREAMS, undefined, {
+          retryAfter: STREAM_RETRY_AFTER_SECONDS,
+          details: { perPrincipal: opts.streamsPerPrincipal, perOrganization: opts.streamsPerOrg },
+        });
+      }
+      openStreams.add(principalKey);
+      openStreams.add(orgKey);
       reply.hijack();
       const raw = reply.raw;
       // Headers set by earlier hooks (security headers, CORS, x-request-id) carry over to the raw response.
@@ -152,6 +197,7 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
       streams.add(raw);
       let last = '';
       let closed = false;
+      let polling = false;
       const timers: NodeJS.Timeout[] = [];
       let unsubscribe = () => {};
       const close = () => {
@@ -160,7 +206,14 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
         for (const t of timers) clearInterval(t);
         unsubscribe();
         streams.delete(raw);
+        openStreams.remove(principalKey);
+        openStreams.remove(orgKey);
         if (!raw.writableEnded) raw.end();
+      };
+      const closeWith = (reason: CloseReason) => {
+        if (closed) return;
+        raw.write(`event: close\ndata: ${JSON.stringify({ reason })}\n\n`);
+        close();
       };
       const send = (view: ScanView) => {
         if (closed) return;
@@ -183,15 +236,37 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
         }, heartbeatMs),
         // Another process may run the job: the database is the source of truth.
         setInterval(() => {
-          scans.service
-            .get(orgId, scanId)
-            .then(send)
+          if (polling || closed) return;
+          polling = true;
+          reauthorize
+            .call(app, request, reply)
+            .then(
+              () => scans.service.get(orgId, scanId).then(send),
+              (err: unknown) => {
+                const denied = err instanceof AppError && err.status < 500;
+                if (!denied) request.log.warn({ err, scanId }, 'scan event re-authorisation failed');
+                closeWith(denied ? 'unauthorized' : 'unavailable');
+              },
+            )
             .catch((err: unknown) => {
+              // The scan row is gone when its connection or organisation was deleted (possibly
+              // through another node, whose in-process end event never reaches this one).
+              if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND) {
+                closeWith('not_found');
+                return;
+              }
               request.log.warn({ err, scanId }, 'scan event poll failed');
-              close();
+              closeWith('unavailable');
+            })
+            .finally(() => {
+              polling = false;
             });
         }, pollMs),
       );
+      // Bounded lifetime: long-lived streams would otherwise outlast every later check.
+      const lifetime = setTimeout(() => closeWith('lifetime'), opts.streamMaxSeconds * 1000);
+      lifetime.unref();
+      timers.push(lifetime);
       send(first);
     },
   );

@@ -26,7 +26,12 @@ export interface ScanServiceDeps {
   clock: Clock;
   /** Used when a connection names no regions. */
   defaultRegion: string;
+  /** Queued plus running scans one organisation may have (every node together). */
+  maxActivePerOrg: number;
 }
+
+/** Retry-After of a refused start: scans take minutes, so asking again within seconds is pointless. */
+export const SCAN_QUEUE_RETRY_AFTER_SECONDS = 60;
 
 export function findingView(row: FindingRow) {
   return {
@@ -85,6 +90,22 @@ export function createScanService(deps: ScanServiceDeps) {
       ];
       const id = newId('scn');
       const row = await store.db.transaction(async (tx) => {
+        await store.lockOrgScans(tx, who.orgId);
+        const active = await store.activeScans(tx, who.orgId, connectionId);
+        if (active.ofConnection !== null) {
+          throw new AppError(
+            ErrorCode.SCAN_ALREADY_RUNNING,
+            'A scan of this connection is already queued or running; wait for it or cancel it.',
+            { details: { scanId: active.ofConnection } },
+          );
+        }
+        if (active.total >= deps.maxActivePerOrg) {
+          throw new AppError(
+            ErrorCode.SCAN_QUEUE_FULL,
+            `This organisation already has ${deps.maxActivePerOrg} scans queued or running; retry when one has finished.`,
+            { retryAfter: SCAN_QUEUE_RETRY_AFTER_SECONDS, details: { limit: deps.maxActivePerOrg } },
+          );
+        }
         const created = await store.insertScan(tx, {
           id,
           orgId: who.orgId,
@@ -104,7 +125,7 @@ export function createScanService(deps: ScanServiceDeps) {
         return created;
       });
       // Queued only after the commit, so the worker always finds the row.
-      deps.runner.enqueue(id);
+      deps.runner.enqueue(id, who.orgId);
       return scanView(row);
     },
 

@@ -40,6 +40,28 @@ export function createScanStore(db: Db) {
       return created as ScanRow;
     },
 
+    /**
+     * Serialises scan starts of one organisation (every node, until the transaction ends), so the
+     * one-active-scan-per-connection rule and the per-organisation cap hold under concurrent starts.
+     */
+    async lockOrgScans(tx: DbOrTx, orgId: string): Promise<void> {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`rolegate:scans:${orgId}`}))`);
+    },
+
+    /** Queued or running scans: of the organisation, and the one of the connection if any. */
+    async activeScans(tx: DbOrTx, orgId: string, connectionId: string) {
+      const [row] = await tx
+        .select({
+          total: sql<number>`count(*)::int`,
+          ofConnection: sql<
+            string | null
+          >`max(case when ${scans.connectionId} = ${connectionId} then ${scans.id} end)`,
+        })
+        .from(scans)
+        .where(and(eq(scans.orgId, orgId), inArray(scans.status, ['queued', 'running'])));
+      return { total: Number(row?.total ?? 0), ofConnection: row?.ofConnection ?? null };
+    },
+
     async getScan(orgId: string, scanId: string, connectionId?: string): Promise<ScanRow | null> {
       const where = [eq(scans.orgId, orgId), eq(scans.id, scanId)];
       if (connectionId !== undefined) where.push(eq(scans.connectionId, connectionId));
@@ -202,10 +224,11 @@ export function createScanStore(db: Db) {
     },
 
     /** Jobs a restart must pick up: queued ones and running ones (the claim decides on staleness). */
-    async listUnfinished(): Promise<Pick<ScanRow, 'id' | 'status' | 'attempt' | 'heartbeatAt'>[]> {
+    async listUnfinished(): Promise<Pick<ScanRow, 'id' | 'orgId' | 'status' | 'attempt' | 'heartbeatAt'>[]> {
       return db
         .select({
           id: scans.id,
+          orgId: scans.orgId,
           status: scans.status,
           attempt: scans.attempt,
           heartbeatAt: scans.heartbeatAt,

@@ -19,6 +19,7 @@ import type { Capability, ConnectionScopes } from '../../src/connections/types.t
 import { createKeyring } from '../../src/crypto/field-encryption.ts';
 import type { Actor } from '../../src/http/auth.ts';
 import { AppError, ErrorCode } from '../../src/http/errors.ts';
+import { createJobRegistry } from '../../src/scans/cancellation.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
 
@@ -90,6 +91,7 @@ beforeAll(async () => {
     },
     awsClients: createAwsClientFactory({ region: 'us-east-1' }),
     config: { aws: { region: 'us-east-1', verifyInterval: 3600, externalIdGrace: 7 * 24 * 3600 } },
+    scans: createJobRegistry(),
     logger: { info: () => {}, error: () => {} },
   });
 });

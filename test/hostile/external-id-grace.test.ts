@@ -13,6 +13,7 @@ import { connections } from '../../src/connections/tables.ts';
 import { createKeyring } from '../../src/crypto/field-encryption.ts';
 import type { Actor } from '../../src/http/auth.ts';
 import { AppError, ErrorCode } from '../../src/http/errors.ts';
+import { createJobRegistry } from '../../src/scans/cancellation.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
 
@@ -66,6 +67,7 @@ beforeAll(async () => {
     awsClients: createAwsClientFactory({ region: 'us-east-1' }),
     config: { aws: { region: 'us-east-1', verifyInterval: 3600, externalIdGrace: grace } },
     logger: { info: () => {}, error: () => {} },
+    scans: createJobRegistry(),
   });
 });
 afterAll(async () => {

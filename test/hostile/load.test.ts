@@ -114,6 +114,9 @@ beforeAll(async () => {
     ROLEGATE_RATE_LIMIT_API_MAX: '1000000',
     ROLEGATE_RATE_LIMIT_EXPENSIVE_MAX: '100000',
     ROLEGATE_PRESSURE_MAX_EVENT_LOOP_DELAY: '0',
+    // One organisation sends all 64 connections' worth of brokered calls: its per-organisation lane
+    // (16 in flight, 64 waiting, 10 s) would refuse part of the load on a slow machine, by design.
+    ROLEGATE_AWS_ORG_MAX_CALLS: '64',
     ROLEGATE_VERIFY_INTERVAL: '0',
     // A bounded old generation: V8 collects instead of growing lazily, so RSS growth reflects what is
     // really retained; a leak ends in an out-of-memory crash (connection errors) within the run.

@@ -15,6 +15,7 @@ import { systemClock } from '../../src/clock.ts';
 import { createConnectionsModule } from '../../src/connections/module.ts';
 import { connections } from '../../src/connections/tables.ts';
 import { createKeyring } from '../../src/crypto/field-encryption.ts';
+import { createJobRegistry } from '../../src/scans/cancellation.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestConnection } from '../helpers/connections.ts';
 import { createTestUser, type TestUser } from '../helpers/identity.ts';
@@ -290,6 +291,7 @@ describe('every verification AWS call is audited first (14.4, invariant 12)', ()
       awsClients,
       config: { aws: { region: 'us-east-1', verifyInterval: 3600, externalIdGrace: 7 * 86_400 } },
       logger: { info: () => {}, error: () => {} },
+      scans: createJobRegistry(),
     });
     stsAs(() => true); // the trust policy was loosened since the last verification
     servicesAnswer();

@@ -137,9 +137,11 @@ export interface ScanHarness {
  * The real app (createTestApp, scans wired in app.ts) with STS mocked. Pass `database` to start a
  * second app over existing data, as a restarted process would; the harness that opened it closes it.
  */
-export async function createScanHarness(options: { database?: Database } = {}): Promise<ScanHarness> {
+export async function createScanHarness(
+  options: { database?: Database; env?: Record<string, string> } = {},
+): Promise<ScanHarness> {
   const owns = options.database === undefined;
-  const env = testEnv(ENV);
+  const env = testEnv({ ...ENV, ...options.env });
   // Job recovery claims every stale job in the database: on PostgreSQL, give scan suites a database
   // of their own so that other suites' apps never pick up (or hand back) these jobs.
   const isolated = owns && env.DATABASE_URL !== undefined ? await isolatedPostgres(env.DATABASE_URL) : null;
@@ -151,7 +153,7 @@ export async function createScanHarness(options: { database?: Database } = {}): 
     }));
   if (owns) await runMigrations(database);
   const clock = movableClock();
-  const t = await createTestApp({ env: ENV, database, clock });
+  const t = await createTestApp({ env: { ...ENV, ...options.env }, database, clock });
   return {
     t,
     db: database.db,

@@ -5,6 +5,7 @@ import type { Tx } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
 import type { Actor } from '../../http/auth.ts';
 import { AppError, ErrorCode } from '../../http/errors.ts';
+import type { ScanCanceller } from '../../scans/cancellation.ts';
 import { can, type Role, roleAtMost } from '../rbac.ts';
 import type { InvitationRow, MemberRow, OrgRow, OrgStore } from './store.ts';
 
@@ -61,6 +62,8 @@ export function createOrgService(deps: {
   audit: AuditWriter;
   clock: Clock;
   limits: OrgCreationLimits;
+  /** Stops the scans of a deleted organisation (issue 25, item 4). */
+  scans: Pick<ScanCanceller, 'cancelOrganizations'>;
 }) {
   const { store, audit, clock, limits } = deps;
 
@@ -165,6 +168,7 @@ export function createOrgService(deps: {
           targetId: actor.orgId,
         });
         await store.deleteOrg(tx, actor.orgId);
+        deps.scans.cancelOrganizations([actor.orgId]);
       });
     },
 
