@@ -138,7 +138,8 @@ export function createOperationsService(deps: OperationsServiceDeps) {
             const result = await call.run(ctx);
             return op.exposure === 'all' ? op.output.parse(result) : result;
           } catch (err) {
-            throw mapAwsError(err, { action: op.action });
+            const notFound = call.notFound(target);
+            throw mapAwsError(err, { action: op.action, ...(notFound === undefined ? {} : { notFound }) });
           }
         },
         deps.onAuditOutcomeError === undefined ? {} : { onOutcomeError: deps.onAuditOutcomeError },

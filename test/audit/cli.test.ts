@@ -36,14 +36,18 @@ describe('rolegate audit verify', () => {
     const good = await chainOf(3);
     const bad = await chainOf(3);
     const out: string[] = [];
-    expect(await runAuditVerify(t.database.db, { org: good, write: (l) => out.push(l) })).toBe(true);
+    expect(await runAuditVerify(t.database.db, { org: good, write: (l) => out.push(l) })).toMatchObject({
+      valid: true,
+    });
     expect(out).toEqual([`ok      ${good}: 3 records\n`]);
 
     await t.database.db.execute(
       sql`update audit_events set outcome = 'failure' where chain = ${bad} and seq = 2`,
     );
     const all: string[] = [];
-    expect(await runAuditVerify(t.database.db, { write: (l) => all.push(l) })).toBe(false);
+    expect(await runAuditVerify(t.database.db, { write: (l) => all.push(l) })).toMatchObject({
+      valid: false,
+    });
     expect(all).toContain(`ok      ${good}: 3 records\n`);
     expect(all).toContain(
       `BROKEN  ${bad}: first broken link at seq 2 (record_modified); 1 records verified before it\n`,
