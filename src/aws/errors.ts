@@ -223,7 +223,7 @@ export function sanitizeAwsMessage(message: unknown): string | undefined {
     .replace(/arn:[a-z0-9-]+:[^\s"',;)]*/gi, '<arn>')
     .replace(/\b(AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b/g, '<key-id>')
     .replace(/\b\d{12}\b/g, '<account>')
-    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .replace(/\p{Cc}+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   if (clean === '') return undefined;
