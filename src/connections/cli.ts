@@ -93,9 +93,10 @@ function render(opts: PolicyRenderOptions, env: Record<string, string | undefine
       `--principal must be an IAM role or user ARN (arn:aws:iam::123456789012:role/name), got ${JSON.stringify(given.slice(0, 80))}`,
     );
   }
-  const trust = validateTrustPolicy(
+  // The document is validated with a well-formed stand-in, then shows the placeholder in its place.
+  const validated = validateTrustPolicy(
     trustPolicy({
-      principalArn: given === undefined ? PRINCIPAL_PLACEHOLDER : pinnedPrincipal(given),
+      principalArn: given === undefined ? PRINCIPAL_STAND_IN : pinnedPrincipal(given),
       externalIds: [externalId],
       sourceIdentity: opts.sourceIdentity !== false,
     }),
@@ -103,6 +104,13 @@ function render(opts: PolicyRenderOptions, env: Record<string, string | undefine
   const permissions = validatePermissionPolicy(
     permissionPolicy(capabilities, scopes, { partition, accountId }),
   );
+  const trust =
+    given === undefined
+      ? {
+          ...validated,
+          Statement: validated.Statement.map((st) => ({ ...st, Principal: { AWS: PRINCIPAL_PLACEHOLDER } })),
+        }
+      : validated;
   const doc = { externalId, trustPolicy: trust, permissionPolicy: permissions };
   return {
     output: opts.json === true ? `${JSON.stringify(doc)}\n` : `${JSON.stringify(doc, null, 2)}\n`,
@@ -110,6 +118,7 @@ function render(opts: PolicyRenderOptions, env: Record<string, string | undefine
   };
 }
 
+const PRINCIPAL_STAND_IN = 'arn:aws:iam::000000000000:role/rolegate-principal-placeholder';
 const PRINCIPAL_PATTERN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 
 function principalFromEnv(env: Record<string, string | undefined>): string | undefined {
