@@ -21,6 +21,39 @@ function userIdOf(actor: Actor): string {
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
+const USER_ID = /usr_[0-9a-hjkmnp-tv-z]{24}/g;
+/** The audit trail's keyed reference to a user (see audit/writer.ts): stable, so linkable across exports. */
+const USER_REF = /usr_ref:[0-9a-f]{16,128}/g;
+
+/**
+ * Replaces every other person's user id (and audit reference) anywhere in the export, keys and
+ * free text alike, by a pseudonym stable within this export only (`member-1`, `member-2`, … in order
+ * of appearance): the export shows that the same person acted twice, never who, and two exports
+ * cannot be joined on it. The user's own id stays.
+ */
+export function pseudonymiseOthers<T>(value: T, selfId: string): T {
+  const labels = new Map<string, string>();
+  const label = (raw: string) => {
+    let l = labels.get(raw);
+    if (l === undefined) {
+      l = `member-${labels.size + 1}`;
+      labels.set(raw, l);
+    }
+    return l;
+  };
+  const text = (s: string) =>
+    s.replace(USER_REF, (ref) => label(ref)).replace(USER_ID, (id) => (id === selfId ? id : label(id)));
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return text(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [text(k), walk(x)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}
+
 export function createPrivacyService(deps: PrivacyServiceDeps) {
   const { store, audit, clock } = deps;
 
@@ -50,12 +83,18 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
           await store.invitationsSentBy(tx, userId),
           await store.auditEventsByActor(tx, userId, MAX_EXPORTED_AUDIT_EVENTS + 1),
         ];
+        const byKeys = await store.auditEventsByApiKeys(
+          tx,
+          apiKeys.map((k) => k.id),
+          MAX_EXPORTED_AUDIT_EVENTS + 1,
+        );
+        const about = await store.auditEventsAboutUser(tx, userId, MAX_EXPORTED_AUDIT_EVENTS + 1);
         // The export is itself an audited event (written in the system chain).
         await audit.record(
           tx,
           eventFor(actor, { orgId: null, action: 'account.exported', outcome: 'success' }),
         );
-        return {
+        const exported = {
           exportedAt: clock.now().toISOString(),
           user: {
             id: profile.id,
@@ -92,7 +131,21 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
             .slice(0, MAX_EXPORTED_AUDIT_EVENTS)
             .map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),
           auditEventsTruncated: events.length > MAX_EXPORTED_AUDIT_EVENTS,
+          auditEventsByApiKeys: byKeys
+            .slice(0, MAX_EXPORTED_AUDIT_EVENTS)
+            .map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),
+          auditEventsByApiKeysTruncated: byKeys.length > MAX_EXPORTED_AUDIT_EVENTS,
+          // Done to the user by someone else: the other party's address and browser are theirs, not
+          // the user's, and the other party is named only by a pseudonym (below).
+          auditEventsAboutUser: about.slice(0, MAX_EXPORTED_AUDIT_EVENTS).map((e) => ({
+            ...e,
+            ip: null,
+            userAgent: null,
+            createdAt: e.createdAt.toISOString(),
+          })),
+          auditEventsAboutUserTruncated: about.length > MAX_EXPORTED_AUDIT_EVENTS,
         };
+        return pseudonymiseOthers(exported, userId);
       });
     },
 
@@ -163,6 +216,22 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
           }),
         );
 
+        // Their invitations in organisations that stay end with their authority (issue 25 item 6).
+        const invitationsRevoked = await store.revokeInvitationsSentBy(tx, userId, now);
+        for (const invitation of invitationsRevoked.filter((i) => staying.includes(i.orgId))) {
+          await audit.record(
+            tx,
+            eventFor(actor, {
+              orgId: invitation.orgId,
+              action: 'invitation.revoked',
+              outcome: 'success',
+              targetType: 'invitation',
+              targetId: invitation.id,
+              details: { reason: 'inviter_deleted', role: invitation.role },
+            }),
+          );
+        }
+        await store.eraseUserReferences(tx, userId);
         await store.deleteOrgs(tx, solo);
         await store.deleteInvitationsTo(tx, user.email);
         await store.deleteUser(tx, userId);
