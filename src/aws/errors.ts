@@ -206,6 +206,12 @@ function deniedAction(err: unknown, action: string | undefined): string | undefi
 export interface MapAwsErrorOptions {
   /** The IAM action being performed (e.g. `s3:ListBucket`), reported back on access denial. */
   action?: string;
+  /**
+   * The request was shaped by the caller's input (an operation's parameters): an invalid request is
+   * then theirs to fix, answered 400 with AWS's sanitised message. Otherwise (scans, probes: requests
+   * Rolegate composed itself) it is Rolegate's failure and AWS's message stays in the logs.
+   */
+  callerInput?: boolean;
   /** What was not found, in the caller's own terms (e.g. `Log group "/app/api" was not found in eu-west-1.`). */
   notFound?: { message: string; details: Record<string, unknown> };
 }
@@ -262,6 +268,12 @@ export function mapAwsError(err: unknown, options: MapAwsErrorOptions = {}): App
         cause: err,
       });
     case 'invalid': {
+      if (options.callerInput !== true) {
+        return new AppError(ErrorCode.AWS_REQUEST_FAILED, undefined, {
+          details: code === undefined ? {} : { awsCode: code },
+          cause: err,
+        });
+      }
       const message = sanitizeAwsMessage(shape(err).message);
       return new AppError(
         ErrorCode.AWS_INVALID_REQUEST,

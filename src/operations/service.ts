@@ -139,7 +139,11 @@ export function createOperationsService(deps: OperationsServiceDeps) {
             return op.exposure === 'all' ? op.output.parse(result) : result;
           } catch (err) {
             const notFound = call.notFound(target);
-            throw mapAwsError(err, { action: op.action, ...(notFound === undefined ? {} : { notFound }) });
+            throw mapAwsError(err, {
+              action: op.action,
+              callerInput: true,
+              ...(notFound === undefined ? {} : { notFound }),
+            });
           }
         },
         deps.onAuditOutcomeError === undefined ? {} : { onOutcomeError: deps.onAuditOutcomeError },

@@ -92,13 +92,18 @@ describe('mapAwsError', () => {
     expect(mapAwsError(null).code).toBe('aws_request_failed');
   });
 
-  it('an invalid request (ValidationException …) → 400 aws_invalid_request with AWS’s message, sanitised', () => {
+  it('an invalid request (ValidationException …) from the caller’s input → 400 aws_invalid_request with AWS’s message, sanitised', () => {
+    // A request Rolegate composed itself (a scan, a probe): its failure, AWS's message stays in the logs.
+    const own = mapAwsError(sdkError('ValidationException', 400, 'internal CANARY'));
+    expect(own.code).toBe('aws_request_failed');
+    expect(own.message).not.toContain('CANARY');
     const err = mapAwsError(
       sdkError(
         'ValidationException',
         400,
         'One or more parameter values were invalid: Missing the key pk in the item (table arn:aws:dynamodb:us-east-1:111111111111:table/t, key ASIAABCDEFGHIJKLMNOP, account 111111111111)\u0000',
       ),
+      { callerInput: true },
     );
     expect(err.code).toBe('aws_invalid_request');
     expect(err.status).toBe(400);
@@ -106,9 +111,10 @@ describe('mapAwsError', () => {
       'AWS found the request invalid: One or more parameter values were invalid: Missing the key pk in the item (table <arn>, key <key-id>, account <account>)',
     );
     expect(err.details).toEqual({ awsCode: 'ValidationException' });
-    expect(mapAwsError(sdkError('ValidationException', 400, 'x'.repeat(2000))).message.length).toBeLessThan(
-      400,
-    );
+    const long = mapAwsError(sdkError('ValidationException', 400, 'x'.repeat(2000)), { callerInput: true });
+    expect(long.code).toBe('aws_invalid_request');
+    expect(long.message.length).toBeLessThan(400);
+    expect(long.message).toMatch(/x…$/);
   });
 
   it('no base credentials (CredentialsProviderError) → 503 aws_not_configured, naming what to set', () => {
