@@ -4,6 +4,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeFileSync,
   writeSync,
@@ -127,7 +128,8 @@ function readText(path: string): string | undefined {
 /**
  * Takes the lock on `dataDir` or throws DataDirLockedError naming the live holder. A lock left by a
  * process that died (SIGKILL, power loss) is taken over. A lock file that cannot be parsed is
- * treated as held: it is most likely being written by a process that is starting right now.
+ * treated as held for UNREADABLE_LOCK_GRACE_MS (its writer is most likely starting right now), then
+ * as stale.
  */
 export function acquireDataDirLock(
   dataDir: string,
@@ -140,7 +142,10 @@ export function acquireDataDirLock(
   const write = (owner: LockOwner, exclusive: boolean): boolean => {
     const text = `${JSON.stringify(owner)}\n`;
     if (!exclusive) {
-      writeFileSync(path, text);
+      // Replaced whole (rename is atomic): a reader never sees a half-written lock.
+      const next = `${path}.${env.pid}.tmp`;
+      writeFileSync(next, text, { mode: 0o600 });
+      renameSync(next, path);
       mine = text;
       return true;
     }
@@ -166,9 +171,12 @@ export function acquireDataDirLock(
     if (seen === undefined) continue; // released between our open and our read
     const holder = parseOwner(seen);
     if (holder === undefined) {
-      throw new DataDirLockedError(dataDir, undefined);
+      // Created but not yet written by a process starting right now, or left empty by one that died
+      // in between: held while young, stale once older than any start could take.
+      if (ageMs(path) < UNREADABLE_LOCK_GRACE_MS) throw new DataDirLockedError(dataDir, undefined);
+    } else if (env.isAlive(holder.pid, holder.processStartedAt)) {
+      throw new DataDirLockedError(dataDir, holder);
     }
-    if (env.isAlive(holder.pid, holder.processStartedAt)) throw new DataDirLockedError(dataDir, holder);
     // Stale. Move it aside atomically, then check that what we moved is what we judged: another
     // process may have taken over the same stale lock and written a fresh one in between, which we
     // then put back (link fails if yet another holder exists, and that one wins).
@@ -225,3 +233,14 @@ export function acquireDataDirLock(
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** An unreadable lock file younger than this is treated as held (its writer is between open and write). */
+export const UNREADABLE_LOCK_GRACE_MS = 10_000;
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}

@@ -1,10 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
-import { acquireDataDirLock, DataDirLockedError, LOCK_FILE } from '../../src/db/data-dir-lock.ts';
+import {
+  acquireDataDirLock,
+  DataDirLockedError,
+  LOCK_FILE,
+  UNREADABLE_LOCK_GRACE_MS,
+} from '../../src/db/data-dir-lock.ts';
 import { newId } from '../../src/db/ids.ts';
 
 // One owner per embedded database (issue 22 item 1): two processes on one PGlite directory each
@@ -146,6 +151,22 @@ describe('the PGlite data directory has exactly one owner', () => {
     next.release();
     lock.release(); // not its file any more: leaves nothing behind and removes nothing of another's
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+  });
+
+  it('an unreadable lock is held while young (its writer is starting), stale once old', () => {
+    const dataDir = freshDir();
+    const file = join(dataDir, LOCK_FILE);
+    writeFileSync(file, '');
+    const alive = { pid: 1, processStartedAt: 0, isAlive: () => true };
+    expect(() => acquireDataDirLock(dataDir, 'scan', alive)).toThrow(/cannot be read/);
+    const old = new Date(Date.now() - UNREADABLE_LOCK_GRACE_MS - 60_000);
+    utimesSync(file, old, old);
+    const lock = acquireDataDirLock(dataDir, 'scan', alive);
+    expect(readLock(dataDir)).toMatchObject({ pid: 1, command: 'scan' });
+    lock.setUrl('http://127.0.0.1:1');
+    expect(readLock(dataDir)).toMatchObject({ pid: 1, command: 'scan', url: 'http://127.0.0.1:1' });
+    lock.release();
+    expect(existsSync(file)).toBe(false);
   });
 
   it('in one process, a second open of the same directory is refused; memory:// is not locked', async () => {
