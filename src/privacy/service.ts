@@ -1,3 +1,4 @@
+import { personalRef } from '../audit/chain.ts';
 import { eraseAuditSubject } from '../audit/erasure.ts';
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
@@ -29,9 +30,10 @@ const USER_REF = /usr_ref:[0-9a-f]{16,128}/g;
  * Replaces every other person's user id (and audit reference) anywhere in the export, keys and
  * free text alike, by a pseudonym stable within this export only (`member-1`, `member-2`, … in order
  * of appearance): the export shows that the same person acted twice, never who, and two exports
- * cannot be joined on it. The user's own id stays.
+ * cannot be joined on it. The user's own id stays, and their own reference (`selfRef`) is shown as
+ * their id.
  */
-export function pseudonymiseOthers<T>(value: T, selfId: string): T {
+export function pseudonymiseOthers<T>(value: T, selfId: string, selfRef: string | null = null): T {
   const labels = new Map<string, string>();
   const label = (raw: string) => {
     let l = labels.get(raw);
@@ -42,7 +44,9 @@ export function pseudonymiseOthers<T>(value: T, selfId: string): T {
     return l;
   };
   const text = (s: string) =>
-    s.replace(USER_REF, (ref) => label(ref)).replace(USER_ID, (id) => (id === selfId ? id : label(id)));
+    s
+      .replace(USER_REF, (ref) => (ref === selfRef ? selfId : label(ref)))
+      .replace(USER_ID, (id) => (id === selfId ? id : label(id)));
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return text(v);
     if (Array.isArray(v)) return v.map(walk);
@@ -145,7 +149,9 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
           })),
           auditEventsAboutUserTruncated: about.length > MAX_EXPORTED_AUDIT_EVENTS,
         };
-        return pseudonymiseOthers(exported, userId);
+        const key = await store.subjectKey(tx, userId);
+        const selfRef = key === null ? null : `usr_ref:${personalRef(key, 'actor_id', userId)}`;
+        return pseudonymiseOthers(exported, userId, selfRef);
       });
     },
 

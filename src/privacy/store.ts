@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, inArray, isNull, ne, not, or } from 'drizzle-orm';
-import { auditEvents } from '../audit/tables.ts';
+import { auditEvents, auditSubjectKeys } from '../audit/tables.ts';
 import { connections } from '../connections/tables.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { memberships, organizations, users } from '../db/core-tables.ts';
@@ -144,6 +144,15 @@ export function createPrivacyStore(db: Db) {
         .where(and(eq(auditEvents.actorType, 'user'), eq(auditEvents.actorId, userId)))
         .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
         .limit(limit);
+    },
+
+    /** The user's audit subject key (absent when no record ever named them). */
+    async subjectKey(q: DbOrTx, userId: string): Promise<string | null> {
+      const rows = await q
+        .select({ key: auditSubjectKeys.key })
+        .from(auditSubjectKeys)
+        .where(eq(auditSubjectKeys.subjectId, userId));
+      return rows[0]?.key ?? null;
     },
 
     /** Audit events performed by the API keys the user created, newest first, at most `limit`. */

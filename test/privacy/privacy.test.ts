@@ -412,7 +412,7 @@ describe('erasure and export reach every table', () => {
       outcome: 'success',
       targetType: 'user',
       targetId: third.userId,
-      details: { note: `changed ${third.userId}` },
+      details: { note: `changed ${third.userId}`, by: `self ${user.userId}` },
     });
     await audit.record(t.database.db, {
       orgId: user.orgId,
@@ -439,10 +439,16 @@ describe('erasure and export reach every table', () => {
     for (const someoneElse of [admin.userId, third.userId, '192.0.2.99', 'AdminBrowser/1.0'])
       expect(res.body).not.toContain(someoneElse);
     const body = res.json();
-    const byUser = body.auditEvents as Array<{ action: string; targetId: string; details: { note: string } }>;
+    const byUser = body.auditEvents as Array<{
+      action: string;
+      targetId: string;
+      details: { note: string; by: string };
+    }>;
     const changed = byUser.find((e) => e.action === 'membership.role_changed');
     expect(changed?.targetId).toMatch(/^member-\d+$/);
     expect(changed?.details.note).toMatch(/^changed member-\d+$/);
+    // The user's own id, stored in details as their audit reference, reads as their id again.
+    expect(changed?.details.by).toBe(`self ${user.userId}`);
     expect(body.auditEventsByApiKeys).toEqual([
       expect.objectContaining({ actorId: keyId, action: 'aws.s3.list_buckets', ip: '198.51.100.7' }),
     ]);
