@@ -25,6 +25,7 @@ import { connectionRoutes } from './connections/routes.ts';
 import { createKeyring } from './crypto/field-encryption.ts';
 import type { Database } from './db/client.ts';
 import { healthRoutes } from './health/routes.ts';
+import { createAllowedMethods } from './http/allowed-methods.ts';
 import { type AuthGuard, createAuthGuard, guardPermissionOf, hoistGuards } from './http/auth.ts';
 import { registerConsole, sendConsoleFallback } from './http/console.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
@@ -140,6 +141,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   let consoleHtml: Buffer | null = null;
   registerErrorHandling(app, {
     notFoundFallback: (request, reply) => sendConsoleFallback(consoleHtml, request, reply),
+    allowedMethods: createAllowedMethods(() => routeTable),
   });
   app.decorateRequest('actor', null);
   const correlations = registerRequestIds(app);

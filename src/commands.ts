@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { runAuditVerify } from './audit/cli.ts';
 import { ConfigError } from './config.ts';
 import { registerPolicyCommands } from './connections/cli.ts';
@@ -8,11 +9,21 @@ import { rotateKeys } from './crypto/rotate.ts';
 import { openRuntime, serve } from './main.ts';
 import { registerScanCommand } from './scans/cli.ts';
 
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 const program = new Command();
 program
   .name('rolegate')
   .description("Keyless, least-privilege, audited access to your customers' AWS accounts.")
-  .showHelpAfterError();
+  .version(pkg.version, '-V, --version', 'print the version and exit')
+  // Usage errors in one line that says where the fix is (commands created below inherit this).
+  .configureOutput({
+    outputError: (text, write) =>
+      write(`rolegate: ${oneLine(text.replace(/^error: /, ''))} (see rolegate --help)\n`),
+  })
+  .exitOverride();
 
 program
   .command('serve')
@@ -25,7 +36,7 @@ program
   .command('migrate')
   .description('Apply pending database migrations and exit (safe to run from several nodes at once).')
   .action(async () => {
-    const { database, logger } = await openRuntime(process.env);
+    const { database, logger } = await openRuntime(process.env, { command: 'migrate', logTo: 'stderr' });
     logger.info('migrations applied');
     await database.close();
   });
@@ -39,7 +50,7 @@ keys
   )
   .option('--batch-size <n>', 'rows per batch', '200')
   .action(async (opts: { batchSize: string }) => {
-    const { config, database } = await openRuntime(process.env);
+    const { config, database } = await openRuntime(process.env, { command: 'keys rotate', logTo: 'stderr' });
     const batchSize = Number(opts.batchSize);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new Error('--batch-size must be a whole number between 1 and 10000');
@@ -66,11 +77,16 @@ audit
       'broken link, and exit non-zero if any chain is broken.',
   )
   .option('--org <id>', 'organisation id (default: all chains, including the system chain)')
-  .action(async (opts: { org?: string }) => {
-    const { database } = await openRuntime(process.env);
+  .option('--json', 'one JSON document {valid, chains: [{chain, valid, checked, firstBrokenSeq?, reason?}]}')
+  .action(async (opts: { org?: string; json?: boolean }) => {
+    const { database } = await openRuntime(process.env, { command: 'audit verify', logTo: 'stderr' });
     try {
-      const ok = await runAuditVerify(database.db, { org: opts.org, write: (l) => process.stdout.write(l) });
-      if (!ok) process.exitCode = 2;
+      const report = await runAuditVerify(database.db, {
+        org: opts.org,
+        write: opts.json === true ? () => undefined : (l) => process.stdout.write(l),
+      });
+      if (opts.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
+      if (!report.valid) process.exitCode = 2;
     } finally {
       await database.close();
     }
@@ -80,11 +96,20 @@ registerPolicyCommands(program);
 registerTemplateCommands(program);
 registerScanCommand(program);
 
+/** Errors are one line on stderr: a message that names the fix, never a stack trace. */
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' ');
+}
+
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // Already written by outputError (usage errors) or is --help / --version, which exit 0.
+    process.exit(err.exitCode);
+  }
   if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
+    process.stderr.write(`rolegate: ${oneLine(err.message)}\n`);
   } else {
-    process.stderr.write(`rolegate: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`rolegate: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
   }
   process.exit(1);
 });

@@ -1,5 +1,7 @@
-import type { Logger } from 'pino';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import pino, { type Logger } from 'pino';
 import { type App, buildApp } from './app.ts';
+import { warnWithoutBaseCredentials } from './aws/preflight.ts';
 import { type Env, loadConfig, type ReadyConfig } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
@@ -12,19 +14,38 @@ export interface Runtime {
   database: Database;
 }
 
-/** Config → keys → logger → database (migrated). Shared by `serve` and the one-shot CLI commands. */
-export async function openRuntime(env: Env): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** The rolegate command, named in the embedded database's lock file (`serve`, `scan`, …). */
+  command: string;
+  /**
+   * Where log lines go. One-shot commands log to stderr so that their stdout carries only their
+   * output (`rolegate scan > out` is the table, not JSON log lines); the server logs to stdout.
+   */
+  logTo: 'stdout' | 'stderr';
+}
+
+/**
+ * Config → logger → database (locked, migrated) → keys. Shared by `serve` and the one-shot CLI
+ * commands. The database comes before the development keys so that a process refused the data
+ * directory's lock has written nothing there (not even dev-keys.json) and says only why.
+ */
+export async function openRuntime(env: Env, options: RuntimeOptions): Promise<Runtime> {
   const parsed = loadConfig(env);
-  const logger = createLogger(parsed.log.level);
-  const config = resolveDevelopmentKeys(parsed, logger);
+  const logger = createLogger(
+    parsed.log.level,
+    options.logTo === 'stderr' ? pino.destination({ dest: 2, sync: true }) : undefined,
+  );
   const database = await openDatabase({
-    url: config.db.url,
-    dataDir: config.db.dataDir,
-    poolSize: config.db.poolSize,
+    url: parsed.db.url,
+    dataDir: parsed.db.dataDir,
+    command: options.command,
+    poolSize: parsed.db.poolSize,
     onError: (err) => logger.error({ err }, 'database connection error'),
   });
+  let config: ReadyConfig;
   try {
     await runMigrations(database);
+    config = resolveDevelopmentKeys(parsed, logger);
   } catch (err) {
     await database.close();
     throw err;
@@ -34,7 +55,7 @@ export async function openRuntime(env: Env): Promise<Runtime> {
 
 /** Starts the server and wires graceful shutdown: stop accepting, finish in-flight requests, close the database. */
 export async function serve(env: Env): Promise<App> {
-  const { config, logger, database } = await openRuntime(env);
+  const { config, logger, database } = await openRuntime(env, { command: 'serve', logTo: 'stdout' });
   const app = await buildApp(config, { database, logger });
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -58,6 +79,14 @@ export async function serve(env: Env): Promise<App> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  await app.listen({ port: config.http.port, host: config.http.host });
+  try {
+    const address = await app.listen({ port: config.http.port, host: config.http.host });
+    database.lock?.setUrl(address);
+  } catch (err) {
+    await app.close();
+    await database.close();
+    throw err;
+  }
+  void warnWithoutBaseCredentials(defaultProvider(), { principalArn: config.aws.principalArn, logger });
   return app;
 }

@@ -68,6 +68,28 @@ describe('error shape', () => {
     });
   });
 
+  it('405 with Allow for a method a path does not answer (not 404), with or without credentials', async () => {
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/orgs/org_x/connections/con_y/dynamodb/tables?limit=1',
+    });
+    expect(res.statusCode, res.body).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.json().error).toMatchObject({
+      code: 'method_not_allowed',
+      requestId: res.headers['x-request-id'],
+    });
+    expect(res.json().error.message).toContain('GET');
+    const members = await t.app.inject({ method: 'PATCH', url: '/v1/orgs/org_x/invitations' });
+    expect(members.statusCode).toBe(405);
+    expect(members.headers.allow).toBe('GET, HEAD, POST');
+    // An unknown path stays a 404 whatever the method.
+    expect((await t.app.inject({ method: 'PUT', url: '/v1/nothing/here' })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'PUT', url: '/v1/orgs/org_x/connections/con_y/dynamodb' })).statusCode,
+    ).toBe(404);
+  });
+
   it('400 for a schema violation names the offending fields', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/__test/echo', payload: { name: 42 } });
     expect(res.statusCode).toBe(400);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../config.ts';
 import { permissionPolicy, trustPolicy, validatePermissionPolicy, validateTrustPolicy } from './policy.ts';
 import { accountIdSchema, capabilitiesSchema, scopesSchema } from './schemas.ts';
 import { EXTERNAL_ID_PATTERN, generateExternalId, pinnedPrincipal } from './service.ts';
@@ -17,14 +16,29 @@ export interface PolicyRenderOptions {
   accountId?: string;
   partition?: string;
   externalId?: string;
+  principal?: string;
   principalArn?: string;
   sourceIdentity?: boolean;
+  json?: boolean;
+}
+
+/** Stands in for Rolegate's principal when none is configured, so the policies can still be reviewed. */
+export const PRINCIPAL_PLACEHOLDER = '<ROLEGATE_PRINCIPAL_ARN>';
+
+export interface RenderedPolicies {
+  /** The JSON document for stdout. */
+  output: string;
+  /** What the operator should know (e.g. a placeholder was used), for stderr. */
+  notes: string[];
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `rolegate policy render`: the trust and permission policies for the given capabilities and scopes, as JSON. */
-export function renderPolicies(opts: PolicyRenderOptions, env: Record<string, string | undefined>): string {
+export function renderPolicies(
+  opts: PolicyRenderOptions,
+  env: Record<string, string | undefined>,
+): RenderedPolicies {
   try {
     return render(opts, env);
   } catch (err) {
@@ -36,7 +50,7 @@ export function renderPolicies(opts: PolicyRenderOptions, env: Record<string, st
   }
 }
 
-function render(opts: PolicyRenderOptions, env: Record<string, string | undefined>): string {
+function render(opts: PolicyRenderOptions, env: Record<string, string | undefined>): RenderedPolicies {
   const capabilities = capabilitiesSchema.parse(
     opts.capabilities
       .split(',')
@@ -66,16 +80,23 @@ function render(opts: PolicyRenderOptions, env: Record<string, string | undefine
   const externalId = opts.externalId ?? generateExternalId();
   if (!EXTERNAL_ID_PATTERN.test(externalId))
     throw new Error('--external-id must be 2–1224 characters of [\\w+=,.@:/-]');
-  const principal = opts.principalArn ?? loadConfig(env).aws.principalArn;
-  if (principal === undefined) {
-    throw new ConfigError(
-      'ROLEGATE_AWS_PRINCIPAL_ARN',
-      'is needed (or pass --principal-arn) to render the trust policy',
+  const notes: string[] = [];
+  // Only the principal is read from the environment: rendering needs no keys, database or AWS.
+  const given = opts.principal ?? opts.principalArn ?? principalFromEnv(env);
+  if (given === undefined) {
+    notes.push(
+      `note: the trust policy names ${PRINCIPAL_PLACEHOLDER}; replace it with Rolegate's IAM role ARN, ` +
+        'or pass --principal <arn> (or set ROLEGATE_AWS_PRINCIPAL_ARN)',
+    );
+  } else if (!PRINCIPAL_PATTERN.test(given)) {
+    throw new Error(
+      `--principal must be an IAM role or user ARN (arn:aws:iam::123456789012:role/name), got ${JSON.stringify(given.slice(0, 80))}`,
     );
   }
-  const trust = validateTrustPolicy(
+  // The document is validated with a well-formed stand-in, then shows the placeholder in its place.
+  const validated = validateTrustPolicy(
     trustPolicy({
-      principalArn: pinnedPrincipal(principal),
+      principalArn: given === undefined ? PRINCIPAL_STAND_IN : pinnedPrincipal(given),
       externalIds: [externalId],
       sourceIdentity: opts.sourceIdentity !== false,
     }),
@@ -83,7 +104,26 @@ function render(opts: PolicyRenderOptions, env: Record<string, string | undefine
   const permissions = validatePermissionPolicy(
     permissionPolicy(capabilities, scopes, { partition, accountId }),
   );
-  return `${JSON.stringify({ externalId, trustPolicy: trust, permissionPolicy: permissions }, null, 2)}\n`;
+  const trust =
+    given === undefined
+      ? {
+          ...validated,
+          Statement: validated.Statement.map((st) => ({ ...st, Principal: { AWS: PRINCIPAL_PLACEHOLDER } })),
+        }
+      : validated;
+  const doc = { externalId, trustPolicy: trust, permissionPolicy: permissions };
+  return {
+    output: opts.json === true ? `${JSON.stringify(doc)}\n` : `${JSON.stringify(doc, null, 2)}\n`,
+    notes,
+  };
+}
+
+const PRINCIPAL_STAND_IN = 'arn:aws:iam::000000000000:role/rolegate-principal-placeholder';
+const PRINCIPAL_PATTERN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+
+function principalFromEnv(env: Record<string, string | undefined>): string | undefined {
+  const v = env.ROLEGATE_AWS_PRINCIPAL_ARN?.trim();
+  return v === undefined || v === '' ? undefined : v;
 }
 
 export function registerPolicyCommands(program: Command): void {
@@ -107,9 +147,16 @@ export function registerPolicyCommands(program: Command): void {
     .option('--account-id <id>', "the customer's 12-digit account ID (default: any)")
     .option('--partition <partition>', 'aws, aws-cn or aws-us-gov', 'aws')
     .option('--external-id <id>', 'the external ID (default: a fresh random one)')
-    .option('--principal-arn <arn>', "Rolegate's principal (default: ROLEGATE_AWS_PRINCIPAL_ARN)")
+    .option(
+      '--principal <arn>',
+      `Rolegate's IAM role ARN (default: ROLEGATE_AWS_PRINCIPAL_ARN; without either: ${PRINCIPAL_PLACEHOLDER})`,
+    )
+    .option('--principal-arn <arn>', 'same as --principal')
     .option('--no-source-identity', 'omit sts:SetSourceIdentity from the trust policy')
+    .option('--json', 'one compact JSON document (the default output is the same document, indented)')
     .action((opts: PolicyRenderOptions) => {
-      process.stdout.write(renderPolicies(opts, process.env));
+      const { output, notes } = renderPolicies(opts, process.env);
+      for (const n of notes) process.stderr.write(`${n}\n`);
+      process.stdout.write(output);
     });
 }

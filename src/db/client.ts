@@ -5,6 +5,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import * as schema from './schema.ts';
 import { isDatabaseUnavailable } from './unavailable.ts';
 
@@ -18,6 +19,8 @@ export type DbOrTx = Db | Tx;
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /** The embedded database's directory lock (PGlite on disk only): the server records its address here. */
+  lock?: DataDirLock;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -28,6 +31,11 @@ export interface Database {
 export interface DatabaseOptions {
   url: string | undefined;
   dataDir: string;
+  /**
+   * PGlite on disk: the rolegate command that opens it, recorded in the directory's lock file so that
+   * a second process is refused with the holder's name (see data-dir-lock.ts).
+   */
+  command?: string;
   poolSize?: number;
   /**
    * PostgreSQL: client-side bound on one query (ms, default 35 000). `statement_timeout` is enforced
@@ -47,12 +55,23 @@ function unusable(err: unknown): Error | undefined {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url === undefined ? openPglite(options.dataDir) : openPostgres(options);
+  return options.url === undefined ? openPglite(options.dataDir, options.command) : openPostgres(options);
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+async function openPglite(dataDir: string, command = 'unknown'): Promise<Database> {
+  let lock: DataDirLock | undefined;
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(dataDir, { recursive: true });
+    // Before PGlite touches the files: a second writer corrupts them silently.
+    lock = acquireDataDirLock(dataDir, command);
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const db = drizzlePglite(client, drizzleConfig) as unknown as Db;
   let closed = false;
   // PGlite has one connection; serialise lock holders so that concurrent callers queue in-process.
@@ -60,6 +79,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   return {
     db,
     kind: 'pglite',
+    ...(lock === undefined ? {} : { lock }),
     async ping() {
       if (closed) throw new Error('database closed');
       await client.query('select 1');
@@ -67,7 +87,11 @@ async function openPglite(dataDir: string): Promise<Database> {
     async close() {
       if (closed) return;
       closed = true;
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
     },
     withAdvisoryLock<T>(_key: number, fn: (db: Db) => Promise<T>): Promise<T> {
       const run = chain.then(() => fn(db));

@@ -108,7 +108,11 @@ function mapError(error: unknown): {
 
 export function registerErrorHandling(
   app: FastifyInstance,
-  options: { notFoundFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean } = {},
+  options: {
+    notFoundFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean;
+    /** The methods registered for a concrete URL (for 405 + Allow when the path exists). */
+    allowedMethods?: (url: string) => string[];
+  } = {},
 ): void {
   app.setErrorHandler((error, request, reply) => {
     const mapped = mapError(error);
@@ -123,6 +127,16 @@ export function registerErrorHandling(
   });
   app.setNotFoundHandler((request, reply) => {
     if (options.notFoundFallback?.(request, reply) === true) return reply;
+    const allowed = options.allowedMethods?.(request.url) ?? [];
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header('allow', allowed.join(', '));
+      return sendError(
+        reply,
+        request,
+        Codes.METHOD_NOT_ALLOWED,
+        `${request.method} is not allowed here; this path answers ${allowed.join(', ')}.`,
+      );
+    }
     return sendError(reply, request, Codes.NOT_FOUND, 'Route not found.');
   });
 }

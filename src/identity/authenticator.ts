@@ -5,7 +5,10 @@ import type { AccessTokenIssuer } from './access-tokens.ts';
 export const API_KEY_PREFIX = 'rg_live_';
 
 export interface ApiKeyVerifier {
-  /** Principal for a valid, unexpired, unrevoked key; null otherwise. Records last use. */
+  /**
+   * Principal for a valid, unexpired, unrevoked key; null otherwise. A key whose secret verifies but
+   * which was revoked throws AppError(api_key_revoked). Records last use.
+   */
   verify(presented: string): Promise<Principal | null>;
 }
 

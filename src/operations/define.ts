@@ -37,6 +37,7 @@ export function defineOperation<S extends z.ZodType, O>(
         scope: (connection) => def.scope(input, connection),
         policy: (target) => def.policy(input, target),
         resource: (target) => def.resource(input, target),
+        notFound: (target) => def.notFound?.(input, target),
         run: (ctx) => def.handler(ctx, input),
       };
     },

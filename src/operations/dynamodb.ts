@@ -138,6 +138,21 @@ export function decodeCursor(cursor: string): Record<string, AttributeValue> {
 
 /* ---------------------------------------------------------------- list / describe */
 
+/** A DynamoDB ResourceNotFoundException names the table the caller gave (or its index). */
+function tableNotFound(
+  i: { table: string; index?: string | undefined },
+  t: CallTarget,
+): { message: string; details: Record<string, unknown> } {
+  const what =
+    i.index === undefined
+      ? `Table ${JSON.stringify(i.table)}`
+      : `Table ${JSON.stringify(i.table)} or its index ${JSON.stringify(i.index)}`;
+  return {
+    message: `${what} was not found in ${t.region}.`,
+    details: { table: i.table, ...(i.index === undefined ? {} : { index: i.index }), region: t.region },
+  };
+}
+
 export const listTables = defineOperation({
   name: 'dynamodb.list_tables',
   description:
@@ -195,6 +210,7 @@ export const describeTable = defineOperation({
   scope: (i, c) => checkTable(i.table, c.scopes),
   policy: (i, t) => [statement(['dynamodb:DescribeTable'], [tableArn(t, i.table)])],
   resource: (i, t) => tableArn(t, i.table),
+  notFound: tableNotFound,
   async handler(ctx, input) {
     const out = await ddb(ctx).send(new DescribeTableCommand({ TableName: input.table }));
     const t = out.Table;
@@ -248,6 +264,7 @@ export const getItem = defineOperation({
   scope: (i, c) => checkTable(i.table, c.scopes),
   policy: (i, t) => [statement(['dynamodb:GetItem'], [tableArn(t, i.table)])],
   resource: (i, t) => tableArn(t, i.table),
+  notFound: tableNotFound,
   async handler(ctx, input) {
     const key: Record<string, AttributeValue> = {
       [input.partitionKey.name]: toAttribute(
@@ -369,6 +386,7 @@ export const query = defineOperation({
   ],
   resource: (i, t) =>
     i.index === undefined ? tableArn(t, i.table) : `${tableArn(t, i.table)}/index/${i.index}`,
+  notFound: tableNotFound,
   async handler(ctx, input) {
     const condition = buildKeyCondition(input);
     const out = await ddb(ctx).send(

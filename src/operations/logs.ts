@@ -145,6 +145,10 @@ export const filterLogEvents = defineOperation({
   },
   policy: (i, t) => [statement(['logs:FilterLogEvents'], groupResources(t, i.logGroup))],
   resource: (i, t) => groupArn(t, i.logGroup),
+  notFound: (i, t) => ({
+    message: `Log group ${JSON.stringify(i.logGroup)} was not found in ${t.region}.`,
+    details: { logGroup: i.logGroup, region: t.region },
+  }),
   async handler(ctx, input) {
     const out = await logsClient(ctx).send(
       new FilterLogEventsCommand({
@@ -245,6 +249,13 @@ export const startInsightsQuery = defineOperation({
     statement(['logs:GetQueryResults'], ['*']),
   ],
   resource: (i, t) => i.logGroups.map((g) => groupArn(t, g)).join(','),
+  notFound: (i, t) => ({
+    message:
+      i.logGroups.length === 1
+        ? `Log group ${JSON.stringify(i.logGroups[0])} was not found in ${t.region}.`
+        : `One of the log groups ${i.logGroups.map((g) => JSON.stringify(g)).join(', ')} was not found in ${t.region}.`,
+    details: { logGroups: i.logGroups, region: t.region },
+  }),
   async handler(ctx, input) {
     const client = logsClient(ctx);
     const started = await client.send(

@@ -141,7 +141,12 @@ export function createOperationsService(deps: OperationsServiceDeps) {
               const out = await call.run(ctx);
               return op.exposure === 'all' ? op.output.parse(out) : out;
             } catch (err) {
-              throw mapAwsError(err, { action: op.action });
+              const notFound = call.notFound(target);
+              throw mapAwsError(err, {
+                action: op.action,
+                callerInput: true,
+                ...(notFound === undefined ? {} : { notFound }),
+              });
             }
           },
         );

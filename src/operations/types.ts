@@ -72,6 +72,11 @@ export interface OperationDef<I = unknown, O = unknown> {
   action: string;
   /** Credentials must stay valid at least this long (presigned URLs). */
   minValiditySeconds?(input: I): number;
+  /**
+   * What AWS did not find, named in the caller's terms (the log group or table they gave), for the
+   * 404 when AWS answers ResourceNotFound: the caller learns which of their inputs to fix.
+   */
+  notFound?(input: I, target: CallTarget): { message: string; details: Record<string, unknown> };
   handler(ctx: OperationContext, input: I): Promise<O>;
 }
 
@@ -97,5 +102,6 @@ export interface BoundCall {
   scope(connection: UsableConnection): void;
   policy(target: CallTarget): PolicyStatement[];
   resource(target: CallTarget): string;
+  notFound(target: CallTarget): { message: string; details: Record<string, unknown> } | undefined;
   run(ctx: OperationContext): Promise<unknown>;
 }

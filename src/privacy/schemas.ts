@@ -3,6 +3,25 @@ import { z } from 'zod';
 const ts = z.string();
 const nts = z.string().nullable();
 
+const exportedEvent = z.object({
+  id: z.string(),
+  orgId: z.string().nullable(),
+  seq: z.number().int(),
+  createdAt: ts,
+  action: z.string(),
+  outcome: z.string(),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  connectionId: z.string().nullable(),
+  operation: z.string().nullable(),
+  resource: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  requestId: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+
 /** The personal-data export. Response schemas strip anything not listed here, so no secret can leak. */
 export const personalDataExportSchema = z.object({
   exportedAt: ts,
@@ -52,27 +71,16 @@ export const personalDataExportSchema = z.object({
       revokedAt: nts,
     }),
   ),
-  auditEvents: z.array(
-    z.object({
-      id: z.string(),
-      orgId: z.string().nullable(),
-      seq: z.number().int(),
-      createdAt: ts,
-      action: z.string(),
-      outcome: z.string(),
-      targetType: z.string().nullable(),
-      targetId: z.string().nullable(),
-      connectionId: z.string().nullable(),
-      operation: z.string().nullable(),
-      resource: z.string().nullable(),
-      errorCode: z.string().nullable(),
-      requestId: z.string().nullable(),
-      ip: z.string().nullable(),
-      userAgent: z.string().nullable(),
-      details: z.record(z.string(), z.unknown()),
-    }),
-  ),
+  auditEvents: z.array(exportedEvent),
   auditEventsTruncated: z.boolean(),
+  /** What the API keys the user created did (their actor id is the key's id). */
+  auditEventsByApiKeys: z.array(exportedEvent.extend({ actorId: z.string().nullable() })),
+  auditEventsByApiKeysTruncated: z.boolean(),
+  /** What others did to the user; the other party appears only as an export-local pseudonym (`member-N`). */
+  auditEventsAboutUser: z.array(
+    exportedEvent.extend({ actorType: z.string(), actorId: z.string().nullable() }),
+  ),
+  auditEventsAboutUserTruncated: z.boolean(),
 });
 
 export const accountDeletedSchema = z.object({

@@ -1,3 +1,4 @@
+import { personalRef } from '../audit/chain.ts';
 import { eraseAuditSubject } from '../audit/erasure.ts';
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
@@ -23,6 +24,42 @@ function userIdOf(actor: Actor): string {
 }
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+const USER_ID = /usr_[0-9a-hjkmnp-tv-z]{24}/g;
+/** The audit trail's keyed reference to a user (see audit/writer.ts): stable, so linkable across exports. */
+const USER_REF = /usr_ref:[0-9a-f]{16,128}/g;
+
+/**
+ * Replaces every other person's user id (and audit reference) anywhere in the export, keys and
+ * free text alike, by a pseudonym stable within this export only (`member-1`, `member-2`, … in order
+ * of appearance): the export shows that the same person acted twice, never who, and two exports
+ * cannot be joined on it. The user's own id stays, and their own reference (`selfRef`) is shown as
+ * their id.
+ */
+export function pseudonymiseOthers<T>(value: T, selfId: string, selfRef: string | null = null): T {
+  const labels = new Map<string, string>();
+  const label = (raw: string) => {
+    let l = labels.get(raw);
+    if (l === undefined) {
+      l = `member-${labels.size + 1}`;
+      labels.set(raw, l);
+    }
+    return l;
+  };
+  const text = (s: string) =>
+    s
+      .replace(USER_REF, (ref) => (ref === selfRef ? selfId : label(ref)))
+      .replace(USER_ID, (id) => (id === selfId ? id : label(id)));
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return text(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [text(k), walk(x)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}
 
 export function createPrivacyService(deps: PrivacyServiceDeps) {
   const { store, audit, clock } = deps;
@@ -53,12 +90,18 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
           await store.invitationsSentBy(tx, userId),
           await store.auditEventsByActor(tx, userId, MAX_EXPORTED_AUDIT_EVENTS + 1),
         ];
+        const byKeys = await store.auditEventsByApiKeys(
+          tx,
+          apiKeys.map((k) => k.id),
+          MAX_EXPORTED_AUDIT_EVENTS + 1,
+        );
+        const about = await store.auditEventsAboutUser(tx, userId, MAX_EXPORTED_AUDIT_EVENTS + 1);
         // The export is itself an audited event (written in the system chain).
         await audit.record(
           tx,
           eventFor(actor, { orgId: null, action: 'account.exported', outcome: 'success' }),
         );
-        return {
+        const exported = {
           exportedAt: clock.now().toISOString(),
           user: {
             id: profile.id,
@@ -95,7 +138,23 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
             .slice(0, MAX_EXPORTED_AUDIT_EVENTS)
             .map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),
           auditEventsTruncated: events.length > MAX_EXPORTED_AUDIT_EVENTS,
+          auditEventsByApiKeys: byKeys
+            .slice(0, MAX_EXPORTED_AUDIT_EVENTS)
+            .map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),
+          auditEventsByApiKeysTruncated: byKeys.length > MAX_EXPORTED_AUDIT_EVENTS,
+          // Done to the user by someone else: the other party's address and browser are theirs, not
+          // the user's, and the other party is named only by a pseudonym (below).
+          auditEventsAboutUser: about.slice(0, MAX_EXPORTED_AUDIT_EVENTS).map((e) => ({
+            ...e,
+            ip: null,
+            userAgent: null,
+            createdAt: e.createdAt.toISOString(),
+          })),
+          auditEventsAboutUserTruncated: about.length > MAX_EXPORTED_AUDIT_EVENTS,
         };
+        const key = await store.subjectKey(tx, userId);
+        const selfRef = key === null ? null : `usr_ref:${personalRef(key, 'actor_id', userId)}`;
+        return pseudonymiseOthers(exported, userId, selfRef);
       });
     },
 
@@ -166,6 +225,22 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
           }),
         );
 
+        // Their invitations in organisations that stay end with their authority (issue 25 item 6).
+        const invitationsRevoked = await store.revokeInvitationsSentBy(tx, userId, now);
+        for (const invitation of invitationsRevoked.filter((i) => staying.includes(i.orgId))) {
+          await audit.record(
+            tx,
+            eventFor(actor, {
+              orgId: invitation.orgId,
+              action: 'invitation.revoked',
+              outcome: 'success',
+              targetType: 'invitation',
+              targetId: invitation.id,
+              details: { reason: 'inviter_deleted', role: invitation.role },
+            }),
+          );
+        }
+        await store.eraseUserReferences(tx, userId);
         await store.deleteOrgs(tx, solo);
         deps.scans.cancelOrganizations(solo);
         await store.deleteInvitationsTo(tx, user.email);

@@ -1,10 +1,37 @@
-import { and, asc, count, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
-import { auditEvents } from '../audit/tables.ts';
+import { and, asc, count, desc, eq, inArray, isNull, ne, not, or } from 'drizzle-orm';
+import { auditEvents, auditSubjectKeys } from '../audit/tables.ts';
+import { connections } from '../connections/tables.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { memberships, organizations, users } from '../db/core-tables.ts';
 import { apiKeys } from '../identity/api-keys/tables.ts';
 import { invitations } from '../identity/orgs/tables.ts';
 import { sessions } from '../identity/tables.ts';
+import { cleanupTokens, findings, scans } from '../scans/tables.ts';
+
+/**
+ * Stands in for an erased user in NOT NULL columns that named them (who requested a scan, who asked
+ * for a clean-up token): the same value for everyone, so it links nobody to anything.
+ */
+export const ERASED_SUBJECT = 'erased';
+
+const exportedEventColumns = {
+  id: auditEvents.id,
+  orgId: auditEvents.orgId,
+  seq: auditEvents.seq,
+  createdAt: auditEvents.createdAt,
+  action: auditEvents.action,
+  outcome: auditEvents.outcome,
+  targetType: auditEvents.targetType,
+  targetId: auditEvents.targetId,
+  connectionId: auditEvents.connectionId,
+  operation: auditEvents.operation,
+  resource: auditEvents.resource,
+  errorCode: auditEvents.errorCode,
+  requestId: auditEvents.requestId,
+  ip: auditEvents.ip,
+  userAgent: auditEvents.userAgent,
+  details: auditEvents.details,
+};
 
 /** Upper bound of audit events in one personal-data export (the newest ones; the export says so). */
 export const MAX_EXPORTED_AUDIT_EVENTS = 10_000;
@@ -112,28 +139,87 @@ export function createPrivacyStore(db: Db) {
     /** Audit events the user performed, newest first, at most `limit`. */
     async auditEventsByActor(q: DbOrTx, userId: string, limit: number) {
       return q
-        .select({
-          id: auditEvents.id,
-          orgId: auditEvents.orgId,
-          seq: auditEvents.seq,
-          createdAt: auditEvents.createdAt,
-          action: auditEvents.action,
-          outcome: auditEvents.outcome,
-          targetType: auditEvents.targetType,
-          targetId: auditEvents.targetId,
-          connectionId: auditEvents.connectionId,
-          operation: auditEvents.operation,
-          resource: auditEvents.resource,
-          errorCode: auditEvents.errorCode,
-          requestId: auditEvents.requestId,
-          ip: auditEvents.ip,
-          userAgent: auditEvents.userAgent,
-          details: auditEvents.details,
-        })
+        .select(exportedEventColumns)
         .from(auditEvents)
         .where(and(eq(auditEvents.actorType, 'user'), eq(auditEvents.actorId, userId)))
         .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
         .limit(limit);
+    },
+
+    /** The user's audit subject key (absent when no record ever named them). */
+    async subjectKey(q: DbOrTx, userId: string): Promise<string | null> {
+      const rows = await q
+        .select({ key: auditSubjectKeys.key })
+        .from(auditSubjectKeys)
+        .where(eq(auditSubjectKeys.subjectId, userId));
+      return rows[0]?.key ?? null;
+    },
+
+    /** Audit events performed by the API keys the user created, newest first, at most `limit`. */
+    async auditEventsByApiKeys(q: DbOrTx, keyIds: string[], limit: number) {
+      if (keyIds.length === 0) return [];
+      return q
+        .select({ ...exportedEventColumns, actorId: auditEvents.actorId })
+        .from(auditEvents)
+        .where(and(eq(auditEvents.actorType, 'apiKey'), inArray(auditEvents.actorId, keyIds)))
+        .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+        .limit(limit);
+    },
+
+    /** Audit events about the user performed by someone else (or by no one: failed logins), newest first. */
+    async auditEventsAboutUser(q: DbOrTx, userId: string, limit: number) {
+      return q
+        .select({ ...exportedEventColumns, actorType: auditEvents.actorType, actorId: auditEvents.actorId })
+        .from(auditEvents)
+        .where(
+          and(
+            eq(auditEvents.targetType, 'user'),
+            eq(auditEvents.targetId, userId),
+            or(
+              ne(auditEvents.actorType, 'user'),
+              isNull(auditEvents.actorId),
+              not(eq(auditEvents.actorId, userId)),
+            ),
+          ),
+        )
+        .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+        .limit(limit);
+    },
+
+    /**
+     * Erasure beyond the audit trail: columns of other tables that named the user and outlive them
+     * (the organisation keeps its scans, findings and connections) are nulled, or set to
+     * ERASED_SUBJECT where the column is NOT NULL. Left in place, they would re-link pseudonymised
+     * audit records (which keep e.g. the scan id) to the person. Not scoped to one organisation:
+     * the user's own erasure reaches every organisation they acted in.
+     */
+    async eraseUserReferences(tx: Tx, userId: string): Promise<void> {
+      await tx
+        .update(scans)
+        .set({ requestedById: ERASED_SUBJECT })
+        .where(and(eq(scans.requestedByType, 'user'), eq(scans.requestedById, userId)));
+      await tx.update(scans).set({ requestedByUserId: null }).where(eq(scans.requestedByUserId, userId));
+      await tx.update(findings).set({ statusChangedBy: null }).where(eq(findings.statusChangedBy, userId));
+      await tx.update(connections).set({ createdBy: null }).where(eq(connections.createdBy, userId));
+      await tx
+        .update(cleanupTokens)
+        .set({ actorId: ERASED_SUBJECT })
+        .where(eq(cleanupTokens.actorId, userId));
+    },
+
+    /** Revokes the user's pending invitations (their authority ends with the account); ids for the audit. */
+    async revokeInvitationsSentBy(tx: Tx, userId: string, now: Date) {
+      return tx
+        .update(invitations)
+        .set({ revokedAt: now })
+        .where(
+          and(
+            eq(invitations.invitedBy, userId),
+            isNull(invitations.acceptedAt),
+            isNull(invitations.revokedAt),
+          ),
+        )
+        .returning({ id: invitations.id, orgId: invitations.orgId, role: invitations.role });
     },
 
     /** The user's memberships with, per organisation, how many other members and other owners it has (orgs locked). */

@@ -56,10 +56,18 @@ export function registerScanCommand(program: Command): void {
     )
     .argument('<connectionId>', 'connection id (con_…)')
     .requiredOption('--org <orgId>', 'organisation id (org_…)')
-    .action(async (connectionId: string, opts: { org: string }) => {
-      if (!idPattern('con').test(connectionId)) throw new Error('connectionId must look like con_…');
-      if (!idPattern('org').test(opts.org)) throw new Error('--org must look like org_…');
-      const { config, logger, database } = await openRuntime(process.env);
+    .option('--json', 'print one JSON document {scan, summary} on stdout instead of the table')
+    .action(async (connectionId: string, opts: { org: string; json?: boolean }) => {
+      if (!idPattern('con').test(connectionId))
+        throw new Error(
+          'the connection id must look like con_… (list them in the console or GET …/connections)',
+        );
+      if (!idPattern('org').test(opts.org))
+        throw new Error('--org must look like org_… (your organisation id)');
+      const { config, logger, database } = await openRuntime(process.env, {
+        command: 'scan',
+        logTo: 'stderr',
+      });
       const db = database.db;
       const clock = systemClock;
       const audit = createAuditWriter({ clock });
@@ -134,7 +142,12 @@ export function registerScanCommand(program: Command): void {
         for (const w of final.warnings)
           process.stderr.write(`warning: ${w.region} ${w.detector}: ${w.message}\n`);
         if (final.error !== undefined) process.stderr.write(`scan ${final.status}: ${final.error.message}\n`);
-        process.stdout.write(summaryTable(await scans.store.summaryForScan(opts.org, started.id)));
+        const summary = await scans.store.summaryForScan(opts.org, started.id);
+        process.stdout.write(
+          opts.json === true
+            ? `${JSON.stringify({ scan: final, summary, priceTableDate: PRICE_TABLE_DATE })}\n`
+            : summaryTable(summary),
+        );
         if (final.status !== 'succeeded') process.exitCode = 1;
       } finally {
         process.off('SIGINT', onSignal);

@@ -167,7 +167,13 @@ describe('API keys', () => {
     expect((await call(owner, 'DELETE', `/v1/orgs/${owner.orgId}/api-keys/${key.id}`)).statusCode).toBe(204);
     const after = await call(bearer(key.key), 'GET', `/v1/orgs/${owner.orgId}/members`);
     expect(after.statusCode).toBe(401);
-    expect(after.json().error.code).toBe('unauthenticated');
+    expect(after.json().error.code).toBe('api_key_revoked');
+    expect(after.json().error.message).toContain('revoked');
+    // Only the real secret learns that: the same prefix with another secret is a plain 401.
+    const forged = `${key.key.slice(0, -4)}${key.key.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    const wrong = await call(bearer(forged), 'GET', `/v1/orgs/${owner.orgId}/members`);
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error.code).toBe('unauthenticated');
     expect((await call(owner, 'DELETE', `/v1/orgs/${owner.orgId}/api-keys/${key.id}`)).statusCode).toBe(404);
     expect((await call(owner, 'GET', `/v1/orgs/${owner.orgId}/api-keys`)).json().items).toEqual([]);
     const actions = await t.database.db

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditVerify } from '../../src/audit/cli.ts';
@@ -36,17 +40,48 @@ describe('rolegate audit verify', () => {
     const good = await chainOf(3);
     const bad = await chainOf(3);
     const out: string[] = [];
-    expect(await runAuditVerify(t.database.db, { org: good, write: (l) => out.push(l) })).toBe(true);
+    expect(await runAuditVerify(t.database.db, { org: good, write: (l) => out.push(l) })).toMatchObject({
+      valid: true,
+    });
     expect(out).toEqual([`ok      ${good}: 3 records\n`]);
 
     await t.database.db.execute(
       sql`update audit_events set outcome = 'failure' where chain = ${bad} and seq = 2`,
     );
     const all: string[] = [];
-    expect(await runAuditVerify(t.database.db, { write: (l) => all.push(l) })).toBe(false);
+    expect(await runAuditVerify(t.database.db, { write: (l) => all.push(l) })).toMatchObject({
+      valid: false,
+    });
     expect(all).toContain(`ok      ${good}: 3 records\n`);
     expect(all).toContain(
       `BROKEN  ${bad}: first broken link at seq 2 (record_modified); 1 records verified before it\n`,
     );
   });
+});
+
+describe('rolegate audit verify, spawned', () => {
+  it('--json prints one JSON document on stdout; the log lines (development keys) go to stderr', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rolegate-audit-cli-'));
+    try {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'info',
+        ROLEGATE_DATA_DIR: dataDir,
+      };
+      delete env.DATABASE_URL;
+      delete env.ROLEGATE_MASTER_KEYS;
+      delete env.ROLEGATE_JWT_KEYS;
+      const res = spawnSync(process.execPath, ['src/cli.ts', 'audit', 'verify', '--json'], {
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(res.status, res.stderr).toBe(0);
+      expect(JSON.parse(res.stdout)).toEqual({ valid: true, chains: [] });
+      expect(res.stderr).toContain('DEVELOPMENT KEYS IN USE');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -84,12 +84,48 @@ describe('mapAwsError', () => {
   });
 
   it('anything else → aws_request_failed with only the AWS error code', () => {
-    const err = mapAwsError(sdkError('ValidationException', 400));
+    const err = mapAwsError(sdkError('InvalidObjectState', 400));
     expect(err.code).toBe('aws_request_failed');
-    expect(err.details).toEqual({ awsCode: 'ValidationException' });
+    expect(err.details).toEqual({ awsCode: 'InvalidObjectState' });
     expect(err.message).not.toContain('arn:');
     expect(mapAwsError('not even an error').code).toBe('aws_request_failed');
     expect(mapAwsError(null).code).toBe('aws_request_failed');
+  });
+
+  it('an invalid request (ValidationException …) from the caller’s input → 400 aws_invalid_request with AWS’s message, sanitised', () => {
+    // A request Rolegate composed itself (a scan, a probe): its failure, AWS's message stays in the logs.
+    const own = mapAwsError(sdkError('ValidationException', 400, 'internal CANARY'));
+    expect(own.code).toBe('aws_request_failed');
+    expect(own.message).not.toContain('CANARY');
+    const err = mapAwsError(
+      sdkError(
+        'ValidationException',
+        400,
+        'One or more parameter values were invalid: Missing the key pk in the item (table arn:aws:dynamodb:us-east-1:111111111111:table/t, key ASIAABCDEFGHIJKLMNOP, account 111111111111)\u0000',
+      ),
+      { callerInput: true },
+    );
+    expect(err.code).toBe('aws_invalid_request');
+    expect(err.status).toBe(400);
+    expect(err.message).toBe(
+      'AWS found the request invalid: One or more parameter values were invalid: Missing the key pk in the item (table <arn>, key <key-id>, account <account>)',
+    );
+    expect(err.details).toEqual({ awsCode: 'ValidationException' });
+    const long = mapAwsError(sdkError('ValidationException', 400, 'x'.repeat(2000)), { callerInput: true });
+    expect(long.code).toBe('aws_invalid_request');
+    expect(long.message.length).toBeLessThan(400);
+    expect(long.message).toMatch(/x…$/);
+  });
+
+  it('no base credentials (CredentialsProviderError) → 503 aws_not_configured, naming what to set', () => {
+    const err = mapAwsError(
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      }),
+    );
+    expect(err.code).toBe('aws_not_configured');
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/AWS_ACCESS_KEY_ID.*ROLEGATE_AWS_PRINCIPAL_ARN/);
   });
 
   it('passes AppErrors through unchanged', () => {

@@ -5,10 +5,11 @@ import {
   ListTablesCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { assumeCalls, fixture, mockSts, operationMatrix, sts, url } from './harness.ts';
+import { assumeCalls, awsError, fixture, mockSts, operationMatrix, sts, url } from './harness.ts';
 
 let t: TestApp;
 const ddb = mockClient(DynamoDBClient);
@@ -239,5 +240,83 @@ describe('dynamodb.query', () => {
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.KeyConditionExpression).toBe(
       '#pk = :pk AND begins_with(#sk, :sk)',
     );
+  });
+});
+
+describe('DynamoDB errors say what to fix (issue 22 item 5)', () => {
+  it('a ValidationException (wrong key name) is a 400 with AWS’s message, sanitised', async () => {
+    const f = await fixture(t, { capabilities: ['dynamodb-read'] });
+    ddb.on(QueryCommand).rejects(
+      Object.assign(awsError('ValidationException', 400), {
+        message:
+          'Query condition missed key schema element: pk for table arn:aws:dynamodb:us-east-1:123456789012:table/orders (account 123456789012)',
+      }),
+    );
+    const res = await t.app.inject({
+      method: 'POST',
+      url: url(f, '/dynamodb/tables/orders/query'),
+      headers: f.user.headers,
+      payload: { partitionKey: { name: 'id', value: 'x' } },
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    const error = res.json().error;
+    expect(error.code).toBe('aws_invalid_request');
+    expect(error.message).toContain('Query condition missed key schema element: pk');
+    expect(error.message).not.toMatch(/arn:|123456789012/);
+    expect(error.details).toEqual({ awsCode: 'ValidationException' });
+  });
+
+  it('a long AWS message is capped', async () => {
+    const f = await fixture(t, { capabilities: ['dynamodb-read'] });
+    ddb
+      .on(QueryCommand)
+      .rejects(Object.assign(awsError('ValidationException', 400), { message: `bad ${'x'.repeat(5000)}` }));
+    const res = await t.app.inject({
+      method: 'POST',
+      url: url(f, '/dynamodb/tables/orders/query'),
+      headers: f.user.headers,
+      payload: { partitionKey: { name: 'id', value: 'x' } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message.length).toBeLessThan(400);
+  });
+
+  it('a missing table is a 404 naming the table the caller gave', async () => {
+    const f = await fixture(t, { capabilities: ['dynamodb-read'] });
+    ddb.on(DescribeTableCommand).rejects(awsError('ResourceNotFoundException', 400));
+    const res = await t.app.inject({
+      method: 'GET',
+      url: url(f, '/dynamodb/tables/ordres'),
+      headers: f.user.headers,
+    });
+    expect(res.statusCode, res.body).toBe(404);
+    expect(res.json().error).toMatchObject({
+      code: 'aws_not_found',
+      message: 'Table "ordres" was not found in us-east-1.',
+      details: { table: 'ordres', region: 'us-east-1' },
+    });
+  });
+
+  it('no base AWS credentials is a 503 aws_not_configured naming what to set, never reaching the service', async () => {
+    const f = await fixture(t, { capabilities: ['dynamodb-read'] });
+    sts.reset();
+    // What the SDK's default provider chain throws when it finds nothing.
+    sts.on(AssumeRoleCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+        tryNextLink: false,
+      }),
+    );
+    const res = await t.app.inject({
+      method: 'GET',
+      url: url(f, '/dynamodb/tables/orders'),
+      headers: f.user.headers,
+    });
+    expect(res.statusCode, res.body).toBe(503);
+    const error = res.json().error;
+    expect(error.code).toBe('aws_not_configured');
+    expect(error.message).toContain('AWS_ACCESS_KEY_ID');
+    expect(error.message).toContain('ROLEGATE_AWS_PRINCIPAL_ARN');
+    expect(calls()).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { assumeCalls, fixture, mockSts, operationMatrix, sts, url } from './harness.ts';
+import { assumeCalls, awsError, fixture, mockSts, operationMatrix, sts, url } from './harness.ts';
 
 let t: TestApp;
 const logs = mockClient(CloudWatchLogsClient);
@@ -256,5 +256,29 @@ describe('logs.insights_query / insights_results / insights_cancel', () => {
   it('declares its permission in the route table', () => {
     const route = t.app.routeTable.find((r) => r.method === 'POST' && r.url.endsWith('/logs/insights'));
     expect(route?.permission).toBe('logs:read');
+  });
+});
+
+describe('Logs errors say what to fix (issue 22 item 5)', () => {
+  it('a missing log group is a 404 naming the log group the caller gave', async () => {
+    const f = await fixture(t, { capabilities: ['logs-read'] });
+    logs.on(FilterLogEventsCommand).rejects(
+      Object.assign(awsError('ResourceNotFoundException', 400), {
+        message: `The specified log group does not exist. (arn:aws:logs:us-east-1:${ACCOUNT}:log-group:x)`,
+      }),
+    );
+    const res = await t.app.inject({
+      method: 'POST',
+      url: url(f, '/logs/events'),
+      headers: f.user.headers,
+      payload: { logGroup: '/app/apii', ...window },
+    });
+    expect(res.statusCode, res.body).toBe(404);
+    expect(res.json().error).toMatchObject({
+      code: 'aws_not_found',
+      message: 'Log group "/app/apii" was not found in us-east-1.',
+      details: { logGroup: '/app/apii', region: 'us-east-1' },
+    });
+    expect(res.body).not.toContain(ACCOUNT);
   });
 });

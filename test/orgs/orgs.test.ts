@@ -356,4 +356,88 @@ describe('invitations', () => {
     expect(await roleIn(orgId, invitee.userId)).toBe('viewer');
     expect((await call(admin, 'GET', `/v1/orgs/${orgId}/invitations`)).json().items).toHaveLength(1);
   });
+
+  // Issue 25 item 6: an invitation carries its inviter's authority, and must not outlive it.
+  describe('invitations outlive their inviter’s authority no longer', () => {
+    async function revokedReasons(orgId: string): Promise<unknown[]> {
+      const rows = await t.database.db
+        .select({
+          details: auditEvents.details,
+          actorId: auditEvents.actorId,
+          targetId: auditEvents.targetId,
+        })
+        .from(auditEvents)
+        .where(and(eq(auditEvents.orgId, orgId), eq(auditEvents.action, 'invitation.revoked')))
+        .orderBy(auditEvents.seq);
+      return rows;
+    }
+
+    it('removing the inviter revokes their pending invitations (audited); the token no longer grants the role', async () => {
+      const { orgId, owner, admin } = await team();
+      const alt = await createTestUser(t);
+      const body = (await invite(admin, orgId, emailOf(alt), 'admin')).json();
+      const other = (await invite(owner, orgId, 'kept@example.test', 'viewer')).json();
+      expect((await call(owner, 'DELETE', `/v1/orgs/${orgId}/members/${admin.userId}`)).statusCode).toBe(204);
+      const res = await call(alt, 'POST', '/v1/invitations/accept', { token: body.token });
+      expect(res.statusCode, res.body).toBe(404);
+      expect(await roleIn(orgId, alt.userId)).toBeNull();
+      const [stored] = await t.database.db.select().from(invitations).where(eq(invitations.id, body.id));
+      expect(stored?.revokedAt).not.toBeNull();
+      expect(await revokedReasons(orgId)).toEqual([
+        { details: { reason: 'inviter_removed', role: 'admin' }, actorId: owner.userId, targetId: body.id },
+      ]);
+      // The owner's own invitation is untouched.
+      const pending = (await call(owner, 'GET', `/v1/orgs/${orgId}/invitations`)).json().items;
+      expect(pending.map((i: { id: string }) => i.id)).toEqual([other.id]);
+    });
+
+    it('demoting the inviter revokes their pending invitations', async () => {
+      const { orgId, owner, admin } = await team();
+      const alt = await createTestUser(t);
+      const body = (await invite(admin, orgId, emailOf(alt), 'admin')).json();
+      const demoted = await call(owner, 'PATCH', `/v1/orgs/${orgId}/members/${admin.userId}`, {
+        role: 'member',
+      });
+      expect(demoted.statusCode, demoted.body).toBe(200);
+      expect((await call(alt, 'POST', '/v1/invitations/accept', { token: body.token })).statusCode).toBe(404);
+      expect(await roleIn(orgId, alt.userId)).toBeNull();
+      expect(await revokedReasons(orgId)).toEqual([
+        { details: { reason: 'inviter_demoted', role: 'admin' }, actorId: owner.userId, targetId: body.id },
+      ]);
+    });
+
+    it('an inviter who lost the role by any other path (no revocation ran) is checked again at accept time', async () => {
+      const { orgId, admin } = await team();
+      const alt = await createTestUser(t);
+      const body = (await invite(admin, orgId, emailOf(alt), 'admin')).json();
+      // Straight in the database: as if the demotion happened without the service (or raced with it).
+      await t.database.db
+        .update(memberships)
+        .set({ role: 'member' })
+        .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, admin.userId)));
+      const res = await call(alt, 'POST', '/v1/invitations/accept', { token: body.token });
+      expect(res.statusCode, res.body).toBe(404);
+      expect(res.json().error.message).toMatch(/no longer/);
+      expect(await roleIn(orgId, alt.userId)).toBeNull();
+      await t.database.db
+        .delete(memberships)
+        .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, admin.userId)));
+      expect((await call(alt, 'POST', '/v1/invitations/accept', { token: body.token })).statusCode).toBe(404);
+      expect(await roleIn(orgId, alt.userId)).toBeNull();
+    });
+
+    it('an inviter who still holds the role: accepted as before', async () => {
+      const { orgId, owner, admin } = await team();
+      const alt = await createTestUser(t);
+      const body = (await invite(admin, orgId, emailOf(alt), 'member')).json();
+      // Demoting someone else does not touch this admin's invitations.
+      const { member } = { member: await createTestUser(t, { orgId, role: 'member' }) };
+      expect(
+        (await call(owner, 'PATCH', `/v1/orgs/${orgId}/members/${member.userId}`, { role: 'viewer' }))
+          .statusCode,
+      ).toBe(200);
+      expect((await call(alt, 'POST', '/v1/invitations/accept', { token: body.token })).statusCode).toBe(200);
+      expect(await roleIn(orgId, alt.userId)).toBe('member');
+    });
+  });
 });

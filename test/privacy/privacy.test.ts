@@ -1,16 +1,19 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_CHAIN } from '../../src/audit/chain.ts';
 import { auditEvents, auditSubjectKeys } from '../../src/audit/tables.ts';
 import { verifyChain } from '../../src/audit/verify.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
 import { systemClock } from '../../src/clock.ts';
+import { connections } from '../../src/connections/tables.ts';
 import { memberships, organizations, users } from '../../src/db/core-tables.ts';
 import { newId } from '../../src/db/ids.ts';
 import { apiKeys } from '../../src/identity/api-keys/tables.ts';
 import { invitations } from '../../src/identity/orgs/tables.ts';
 import { sessions } from '../../src/identity/tables.ts';
+import { cleanupTokens, findings, scans } from '../../src/scans/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestConnection } from '../helpers/connections.ts';
 import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identity.ts';
 
 let t: TestApp;
@@ -261,5 +264,199 @@ describe('DELETE /v1/me', () => {
 
     // The old token is dead.
     expect((await t.app.inject({ url: '/v1/me/export', headers: user.headers })).statusCode).toBe(401);
+  });
+});
+
+// Issue 25 item 8: erasure leaves no raw user id anywhere, and the export names no third party.
+describe('erasure and export reach every table', () => {
+  /** Every text, json and array column of every table that contains `needle` (generic over information_schema). */
+  async function columnsContaining(needle: string): Promise<string[]> {
+    const columns = (await t.database.db.execute(sql`
+      select table_name, column_name from information_schema.columns
+      where table_schema = current_schema()
+        and data_type in ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY')
+      order by table_name, column_name`)) as unknown as {
+      rows: Array<{ table_name: string; column_name: string }>;
+    };
+    expect(columns.rows.length).toBeGreaterThan(20);
+    const hits: string[] = [];
+    for (const { table_name: table, column_name: column } of columns.rows) {
+      const found = (await t.database.db.execute(
+        sql`select count(*)::int as n from ${sql.identifier(table)} where ${sql.identifier(column)}::text like ${`%${needle}%`}`,
+      )) as unknown as { rows: Array<{ n: number }> };
+      if (Number(found.rows[0]?.n) > 0) hits.push(`${table}.${column}`);
+    }
+    return hits;
+  }
+
+  /** Rows in the scan tables, a connection and a clean-up token that name the user (as the product writes them). */
+  async function scanFootprint(user: TestUser, orgId: string): Promise<void> {
+    const db = t.database.db;
+    const connection = await createTestConnection(t, orgId, { capabilities: ['cost-scan'] });
+    await db.update(connections).set({ createdBy: user.userId }).where(eq(connections.id, connection.id));
+    const scanId = newId('scn');
+    const byKey = newId('scn');
+    const base = {
+      orgId,
+      connectionId: connection.id,
+      status: 'succeeded' as const,
+      regions: ['us-east-1'],
+      regionsDone: ['us-east-1'],
+      createdAt: new Date(),
+    };
+    await db.insert(scans).values([
+      {
+        ...base,
+        id: scanId,
+        requestedByType: 'user',
+        requestedById: user.userId,
+        requestedByUserId: user.userId,
+      },
+      {
+        ...base,
+        id: byKey,
+        requestedByType: 'apiKey',
+        requestedById: newId('key'),
+        requestedByUserId: user.userId,
+      },
+    ]);
+    const findingId = newId('fnd');
+    await db.insert(findings).values({
+      id: findingId,
+      orgId,
+      connectionId: connection.id,
+      scanId,
+      type: 'ebs_volume_unattached',
+      resourceId: 'vol-1',
+      resourceArn: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-1',
+      region: 'us-east-1',
+      ageDays: 10,
+      tags: {},
+      monthlyCostCents: 100,
+      recommendedAction: 'delete',
+      details: {},
+      firstSeenAt: new Date(),
+      lastSeenAt: new Date(),
+      statusChangedBy: user.userId,
+    });
+    await db.insert(cleanupTokens).values({
+      tokenHash: `th-${newId('key')}`,
+      orgId,
+      findingId,
+      actorId: user.userId,
+      stateHash: 'x',
+      options: { snapshotBeforeDelete: false, deleteSnapshots: false },
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+  }
+
+  it('after erasure no table and no text/json column holds the erased user id', async () => {
+    const user = await createTestUser(t, { password: TEST_PASSWORD });
+    await withFootprint(user);
+    // A shared organisation (it survives the erasure) where the user left scans, findings, a
+    // connection, a clean-up token and an invitation they sent.
+    const other = await createTestUser(t);
+    await t.database.db
+      .insert(memberships)
+      .values({ id: newId('mem'), orgId: other.orgId, userId: user.userId, role: 'admin' });
+    await scanFootprint(user, other.orgId);
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${other.orgId}/invitations`,
+      headers: user.headers,
+      payload: { email: 'friend@example.org', role: 'member' },
+    });
+    expect(sent.statusCode, sent.body).toBe(201);
+    expect((await columnsContaining(user.userId)).length).toBeGreaterThan(5);
+
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me',
+      headers: user.headers,
+      payload: { password: TEST_PASSWORD },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await columnsContaining(user.userId)).toEqual([]);
+    // Their pending invitation in the organisation that stays was revoked (25.6), and that is audited.
+    const [inv] = await t.database.db.select().from(invitations).where(eq(invitations.id, sent.json().id));
+    expect(inv?.revokedAt).not.toBeNull();
+    const revoked = await t.database.db
+      .select({ details: auditEvents.details })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.chain, other.orgId), eq(auditEvents.action, 'invitation.revoked')));
+    expect(revoked).toEqual([{ details: { reason: 'inviter_deleted', role: 'member' } }]);
+    expect(await verifyChain(t.database.db, other.orgId)).toMatchObject({ valid: true });
+  });
+
+  it('the export pseudonymises other people and includes what the user’s API keys did and what was done to them', async () => {
+    const user = await createTestUser(t);
+    const admin = await createTestUser(t, { role: 'admin', orgId: user.orgId });
+    const third = await createTestUser(t, { role: 'member', orgId: user.orgId });
+    const keyId = newId('key');
+    await t.database.db.insert(apiKeys).values({
+      id: keyId,
+      orgId: user.orgId,
+      name: 'agent',
+      prefix: `pfx${keyId.slice(4, 14)}`,
+      secretHash: 'h',
+      role: 'member',
+      createdBy: user.userId,
+      createdAt: new Date(),
+    });
+    // The user acted on a third party; their key acted; an admin acted on the user.
+    await audit.record(t.database.db, {
+      orgId: user.orgId,
+      actorType: 'user',
+      actorId: user.userId,
+      action: 'membership.role_changed',
+      outcome: 'success',
+      targetType: 'user',
+      targetId: third.userId,
+      details: { note: `changed ${third.userId}`, by: `self ${user.userId}` },
+    });
+    await audit.record(t.database.db, {
+      orgId: user.orgId,
+      actorType: 'apiKey',
+      actorId: keyId,
+      action: 'aws.s3.list_buckets',
+      outcome: 'success',
+      ip: '198.51.100.7',
+    });
+    await audit.record(t.database.db, {
+      orgId: user.orgId,
+      actorType: 'user',
+      actorId: admin.userId,
+      action: 'membership.role_changed',
+      outcome: 'success',
+      targetType: 'user',
+      targetId: user.userId,
+      ip: '192.0.2.99',
+      userAgent: 'AdminBrowser/1.0',
+    });
+    const res = await t.app.inject({ url: '/v1/me/export', headers: user.headers });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain(user.userId);
+    for (const someoneElse of [admin.userId, third.userId, '192.0.2.99', 'AdminBrowser/1.0'])
+      expect(res.body).not.toContain(someoneElse);
+    const body = res.json();
+    const byUser = body.auditEvents as Array<{
+      action: string;
+      targetId: string;
+      details: { note: string; by: string };
+    }>;
+    const changed = byUser.find((e) => e.action === 'membership.role_changed');
+    expect(changed?.targetId).toMatch(/^member-\d+$/);
+    expect(changed?.details.note).toMatch(/^changed member-\d+$/);
+    // The user's own id, stored in details as their audit reference, reads as their id again.
+    expect(changed?.details.by).toBe(`self ${user.userId}`);
+    expect(body.auditEventsByApiKeys).toEqual([
+      expect.objectContaining({ actorId: keyId, action: 'aws.s3.list_buckets', ip: '198.51.100.7' }),
+    ]);
+    const about = body.auditEventsAboutUser as Array<{ actorId: string; targetId: string; ip: unknown }>;
+    expect(about).toEqual([
+      expect.objectContaining({ action: 'membership.role_changed', targetId: user.userId, ip: null }),
+    ]);
+    expect(about[0]?.actorId).toMatch(/^member-\d+$/);
+    expect(about[0]?.actorId).not.toBe(changed?.targetId);
   });
 });

@@ -73,7 +73,14 @@ describe('API key verification', () => {
   it('refuses a wrong secret, unknown prefix, revoked, expired, or orphaned key', async () => {
     expect(await harness({}).verifier.verify(`rg_live_${PREFIX}_${'T'.repeat(43)}`)).toBeNull();
     expect(await harness(null).verifier.verify(KEY)).toBeNull();
-    expect(await harness({ revokedAt: NOW }).verifier.verify(KEY)).toBeNull();
+    await expect(harness({ revokedAt: NOW }).verifier.verify(KEY)).rejects.toMatchObject({
+      code: 'api_key_revoked',
+      status: 401,
+    });
+    // A wrong secret for a revoked key's prefix does not learn that the key exists.
+    expect(
+      await harness({ revokedAt: NOW }).verifier.verify(`rg_live_${PREFIX}_${'T'.repeat(43)}`),
+    ).toBeNull();
     expect(await harness({ expiresAt: NOW }).verifier.verify(KEY)).toBeNull();
     expect(await harness({ expiresAt: new Date(NOW.getTime() + 1) }).verifier.verify(KEY)).not.toBeNull();
     expect(await harness({ creatorRole: null }).verifier.verify(KEY)).toBeNull();

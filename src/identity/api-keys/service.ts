@@ -80,7 +80,9 @@ export function createApiKeyService(deps: {
       const row = await store.findByPrefix(prefix);
       const hashMatches = constantTimeEqual(row?.secretHash ?? DUMMY_HASH, sha256Hex(secret));
       if (row === null || !hashMatches) return null;
-      if (row.revokedAt !== null) return null;
+      // Only the holder of the secret learns that the key was revoked (and so to ask for a new one);
+      // an unknown prefix or a wrong secret stays a plain 401 that says nothing about the key.
+      if (row.revokedAt !== null) throw new AppError(ErrorCode.API_KEY_REVOKED);
       if (row.expiresAt !== null && row.expiresAt.getTime() <= clock.now().getTime()) return null;
       if (row.createdBy === null || row.creatorRole === null) return null;
       touch(row.orgId, row.id);

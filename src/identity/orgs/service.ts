@@ -6,7 +6,7 @@ import { newId } from '../../db/ids.ts';
 import type { Actor } from '../../http/auth.ts';
 import { AppError, ErrorCode } from '../../http/errors.ts';
 import type { ScanCanceller } from '../../scans/cancellation.ts';
-import { can, type Role, roleAtMost } from '../rbac.ts';
+import { can, ROLE_RANK, type Role, roleAtMost } from '../rbac.ts';
 import type { InvitationRow, MemberRow, OrgRow, OrgStore } from './store.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -71,6 +71,31 @@ export function createOrgService(deps: {
   async function assertOwnerRemains(tx: Tx, orgId: string, currentRole: Role): Promise<void> {
     if (currentRole !== 'owner') return;
     if ((await store.countOwners(tx, orgId)) <= 1) throw new AppError(ErrorCode.LAST_OWNER);
+  }
+
+  /**
+   * An invitation carries its inviter's authority: when that authority shrinks or ends (demoted,
+   * removed, left), their pending invitations are revoked in the same transaction, each audited.
+   */
+  async function revokeInvitationsOf(
+    tx: Tx,
+    actor: Actor,
+    orgId: string,
+    inviterId: string,
+    reason: 'inviter_removed' | 'inviter_left' | 'inviter_demoted',
+  ): Promise<void> {
+    const revoked = await store.revokeInvitationsBy(tx, orgId, inviterId, clock.now());
+    for (const invitation of revoked) {
+      await audit.record(tx, {
+        ...auditBase(actor),
+        orgId,
+        action: 'invitation.revoked',
+        outcome: 'success',
+        targetType: 'invitation',
+        targetId: invitation.id,
+        details: { reason, role: invitation.role },
+      });
+    }
   }
 
   async function lockedRole(tx: Tx, orgId: string, userId: string): Promise<Role> {
@@ -194,6 +219,9 @@ export function createOrgService(deps: {
         }
         await assertOwnerRemains(tx, actor.orgId, current);
         await store.setRole(tx, actor.orgId, userId, role);
+        if (ROLE_RANK[role] < ROLE_RANK[current]) {
+          await revokeInvitationsOf(tx, actor, actor.orgId, userId, 'inviter_demoted');
+        }
         await audit.record(tx, {
           ...auditBase(actor),
           orgId: actor.orgId,
@@ -217,6 +245,7 @@ export function createOrgService(deps: {
         }
         await assertOwnerRemains(tx, actor.orgId, current);
         await store.removeMember(tx, actor.orgId, userId);
+        await revokeInvitationsOf(tx, actor, actor.orgId, userId, self ? 'inviter_left' : 'inviter_removed');
         await audit.record(tx, {
           ...auditBase(actor),
           orgId: actor.orgId,
@@ -314,6 +343,23 @@ export function createOrgService(deps: {
         if (!(await store.lockOrg(tx, invitation.orgId))) throw invitationNotFound();
         if ((await store.roleOf(tx, invitation.orgId, userId)) !== null) {
           throw new AppError(ErrorCode.CONFLICT, 'You are already a member of this organisation.');
+        }
+        // Checked again now, under the org lock: the inviter must still be a member who could send
+        // this invitation today. Revocation on demotion or removal covers the usual paths; this
+        // covers any other (an account deleted, a role changed outside the service).
+        const inviterRole =
+          invitation.invitedBy === null
+            ? null
+            : await store.roleOf(tx, invitation.orgId, invitation.invitedBy);
+        if (
+          inviterRole === null ||
+          !can(inviterRole, 'invitations:manage') ||
+          !roleAtMost(invitation.role, inviterRole)
+        ) {
+          throw new AppError(
+            ErrorCode.NOT_FOUND,
+            'The invitation is no longer valid: whoever sent it no longer holds the role it grants. Ask an admin of the organisation for a new one.',
+          );
         }
         if (!(await store.markInvitationAccepted(tx, invitation.orgId, invitation.id, userId, now))) {
           throw invitationNotFound();

@@ -294,6 +294,30 @@ export function createOrgStore(db: Db) {
       return rows.length === 1;
     },
 
+    /**
+     * Revokes every pending invitation `inviterId` sent in this organisation (their authority is
+     * about to shrink or end); returns the revoked ids and roles, for the audit records.
+     */
+    async revokeInvitationsBy(
+      tx: Tx,
+      orgId: string,
+      inviterId: string,
+      now: Date,
+    ): Promise<Array<{ id: string; role: Role }>> {
+      return tx
+        .update(invitations)
+        .set({ revokedAt: now })
+        .where(
+          and(
+            eq(invitations.orgId, orgId),
+            eq(invitations.invitedBy, inviterId),
+            isNull(invitations.acceptedAt),
+            isNull(invitations.revokedAt),
+          ),
+        )
+        .returning({ id: invitations.id, role: invitations.role });
+    },
+
     /** Token lookup (the hash is of 32 random bytes: no organisation is known before it is found). */
     async findInvitationByTokenHash(q: DbOrTx, tokenHash: string): Promise<InvitationRow | null> {
       const rows = await q
