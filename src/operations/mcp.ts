@@ -137,7 +137,7 @@ export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
     '/mcp',
     {
       schema: { tags: ['mcp'], summary: 'MCP (Streamable HTTP, stateless; API key)' },
-      preHandler: guard.authenticated(),
+      preHandler: guard.authenticated({ operations: true }),
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = await apiKeyActor(request);
@@ -164,7 +164,7 @@ export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
       method,
       url: '/mcp',
       schema: { tags: ['mcp'], hide: true },
-      preHandler: guard.authenticated(),
+      preHandler: guard.authenticated({ operations: true }),
       handler: async () => {
         throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, 'This MCP endpoint is stateless: use POST.');
       },

@@ -1,5 +1,6 @@
 import type { Capability } from '../connections/types.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Permission } from '../identity/rbac.ts';
 import type { InsightTool } from '../insights/catalogue.ts';
 import type { InsightsService } from '../insights/service.ts';
@@ -65,6 +66,7 @@ export function createToolbox(deps: {
         outputSchema: jsonSchemaOf(tool.output, 'output'),
         async call(actor, _connectionId, params) {
           if (!can(actor.role, tool.permission)) throw new AppError(ErrorCode.FORBIDDEN);
+          checkKeyScope(actor.keyScope, { ip: actor.ip, permission: tool.permission });
           return tool.handler(insights.service, actor.orgId, params);
         },
       });

@@ -37,6 +37,7 @@ function requester(actor: ReturnType<typeof requireOrgActor>): ScanRequester {
     requestId: actor.requestId,
     ip: actor.ip,
     userAgent: actor.userAgent,
+    keyScope: actor.keyScope ?? null,
   };
 }
 
@@ -86,7 +87,10 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
         response: { 200: scanView },
       },
     },
-    async (request) => scans.service.get(requireOrgActor(request).orgId, request.params.scanId),
+    async (request) => {
+      const actor = requireOrgActor(request);
+      return scans.service.get(actor.orgId, request.params.scanId, undefined, actor.keyScope);
+    },
   );
 
   app.get(
@@ -101,8 +105,10 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
         response: { 200: scanView },
       },
     },
-    async (request) =>
-      scans.service.get(requireOrgActor(request).orgId, request.params.scanId, request.params.connId),
+    async (request) => {
+      const actor = requireOrgActor(request);
+      return scans.service.get(actor.orgId, request.params.scanId, request.params.connId, actor.keyScope);
+    },
   );
 
   app.post(
@@ -133,9 +139,10 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const orgId = requireOrgActor(request).orgId;
+      const actor = requireOrgActor(request);
+      const orgId = actor.orgId;
       const scanId = request.params.scanId;
-      const first = await scans.service.get(orgId, scanId);
+      const first = await scans.service.get(orgId, scanId, undefined, actor.keyScope);
       reply.hijack();
       const raw = reply.raw;
       // Headers set by earlier hooks (security headers, CORS, x-request-id) carry over to the raw response.
@@ -211,11 +218,13 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
     },
     async (request) => {
       const q = request.query;
+      const actor = requireOrgActor(request);
       return scans.service.listFindings(
-        requireOrgActor(request).orgId,
+        actor.orgId,
         { connectionId: q.connectionId, type: q.type, region: q.region, status: q.status },
         q.cursor,
         q.limit,
+        actor.keyScope,
       );
     },
   );

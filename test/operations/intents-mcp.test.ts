@@ -6,8 +6,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/identity/rbac.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestConnection } from '../helpers/connections.ts';
 import type { TestUser } from '../helpers/identity.ts';
-import { auditOf, fixture, mockSts, sessionStatements, sts } from './harness.ts';
+import { assumeCalls, auditOf, fixture, mockSts, sessionStatements, sts } from './harness.ts';
 
 let t: TestApp;
 let baseUrl: string;
@@ -32,12 +33,12 @@ beforeEach(() => {
   });
 });
 
-async function apiKey(owner: TestUser, role: Role): Promise<string> {
+async function apiKey(owner: TestUser, role: Role, scope?: Record<string, unknown>): Promise<string> {
   const res = await t.app.inject({
     method: 'POST',
     url: `/v1/orgs/${owner.orgId}/api-keys`,
     headers: owner.headers,
-    payload: { name: `key ${role}`, role },
+    payload: { name: `key ${role}`, role, ...(scope === undefined ? {} : { scope }) },
   });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().key as string;
@@ -180,15 +181,83 @@ describe('POST /v1/intents', () => {
   });
 });
 
-describe('POST /mcp', () => {
-  async function connect(key: string): Promise<Client> {
-    const client = new Client({ name: 'rolegate-test', version: '1.0.0' });
-    const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${key}` } },
+describe('API key scopes on intents and MCP', () => {
+  it('a key limited to connection A gets 404 on connection B through intents and MCP', async () => {
+    const f = await fixture(t, { capabilities: ['s3-read'] });
+    const b = await createTestConnection(t, f.user.orgId, { capabilities: ['s3-read'] });
+    const key = await apiKey(f.user, 'viewer', { connectionIds: [f.connection.id] });
+    const intent = (connectionId: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/intents',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { intent: 's3.list_objects', connectionId, params: listParams },
+      });
+    expect((await intent(f.connection.id)).statusCode).toBe(200);
+    const refused = await intent(b.id);
+    expect(refused.statusCode).toBe(404);
+    expect(refused.json().error.code).toBe('not_found');
+    const client = await connectMcp(key);
+    try {
+      const viaMcp = await client.callTool({
+        name: 's3_list_objects',
+        arguments: { connectionId: b.id, ...listParams },
+      });
+      expect(viaMcp.isError).toBe(true);
+      expect(JSON.parse((viaMcp.content as Array<{ text: string }>)[0]?.text ?? '').error.code).toBe(
+        'not_found',
+      );
+    } finally {
+      await client.close();
+    }
+    expect(assumeCalls(b)).toHaveLength(0);
+    const records = await auditOf(t, f.user.orgId, 'aws.s3.list_objects');
+    expect(records[0]?.details).toMatchObject({ keyScope: { connectionIds: [f.connection.id] } });
+  });
+
+  it('a read-only key is refused Lambda invoke and S3 presigned upload through intents and MCP', async () => {
+    const f = await fixture(t, {
+      capabilities: ['s3-write', 'lambda-invoke'],
+      scopes: { lambdaFunctionPatterns: ['debug-*'] },
     });
-    await client.connect(transport);
-    return client;
-  }
+    const key = await apiKey(f.user, 'member', { readOnly: true });
+    const invoke = await t.app.inject({
+      method: 'POST',
+      url: '/v1/intents',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { intent: 'lambda.invoke', connectionId: f.connection.id, params: { function: 'debug-x' } },
+    });
+    expect(invoke.statusCode).toBe(403);
+    expect(invoke.json().error.code).toBe('key_scope_denied');
+    const client = await connectMcp(key);
+    try {
+      const put = await client.callTool({
+        name: 's3_presign_put',
+        arguments: { connectionId: f.connection.id, bucket: 'acme-data', key: 'a.txt' },
+      });
+      expect(JSON.parse((put.content as Array<{ text: string }>)[0]?.text ?? '').error.code).toBe(
+        'key_scope_denied',
+      );
+    } finally {
+      await client.close();
+    }
+    expect(assumeCalls(f.connection)).toHaveLength(0);
+    const denied = await auditOf(t, f.user.orgId, 'aws.lambda.invoke');
+    expect(denied.map((r) => [r.outcome, r.errorCode])).toEqual([['denied', 'key_scope_denied']]);
+  });
+});
+
+async function connectMcp(key: string): Promise<Client> {
+  const client = new Client({ name: 'rolegate-test', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${key}` } },
+  });
+  await client.connect(transport);
+  return client;
+}
+
+describe('POST /mcp', () => {
+  const connect = connectMcp;
 
   it('lists tools generated from the catalogue and calls one end to end (RBAC, capability, audit, broker)', async () => {
     const f = await fixture(t, { capabilities: ['s3-read'] });
