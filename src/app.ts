@@ -238,6 +238,16 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     ...(loginAlerts === null ? {} : { onLogin: loginAlerts.afterLogin }),
   });
   app.addHook('onClose', identity.close);
+  const scans = createAppScans({
+    db,
+    clock,
+    audit,
+    broker,
+    resolver: connections.resolver,
+    awsClients,
+    region: config.aws.region,
+    logger: deps.logger,
+  });
   const operations = createOperationsModule({
     config,
     db,
@@ -249,19 +259,10 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     guard,
     memberships: createMembershipLookup(db),
     insights: createInsightsService({ db, clock }),
+    agent: { connections: connections.service, scans: scans.service },
     onAuditOutcomeError: (err) => app.log.error({ err }, 'audit outcome record failed'),
   });
 
-  const scans = createAppScans({
-    db,
-    clock,
-    audit,
-    broker,
-    resolver: connections.resolver,
-    awsClients,
-    region: config.aws.region,
-    logger: deps.logger,
-  });
   // Feature modules: one line each.
   await app.register(healthRoutes, { database: deps.database });
   await app.register(connectionRoutes, { guard, service: connections.service });

@@ -18,7 +18,7 @@ import {
   scanView,
   startScanBody,
 } from './schemas.ts';
-import type { ScanRequester } from './service.ts';
+import { requesterOf } from './service.ts';
 
 export interface ScanRoutesOptions {
   guard: AuthGuard;
@@ -28,18 +28,7 @@ export interface ScanRoutesOptions {
   ssePollMs?: number;
 }
 
-function requester(actor: ReturnType<typeof requireOrgActor>): ScanRequester {
-  return {
-    type: actor.type,
-    id: actor.id,
-    userId: actor.userId,
-    orgId: actor.orgId,
-    requestId: actor.requestId,
-    ip: actor.ip,
-    userAgent: actor.userAgent,
-    keyScope: actor.keyScope ?? null,
-  };
-}
+const requester = requesterOf;
 
 export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, opts) => {
   const { guard, scans } = opts;

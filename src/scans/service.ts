@@ -2,6 +2,7 @@ import type { AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
 import { newId } from '../db/ids.ts';
+import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
 import { type ApiKeyScope, checkKeyScope, connectionInScope } from '../identity/api-keys/scope.ts';
 import { type ScanRunner, type ScanView, scanView } from './jobs.ts';
@@ -19,6 +20,20 @@ export interface ScanRequester {
   userAgent: string | null;
   /** A scoped API key's limits; null/absent = unscoped. */
   keyScope?: ApiKeyScope | null;
+}
+
+/** The requester for a caller authenticated over HTTP (REST routes and agent tools alike). */
+export function requesterOf(actor: Actor & { orgId: string }): ScanRequester {
+  return {
+    type: actor.type,
+    id: actor.id,
+    userId: actor.userId,
+    orgId: actor.orgId,
+    requestId: actor.requestId,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+    keyScope: actor.keyScope ?? null,
+  };
 }
 
 export interface ScanServiceDeps {
