@@ -120,6 +120,11 @@ const OPERATION_PERMISSIONS: Partial<Record<Permission, Capability | null>> = {
   'cleanup:execute': 'cleanup',
 };
 
+/** Whether a scoped key may use routes of this permission at all. */
+export function isOperationPermission(permission: Permission): boolean {
+  return Object.hasOwn(OPERATION_PERMISSIONS, permission);
+}
+
 /**
  * Permissions that change something, refused to read-only keys. A scan only reads the customer's
  * account (it writes findings in Rolegate), so read-only keys may run one.
@@ -179,7 +184,7 @@ export function checkKeyScope(scope: ApiKeyScope | null | undefined, check: Scop
     throw new AppError(ErrorCode.KEY_SOURCE_DENIED);
   }
   if (check.permission !== undefined) {
-    if (!Object.hasOwn(OPERATION_PERMISSIONS, check.permission)) {
+    if (!isOperationPermission(check.permission)) {
       throw denied('This API key is scoped to operations; this action needs an unscoped key.', {
         permission: check.permission,
       });
