@@ -4,7 +4,7 @@ import type { ConnectionService } from '../connections/service.ts';
 import type { Capability } from '../connections/types.ts';
 import { idPattern } from '../db/ids.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
-import { checkKeyScope } from '../identity/api-keys/scope.ts';
+import { apiKeyScopeView, checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Permission } from '../identity/rbac.ts';
 import { findingsList, findingsQuery, scanView } from '../scans/schemas.ts';
 import { requesterOf, type ScanService } from '../scans/service.ts';
@@ -67,22 +67,29 @@ export function createAgentTools(services: AgentServices): AgentTool[] {
       name: 'connections.list',
       description:
         'The AWS connections this key may use: id (con_…), name, status (only "verified" ones can run ' +
-        'operations), capabilities and scopes (regions, buckets, log groups, tables, functions). Call ' +
-        'this first; every other tool takes a connectionId from here. Paginated: pass nextCursor as cursor.',
+        'operations), capabilities and scopes (regions, buckets, log groups, tables, functions), plus ' +
+        'keyScope (this key’s own limits, null when unlimited). Call this first; every other tool takes ' +
+        'a connectionId from here. Paginated: pass nextCursor as cursor.',
       permission: 'connections:read',
       capability: null,
       requiresConnection: false,
       expensive: false,
       input: connectionsInput,
-      output: z.object({ items: z.array(connectionView), nextCursor: z.string().nullable() }),
+      output: z.object({
+        items: z.array(connectionView),
+        nextCursor: z.string().nullable(),
+        /** The calling key's own limits, so an agent knows what it may do before it tries. */
+        keyScope: apiKeyScopeView.nullable(),
+      }),
       async run(actor, _connectionId, raw) {
         authorise(actor, 'connections:read');
         const params = parse(connectionsInput, raw);
-        return services.connections.list(actor.orgId, {
+        const page = await services.connections.list(actor.orgId, {
           limit: params.limit,
           ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
           only: actor.keyScope?.connectionIds ?? undefined,
         });
+        return { ...page, keyScope: actor.keyScope ?? null };
       },
     },
     {

@@ -51,11 +51,16 @@ function bearerChallenge(request: FastifyRequest): string {
     : 'Bearer realm="rolegate", error="invalid_token"';
 }
 
-const FINDINGS_URI =
-  /^rolegate:\/\/orgs\/(org_[0-9a-hjkmnp-tv-z]{24})\/(?:connections\/(con_[0-9a-hjkmnp-tv-z]{24})\/)?findings$/;
+/** Id patterns without their anchors; the URI pattern is built from constants only, never from input. */
+const bare = (re: RegExp) => re.source.slice(1, -1);
+const FINDINGS_URI = new RegExp(
+  `^rolegate://orgs/(${bare(idPattern('org'))})/(?:connections/(${bare(idPattern('con'))})/)?findings$`,
+);
 /** JSON-RPC error for an unknown resource (MCP specification: -32002). */
 const RESOURCE_NOT_FOUND = -32002;
 const RECENT_FINDINGS = 50;
+/** Per-connection resources are listed for this many connections (the template covers the rest). */
+const RESOURCE_CONNECTIONS = 100;
 
 /** A tool's MCP input schema: the operation's params plus `connectionId` when it needs one. */
 function mcpInputSchema(tool: Tool): { type: 'object'; [k: string]: unknown } {
@@ -173,13 +178,13 @@ function resourceError(err: unknown): McpError {
     return new McpError(RESOURCE_NOT_FOUND, 'Resource not found.');
   }
   if (err instanceof AppError && err.code !== ErrorCode.INTERNAL) {
-    return new McpError(RESOURCE_NOT_FOUND, err.message, { code: err.code });
+    return new McpError(-32602, err.message, { code: err.code });
   }
   return new McpError(-32603, defaultMessage(ErrorCode.INTERNAL));
 }
 
 /**
- * Recent open findings as resources: one for the organisation and one per connection the key may
+ * Open findings as resources: one for the organisation and one per connection the key may
  * use. Read through the same tools (and so the same services and checks) as `findings_list`.
  */
 function registerFindingResources(server: Server, actor: OrgActor, toolbox: Toolbox): void {
@@ -194,14 +199,14 @@ function registerFindingResources(server: Server, actor: OrgActor, toolbox: Tool
       {
         uri: `${base}/findings`,
         name: 'findings',
-        title: 'Recent open findings',
-        description: `The ${RECENT_FINDINGS} most recent open cost-waste findings with totals.`,
+        title: 'Open findings',
+        description: `Open cost-waste findings (the first ${RECENT_FINDINGS}) with totals over all of them.`,
         mimeType: 'application/json',
       },
     ];
     if (connections !== undefined && can(actor.role, connections.permission)) {
       try {
-        const page = (await connections.call(actor, undefined, { limit: 100 })) as {
+        const page = (await connections.call(actor, undefined, { limit: RESOURCE_CONNECTIONS })) as {
           items: Array<{ id: string; name: string; capabilities: string[] }>;
         };
         for (const c of page.items.filter((i) => i.capabilities.includes('cost-scan'))) {

@@ -507,6 +507,7 @@ describe('MCP for agents: discovery, scans and findings, strict schemas, resourc
         scopes: { s3Buckets: ['acme-data'] },
       });
       expect(listed.items.map((c) => c.id)).not.toContain(b.id);
+      expect((listed as { keyScope?: unknown }).keyScope).toMatchObject({ connectionIds: [f.connection.id] });
       // A viewer key sees the read tools, not scans_start (scans:run needs member).
       const names = (await client.listTools()).tools.map((tool) => tool.name);
       expect(names).toContain('findings_list');
