@@ -311,20 +311,6 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     ...(loginAlerts === null ? {} : { onLogin: loginAlerts.afterLogin }),
   });
   app.addHook('onClose', identity.close);
-  const operations = createOperationsModule({
-    config,
-    db,
-    clock,
-    audit,
-    connections: connections.resolver,
-    broker,
-    awsClients,
-    guard,
-    memberships: createMembershipLookup(db),
-    insights: createInsightsService({ db, clock }),
-    lanes,
-  });
-
   const scans = createAppScans({
     db,
     clock,
@@ -339,6 +325,21 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     maxActivePerOrg: config.scans.maxActivePerOrg,
     options: { maxConcurrentJobs: config.scans.maxRunning, maxRunningPerOrg: config.scans.maxRunningPerOrg },
   });
+  const operations = createOperationsModule({
+    config,
+    db,
+    clock,
+    audit,
+    connections: connections.resolver,
+    broker,
+    awsClients,
+    guard,
+    memberships: createMembershipLookup(db),
+    insights: createInsightsService({ db, clock }),
+    lanes,
+    agent: { connections: connections.service, scans: scans.service },
+  });
+
   // Feature modules: one line each.
   await app.register(healthRoutes, { database: deps.database });
   await app.register(connectionRoutes, { guard, service: connections.service });

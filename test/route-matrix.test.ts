@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteEntry } from '../src/app.ts';
 import { ID_PREFIXES, type IdPrefix, newId } from '../src/db/ids.ts';
+import { isOperationPermission } from '../src/identity/api-keys/scope.ts';
 import { can, PERMISSIONS, type Permission, type Role } from '../src/identity/rbac.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
+import { createTestConnection } from './helpers/connections.ts';
 import { createTestUser, type TestUser } from './helpers/identity.ts';
 
 // Walks every registered route (app.routeTable, filled by the onRoute hook), so routes added by any
@@ -184,5 +186,39 @@ describe('route matrix', () => {
       headers: owner.headers,
     });
     expect(still.json().items).toHaveLength(4);
+  });
+
+  it('a scoped API key is refused on every route that is not an operation, and outside its connections', async () => {
+    const owner = await createTestUser(t);
+    const orgId = owner.orgId;
+    const mine = await createTestConnection(t, orgId, { capabilities: ['s3-read'] });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${orgId}/api-keys`,
+      headers: owner.headers,
+      payload: { name: 'agent', role: 'owner', scope: { connectionIds: [mine.id] } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const headers = { authorization: `Bearer ${created.json().key}` };
+    // Intents and MCP run operations, which check the scope per call.
+    const operationDoors = new Set(['/v1/intents', '/mcp']);
+    let management = 0;
+    let outside = 0;
+    for (const route of routes.filter((r) => !isPublic(r) && !operationDoors.has(r.url))) {
+      const permission = route.permission as Permission | undefined;
+      if (permission === undefined || !isOperationPermission(permission)) {
+        const res = await send(route, pathOf(route, orgId), headers);
+        expect(res.statusCode, describeRes(route, res)).toBe(403);
+        expect(res.json().error.code).toBe('key_scope_denied');
+        management += 1;
+      } else if (route.url.includes(':connId')) {
+        // Another connection of the same organisation: exactly like a missing one.
+        const res = await send(route, pathOf(route, orgId), headers);
+        expect(res.statusCode, describeRes(route, res)).toBe(404);
+        outside += 1;
+      }
+    }
+    expect(management).toBeGreaterThan(20);
+    expect(outside).toBeGreaterThan(10);
   });
 });

@@ -67,7 +67,11 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
     },
     async (request) => {
       const actor = requireOrgActor(request);
-      return service.list(actor.orgId, { limit: request.query.limit, cursor: request.query.cursor });
+      return service.list(actor.orgId, {
+        limit: request.query.limit,
+        cursor: request.query.cursor,
+        only: actor.keyScope?.connectionIds ?? undefined,
+      });
     },
   );
 

@@ -407,8 +407,16 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       return { ...toView(created), externalId };
     },
 
-    async list(orgId: string, opts: { limit: number; cursor?: string }) {
-      const rows = await store.list(db, orgId, { limit: opts.limit + 1, after: opts.cursor });
+    /** `only`: a scoped API key's connections (undefined = all of the organisation's). */
+    async list(
+      orgId: string,
+      opts: { limit: number; cursor?: string; only?: readonly string[] | undefined },
+    ) {
+      const rows = await store.list(db, orgId, {
+        limit: opts.limit + 1,
+        after: opts.cursor,
+        only: opts.only,
+      });
       const page = rows.slice(0, opts.limit);
       return {
         items: page.map(toView),

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, lt, lte, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
 import { connections, type VerificationReport } from './tables.ts';
 import type { Capability, ConnectionScopes, ConnectionStatus } from './types.ts';
@@ -32,7 +32,11 @@ export interface ConnectionStore {
   getUsable(db: DbOrTx, orgId: string, id: string): Promise<UsableConnectionRow | null>;
   /** Locks the row for the rest of the transaction. */
   getForUpdate(db: DbOrTx, orgId: string, id: string): Promise<ConnectionRow | null>;
-  list(db: DbOrTx, orgId: string, opts: { limit: number; after?: string }): Promise<ConnectionRow[]>;
+  list(
+    db: DbOrTx,
+    orgId: string,
+    opts: { limit: number; after?: string; only?: readonly string[] | undefined },
+  ): Promise<ConnectionRow[]>;
   update(
     db: DbOrTx,
     orgId: string,
@@ -106,14 +110,16 @@ export function createConnectionStore(): ConnectionStore {
         .limit(1);
       return rows[0] ?? null;
     },
-    async list(db, orgId, { limit, after }) {
+    async list(db, orgId, { limit, after, only }) {
       return db
         .select()
         .from(connections)
         .where(
-          after === undefined
-            ? eq(connections.orgId, orgId)
-            : and(eq(connections.orgId, orgId), gt(connections.id, after)),
+          and(
+            eq(connections.orgId, orgId),
+            after === undefined ? undefined : gt(connections.id, after),
+            only === undefined ? undefined : inArray(connections.id, [...only]),
+          ),
         )
         .orderBy(asc(connections.id))
         .limit(limit);

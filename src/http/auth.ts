@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { idPattern } from '../db/ids.ts';
+import { type ApiKeyScope, checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Permission, type Role } from '../identity/rbac.ts';
 import { AppError, ErrorCode } from './errors.ts';
 
@@ -17,12 +18,21 @@ export interface Actor {
   ip: string;
   userAgent: string | null;
   requestId: string;
+  /** For API keys: the key's scope (connections, capabilities, read-only, CIDRs); null/absent = unscoped. */
+  keyScope?: ApiKeyScope | null;
 }
 
 /** The credential's identity, before any organisation is considered. */
 export type Principal =
   | { type: 'user'; userId: string; sessionId: string }
-  | { type: 'apiKey'; keyId: string; orgId: string; role: Role; createdBy: string | null };
+  | {
+      type: 'apiKey';
+      keyId: string;
+      orgId: string;
+      role: Role;
+      createdBy: string | null;
+      scope: ApiKeyScope | null;
+    };
 
 export interface Authenticator {
   /** Returns null for a missing or invalid credential; throws AppError only for rate limits/outages. */
@@ -44,8 +54,11 @@ declare module 'fastify' {
 }
 
 export interface AuthGuard {
-  /** Any authenticated caller; no organisation. */
-  authenticated(): preHandlerAsyncHookHandler;
+  /**
+   * Any authenticated caller; no organisation. A scoped API key is refused (key_scope_denied) unless
+   * `operations` says the route runs operations that check the scope themselves (intents, MCP).
+   */
+  authenticated(options?: { operations?: boolean }): preHandlerAsyncHookHandler;
   /**
    * Authenticated, a member of the organisation in `:orgId` (404 otherwise, exactly like a
    * missing organisation), and the role grants `permission` (403 otherwise).
@@ -136,6 +149,7 @@ function baseActor(principal: Principal, request: FastifyRequest): Actor {
         orgId: principal.orgId,
         role: principal.role,
         sessionId: null,
+        keyScope: principal.scope,
         ...common,
       };
 }
@@ -150,9 +164,19 @@ export function createAuthGuard(deps: {
     return principal;
   }
   return {
-    authenticated() {
+    authenticated(options) {
       const hook = async (request: FastifyRequest, _reply: FastifyReply) => {
-        request.actor = baseActor(await principalOf(request), request);
+        const principal = await principalOf(request);
+        if (principal.type === 'apiKey' && principal.scope !== null) {
+          checkKeyScope(principal.scope, { ip: request.ip });
+          if (options?.operations !== true) {
+            throw new AppError(
+              ErrorCode.KEY_SCOPE_DENIED,
+              'This API key is scoped to operations; this action needs an unscoped key.',
+            );
+          }
+        }
+        request.actor = baseActor(principal, request);
       };
       GUARD_HOOKS.set(hook, { permission: null });
       return hook;
@@ -174,6 +198,14 @@ export function createAuthGuard(deps: {
           actor.role = role;
         }
         if (!can(actor.role, permission)) throw new AppError(ErrorCode.FORBIDDEN);
+        if (principal.type === 'apiKey') {
+          const connId = params?.connId;
+          checkKeyScope(principal.scope, {
+            ip: request.ip,
+            permission,
+            connectionId: typeof connId === 'string' ? connId : undefined,
+          });
+        }
         request.actor = actor;
       };
       GUARD_HOOKS.set(hook, { permission });

@@ -294,7 +294,9 @@ const sortCondition = z
     name: attributeName,
     op: z.enum(SORT_OPS),
     value: keyValue.optional(),
-    values: z.tuple([keyValue, keyValue]).optional(),
+    // A two-item array rather than a tuple: tuples become `prefixItems`, which draft-07 validators (and
+    // MCP Inspector's strict check) refuse.
+    values: z.array(keyValue).length(2).optional(),
     type: keyType.optional(),
   })
   .superRefine((s, ctx) => {

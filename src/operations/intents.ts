@@ -53,7 +53,7 @@ export const intentsRoutes: FastifyPluginAsyncZod<IntentsRoutesOptions> = async 
         summary: 'The intent catalogue (tool definitions for LLMs)',
         response: { 200: z.object({ items: z.array(toolView) }) },
       },
-      preHandler: guard.authenticated(),
+      preHandler: guard.authenticated({ operations: true }),
     },
     async () => ({
       items: toolbox.tools.map((t) => ({
@@ -85,7 +85,7 @@ export const intentsRoutes: FastifyPluginAsyncZod<IntentsRoutesOptions> = async 
           200: z.object({ intent: z.string(), connectionId: z.string().nullable(), result: z.unknown() }),
         },
       },
-      preHandler: guard.authenticated(),
+      preHandler: guard.authenticated({ operations: true }),
     },
     async (request) => {
       const body = request.body;

@@ -3,13 +3,19 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type Resource,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { idPattern } from '../db/ids.ts';
 import { type AuthGuard, requireActor } from '../http/auth.ts';
 import { AppError, defaultMessage, ErrorCode } from '../http/errors.ts';
+import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can } from '../identity/rbac.ts';
 import { toolName } from './catalogue.ts';
 import type { OrgActor } from './service.ts';
@@ -22,6 +28,39 @@ export interface McpRoutesOptions {
 }
 
 const CONNECTION_ID = idPattern('con');
+
+/** What an agent reads first (MCP `instructions`): how the tools fit together. */
+export const MCP_INSTRUCTIONS = [
+  'Rolegate gives audited, least-privilege access to AWS accounts through connections.',
+  'Start with connections_list: it returns the connections this key may use (id con_…, status,',
+  'capabilities, scopes). Only verified connections run operations, and only for their capabilities',
+  'and scopes (regions, buckets, prefixes, log groups, tables, function patterns).',
+  'Every AWS tool takes a connectionId from that list. Lists are paginated: when nextCursor is not null,',
+  'call again with cursor set to it. Cost-waste: scans_start, then poll scans_get until status is',
+  'succeeded, failed or cancelled, then findings_list (also readable as the resources',
+  'rolegate://orgs/<orgId>/findings and …/connections/<connectionId>/findings).',
+  'Errors come back as {"error":{"code","message","requestId"}}: not_found also means "outside this',
+  'key’s scope"; key_scope_denied and forbidden mean the key or its role does not allow the action;',
+  'capability_missing means the connection was not granted it. Every call is audited.',
+].join(' ');
+
+/** RFC 6750 challenge on 401s from /mcp, so MCP clients know to send a bearer API key. */
+function bearerChallenge(request: FastifyRequest): string {
+  return request.headers.authorization === undefined
+    ? 'Bearer realm="rolegate"'
+    : 'Bearer realm="rolegate", error="invalid_token"';
+}
+
+/** Id patterns without their anchors; the URI pattern is built from constants only, never from input. */
+const bare = (re: RegExp) => re.source.slice(1, -1);
+const FINDINGS_URI = new RegExp(
+  `^rolegate://orgs/(${bare(idPattern('org'))})/(?:connections/(${bare(idPattern('con'))})/)?findings$`,
+);
+/** JSON-RPC error for an unknown resource (MCP specification: -32002). */
+const RESOURCE_NOT_FOUND = -32002;
+const RECENT_FINDINGS = 50;
+/** Per-connection resources are listed for this many connections (the template covers the rest). */
+const RESOURCE_CONNECTIONS = 100;
 
 /** A tool's MCP input schema: the operation's params plus `connectionId` when it needs one. */
 function mcpInputSchema(tool: Tool): { type: 'object'; [k: string]: unknown } {
@@ -65,8 +104,11 @@ function serverFor(
   log: FastifyBaseLogger,
   chargeExpensive: () => Promise<void>,
 ): Server {
-  const server = new Server({ name: 'rolegate', version }, { capabilities: { tools: {} } });
-  const visible = toolbox.tools.filter((t) => can(actor.role, t.permission));
+  const server = new Server(
+    { name: 'rolegate', version },
+    { capabilities: { tools: {}, resources: {} }, instructions: MCP_INSTRUCTIONS },
+  );
+  const visible = toolbox.tools.filter((t) => can(actor.role, t.permission) && scopeAllows(actor, t));
   const byToolName = new Map(visible.map((t) => [toolName(t.name), t]));
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: visible.map((t) => ({
@@ -91,7 +133,10 @@ function serverFor(
         log,
       );
     }
-    const { connectionId, ...params } = req.params.arguments ?? {};
+    const args = req.params.arguments ?? {};
+    const { connectionId, ...rest } = args;
+    // Tools without a connection (findings_list) may take connectionId as an ordinary filter.
+    const params = tool.requiresConnection ? rest : args;
     try {
       if (
         tool.requiresConnection &&
@@ -102,7 +147,7 @@ function serverFor(
       if (tool.expensive) await chargeExpensive();
       const result = await tool.call(
         actor,
-        typeof connectionId === 'string' ? connectionId : undefined,
+        tool.requiresConnection && typeof connectionId === 'string' ? connectionId : undefined,
         params,
       );
       return { content: [{ type: 'text', text: JSON.stringify(result) }] };
@@ -110,7 +155,105 @@ function serverFor(
       return errorResult(err, actor.requestId, log);
     }
   });
+  registerFindingResources(server, actor, toolbox);
   return server;
+}
+
+/** Whether the key's scope allows the tool at all (hidden otherwise; each call is checked again). */
+function scopeAllows(actor: OrgActor, tool: Tool): boolean {
+  try {
+    checkKeyScope(actor.keyScope, {
+      ip: actor.ip,
+      permission: tool.permission,
+      ...(tool.capability === null ? {} : { capability: tool.capability }),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function resourceError(err: unknown): McpError {
+  if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND) {
+    return new McpError(RESOURCE_NOT_FOUND, 'Resource not found.');
+  }
+  if (err instanceof AppError && err.code !== ErrorCode.INTERNAL) {
+    return new McpError(-32602, err.message, { code: err.code });
+  }
+  return new McpError(-32603, defaultMessage(ErrorCode.INTERNAL));
+}
+
+/**
+ * Open findings as resources: one for the organisation and one per connection the key may
+ * use. Read through the same tools (and so the same services and checks) as `findings_list`.
+ */
+function registerFindingResources(server: Server, actor: OrgActor, toolbox: Toolbox): void {
+  const findings = toolbox.get('findings.list');
+  const connections = toolbox.get('connections.list');
+  const readable =
+    findings !== undefined && can(actor.role, findings.permission) && scopeAllows(actor, findings);
+  const base = `rolegate://orgs/${actor.orgId}`;
+  server.setRequestHandler(ListResourcesRequestSchema, async () => {
+    if (!readable) return { resources: [] };
+    const resources: Resource[] = [
+      {
+        uri: `${base}/findings`,
+        name: 'findings',
+        title: 'Open findings',
+        description: `Open cost-waste findings (the first ${RECENT_FINDINGS}) with totals over all of them.`,
+        mimeType: 'application/json',
+      },
+    ];
+    if (connections !== undefined && can(actor.role, connections.permission)) {
+      try {
+        const page = (await connections.call(actor, undefined, { limit: RESOURCE_CONNECTIONS })) as {
+          items: Array<{ id: string; name: string; capabilities: string[] }>;
+        };
+        for (const c of page.items.filter((i) => i.capabilities.includes('cost-scan'))) {
+          resources.push({
+            uri: `${base}/connections/${c.id}/findings`,
+            name: `findings-${c.id}`,
+            title: `Open findings of ${c.name}`,
+            mimeType: 'application/json',
+          });
+        }
+      } catch (err) {
+        throw resourceError(err);
+      }
+    }
+    return { resources };
+  });
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: readable
+      ? [
+          {
+            uriTemplate: `${base}/connections/{connectionId}/findings`,
+            name: 'connection-findings',
+            title: 'Open findings of one connection',
+            mimeType: 'application/json',
+          },
+        ]
+      : [],
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
+    const uri = req.params.uri;
+    const match = uri.length <= 200 ? FINDINGS_URI.exec(uri) : null;
+    // Another organisation's URI reads exactly like one that does not exist.
+    if (match === null || match[1] !== actor.orgId || findings === undefined || !readable) {
+      throw new McpError(RESOURCE_NOT_FOUND, 'Resource not found.');
+    }
+    const connectionId = match[2];
+    try {
+      const page = await findings.call(actor, undefined, {
+        status: 'open',
+        limit: RECENT_FINDINGS,
+        ...(connectionId === undefined ? {} : { connectionId }),
+      });
+      return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(page) }] };
+    } catch (err) {
+      throw resourceError(err);
+    }
+  });
 }
 
 async function apiKeyActor(request: FastifyRequest): Promise<OrgActor> {
@@ -133,11 +276,17 @@ export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
   app,
   { guard, toolbox, version },
 ) => {
+  // Encapsulated in this plugin: only /mcp answers carry the challenge.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 401) reply.header('www-authenticate', bearerChallenge(request));
+    return payload;
+  });
+
   app.post(
     '/mcp',
     {
       schema: { tags: ['mcp'], summary: 'MCP (Streamable HTTP, stateless; API key)' },
-      preHandler: guard.authenticated(),
+      preHandler: guard.authenticated({ operations: true }),
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = await apiKeyActor(request);
@@ -164,7 +313,7 @@ export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
       method,
       url: '/mcp',
       schema: { tags: ['mcp'], hide: true },
-      preHandler: guard.authenticated(),
+      preHandler: guard.authenticated({ operations: true }),
       handler: async () => {
         throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, 'This MCP endpoint is stateless: use POST.');
       },

@@ -11,6 +11,7 @@ import type { Db } from '../db/client.ts';
 import type { AuthGuard, MembershipLookup } from '../http/auth.ts';
 import { insightsCatalogue } from '../insights/catalogue.ts';
 import type { InsightsService } from '../insights/service.ts';
+import type { AgentServices } from './agent-tools.ts';
 import { intentsRoutes } from './intents.ts';
 import { mcpRoutes } from './mcp.ts';
 import { operationsRoutes } from './routes.ts';
@@ -41,6 +42,8 @@ export function createOperationsModule(deps: {
   guard: AuthGuard;
   memberships: MembershipLookup;
   insights?: InsightsService;
+  /** Connections, scans and findings as agent tools (intents and MCP). */
+  agent?: AgentServices;
 }): OperationsModule {
   const service = createOperationsService({
     db: deps.db,
@@ -58,6 +61,7 @@ export function createOperationsModule(deps: {
     service,
     insights:
       deps.insights === undefined ? undefined : { catalogue: insightsCatalogue, service: deps.insights },
+    agent: deps.agent,
   });
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(operationsRoutes, {

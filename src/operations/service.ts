@@ -10,6 +10,7 @@ import { constantTimeEqual, hmacSha256Hex } from '../crypto/tokens.ts';
 import type { Db } from '../db/client.ts';
 import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Role } from '../identity/rbac.ts';
 import type { CallTarget, HandleSigner, Operation, OperationContext, OperationLimits } from './types.ts';
 import { partitionOf, resolveRegion } from './validation.ts';
@@ -84,6 +85,7 @@ export function createOperationsService(deps: OperationsServiceDeps) {
         ...baseEvent(actor, op, connectionId, null),
         outcome: 'denied',
         errorCode: err.code,
+        ...(actor.keyScope ? { details: { keyScope: actor.keyScope } } : {}),
       });
     } catch {
       // The request is refused either way; a missing denial record must not turn 403 into 503.
@@ -95,6 +97,19 @@ export function createOperationsService(deps: OperationsServiceDeps) {
 
     async run(actor: OrgActor, connectionId: string, op: Operation, raw: unknown): Promise<unknown> {
       if (!can(actor.role, op.permission)) throw new AppError(ErrorCode.FORBIDDEN);
+      try {
+        checkKeyScope(actor.keyScope, {
+          ip: actor.ip,
+          permission: op.permission,
+          connectionId,
+          capability: op.capability,
+        });
+      } catch (err) {
+        if (err instanceof AppError && err.code !== ErrorCode.NOT_FOUND) {
+          await recordDenied(actor, op, connectionId, err);
+        }
+        throw err;
+      }
       const call = op.parse(raw);
       const connection = await deps.connections.resolveUsable(actor.orgId, connectionId, op.capability);
       let target: CallTarget;
@@ -125,7 +140,14 @@ export function createOperationsService(deps: OperationsServiceDeps) {
             operation: op.name,
             region: target.region,
             ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }),
-            audit: { ...event, details: { region: target.region } },
+            audit: {
+              ...event,
+              details: {
+                region: target.region,
+                // Which limits the key carried, so a reviewer sees what the agent was allowed to do.
+                ...(actor.keyScope ? { keyScope: actor.keyScope } : {}),
+              },
+            },
           },
           async (credentials) => {
             try {

@@ -1,8 +1,11 @@
 import type { Capability } from '../connections/types.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Permission } from '../identity/rbac.ts';
 import type { InsightTool } from '../insights/catalogue.ts';
 import type { InsightsService } from '../insights/service.ts';
+import type { AgentServices } from './agent-tools.ts';
+import { createAgentTools } from './agent-tools.ts';
 import { JSON_OPERATIONS, jsonSchemaOf } from './catalogue.ts';
 import type { OperationsService, OrgActor } from './service.ts';
 
@@ -32,6 +35,8 @@ export interface Toolbox {
 export function createToolbox(deps: {
   service: OperationsService;
   insights?: { catalogue: readonly InsightTool[]; service: InsightsService } | undefined;
+  /** Connections, scans and findings for agents (through the same services as REST). */
+  agent?: AgentServices | undefined;
 }): Toolbox {
   const tools: Tool[] = JSON_OPERATIONS.map((op) => ({
     name: op.name,
@@ -51,6 +56,21 @@ export function createToolbox(deps: {
       return deps.service.run(actor, connectionId, op, params);
     },
   }));
+  if (deps.agent !== undefined) {
+    for (const tool of createAgentTools(deps.agent)) {
+      tools.push({
+        name: tool.name,
+        description: tool.description,
+        permission: tool.permission,
+        capability: tool.capability,
+        requiresConnection: tool.requiresConnection,
+        expensive: tool.expensive,
+        inputSchema: jsonSchemaOf(tool.input, 'input'),
+        outputSchema: jsonSchemaOf(tool.output, 'output'),
+        call: (actor, connectionId, params) => tool.run(actor, connectionId, params),
+      });
+    }
+  }
   const insights = deps.insights;
   if (insights !== undefined) {
     for (const tool of insights.catalogue) {
@@ -65,6 +85,7 @@ export function createToolbox(deps: {
         outputSchema: jsonSchemaOf(tool.output, 'output'),
         async call(actor, _connectionId, params) {
           if (!can(actor.role, tool.permission)) throw new AppError(ErrorCode.FORBIDDEN);
+          checkKeyScope(actor.keyScope, { ip: actor.ip, permission: tool.permission });
           return tool.handler(insights.service, actor.orgId, params);
         },
       });

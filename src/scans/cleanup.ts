@@ -26,6 +26,7 @@ import type { ConnectionResolver, UsableConnection } from '../connections/types.
 import { randomToken, sha256Hex } from '../crypto/tokens.ts';
 import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { actionPolicy, partitionOf, type ScanClientFactory } from './aws.ts';
 import type { DetailValue, FindingType, ScanClients } from './detectors.ts';
 import type { CleanupOptions, FindingRow, ScanStore } from './store.ts';
@@ -716,9 +717,16 @@ export function createCleanupService(deps: CleanupDeps) {
     };
   }
 
-  async function load(orgId: string, findingId: string) {
+  async function load(actor: Actor & { orgId: string }, findingId: string) {
+    const orgId = actor.orgId;
     const finding = await store.getFinding(orgId, findingId);
     if (finding === null) throw new AppError(ErrorCode.NOT_FOUND, 'Finding not found.');
+    // A scoped key reaches only its connections' findings (the guard checked the permission).
+    checkKeyScope(actor.keyScope, {
+      ip: actor.ip,
+      permission: 'cleanup:execute',
+      connectionId: finding.connectionId,
+    });
     if (finding.status !== 'open')
       throw new AppError(
         ErrorCode.FINDING_NOT_OPEN,
@@ -739,7 +747,7 @@ export function createCleanupService(deps: CleanupDeps) {
     findingId: string,
     req: CleanupRequest,
   ): Promise<CleanupResult> {
-    const { finding, handler, connection } = await load(actor.orgId, findingId);
+    const { finding, handler, connection } = await load(actor, findingId);
     const opts: CleanupOptions = {
       snapshotBeforeDelete:
         finding.type === 'ebs_volume_unattached' &&
@@ -841,7 +849,7 @@ export function createCleanupService(deps: CleanupDeps) {
         ErrorCode.CONFIRMATION_REQUIRED,
         'Run the clean-up with dryRun: true first and pass its confirmToken as confirm.',
       );
-    const { finding, handler, connection } = await load(actor.orgId, findingId);
+    const { finding, handler, connection } = await load(actor, findingId);
     const token = await store.consumeToken(
       actor.orgId,
       finding.id,

@@ -19,7 +19,7 @@ import {
   scanView,
   startScanBody,
 } from './schemas.ts';
-import type { ScanRequester } from './service.ts';
+import { requesterOf } from './service.ts';
 
 export interface ScanRoutesOptions {
   guard: AuthGuard;
@@ -55,17 +55,7 @@ function createStreamCounter() {
 
 const STREAM_RETRY_AFTER_SECONDS = 5;
 
-function requester(actor: ReturnType<typeof requireOrgActor>): ScanRequester {
-  return {
-    type: actor.type,
-    id: actor.id,
-    userId: actor.userId,
-    orgId: actor.orgId,
-    requestId: actor.requestId,
-    ip: actor.ip,
-    userAgent: actor.userAgent,
-  };
-}
+const requester = requesterOf;
 
 export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, opts) => {
   const { guard, scans } = opts;
@@ -117,7 +107,10 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
         response: { 200: scanView },
       },
     },
-    async (request) => scans.service.get(requireOrgActor(request).orgId, request.params.scanId),
+    async (request) => {
+      const actor = requireOrgActor(request);
+      return scans.service.get(actor.orgId, request.params.scanId, undefined, actor.keyScope);
+    },
   );
 
   app.get(
@@ -132,8 +125,10 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
         response: { 200: scanView },
       },
     },
-    async (request) =>
-      scans.service.get(requireOrgActor(request).orgId, request.params.scanId, request.params.connId),
+    async (request) => {
+      const actor = requireOrgActor(request);
+      return scans.service.get(actor.orgId, request.params.scanId, request.params.connId, actor.keyScope);
+    },
   );
 
   app.post(
@@ -167,7 +162,7 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
       const actor = requireOrgActor(request);
       const orgId = actor.orgId;
       const scanId = request.params.scanId;
-      const first = await scans.service.get(orgId, scanId);
+      const first = await scans.service.get(orgId, scanId, undefined, actor.keyScope);
       const principalKey = `principal:${actor.type}:${actor.id}`;
       const orgKey = `org:${orgId}`;
       if (
@@ -286,11 +281,13 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
     },
     async (request) => {
       const q = request.query;
+      const actor = requireOrgActor(request);
       return scans.service.listFindings(
-        requireOrgActor(request).orgId,
+        actor.orgId,
         { connectionId: q.connectionId, type: q.type, region: q.region, status: q.status },
         q.cursor,
         q.limit,
+        actor.keyScope,
       );
     },
   );

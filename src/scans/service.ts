@@ -2,7 +2,9 @@ import type { AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
 import { newId } from '../db/ids.ts';
+import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import { type ApiKeyScope, checkKeyScope, connectionInScope } from '../identity/api-keys/scope.ts';
 import { type ScanRunner, type ScanView, scanView } from './jobs.ts';
 import { PRICE_TABLE_DATE } from './prices.ts';
 import type { FindingFilters, FindingRow, ScanStore } from './store.ts';
@@ -16,6 +18,22 @@ export interface ScanRequester {
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
+  /** A scoped API key's limits; null/absent = unscoped. */
+  keyScope?: ApiKeyScope | null;
+}
+
+/** The requester for a caller authenticated over HTTP (REST routes and agent tools alike). */
+export function requesterOf(actor: Actor & { orgId: string }): ScanRequester {
+  return {
+    type: actor.type,
+    id: actor.id,
+    userId: actor.userId,
+    orgId: actor.orgId,
+    requestId: actor.requestId,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+    keyScope: actor.keyScope ?? null,
+  };
 }
 
 export interface ScanServiceDeps {
@@ -84,6 +102,7 @@ export function createScanService(deps: ScanServiceDeps) {
 
   return {
     async start(who: ScanRequester, connectionId: string): Promise<ScanView> {
+      checkKeyScope(who.keyScope, { ip: who.ip ?? '', permission: 'scans:run', connectionId });
       const connection = await deps.resolver.resolveUsable(who.orgId, connectionId, 'cost-scan');
       const regions = [
         ...new Set(connection.scopes.regions.length > 0 ? connection.scopes.regions : [deps.defaultRegion]),
@@ -120,7 +139,7 @@ export function createScanService(deps: ScanServiceDeps) {
         });
         await deps.audit.record(tx, {
           ...audited(who, 'scan.requested', 'scan', id, connectionId),
-          details: { regions },
+          details: { regions, ...(who.keyScope ? { keyScope: who.keyScope } : {}) },
         });
         return created;
       });
@@ -129,13 +148,23 @@ export function createScanService(deps: ScanServiceDeps) {
       return scanView(row);
     },
 
-    async get(orgId: string, scanId: string, connectionId?: string): Promise<ScanView> {
+    async get(
+      orgId: string,
+      scanId: string,
+      connectionId?: string,
+      scope?: ApiKeyScope | null,
+    ): Promise<ScanView> {
       const row = await store.getScan(orgId, scanId, connectionId);
-      if (row === null) throw new AppError(ErrorCode.NOT_FOUND, 'Scan not found.');
+      if (row === null || !connectionInScope(scope, row.connectionId))
+        throw new AppError(ErrorCode.NOT_FOUND, 'Scan not found.');
       return scanView(row);
     },
 
     async cancel(who: ScanRequester, scanId: string): Promise<ScanView> {
+      const scan = await store.getScan(who.orgId, scanId);
+      if (scan !== null && !connectionInScope(who.keyScope, scan.connectionId)) {
+        throw new AppError(ErrorCode.NOT_FOUND, 'Scan not found.');
+      }
       const row = await store.requestCancel(who.orgId, scanId, clock.now());
       if (row === null) {
         const existing = await store.getScan(who.orgId, scanId);
@@ -150,7 +179,19 @@ export function createScanService(deps: ScanServiceDeps) {
       return scanView(row);
     },
 
-    async listFindings(orgId: string, filters: FindingFilters, cursor: string | undefined, limit: number) {
+    async listFindings(
+      orgId: string,
+      filters: FindingFilters,
+      cursor: string | undefined,
+      limit: number,
+      scope?: ApiKeyScope | null,
+    ) {
+      if (scope?.connectionIds) {
+        if (filters.connectionId !== undefined && !scope.connectionIds.includes(filters.connectionId)) {
+          throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
+        }
+        filters = { ...filters, connectionIds: scope.connectionIds };
+      }
       const [page, groups] = await Promise.all([
         store.listFindings(orgId, filters, cursor, limit),
         store.totals(orgId, filters),
@@ -186,6 +227,10 @@ export function createScanService(deps: ScanServiceDeps) {
     },
 
     async dismiss(who: ScanRequester, findingId: string) {
+      const finding = await store.getFinding(who.orgId, findingId);
+      if (finding !== null && !connectionInScope(who.keyScope, finding.connectionId)) {
+        throw new AppError(ErrorCode.NOT_FOUND, 'Finding not found.');
+      }
       const row = await store.db.transaction(async (tx) => {
         const updated = await store.setFindingStatus(
           tx,

@@ -11,6 +11,8 @@ export type FindingStatus = FindingRow['status'];
 
 export interface FindingFilters {
   connectionId?: string | undefined;
+  /** Only these connections (a scoped API key's); undefined = all of the organisation's. */
+  connectionIds?: readonly string[] | undefined;
   type?: string | undefined;
   region?: string | undefined;
   status?: FindingStatus | undefined;
@@ -26,6 +28,7 @@ export function createScanStore(db: Db) {
   function filterWhere(orgId: string, f: FindingFilters): SQL {
     const parts: SQL[] = [eq(findings.orgId, orgId)];
     if (f.connectionId !== undefined) parts.push(eq(findings.connectionId, f.connectionId));
+    if (f.connectionIds !== undefined) parts.push(inArray(findings.connectionId, [...f.connectionIds]));
     if (f.type !== undefined) parts.push(eq(findings.type, f.type));
     if (f.region !== undefined) parts.push(eq(findings.region, f.region));
     if (f.status !== undefined) parts.push(eq(findings.status, f.status));

@@ -49,6 +49,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<ApiKeyRoutesOptions> = async (a
           createdAt: k.createdAt.toISOString(),
           expiresAt: k.expiresAt?.toISOString() ?? null,
           lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+          scope: k.scope,
         })),
         nextCursor: page.nextCursor,
       };
@@ -70,11 +71,12 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<ApiKeyRoutesOptions> = async (a
       },
     },
     async (request, reply) => {
-      const { name, role, expiresAt } = request.body;
+      const { name, role, expiresAt, scope } = request.body;
       const created = await service.create(requireOrgActor(request), {
         name,
         role,
         expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt),
+        scope,
       });
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({

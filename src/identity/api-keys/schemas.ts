@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idPattern } from '../../db/ids.ts';
 import { orgIdSchema, roleSchema } from '../orgs/schemas.ts';
+import { apiKeyScopeInput, apiKeyScopeView } from './scope.ts';
 
 export const keyIdSchema = z.string().regex(idPattern('key'), 'must be an API key id (key_…)');
 export const apiKeyOrgParams = z.strictObject({ orgId: orgIdSchema });
@@ -16,6 +17,8 @@ export const createApiKeyBody = z.strictObject({
   role: roleSchema,
   /** ISO 8601 with an offset; in the future, at most 5 years away. */
   expiresAt: z.iso.datetime({ offset: true }).optional(),
+  /** Limits for an agent's key (connections, capabilities, read-only, source CIDRs); absent = unscoped. */
+  scope: apiKeyScopeInput.optional(),
 });
 
 export const apiKeyListQuery = z.strictObject({
@@ -32,6 +35,7 @@ export const apiKeyView = z.object({
   createdAt: z.string(),
   expiresAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
+  scope: apiKeyScopeView.nullable(),
 });
 export const apiKeyList = z.object({ items: z.array(apiKeyView), nextCursor: z.string().nullable() });
 
@@ -44,4 +48,5 @@ export const createdApiKeyView = z.object({
   role: roleSchema,
   expiresAt: z.string().nullable(),
   createdAt: z.string(),
+  scope: apiKeyScopeView.nullable(),
 });

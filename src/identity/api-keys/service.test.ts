@@ -25,6 +25,7 @@ function harness(row: Partial<ApiKeyCredentialRow> | null) {
         expiresAt: null,
         revokedAt: null,
         creatorRole: 'admin',
+        scope: null,
         ...row,
       } satisfies ApiKeyCredentialRow;
     },
@@ -50,6 +51,7 @@ describe('API key verification', () => {
       orgId: 'org_1',
       role: 'admin',
       createdBy: 'usr_1',
+      scope: null,
     });
     expect(h.lookups).toEqual([PREFIX]);
     expect(h.touches).toEqual(['key_1']);
@@ -85,6 +87,12 @@ describe('API key verification', () => {
     expect(await harness({ expiresAt: new Date(NOW.getTime() + 1) }).verifier.verify(KEY)).not.toBeNull();
     expect(await harness({ creatorRole: null }).verifier.verify(KEY)).toBeNull();
     expect(await harness({ createdBy: null, creatorRole: null }).verifier.verify(KEY)).toBeNull();
+  });
+
+  it('carries a stored scope into the principal and refuses a scope that does not read back', async () => {
+    const scope = { connectionIds: ['con_a'], capabilities: ['s3-read'], readOnly: true, allowedCidrs: null };
+    expect(await harness({ scope }).verifier.verify(KEY)).toMatchObject({ type: 'apiKey', scope });
+    expect(await harness({ scope: { readOnly: 'yes' } }).verifier.verify(KEY)).toBeNull();
   });
 
   it('caps the role at the creator’s current role and throttles last-use writes', async () => {

@@ -8,6 +8,7 @@ import { AppError, ErrorCode } from '../../http/errors.ts';
 import type { ApiKeyVerifier } from '../authenticator.ts';
 import { API_KEY_PREFIX } from '../authenticator.ts';
 import { ROLE_RANK, type Role, roleAtMost } from '../rbac.ts';
+import { type ApiKeyScope, type ApiKeyScopeInput, apiKeyScopeView, normaliseScope } from './scope.ts';
 import type { ApiKeyRow, ApiKeyStore } from './store.ts';
 
 /**
@@ -49,6 +50,7 @@ export interface CreatedApiKey {
   role: Role;
   expiresAt: Date | null;
   createdAt: Date;
+  scope: ApiKeyScope | null;
 }
 
 export function createApiKeyService(deps: {
@@ -85,6 +87,9 @@ export function createApiKeyService(deps: {
       if (row.revokedAt !== null) throw new AppError(ErrorCode.API_KEY_REVOKED);
       if (row.expiresAt !== null && row.expiresAt.getTime() <= clock.now().getTime()) return null;
       if (row.createdBy === null || row.creatorRole === null) return null;
+      // A stored scope that does not read back as one is refused, never treated as "unscoped".
+      const scope = row.scope === null ? null : apiKeyScopeView.safeParse(row.scope);
+      if (scope !== null && !scope.success) return null;
       touch(row.orgId, row.id);
       return {
         type: 'apiKey',
@@ -92,6 +97,7 @@ export function createApiKeyService(deps: {
         orgId: row.orgId,
         role: minRole(row.role, row.creatorRole),
         createdBy: row.createdBy,
+        scope: scope === null ? null : scope.data,
       };
     },
   };
@@ -101,7 +107,7 @@ export function createApiKeyService(deps: {
 
     async create(
       actor: Actor & { orgId: string; role: Role },
-      input: { name: string; role: Role; expiresAt?: Date | undefined },
+      input: { name: string; role: Role; expiresAt?: Date | undefined; scope?: ApiKeyScopeInput | undefined },
     ): Promise<CreatedApiKey> {
       if (actor.type !== 'user') {
         throw new AppError(
@@ -128,10 +134,21 @@ export function createApiKeyService(deps: {
           details: { fields: [{ location: 'body', path: 'expiresAt', message: 'at most 5 years away' }] },
         });
       }
+      const scope = normaliseScope(input.scope);
       const id = newId('key');
       const prefix = randomPrefix();
       const secret = randomToken(32);
       await store.transaction(async (tx) => {
+        if (scope?.connectionIds) {
+          const known = await store.connectionsOf(tx, actor.orgId, scope.connectionIds);
+          const unknown = scope.connectionIds.filter((c) => !known.has(c));
+          // Another organisation's connection answers exactly like one that does not exist.
+          if (unknown.length > 0) {
+            throw new AppError(ErrorCode.NOT_FOUND, `Connection ${unknown[0]} not found.`, {
+              details: { connectionIds: unknown },
+            });
+          }
+        }
         await store.insert(tx, {
           id,
           orgId: actor.orgId,
@@ -142,6 +159,7 @@ export function createApiKeyService(deps: {
           createdBy: actor.id,
           createdAt: now,
           expiresAt,
+          scope,
         });
         await audit.record(tx, {
           orgId: actor.orgId,
@@ -154,7 +172,7 @@ export function createApiKeyService(deps: {
           requestId: actor.requestId,
           ip: actor.ip,
           userAgent: actor.userAgent,
-          details: { role: input.role, prefix, expiresAt: expiresAt?.toISOString() ?? null },
+          details: { role: input.role, prefix, expiresAt: expiresAt?.toISOString() ?? null, scope },
         });
       });
       return {
@@ -165,6 +183,7 @@ export function createApiKeyService(deps: {
         role: input.role,
         expiresAt,
         createdAt: now,
+        scope,
       };
     },
 

@@ -1,7 +1,9 @@
-import { and, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, or } from 'drizzle-orm';
+import { connections } from '../../connections/tables.ts';
 import type { Db, Tx } from '../../db/client.ts';
 import { memberships } from '../../db/core-tables.ts';
 import type { Role } from '../rbac.ts';
+import type { ApiKeyScope } from './scope.ts';
 import { apiKeys } from './tables.ts';
 
 /** SQL for API keys; every tenant query takes the orgId. Secret hashes leave this file only for verification. */
@@ -14,6 +16,8 @@ export interface ApiKeyRow {
   createdAt: Date;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
+  /** Null for an unscoped key; read back as stored (the service validates it). */
+  scope: ApiKeyScope | null;
 }
 
 /** What verification needs: the key, its hash, and its creator's current role in the key's organisation. */
@@ -26,6 +30,7 @@ export interface ApiKeyCredentialRow {
   expiresAt: Date | null;
   revokedAt: Date | null;
   creatorRole: Role | null;
+  scope: unknown;
 }
 
 const publicColumns = {
@@ -37,6 +42,7 @@ const publicColumns = {
   createdAt: apiKeys.createdAt,
   expiresAt: apiKeys.expiresAt,
   lastUsedAt: apiKeys.lastUsedAt,
+  scope: apiKeys.scope,
 };
 
 export function createApiKeyStore(db: Db) {
@@ -57,11 +63,21 @@ export function createApiKeyStore(db: Db) {
         createdBy: string;
         createdAt: Date;
         expiresAt: Date | null;
+        scope: ApiKeyScope | null;
       },
     ): Promise<void> {
       await tx.insert(apiKeys).values(input);
     },
 
+    /** Which of `ids` are connections of the organisation (a key's scope may name only those). */
+    async connectionsOf(tx: Tx, orgId: string, ids: readonly string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await tx
+        .select({ id: connections.id })
+        .from(connections)
+        .where(and(eq(connections.orgId, orgId), inArray(connections.id, [...ids])));
+      return new Set(rows.map((r) => r.id));
+    },
     /** Active (unrevoked) keys of the organisation, expired ones included so they can be cleaned up. */
     async list(orgId: string, page: { after: string | null; limit: number }): Promise<ApiKeyRow[]> {
       const active = and(eq(apiKeys.orgId, orgId), isNull(apiKeys.revokedAt));
@@ -94,6 +110,7 @@ export function createApiKeyStore(db: Db) {
           expiresAt: apiKeys.expiresAt,
           revokedAt: apiKeys.revokedAt,
           creatorRole: memberships.role,
+          scope: apiKeys.scope,
         })
         .from(apiKeys)
         .leftJoin(

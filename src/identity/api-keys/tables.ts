@@ -1,5 +1,6 @@
-import { index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organizations, users } from '../../db/core-tables.ts';
+import type { ApiKeyScope } from './scope.ts';
 
 /**
  * Organisation API keys (`rg_live_<prefix>_<secret>`). The prefix is random and public (it finds
@@ -23,6 +24,8 @@ export const apiKeys = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    /** Connections, capabilities, read-only, source CIDRs the key is limited to; null = unscoped. */
+    scope: jsonb('scope').$type<ApiKeyScope>(),
   },
   (t) => [uniqueIndex('api_keys_prefix_unique').on(t.prefix), index('api_keys_org_idx').on(t.orgId, t.id)],
 );

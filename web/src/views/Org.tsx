@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { api, type Page, ROLES, type Role } from '../api.ts';
+import { api, CAPABILITIES, type Capability, type Connection, type Page, ROLES, type Role } from '../api.ts';
 import { Busy, CopyButton, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
 
 interface ApiKey {
@@ -10,6 +10,30 @@ interface ApiKey {
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
+  scope: ApiKeyScope | null;
+}
+
+/** Limits on top of the role (for agents); null in a field = not narrowed. */
+interface ApiKeyScope {
+  connectionIds: string[] | null;
+  capabilities: Capability[] | null;
+  readOnly: boolean;
+  allowedCidrs: string[] | null;
+}
+
+function scopeSummary(scope: ApiKeyScope | null, names: Map<string, string>): string {
+  if (scope === null) return 'unscoped';
+  const parts: string[] = [];
+  if (scope.connectionIds !== null)
+    parts.push(scope.connectionIds.map((id) => names.get(id) ?? id).join(', '));
+  if (scope.capabilities !== null) parts.push(scope.capabilities.join(', '));
+  if (scope.readOnly) parts.push('read-only');
+  if (scope.allowedCidrs !== null) parts.push(`from ${scope.allowedCidrs.join(', ')}`);
+  return parts.join(' · ');
+}
+
+function toggle<T>(list: T[], value: T): T[] {
+  return list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
 }
 
 function RoleSelect({ value, onChange, label }: { value: Role; onChange: (r: Role) => void; label: string }) {
@@ -34,18 +58,47 @@ export function ApiKeysView({ orgId }: { orgId: string }) {
   const [created, setCreated] = useState<{ key: string; name: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const connections = useLoad(
+    () => api<Page<Connection>>('GET', `/v1/orgs/${orgId}/connections?limit=100`),
+    [orgId],
+  );
+  const connectionNames = new Map((connections.data?.items ?? []).map((c) => [c.id, c.name]));
+  const [scopeConnections, setScopeConnections] = useState<string[]>([]);
+  const [scopeCapabilities, setScopeCapabilities] = useState<Capability[]>([]);
+  const [readOnly, setReadOnly] = useState(false);
+  const [cidrs, setCidrs] = useState('');
+
+  function scopeBody(): Record<string, unknown> | undefined {
+    const allowedCidrs = cidrs
+      .split(/[\s,]+/)
+      .map((c) => c.trim())
+      .filter((c) => c !== '');
+    const scope = {
+      ...(scopeConnections.length > 0 ? { connectionIds: scopeConnections } : {}),
+      ...(scopeCapabilities.length > 0 ? { capabilities: scopeCapabilities } : {}),
+      ...(readOnly ? { readOnly: true } : {}),
+      ...(allowedCidrs.length > 0 ? { allowedCidrs } : {}),
+    };
+    return Object.keys(scope).length > 0 ? scope : undefined;
+  }
 
   async function create(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
+      const scope = scopeBody();
       const res = await api<{ key: string; name: string }>('POST', `/v1/orgs/${orgId}/api-keys`, {
         name,
         role,
+        ...(scope === undefined ? {} : { scope }),
       });
       setCreated(res);
       setName('');
+      setScopeConnections([]);
+      setScopeCapabilities([]);
+      setReadOnly(false);
+      setCidrs('');
       await keys.reload();
     } catch (err) {
       setError(err);
@@ -74,6 +127,52 @@ export function ApiKeysView({ orgId }: { orgId: string }) {
           <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
         </label>
         <RoleSelect label="Role" value={role} onChange={setRole} />
+        <details className="key-scope">
+          <summary>Limit this key (for an agent)</summary>
+          <p className="muted">
+            A limited key can only run operations, scans and findings; it cannot manage connections, keys or
+            members. Leave a group empty to not limit it.
+          </p>
+          <fieldset>
+            <legend>Connections</legend>
+            {(connections.data?.items ?? []).map((c) => (
+              <label key={c.id} className="check">
+                <input
+                  type="checkbox"
+                  checked={scopeConnections.includes(c.id)}
+                  onChange={() => setScopeConnections(toggle(scopeConnections, c.id))}
+                />
+                {c.name}
+              </label>
+            ))}
+          </fieldset>
+          <fieldset>
+            <legend>Capabilities</legend>
+            {CAPABILITIES.map((cap) => (
+              <label key={cap} className="check">
+                <input
+                  type="checkbox"
+                  checked={scopeCapabilities.includes(cap)}
+                  onChange={() => setScopeCapabilities(toggle(scopeCapabilities, cap))}
+                />
+                {cap}
+              </label>
+            ))}
+          </fieldset>
+          <label className="check">
+            <input type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} />
+            Read-only (no uploads, Lambda invokes, clean-up or dismissals)
+          </label>
+          <label>
+            Allowed source addresses (CIDR, comma-separated)
+            <input
+              value={cidrs}
+              maxLength={1400}
+              placeholder="203.0.113.0/24, 2001:db8::/32"
+              onChange={(e) => setCidrs(e.target.value)}
+            />
+          </label>
+        </details>
         <button type="submit" disabled={busy}>
           {busy ? 'Creating…' : 'Create key'}
         </button>
@@ -105,6 +204,7 @@ export function ApiKeysView({ orgId }: { orgId: string }) {
               <th scope="col">Name</th>
               <th scope="col">Prefix</th>
               <th scope="col">Role</th>
+              <th scope="col">Limits</th>
               <th scope="col">Created</th>
               <th scope="col">Last used</th>
               <th scope="col">Expires</th>
@@ -121,6 +221,7 @@ export function ApiKeysView({ orgId }: { orgId: string }) {
                   <code>{k.prefix}</code>
                 </td>
                 <td>{k.role}</td>
+                <td>{scopeSummary(k.scope, connectionNames)}</td>
                 <td>{formatTime(k.createdAt)}</td>
                 <td>{k.lastUsedAt === null ? 'never' : formatTime(k.lastUsedAt)}</td>
                 <td>{formatTime(k.expiresAt)}</td>
