@@ -1,6 +1,6 @@
 // A canned-response AWS endpoint for benchmarks and the hostile suite: answers STS AssumeRole and
-// GetCallerIdentity, S3 ListBuckets / ListObjectsV2 / GetObject (path-style) and CloudWatch Logs
-// FilterLogEvents with realistic bodies, so that what is measured is Rolegate's own cost.
+// GetCallerIdentity, S3 ListBuckets / ListObjectsV2 / GetObject (path-style), CloudWatch Logs
+// FilterLogEvents and Lambda ListFunctions (empty) with realistic bodies, so that what is measured is Rolegate's own cost.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -121,6 +121,12 @@ export async function startAwsStub(options: AwsStubOptions = {}): Promise<AwsStu
             400,
           );
         }
+        return;
+      }
+      if (req.method === 'GET' && url.pathname.startsWith('/2015-03-31/functions')) {
+        count('lambda.ListFunctions');
+        res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': 'stub-request-id' });
+        res.end(JSON.stringify({ Functions: [] }));
         return;
       }
       // S3, path-style.
