@@ -141,6 +141,23 @@ export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = await apiKeyActor(request);
+      if (Array.isArray(request.body)) {
+        // MCP 2025-06-18 removed JSON-RPC batching. Accepted, an array ran its messages
+        // concurrently for one rate-limit charge (100 tool calls per request); with one message
+        // per request, duplicate ids within a request cannot occur either.
+        return reply
+          .code(400)
+          .header('cache-control', 'no-store')
+          .send({
+            jsonrpc: '2.0',
+            id: null,
+            error: {
+              code: -32600,
+              message: 'JSON-RPC batches are not supported: send one message per request.',
+              data: { requestId: request.id },
+            },
+          });
+      }
       const server = serverFor(actor, toolbox, version, request.log, () => app.chargeExpensive(request));
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,
