@@ -91,9 +91,27 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
   const { guard, service } = opts;
   const tags = ['operations'];
 
+  // Aborted when the client disconnects before its answer was sent (see OperationContext.signal).
+  const disconnects = new WeakMap<FastifyRequest, AbortSignal>();
+  app.addHook('onRequest', async (request, reply) => {
+    const controller = new AbortController();
+    const res = reply.raw;
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('the client disconnected'));
+    });
+    disconnects.set(request, controller.signal);
+  });
+
   const run = (request: FastifyRequest, op: Operation, input: Record<string, unknown>) => {
     const params = request.params as { connId: string };
-    return service.run(requireOrgActor(request), params.connId, op, defined(input));
+    const signal = disconnects.get(request);
+    return service.run(
+      requireOrgActor(request),
+      params.connId,
+      op,
+      defined(input),
+      signal === undefined ? {} : { signal },
+    );
   };
 
   /* ------------------------------------------------------------------ S3 */
