@@ -33,6 +33,8 @@ beforeAll(async () => {
     ROLEGATE_HEADERS_TIMEOUT: '2',
     ROLEGATE_STREAM_STALL_TIMEOUT: '2',
     ROLEGATE_MAX_CONNECTIONS_PER_ADDRESS: String(PER_ADDRESS),
+    ROLEGATE_UPLOAD_MIN_BYTES_PER_SECOND: '1024',
+    ROLEGATE_UPLOAD_THROUGHPUT_WINDOW: '1',
   });
   port = Number(new URL(server.url).port);
 });
@@ -121,7 +123,7 @@ function tenant(): Promise<{ headers: Record<string, string>; connPath: string }
     const conn = await call<{ id: string; externalId: string }>(
       'POST',
       `${base}/v1/orgs/${orgId}/connections`,
-      { name: 'exhaust', capabilities: ['s3-read'] },
+      { name: 'exhaust', capabilities: ['s3-read', 's3-write'] },
       headers,
     );
     await stub.allowExternalId(conn.externalId);
@@ -157,6 +159,37 @@ describe('request and connection limits (25.3)', () => {
       expect(out.text).toContain('request_timeout');
     });
   }
+
+  it('an upload is exempt from the request deadline while it keeps the throughput floor', async () => {
+    const { headers, connPath } = await tenant();
+    const chunk = 'u'.repeat(8 * 1024);
+    const chunks = 14; // 8 KiB every 250 ms: ~3.5 s, past the 2 s request deadline, 32 KiB/s > 1 KiB/s
+    const out = await raw((socket) => {
+      socket.write(
+        `PUT ${connPath}/s3/buckets/bucket-1/object?key=big.bin HTTP/1.1\r\nHost: x\r\nAuthorization: ${headers.authorization}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${chunk.length * chunks}\r\nConnection: close\r\n\r\n`,
+      );
+      let sent = 0;
+      const tick = setInterval(() => {
+        if (socket.destroyed || sent === chunks) return clearInterval(tick);
+        socket.write(chunk);
+        sent++;
+      }, 250);
+    });
+    expect(out.status, out.text).toBe(200);
+    expect(out.text).toContain('"size":114688');
+  });
+
+  it('an upload below the throughput floor is cut off (408, closed)', async () => {
+    const { headers, connPath } = await tenant();
+    const out = await raw((socket) => {
+      socket.write(
+        `PUT ${connPath}/s3/buckets/bucket-1/object?key=slow.bin HTTP/1.1\r\nHost: x\r\nAuthorization: ${headers.authorization}\r\nContent-Type: application/octet-stream\r\nContent-Length: 4096\r\n\r\n`,
+      );
+      trickle(socket, 'x'.repeat(4096), 200);
+    });
+    expect(out.closed).toBe(true);
+    expect(out.status).toBe(408);
+  });
 
   it('an unknown route with a declared body is answered 404 without the body being sent, and closed', async () => {
     const out = await raw((socket) => {
