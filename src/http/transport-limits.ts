@@ -83,7 +83,9 @@ function watchBody(request: FastifyRequest, reply: FastifyReply, limits: HttpLim
     timer = setInterval(() => {
       if (raw.complete) return clearInterval(timer);
       const now = socket.bytesRead;
-      if (now - seen < floor) {
+      // Only a client that is being read from can be blamed: while the server is not reading yet
+      // (authentication, AssumeRole) or S3 pushes back (the pipe is paused), the window restarts.
+      if (raw.readableFlowing === true && now - seen < floor) {
         clearInterval(timer);
         cutOff(request, res, 'upload below the minimum throughput');
       }
