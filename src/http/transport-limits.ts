@@ -174,3 +174,12 @@ export function abortWhenStalled(res: ServerResponse, source: Readable, stallMs:
   check.unref();
   res.once('close', () => clearInterval(check));
 }
+
+/** Aborted when the connection closes before the answer was fully sent (the client went away). */
+export function abortOnDisconnect(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('the client disconnected'));
+  });
+  return controller.signal;
+}

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { idPattern } from '../db/ids.ts';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
-import { abortWhenStalled } from '../http/transport-limits.ts';
+import { abortOnDisconnect, abortWhenStalled } from '../http/transport-limits.ts';
 import type { Permission } from '../identity/rbac.ts';
 import { describeTable, getItem, listTables, query } from './dynamodb.ts';
 import { getFunction, invokeFunction, listFunctions } from './lambda.ts';
@@ -94,12 +94,7 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
   // Aborted when the client disconnects before its answer was sent (see OperationContext.signal).
   const disconnects = new WeakMap<FastifyRequest, AbortSignal>();
   app.addHook('onRequest', async (request, reply) => {
-    const controller = new AbortController();
-    const res = reply.raw;
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort(new Error('the client disconnected'));
-    });
-    disconnects.set(request, controller.signal);
+    disconnects.set(request, abortOnDisconnect(reply.raw));
   });
 
   const run = (request: FastifyRequest, op: Operation, input: Record<string, unknown>) => {

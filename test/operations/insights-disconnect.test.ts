@@ -33,39 +33,50 @@ const until = async (condition: () => boolean) => {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
 };
 
-describe('Logs Insights wait', () => {
-  it('stops polling and stops the query when the client disconnects mid-wait', async () => {
-    logs.reset();
-    mockSts();
-    const f = await fixture(t, { capabilities: ['logs-read'] });
-    logs.on(StartQueryCommand).resolves({ queryId: 'q-abandoned' });
-    logs.on(GetQueryResultsCommand).resolves({ status: 'Running', results: [] });
-    logs.on(StopQueryCommand).resolves({ success: true });
+const body = (connectionId: string, viaIntent: boolean) => {
+  const params = {
+    logGroups: ['/app/api'],
+    query: 'fields @message',
+    start: '2024-05-01T00:00:00Z',
+    end: '2024-05-02T00:00:00Z',
+    waitSeconds: 20,
+  };
+  return viaIntent ? { intent: 'logs.insights_query', connectionId, params } : params;
+};
 
-    const client = new AbortController();
-    const request = fetch(`${baseUrl}${url(f, '/logs/insights')}`, {
-      method: 'POST',
-      headers: { ...f.user.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        logGroups: ['/app/api'],
-        query: 'fields @message',
-        start: '2024-05-01T00:00:00Z',
-        end: '2024-05-02T00:00:00Z',
-        waitSeconds: 20,
-      }),
-      signal: client.signal,
-    }).catch((err: unknown) => err);
-    await until(() => polls() >= 2);
-    expect(polls()).toBeGreaterThanOrEqual(2);
-    client.abort();
-    await request;
-    // Let any poll already in flight land, then nothing more may follow.
-    await new Promise((r) => setTimeout(r, INSIGHTS_POLL_MS * 2));
-    const atDisconnect = polls();
-    await new Promise((r) => setTimeout(r, INSIGHTS_POLL_MS * 6));
-    expect(polls()).toBe(atDisconnect);
-    expect(logs.commandCalls(StopQueryCommand).map((c) => c.args[0].input)).toEqual([
-      { queryId: 'q-abandoned' },
-    ]);
-  });
+describe('Logs Insights wait', () => {
+  for (const door of ['REST', 'intent'] as const)
+    it(`stops polling and stops the query when the client disconnects mid-wait (${door})`, async () => {
+      logs.reset();
+      mockSts();
+      const f = await fixture(t, { capabilities: ['logs-read'] });
+      logs.on(StartQueryCommand).resolves({ queryId: 'q-abandoned' });
+      logs.on(GetQueryResultsCommand).resolves({ status: 'Running', results: [] });
+      logs.on(StopQueryCommand).resolves({ success: true });
+
+      const client = new AbortController();
+      const viaIntent = door === 'intent';
+      const path = viaIntent ? `/v1/intents` : url(f, '/logs/insights');
+      const headers: Record<string, string> = { ...f.user.headers, 'content-type': 'application/json' };
+      const payload: Record<string, unknown> = body(f.connection.id, viaIntent);
+      if (viaIntent) payload.orgId = f.user.orgId;
+      const request = fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(payload),
+        signal: client.signal,
+      }).catch((err: unknown) => err);
+      await until(() => polls() >= 2);
+      expect(polls()).toBeGreaterThanOrEqual(2);
+      client.abort();
+      await request;
+      // Let any poll already in flight land, then nothing more may follow.
+      await new Promise((r) => setTimeout(r, INSIGHTS_POLL_MS * 2));
+      const atDisconnect = polls();
+      await new Promise((r) => setTimeout(r, INSIGHTS_POLL_MS * 6));
+      expect(polls()).toBe(atDisconnect);
+      expect(logs.commandCalls(StopQueryCommand).map((c) => c.args[0].input)).toEqual([
+        { queryId: 'q-abandoned' },
+      ]);
+    });
 });
