@@ -1,6 +1,6 @@
 // A canned-response AWS endpoint for benchmarks and the hostile suite: answers STS AssumeRole and
-// GetCallerIdentity, S3 ListBuckets / ListObjectsV2 / GetObject (path-style) and CloudWatch Logs
-// FilterLogEvents with realistic bodies, so that what is measured is Rolegate's own cost.
+// GetCallerIdentity, S3 ListBuckets / ListObjectsV2 / GetObject / PutObject (path-style), CloudWatch Logs
+// FilterLogEvents and Lambda ListFunctions (empty) with realistic bodies, so that what is measured is Rolegate's own cost.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -123,6 +123,12 @@ export async function startAwsStub(options: AwsStubOptions = {}): Promise<AwsStu
         }
         return;
       }
+      if (req.method === 'GET' && url.pathname.startsWith('/2015-03-31/functions')) {
+        count('lambda.ListFunctions');
+        res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': 'stub-request-id' });
+        res.end(JSON.stringify({ Functions: [] }));
+        return;
+      }
       // S3, path-style.
       const parts = url.pathname.split('/').filter((p) => p.length > 0);
       if (req.method === 'GET' && parts.length === 0) {
@@ -154,6 +160,12 @@ export async function startAwsStub(options: AwsStubOptions = {}): Promise<AwsStu
             `<KeyCount>${end - start}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>` +
             `${truncated ? `<NextContinuationToken>${end}</NextContinuationToken>` : ''}${contents}</ListBucketResult>`,
         );
+        return;
+      }
+      if (req.method === 'PUT' && parts.length >= 2) {
+        count('s3.PutObject');
+        res.writeHead(200, { etag: '"stub-put"', 'x-amz-request-id': 'stub-request-id' });
+        res.end();
         return;
       }
       if (req.method === 'GET' && parts.length >= 2) {

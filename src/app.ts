@@ -29,9 +29,11 @@ import { createAllowedMethods } from './http/allowed-methods.ts';
 import { type AuthGuard, createAuthGuard, guardPermissionOf, hoistGuards } from './http/auth.ts';
 import { registerConsole, sendConsoleFallback } from './http/console.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { registerJsonBodyParser } from './http/json-body.ts';
 import { registerLoadShedding } from './http/load-shedding.ts';
 import { registerRateLimiting } from './http/rate-limit.ts';
 import { genRequestId, registerRequestIds, withCorrelationIds } from './http/request-id.ts';
+import { registerTransportLimits, serverOptions } from './http/transport-limits.ts';
 import { createAccessTokens } from './identity/access-tokens.ts';
 import { apiKeyRoutes } from './identity/api-keys/routes.ts';
 import { createApiKeyService } from './identity/api-keys/service.ts';
@@ -122,7 +124,10 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...serverOptions(config.http),
   }).withTypeProvider<ZodTypeProvider>();
+  registerTransportLimits(app, config.http);
+  registerJsonBodyParser(app, config.http.jsonMaxDepth);
 
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);

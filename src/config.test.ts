@@ -104,3 +104,30 @@ describe('loadConfig', () => {
     expect(c.masterKeys?.map((k) => k.kid)).toEqual(['new', 'old']);
   });
 });
+
+describe('transport limits', () => {
+  it('defaults to the documented values, in milliseconds where Node wants them', () => {
+    expect(loadConfig({}).http).toMatchObject({
+      jsonMaxDepth: 64,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      connectionTimeoutMs: 120_000,
+      keepAliveTimeoutMs: 5_000,
+      uploadMinBytesPerSecond: 16 * 1024,
+      uploadThroughputWindowMs: 30_000,
+      maxConnections: 4096,
+      maxConnectionsPerAddress: 256,
+      streamStallTimeoutMs: 30_000,
+    });
+  });
+
+  it('refuses a zero deadline (which would mean none) and accepts 0 for the caps', () => {
+    expect(errorOf(() => loadConfig({ ROLEGATE_REQUEST_TIMEOUT: '0' })).variable).toBe(
+      'ROLEGATE_REQUEST_TIMEOUT',
+    );
+    expect(errorOf(() => loadConfig({ ROLEGATE_JSON_MAX_DEPTH: '2' })).variable).toBe(
+      'ROLEGATE_JSON_MAX_DEPTH',
+    );
+    expect(loadConfig({ ROLEGATE_MAX_CONNECTIONS_PER_ADDRESS: '0' }).http.maxConnectionsPerAddress).toBe(0);
+  });
+});

@@ -118,6 +118,16 @@ const envSchema = z.object({
   ROLEGATE_COOKIE_SECURE: optionalString,
   ROLEGATE_BODY_LIMIT: intIn(1024 * 1024, 1024, 64 * 1024 * 1024),
   ROLEGATE_TRUST_PROXY: optionalString,
+  ROLEGATE_JSON_MAX_DEPTH: intIn(64, 8, 1024),
+  ROLEGATE_HEADERS_TIMEOUT: intIn(10, 1, 600),
+  ROLEGATE_REQUEST_TIMEOUT: intIn(30, 1, 3600),
+  ROLEGATE_CONNECTION_TIMEOUT: intIn(120, 10, 3600),
+  ROLEGATE_KEEP_ALIVE_TIMEOUT: intIn(5, 1, 600),
+  ROLEGATE_UPLOAD_MIN_BYTES_PER_SECOND: intIn(16 * 1024, 0, 1024 ** 3),
+  ROLEGATE_UPLOAD_THROUGHPUT_WINDOW: intIn(30, 1, 3600),
+  ROLEGATE_MAX_CONNECTIONS: intIn(4096, 0, 1_000_000),
+  ROLEGATE_MAX_CONNECTIONS_PER_ADDRESS: intIn(256, 0, 1_000_000),
+  ROLEGATE_STREAM_STALL_TIMEOUT: intIn(30, 1, 3600),
   ROLEGATE_ACCESS_TOKEN_TTL: intIn(900, 60, 3600),
   ROLEGATE_REFRESH_MAX_AGE: intIn(12 * 3600, 600, 30 * 24 * 3600),
   ROLEGATE_REFRESH_IDLE: intIn(30 * 60, 60, 24 * 3600),
@@ -185,6 +195,23 @@ export interface Config {
     cookieSecure: boolean;
     /** Which `X-Forwarded-For` hops to believe; see parseTrustProxy. */
     trustProxy: TrustProxy;
+    /** Deepest nesting of a JSON body (refused with 400 before parsing). */
+    jsonMaxDepth: number;
+    /** Time limits in milliseconds; see docs/abuse-protection.md. */
+    headersTimeoutMs: number;
+    /** From the request's first byte to its last body byte (uploads use the throughput floor instead). */
+    requestTimeoutMs: number;
+    /** A socket with no traffic in either direction for this long is closed. */
+    connectionTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    /** Uploads slower than this over a window are cut (0 turns the floor off). */
+    uploadMinBytesPerSecond: number;
+    uploadThroughputWindowMs: number;
+    /** Open sockets, in total and per peer address (0 turns a cap off). */
+    maxConnections: number;
+    maxConnectionsPerAddress: number;
+    /** A streamed response the client has not read from for this long is aborted. */
+    streamStallTimeoutMs: number;
   };
   log: { level: string };
   db: { url: string | undefined; dataDir: string; poolSize: number };
@@ -402,6 +429,16 @@ export function loadConfig(
       corsOrigins,
       cookieSecure: parseCookieSecure(e.ROLEGATE_COOKIE_SECURE, e.NODE_ENV),
       trustProxy: parseTrustProxy(e.ROLEGATE_TRUST_PROXY),
+      jsonMaxDepth: e.ROLEGATE_JSON_MAX_DEPTH,
+      headersTimeoutMs: e.ROLEGATE_HEADERS_TIMEOUT * 1000,
+      requestTimeoutMs: e.ROLEGATE_REQUEST_TIMEOUT * 1000,
+      connectionTimeoutMs: e.ROLEGATE_CONNECTION_TIMEOUT * 1000,
+      keepAliveTimeoutMs: e.ROLEGATE_KEEP_ALIVE_TIMEOUT * 1000,
+      uploadMinBytesPerSecond: e.ROLEGATE_UPLOAD_MIN_BYTES_PER_SECOND,
+      uploadThroughputWindowMs: e.ROLEGATE_UPLOAD_THROUGHPUT_WINDOW * 1000,
+      maxConnections: e.ROLEGATE_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: e.ROLEGATE_MAX_CONNECTIONS_PER_ADDRESS,
+      streamStallTimeoutMs: e.ROLEGATE_STREAM_STALL_TIMEOUT * 1000,
     },
     log: { level: e.LOG_LEVEL },
     db: { url: e.DATABASE_URL, dataDir: e.ROLEGATE_DATA_DIR, poolSize: e.ROLEGATE_DB_POOL_SIZE },

@@ -77,6 +77,12 @@ const noControl = (v: string) => {
 // Characters that would break out of a policy ARN or a template (quotes, wildcards, whitespace).
 const policySafe = (v: string) => !/["'`\\*?\s${}]/.test(v);
 
+/**
+ * Most `*` in one Lambda function name pattern: real patterns use one or two, and each one
+ * multiplies what a naive matcher would try (see matchesPattern).
+ */
+export const MAX_PATTERN_WILDCARDS = 8;
+
 export const regionSchema = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, 'must be an AWS region name like us-east-1');
@@ -113,7 +119,11 @@ export const scopesSchema = z.strictObject({
       z
         .string()
         .regex(/^[\w*-]{1,64}$/, 'must be a function name pattern of [A-Za-z0-9_-] with * as wildcard')
-        .refine((v) => v.replace(/\*/g, '').length > 0, 'must contain more than wildcards'),
+        .refine((v) => v.replace(/\*/g, '').length > 0, 'must contain more than wildcards')
+        .refine(
+          (v) => v.split('*').length - 1 <= MAX_PATTERN_WILDCARDS,
+          `must contain at most ${MAX_PATTERN_WILDCARDS} wildcards`,
+        ),
     )
     .max(50)
     .default([]),

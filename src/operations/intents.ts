@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { idPattern } from '../db/ids.ts';
 import { type AuthGuard, type MembershipLookup, requireActor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import { abortOnDisconnect } from '../http/transport-limits.ts';
 import type { OrgActor } from './service.ts';
 import type { Toolbox } from './tools.ts';
 
@@ -87,7 +88,7 @@ export const intentsRoutes: FastifyPluginAsyncZod<IntentsRoutesOptions> = async 
       },
       preHandler: guard.authenticated({ operations: true }),
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
       const tool = toolbox.get(body.intent);
       if (tool === undefined) {
@@ -97,7 +98,9 @@ export const intentsRoutes: FastifyPluginAsyncZod<IntentsRoutesOptions> = async 
       }
       const actor = await orgActorFor(requireActor(request), body.orgId, memberships);
       if (tool.expensive) await app.chargeExpensive(request);
-      const result = await tool.call(actor, body.connectionId, body.params);
+      const result = await tool.call(actor, body.connectionId, body.params, {
+        signal: abortOnDisconnect(reply.raw),
+      });
       return { intent: tool.name, connectionId: body.connectionId ?? null, result };
     },
   );

@@ -1,4 +1,5 @@
 import {
+  type CloudWatchLogsClient,
   DescribeLogGroupsCommand,
   FilterLogEventsCommand,
   GetQueryResultsCommand,
@@ -217,6 +218,35 @@ function insightsResult(handle: string, out: GetQueryResultsCommandOutput): Insi
 
 const DONE = new Set(['Complete', 'Failed', 'Cancelled', 'Timeout']);
 
+/** Waits `ms`, or less if `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * The client went away mid-wait: nobody will read the results, so the query is stopped (it would
+ * otherwise keep scanning, billed to the customer) and the call ends as a failure.
+ */
+async function abandon(client: CloudWatchLogsClient, queryId: string): Promise<never> {
+  try {
+    await client.send(new StopQueryCommand({ queryId }));
+  } catch {
+    // Best effort: the query may have finished in the meantime; it times out on its own anyway.
+  }
+  throw new AppError(
+    ErrorCode.BAD_REQUEST,
+    'The client disconnected before the query finished; the query was stopped.',
+  );
+}
+
 export const startInsightsQuery = defineOperation({
   name: 'logs.insights_query',
   description:
@@ -246,7 +276,8 @@ export const startInsightsQuery = defineOperation({
       ['logs:StartQuery'],
       i.logGroups.flatMap((g) => groupResources(t, g)),
     ),
-    statement(['logs:GetQueryResults'], ['*']),
+    // StopQuery: a query whose client went away mid-wait is stopped, not left running.
+    statement(['logs:GetQueryResults', 'logs:StopQuery'], ['*']),
   ],
   resource: (i, t) => i.logGroups.map((g) => groupArn(t, g)).join(','),
   notFound: (i, t) => ({
@@ -258,6 +289,7 @@ export const startInsightsQuery = defineOperation({
   }),
   async handler(ctx, input) {
     const client = logsClient(ctx);
+    const { signal } = ctx;
     const started = await client.send(
       new StartQueryCommand({
         logGroupNames: input.logGroups,
@@ -266,6 +298,7 @@ export const startInsightsQuery = defineOperation({
         endTime: Math.ceil(toMs(input.end) / 1000),
         limit: input.limit,
       }),
+      { abortSignal: signal },
     );
     const queryId = started.queryId;
     if (queryId === undefined)
@@ -273,11 +306,19 @@ export const startInsightsQuery = defineOperation({
     const handle = ctx.handles.sign(ctx.connection, queryId);
     const deadline = Date.now() + input.waitSeconds * 1000;
     for (;;) {
-      const out = await client.send(new GetQueryResultsCommand({ queryId }));
+      let out: GetQueryResultsCommandOutput | undefined;
+      if (!signal.aborted) {
+        try {
+          out = await client.send(new GetQueryResultsCommand({ queryId }), { abortSignal: signal });
+        } catch (err) {
+          if (!signal.aborted) throw err;
+        }
+      }
+      if (out === undefined) return abandon(client, queryId);
       if (DONE.has(out.status ?? '') || Date.now() + INSIGHTS_POLL_MS > deadline) {
         return insightsResult(handle, out);
       }
-      await new Promise((r) => setTimeout(r, INSIGHTS_POLL_MS));
+      await pause(INSIGHTS_POLL_MS, signal);
     }
   },
 });

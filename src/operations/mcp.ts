@@ -122,7 +122,7 @@ function serverFor(
       },
     })),
   }));
-  server.setRequestHandler(CallToolRequestSchema, async (req): Promise<CallToolResult> => {
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const tool = byToolName.get(req.params.name);
     if (tool === undefined) {
       return errorResult(
@@ -149,6 +149,8 @@ function serverFor(
         actor,
         tool.requiresConnection && typeof connectionId === 'string' ? connectionId : undefined,
         params,
+        // Aborted when the client cancels or disconnects: long waits (Logs Insights) stop with it.
+        { signal: extra.signal },
       );
       return { content: [{ type: 'text', text: JSON.stringify(result) }] };
     } catch (err) {
@@ -290,6 +292,23 @@ export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = await apiKeyActor(request);
+      if (Array.isArray(request.body)) {
+        // MCP 2025-06-18 removed JSON-RPC batching. Accepted, an array ran its messages
+        // concurrently for one rate-limit charge (100 tool calls per request); with one message
+        // per request, duplicate ids within a request cannot occur either.
+        return reply
+          .code(400)
+          .header('cache-control', 'no-store')
+          .send({
+            jsonrpc: '2.0',
+            id: null,
+            error: {
+              code: -32600,
+              message: 'JSON-RPC batches are not supported: send one message per request.',
+              data: { requestId: request.id },
+            },
+          });
+      }
       const server = serverFor(actor, toolbox, version, request.log, () => app.chargeExpensive(request));
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,

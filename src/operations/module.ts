@@ -31,7 +31,7 @@ function handleKeys(masterKeys: readonly KeyEntry[]): Buffer[] {
 }
 
 export function createOperationsModule(deps: {
-  config: Pick<Config, 'aws' | 'operations'> & { masterKeys: KeyEntry[] };
+  config: Pick<Config, 'aws' | 'operations' | 'http'> & { masterKeys: KeyEntry[] };
   db: Db;
   clock: Clock;
   audit: Pick<AuditWriter, 'record'>;
@@ -68,6 +68,7 @@ export function createOperationsModule(deps: {
       guard: deps.guard,
       service,
       maxUploadBytes: deps.config.operations.maxUploadBytes,
+      streamStallTimeoutMs: deps.config.http.streamStallTimeoutMs,
     });
     await app.register(intentsRoutes, { guard: deps.guard, memberships: deps.memberships, toolbox });
     await app.register(mcpRoutes, { guard: deps.guard, toolbox, version: '1.0.0' });

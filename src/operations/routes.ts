@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { idPattern } from '../db/ids.ts';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
+import { abortOnDisconnect, abortWhenStalled } from '../http/transport-limits.ts';
 import type { Permission } from '../identity/rbac.ts';
 import { describeTable, getItem, listTables, query } from './dynamodb.ts';
 import { getFunction, invokeFunction, listFunctions } from './lambda.ts';
@@ -45,6 +46,8 @@ export interface OperationsRoutesOptions {
   service: OperationsService;
   /** Largest upload accepted by PUT …/object (route-specific body limit). */
   maxUploadBytes: number;
+  /** A streamed answer (listing, download) the client leaves unread this long is aborted. */
+  streamStallTimeoutMs: number;
 }
 
 const connectionParams = z.strictObject({
@@ -88,9 +91,22 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
   const { guard, service } = opts;
   const tags = ['operations'];
 
+  // Aborted when the client disconnects before its answer was sent (see OperationContext.signal).
+  const disconnects = new WeakMap<FastifyRequest, AbortSignal>();
+  app.addHook('onRequest', async (request, reply) => {
+    disconnects.set(request, abortOnDisconnect(reply.raw));
+  });
+
   const run = (request: FastifyRequest, op: Operation, input: Record<string, unknown>) => {
     const params = request.params as { connId: string };
-    return service.run(requireOrgActor(request), params.connId, op, defined(input));
+    const signal = disconnects.get(request);
+    return service.run(
+      requireOrgActor(request),
+      params.connId,
+      op,
+      defined(input),
+      signal === undefined ? {} : { signal },
+    );
   };
 
   /* ------------------------------------------------------------------ S3 */
@@ -151,6 +167,7 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
         bucket: request.params.bucket,
         ...request.query,
       })) as Readable;
+      abortWhenStalled(reply.raw, stream, opts.streamStallTimeoutMs);
       return reply
         .type('application/x-ndjson; charset=utf-8')
         .header('cache-control', 'no-store')
@@ -179,6 +196,7 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
         region: request.query.region,
         range: request.headers.range,
       })) as DownloadResult;
+      abortWhenStalled(reply.raw, result.body, opts.streamStallTimeoutMs);
       return sendDownload(reply, request.query.key, result);
     },
   );
@@ -200,7 +218,9 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
           response: { 200: putObject.output },
         },
         preHandler: guard.orgPermission(putObject.permission),
-        config: routeConfig(putObject),
+        // Exempt from the request deadline (a large upload takes as long as it takes), held to the
+        // upload throughput floor instead.
+        config: { ...routeConfig(putObject), bodyTimeout: 'throughput' },
       },
       async (request) => {
         const lengthHeader = request.headers['content-length'];

@@ -17,6 +17,8 @@ import { partitionOf, resolveRegion } from './validation.ts';
 
 export type OrgActor = Actor & { orgId: string; role: Role };
 
+const NEVER_ABORTED = new AbortController().signal;
+
 export interface OperationsServiceDeps {
   db: Db;
   audit: Pick<AuditWriter, 'record'>;
@@ -95,7 +97,13 @@ export function createOperationsService(deps: OperationsServiceDeps) {
   return {
     handles,
 
-    async run(actor: OrgActor, connectionId: string, op: Operation, raw: unknown): Promise<unknown> {
+    async run(
+      actor: OrgActor,
+      connectionId: string,
+      op: Operation,
+      raw: unknown,
+      options: { signal?: AbortSignal } = {},
+    ): Promise<unknown> {
       if (!can(actor.role, op.permission)) throw new AppError(ErrorCode.FORBIDDEN);
       try {
         checkKeyScope(actor.keyScope, {
@@ -159,6 +167,7 @@ export function createOperationsService(deps: OperationsServiceDeps) {
                 limits: deps.limits,
                 handles,
                 now: () => deps.clock.now(),
+                signal: options.signal ?? NEVER_ABORTED,
               };
               const out = await call.run(ctx);
               return op.exposure === 'all' ? op.output.parse(out) : out;

@@ -23,7 +23,13 @@ export interface Tool {
   expensive: boolean;
   inputSchema: Record<string, unknown>;
   outputSchema: Record<string, unknown>;
-  call(actor: OrgActor, connectionId: string | undefined, params: unknown): Promise<unknown>;
+  /** `signal`: aborted when the caller went away (long waits stop, see OperationContext.signal). */
+  call(
+    actor: OrgActor,
+    connectionId: string | undefined,
+    params: unknown,
+    options?: { signal?: AbortSignal },
+  ): Promise<unknown>;
 }
 
 export interface Toolbox {
@@ -47,13 +53,13 @@ export function createToolbox(deps: {
     expensive: op.expensive,
     inputSchema: jsonSchemaOf(op.input, 'input'),
     outputSchema: jsonSchemaOf(op.output, 'output'),
-    async call(actor, connectionId, params) {
+    async call(actor, connectionId, params, options) {
       if (connectionId === undefined) {
         throw new AppError(ErrorCode.VALIDATION_FAILED, 'connectionId is required for this intent.', {
           details: { fields: [{ location: 'body', path: 'connectionId', message: 'is required' }] },
         });
       }
-      return deps.service.run(actor, connectionId, op, params);
+      return deps.service.run(actor, connectionId, op, params, options);
     },
   }));
   if (deps.agent !== undefined) {

@@ -23,6 +23,8 @@ export interface OperationContext {
   /** Signs and checks opaque handles (Logs Insights query ids) so they only work on their connection. */
   handles: HandleSigner;
   now: () => Date;
+  /** Aborted when the client goes away: long waits (Logs Insights) stop instead of polling on. */
+  signal: AbortSignal;
 }
 
 export interface OperationLimits {

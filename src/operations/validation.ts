@@ -145,15 +145,30 @@ export function checkTable(name: string, scopes: ConnectionScopes): void {
     throw forbidden(`Table ${name} is outside the tables this connection allows.`);
 }
 
-/** `*` matches any run of characters; everything else is literal. */
+/**
+ * `*` matches any run of characters; everything else is literal. No regular expression: a pattern
+ * is tenant input, and a backtracking engine takes exponential time on `a*a*…a*b`. The literal runs
+ * between stars are found left to right, each at its earliest position after the previous one
+ * (earliest is always safe for `*`-only globs), so the work is at most one scan of the name per
+ * run: O(name × pattern) in the worst case, whatever the pattern.
+ */
 export function matchesPattern(name: string, pattern: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return re.test(name);
+  const parts = pattern.split('*');
+  if (parts.length === 1) return name === pattern;
+  const head = parts[0]!;
+  const tail = parts[parts.length - 1]!;
+  if (name.length < head.length + tail.length) return false;
+  if (!name.startsWith(head) || !name.endsWith(tail)) return false;
+  let from = head.length;
+  const end = name.length - tail.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const part = parts[i]!;
+    if (part === '') continue;
+    const at = name.indexOf(part, from);
+    if (at === -1 || at + part.length > end) return false;
+    from = at + part.length;
+  }
+  return true;
 }
 
 export function functionInScope(name: string, scopes: ConnectionScopes): boolean {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../bench/lib.ts';
@@ -98,6 +99,72 @@ function load(url: string, headers: Record<string, string>, seconds: number): Pr
   });
 }
 
+/** Seconds a request body may take (short here so the slow-body client below is cut during the run). */
+const REQUEST_TIMEOUT_SECONDS = 5;
+
+/**
+ * A body trickled one byte a second to /v1/auth/login; resolves with the status the server answered
+ * (or null) once the server closes the connection, or with 'hung' after `boundMs`.
+ */
+function slowBodyClient(base: string, boundMs: number): Promise<number | null | 'hung'> {
+  const { hostname, port } = new URL(base);
+  const body = JSON.stringify({ email: 'slow@example.test', password: 'x'.repeat(64) });
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    let settled = false;
+    const settle = (value: number | null | 'hung') => {
+      if (settled) return;
+      settled = true;
+      clearInterval(tick);
+      clearTimeout(bound);
+      socket.destroy();
+      resolve(value);
+    };
+    let i = 0;
+    const tick = setInterval(() => {
+      if (i < body.length && !socket.destroyed) socket.write(body[i++]!);
+    }, 1_000);
+    const bound = setTimeout(() => settle('hung'), boundMs);
+    socket.setEncoding('latin1');
+    socket.on('connect', () =>
+      socket.write(
+        `POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      ),
+    );
+    socket.on('data', (c: string) => {
+      text += c;
+    });
+    const closed = () => {
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      settle(m === null ? null : Number(m[1]));
+    };
+    socket.on('close', closed);
+    socket.on('error', closed);
+  });
+}
+
+/** A JSON-RPC array of 100 tool calls to /mcp (issue 25.2): must be refused whole, never run. */
+async function mcpBatch(base: string, key: string, connectionId: string): Promise<number> {
+  const batch = Array.from({ length: 100 }, (_, i) => ({
+    jsonrpc: '2.0',
+    id: i + 1,
+    method: 'tools/call',
+    params: { name: 's3_list_buckets', arguments: { connectionId } },
+  }));
+  const res = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify(batch),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
 beforeAll(async () => {
   stub = await startStubProcess();
   server = await startServer({
@@ -118,6 +185,7 @@ beforeAll(async () => {
     // (16 in flight, 64 waiting, 10 s) would refuse part of the load on a slow machine, by design.
     ROLEGATE_AWS_ORG_MAX_CALLS: '64',
     ROLEGATE_VERIFY_INTERVAL: '0',
+    ROLEGATE_REQUEST_TIMEOUT: String(REQUEST_TIMEOUT_SECONDS),
     // A bounded old generation: V8 collects instead of growing lazily, so RSS growth reflects what is
     // really retained; a leak ends in an out-of-memory crash (connection errors) within the run.
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${OLD_SPACE_MB}`.trim(),
@@ -169,7 +237,16 @@ describe('load', () => {
     const assumeBefore = (await stub.counts())['sts.AssumeRole'] ?? 0;
     const summary: string[] = [];
     for (const target of targets) {
-      const { result, refused, failures } = await load(target.url, headers, PER_TARGET);
+      // Alongside the load (issue 25 "Done when"): an MCP batch and a slow-body client.
+      const [{ result, refused, failures }, batchStatus, slowBody] = await Promise.all([
+        load(target.url, headers, PER_TARGET),
+        mcpBatch(base, key.key, conn.id),
+        slowBodyClient(base, REQUEST_TIMEOUT_SECONDS * 1000 * 6),
+      ]);
+      summary.push(`${target.name}: MCP batch → ${batchStatus}; slow-body client → ${slowBody}`);
+      expect(batchStatus, target.name).toBe(400);
+      // Cut off by the request deadline (408, or closed), not held open for the whole run.
+      expect(slowBody === 408 || slowBody === null, `${target.name}: slow body ${slowBody}`).toBe(true);
       const intentional = Object.entries(refused)
         .filter(([label]) => INTENTIONAL.has(label))
         .reduce((n, [, c]) => n + c, 0);

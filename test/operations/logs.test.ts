@@ -203,7 +203,7 @@ describe('logs.insights_query / insights_results / insights_cancel', () => {
         Action: ['logs:StartQuery'],
         Resource: [groupArn('/app/api'), `${groupArn('/app/api')}:*`],
       },
-      { Effect: 'Allow', Action: ['logs:GetQueryResults'], Resource: ['*'] },
+      { Effect: 'Allow', Action: ['logs:GetQueryResults', 'logs:StopQuery'], Resource: ['*'] },
     ],
     awsCalls: calls,
   });
