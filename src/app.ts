@@ -54,6 +54,7 @@ import { createOperationsModule } from './operations/module.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { createPrivacyService } from './privacy/service.ts';
 import { createPrivacyStore } from './privacy/store.ts';
+import { createSharedRedis } from './redis.ts';
 import { createJobRegistry } from './scans/cancellation.ts';
 import { createAppScans } from './scans/module.ts';
 import { scanRoutes } from './scans/routes.ts';
@@ -171,11 +172,10 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     maxAge: 600,
   });
   await registerLoadShedding(app, config.pressure);
-  const rateLimits = await registerRateLimiting(app, {
-    config,
-    clock: deps.clock ?? systemClock,
-    logger: deps.logger,
-  });
+  // One Redis connection for every feature that shares state across nodes (rate limits, lockout).
+  const redis = config.redisUrl === undefined ? null : createSharedRedis(config.redisUrl, deps.logger);
+  if (redis !== null) app.addHook('onClose', async () => redis.disconnect());
+  const rateLimits = await registerRateLimiting(app, { config, redis, logger: deps.logger });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -312,10 +312,9 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     audit,
     keyring,
     accessTokens,
-    logger: deps.logger,
+    redis,
     ...(loginAlerts === null ? {} : { onLogin: loginAlerts.afterLogin }),
   });
-  app.addHook('onClose', identity.close);
   const scans = createAppScans({
     db,
     clock,

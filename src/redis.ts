@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 /**
  * One way to open Redis for every feature that shares state across nodes. Short timeouts and a
@@ -16,4 +17,20 @@ export function createRedis(url: string, onError?: (err: Error) => void): Redis 
   });
   redis.on('error', (err: Error) => onError?.(err));
   return redis;
+}
+
+const CONNECTION_LOG_INTERVAL_MS = 30_000;
+
+/**
+ * The app's one Redis connection (rate limits and the login lockout share it). A down Redis is
+ * retried every 2 s at most; its connection errors are logged at most once per 30 s.
+ */
+export function createSharedRedis(url: string, logger: Pick<Logger, 'warn'>): Redis {
+  let lastLog = 0;
+  return createRedis(url, (err) => {
+    const now = Date.now();
+    if (now - lastLog < CONNECTION_LOG_INTERVAL_MS) return;
+    lastLog = now;
+    logger.warn({ err: { message: err.message } }, 'Redis connection error');
+  });
 }

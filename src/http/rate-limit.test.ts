@@ -1,10 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createRedis } from '../redis.ts';
 import { AppError } from './errors.ts';
 import {
-  type CounterStore,
-  createMemoryCounterStore,
-  createResilientCounterStore,
+  BoundedMemoryLimiter,
+  type BudgetLimit,
+  type BudgetName,
+  createBudgetLimiters,
   decide,
+  KeyBound,
 } from './rate-limit.ts';
 
 describe('rate-limit decision', () => {
@@ -30,59 +33,121 @@ describe('rate-limit decision', () => {
   });
 });
 
-describe('memory counter store', () => {
-  it('counts per key in fixed windows', async () => {
-    let now = 0;
-    const store = createMemoryCounterStore({ maxKeys: 10, now: () => now });
-    expect(await store.hit('a', 1000)).toEqual({ count: 1, ttlMs: 1000 });
-    now = 400;
-    expect(await store.hit('a', 1000)).toEqual({ count: 2, ttlMs: 600 });
-    expect(await store.hit('b', 1000)).toEqual({ count: 1, ttlMs: 1000 });
-    now = 1000;
-    expect(await store.hit('a', 1000)).toEqual({ count: 1, ttlMs: 1000 });
+const budgets = (max: number, windowSeconds: number): Record<BudgetName, BudgetLimit> => ({
+  auth: { max, windowSeconds },
+  api: { max, windowSeconds },
+  expensive: { max, windowSeconds },
+  failed_auth: { max, windowSeconds },
+});
+
+describe('memory limiters (rate-limiter-flexible)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
-  it('keeps at most maxKeys entries, evicting the least recently used', async () => {
-    const store = createMemoryCounterStore({ maxKeys: 100, now: () => 0 });
-    await store.hit('victim', 60_000);
-    await store.hit('victim', 60_000);
-    for (let i = 0; i < 100; i++) await store.hit(`spoofed-${i}`, 60_000);
+  it('count per key and budget in fixed windows', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const limits = createBudgetLimiters({
+      budgets: budgets(3, 1),
+      redis: null,
+      keyPrefix: 'test:',
+      maxKeys: 10,
+      onDegraded: () => {},
+    });
+    expect(await limits.consume('api', 'a')).toEqual({
+      allowed: true,
+      limit: 3,
+      remaining: 2,
+      resetSeconds: 1,
+    });
+    vi.advanceTimersByTime(400);
+    expect(await limits.consume('api', 'a')).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await limits.consume('api', 'b')).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await limits.consume('expensive', 'a')).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await limits.consume('api', 'a')).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await limits.consume('api', 'a')).toEqual({
+      allowed: false,
+      limit: 3,
+      remaining: 0,
+      resetSeconds: 1,
+    });
+    vi.advanceTimersByTime(600);
+    expect(await limits.consume('api', 'a')).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it('keep at most maxKeys keys in all, evicting the least recently charged', async () => {
+    const limits = createBudgetLimiters({
+      budgets: budgets(5, 60),
+      redis: null,
+      keyPrefix: 'test:',
+      maxKeys: 100,
+      onDegraded: () => {},
+    });
+    await limits.consume('api', 'victim');
+    await limits.consume('api', 'victim');
+    for (let i = 0; i < 100; i++) await limits.consume(i % 2 === 0 ? 'api' : 'failed_auth', `spoofed-${i}`);
     // The oldest key was evicted: memory stayed bounded.
-    expect((await store.hit('victim', 60_000)).count).toBe(1);
+    expect((await limits.consume('api', 'victim')).remaining).toBe(4);
   });
 
-  it('peeks at a window without counting', async () => {
-    let now = 0;
-    const store = createMemoryCounterStore({ maxKeys: 10, now: () => now });
-    expect(await store.peek('a')).toEqual({ count: 0, ttlMs: 0 });
-    await store.hit('a', 1000);
-    now = 300;
-    expect(await store.peek('a')).toEqual({ count: 1, ttlMs: 700 });
-    expect(await store.peek('a')).toEqual({ count: 1, ttlMs: 700 });
-    now = 1000;
-    expect(await store.peek('a')).toEqual({ count: 0, ttlMs: 0 });
+  it('a flood of distinct keys leaves at most the bound in the limiters’ storage', async () => {
+    const bound = new KeyBound(100);
+    const a = new BoundedMemoryLimiter({ points: 5, durationSeconds: 60, keyPrefix: 'a', bound });
+    const b = new BoundedMemoryLimiter({ points: 5, durationSeconds: 60, keyPrefix: 'b', bound });
+    for (let i = 0; i < 1_000; i++) await (i % 3 === 0 ? a : b).consume(`198.51.100.${i}`).catch(() => {});
+    expect(a.dump().storage.length + b.dump().storage.length).toBe(100);
+    // The most recent keys are the ones kept.
+    expect(await b.get('198.51.100.998')).not.toBeNull();
+    expect(await a.get('198.51.100.0')).toBeNull();
+  });
+
+  it('peek at a window without counting', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const limits = createBudgetLimiters({
+      budgets: budgets(3, 1),
+      redis: null,
+      keyPrefix: 'test:',
+      maxKeys: 10,
+      onDegraded: () => {},
+    });
+    expect(await limits.peek('failed_auth', 'a')).toEqual({ count: 0, ttlMs: 0 });
+    await limits.consume('failed_auth', 'a');
+    vi.advanceTimersByTime(300);
+    expect(await limits.peek('failed_auth', 'a')).toEqual({ count: 1, ttlMs: 700 });
+    expect(await limits.peek('failed_auth', 'a')).toEqual({ count: 1, ttlMs: 700 });
+    vi.advanceTimersByTime(700);
+    expect(await limits.peek('failed_auth', 'a')).toEqual({ count: 0, ttlMs: 0 });
   });
 });
 
-describe('resilient counter store', () => {
-  const broken: CounterStore = {
-    hit: () => Promise.reject(new Error('connection refused')),
-    peek: () => Promise.reject(new Error('connection refused')),
-  };
-
-  it('fails closed for authentication budgets and degrades to memory for the rest', async () => {
-    const degraded: string[] = [];
-    const store = createResilientCounterStore({
-      primary: broken,
-      fallback: createMemoryCounterStore({ maxKeys: 10, now: () => 0 }),
-      onDegraded: (budget) => degraded.push(budget),
-    });
-    await expect(store.hit('auth:ip:1.2.3.4', 1000)).rejects.toMatchObject({ code: 'service_unavailable' });
-    await expect(store.hit('auth:ip:1.2.3.4', 1000)).rejects.toBeInstanceOf(AppError);
-    expect(await store.hit('api:user:abc', 1000)).toEqual({ count: 1, ttlMs: 1000 });
-    expect(await store.hit('expensive:user:abc', 1000)).toEqual({ count: 1, ttlMs: 1000 });
-    expect(await store.hit('failed_auth:ip:1.2.3.4', 1000)).toEqual({ count: 1, ttlMs: 1000 });
-    expect(await store.peek('failed_auth:ip:1.2.3.4')).toEqual({ count: 1, ttlMs: 1000 });
-    expect(degraded).toEqual(['auth', 'auth', 'api', 'expensive', 'failed_auth', 'failed_auth']);
+describe('Redis limiters when Redis is unreachable', () => {
+  it('fail closed for the auth budget and fall back to the memory insurance limiter for the rest', async () => {
+    // Nothing listens on port 1: the connection is never ready.
+    const redis = createRedis('redis://127.0.0.1:1');
+    try {
+      const degraded: string[] = [];
+      const limits = createBudgetLimiters({
+        budgets: budgets(10, 1),
+        redis,
+        keyPrefix: 'test:',
+        maxKeys: 10,
+        onDegraded: (budget) => degraded.push(budget),
+      });
+      await expect(limits.consume('auth', 'ip:1.2.3.4')).rejects.toMatchObject({
+        code: 'service_unavailable',
+        retryAfter: 5,
+      });
+      await expect(limits.peek('auth', 'ip:1.2.3.4')).rejects.toBeInstanceOf(AppError);
+      expect(await limits.consume('api', 'user:abc')).toMatchObject({ allowed: true, remaining: 9 });
+      expect(await limits.consume('expensive', 'user:abc')).toMatchObject({ allowed: true, remaining: 9 });
+      expect(await limits.consume('failed_auth', 'ip:1.2.3.4')).toMatchObject({
+        allowed: true,
+        remaining: 9,
+      });
+      expect(await limits.peek('failed_auth', 'ip:1.2.3.4')).toMatchObject({ count: 1 });
+      expect(degraded).toEqual(['auth', 'auth', 'api', 'expensive', 'failed_auth', 'failed_auth']);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -1,10 +1,13 @@
-import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import type { Config } from '../config.ts';
-import { createRedis } from '../redis.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { addressKey } from './client-address.ts';
 import { AppError, ErrorCode } from './errors.ts';
@@ -29,10 +32,12 @@ import { AppError, ErrorCode } from './errors.ts';
  * every limited response carries the draft `RateLimit-Limit/-Remaining/-Reset` headers of its
  * tightest budget.
  *
- * Storage: a bounded in-memory LRU on a single node; Redis when `REDIS_URL` is set, so budgets hold
- * across nodes. When Redis fails, authentication routes fail closed (503 `service_unavailable`) and
- * all other routes fall back to this node's memory limits; the degradation is logged. Why: see
- * docs/abuse-protection.md.
+ * Counting is rate-limiter-flexible's (fixed windows): `RateLimiterMemory` on a single node, kept
+ * to a bounded number of keys (`BoundedMemoryLimiter`); `RateLimiterRedis` on the app's shared
+ * Redis connection when `REDIS_URL` is set, so budgets hold across nodes. When Redis fails, the
+ * `auth` budget has no insurance limiter and fails closed (503 `service_unavailable`); the other
+ * budgets have a bounded per-node memory limiter as insurance and degrade to it; the degradation
+ * is logged. Why: see docs/abuse-protection.md.
  */
 
 export type RateLimitClass = 'auth' | 'api' | 'expensive';
@@ -49,7 +54,11 @@ declare module 'fastify' {
 /** Routes that are never limited: orchestrators and load balancers poll them. */
 export const RATE_LIMIT_EXEMPT = new Set(['/healthz', '/readyz']);
 
-/** Budgets that deny (503) rather than degrade when the shared store is unavailable. */
+/**
+ * Budgets that deny (503) rather than degrade when the shared store is unavailable: they get no
+ * insurance limiter. `failed_auth` is not one of them: it is peeked on every request that carries
+ * a credential, so failing it closed would refuse the whole authenticated API while Redis is down.
+ */
 const FAIL_CLOSED: ReadonlySet<BudgetName> = new Set(['auth']);
 
 const AUTH_PREFIX = '/v1/auth/';
@@ -59,13 +68,6 @@ export interface HitResult {
   count: number;
   /** Milliseconds until the window resets. */
   ttlMs: number;
-}
-
-/** A fixed-window counter; implementations: bounded memory, Redis, and the resilient pair. */
-export interface CounterStore {
-  hit(key: string, windowMs: number): Promise<HitResult>;
-  /** The current window's count without counting (0 when there is none). */
-  peek(key: string): Promise<HitResult>;
 }
 
 export interface Decision {
@@ -84,107 +86,159 @@ export function decide(hit: HitResult, max: number): Decision {
 }
 
 /**
- * Per-node counters in a Map used as an LRU: at most `maxKeys` entries, the least recently used is
- * evicted first, so a flood of distinct (spoofed) keys costs bounded memory.
+ * At most `maxKeys` keys across every memory limiter that shares this bound, least recently
+ * charged evicted first.
  */
-export function createMemoryCounterStore(options: { maxKeys: number; now: () => number }): CounterStore {
-  const entries = new Map<string, { count: number; resetAt: number }>();
-  return {
-    async hit(key, windowMs) {
-      const now = options.now();
-      let entry = entries.get(key);
-      if (entry === undefined || entry.resetAt <= now) {
-        entry = { count: 0, resetAt: now + windowMs };
-      }
-      entry.count += 1;
-      entries.delete(key);
-      entries.set(key, entry);
-      if (entries.size > options.maxKeys) {
-        const oldest = entries.keys().next();
-        if (oldest.done !== true) entries.delete(oldest.value);
-      }
-      return { count: entry.count, ttlMs: Math.max(0, entry.resetAt - now) };
-    },
-    async peek(key) {
-      const now = options.now();
-      const entry = entries.get(key);
-      if (entry === undefined || entry.resetAt <= now) return { count: 0, ttlMs: 0 };
-      return { count: entry.count, ttlMs: entry.resetAt - now };
-    },
-  };
-}
+export class KeyBound {
+  readonly #entries = new Map<string, { limiter: RateLimiterMemory; key: string }>();
+  readonly #maxKeys: number;
 
-/** One atomic script: increment, start the window on the first hit, report the remaining TTL. */
-const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}
-`;
+  constructor(maxKeys: number) {
+    this.#maxKeys = maxKeys;
+  }
 
-const PEEK_SCRIPT = `
-local count = redis.call('GET', KEYS[1])
-if not count then return {0, 0} end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then ttl = 0 end
-return {tonumber(count), ttl}
-`;
-
-export function createRedisCounterStore(redis: Pick<Redis, 'eval'>, prefix: string): CounterStore {
-  const run = async (script: string, key: string, ...args: string[]): Promise<HitResult> => {
-    const result = (await redis.eval(script, 1, `${prefix}${key}`, ...args)) as unknown;
-    if (!Array.isArray(result) || result.length !== 2) throw new Error('unexpected rate-limit script result');
-    return { count: Number(result[0]), ttlMs: Number(result[1]) };
-  };
-  return {
-    hit: (key, windowMs) => run(HIT_SCRIPT, key, String(windowMs)),
-    peek: (key) => run(PEEK_SCRIPT, key),
-  };
+  touch(limiter: RateLimiterMemory, key: string): void {
+    const id = `${limiter.keyPrefix}:${key}`;
+    this.#entries.delete(id);
+    this.#entries.set(id, { limiter, key });
+    if (this.#entries.size <= this.#maxKeys) return;
+    const oldest = this.#entries.entries().next();
+    if (oldest.done === true) return;
+    this.#entries.delete(oldest.value[0]);
+    void oldest.value[1].limiter.delete(oldest.value[1].key);
+  }
 }
 
 /**
- * Redis first; on failure, keys of fail-closed budgets raise a 503 and the others count in memory.
- * The budget is the key's first segment (`auth:…`, `api:…`, `expensive:…`).
+ * rate-limiter-flexible's RateLimiterMemory keeps every key (with a timer each) in a Map without a
+ * size bound until its window ends, so a flood of distinct spoofed addresses within one window
+ * would grow it without limit. This subclass records every key it charges in a `KeyBound` (shared
+ * by all memory limiters of an app, so the bound is `ROLEGATE_RATE_LIMIT_CACHE_SIZE` keys in all)
+ * and, past the bound, deletes the least recently charged key through the limiter's public
+ * `delete`. An evicted key starts a fresh window: the same trade the old LRU made. Only `consume`
+ * adds keys here (`penalty`, `set` and `block` are not used).
  */
-export function createResilientCounterStore(deps: {
-  primary: CounterStore;
-  fallback: CounterStore;
-  onDegraded: (budget: BudgetName, err: unknown) => void;
-}): CounterStore {
-  const degrade = (key: string, err: unknown): void => {
-    const budget = key.slice(0, key.indexOf(':')) as BudgetName;
-    deps.onDegraded(budget, err);
-    if (FAIL_CLOSED.has(budget)) {
-      throw new AppError(
-        ErrorCode.SERVICE_UNAVAILABLE,
-        'Sign-in is temporarily unavailable; retry shortly.',
-        {
-          retryAfter: 5,
-          cause: err,
-        },
-      );
-    }
+export class BoundedMemoryLimiter extends RateLimiterMemory {
+  readonly #bound: KeyBound;
+  readonly #onUse: (() => void) | undefined;
+
+  constructor(options: {
+    points: number;
+    durationSeconds: number;
+    keyPrefix: string;
+    bound: KeyBound;
+    /** Called on every use: an insurance limiter reports that the shared store has failed. */
+    onUse?: () => void;
+  }) {
+    super({ points: options.points, duration: options.durationSeconds, keyPrefix: options.keyPrefix });
+    this.#bound = options.bound;
+    this.#onUse = options.onUse;
+  }
+
+  override consume(
+    key: string | number,
+    pointsToConsume?: number,
+    options?: { [key: string]: unknown },
+  ): Promise<RateLimiterRes> {
+    this.#onUse?.();
+    this.#bound.touch(this, String(key));
+    return super.consume(key, pointsToConsume, options);
+  }
+
+  override get(key: string | number, options?: { [key: string]: unknown }): Promise<RateLimiterRes | null> {
+    this.#onUse?.();
+    return super.get(key, options);
+  }
+}
+
+export interface BudgetLimit {
+  max: number;
+  windowSeconds: number;
+}
+
+/** The limiters of all budgets, behind the two questions the hooks ask. */
+export interface BudgetLimiters {
+  /** Counts one hit of `identity` against the budget. A spent budget is a denied decision. */
+  consume(budget: BudgetName, identity: string): Promise<Decision>;
+  /** The budget's current window for `identity`, without counting (count 0 when there is none). */
+  peek(budget: BudgetName, identity: string): Promise<HitResult>;
+}
+
+/**
+ * One rate-limiter-flexible limiter per budget. Without Redis: a bounded memory limiter. With
+ * Redis: a `RateLimiterRedis` (its atomic Lua script; keys `<prefix><budget>:<identity>`), with a
+ * bounded memory limiter as `insuranceLimiter` except for fail-closed budgets, whose store errors
+ * become 503 `service_unavailable`.
+ */
+export function createBudgetLimiters(deps: {
+  budgets: Record<BudgetName, BudgetLimit>;
+  redis: Redis | null;
+  keyPrefix: string;
+  maxKeys: number;
+  /** The shared store failed for `budget` (`err` when known; an insurance limiter is not told). */
+  onDegraded: (budget: BudgetName, err?: unknown) => void;
+}): BudgetLimiters {
+  const bound = new KeyBound(deps.maxKeys);
+  const memory = (name: BudgetName, onUse?: () => void) =>
+    new BoundedMemoryLimiter({
+      points: deps.budgets[name].max,
+      durationSeconds: deps.budgets[name].windowSeconds,
+      keyPrefix: name,
+      bound,
+      ...(onUse === undefined ? {} : { onUse }),
+    });
+  const limiterFor = (name: BudgetName): RateLimiterAbstract => {
+    if (deps.redis === null) return memory(name);
+    return new RateLimiterRedis({
+      storeClient: deps.redis,
+      // Straight to the insurance limiter (or the 503) while disconnected, without a round trip.
+      rejectIfRedisNotReady: true,
+      points: deps.budgets[name].max,
+      duration: deps.budgets[name].windowSeconds,
+      keyPrefix: `${deps.keyPrefix}${name}`,
+      ...(FAIL_CLOSED.has(name) ? {} : { insuranceLimiter: memory(name, () => deps.onDegraded(name)) }),
+    });
+  };
+  const limiters: Record<BudgetName, RateLimiterAbstract> = {
+    auth: limiterFor('auth'),
+    api: limiterFor('api'),
+    expensive: limiterFor('expensive'),
+    failed_auth: limiterFor('failed_auth'),
+  };
+  // Reached only when a budget without insurance could not be counted.
+  const unavailable = (name: BudgetName, err: unknown): AppError => {
+    deps.onDegraded(name, err);
+    return new AppError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      name === 'auth'
+        ? 'Sign-in is temporarily unavailable; retry shortly.'
+        : 'Rate limiting is temporarily unavailable; retry shortly.',
+      { retryAfter: 5, cause: err },
+    );
   };
   return {
-    async peek(key) {
+    async consume(name, identity) {
+      let res: RateLimiterRes;
       try {
-        return await deps.primary.peek(key);
+        res = await limiters[name].consume(identity);
       } catch (err) {
-        degrade(key, err);
-        return deps.fallback.peek(key);
+        // rate-limiter-flexible rejects with the RateLimiterRes when the budget is spent, and with
+        // the store's error when it could not count.
+        if (!(err instanceof RateLimiterRes)) throw unavailable(name, err);
+        res = err;
       }
+      return decide({ count: res.consumedPoints, ttlMs: res.msBeforeNext }, deps.budgets[name].max);
     },
-    async hit(key, windowMs) {
+    async peek(name, identity) {
+      let res: RateLimiterRes | null;
       try {
-        return await deps.primary.hit(key, windowMs);
+        res = await limiters[name].get(identity);
       } catch (err) {
-        degrade(key, err);
-        return deps.fallback.hit(key, windowMs);
+        throw unavailable(name, err);
       }
+      // A window that has run out (its timer not yet fired) or has no expiry counts as none.
+      if (res === null || res.msBeforeNext <= 0) return { count: 0, ttlMs: 0 };
+      return { count: res.consumedPoints, ttlMs: res.msBeforeNext };
     },
   };
 }
@@ -207,33 +261,6 @@ function presentsCredential(request: FastifyRequest): boolean {
   return request.headers.authorization !== undefined;
 }
 
-interface Budget {
-  name: BudgetName;
-  max: number;
-  windowMs: number;
-}
-
-type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
-
-/** Adapts a CounterStore to the plugin's callback store contract. */
-function pluginStore(store: CounterStore): fastifyRateLimit.FastifyRateLimitStoreCtor {
-  return class CounterStoreAdapter implements fastifyRateLimit.FastifyRateLimitStore {
-    incr(
-      key: string,
-      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
-      timeWindow: number,
-    ): void {
-      store.hit(key, timeWindow).then(
-        (r) => callback(null, { current: r.count, ttl: r.ttlMs }),
-        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
-      );
-    }
-    child(): fastifyRateLimit.FastifyRateLimitStore {
-      return this;
-    }
-  };
-}
-
 const DEGRADED_LOG_INTERVAL_MS = 30_000;
 /** How long start-up waits for Redis before serving (degraded) anyway. */
 const STARTUP_WAIT_MS = 1_000;
@@ -252,10 +279,6 @@ async function waitUntilReady(redis: Redis, ms: number): Promise<void> {
   if (onReady !== undefined) redis.off('ready', onReady);
 }
 
-/**
- * Registers @fastify/rate-limit and the hook that applies the budgets. Call before feature routes
- * are registered. Opens (and on close, drops) its own Redis connection when `config.redisUrl` is set.
- */
 declare module 'fastify' {
   interface FastifyInstance {
     /** Counts one call against the caller's expensive-operation budget; throws rate_limited when spent. */
@@ -263,65 +286,39 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Registers the hooks that apply the budgets. Call before feature routes are registered. `redis`
+ * is the app's shared connection (null without `REDIS_URL`); its owner closes it.
+ */
 export async function registerRateLimiting(
   app: FastifyInstance,
-  deps: { config: Pick<Config, 'rateLimit' | 'redisUrl'>; clock: Clock; logger: Logger },
+  deps: { config: Pick<Config, 'rateLimit'>; redis: Redis | null; logger: Logger },
 ): Promise<RateLimits> {
-  const { rateLimit: rl, redisUrl } = deps.config;
-  const memory = createMemoryCounterStore({ maxKeys: rl.cacheSize, now: () => deps.clock.now().getTime() });
-  let store: CounterStore = memory;
-  let redis: Redis | null = null;
-  if (redisUrl !== undefined) {
-    let lastConnectionLog = 0;
-    redis = createRedis(redisUrl, (err) => {
+  const rl = deps.config.rateLimit;
+  const lastDegradedLog = new Map<BudgetName, number>();
+  const limits = createBudgetLimiters({
+    budgets: { auth: rl.auth, api: rl.api, expensive: rl.expensive, failed_auth: rl.failedAuth },
+    redis: deps.redis,
+    keyPrefix: rl.keyPrefix,
+    maxKeys: rl.cacheSize,
+    onDegraded(budget, err) {
       const now = Date.now();
-      if (now - lastConnectionLog < DEGRADED_LOG_INTERVAL_MS) return;
-      lastConnectionLog = now;
-      deps.logger.warn({ err: { message: err.message } }, 'rate-limit Redis connection error');
-    });
-    const lastDegradedLog = new Map<BudgetName, number>();
-    store = createResilientCounterStore({
-      primary: createRedisCounterStore(redis, rl.keyPrefix),
-      fallback: memory,
-      onDegraded(budget, err) {
-        const now = Date.now();
-        if (now - (lastDegradedLog.get(budget) ?? 0) < DEGRADED_LOG_INTERVAL_MS) return;
-        lastDegradedLog.set(budget, now);
-        deps.logger.warn(
-          {
-            budget,
-            failClosed: FAIL_CLOSED.has(budget),
-            err: { message: err instanceof Error ? err.message : 'error' },
-          },
-          FAIL_CLOSED.has(budget)
-            ? 'rate-limit store unavailable: failing closed'
-            : 'rate-limit store unavailable: degrading to per-node memory limits',
-        );
-      },
-    });
-    const connection = redis;
-    app.addHook('onClose', async () => {
-      connection.disconnect();
-    });
-    await waitUntilReady(redis, STARTUP_WAIT_MS);
-  }
-
-  await app.register(fastifyRateLimit, {
-    global: false,
-    store: pluginStore(store),
-    skipOnError: false,
+      if (now - (lastDegradedLog.get(budget) ?? 0) < DEGRADED_LOG_INTERVAL_MS) return;
+      lastDegradedLog.set(budget, now);
+      deps.logger.warn(
+        {
+          budget,
+          failClosed: FAIL_CLOSED.has(budget),
+          ...(err === undefined ? {} : { err: { message: err instanceof Error ? err.message : 'error' } }),
+        },
+        FAIL_CLOSED.has(budget)
+          ? 'rate-limit store unavailable: failing closed'
+          : 'rate-limit store unavailable: degrading to per-node memory limits',
+      );
+    },
   });
+  if (deps.redis !== null) await waitUntilReady(deps.redis, STARTUP_WAIT_MS);
 
-  const budgets: Record<RateLimitClass, Budget> = {
-    auth: { name: 'auth', max: rl.auth.max, windowMs: rl.auth.windowSeconds * 1000 },
-    api: { name: 'api', max: rl.api.max, windowMs: rl.api.windowSeconds * 1000 },
-    expensive: { name: 'expensive', max: rl.expensive.max, windowMs: rl.expensive.windowSeconds * 1000 },
-  };
-  const failedAuth: Budget = {
-    name: 'failed_auth',
-    max: rl.failedAuth.max,
-    windowMs: rl.failedAuth.windowSeconds * 1000,
-  };
   const ipKey = (request: FastifyRequest) => `ip:${addressKey(request.ip)}`;
   /** The authenticated principal's budget identity, set by the authenticator below. */
   const principals = new WeakMap<FastifyRequest, string>();
@@ -330,18 +327,6 @@ export async function registerRateLimiting(
   /** The tightest decision of a request's budgets, for the RateLimit-* headers. */
   const tightestOf = new WeakMap<FastifyRequest, Decision>();
   const identityOf = (request: FastifyRequest) => principals.get(request) ?? ipKey(request);
-  const limiter = (budget: Budget): Limiter =>
-    app.createRateLimit({
-      max: budget.max,
-      timeWindow: budget.windowMs,
-      keyGenerator: (request) =>
-        `${budget.name}:${budget.name === 'auth' ? ipKey(request) : identityOf(request)}`,
-    });
-  const limiters: Record<RateLimitClass, Limiter> = {
-    auth: limiter(budgets.auth),
-    api: limiter(budgets.api),
-    expensive: limiter(budgets.expensive),
-  };
   const chains: Record<RateLimitClass, RateLimitClass[]> = {
     auth: ['auth'],
     api: ['api'],
@@ -357,11 +342,7 @@ export async function registerRateLimiting(
   async function charge(request: FastifyRequest, chain: RateLimitClass[]): Promise<void> {
     charged.add(request);
     for (const name of chain) {
-      const result = await limiters[name](request);
-      if (result.isAllowed) continue;
-      // The plugin counted the hit; re-derive the decision from its count and TTL with the pure rule.
-      const count = result.isExceeded ? result.max + 1 : result.max - result.remaining;
-      const decision = decide({ count, ttlMs: result.ttl }, result.max);
+      const decision = await limits.consume(name, name === 'auth' ? ipKey(request) : identityOf(request));
       const tightest = tightestOf.get(request);
       if (!decision.allowed || tightest === undefined || decision.remaining < tightest.remaining) {
         tightestOf.set(request, decision);
@@ -378,10 +359,7 @@ export async function registerRateLimiting(
   // Intents and MCP pick their operation from the body, after onRequest has chosen a budget: they
   // charge the expensive budget themselves when the operation is an expensive one.
   app.decorate('chargeExpensive', async (request: FastifyRequest) => {
-    const result = await limiters.expensive(request);
-    if (result.isAllowed) return;
-    const count = result.isExceeded ? result.max + 1 : result.max - result.remaining;
-    const decision = decide({ count, ttlMs: result.ttl }, result.max);
+    const decision = await limits.consume('expensive', identityOf(request));
     if (!decision.allowed) throw refused(decision, 'expensive');
   });
 
@@ -396,11 +374,11 @@ export async function registerRateLimiting(
     // A credential: its budgets are charged once it is authenticated (or, on a route without a
     // guard, in preParsing). Refuse here, before any lookup, once this address's failed
     // authentications are spent.
-    const failures = await store.peek(`${failedAuth.name}:${ipKey(request)}`);
-    if (failures.count >= failedAuth.max) {
-      const decision = decide({ count: failures.count + 1, ttlMs: failures.ttlMs }, failedAuth.max);
+    const failures = await limits.peek('failed_auth', ipKey(request));
+    if (failures.count >= rl.failedAuth.max) {
+      const decision = decide({ count: failures.count + 1, ttlMs: failures.ttlMs }, rl.failedAuth.max);
       setHeaders(reply, decision);
-      throw refused(decision, failedAuth.name);
+      throw refused(decision, 'failed_auth');
     }
   });
 
@@ -423,12 +401,11 @@ export async function registerRateLimiting(
           const principal = await inner.authenticate(request);
           if (principal === null) {
             if (presentsCredential(request)) {
-              const hit = await store.hit(`${failedAuth.name}:${ipKey(request)}`, failedAuth.windowMs);
-              const decision = decide(hit, failedAuth.max);
+              const decision = await limits.consume('failed_auth', ipKey(request));
               // Parallel failures can overshoot the pre-check; those beyond the budget are refused too.
               if (!decision.allowed) {
                 tightestOf.set(request, decision);
-                throw refused(decision, failedAuth.name);
+                throw refused(decision, 'failed_auth');
               }
             }
             return null;

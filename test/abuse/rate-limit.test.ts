@@ -5,6 +5,7 @@ import { type Database, openDatabase } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
+import { rewriteUrl, startTcpProxy, targetOf } from '../helpers/tcp-proxy.ts';
 
 const REDIS_URL = process.env.REDIS_URL_TEST ?? 'redis://127.0.0.1:6379/15';
 
@@ -196,6 +197,31 @@ describe('rate limiting (Redis)', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     // Requests without a credential are not failed authentications: the address's api budget applies.
     expect((await two.app.inject({ url: '/v1/orgs', remoteAddress })).statusCode).toBe(401);
+  });
+
+  it('opens one Redis connection per app, shared by the rate limits and the login lockout', async () => {
+    const proxy = await startTcpProxy(targetOf(REDIS_URL, 6379));
+    try {
+      const t = await appWith({
+        REDIS_URL: rewriteUrl(REDIS_URL, proxy),
+        ROLEGATE_RATE_LIMIT_PREFIX: uniquePrefix(),
+      });
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email: `${randomUUID()}@example.com`, password: randomUUID() },
+      });
+      expect(login.statusCode).toBe(401);
+      expect((await t.app.inject({ url: '/v1/_probe' })).statusCode).toBe(200);
+      expect(proxy.accepted).toBe(1);
+      expect(proxy.open).toBe(1);
+      await t.close();
+      open.splice(open.indexOf(t), 1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(proxy.open).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('when Redis is down: authentication routes fail closed with 503 within a second, the rest degrades to memory limits', async () => {
