@@ -61,14 +61,20 @@ const audit = program.command('audit').description('Inspect the audit trail.');
 audit
   .command('verify')
   .description(
-    'Recompute the hash chain of one organisation (--org) or of every chain, report the first ' +
-      'broken link, and exit non-zero if any chain is broken.',
+    'Recompute the hash chain of one organisation (--org) or of every chain, report every ' +
+      'break, and exit non-zero if any chain is broken. Checks each chain from its last verified ' +
+      'checkpoint on unless --full is given.',
   )
   .option('--org <id>', 'organisation id (default: all chains, including the system chain)')
-  .action(async (opts: { org?: string }) => {
+  .option('--full', 're-hash every record from the first, trusting no checkpoint')
+  .action(async (opts: { org?: string; full?: boolean }) => {
     const { database } = await openRuntime(process.env);
     try {
-      const ok = await runAuditVerify(database.db, { org: opts.org, write: (l) => process.stdout.write(l) });
+      const ok = await runAuditVerify(database.db, {
+        org: opts.org,
+        full: opts.full,
+        write: (l) => process.stdout.write(l),
+      });
       if (!ok) process.exitCode = 2;
     } finally {
       await database.close();

@@ -50,10 +50,13 @@ describe('audit hash chain', () => {
   it('verifies an honest log', async () => {
     const orgId = newId('org');
     await writeMany(orgId, 7);
-    expect(await verifyChain(t.database.db, orgId, { batchSize: 3 })).toEqual({
+    expect(await verifyChain(t.database.db, orgId, { batchSize: 3 })).toMatchObject({
       chain: orgId,
       valid: true,
       checked: 7,
+      headSeq: 7,
+      breaks: [],
+      breakCount: 0,
     });
   });
 
@@ -78,9 +81,8 @@ describe('audit hash chain', () => {
     await raw(sql`update audit_events set outcome = 'failure' where chain = ${orgId} and seq = 4`);
     expect(await verifyChain(t.database.db, orgId, { batchSize: 2 })).toMatchObject({
       valid: false,
-      checked: 3,
-      firstBrokenSeq: 4,
-      reason: 'record_modified',
+      checked: 6,
+      breaks: [{ seq: 4, reason: 'record_modified' }],
     });
   });
 
@@ -89,8 +91,7 @@ describe('audit hash chain', () => {
     await writeMany(orgId, 3);
     await raw(sql`update audit_events set details = '{"i": 99}'::jsonb where chain = ${orgId} and seq = 2`);
     expect(await verifyChain(t.database.db, orgId)).toMatchObject({
-      firstBrokenSeq: 2,
-      reason: 'record_modified',
+      breaks: [{ seq: 2, reason: 'record_modified' }],
     });
   });
 
@@ -99,8 +100,7 @@ describe('audit hash chain', () => {
     await writeMany(orgId, 3);
     await raw(sql`update audit_events set ip = '198.51.100.1' where chain = ${orgId} and seq = 3`);
     expect(await verifyChain(t.database.db, orgId)).toMatchObject({
-      firstBrokenSeq: 3,
-      reason: 'personal_data_mismatch',
+      breaks: [{ seq: 3, reason: 'personal_data_mismatch' }],
     });
   });
 
@@ -110,9 +110,8 @@ describe('audit hash chain', () => {
     await raw(sql`delete from audit_events where chain = ${orgId} and seq = 3`);
     expect(await verifyChain(t.database.db, orgId, { batchSize: 2 })).toMatchObject({
       valid: false,
-      checked: 2,
-      firstBrokenSeq: 3,
-      reason: 'record_missing',
+      checked: 5,
+      breaks: [{ seq: 3, reason: 'record_missing', lastSeq: 3 }],
     });
   });
 
@@ -121,10 +120,11 @@ describe('audit hash chain', () => {
     await writeMany(orgId, 5);
     await raw(sql`delete from audit_events where chain = ${orgId} and seq = 2`);
     await raw(sql`update audit_events set seq = seq - 1 where chain = ${orgId} and seq > 2`);
-    expect(await verifyChain(t.database.db, orgId)).toMatchObject({
-      firstBrokenSeq: 2,
-      reason: 'broken_link',
-    });
+    const result = await verifyChain(t.database.db, orgId);
+    expect(result.breaks[0]).toEqual({ seq: 2, reason: 'broken_link' });
+    // The rewritten seqs are edits too, and the head no longer matches the shortened chain.
+    expect(result.breaks).toContainEqual({ seq: 2, reason: 'record_modified' });
+    expect(result.breaks).toContainEqual({ seq: 5, reason: 'tail_mismatch' });
   });
 
   it('pinpoints reordered records', async () => {
@@ -135,9 +135,14 @@ describe('audit hash chain', () => {
     await raw(sql`update audit_events set seq = 5 where chain = ${orgId} and seq = -1`);
     expect(await verifyChain(t.database.db, orgId)).toMatchObject({
       valid: false,
-      checked: 3,
-      firstBrokenSeq: 4,
-      reason: 'broken_link',
+      checked: 6,
+      breaks: [
+        { seq: 4, reason: 'broken_link' },
+        { seq: 4, reason: 'record_modified' },
+        { seq: 5, reason: 'broken_link' },
+        { seq: 5, reason: 'record_modified' },
+        { seq: 6, reason: 'broken_link' },
+      ],
     });
   });
 
@@ -148,8 +153,7 @@ describe('audit hash chain', () => {
     expect(await verifyChain(t.database.db, orgId)).toMatchObject({
       valid: false,
       checked: 3,
-      firstBrokenSeq: 4,
-      reason: 'tail_mismatch',
+      breaks: [{ seq: 4, reason: 'tail_mismatch' }],
     });
   });
 
@@ -163,7 +167,7 @@ describe('audit hash chain', () => {
       ),
     );
     expect(new Set(ids.map((r) => r.id)).size).toBe(100);
-    expect(await verifyChain(t.database.db, orgId, { batchSize: 17 })).toEqual({
+    expect(await verifyChain(t.database.db, orgId, { batchSize: 17 })).toMatchObject({
       chain: orgId,
       valid: true,
       checked: 100,
