@@ -65,9 +65,9 @@ export interface VerifyOptions {
 
 /** Bounded report: a chain broken everywhere still answers with a small response. */
 export const MAX_REPORTED_BREAKS = 100;
-const DEFAULT_BATCH = 2000;
+const DEFAULT_BATCH = 500;
 /** Rows hashed between two yields to the event loop (a few milliseconds of work). */
-const ROWS_PER_SLICE = 250;
+const ROWS_PER_SLICE = 100;
 
 type Row = typeof auditEvents.$inferSelect;
 
