@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalDetails, canonicaliseRecord, canonicalText, storedCanonical } from './canonical.ts';
-import { type ChainedRecord, canonicalJson, GENESIS_HASH } from './chain.ts';
+import { canonicalDetails, canonicaliseRecord, canonicalText, storedRecord } from './canonical.ts';
+import { type ChainedRecord, canonicalJson, GENESIS_HASH, recordHash } from './chain.ts';
 
 /** Any UTF-16 string: lone surrogates, NUL, astral characters, and long runs around the bounds. */
 const anyText = fc.oneof(
@@ -70,7 +70,7 @@ describe('canonicalDetails', () => {
   });
 });
 
-describe('storedCanonical', () => {
+describe('canonical and stored records', () => {
   const base: ChainedRecord = {
     id: 'aud_0000000000000000000000000',
     chain: 'org_x',
@@ -98,13 +98,17 @@ describe('storedCanonical', () => {
     prevHash: GENESIS_HASH,
   };
 
-  it('accepts a canonical record and refuses one that canonicalisation would change', () => {
+  it('hashes a stored record as stored: an edit past a bound is not cut back into shape', () => {
     const canonical = canonicaliseRecord(base);
-    expect(canonical.resource).toHaveLength(1024);
-    expect(storedCanonical({ ...canonical })).not.toBeNull();
-    // Lengthened past its bound outside the writer: not silently cut back into shape.
-    expect(storedCanonical({ ...canonical, resource: `${canonical.resource}tail` })).toBeNull();
-    expect(storedCanonical({ ...canonical, action: 'a\u0000b' })).toBeNull();
+    expect(Buffer.byteLength(canonical.resource ?? '', 'utf8')).toBe(1024);
+    const hash = recordHash(canonical);
+    const asRead = storedRecord({ ...canonical, details: JSON.parse(JSON.stringify(canonical.details)) });
+    expect(asRead && recordHash(asRead)).toBe(hash);
+    const lengthened = storedRecord({ ...canonical, resource: `${canonical.resource}tail` });
+    expect(lengthened && recordHash(lengthened)).not.toBe(hash);
+    // Nothing a database returns, but never hashed either.
+    expect(storedRecord({ ...canonical, action: 'a\u0000b' })).toBeNull();
+    expect(storedRecord({ ...canonical, action: '\ud83d' })).toBeNull();
   });
 
   it('refuses system fields that are not canonical instead of cutting them', () => {

@@ -15,9 +15,8 @@ import { type ChainedRecord, canonicalJson } from './chain.ts';
  *   numbers, which the canonical JSON of the hash ignores): finite numbers, bounded depth, items,
  *   keys and total size.
  *
- * Canonicalisation is idempotent (property-tested in canonical.test.ts), which is what lets
- * verification tell a stored record that is canonical from one that was edited outside the
- * writer (e.g. a resource lengthened beyond its bound).
+ * Canonicalisation is idempotent (property-tested in canonical.test.ts): a canonical value read
+ * back canonicalises to itself.
  */
 
 /** Upper bounds in UTF-8 bytes (as stored) of every free-text field. */
@@ -51,9 +50,10 @@ const SYSTEM_FIELD_BYTES = 128;
 declare const canonicalBrand: unique symbol;
 
 /**
- * A record whose every field is canonical. Only this module produces one (`canonicaliseRecord`
- * for the writer, `storedCanonical` for verification), and `recordHash` accepts nothing else: the
- * writer cannot hash a value other than the one it stores.
+ * A record in the form that is stored. Only this module produces one — `canonicaliseRecord` for
+ * the writer (which then stores exactly that value), `storedRecord` for verification (the row as
+ * read back) — and `recordHash` accepts nothing else: the writer cannot hash a value other than
+ * the one it stores.
  */
 export type CanonicalAuditRecord = Readonly<ChainedRecord> & { readonly [canonicalBrand]: true };
 
@@ -177,44 +177,18 @@ export function canonicaliseRecord(r: ChainedRecord): CanonicalAuditRecord {
   return Object.freeze(record) as CanonicalAuditRecord;
 }
 
-const TEXT_FIELDS = [
-  'id',
-  'chain',
-  'orgId',
-  'actorType',
-  'actorId',
-  'actorRef',
-  'action',
-  'outcome',
-  'targetType',
-  'targetId',
-  'targetRef',
-  'connectionId',
-  'operation',
-  'resource',
-  'errorCode',
-  'requestId',
-  'ip',
-  'ipRef',
-  'userAgent',
-  'userAgentRef',
-  'prevHash',
-] as const satisfies readonly (keyof ChainedRecord)[];
-
 /**
- * A record read back from the database, branded only if it is exactly canonical. A stored value
- * that canonicalisation would change (over-long, NUL, too many detail keys …) was not written by
- * the writer: verification reports it instead of silently cutting it back into shape.
+ * A record exactly as the database returned it, for verification to hash. What is stored is what
+ * the hash must cover, so nothing is re-canonicalised here: a value edited in the database (say a
+ * `resource` lengthened past its bound) changes the recomputed hash and is reported, instead of
+ * being cut back into shape and passing. Records of an earlier writer with other bounds verify as
+ * they were written. Null when the row holds what no writer can store (the driver never returns
+ * it: a defence in depth for the hash encoding).
  */
-export function storedCanonical(row: ChainedRecord): CanonicalAuditRecord | null {
-  let canonical: CanonicalAuditRecord;
-  try {
-    canonical = canonicaliseRecord(row);
-  } catch {
-    return null;
+export function storedRecord(row: ChainedRecord): CanonicalAuditRecord | null {
+  for (const value of Object.values(row)) {
+    if (typeof value === 'string' && (!value.isWellFormed() || value.includes('\u0000'))) return null;
   }
-  for (const field of TEXT_FIELDS) if (canonical[field] !== row[field]) return null;
-  if (canonical.seq !== row.seq || canonical.createdAt.getTime() !== row.createdAt.getTime()) return null;
-  if (canonicalJson(canonical.details) !== canonicalJson(row.details)) return null;
-  return canonical;
+  if (!Number.isSafeInteger(row.seq) || Number.isNaN(row.createdAt.getTime())) return null;
+  return Object.freeze({ ...row }) as CanonicalAuditRecord;
 }

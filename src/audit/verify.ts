@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.ts';
-import { storedCanonical } from './canonical.ts';
+import { storedRecord } from './canonical.ts';
 import { GENESIS_HASH, personalRef, recordHash, subjectsOf } from './chain.ts';
 import { auditChainCheckpoints, auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
 
@@ -10,7 +10,7 @@ export type BreakReason =
   | 'record_missing'
   /** prev_hash does not match the hash of the record before: records were reordered, removed or re-hashed. */
   | 'broken_link'
-  /** The record's content no longer matches its hash (or is not as the writer stores it): it was edited. */
+  /** The record's content no longer matches its hash: it was edited. */
   | 'record_modified'
   /** A personal value does not match its keyed reference: it was edited (or left behind on erasure). */
   | 'personal_data_mismatch'
@@ -118,8 +118,8 @@ class BreakLog {
 function checkpointHolds(row: Row | undefined, checkpoint: { seq: number; hash: string }): boolean {
   if (row === undefined || row.seq !== checkpoint.seq || row.hash !== checkpoint.hash) return false;
   const { hash, ...fields } = row;
-  const canonical = storedCanonical(fields);
-  return canonical !== null && recordHash(canonical) === hash;
+  const stored = storedRecord(fields);
+  return stored !== null && recordHash(stored) === hash;
 }
 
 /**
@@ -162,8 +162,8 @@ async function scan(
       }
       if (prevHash !== null && row.prevHash !== prevHash) log.add({ seq: row.seq, reason: 'broken_link' });
       const { hash, ...fields } = row;
-      const canonical = storedCanonical(fields);
-      if (canonical === null || recordHash(canonical) !== hash) {
+      const stored = storedRecord(fields);
+      if (stored === null || recordHash(stored) !== hash) {
         log.add({ seq: row.seq, reason: 'record_modified' });
       }
       if (personalMismatch(row, keys)) log.add({ seq: row.seq, reason: 'personal_data_mismatch' });

@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SYSTEM_CHAIN } from '../../src/audit/chain.ts';
-import { auditEvents } from '../../src/audit/tables.ts';
+import { storedRecord } from '../../src/audit/canonical.ts';
+import { GENESIS_HASH, recordHash, SYSTEM_CHAIN } from '../../src/audit/chain.ts';
+import { auditChainHeads, auditEvents } from '../../src/audit/tables.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import { verifyChain } from '../../src/audit/verify.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
@@ -155,6 +156,42 @@ describe('audit hash chain', () => {
       checked: 3,
       breaks: [{ seq: 4, reason: 'tail_mismatch' }],
     });
+  });
+
+  it('records of an earlier writer with other bounds still verify as they were written', async () => {
+    const orgId = newId('org');
+    // The old writer cut at 1,024 UTF-16 units: 1,024 two-byte characters are 2,048 bytes.
+    const record = storedRecord({
+      id: newId('aud'),
+      chain: orgId,
+      orgId,
+      seq: 1,
+      createdAt: new Date(),
+      actorType: 'system',
+      actorId: null,
+      actorRef: null,
+      action: 'aws.s3.presign_get',
+      outcome: 'success',
+      targetType: null,
+      targetId: null,
+      targetRef: null,
+      connectionId: null,
+      operation: 's3.presign_get',
+      resource: 'é'.repeat(1024),
+      errorCode: null,
+      requestId: null,
+      ip: null,
+      ipRef: null,
+      userAgent: null,
+      userAgentRef: null,
+      details: { note: 'ü'.repeat(512) },
+      prevHash: GENESIS_HASH,
+    });
+    if (record === null) throw new Error('unreachable');
+    const hash = recordHash(record);
+    await t.database.db.insert(auditEvents).values({ ...record, hash });
+    await t.database.db.insert(auditChainHeads).values({ chain: orgId, seq: 1, hash, updatedAt: new Date() });
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({ valid: true, checked: 1 });
   });
 
   it('100 concurrent writers on several nodes produce one unbroken chain', async () => {
