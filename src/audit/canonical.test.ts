@@ -63,6 +63,16 @@ describe('canonicalDetails', () => {
     );
   });
 
+  it('writes keys that need no JSON escape, so a jsonb read-back cannot lose one', () => {
+    const details = canonicalDetails({ '': 0, '\u0002': [], '\\': null, '"': 1, a: null });
+    for (const key of Object.keys(details)) expect(key).not.toMatch(/["\\]/);
+    for (const key of Object.keys(details))
+      for (const c of key) expect(c.charCodeAt(0)).toBeGreaterThanOrEqual(0x20);
+    // The parser state that made V8 drop an escaped key (Node 24), then the round trip.
+    JSON.parse('{"": 0, "\\\\": null}');
+    expect(canonicalJson(JSON.parse(JSON.stringify(details)))).toBe(canonicalJson(details));
+  });
+
   it('keeps a __proto__ key as data', () => {
     const details = canonicalDetails(JSON.parse('{"__proto__":{"x":1},"a":2}'));
     expect(canonicalJson(details)).toBe('{"__proto__":{"x":1},"a":2}');
