@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canonicaliseRecord } from '../src/audit/canonical.ts';
 import { type ChainedRecord, GENESIS_HASH, recordHash } from '../src/audit/chain.ts';
 import { auditChainHeads, auditEvents } from '../src/audit/tables.ts';
 import { verifyChain } from '../src/audit/verify.ts';
@@ -68,8 +69,9 @@ async function chainVerification(
           details: { durationMs: i % 97, region: 'us-east-1' },
           prevHash,
         };
-        const hash = recordHash(record);
-        rows.push({ ...record, hash });
+        const canonical = canonicaliseRecord(record);
+        const hash = recordHash(canonical);
+        rows.push({ ...canonical, hash });
         prevHash = hash;
       }
       await database.db.insert(auditEvents).values(rows);

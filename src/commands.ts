@@ -73,16 +73,22 @@ const audit = program.command('audit').description('Inspect the audit trail.');
 audit
   .command('verify')
   .description(
-    'Recompute the hash chain of one organisation (--org) or of every chain, report the first ' +
-      'broken link, and exit non-zero if any chain is broken.',
+    'Recompute the hash chain of one organisation (--org) or of every chain, report every ' +
+      'break, and exit non-zero if any chain is broken. Checks each chain from its last verified ' +
+      'checkpoint on unless --full is given.',
   )
   .option('--org <id>', 'organisation id (default: all chains, including the system chain)')
-  .option('--json', 'one JSON document {valid, chains: [{chain, valid, checked, firstBrokenSeq?, reason?}]}')
-  .action(async (opts: { org?: string; json?: boolean }) => {
+  .option('--full', 're-hash every record from the first, trusting no checkpoint')
+  .option(
+    '--json',
+    'one JSON document {valid, chains: [{chain, valid, headSeq, checked, breakCount, breaks, …}]}',
+  )
+  .action(async (opts: { org?: string; full?: boolean; json?: boolean }) => {
     const { database } = await openRuntime(process.env, { command: 'audit verify', logTo: 'stderr' });
     try {
       const report = await runAuditVerify(database.db, {
         org: opts.org,
+        full: opts.full,
         write: opts.json === true ? () => undefined : (l) => process.stdout.write(l),
       });
       if (opts.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ChainedRecord, canonicalJson, GENESIS_HASH, recordHash } from './chain.ts';
+import { canonicaliseRecord } from './canonical.ts';
+import { type ChainedRecord, canonicalJson, GENESIS_HASH, recordHash as hashOf } from './chain.ts';
+
+const recordHash = (r: ChainedRecord) => hashOf(canonicaliseRecord(r));
 
 const base: ChainedRecord = {
   id: 'aud_0000000000000000000000000',

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import type { CanonicalAuditRecord } from './canonical.ts';
 
 /** Version tag inside every hashed record; a new encoding gets a new tag, old records keep theirs. */
 export const AUDIT_FORMAT = 'rolegate.audit.v1';
@@ -75,8 +76,12 @@ function personal(raw: string | null, ref: string | null): { ref: string } | { v
   return raw === null ? null : { value: raw };
 }
 
-/** The exact bytes that are hashed (documented in docs/audit.md). */
-export function canonicalRecord(r: ChainedRecord): string {
+/**
+ * The exact text that is hashed (documented in docs/audit.md). Only a canonical record (see
+ * canonical.ts) can be encoded: its strings are well-formed, so this text is valid UTF-8 with no
+ * `\udxxx` escapes, and it is what the database gives back.
+ */
+export function canonicalRecord(r: CanonicalAuditRecord): string {
   return canonicalJson({
     format: AUDIT_FORMAT,
     id: r.id,
@@ -102,7 +107,7 @@ export function canonicalRecord(r: ChainedRecord): string {
   });
 }
 
-export function recordHash(r: ChainedRecord): string {
+export function recordHash(r: CanonicalAuditRecord): string {
   return createHash('sha256').update(canonicalRecord(r), 'utf8').digest('hex');
 }
 

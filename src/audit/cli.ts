@@ -1,9 +1,22 @@
 import type { DbOrTx } from '../db/client.ts';
-import { type ChainVerification, listChains, verifyChain } from './verify.ts';
+import { type ChainBreak, type ChainVerification, listChains, verifyChain } from './verify.ts';
+
+function describeBreak(b: ChainBreak): string {
+  const where = b.lastSeq !== undefined && b.lastSeq !== b.seq ? `seq ${b.seq}-${b.lastSeq}` : `seq ${b.seq}`;
+  return `        ${where}: ${b.reason}\n`;
+}
+
+function describeRun(result: ChainVerification): string {
+  return result.full
+    ? `${result.checked} re-hashed from the first`
+    : `${result.checked} re-hashed after the checkpoint at seq ${result.fromSeq - 1}`;
+}
 
 /**
- * `rolegate audit verify [--org <id>]`: verifies one organisation's chain or every chain (including
- * the system chain and chains of deleted organisations). Returns true when all are intact.
+ * `rolegate audit verify [--org <id>] [--full]`: verifies one organisation's chain or every chain
+ * (including the system chain and chains of deleted organisations) and lists every break. Without
+ * `--full` each chain is checked from its checkpoint on (docs/audit.md); `--full` re-hashes every
+ * record and trusts no checkpoint. Returns true when all are intact.
  */
 export interface AuditVerifyReport {
   valid: boolean;
@@ -12,21 +25,23 @@ export interface AuditVerifyReport {
 
 export async function runAuditVerify(
   db: DbOrTx,
-  options: { org?: string | undefined; write: (line: string) => void },
+  options: { org?: string | undefined; full?: boolean | undefined; write: (line: string) => void },
 ): Promise<AuditVerifyReport> {
   const chains = options.org === undefined ? await listChains(db) : [options.org];
   let ok = true;
   const results: AuditVerifyReport['chains'] = [];
   for (const chain of chains) {
-    const result: ChainVerification = await verifyChain(db, chain);
+    const result = await verifyChain(db, chain, { full: options.full === true });
     results.push(result);
     if (result.valid) {
-      options.write(`ok      ${chain}: ${result.checked} records\n`);
+      options.write(`ok      ${chain}: ${result.headSeq} records (${describeRun(result)})\n`);
     } else {
       ok = false;
+      const shown = result.breaks.length < result.breakCount ? ` (first ${result.breaks.length} listed)` : '';
       options.write(
-        `BROKEN  ${chain}: first broken link at seq ${result.firstBrokenSeq} (${result.reason}); ${result.checked} records verified before it\n`,
+        `BROKEN  ${chain}: ${result.breakCount} break(s)${shown} in ${result.headSeq} records (${describeRun(result)})\n`,
       );
+      for (const b of result.breaks) options.write(describeBreak(b));
     }
   }
   if (chains.length === 0) options.write('no audit chains\n');

@@ -1,15 +1,23 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { AuthGuard } from '../http/auth.ts';
 import { requireOrgActor } from '../http/auth.ts';
+import { ErrorCode } from '../http/errors.ts';
 import {
+  type AuditVerifyView,
   auditExportQuerySchema,
   auditPageSchema,
   auditQuerySchema,
+  auditVerifyQuerySchema,
   auditVerifySchema,
   orgParamsSchema,
 } from './schemas.ts';
 import type { AuditService } from './service.ts';
+
+function wantsNdjson(accept: string | undefined): boolean {
+  return accept !== undefined && /(^|,)\s*application\/x-ndjson\s*(;|,|$)/i.test(accept);
+}
 
 export interface AuditRoutesOptions {
   guard: AuthGuard;
@@ -40,18 +48,61 @@ export const auditRoutes: FastifyPluginAsyncZod<AuditRoutesOptions> = async (app
     '/v1/orgs/:orgId/audit/verify',
     {
       preHandler: guard.orgPermission('audit:read'),
+      // Re-hashing a chain is costly: the stricter per-principal budget (docs/abuse-protection.md).
+      config: { rateLimitClass: 'expensive' },
       schema: {
         tags: ['audit'],
-        summary: "Verify the organisation's hash chain and report the first broken link",
+        summary:
+          "Verify the organisation's hash chain and list every break (incremental from the last verified point unless full=true; `Accept: application/x-ndjson` streams progress, then the result)",
         security: [{ bearer: [] }],
         params: orgParamsSchema,
+        querystring: auditVerifyQuerySchema,
         response: { 200: auditVerifySchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const actor = requireOrgActor(request);
-      const { chain: _chain, ...result } = await service.verify(actor.orgId);
-      return result;
+      const { full } = request.query;
+      if (!wantsNdjson(request.headers.accept)) return service.verify(actor.orgId, { full });
+
+      // Progress lines, then one result line (or one error line: the status is already sent).
+      const stream = new PassThrough();
+      const line = (value: unknown) => {
+        if (!stream.destroyed && !stream.writableEnded) stream.write(`${JSON.stringify(value)}\n`);
+      };
+      service
+        .verify(actor.orgId, {
+          full,
+          // Progress is droppable: a client that does not read gets fewer lines, not a growing buffer.
+          onProgress: (p) => {
+            if (!stream.writableNeedDrain) line({ type: 'progress', checked: p.checked, total: p.total });
+          },
+        })
+        .then(
+          (result) => line({ type: 'result', result }),
+          (err: unknown) => {
+            request.log.error({ err }, 'audit verification failed');
+            const unavailable = isDatabaseUnavailable(err);
+            line({
+              type: 'error',
+              error: {
+                code: unavailable ? ErrorCode.SERVICE_UNAVAILABLE : ErrorCode.INTERNAL,
+                message: unavailable
+                  ? 'The database is not reachable; retry shortly.'
+                  : 'Verification did not complete; retry.',
+                requestId: request.id,
+              },
+            });
+          },
+        )
+        .finally(() => stream.end());
+      return (
+        reply
+          .type('application/x-ndjson; charset=utf-8')
+          .header('cache-control', 'no-store')
+          // A stream is sent as is (never serialised); the response schema describes the JSON form.
+          .send(stream as unknown as AuditVerifyView)
+      );
     },
   );
 

@@ -83,9 +83,38 @@ export const auditPageSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 
+export const auditVerifyQuerySchema = z.strictObject({
+  /** Re-hash from the first record and trust no checkpoint (docs/audit.md). */
+  full: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+});
+
+const chainBreakSchema = z.object({
+  seq: z.number().int(),
+  reason: z.string(),
+  lastSeq: z.number().int().optional(),
+});
+
 export const auditVerifySchema = z.object({
   valid: z.boolean(),
+  /** Records re-hashed by the run that produced this result. */
   checked: z.number().int(),
+  /** Length of the chain the run verified. */
+  headSeq: z.number().int(),
+  /** First seq the run re-hashed (1 when full). */
+  fromSeq: z.number().int(),
+  full: z.boolean(),
+  /** Every break found, in chain order (at most 100; `breakCount` is the total). */
+  breaks: z.array(chainBreakSchema),
+  breakCount: z.number().int(),
+  /** The first break, as before the list existed. */
   firstBrokenSeq: z.number().int().optional(),
   reason: z.string().optional(),
+  /** When the run that produced this result finished. */
+  verifiedAt: z.string(),
+  /** True when this result is a recent run's, returned without a new run. */
+  cached: z.boolean(),
 });
+export type AuditVerifyView = z.infer<typeof auditVerifySchema>;

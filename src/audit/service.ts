@@ -2,11 +2,12 @@ import type { Db } from '../db/client.ts';
 import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
 import { csvHeader, csvLine, ndjsonLine } from './export.ts';
-import type { AuditExportQuery, AuditQuery, AuditRecordView } from './schemas.ts';
+import type { AuditExportQuery, AuditQuery, AuditRecordView, AuditVerifyView } from './schemas.ts';
 import type { AuditStore } from './store.ts';
 import { toView } from './store.ts';
 import type { AuditWriter } from './types.ts';
-import { type ChainVerification, verifyChain } from './verify.ts';
+import { createVerificationRunner } from './verification.ts';
+import type { VerifyProgress } from './verify.ts';
 
 const EXPORT_BATCH = 500;
 
@@ -26,6 +27,11 @@ function decodeCursor(cursor: string): number {
   return seq;
 }
 
+/** A verification result is returned again without a new run for this long, while the chain has not grown. */
+export const VERIFY_CACHE_SECONDS = 30;
+/** Verification runs at a time per node, across organisations. */
+export const VERIFY_PARALLEL_RUNS = 2;
+
 export interface AuditServiceDeps {
   db: Db;
   store: AuditStore;
@@ -34,6 +40,11 @@ export interface AuditServiceDeps {
 
 export function createAuditService(deps: AuditServiceDeps) {
   const { db, store, audit } = deps;
+  const verification = createVerificationRunner({
+    db,
+    cacheMs: VERIFY_CACHE_SECONDS * 1000,
+    maxParallel: VERIFY_PARALLEL_RUNS,
+  });
   return {
     async list(
       orgId: string,
@@ -49,8 +60,28 @@ export function createAuditService(deps: AuditServiceDeps) {
       };
     },
 
-    verify(orgId: string): Promise<ChainVerification> {
-      return verifyChain(db, orgId);
+    /**
+     * The organisation's chain verified (incrementally unless `full`), sharing a run already in
+     * progress for it, or a recent result while the chain has not grown.
+     */
+    async verify(
+      orgId: string,
+      options: { full: boolean; onProgress?: (progress: VerifyProgress) => void },
+    ): Promise<AuditVerifyView> {
+      const { result, cached } = await verification.verify(orgId, options);
+      const first = result.breaks[0];
+      return {
+        valid: result.valid,
+        checked: result.checked,
+        headSeq: result.headSeq,
+        fromSeq: result.fromSeq,
+        full: result.full,
+        breaks: result.breaks,
+        breakCount: result.breakCount,
+        ...(first === undefined ? {} : { firstBrokenSeq: first.seq, reason: first.reason }),
+        verifiedAt: result.verifiedAt.toISOString(),
+        cached,
+      };
     },
 
     /**

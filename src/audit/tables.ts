@@ -67,3 +67,17 @@ export const auditSubjectKeys = pgTable('audit_subject_keys', {
   key: text('key').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
+
+/**
+ * How far each chain is known to be intact: records 1..seq verified, the record at `seq` had
+ * `hash`, at `verified_at`. Incremental verification starts here (and re-checks that record)
+ * instead of re-hashing the whole chain; `full` verification ignores it. Only an intact run moves
+ * it. Trade-off (docs/audit.md): an edit before the checkpoint that leaves the checkpoint record
+ * alone is found by full verification only.
+ */
+export const auditChainCheckpoints = pgTable('audit_chain_checkpoints', {
+  chain: text('chain').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  hash: text('hash').notNull(),
+  verifiedAt: timestamp('verified_at', { withTimezone: true, mode: 'date' }).notNull(),
+});

@@ -1,29 +1,73 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client.ts';
-import { type ChainedRecord, GENESIS_HASH, personalRef, recordHash, subjectsOf } from './chain.ts';
-import { auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { type DbOrTx, queryRows } from '../db/client.ts';
+import { storedRecord } from './canonical.ts';
+import { GENESIS_HASH, personalRef, recordHash, subjectsOf } from './chain.ts';
+import { auditChainCheckpoints, auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
 
-export type ChainBreak =
-  /** A seq number is missing: a record was deleted. */
+export type BreakReason =
+  /** Seq numbers are missing: records were deleted (`seq` … `lastSeq`). */
   | 'record_missing'
-  /** prev_hash does not match the hash of the record before: records were reordered or removed. */
+  /** prev_hash does not match the hash of the record before: records were reordered, removed or re-hashed. */
   | 'broken_link'
   /** The record's content no longer matches its hash: it was edited. */
   | 'record_modified'
   /** A personal value does not match its keyed reference: it was edited (or left behind on erasure). */
   | 'personal_data_mismatch'
-  /** The chain head disagrees with the last record: the tail was truncated or appended to outside the writer. */
-  | 'tail_mismatch';
+  /** The chain head disagrees with the records: the tail was truncated, or appended to outside the writer. */
+  | 'tail_mismatch'
+  /** The checkpoint's record is gone or has another hash: the chain was rewritten at or before it. */
+  | 'checkpoint_mismatch';
+
+export interface ChainBreak {
+  seq: number;
+  reason: BreakReason;
+  /** For `record_missing`: the last missing seq of this gap. */
+  lastSeq?: number;
+}
 
 export interface ChainVerification {
   chain: string;
   valid: boolean;
+  /** Records examined by this run (from `fromSeq`). */
   checked: number;
-  firstBrokenSeq?: number;
-  reason?: ChainBreak;
+  /** The chain's length (its head) when the run started. */
+  headSeq: number;
+  /** First seq this run examined: 1 for a full run, the checkpoint's seq for an incremental one. */
+  fromSeq: number;
+  /** True when the run ignored the checkpoint and re-hashed the chain from its first record. */
+  full: boolean;
+  /** Every break found, in chain order, at most MAX_REPORTED_BREAKS of them. */
+  breaks: ChainBreak[];
+  /** How many breaks were found in all (may exceed `breaks.length`). */
+  breakCount: number;
+  /** When the run finished. */
+  verifiedAt: Date;
 }
 
+export interface VerifyProgress {
+  checked: number;
+  /** Records this run has to examine (from its start to the head it saw). */
+  total: number;
+}
+
+export interface VerifyOptions {
+  /** Rows per query. */
+  batchSize?: number;
+  /** Re-hash from the first record, trusting no checkpoint. */
+  full?: boolean;
+  /** Read and advance the chain's checkpoint (default true). */
+  checkpoint?: boolean;
+  /** Called after every batch. */
+  onProgress?: (progress: VerifyProgress) => void;
+  now?: () => Date;
+}
+
+/** Bounded report: a chain broken everywhere still answers with a small response. */
+export const MAX_REPORTED_BREAKS = 100;
 const DEFAULT_BATCH = 500;
+/** Rows hashed between two yields to the event loop (a few milliseconds of work). */
+const ROWS_PER_SLICE = 100;
 
 type Row = typeof auditEvents.$inferSelect;
 
@@ -44,61 +88,117 @@ function personalMismatch(row: Row, keys: Map<string, string>): boolean {
   return false;
 }
 
+async function subjectKeysOf(db: DbOrTx, rows: Row[]): Promise<Map<string, string>> {
+  const subjectIds = new Set<string>();
+  for (const row of rows) {
+    const s = subjectsOf(row);
+    if (s.actor !== null) subjectIds.add(s.actor);
+    if (s.target !== null) subjectIds.add(s.target);
+  }
+  const keys = new Map<string, string>();
+  if (subjectIds.size === 0) return keys;
+  const keyRows = await db
+    .select({ subjectId: auditSubjectKeys.subjectId, key: auditSubjectKeys.key })
+    .from(auditSubjectKeys)
+    .where(inArray(auditSubjectKeys.subjectId, [...subjectIds]));
+  for (const k of keyRows) keys.set(k.subjectId, k.key);
+  return keys;
+}
+
+class BreakLog {
+  readonly breaks: ChainBreak[] = [];
+  count = 0;
+  add(b: ChainBreak): void {
+    this.count += 1;
+    if (this.breaks.length < MAX_REPORTED_BREAKS) this.breaks.push(b);
+  }
+}
+
+/** Whether the one record `fromSeq` of the checkpoint still checks out (present, same hash, unedited). */
+function checkpointHolds(row: Row | undefined, checkpoint: { seq: number; hash: string }): boolean {
+  if (row === undefined || row.seq !== checkpoint.seq || row.hash !== checkpoint.hash) return false;
+  const { hash, ...fields } = row;
+  const stored = storedRecord(fields);
+  return stored !== null && recordHash(stored) === hash;
+}
+
 /**
- * Streams a chain in seq order, batch by batch (constant memory), recomputes every hash and
- * reports the first broken link.
+ * Checks records `from.seq` … `headSeq` of a chain, batch by batch (constant memory), yielding to
+ * the event loop every few hundred records so other requests are served meanwhile. Every break is
+ * logged and checking goes on after it: a record's successor is linked against the hash the record
+ * carries, so one edited record is one break, not a cascade.
+ */
+async function scan(
+  db: DbOrTx,
+  chain: string,
+  from: { seq: number; prevHash: string | null },
+  headSeq: number,
+  log: BreakLog,
+  options: { batchSize: number; onProgress?: ((p: VerifyProgress) => void) | undefined },
+): Promise<{ checked: number; lastSeq: number; lastHash: string }> {
+  let expectedSeq = from.seq;
+  // null: the link of the next record is not checked (its predecessor is trusted, or missing).
+  let prevHash: string | null = from.prevHash;
+  let lastSeq = from.seq - 1;
+  let lastHash = from.prevHash ?? GENESIS_HASH;
+  let checked = 0;
+  const total = Math.max(0, headSeq - from.seq + 1);
+  options.onProgress?.({ checked, total });
+  while (expectedSeq <= headSeq) {
+    const rows = await db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(eq(auditEvents.chain, chain), gte(auditEvents.seq, expectedSeq), lte(auditEvents.seq, headSeq)),
+      )
+      .orderBy(asc(auditEvents.seq))
+      .limit(options.batchSize);
+    if (rows.length === 0) break;
+    const keys = await subjectKeysOf(db, rows);
+    for (const [i, row] of rows.entries()) {
+      if (row.seq > expectedSeq) {
+        log.add({ seq: expectedSeq, reason: 'record_missing', lastSeq: row.seq - 1 });
+        prevHash = null;
+      }
+      if (prevHash !== null && row.prevHash !== prevHash) log.add({ seq: row.seq, reason: 'broken_link' });
+      const { hash, ...fields } = row;
+      const stored = storedRecord(fields);
+      if (stored === null || recordHash(stored) !== hash) {
+        log.add({ seq: row.seq, reason: 'record_modified' });
+      }
+      if (personalMismatch(row, keys)) log.add({ seq: row.seq, reason: 'personal_data_mismatch' });
+      prevHash = hash;
+      lastSeq = row.seq;
+      lastHash = hash;
+      expectedSeq = row.seq + 1;
+      checked += 1;
+      if ((i + 1) % ROWS_PER_SLICE === 0) await yieldToEventLoop();
+    }
+    options.onProgress?.({ checked, total });
+    await yieldToEventLoop();
+    if (rows.length < options.batchSize) break;
+  }
+  return { checked, lastSeq, lastHash };
+}
+
+/**
+ * Verifies one chain and reports every break. Incremental by default: it starts at the chain's
+ * checkpoint (after re-checking the checkpoint's record) and moves the checkpoint to the head when
+ * everything checked out. `full` starts at the first record and trusts no checkpoint. A checkpoint
+ * that does not hold is reported and the run falls back to a full one.
+ *
+ * The run covers the records up to the head it reads first (later appends are the next run's);
+ * records beyond the head at the end are a `tail_mismatch` (written outside the writer).
  */
 export async function verifyChain(
   db: DbOrTx,
   chain: string,
-  options: { batchSize?: number } = {},
+  options: VerifyOptions = {},
 ): Promise<ChainVerification> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
-  let checked = 0;
-  const broken = (seq: number, reason: ChainBreak): ChainVerification => ({
-    chain,
-    valid: false,
-    checked,
-    firstBrokenSeq: seq,
-    reason,
-  });
-
-  for (;;) {
-    const rows = await db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.chain, chain), gt(auditEvents.seq, expectedSeq - 1)))
-      .orderBy(asc(auditEvents.seq))
-      .limit(batchSize);
-    if (rows.length === 0) break;
-    const subjectIds = new Set<string>();
-    for (const row of rows) {
-      const s = subjectsOf(row);
-      if (s.actor !== null) subjectIds.add(s.actor);
-      if (s.target !== null) subjectIds.add(s.target);
-    }
-    const keys = new Map<string, string>();
-    if (subjectIds.size > 0) {
-      const keyRows = await db
-        .select({ subjectId: auditSubjectKeys.subjectId, key: auditSubjectKeys.key })
-        .from(auditSubjectKeys)
-        .where(inArray(auditSubjectKeys.subjectId, [...subjectIds]));
-      for (const k of keyRows) keys.set(k.subjectId, k.key);
-    }
-    for (const row of rows) {
-      if (row.seq !== expectedSeq) return broken(expectedSeq, 'record_missing');
-      if (row.prevHash !== prevHash) return broken(row.seq, 'broken_link');
-      const { hash, ...fields } = row;
-      if (recordHash(fields satisfies ChainedRecord) !== hash) return broken(row.seq, 'record_modified');
-      if (personalMismatch(row, keys)) return broken(row.seq, 'personal_data_mismatch');
-      prevHash = hash;
-      expectedSeq += 1;
-      checked += 1;
-    }
-    if (rows.length < batchSize) break;
-  }
+  const useCheckpoint = options.checkpoint !== false;
+  const now = options.now ?? (() => new Date());
+  const log = new BreakLog();
 
   const [head] = await db
     .select({ seq: auditChainHeads.seq, hash: auditChainHeads.hash })
@@ -106,10 +206,74 @@ export async function verifyChain(
     .where(eq(auditChainHeads.chain, chain));
   const headSeq = head?.seq ?? 0;
   const headHash = head?.hash ?? GENESIS_HASH;
-  if (headSeq !== checked || headHash !== prevHash) {
-    return broken(Math.min(headSeq, checked) + 1, 'tail_mismatch');
+
+  let full = options.full === true || !useCheckpoint;
+  let from: { seq: number; prevHash: string | null } = { seq: 1, prevHash: GENESIS_HASH };
+  if (!full) {
+    const [checkpoint] = await db
+      .select({ seq: auditChainCheckpoints.seq, hash: auditChainCheckpoints.hash })
+      .from(auditChainCheckpoints)
+      .where(eq(auditChainCheckpoints.chain, chain));
+    if (checkpoint === undefined) {
+      full = true;
+    } else {
+      const [row] =
+        checkpoint.seq <= headSeq
+          ? await db
+              .select()
+              .from(auditEvents)
+              .where(and(eq(auditEvents.chain, chain), eq(auditEvents.seq, checkpoint.seq)))
+          : [];
+      if (checkpointHolds(row, checkpoint)) {
+        // The checkpoint record was verified with its predecessors: its successor links to it.
+        from = { seq: checkpoint.seq + 1, prevHash: checkpoint.hash };
+      } else {
+        log.add({ seq: checkpoint.seq, reason: 'checkpoint_mismatch' });
+        full = true;
+      }
+    }
   }
-  return { chain, valid: true, checked };
+
+  const scanned = await scan(db, chain, from, headSeq, log, { batchSize, onProgress: options.onProgress });
+  if (scanned.lastSeq < headSeq) {
+    log.add({ seq: scanned.lastSeq + 1, reason: 'tail_mismatch' });
+  } else if (scanned.lastHash !== headHash) {
+    log.add({ seq: headSeq, reason: 'tail_mismatch' });
+  }
+  // One statement, so a commit in between cannot make an honest append look like a foreign one.
+  const [beyond] = await queryRows<{ seq: string | number | null }>(
+    db,
+    sql`select min(e.seq) as seq from ${auditEvents} e where e.chain = ${chain} and e.seq > coalesce((select h.seq from ${auditChainHeads} h where h.chain = ${chain}), 0)`,
+  );
+  if (beyond?.seq !== null && beyond?.seq !== undefined) {
+    log.add({ seq: Number(beyond.seq), reason: 'tail_mismatch' });
+  }
+
+  const verifiedAt = now();
+  const valid = log.count === 0;
+  if (valid && useCheckpoint && headSeq > 0) {
+    await db
+      .insert(auditChainCheckpoints)
+      .values({ chain, seq: headSeq, hash: headHash, verifiedAt })
+      .onConflictDoUpdate({
+        target: auditChainCheckpoints.chain,
+        set: { seq: headSeq, hash: headHash, verifiedAt },
+        // A slower concurrent run (another node, the CLI) never moves the checkpoint back.
+        setWhere: sql`${auditChainCheckpoints.seq} <= ${headSeq}`,
+      });
+  }
+  log.breaks.sort((a, b) => a.seq - b.seq);
+  return {
+    chain,
+    valid,
+    checked: scanned.checked,
+    headSeq,
+    fromSeq: from.seq,
+    full,
+    breaks: log.breaks,
+    breakCount: log.count,
+    verifiedAt,
+  };
 }
 
 /** Every chain known to the database (heads and records), for `rolegate audit verify`. */

@@ -5,6 +5,18 @@ import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { idPattern, newId } from '../db/ids.ts';
 import { redactDeep } from '../logging.ts';
 import {
+  type CanonicalAuditRecord,
+  canonicaliseRecord,
+  canonicalText,
+  FIELD_BYTES,
+  MAX_DETAIL_DEPTH,
+  MAX_DETAIL_ITEMS,
+  MAX_DETAIL_KEY_BYTES,
+  MAX_DETAIL_KEYS,
+  MAX_DETAIL_STRING_BYTES,
+  setOwn,
+} from './canonical.ts';
+import {
   type ChainedRecord,
   chainKeyOf,
   GENESIS_HASH,
@@ -16,54 +28,27 @@ import {
 import { auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
 import type { AuditEvent, AuditWriter } from './types.ts';
 
-/** Upper bound of the canonical JSON of `details`; larger details are replaced by a marker. */
-export const MAX_DETAILS_BYTES = 4096;
-const MAX_DETAIL_STRING = 512;
-const MAX_DETAIL_KEYS = 50;
-const MAX_DETAIL_ITEMS = 50;
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 const USER_ID = idPattern('usr');
 const USER_ID_ANYWHERE = /usr_[0-9a-hjkmnp-tv-z]{24}/g;
 
-const LIMITS = {
-  actorType: 16,
-  actorId: 128,
-  action: 128,
-  outcome: 16,
-  targetType: 64,
-  targetId: 256,
-  connectionId: 128,
-  operation: 128,
-  resource: 1024,
-  errorCode: 64,
-  requestId: 128,
-  ip: 64,
-  userAgent: 256,
-} as const;
-
-/** PostgreSQL text refuses NUL; bounded length keeps one record small. */
-function clean(value: string | null | undefined, max: number): string | null {
-  if (value === null || value === undefined) return null;
-  const text = value.replaceAll('\u0000', '');
-  return text.length > max ? text.slice(0, max) : text;
-}
-
 /**
- * Turns redacted details into plain, bounded JSON: secrets are already `[REDACTED]` by field name,
+ * Turns redacted details into plain JSON data: secrets are already `[REDACTED]` by field name,
  * email addresses are masked (details must not carry personal data, see docs/audit.md), anything
- * that is not JSON data becomes a marker.
+ * that is not JSON data becomes a marker. Strings are cut to their canonical bound first, so the
+ * email pattern only ever runs over bounded text; the final bounds are canonicalDetails'.
  */
 function toJsonData(value: unknown, depth: number): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') {
-    const text = clean(value, MAX_DETAIL_STRING) ?? '';
+    const text = canonicalText(value, MAX_DETAIL_STRING_BYTES);
     return EMAIL_LIKE.test(text) ? '[EMAIL]' : text;
   }
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (depth > 6) return '[TRUNCATED]';
+  if (depth >= MAX_DETAIL_DEPTH) return '[TRUNCATED]';
   if (Array.isArray(value)) return value.slice(0, MAX_DETAIL_ITEMS).map((v) => toJsonData(v, depth + 1));
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value);
@@ -71,19 +56,17 @@ function toJsonData(value: unknown, depth: number): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value).slice(0, MAX_DETAIL_KEYS)) {
       if (v === undefined) continue;
-      out[clean(k, 64) ?? ''] = toJsonData(v, depth + 1);
+      setOwn(out, canonicalText(k, MAX_DETAIL_KEY_BYTES), toJsonData(v, depth + 1));
     }
     return out;
   }
   return '[UNSUPPORTED]';
 }
 
-/** Redacted by field name, normalised to JSON data and size-bounded: exactly what is stored and hashed. */
+/** Redacted by field name and normalised to JSON data (bounded later, by canonicalDetails). */
 export function sanitiseDetails(details: Record<string, unknown> | undefined): Record<string, unknown> {
   if (details === undefined) return {};
-  const data = toJsonData(redactDeep(details), 0) as Record<string, unknown>;
-  const bytes = Buffer.byteLength(JSON.stringify(data), 'utf8');
-  return bytes > MAX_DETAILS_BYTES ? { truncated: true, bytes } : data;
+  return toJsonData(redactDeep(details), 0) as Record<string, unknown>;
 }
 
 /** User ids mentioned anywhere in (sanitised) details. */
@@ -111,7 +94,7 @@ function pseudonymiseUserIds(value: unknown, refFor: (userId: string) => string)
   if (Array.isArray(value)) return value.map((v) => pseudonymiseUserIds(v, refFor));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = pseudonymiseUserIds(v, refFor);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, pseudonymiseUserIds(v, refFor));
     return out;
   }
   return value;
@@ -173,15 +156,23 @@ type PreparedEvent = Omit<ChainedRecord, 'id' | 'seq' | 'prevHash'>;
 
 type StagedEvent = ReturnType<typeof stage>;
 
-/** Cleans and bounds one event and finds whose personal data it carries (no database access). */
+/** `value` canonicalised (see canonical.ts), null when absent. */
+function text(value: string | null | undefined, maxBytes: number): string | null {
+  return value === null || value === undefined ? null : canonicalText(value, maxBytes);
+}
+
+/**
+ * Canonicalises one event's personal fields and finds whose personal data it carries (no database
+ * access). The keyed references are computed from these canonical values, which are the ones stored.
+ */
 function stage(event: AuditEvent) {
   const base = {
-    actorType: clean(event.actorType, LIMITS.actorType) ?? 'anonymous',
-    actorId: clean(event.actorId, LIMITS.actorId),
-    targetType: clean(event.targetType, LIMITS.targetType),
-    targetId: clean(event.targetId, LIMITS.targetId),
-    ip: clean(event.ip, LIMITS.ip),
-    userAgent: clean(event.userAgent, LIMITS.userAgent),
+    actorType: text(event.actorType, FIELD_BYTES.actorType) ?? 'anonymous',
+    actorId: text(event.actorId, FIELD_BYTES.actorId),
+    targetType: text(event.targetType, FIELD_BYTES.targetType),
+    targetId: text(event.targetId, FIELD_BYTES.targetId),
+    ip: text(event.ip, FIELD_BYTES.ip),
+    userAgent: text(event.userAgent, FIELD_BYTES.userAgent),
   };
   const subjects = subjectsOf(base);
   const sanitised = sanitiseDetails(event.details);
@@ -211,14 +202,14 @@ function prepare(staged: StagedEvent, chain: string, now: Date, keys: Map<string
     createdAt: now,
     ...base,
     actorRef: refOf(keys, subjects.actor, 'actor_id', base.actorId),
-    action: clean(event.action, LIMITS.action) ?? '',
-    outcome: clean(event.outcome, LIMITS.outcome) ?? 'error',
+    action: text(event.action, FIELD_BYTES.action) ?? '',
+    outcome: text(event.outcome, FIELD_BYTES.outcome) ?? 'error',
     targetRef: refOf(keys, subjects.target, 'target_id', base.targetId),
-    connectionId: clean(event.connectionId, LIMITS.connectionId),
-    operation: clean(event.operation, LIMITS.operation),
-    resource: clean(event.resource, LIMITS.resource),
-    errorCode: clean(event.errorCode, LIMITS.errorCode),
-    requestId: clean(event.requestId, LIMITS.requestId),
+    connectionId: text(event.connectionId, FIELD_BYTES.connectionId),
+    operation: text(event.operation, FIELD_BYTES.operation),
+    resource: text(event.resource, FIELD_BYTES.resource),
+    errorCode: text(event.errorCode, FIELD_BYTES.errorCode),
+    requestId: text(event.requestId, FIELD_BYTES.requestId),
     ipRef: refOf(keys, subjects.client, 'ip', base.ip),
     userAgentRef: refOf(keys, subjects.client, 'user_agent', base.userAgent),
     details:
@@ -231,11 +222,17 @@ function prepare(staged: StagedEvent, chain: string, now: Date, keys: Map<string
   };
 }
 
-/** Chains prepared events after `head`: ids, seqs and hashes. */
-function link(prepared: PreparedEvent[], ids: string[], head: Head): Array<ChainedRecord & { hash: string }> {
+/** A row to insert: a canonical record and the hash of exactly that record. */
+type SealedRecord = CanonicalAuditRecord & { hash: string };
+
+/**
+ * Chains prepared events after `head`: ids, seqs and hashes. Each record is canonicalised once
+ * here, and that one value is both hashed and inserted (invariant 14).
+ */
+function link(prepared: PreparedEvent[], ids: string[], head: Head): SealedRecord[] {
   let prev = head;
   return prepared.map((p, i) => {
-    const record: ChainedRecord = { ...p, id: ids[i]!, seq: prev.seq + 1, prevHash: prev.hash };
+    const record = canonicaliseRecord({ ...p, id: ids[i]!, seq: prev.seq + 1, prevHash: prev.hash });
     const hash = recordHash(record);
     prev = { seq: record.seq, hash };
     return { ...record, hash };

@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SYSTEM_CHAIN } from '../../src/audit/chain.ts';
-import { auditEvents } from '../../src/audit/tables.ts';
+import { storedRecord } from '../../src/audit/canonical.ts';
+import { GENESIS_HASH, recordHash, SYSTEM_CHAIN } from '../../src/audit/chain.ts';
+import { auditChainHeads, auditEvents } from '../../src/audit/tables.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import { verifyChain } from '../../src/audit/verify.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
@@ -50,10 +51,13 @@ describe('audit hash chain', () => {
   it('verifies an honest log', async () => {
     const orgId = newId('org');
     await writeMany(orgId, 7);
-    expect(await verifyChain(t.database.db, orgId, { batchSize: 3 })).toEqual({
+    expect(await verifyChain(t.database.db, orgId, { batchSize: 3 })).toMatchObject({
       chain: orgId,
       valid: true,
       checked: 7,
+      headSeq: 7,
+      breaks: [],
+      breakCount: 0,
     });
   });
 
@@ -78,9 +82,8 @@ describe('audit hash chain', () => {
     await raw(sql`update audit_events set outcome = 'failure' where chain = ${orgId} and seq = 4`);
     expect(await verifyChain(t.database.db, orgId, { batchSize: 2 })).toMatchObject({
       valid: false,
-      checked: 3,
-      firstBrokenSeq: 4,
-      reason: 'record_modified',
+      checked: 6,
+      breaks: [{ seq: 4, reason: 'record_modified' }],
     });
   });
 
@@ -89,8 +92,7 @@ describe('audit hash chain', () => {
     await writeMany(orgId, 3);
     await raw(sql`update audit_events set details = '{"i": 99}'::jsonb where chain = ${orgId} and seq = 2`);
     expect(await verifyChain(t.database.db, orgId)).toMatchObject({
-      firstBrokenSeq: 2,
-      reason: 'record_modified',
+      breaks: [{ seq: 2, reason: 'record_modified' }],
     });
   });
 
@@ -99,8 +101,7 @@ describe('audit hash chain', () => {
     await writeMany(orgId, 3);
     await raw(sql`update audit_events set ip = '198.51.100.1' where chain = ${orgId} and seq = 3`);
     expect(await verifyChain(t.database.db, orgId)).toMatchObject({
-      firstBrokenSeq: 3,
-      reason: 'personal_data_mismatch',
+      breaks: [{ seq: 3, reason: 'personal_data_mismatch' }],
     });
   });
 
@@ -110,9 +111,8 @@ describe('audit hash chain', () => {
     await raw(sql`delete from audit_events where chain = ${orgId} and seq = 3`);
     expect(await verifyChain(t.database.db, orgId, { batchSize: 2 })).toMatchObject({
       valid: false,
-      checked: 2,
-      firstBrokenSeq: 3,
-      reason: 'record_missing',
+      checked: 5,
+      breaks: [{ seq: 3, reason: 'record_missing', lastSeq: 3 }],
     });
   });
 
@@ -121,10 +121,11 @@ describe('audit hash chain', () => {
     await writeMany(orgId, 5);
     await raw(sql`delete from audit_events where chain = ${orgId} and seq = 2`);
     await raw(sql`update audit_events set seq = seq - 1 where chain = ${orgId} and seq > 2`);
-    expect(await verifyChain(t.database.db, orgId)).toMatchObject({
-      firstBrokenSeq: 2,
-      reason: 'broken_link',
-    });
+    const result = await verifyChain(t.database.db, orgId);
+    expect(result.breaks[0]).toEqual({ seq: 2, reason: 'broken_link' });
+    // The rewritten seqs are edits too, and the head no longer matches the shortened chain.
+    expect(result.breaks).toContainEqual({ seq: 2, reason: 'record_modified' });
+    expect(result.breaks).toContainEqual({ seq: 5, reason: 'tail_mismatch' });
   });
 
   it('pinpoints reordered records', async () => {
@@ -135,9 +136,14 @@ describe('audit hash chain', () => {
     await raw(sql`update audit_events set seq = 5 where chain = ${orgId} and seq = -1`);
     expect(await verifyChain(t.database.db, orgId)).toMatchObject({
       valid: false,
-      checked: 3,
-      firstBrokenSeq: 4,
-      reason: 'broken_link',
+      checked: 6,
+      breaks: [
+        { seq: 4, reason: 'broken_link' },
+        { seq: 4, reason: 'record_modified' },
+        { seq: 5, reason: 'broken_link' },
+        { seq: 5, reason: 'record_modified' },
+        { seq: 6, reason: 'broken_link' },
+      ],
     });
   });
 
@@ -148,9 +154,44 @@ describe('audit hash chain', () => {
     expect(await verifyChain(t.database.db, orgId)).toMatchObject({
       valid: false,
       checked: 3,
-      firstBrokenSeq: 4,
-      reason: 'tail_mismatch',
+      breaks: [{ seq: 4, reason: 'tail_mismatch' }],
     });
+  });
+
+  it('records of an earlier writer with other bounds still verify as they were written', async () => {
+    const orgId = newId('org');
+    // The old writer cut at 1,024 UTF-16 units: 1,024 two-byte characters are 2,048 bytes.
+    const record = storedRecord({
+      id: newId('aud'),
+      chain: orgId,
+      orgId,
+      seq: 1,
+      createdAt: new Date(),
+      actorType: 'system',
+      actorId: null,
+      actorRef: null,
+      action: 'aws.s3.presign_get',
+      outcome: 'success',
+      targetType: null,
+      targetId: null,
+      targetRef: null,
+      connectionId: null,
+      operation: 's3.presign_get',
+      resource: 'é'.repeat(1024),
+      errorCode: null,
+      requestId: null,
+      ip: null,
+      ipRef: null,
+      userAgent: null,
+      userAgentRef: null,
+      details: { note: 'ü'.repeat(512) },
+      prevHash: GENESIS_HASH,
+    });
+    if (record === null) throw new Error('unreachable');
+    const hash = recordHash(record);
+    await t.database.db.insert(auditEvents).values({ ...record, hash });
+    await t.database.db.insert(auditChainHeads).values({ chain: orgId, seq: 1, hash, updatedAt: new Date() });
+    expect(await verifyChain(t.database.db, orgId)).toMatchObject({ valid: true, checked: 1 });
   });
 
   it('100 concurrent writers on several nodes produce one unbroken chain', async () => {
@@ -163,7 +204,7 @@ describe('audit hash chain', () => {
       ),
     );
     expect(new Set(ids.map((r) => r.id)).size).toBe(100);
-    expect(await verifyChain(t.database.db, orgId, { batchSize: 17 })).toEqual({
+    expect(await verifyChain(t.database.db, orgId, { batchSize: 17 })).toMatchObject({
       chain: orgId,
       valid: true,
       checked: 100,

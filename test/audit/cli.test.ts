@@ -43,7 +43,7 @@ describe('rolegate audit verify', () => {
     expect(await runAuditVerify(t.database.db, { org: good, write: (l) => out.push(l) })).toMatchObject({
       valid: true,
     });
-    expect(out).toEqual([`ok      ${good}: 3 records\n`]);
+    expect(out).toEqual([`ok      ${good}: 3 records (3 re-hashed from the first)\n`]);
 
     await t.database.db.execute(
       sql`update audit_events set outcome = 'failure' where chain = ${bad} and seq = 2`,
@@ -52,10 +52,33 @@ describe('rolegate audit verify', () => {
     expect(await runAuditVerify(t.database.db, { write: (l) => all.push(l) })).toMatchObject({
       valid: false,
     });
-    expect(all).toContain(`ok      ${good}: 3 records\n`);
-    expect(all).toContain(
-      `BROKEN  ${bad}: first broken link at seq 2 (record_modified); 1 records verified before it\n`,
-    );
+    // The good chain was verified before: only what came after its checkpoint is re-hashed.
+    expect(all).toContain(`ok      ${good}: 3 records (0 re-hashed after the checkpoint at seq 3)\n`);
+    expect(all).toContain(`BROKEN  ${bad}: 1 break(s) in 3 records (3 re-hashed from the first)\n`);
+    expect(
+      all[all.indexOf(`BROKEN  ${bad}: 1 break(s) in 3 records (3 re-hashed from the first)\n`) + 1],
+    ).toBe('        seq 2: record_modified\n');
+  });
+
+  it('--full trusts no checkpoint: it finds an edit before the checkpoint that incremental runs skip', async () => {
+    const org = await chainOf(4);
+    expect(await runAuditVerify(t.database.db, { org, write: () => undefined })).toMatchObject({
+      valid: true,
+    });
+    await t.database.db.execute(sql`update audit_events set action = 'x.z' where chain = ${org} and seq = 2`);
+    const incremental: string[] = [];
+    expect(await runAuditVerify(t.database.db, { org, write: (l) => incremental.push(l) })).toMatchObject({
+      valid: true,
+    });
+    expect(incremental).toEqual([`ok      ${org}: 4 records (0 re-hashed after the checkpoint at seq 4)\n`]);
+    const full: string[] = [];
+    expect(
+      await runAuditVerify(t.database.db, { org, full: true, write: (l) => full.push(l) }),
+    ).toMatchObject({ valid: false });
+    expect(full).toEqual([
+      `BROKEN  ${org}: 1 break(s) in 4 records (4 re-hashed from the first)\n`,
+      '        seq 2: record_modified\n',
+    ]);
   });
 });
 

@@ -149,12 +149,20 @@ describe('GET /v1/orgs/:orgId/audit/verify', () => {
     for (let i = 0; i < 4; i++) await write(owner.orgId);
     const url = `/v1/orgs/${owner.orgId}/audit/verify`;
     const ok = await t.app.inject({ url, headers: owner.headers });
-    expect(ok.json()).toEqual({ valid: true, checked: 4 });
+    expect(ok.json()).toMatchObject({ valid: true, checked: 4, headSeq: 4, breaks: [], breakCount: 0 });
     await t.database.db.execute(
       sql`update audit_events set action = 'nothing.happened' where chain = ${owner.orgId} and seq = 2`,
     );
-    const broken = await t.app.inject({ url, headers: owner.headers });
-    expect(broken.json()).toEqual({ valid: false, checked: 1, firstBrokenSeq: 2, reason: 'record_modified' });
+    const broken = await t.app.inject({ url: `${url}?full=true`, headers: owner.headers });
+    expect(broken.json()).toMatchObject({
+      valid: false,
+      checked: 4,
+      full: true,
+      breaks: [{ seq: 2, reason: 'record_modified' }],
+      breakCount: 1,
+      firstBrokenSeq: 2,
+      reason: 'record_modified',
+    });
   });
 });
 

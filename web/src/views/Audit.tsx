@@ -21,8 +21,11 @@ interface AuditRecord {
 interface Verify {
   valid: boolean;
   checked: number;
+  headSeq: number;
+  breakCount: number;
   firstBrokenSeq?: number;
   reason?: string;
+  verifiedAt: string;
 }
 
 const OUTCOMES = ['', 'success', 'failure', 'denied', 'attempt', 'error'];
@@ -65,14 +68,14 @@ export function AuditView({ orgId }: { orgId: string }) {
         {verify.loading && <Busy label="Verifying the hash chain…" />}
         {verify.data?.valid && (
           <p data-testid="chain-status">
-            <span className="badge badge-verified">chain intact</span> {verify.data.checked} records checked;
-            no record was altered, removed or reordered.
+            <span className="badge badge-verified">chain intact</span> {verify.data.headSeq} records, verified{' '}
+            {formatTime(verify.data.verifiedAt)}; no record was altered, removed or reordered.
           </p>
         )}
         {verify.data !== null && !verify.data.valid && (
           <p data-testid="chain-status" className="error">
-            <span className="badge badge-failed">chain broken</span> at record{' '}
-            {verify.data.firstBrokenSeq ?? '?'}: {verify.data.reason ?? 'hash mismatch'}.
+            <span className="badge badge-failed">chain broken</span> {verify.data.breakCount} break(s), the
+            first at record {verify.data.firstBrokenSeq ?? '?'}: {verify.data.reason ?? 'hash mismatch'}.
           </p>
         )}
         <ErrorBox error={verify.error} />
