@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type CleanupCheck,
+  dryRunCheck,
+  dryRunOptions,
   evaluateChecks,
+  NO_DRY_RUN,
   type ObservedState,
+  optionsDiffer,
   PROTECT_TAG,
   partChecks,
+  recheckRefusal,
   sameTags,
   stateHash,
   tagConditionsCheck,
@@ -161,5 +167,81 @@ describe('stateHash', () => {
     ).not.toBe(base);
     expect(stateHash(finding, 'usr_1', same, { ...opts, snapshotBeforeDelete: false })).not.toBe(base);
     expect(stateHash({ ...finding, id: 'fnd_2' }, 'usr_1', same, opts)).not.toBe(base);
+  });
+});
+
+describe('dryRunCheck', () => {
+  it('passes only when AWS answered DryRunOperation, and names the part', () => {
+    expect(dryRunCheck('ok')).toMatchObject({ name: 'aws_dry_run', status: 'pass' });
+    expect(dryRunCheck('ok')).not.toHaveProperty('resource');
+    expect(dryRunCheck('denied', 'snap-1')).toMatchObject({ status: 'fail', resource: 'snap-1' });
+    expect(dryRunCheck('denied').message).toContain('does not grant');
+    expect(dryRunCheck('unexpected').status).toBe('fail');
+    expect(NO_DRY_RUN.status).toBe('skipped');
+  });
+});
+
+describe('recheckRefusal', () => {
+  const pass = (name: CleanupCheck['name']): CleanupCheck => ({ name, status: 'pass', message: '' });
+  const fail = (name: CleanupCheck['name']): CleanupCheck => ({ name, status: 'fail', message: '' });
+  const skip = (name: CleanupCheck['name']): CleanupCheck => ({ name, status: 'skipped', message: '' });
+
+  it('lets the real run act only when every check passes and the state is the bound one', () => {
+    expect(recheckRefusal([pass('resource_exists'), skip('resource_exists')], true)).toBeNull();
+    expect(recheckRefusal([pass('resource_exists')], false)).toBe('changed');
+    expect(recheckRefusal([fail('still_unused')], true)).toBe('changed');
+    expect(recheckRefusal([fail('tags_unchanged')], true)).toBe('changed');
+  });
+
+  it('answers protection first, then tag conditions, whatever else failed', () => {
+    expect(recheckRefusal([fail('still_unused'), fail('tag_conditions'), fail('not_protected')], false)).toBe(
+      'protected',
+    );
+    expect(recheckRefusal([fail('still_unused'), fail('tag_conditions')], true)).toBe('tag_conditions');
+  });
+});
+
+describe('dryRunOptions and optionsDiffer', () => {
+  it('applies each option only to its kind of finding', () => {
+    expect(dryRunOptions('ebs_volume_unattached', {}, true, false)).toEqual({
+      snapshotBeforeDelete: true,
+      deleteSnapshots: false,
+    });
+    expect(
+      dryRunOptions(
+        'ebs_volume_unattached',
+        { snapshotBeforeDelete: false, deleteSnapshots: true },
+        true,
+        false,
+      ),
+    ).toEqual({
+      snapshotBeforeDelete: false,
+      deleteSnapshots: false,
+    });
+    expect(
+      dryRunOptions('ami_unused', { snapshotBeforeDelete: true, deleteSnapshots: true }, true, false),
+    ).toEqual({
+      snapshotBeforeDelete: false,
+      deleteSnapshots: true,
+    });
+    expect(dryRunOptions('ami_unused', {}, true, false).deleteSnapshots).toBe(false);
+    // Only the snapshots of a deregistered AMI are left: deleting them is the clean-up.
+    expect(dryRunOptions('ami_unused', { deleteSnapshots: false }, true, true).deleteSnapshots).toBe(true);
+    expect(
+      dryRunOptions('eip_unassociated', { snapshotBeforeDelete: true, deleteSnapshots: true }, true, true),
+    ).toEqual({
+      snapshotBeforeDelete: false,
+      deleteSnapshots: false,
+    });
+  });
+
+  it('refuses a real run that changes an option the dry run bound, and ignores options of other kinds', () => {
+    const bound = { snapshotBeforeDelete: true, deleteSnapshots: false };
+    expect(optionsDiffer('ebs_volume_unattached', {}, bound)).toBe(false);
+    expect(optionsDiffer('ebs_volume_unattached', { snapshotBeforeDelete: true }, bound)).toBe(false);
+    expect(optionsDiffer('ebs_volume_unattached', { snapshotBeforeDelete: false }, bound)).toBe(true);
+    expect(optionsDiffer('ebs_volume_unattached', { deleteSnapshots: true }, bound)).toBe(false);
+    expect(optionsDiffer('ami_unused', { deleteSnapshots: true }, bound)).toBe(true);
+    expect(optionsDiffer('ami_unused', { snapshotBeforeDelete: false }, bound)).toBe(false);
   });
 });

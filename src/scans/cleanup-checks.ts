@@ -200,3 +200,84 @@ export function stateHash(
     }),
   );
 }
+
+/** What AWS answered a call sent with DryRun=true. */
+export type DryRunVerdict = 'ok' | 'denied' | 'unexpected';
+
+/** The `aws_dry_run` check of one DryRun call; `resource` names a part (absent: the finding's resource). */
+export function dryRunCheck(verdict: DryRunVerdict, resource?: string): CleanupCheck {
+  const at = resource === undefined ? {} : { resource };
+  if (verdict === 'ok')
+    return {
+      name: 'aws_dry_run',
+      status: 'pass',
+      message: 'AWS confirms the call would succeed (DryRun).',
+      ...at,
+    };
+  if (verdict === 'denied')
+    return {
+      name: 'aws_dry_run',
+      status: 'fail',
+      message: 'AWS refuses the call: the role does not grant the clean-up permission.',
+      ...at,
+    };
+  return { name: 'aws_dry_run', status: 'fail', message: 'AWS did not confirm the dry run.', ...at };
+}
+
+/** The check a handler whose AWS API has no DryRun option gets instead of `dryRunCheck`. */
+export const NO_DRY_RUN: CleanupCheck = {
+  name: 'aws_dry_run',
+  status: 'skipped',
+  message: 'This AWS API has no DryRun option.',
+};
+
+/**
+ * Why the real run refuses after re-checking, or null when it may act. Protection and unmet tag
+ * conditions have their own answers; any other failed check, or a state other than the one the
+ * confirmation token bound (`stateMatches`), means the resource changed since the dry run.
+ */
+export function recheckRefusal(
+  checks: readonly CleanupCheck[],
+  stateMatches: boolean,
+): 'protected' | 'tag_conditions' | 'changed' | null {
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (failed.some((c) => c.name === 'not_protected')) return 'protected';
+  if (failed.some((c) => c.name === 'tag_conditions')) return 'tag_conditions';
+  if (failed.length > 0 || !stateMatches) return 'changed';
+  return null;
+}
+
+/** The clean-up options a request may set, as the dry run and the real run receive them. */
+export interface RequestedOptions {
+  snapshotBeforeDelete?: boolean | undefined;
+  deleteSnapshots?: boolean | undefined;
+}
+
+/**
+ * The options a dry run binds: each applies only to its kind of finding. `imageDeregistered`: an
+ * AMI deregistered by a partial clean-up has only its snapshots left to delete.
+ */
+export function dryRunOptions(
+  findingType: string,
+  req: RequestedOptions,
+  snapshotBeforeDeleteDefault: boolean,
+  imageDeregistered: boolean,
+): CleanupOptions {
+  return {
+    snapshotBeforeDelete:
+      findingType === 'ebs_volume_unattached' && (req.snapshotBeforeDelete ?? snapshotBeforeDeleteDefault),
+    deleteSnapshots: findingType === 'ami_unused' && (imageDeregistered || (req.deleteSnapshots ?? false)),
+  };
+}
+
+/** The real run may repeat an option, never change one the dry run bound for this kind of finding. */
+export function optionsDiffer(findingType: string, req: RequestedOptions, bound: CleanupOptions): boolean {
+  return (
+    (req.snapshotBeforeDelete !== undefined &&
+      req.snapshotBeforeDelete !== bound.snapshotBeforeDelete &&
+      findingType === 'ebs_volume_unattached') ||
+    (req.deleteSnapshots !== undefined &&
+      req.deleteSnapshots !== bound.deleteSnapshots &&
+      findingType === 'ami_unused')
+  );
+}

@@ -11,9 +11,15 @@ import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { actionPolicy, partitionOf, type ScanClientFactory } from './aws.ts';
 import {
   type CleanupCheck,
+  type DryRunVerdict,
+  dryRunCheck,
+  dryRunOptions,
   evaluateChecks,
+  NO_DRY_RUN,
   type ObservedState,
+  optionsDiffer,
   PROTECT_TAG,
+  recheckRefusal,
   stateHash,
 } from './cleanup-checks.ts';
 import {
@@ -211,24 +217,18 @@ export function createCleanupService(deps: CleanupDeps) {
     req: CleanupRequest,
   ): Promise<CleanupResult> {
     const { finding, handler, connection } = await load(actor, findingId);
-    const opts: CleanupOptions = {
-      snapshotBeforeDelete:
-        finding.type === 'ebs_volume_unattached' &&
-        (req.snapshotBeforeDelete ?? deps.snapshotBeforeDeleteDefault),
-      // An AMI already deregistered by a partial clean-up has only its snapshots left to delete.
-      deleteSnapshots:
-        finding.type === 'ami_unused' && (imageDeregistered(finding) || (req.deleteSnapshots ?? false)),
-    };
+    const opts = dryRunOptions(
+      finding.type,
+      req,
+      deps.snapshotBeforeDeleteDefault,
+      imageDeregistered(finding),
+    );
     const observed = await observe(connection, actor, finding, handler, opts, 'check');
     const checks = evaluateChecks(finding, observed, cleanupTags(connection.scopes));
     if (checks.every((c) => c.status !== 'fail')) {
       const calls = handler.dryRunCalls(finding, opts, observed);
       if (calls.length === 0) {
-        checks.push({
-          name: 'aws_dry_run',
-          status: 'skipped',
-          message: 'This AWS API has no DryRun option.',
-        });
+        checks.push(NO_DRY_RUN);
       } else {
         const operation = `cleanup.${handler.action}`;
         const verdicts = await writeCall(
@@ -240,7 +240,7 @@ export function createCleanupService(deps: CleanupDeps) {
           operation,
           { dryRun: true },
           async (clients) => {
-            const out: { resource?: string; verdict: 'ok' | 'denied' | 'unexpected' }[] = [];
+            const out: { resource?: string; verdict: DryRunVerdict }[] = [];
             for (const call of calls) {
               const at = call.resource === undefined ? {} : { resource: call.resource };
               try {
@@ -256,26 +256,7 @@ export function createCleanupService(deps: CleanupDeps) {
             return out;
           },
         );
-        for (const { resource, verdict } of verdicts) {
-          const at = resource === undefined ? {} : { resource };
-          checks.push(
-            verdict === 'ok'
-              ? {
-                  name: 'aws_dry_run',
-                  status: 'pass',
-                  message: 'AWS confirms the call would succeed (DryRun).',
-                  ...at,
-                }
-              : verdict === 'denied'
-                ? {
-                    name: 'aws_dry_run',
-                    status: 'fail',
-                    message: 'AWS refuses the call: the role does not grant the clean-up permission.',
-                    ...at,
-                  }
-                : { name: 'aws_dry_run', status: 'fail', message: 'AWS did not confirm the dry run.', ...at },
-          );
-        }
+        for (const { resource, verdict } of verdicts) checks.push(dryRunCheck(verdict, resource));
       }
     }
     const allowed = checks.every((c) => c.status !== 'fail');
@@ -326,28 +307,21 @@ export function createCleanupService(deps: CleanupDeps) {
         'The confirmation token is invalid, expired, already used, or was issued for another finding or user. Run a new dry run.',
       );
     const opts = token.options;
-    if (
-      (req.snapshotBeforeDelete !== undefined &&
-        req.snapshotBeforeDelete !== opts.snapshotBeforeDelete &&
-        finding.type === 'ebs_volume_unattached') ||
-      (req.deleteSnapshots !== undefined &&
-        req.deleteSnapshots !== opts.deleteSnapshots &&
-        finding.type === 'ami_unused')
-    )
+    if (optionsDiffer(finding.type, req, opts))
       throw new AppError(
         ErrorCode.CONFIRMATION_INVALID,
         'The options differ from the dry run. Run a new dry run.',
       );
     const observed = await observe(connection, actor, finding, handler, opts, 'recheck');
     const checks = evaluateChecks(finding, observed, cleanupTags(connection.scopes));
-    const failed = checks.filter((c) => c.status === 'fail');
-    if (failed.some((c) => c.name === 'not_protected'))
+    const refusal = recheckRefusal(checks, stateHash(finding, actor.id, observed, opts) === token.stateHash);
+    if (refusal === 'protected')
       throw new AppError(ErrorCode.RESOURCE_PROTECTED, `The resource carries the ${PROTECT_TAG} tag.`, {
         details: { checks },
       });
-    if (failed.some((c) => c.name === 'tag_conditions'))
+    if (refusal === 'tag_conditions')
       throw new AppError(ErrorCode.TAG_CONDITIONS_UNMET, undefined, { details: { checks } });
-    if (failed.length > 0 || stateHash(finding, actor.id, observed, opts) !== token.stateHash)
+    if (refusal === 'changed')
       throw new AppError(ErrorCode.RESOURCE_CHANGED, undefined, { details: { checks } });
     const operation = `cleanup.${handler.action}`;
     const result = await writeCall(
