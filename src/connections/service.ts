@@ -17,6 +17,7 @@ import {
   parseRoleArn,
   type UpdateConnectionInput,
 } from './schemas.ts';
+import { INITIAL_STATUS, nextStatus } from './status.ts';
 import type { ConnectionRow, ConnectionStore, UsableConnectionRow } from './store.ts';
 import type { VerificationReport } from './tables.ts';
 import { renderTemplates, type Templates } from './templates.ts';
@@ -177,14 +178,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
 
   /** A pending connection past its expiry is expired even before the sweep marks it. */
   function effectiveStatus(row: Pick<ConnectionRow, 'status' | 'expiresAt'>): ConnectionRow['status'] {
-    if (
-      row.status === 'pending' &&
-      row.expiresAt !== null &&
-      row.expiresAt.getTime() <= clock.now().getTime()
-    ) {
-      return 'expired';
-    }
-    return row.status;
+    return nextStatus(row.status, { type: 'clock', expiresAt: row.expiresAt, now: clock.now() });
   }
 
   /** The role's name: the one in the role ARN once known, else the stored or default name. */
@@ -297,11 +291,6 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       checks: outcome.checks,
     };
     const failedChecks = outcome.checks.filter((c) => c.status === 'failed');
-    const onlyRotationPending =
-      outcome.status === 'failed' && failedChecks.every((c) => c.code === 'external_id_rotation_pending');
-    const transient =
-      outcome.status === 'failed' &&
-      failedChecks.every((c) => c.code === 'aws_throttled' || c.code === 'aws_unavailable');
 
     const storing = db.transaction(async (tx) => {
       const current = await store.getForUpdate(tx, row.orgId, row.id);
@@ -312,20 +301,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
           'The connection changed while it was being verified; verify again.',
         );
       }
-      let next: ConnectionRow['status'];
-      if (outcome.status === 'unsafe') {
-        // A connection that was in use and turned unsafe is switched off at once.
-        next = actor.system === true ? 'disabled' : 'unsafe';
-      } else if (outcome.status === 'verified') {
-        next = 'verified';
-      } else if (
-        current.status === 'verified' &&
-        (onlyRotationPending || (actor.system === true && transient))
-      ) {
-        next = 'verified'; // still usable with the previous external ID / a transient AWS hiccup
-      } else {
-        next = 'failed';
-      }
+      const next = nextStatus(current.status, {
+        type: 'verification',
+        outcome: outcome.status,
+        failedCodes: failedChecks.map((c) => c.code),
+        periodic: actor.system === true,
+      });
       const rotationDone = outcome.status === 'verified' && outcome.acceptedExternalId === 'current';
       await store.update(tx, row.orgId, row.id, {
         status: next,
@@ -388,7 +369,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         capabilities: input.capabilities,
         scopes: { ...EMPTY_SCOPES, ...(input.scopes ?? {}) },
         sourceIdentityEnabled: input.sourceIdentity,
-        status: 'pending' as const,
+        status: INITIAL_STATUS,
         createdBy: actor.userId ?? actor.id,
         createdAt: now,
         updatedAt: now,
@@ -469,7 +450,10 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
           ...(input.capabilities !== undefined ? { capabilities: input.capabilities } : {}),
           ...(input.scopes !== undefined ? { scopes: { ...EMPTY_SCOPES, ...input.scopes } } : {}),
           ...(reset
-            ? { status: 'pending' as const, expiresAt: new Date(now.getTime() + PENDING_TTL_MS) }
+            ? {
+                status: nextStatus(row.status, { type: 'reconfigured' }),
+                expiresAt: new Date(now.getTime() + PENDING_TTL_MS),
+              }
             : {}),
           updatedAt: now,
         });
@@ -588,9 +572,10 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       for (const { id, orgId } of due) {
         await db.transaction(async (tx) => {
           const row = await store.getForUpdate(tx, orgId, id);
-          if (row === null || row.status !== 'pending' || row.expiresAt === null || row.expiresAt > now)
-            return;
-          await store.update(tx, orgId, id, { status: 'expired', updatedAt: now });
+          if (row === null) return;
+          const next = nextStatus(row.status, { type: 'clock', expiresAt: row.expiresAt, now });
+          if (next === row.status) return;
+          await store.update(tx, orgId, id, { status: next, updatedAt: now });
           await audit.record(
             tx,
             event({ ...systemActor(orgId, `sys-expire-${id}`), system: true }, row, 'connection.expired'),
