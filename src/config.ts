@@ -296,12 +296,18 @@ export interface Config {
 
 export type Env = Record<string, string | undefined>;
 
+/** ROLEGATE_COOKIE_SECURE's documented spellings (README, docs/security-model.md), any case. */
+const cookieSecureFlag = z.stringbool({
+  truthy: ['1', 'true', 'yes', 'on'],
+  falsy: ['0', 'false', 'no', 'off'],
+});
+
 /** ROLEGATE_COOKIE_SECURE: true/false; unset means true in production, false otherwise. */
 function parseCookieSecure(value: string | undefined, env: string): boolean {
   if (value === undefined) return env === 'production';
-  if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
-  if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
-  throw new ConfigError('ROLEGATE_COOKIE_SECURE', 'must be true or false');
+  const parsed = cookieSecureFlag.safeParse(value);
+  if (!parsed.success) throw new ConfigError('ROLEGATE_COOKIE_SECURE', 'must be true or false');
+  return parsed.data;
 }
 
 /**
@@ -326,6 +332,9 @@ function isProxyEntry(entry: string): boolean {
   return bits >= 1 && bits <= (family === 4 ? 32 : 128);
 }
 
+/** The boolean spellings ROLEGATE_TRUST_PROXY recognises; `1` is not among them, it is a hop count. */
+const trustProxyFlag = z.stringbool({ truthy: ['true', 'yes', 'on'], falsy: ['0', 'false', 'no', 'off'] });
+
 /**
  * ROLEGATE_TRUST_PROXY. `true` is refused: it trusts every hop, so the client's own left-most
  * `X-Forwarded-For` entry became its address and it could pick one per request (issue 14.5).
@@ -333,9 +342,9 @@ function isProxyEntry(entry: string): boolean {
 export function parseTrustProxy(value: string | undefined): TrustProxy {
   const variable = 'ROLEGATE_TRUST_PROXY';
   if (value === undefined) return false;
-  const lower = value.toLowerCase();
-  if (['0', 'false', 'no', 'off'].includes(lower)) return false;
-  if (['true', 'yes', 'on'].includes(lower)) {
+  const flag = trustProxyFlag.safeParse(value);
+  if (flag.success && !flag.data) return false;
+  if (flag.success) {
     throw new ConfigError(
       variable,
       'must not be true (it trusts every hop, so clients choose their own address): set the number of proxies in front of Rolegate, or their addresses/CIDRs',

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import { classifyAwsError } from '../aws/errors.ts';
@@ -19,22 +20,14 @@ export interface BackoffOptions {
   signal?: AbortSignal;
 }
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Waits `ms`; an abort rejects with the signal's own reason (not Node's AbortError), as callers expect. */
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal === undefined ? {} : { signal });
+  } catch (err) {
+    if (signal?.aborted === true) throw signal.reason;
+    throw err;
+  }
 }
 
 /**
