@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { trustablePrincipalArn } from './aws/arn.ts';
 
 /**
  * The whole configuration surface, parsed once at start-up and passed to factories.
@@ -105,8 +106,8 @@ const envSchema = z.object({
   ROLEGATE_MASTER_KEYS: optionalString,
   ROLEGATE_JWT_KEYS: optionalString,
   ROLEGATE_AWS_PRINCIPAL_ARN: optionalString.refine(
-    (v) => v === undefined || /^arn:aws(-cn|-us-gov)?:(iam|sts)::\d{12}:[\w+=,.@/-]+$/.test(v),
-    { message: 'must be an IAM role or user ARN' },
+    (v) => v === undefined || trustablePrincipalArn(v) !== null,
+    { message: 'must be an IAM role or user ARN, or an assumed-role session ARN' },
   ),
   ROLEGATE_CREDENTIAL_CACHE: z.enum(['memory', 'off']).default('memory'),
   ROLEGATE_SESSION_DURATION: intIn(900, 900, 43200),

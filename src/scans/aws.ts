@@ -54,11 +54,6 @@ export function actionPolicy(actions: string[], resources: string[] = ['*']): Se
   };
 }
 
-export function partitionOf(roleArn: string): string {
-  const part = roleArn.split(':')[1];
-  return part === undefined || part === '' ? 'aws' : part;
-}
-
 /** Adapts the shared client factory (timeouts, standard retries, custom endpoints) to what scans use. */
 export function scanClientsFrom(factory: Pick<AwsClientFactory, 'ec2' | 'rds' | 'elbv2'>): ScanClientFactory {
   return (credentials, region) => ({

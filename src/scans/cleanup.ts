@@ -18,6 +18,7 @@ import {
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AuditWriter } from '../audit/types.ts';
+import { partitionOf } from '../aws/arn.ts';
 import { mapAwsError } from '../aws/errors.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
@@ -27,7 +28,7 @@ import { randomToken, sha256Hex } from '../crypto/tokens.ts';
 import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
-import { actionPolicy, partitionOf, type ScanClientFactory } from './aws.ts';
+import { actionPolicy, type ScanClientFactory } from './aws.ts';
 import type { DetailValue, FindingType, ScanClients } from './detectors.ts';
 import type { CleanupOptions, FindingRow, ScanStore } from './store.ts';
 
