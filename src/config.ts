@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { trustablePrincipalArn } from './aws/arn.ts';
 
 /**
  * The whole configuration surface, parsed once at start-up and passed to factories.
@@ -105,8 +106,8 @@ const envSchema = z.object({
   ROLEGATE_MASTER_KEYS: optionalString,
   ROLEGATE_JWT_KEYS: optionalString,
   ROLEGATE_AWS_PRINCIPAL_ARN: optionalString.refine(
-    (v) => v === undefined || /^arn:aws(-cn|-us-gov)?:(iam|sts)::\d{12}:[\w+=,.@/-]+$/.test(v),
-    { message: 'must be an IAM role or user ARN' },
+    (v) => v === undefined || trustablePrincipalArn(v) !== null,
+    { message: 'must be an IAM role or user ARN, or an assumed-role session ARN' },
   ),
   ROLEGATE_CREDENTIAL_CACHE: z.enum(['memory', 'off']).default('memory'),
   ROLEGATE_SESSION_DURATION: intIn(900, 900, 43200),
@@ -296,12 +297,18 @@ export interface Config {
 
 export type Env = Record<string, string | undefined>;
 
+/** ROLEGATE_COOKIE_SECURE's documented spellings (README, docs/security-model.md), any case. */
+const cookieSecureFlag = z.stringbool({
+  truthy: ['1', 'true', 'yes', 'on'],
+  falsy: ['0', 'false', 'no', 'off'],
+});
+
 /** ROLEGATE_COOKIE_SECURE: true/false; unset means true in production, false otherwise. */
 function parseCookieSecure(value: string | undefined, env: string): boolean {
   if (value === undefined) return env === 'production';
-  if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
-  if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
-  throw new ConfigError('ROLEGATE_COOKIE_SECURE', 'must be true or false');
+  const parsed = cookieSecureFlag.safeParse(value);
+  if (!parsed.success) throw new ConfigError('ROLEGATE_COOKIE_SECURE', 'must be true or false');
+  return parsed.data;
 }
 
 /**
@@ -326,6 +333,9 @@ function isProxyEntry(entry: string): boolean {
   return bits >= 1 && bits <= (family === 4 ? 32 : 128);
 }
 
+/** The boolean spellings ROLEGATE_TRUST_PROXY recognises; `1` is not among them, it is a hop count. */
+const trustProxyFlag = z.stringbool({ truthy: ['true', 'yes', 'on'], falsy: ['0', 'false', 'no', 'off'] });
+
 /**
  * ROLEGATE_TRUST_PROXY. `true` is refused: it trusts every hop, so the client's own left-most
  * `X-Forwarded-For` entry became its address and it could pick one per request (issue 14.5).
@@ -333,9 +343,9 @@ function isProxyEntry(entry: string): boolean {
 export function parseTrustProxy(value: string | undefined): TrustProxy {
   const variable = 'ROLEGATE_TRUST_PROXY';
   if (value === undefined) return false;
-  const lower = value.toLowerCase();
-  if (['0', 'false', 'no', 'off'].includes(lower)) return false;
-  if (['true', 'yes', 'on'].includes(lower)) {
+  const flag = trustProxyFlag.safeParse(value);
+  if (flag.success && !flag.data) return false;
+  if (flag.success) {
     throw new ConfigError(
       variable,
       'must not be true (it trusts every hop, so clients choose their own address): set the number of proxies in front of Rolegate, or their addresses/CIDRs',

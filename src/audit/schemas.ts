@@ -84,11 +84,14 @@ export const auditPageSchema = z.object({
 });
 
 export const auditVerifyQuerySchema = z.strictObject({
-  /** Re-hash from the first record and trust no checkpoint (docs/audit.md). */
+  /**
+   * Re-hash from the first record and trust no checkpoint (docs/audit.md). The enum keeps OpenAPI
+   * listing the two accepted spellings (a stringbool alone renders as any string).
+   */
   full: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
+    .stringbool({ truthy: ['true'], falsy: ['false'], case: 'sensitive' })
+    .meta({ enum: ['true', 'false'] })
+    .default(false),
 });
 
 const chainBreakSchema = z.object({

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import type { DbOrTx } from '../db/client.ts';
 import { auditChainHeads } from './tables.ts';
 import { type ChainVerification, type VerifyProgress, verifyChain } from './verify.ts';
@@ -48,7 +49,8 @@ export function createVerificationRunner(options: VerificationRunnerOptions) {
   const { db, cacheMs, maxParallel } = options;
   const now = options.now ?? (() => new Date());
   const running = new Map<string, Run>();
-  const cache = new Map<string, ChainVerification>();
+  // Freshness (cacheMs, head unchanged) is checked in `fresh` against the injected clock.
+  const cache = new LRUCache<string, ChainVerification>({ max: MAX_CACHED });
   let active = 0;
   const waiting: Array<() => void> = [];
 
@@ -65,12 +67,6 @@ export function createVerificationRunner(options: VerificationRunnerOptions) {
     const next = waiting.shift();
     if (next === undefined) active -= 1;
     else next();
-  }
-
-  function remember(chain: string, result: ChainVerification): void {
-    cache.delete(chain);
-    cache.set(chain, result);
-    if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
   }
 
   function start(chain: string, full: boolean): Run {
@@ -91,7 +87,7 @@ export function createVerificationRunner(options: VerificationRunnerOptions) {
     const run: Run = { full, done, listeners, last: () => last };
     running.set(chain, run);
     run.done.then(
-      (result) => remember(chain, result),
+      (result) => void cache.set(chain, result),
       () => cache.delete(chain),
     );
     // Settled either way: the next caller starts a new run.

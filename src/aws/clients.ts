@@ -10,8 +10,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { LRUCache } from 'lru-cache';
 import type { Lane } from '../broker/lanes.ts';
-import { LruMap } from '../broker/lru.ts';
 import { withEmptyIdentifiersAsAbsent } from './empty-identifiers.ts';
 
 /**
@@ -158,7 +158,7 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
   // endpoint rules): far more work than the call it makes. Clients are therefore cached per service,
   // region and credential set (cached credentials are handed out many times, see the broker), in
   // this process's memory only, like the credentials themselves; bounded, least recently used first.
-  const credentialClients = new LruMap<string, unknown>(MAX_CACHED_CLIENTS);
+  const credentialClients = new LRUCache<string, object>({ max: MAX_CACHED_CLIENTS });
   function cached<C>(
     lane: Lane,
     service: AwsService,
@@ -178,7 +178,7 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
     if (hit !== undefined) return hit as C;
     // A private copy: the SDK writes bookkeeping onto the credentials object it is given.
     const client = build({ ...credentials });
-    credentialClients.set(key, client);
+    credentialClients.set(key, client as object);
     return client;
   }
 

@@ -4,6 +4,7 @@ import {
   type AssumeRoleCommandOutput,
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { LRUCache } from 'lru-cache';
 import { type AuditedCallEvent, withAuditedCall } from '../audit/brokered.ts';
 import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
@@ -14,7 +15,6 @@ import { sha256Hex } from '../crypto/tokens.ts';
 import type { Db } from '../db/client.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
 import { createLayeredStsBudget, type StsBudgetOptions } from './budget.ts';
-import { LruMap } from './lru.ts';
 import { createCallerIdentityLookup, principalArnFrom } from './principal.ts';
 import { assertSessionPolicySize, roleSessionName, sourceIdentityFor } from './session.ts';
 import type {
@@ -132,12 +132,18 @@ function deniedError(cause?: unknown): AppError {
   );
 }
 
+/** Drops every entry whose value matches; keys are collected first, so no iterator sees a deletion. */
+function deleteWhere<V extends object>(lru: LRUCache<string, V>, matches: (value: V) => boolean): void {
+  const keys = [...lru.entries()].filter(([, value]) => matches(value)).map(([key]) => key);
+  for (const key of keys) lru.delete(key);
+}
+
 export function createBroker(deps: BrokerDeps): Broker {
   const { clients, clock, config, logger } = deps;
   const opts = { ...DEFAULT_BROKER_OPTIONS, ...deps.options };
-  const cache = new LruMap<string, CachedCredentials>(opts.cacheSize);
+  const cache = new LRUCache<string, CachedCredentials>({ max: opts.cacheSize });
   const inflight = new Map<string, Promise<CachedCredentials>>();
-  const denials = new LruMap<string, Denial>(10_000);
+  const denials = new LRUCache<string, Denial>({ max: 10_000 });
   const budget = createLayeredStsBudget(
     { perOrganization: opts.stsBudget, deployment: opts.stsGlobalBudget },
     clock,
@@ -435,8 +441,8 @@ export function createBroker(deps: BrokerDeps): Broker {
 
     forgetConnection(connectionId) {
       epoch += 1;
-      cache.deleteWhere((entry) => entry.connectionId === connectionId);
-      denials.deleteWhere((denial) => denial.connectionId === connectionId);
+      deleteWhere(cache, (entry) => entry.connectionId === connectionId);
+      deleteWhere(denials, (denial) => denial.connectionId === connectionId);
     },
   };
 }

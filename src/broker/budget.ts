@@ -1,5 +1,5 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.ts';
-import { LruMap } from './lru.ts';
 
 /**
  * Per-organisation STS call budget: a token bucket of `burst` calls refilled at `perMinute`.
@@ -38,7 +38,7 @@ interface Bucket {
 
 export function createStsBudget(options: StsBudgetOptions, clock: Clock): StsBudget {
   const ratePerMs = options.perMinute / 60_000;
-  const buckets = new LruMap<string, Bucket>(options.maxOrganizations ?? 10_000);
+  const buckets = new LRUCache<string, Bucket>({ max: options.maxOrganizations ?? 10_000 });
 
   const current = (orgId: string): Bucket => {
     const now = clock.now().getTime();

@@ -1,4 +1,5 @@
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { parseAssumedRoleArn, trustablePrincipalArn } from '../aws/arn.ts';
 import { mapAwsError } from '../aws/errors.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
 
@@ -10,10 +11,6 @@ export interface CallerIdentity {
   assumedRole: boolean;
 }
 
-const ASSUMED_ROLE_ARN =
-  /^arn:(aws|aws-cn|aws-us-gov):sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,64})\/[\w+=,.@-]{1,64}$/;
-const IAM_ROLE_OR_USER_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
-
 /**
  * The ARN customers put in their trust policy: an assumed-role session ARN becomes its IAM role
  * ARN `arn:<partition>:iam::<account>:role/<name>`; IAM roles and users pass unchanged. Account
@@ -22,9 +19,8 @@ const IAM_ROLE_OR_USER_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|use
  * the session ARN does not carry the path.)
  */
 export function principalArnFrom(arn: string): string {
-  const assumed = ASSUMED_ROLE_ARN.exec(arn);
-  if (assumed !== null) return `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}`;
-  if (IAM_ROLE_OR_USER_ARN.test(arn)) return arn;
+  const principal = trustablePrincipalArn(arn);
+  if (principal !== null) return principal;
   throw new AppError(
     ErrorCode.INTERNAL,
     "Rolegate's base credentials are not an IAM role or user; set ROLEGATE_AWS_PRINCIPAL_ARN to the role customers should trust.",
@@ -39,7 +35,7 @@ export function createCallerIdentityLookup(sts: () => STSClient): () => Promise<
       try {
         const out = await sts().send(new GetCallerIdentityCommand({}));
         const arn = out.Arn ?? '';
-        return { arn, account: out.Account ?? '', assumedRole: ASSUMED_ROLE_ARN.test(arn) };
+        return { arn, account: out.Account ?? '', assumedRole: parseAssumedRoleArn(arn) !== null };
       } catch (err) {
         throw mapAwsError(err, { action: 'sts:GetCallerIdentity' });
       }

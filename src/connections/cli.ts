@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { trustablePrincipalArn } from '../aws/arn.ts';
 import { permissionPolicy, trustPolicy, validatePermissionPolicy, validateTrustPolicy } from './policy.ts';
 import { accountIdSchema, capabilitiesSchema, scopesSchema } from './schemas.ts';
 import { EXTERNAL_ID_PATTERN, generateExternalId, pinnedPrincipal } from './service.ts';
@@ -83,12 +84,14 @@ function render(opts: PolicyRenderOptions, env: Record<string, string | undefine
   const notes: string[] = [];
   // Only the principal is read from the environment: rendering needs no keys, database or AWS.
   const given = opts.principal ?? opts.principalArn ?? principalFromEnv(env);
+  // The server's rule (src/aws/arn.ts): an IAM role or user, or an assumed-role session as its role.
+  const principal = given === undefined ? undefined : trustablePrincipalArn(given);
   if (given === undefined) {
     notes.push(
       `note: the trust policy names ${PRINCIPAL_PLACEHOLDER}; replace it with Rolegate's IAM role ARN, ` +
         'or pass --principal <arn> (or set ROLEGATE_AWS_PRINCIPAL_ARN)',
     );
-  } else if (!PRINCIPAL_PATTERN.test(given)) {
+  } else if (principal === null) {
     throw new Error(
       `--principal must be an IAM role or user ARN (arn:aws:iam::123456789012:role/name), got ${JSON.stringify(given.slice(0, 80))}`,
     );
@@ -96,7 +99,8 @@ function render(opts: PolicyRenderOptions, env: Record<string, string | undefine
   // The document is validated with a well-formed stand-in, then shows the placeholder in its place.
   const validated = validateTrustPolicy(
     trustPolicy({
-      principalArn: given === undefined ? PRINCIPAL_STAND_IN : pinnedPrincipal(given),
+      principalArn:
+        principal === undefined || principal === null ? PRINCIPAL_STAND_IN : pinnedPrincipal(principal),
       externalIds: [externalId],
       sourceIdentity: opts.sourceIdentity !== false,
     }),
@@ -119,7 +123,6 @@ function render(opts: PolicyRenderOptions, env: Record<string, string | undefine
 }
 
 const PRINCIPAL_STAND_IN = 'arn:aws:iam::000000000000:role/rolegate-principal-placeholder';
-const PRINCIPAL_PATTERN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 
 function principalFromEnv(env: Record<string, string | undefined>): string | undefined {
   const v = env.ROLEGATE_AWS_PRINCIPAL_ARN?.trim();

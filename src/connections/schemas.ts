@@ -1,37 +1,10 @@
 import { z } from 'zod';
+import { parseRoleArn } from '../aws/arn.ts';
 import { idPattern } from '../db/ids.ts';
 import { CAPABILITIES, type ConnectionScopes } from './types.ts';
 
-/**
- * Role ARN: partition aws | aws-cn | aws-us-gov, 12-digit account, `role/` then an optional path
- * (`/`-delimited segments of `[\w+=,.@-]`, a safe subset of IAM path characters) and a role name of 1–64 `[\w+=,.@-]`.
- * An account root (`:root`), a user, or any other resource type is refused.
- */
-export const ROLE_ARN_PATTERN =
-  /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
+/** IAM's limit on an ARN; the rules themselves are in src/aws/arn.ts. */
 const MAX_ROLE_ARN = 2048;
-const MAX_PATH = 512;
-
-export interface ParsedRoleArn {
-  partition: 'aws' | 'aws-cn' | 'aws-us-gov';
-  accountId: string;
-  path: string;
-  roleName: string;
-}
-
-export function parseRoleArn(arn: string): ParsedRoleArn | null {
-  if (arn.length > MAX_ROLE_ARN) return null;
-  const m = ROLE_ARN_PATTERN.exec(arn);
-  if (m === null) return null;
-  const path = `/${m[3] ?? ''}`;
-  if (path.length > MAX_PATH) return null;
-  return {
-    partition: m[1] as ParsedRoleArn['partition'],
-    accountId: m[2]!,
-    path,
-    roleName: m[4]!,
-  };
-}
 
 export const roleArnSchema = z
   .string()

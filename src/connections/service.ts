@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
+import { parseIamEntityArn, parseRoleArn } from '../aws/arn.ts';
 import type { Clock } from '../clock.ts';
 import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { decryptField, encryptField, type Keyring } from '../crypto/field-encryption.ts';
@@ -14,7 +15,6 @@ import {
   type CreateConnectionInput,
   defaultRoleName,
   EMPTY_SCOPES,
-  parseRoleArn,
   type UpdateConnectionInput,
 } from './schemas.ts';
 import { INITIAL_STATUS, nextStatus } from './status.ts';
@@ -64,7 +64,7 @@ export function systemActor(orgId: string, requestId: string): Actor {
 
 /** Rolegate's principal as it goes into a trust policy: an IAM role or user, never an account root. */
 export function pinnedPrincipal(arn: string): string {
-  if (!/^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/.test(arn)) {
+  if (parseIamEntityArn(arn) === null) {
     throw new AppError(
       ErrorCode.SERVICE_UNAVAILABLE,
       "Rolegate's AWS principal is not an IAM role or user ARN; set ROLEGATE_AWS_PRINCIPAL_ARN.",

@@ -1,6 +1,6 @@
+import { parseRoleArn, partitionOf } from '../aws/arn.ts';
 import { genericTemplateParameters } from './generic-template.ts';
 import { type IamPolicy, permissionPolicy, trustPolicy } from './policy.ts';
-import { parseRoleArn } from './schemas.ts';
 import type { Capability, ConnectionScopes } from './types.ts';
 
 /**
@@ -44,11 +44,6 @@ export interface Templates {
 
 /** The tag that marks a role as this connection's: the CLI script refuses to change a role without it. */
 export const CONNECTION_TAG = 'rolegate:connection';
-
-function partitionOf(principalArn: string): 'aws' | 'aws-cn' | 'aws-us-gov' {
-  const m = /^arn:(aws|aws-cn|aws-us-gov):/.exec(principalArn);
-  return (m?.[1] as 'aws' | 'aws-cn' | 'aws-us-gov' | undefined) ?? 'aws';
-}
 
 function consoleHost(partition: string): string {
   if (partition === 'aws-cn') return 'console.amazonaws.cn';

@@ -1,4 +1,5 @@
 import type { AuditedCallEvent } from '../audit/brokered.ts';
+import { parseArn } from '../aws/arn.ts';
 import { mapAwsError } from '../aws/errors.ts';
 import type { Broker } from '../broker/broker.ts';
 import { sessionPolicy } from '../broker/session.ts';
@@ -257,7 +258,9 @@ export function createVerifier(deps: VerifierDeps) {
     probe: Probe,
     check: string,
   ): Promise<{ ok: true } | { ok: false; error: AwsErrorClass }> {
-    const [, partition = 'aws', , , accountId = ''] = input.roleArn.split(':');
+    const arn = parseArn(input.roleArn);
+    const partition = arn?.partition ?? 'aws';
+    const accountId = arn?.accountId ?? '';
     try {
       await deps.broker.call(
         {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import type { AuditWriter } from '../audit/types.ts';
-import { LruMap } from '../broker/lru.ts';
 
 /**
  * Request ids are Rolegate's own: every request gets a fresh `req_<32 hex>`, whatever the client
@@ -46,7 +46,7 @@ const IN_FLIGHT_MAX = 10_000;
  * request carry it in `details.correlationId`.
  */
 export function registerRequestIds(app: FastifyInstance): CorrelationIds {
-  const inFlight = new LruMap<string, string>(IN_FLIGHT_MAX);
+  const inFlight = new LRUCache<string, string>({ max: IN_FLIGHT_MAX });
   app.decorateRequest('correlationId', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { AppError, ErrorCode } from '../http/errors.ts';
 
 /**
@@ -120,7 +121,8 @@ export interface MemoryLockoutStore extends LockoutStore {
 /** In-process store: bounded (`maxEntries`, least recently used evicted first). */
 export function createMemoryLockoutStore(options: { maxEntries?: number } = {}): MemoryLockoutStore {
   const maxEntries = options.maxEntries ?? 100_000;
-  const entries = new Map<string, { state: LockoutState; expiresAt: number }>();
+  // Expiry is checked against the caller's `now` (the injected clock), not lru-cache's own TTL.
+  const entries = new LRUCache<string, { state: LockoutState; expiresAt: number }>({ max: maxEntries });
   const read = (key: string, now: number): LockoutState => {
     const entry = entries.get(key);
     if (entry === undefined) return EMPTY_STATE;
@@ -128,18 +130,10 @@ export function createMemoryLockoutStore(options: { maxEntries?: number } = {}):
       entries.delete(key);
       return EMPTY_STATE;
     }
-    entries.delete(key);
-    entries.set(key, entry);
     return entry.state;
   };
   const write = (key: string, state: LockoutState, expiresAt: number) => {
-    entries.delete(key);
     entries.set(key, { state, expiresAt });
-    while (entries.size > maxEntries) {
-      const oldest = entries.keys().next().value;
-      if (oldest === undefined) break;
-      entries.delete(oldest);
-    }
   };
   return {
     async get(key, now) {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CloudWatchLogsClient,
   DescribeLogGroupsCommand,
@@ -218,17 +219,9 @@ function insightsResult(handle: string, out: GetQueryResultsCommandOutput): Insi
 
 const DONE = new Set(['Complete', 'Failed', 'Cancelled', 'Timeout']);
 
-/** Waits `ms`, or less if `signal` aborts first. */
+/** Waits `ms`, or less if `signal` aborts first; never rejects (the caller checks the signal). */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return sleep(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
+import { partitionOf } from '../aws/arn.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import { mapAwsError } from '../aws/errors.ts';
 import type { Broker } from '../broker/broker.ts';
@@ -13,7 +14,7 @@ import { AppError, ErrorCode } from '../http/errors.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Role } from '../identity/rbac.ts';
 import type { CallTarget, HandleSigner, Operation, OperationContext, OperationLimits } from './types.ts';
-import { partitionOf, resolveRegion } from './validation.ts';
+import { resolveRegion } from './validation.ts';
 
 export type OrgActor = Actor & { orgId: string; role: Role };
 

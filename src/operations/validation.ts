@@ -3,7 +3,6 @@ import type { PolicyStatement } from '../broker/types.ts';
 import { isValidBucketName, regionSchema } from '../connections/schemas.ts';
 import type { ConnectionScopes, UsableConnection } from '../connections/types.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
-import type { CallTarget } from './types.ts';
 
 /** Shared input pieces: every string has a maximum length and a character set. */
 
@@ -86,11 +85,6 @@ export function statement(
     Resource: [...resources],
     ...(condition === undefined ? {} : { Condition: condition }),
   };
-}
-
-export function partitionOf(roleArn: string): CallTarget['partition'] {
-  const part = roleArn.split(':')[1];
-  return part === 'aws-cn' || part === 'aws-us-gov' ? part : 'aws';
 }
 
 /** The region of a call: the requested one if the connection allows it, else its first allowed region. */

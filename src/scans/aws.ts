@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import { classifyAwsError } from '../aws/errors.ts';
@@ -19,22 +20,14 @@ export interface BackoffOptions {
   signal?: AbortSignal;
 }
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Waits `ms`; an abort rejects with the signal's own reason (not Node's AbortError), as callers expect. */
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal === undefined ? {} : { signal });
+  } catch (err) {
+    if (signal?.aborted === true) throw signal.reason;
+    throw err;
+  }
 }
 
 /**
@@ -59,11 +52,6 @@ export function actionPolicy(actions: string[], resources: string[] = ['*']): Se
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: [...actions], Resource: resources }],
   };
-}
-
-export function partitionOf(roleArn: string): string {
-  const part = roleArn.split(':')[1];
-  return part === undefined || part === '' ? 'aws' : part;
 }
 
 /** Adapts the shared client factory (timeouts, standard retries, custom endpoints) to what scans use. */

@@ -1,4 +1,5 @@
 import type { AuditWriter } from '../audit/types.ts';
+import { partitionOf } from '../aws/arn.ts';
 import { mapAwsError } from '../aws/errors.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
@@ -8,7 +9,7 @@ import { randomToken, sha256Hex } from '../crypto/tokens.ts';
 import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
-import { actionPolicy, partitionOf, type ScanClientFactory } from './aws.ts';
+import { actionPolicy, type ScanClientFactory } from './aws.ts';
 import {
   type CleanupCheck,
   type DryRunVerdict,

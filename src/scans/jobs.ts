@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { partitionOf } from '../aws/arn.ts';
 import { awsErrorCode, classifyAwsError, mapAwsError } from '../aws/errors.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { Lanes } from '../broker/lanes.ts';
@@ -6,13 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
 import type { Actor } from '../http/auth.ts';
 import { AppError, ErrorCode } from '../http/errors.ts';
-import {
-  abortableSleep,
-  actionPolicy,
-  partitionOf,
-  type ScanClientFactory,
-  withThrottleRetry,
-} from './aws.ts';
+import { abortableSleep, actionPolicy, type ScanClientFactory, withThrottleRetry } from './aws.ts';
 import type { JobRegistry } from './cancellation.ts';
 import { DETECTORS, type DetectedFinding, type Detector } from './detectors.ts';
 import type { ScanRow, ScanStore } from './store.ts';

@@ -38,4 +38,14 @@ describe('rolegate policy render', () => {
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/^rolegate: --principal must be an IAM role or user ARN .*\n$/);
   });
+
+  it('reads the principal as the server does: a session ARN becomes its role (issue 15.5)', () => {
+    // ROLEGATE_AWS_PRINCIPAL_ARN accepts an assumed-role session ARN; the CLI used to refuse it.
+    const session = 'arn:aws:sts::111111111111:assumed-role/rolegate/i-0abc';
+    const res = render(['--capabilities', 'logs-read'], { ROLEGATE_AWS_PRINCIPAL_ARN: session });
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout).trustPolicy.Statement[0].Principal.AWS).toBe(
+      'arn:aws:iam::111111111111:role/rolegate',
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { AuditWriter } from '../../audit/types.ts';
 import type { Clock } from '../../clock.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from '../../crypto/tokens.ts';
@@ -61,13 +62,15 @@ export function createApiKeyService(deps: {
   onTouchError?: (err: unknown) => void;
 }) {
   const { store, audit, clock } = deps;
-  const lastTouched = new Map<string, number>();
+  // Last-used write time per key, so a busy key writes at most once per LAST_USED_INTERVAL_MS. The
+  // times come from the injected clock (not lru-cache's TTL, which reads its own); MAX_TOUCH_ENTRIES
+  // bounds memory, and a forgotten key only costs one early write.
+  const lastTouched = new LRUCache<string, number>({ max: MAX_TOUCH_ENTRIES });
 
   function touch(orgId: string, keyId: string): void {
     const now = clock.now();
     const previous = lastTouched.get(keyId);
     if (previous !== undefined && now.getTime() - previous < LAST_USED_INTERVAL_MS) return;
-    if (lastTouched.size >= MAX_TOUCH_ENTRIES) lastTouched.clear();
     lastTouched.set(keyId, now.getTime());
     store
       .touch(orgId, keyId, now, new Date(now.getTime() - LAST_USED_INTERVAL_MS))
