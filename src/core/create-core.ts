@@ -208,7 +208,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
 
   // Background jobs, started in this order and stopped in the reverse one.
   const jobs: { name: string; start: () => Promise<void> | void; stop: () => Promise<void> }[] = [
-    { name: 'connections scheduler', start: connections.start, stop: connections.stop },
+    { name: 'connections scheduler', start: () => connections.start(), stop: () => connections.stop() },
     { name: 'webhook outbox', start: () => outbox.start(), stop: () => outbox.stop() },
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
   ];
