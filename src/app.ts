@@ -12,17 +12,10 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { auditRoutes } from './audit/routes.ts';
-import { createAuditService } from './audit/service.ts';
-import { createAuditStore } from './audit/store.ts';
-import { createAuditWriter } from './audit/writer.ts';
-import { createAwsClientFactory } from './aws/clients.ts';
-import { createBroker } from './broker/broker.ts';
-import { createLanes } from './broker/lanes.ts';
-import { type Clock, systemClock } from './clock.ts';
+import type { Clock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
-import { createConnectionsModule } from './connections/module.ts';
 import { connectionRoutes } from './connections/routes.ts';
-import { createKeyring } from './crypto/field-encryption.ts';
+import { type Core, createCore } from './core/create-core.ts';
 import type { Database } from './db/client.ts';
 import { healthRoutes } from './health/routes.ts';
 import { createAllowedMethods } from './http/allowed-methods.ts';
@@ -32,42 +25,23 @@ import { registerErrorHandling } from './http/error-handler.ts';
 import { registerJsonBodyParser } from './http/json-body.ts';
 import { registerLoadShedding } from './http/load-shedding.ts';
 import { registerRateLimiting } from './http/rate-limit.ts';
-import { genRequestId, registerRequestIds, withCorrelationIds } from './http/request-id.ts';
+import { genRequestId, registerRequestIds } from './http/request-id.ts';
 import { registerTransportLimits, serverOptions } from './http/transport-limits.ts';
-import { createAccessTokens } from './identity/access-tokens.ts';
 import { apiKeyRoutes } from './identity/api-keys/routes.ts';
-import { createApiKeyService } from './identity/api-keys/service.ts';
-import { createApiKeyStore } from './identity/api-keys/store.ts';
-import { createAuthenticator } from './identity/authenticator.ts';
 import { createBrowserSession } from './identity/browser-session.ts';
-import { createMembershipLookup } from './identity/memberships-store.ts';
-import { createIdentityModule } from './identity/module.ts';
 import { orgRoutes } from './identity/orgs/routes.ts';
-import { createOrgService } from './identity/orgs/service.ts';
-import { createOrgStore } from './identity/orgs/store.ts';
 import { identityRoutes } from './identity/routes.ts';
-import { createSessionCheck } from './identity/sessions-store.ts';
-import { createLoginAlerts } from './insights/login-alerts.ts';
 import { insightsRoutes } from './insights/routes.ts';
-import { createInsightsService } from './insights/service.ts';
-import { createOperationsModule } from './operations/module.ts';
 import { privacyRoutes } from './privacy/routes.ts';
-import { createPrivacyService } from './privacy/service.ts';
-import { createPrivacyStore } from './privacy/store.ts';
-import { createSharedRedis } from './redis.ts';
-import { createJobRegistry } from './scans/cancellation.ts';
-import { createAppScans } from './scans/module.ts';
 import { scanRoutes } from './scans/routes.ts';
-import { createWebhookOutbox } from './webhooks/outbox.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
-import { createWebhookService } from './webhooks/service.ts';
-import { createWebhookStore } from './webhooks/store.ts';
-import { createThreatSweep } from './webhooks/threat-sweep.ts';
 
 export interface AppDeps {
   database: Database;
   logger: Logger;
   clock?: Clock;
+  /** The process's core (`serve` builds it once); built here from the other deps when absent. */
+  core?: Core;
 }
 
 export type App = FastifyInstance<
@@ -127,6 +101,16 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     forceCloseConnections: 'idle',
     ...serverOptions(config.http),
   }).withTypeProvider<ZodTypeProvider>();
+  // Every service and feature module, built once (src/core/create-core.ts); the app adds HTTP only.
+  const core =
+    deps.core ??
+    createCore(config, {
+      database: deps.database,
+      logger: deps.logger,
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    });
+  app.addHook('onReady', core.start);
+  app.addHook('onClose', core.stop);
   registerTransportLimits(app, config.http);
   registerJsonBodyParser(app, config.http.jsonMaxDepth);
 
@@ -150,7 +134,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     allowedMethods: createAllowedMethods(() => routeTable),
   });
   app.decorateRequest('actor', null);
-  const correlations = registerRequestIds(app);
+  registerRequestIds(app, core.correlations);
 
   await app.register(helmet, {
     contentSecurityPolicy: { directives: CONSOLE_CSP },
@@ -172,10 +156,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     maxAge: 600,
   });
   await registerLoadShedding(app, config.pressure);
-  // One Redis connection for every feature that shares state across nodes (rate limits, lockout).
-  const redis = config.redisUrl === undefined ? null : createSharedRedis(config.redisUrl, deps.logger);
-  if (redis !== null) app.addHook('onClose', async () => redis.disconnect());
-  const rateLimits = await registerRateLimiting(app, { config, redis, logger: deps.logger });
+  const rateLimits = await registerRateLimiting(app, { config, redis: core.redis, logger: deps.logger });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -193,169 +174,24 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  const clock = deps.clock ?? systemClock;
-  const db = deps.database.db;
-  const audit = withCorrelationIds(createAuditWriter({ clock }), correlations);
-  const auditService = createAuditService({ db, store: createAuditStore(db), audit });
-  // Running scan jobs, so that deleting a connection, organisation or account stops them.
-  const scanJobs = createJobRegistry();
-  // Per-organisation AWS concurrency, shared by operations and scans.
-  const lanes = createLanes(config.lanes);
-  const privacyService = createPrivacyService({
-    store: createPrivacyStore(db),
-    audit,
-    clock,
-    scans: scanJobs,
-  });
-  const keyring = createKeyring(config.masterKeys);
-  const awsClients = createAwsClientFactory(config.aws);
-  app.addHook('onClose', async () => awsClients.destroy());
-  // The one path to customers' AWS accounts: every brokered call and probe is audited through it.
-  const broker = createBroker({
-    clients: awsClients,
-    clock,
-    config,
-    logger: deps.logger,
-    options: { stsGlobalBudget: config.aws.stsGlobalBudget },
-    audit,
-    db,
-    onAuditOutcomeError: (err) => app.log.error({ err }, 'audit outcome record failed'),
-  });
-  const connections = createConnectionsModule({
-    db,
-    clock,
-    audit,
-    keyring,
-    broker,
-    awsClients,
-    config,
-    logger: deps.logger,
-    scans: scanJobs,
-  });
-  app.addHook('onReady', connections.start);
-  app.addHook('onClose', connections.stop);
-  const accessTokens = createAccessTokens({
-    keys: config.jwtKeys,
-    ttlSeconds: config.auth.accessTokenTtl,
-    clock,
-  });
-  const apiKeys = createApiKeyService({
-    store: createApiKeyStore(db),
-    audit,
-    clock,
-    onTouchError: (err) => app.log.warn({ err }, 'API key last-used update failed'),
-  });
-  const orgs = createOrgService({
-    store: createOrgStore(db),
-    audit,
-    clock,
-    limits: { perDay: config.orgs.createPerDay, maxOwned: config.orgs.maxOwned },
-    scans: scanJobs,
-  });
   // Budgets are charged to the authenticated principal; failed authentications to the address.
-  const authenticator = rateLimits.authenticator(
-    createAuthenticator({
-      accessTokens,
-      sessions: createSessionCheck(db, clock),
-      apiKeys: apiKeys.verifier,
-    }),
-  );
-  const guard: AuthGuard = createAuthGuard({ authenticator, memberships: createMembershipLookup(db) });
-  void guard;
-  const webhookPolicy = {
-    requireHttps: config.webhook.requireHttps,
-    allowPrivateAddresses: config.webhook.allowPrivateAddresses,
-  };
-  const webhookStore = createWebhookStore(db);
-  const outbox = createWebhookOutbox({
-    db,
-    store: webhookStore,
-    keyring,
-    clock,
-    logger: deps.logger,
-    options: {
-      deployment:
-        config.webhook.url !== undefined && config.webhook.secret !== undefined
-          ? { url: config.webhook.url, secret: config.webhook.secret }
-          : null,
-      policy: webhookPolicy,
-      timeoutMs: config.webhook.timeoutSeconds * 1000,
-      pollMs: 1_000,
-      batchSize: 20,
-    },
-  });
-  const threatSweep = createThreatSweep({
-    db,
-    insights: createInsightsService({ db, clock }),
-    outbox,
-    clock,
-    intervalSeconds: config.webhook.threatSweepSeconds,
-    logger: deps.logger,
-  });
-  app.addHook('onReady', async () => {
-    outbox.start();
-    threatSweep.start();
-  });
-  app.addHook('onClose', async () => {
-    await threatSweep.stop();
-    await outbox.stop();
-  });
-  // `login.new_ip` concerns a user, not an organisation: only the deployment-wide endpoint gets it.
-  const loginAlerts =
-    config.webhook.url === undefined
-      ? null
-      : createLoginAlerts({ db, notifier: outbox, logger: deps.logger });
-  const identity = createIdentityModule({
-    config,
-    db,
-    clock,
-    audit,
-    keyring,
-    accessTokens,
-    redis,
-    ...(loginAlerts === null ? {} : { onLogin: loginAlerts.afterLogin }),
-  });
-  const scans = createAppScans({
-    db,
-    clock,
-    audit,
-    broker,
-    resolver: connections.resolver,
-    awsClients,
-    region: config.aws.region,
-    logger: deps.logger,
-    lanes,
-    jobs: scanJobs,
-    maxActivePerOrg: config.scans.maxActivePerOrg,
-    options: { maxConcurrentJobs: config.scans.maxRunning, maxRunningPerOrg: config.scans.maxRunningPerOrg },
-  });
-  const operations = createOperationsModule({
-    config,
-    db,
-    clock,
-    audit,
-    connections: connections.resolver,
-    broker,
-    awsClients,
-    guard,
-    memberships: createMembershipLookup(db),
-    insights: createInsightsService({ db, clock }),
-    lanes,
-    agent: { connections: connections.service, scans: scans.service },
+  const guard: AuthGuard = createAuthGuard({
+    authenticator: rateLimits.authenticator(core.authenticator),
+    memberships: core.memberships,
   });
 
   // Feature modules: one line each.
   await app.register(healthRoutes, { database: deps.database });
-  await app.register(connectionRoutes, { guard, service: connections.service });
-  await app.register(auditRoutes, { guard, service: auditService });
+  await app.register(connectionRoutes, { guard, service: core.connections.service });
+  await app.register(auditRoutes, { guard, service: core.auditService });
   await app.register(privacyRoutes, {
     guard,
-    service: privacyService,
-    reauthenticate: (actor, input) => identity.service.reauthenticate(actor, input),
+    service: core.privacy,
+    reauthenticate: (actor, input) => core.identity.service.reauthenticate(actor, input),
   });
-  await app.register(insightsRoutes, { guard, service: createInsightsService({ db, clock }) });
+  await app.register(insightsRoutes, { guard, service: core.insights });
   await app.register(identityRoutes, {
-    service: identity.service,
+    service: core.identity.service,
     guard,
     browserSession: createBrowserSession({
       cookieSecure: config.http.cookieSecure,
@@ -363,28 +199,17 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
       refreshMaxAge: config.auth.refreshMaxAge,
     }),
   });
-  await app.register(orgRoutes, { service: orgs, guard });
-  await app.register(apiKeyRoutes, { service: apiKeys, guard });
-  await app.register(operations.routes);
+  await app.register(orgRoutes, { service: core.orgs, guard });
+  await app.register(apiKeyRoutes, { service: core.apiKeys, guard });
+  await app.register(core.operations.routes, { guard });
   await app.register(scanRoutes, {
     guard,
-    scans,
+    scans: core.scans,
     streamsPerPrincipal: config.scans.streamsPerPrincipal,
     streamsPerOrg: config.scans.streamsPerOrg,
     streamMaxSeconds: config.scans.streamMaxSeconds,
   });
-  await app.register(webhookRoutes, {
-    guard,
-    service: createWebhookService({
-      db,
-      store: webhookStore,
-      outbox,
-      audit,
-      keyring,
-      clock,
-      policy: webhookPolicy,
-    }),
-  });
+  await app.register(webhookRoutes, { guard, service: core.webhooks });
   consoleHtml = await registerConsole(app);
 
   return app;

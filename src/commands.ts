@@ -4,9 +4,8 @@ import { runAuditVerify } from './audit/cli.ts';
 import { ConfigError } from './config.ts';
 import { registerPolicyCommands } from './connections/cli.ts';
 import { registerTemplateCommands } from './connections/publish.ts';
-import { createKeyring } from './crypto/field-encryption.ts';
 import { rotateKeys } from './crypto/rotate.ts';
-import { openRuntime, serve } from './main.ts';
+import { openRuntime, serve, withCore } from './main.ts';
 import { registerScanCommand } from './scans/cli.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -50,23 +49,20 @@ keys
   )
   .option('--batch-size <n>', 'rows per batch', '200')
   .action(async (opts: { batchSize: string }) => {
-    const { config, database } = await openRuntime(process.env, { command: 'keys rotate', logTo: 'stderr' });
     const batchSize = Number(opts.batchSize);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new Error('--batch-size must be a whole number between 1 and 10000');
     }
-    try {
-      const result = await rotateKeys(database.db, createKeyring(config.masterKeys), {
+    await withCore(process.env, { command: 'keys rotate', logTo: 'stderr' }, async (core) => {
+      const result = await rotateKeys(core.database.db, core.keyring, {
         batchSize,
         onProgress: (p) =>
           process.stderr.write(`  ${p.table}.${p.column}: ${p.reencrypted}/${p.scanned} re-encrypted\n`),
       });
       for (const c of result.columns)
         process.stdout.write(`${c.table}.${c.column}: ${c.reencrypted} re-encrypted\n`);
-      process.stdout.write(`done: ${result.total} values now under key ${config.masterKeys[0]!.kid}\n`);
-    } finally {
-      await database.close();
-    }
+      process.stdout.write(`done: ${result.total} values now under key ${core.config.masterKeys[0]!.kid}\n`);
+    });
   });
 
 const audit = program.command('audit').description('Inspect the audit trail.');
@@ -84,18 +80,15 @@ audit
     'one JSON document {valid, chains: [{chain, valid, headSeq, checked, breakCount, breaks, …}]}',
   )
   .action(async (opts: { org?: string; full?: boolean; json?: boolean }) => {
-    const { database } = await openRuntime(process.env, { command: 'audit verify', logTo: 'stderr' });
-    try {
-      const report = await runAuditVerify(database.db, {
+    await withCore(process.env, { command: 'audit verify', logTo: 'stderr' }, async (core) => {
+      const report = await runAuditVerify(core.database.db, {
         org: opts.org,
         full: opts.full,
         write: opts.json === true ? () => undefined : (l) => process.stdout.write(l),
       });
       if (opts.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
       if (!report.valid) process.exitCode = 2;
-    } finally {
-      await database.close();
-    }
+    });
   });
 
 registerPolicyCommands(program);

@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { type App, buildApp } from './app.ts';
 import { warnWithoutBaseCredentials } from './aws/preflight.ts';
 import { type Env, loadConfig, type ReadyConfig } from './config.ts';
+import { type Core, createCore } from './core/create-core.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { resolveDevelopmentKeys } from './dev-keys.ts';
@@ -53,10 +54,31 @@ export async function openRuntime(env: Env, options: RuntimeOptions): Promise<Ru
   return { config, logger, database };
 }
 
+/**
+ * A one-shot command's runtime and core (no background jobs started), then `run`, then the core
+ * stopped and the database closed whatever happened.
+ */
+export async function withCore<T>(
+  env: Env,
+  options: RuntimeOptions,
+  run: (core: Core) => Promise<T>,
+): Promise<T> {
+  const { config, logger, database } = await openRuntime(env, options);
+  const core = createCore(config, { database, logger });
+  try {
+    return await run(core);
+  } finally {
+    await core.stop();
+    await database.close();
+  }
+}
+
 /** Starts the server and wires graceful shutdown: stop accepting, finish in-flight requests, close the database. */
 export async function serve(env: Env): Promise<App> {
   const { config, logger, database } = await openRuntime(env, { command: 'serve', logTo: 'stdout' });
-  const app = await buildApp(config, { database, logger });
+  // The same core the CLI commands build; the app registers its routes on it and starts/stops it.
+  const core = createCore(config, { database, logger });
+  const app = await buildApp(config, { database, logger, core });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

@@ -45,8 +45,25 @@ const IN_FLIGHT_MAX = 10_000;
  * remembers the correlation id while the request is in flight, so audit records written for the
  * request carry it in `details.correlationId`.
  */
-export function registerRequestIds(app: FastifyInstance): CorrelationIds {
+/** The in-flight requests' correlation ids: filled by the HTTP layer, read by the audit writer. */
+export interface CorrelationRegistry extends CorrelationIds {
+  set(requestId: string, correlationId: string): void;
+  delete(requestId: string): void;
+}
+
+export function createCorrelationRegistry(): CorrelationRegistry {
   const inFlight = new LRUCache<string, string>({ max: IN_FLIGHT_MAX });
+  return {
+    of: (requestId) => inFlight.get(requestId),
+    set: (requestId, correlationId) => void inFlight.set(requestId, correlationId),
+    delete: (requestId) => void inFlight.delete(requestId),
+  };
+}
+
+export function registerRequestIds(
+  app: FastifyInstance,
+  inFlight: CorrelationRegistry = createCorrelationRegistry(),
+): CorrelationIds {
   app.decorateRequest('correlationId', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -58,7 +75,7 @@ export function registerRequestIds(app: FastifyInstance): CorrelationIds {
     // 'close' also fires for hijacked (streamed) responses and aborted requests, unlike onResponse.
     reply.raw.once('close', () => inFlight.delete(request.id));
   });
-  return { of: (requestId) => inFlight.get(requestId) };
+  return { of: (requestId) => inFlight.of(requestId) };
 }
 
 /**

@@ -21,8 +21,8 @@ import { createToolbox, type Toolbox } from './tools.ts';
 export interface OperationsModule {
   service: OperationsService;
   toolbox: Toolbox;
-  /** REST routes, `POST /v1/intents` and `POST /mcp`. */
-  routes: FastifyPluginAsync;
+  /** REST routes, `POST /v1/intents` and `POST /mcp`, behind the HTTP layer's guard. */
+  routes: FastifyPluginAsync<{ guard: AuthGuard }>;
 }
 
 /** Handle-signing keys derived from the master keys (never the master keys themselves). */
@@ -39,7 +39,6 @@ export function createOperationsModule(deps: {
   broker: Pick<Broker, 'call'>;
   awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'lane'>;
   lanes: Pick<Lanes, 'acquire'>;
-  guard: AuthGuard;
   memberships: MembershipLookup;
   insights?: InsightsService;
   /** Connections, scans and findings as agent tools (intents and MCP). */
@@ -63,15 +62,15 @@ export function createOperationsModule(deps: {
       deps.insights === undefined ? undefined : { catalogue: insightsCatalogue, service: deps.insights },
     agent: deps.agent,
   });
-  const routes: FastifyPluginAsync = async (app) => {
+  const routes: FastifyPluginAsync<{ guard: AuthGuard }> = async (app, { guard }) => {
     await app.register(operationsRoutes, {
-      guard: deps.guard,
+      guard,
       service,
       maxUploadBytes: deps.config.operations.maxUploadBytes,
       streamStallTimeoutMs: deps.config.http.streamStallTimeoutMs,
     });
-    await app.register(intentsRoutes, { guard: deps.guard, memberships: deps.memberships, toolbox });
-    await app.register(mcpRoutes, { guard: deps.guard, toolbox, version: '1.0.0' });
+    await app.register(intentsRoutes, { guard, memberships: deps.memberships, toolbox });
+    await app.register(mcpRoutes, { guard, toolbox, version: '1.0.0' });
   };
   return { service, toolbox, routes };
 }

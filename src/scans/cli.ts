@@ -1,17 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { createAuditWriter } from '../audit/writer.ts';
-import { createAwsClientFactory } from '../aws/clients.ts';
-import { createBroker } from '../broker/broker.ts';
-import { createLanes } from '../broker/lanes.ts';
-import { systemClock } from '../clock.ts';
-import { createConnectionsModule } from '../connections/module.ts';
-import { createKeyring } from '../crypto/field-encryption.ts';
 import { idPattern } from '../db/ids.ts';
-import { openRuntime } from '../main.ts';
-import { createJobRegistry } from './cancellation.ts';
+import { withCore } from '../main.ts';
 import { type ScanView, SYSTEM_ACTOR_ID } from './jobs.ts';
-import { createAppScans } from './module.ts';
 import { PRICE_TABLE_DATE } from './prices.ts';
 
 const BAR_WIDTH = 24;
@@ -64,96 +55,57 @@ export function registerScanCommand(program: Command): void {
         );
       if (!idPattern('org').test(opts.org))
         throw new Error('--org must look like org_… (your organisation id)');
-      const { config, logger, database } = await openRuntime(process.env, {
-        command: 'scan',
-        logTo: 'stderr',
+      // The server's own module graph (src/core/create-core.ts): same broker, audit and lanes.
+      await withCore(process.env, { command: 'scan', logTo: 'stderr' }, async (core) => {
+        const { scans, clock } = core;
+        const tty = process.stderr.isTTY === true;
+        const draw = (view: ScanView) =>
+          process.stderr.write(tty ? `\r${progressLine(view)}` : `${progressLine(view)}\n`);
+        let scanId: string | null = null;
+        const onSignal = () => {
+          if (scanId === null) return;
+          process.stderr.write('\ncancelling…\n');
+          void scans.store.requestCancel(opts.org, scanId, clock.now()).then(() => {
+            if (scanId !== null) scans.runner.abortLocal(scanId);
+          });
+        };
+        process.once('SIGINT', onSignal);
+        try {
+          const started = await scans.service.start(
+            {
+              type: 'system',
+              id: SYSTEM_ACTOR_ID,
+              userId: null,
+              orgId: opts.org,
+              requestId: `cli-${randomUUID()}`,
+              ip: null,
+              userAgent: 'rolegate-cli',
+            },
+            connectionId,
+          );
+          scanId = started.id;
+          const unsubscribe = scans.runner.subscribe(started.id, draw);
+          draw(started);
+          await scans.runner.idle();
+          unsubscribe();
+          const final = await scans.service.get(opts.org, started.id);
+          draw(final);
+          process.stderr.write('\n');
+          for (const w of final.warnings)
+            process.stderr.write(`warning: ${w.region} ${w.detector}: ${w.message}\n`);
+          if (final.error !== undefined)
+            process.stderr.write(`scan ${final.status}: ${final.error.message}\n`);
+          const summary = await scans.store.summaryForScan(opts.org, started.id);
+          process.stdout.write(
+            opts.json === true
+              ? `${JSON.stringify({ scan: final, summary, priceTableDate: PRICE_TABLE_DATE })}\n`
+              : summaryTable(summary),
+          );
+          if (final.status !== 'succeeded') process.exitCode = 1;
+        } finally {
+          process.off('SIGINT', onSignal);
+          await scans.runner.stop();
+        }
       });
-      const db = database.db;
-      const clock = systemClock;
-      const audit = createAuditWriter({ clock });
-      const awsClients = createAwsClientFactory(config.aws);
-      const broker = createBroker({
-        clients: awsClients,
-        clock,
-        config,
-        logger,
-        audit,
-        db,
-        onAuditOutcomeError: (err) => logger.error({ err }, 'audit outcome record failed'),
-      });
-      const jobs = createJobRegistry();
-      const connections = createConnectionsModule({
-        db,
-        clock,
-        audit,
-        keyring: createKeyring(config.masterKeys),
-        broker,
-        awsClients,
-        config,
-        logger,
-        scans: jobs,
-      });
-      const scans = createAppScans({
-        db,
-        clock,
-        audit,
-        broker,
-        resolver: connections.resolver,
-        awsClients,
-        region: config.aws.region,
-        logger,
-        lanes: createLanes(config.lanes),
-        jobs,
-        maxActivePerOrg: config.scans.maxActivePerOrg,
-      });
-      const tty = process.stderr.isTTY === true;
-      const draw = (view: ScanView) =>
-        process.stderr.write(tty ? `\r${progressLine(view)}` : `${progressLine(view)}\n`);
-      let scanId: string | null = null;
-      const onSignal = () => {
-        if (scanId === null) return;
-        process.stderr.write('\ncancelling…\n');
-        void scans.store.requestCancel(opts.org, scanId, clock.now()).then(() => {
-          if (scanId !== null) scans.runner.abortLocal(scanId);
-        });
-      };
-      process.once('SIGINT', onSignal);
-      try {
-        const started = await scans.service.start(
-          {
-            type: 'system',
-            id: SYSTEM_ACTOR_ID,
-            userId: null,
-            orgId: opts.org,
-            requestId: `cli-${randomUUID()}`,
-            ip: null,
-            userAgent: 'rolegate-cli',
-          },
-          connectionId,
-        );
-        scanId = started.id;
-        const unsubscribe = scans.runner.subscribe(started.id, draw);
-        draw(started);
-        await scans.runner.idle();
-        unsubscribe();
-        const final = await scans.service.get(opts.org, started.id);
-        draw(final);
-        process.stderr.write('\n');
-        for (const w of final.warnings)
-          process.stderr.write(`warning: ${w.region} ${w.detector}: ${w.message}\n`);
-        if (final.error !== undefined) process.stderr.write(`scan ${final.status}: ${final.error.message}\n`);
-        const summary = await scans.store.summaryForScan(opts.org, started.id);
-        process.stdout.write(
-          opts.json === true
-            ? `${JSON.stringify({ scan: final, summary, priceTableDate: PRICE_TABLE_DATE })}\n`
-            : summaryTable(summary),
-        );
-        if (final.status !== 'succeeded') process.exitCode = 1;
-      } finally {
-        process.off('SIGINT', onSignal);
-        await scans.runner.stop();
-        awsClients.destroy();
-        await database.close();
-      }
     });
 }
