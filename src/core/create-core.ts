@@ -146,6 +146,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
       timeoutMs: config.webhook.timeoutSeconds * 1000,
       pollMs: 1_000,
       batchSize: 20,
+      perOrgInBatch: 4,
     },
   });
   const threatSweep = createThreatSweep({

@@ -50,6 +50,8 @@ export interface OutboxOptions {
   timeoutMs: number;
   pollMs: number;
   batchSize: number;
+  /** Messages of one organisation in one batch at most (fairness between tenants). */
+  perOrgInBatch: number;
 }
 
 export interface OutboxLogger {
@@ -195,7 +197,12 @@ export function createWebhookOutbox(deps: {
 
   async function runOnce(): Promise<number> {
     const now = clock.now();
-    const claimed = await store.claimDue(now, new Date(now.getTime() + LEASE_MS), options.batchSize);
+    const claimed = await store.claimDue(
+      now,
+      new Date(now.getTime() + LEASE_MS),
+      options.batchSize,
+      options.perOrgInBatch,
+    );
     if (claimed.length === 0) return 0;
     const ids = [...new Set(claimed.flatMap((d) => (d.endpointId === null ? [] : [d.endpointId])))];
     const endpoints = await store.endpointSecrets(ids);

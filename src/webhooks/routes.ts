@@ -110,7 +110,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
     '/v1/orgs/:orgId/webhooks/:webhookId/test',
     {
       preHandler: guard.orgPermission('webhooks:manage'),
-      config: { permission: 'webhooks:manage' },
+      config: { permission: 'webhooks:manage', rateLimitClass: 'expensive' },
       schema: {
         tags,
         security,

@@ -1,7 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { guardedLookup, type UrlPolicy } from './url-safety.ts';
+import { guardedLookup, isPublicAddress, type UrlPolicy } from './url-safety.ts';
 
 /**
  * One HTTP attempt of one webhook message, signed by the Standard Webhooks scheme
@@ -44,6 +45,15 @@ function retryableStatus(status: number): boolean {
 
 export function sendWebhook(input: SendInput): Promise<SendResult> {
   const url = new URL(input.url);
+  // Node skips `lookup` for an IP-literal host, so the address rule is applied here as well: a URL
+  // stored before the rules were tightened is held to today's rules at every delivery.
+  const literal = url.hostname.replace(/^\[|\]$/g, '');
+  if (!input.policy.allowPrivateAddresses && isIP(literal) !== 0 && !isPublicAddress(literal)) {
+    return Promise.resolve({ ok: false, status: null, error: 'forbidden address', retryable: false });
+  }
+  if (input.policy.requireHttps && url.protocol !== 'https:') {
+    return Promise.resolve({ ok: false, status: null, error: 'https required', retryable: false });
+  }
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
     let settled = false;

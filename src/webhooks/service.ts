@@ -15,6 +15,8 @@ import { checkWebhookUrlShape, resolvePublic, type UrlPolicy } from './url-safet
 /** Per-organisation webhook endpoints and the visible side of the outbox (deliveries, redelivery). */
 
 export const MAX_ENDPOINTS_PER_ORG = 10;
+/** Undelivered messages an organisation may have before it may queue test messages again. */
+export const MAX_PENDING_TESTS_PER_ORG = 100;
 
 type OrgActor = Actor & { orgId: string };
 
@@ -133,6 +135,14 @@ export function createWebhookService(deps: {
     async sendTest(actor: OrgActor, id: string): Promise<{ queued: number }> {
       const endpoint = await store.findEndpoint(actor.orgId, id);
       if (endpoint === null) throw new AppError(ErrorCode.NOT_FOUND);
+      // A receiver that never answers must not let a tenant fill the shared outbox with tests.
+      if ((await store.countPending(actor.orgId)) >= MAX_PENDING_TESTS_PER_ORG) {
+        throw new AppError(
+          ErrorCode.RATE_LIMITED,
+          'Too many messages of this organisation are still waiting for delivery; retry later.',
+          { retryAfter: 60, details: { budget: 'webhook_pending' } },
+        );
+      }
       return db.transaction(async (tx) => {
         const queued = await deps.outbox.enqueue(tx, {
           type: 'webhook.test',

@@ -1,9 +1,12 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
 import { auditEvents } from '../audit/tables.ts';
-import type { Db, DbOrTx } from '../db/client.ts';
+import { type Db, type DbOrTx, queryRows } from '../db/client.ts';
 import { webhookDeliveries, webhookEndpoints } from './tables.ts';
 
 /** SQL for webhook endpoints and the delivery outbox; every tenant query takes the orgId. */
+
+/** Due messages looked at per claim (the fair pick is made among them). */
+const MAX_DUE_SCANNED = 5_000;
 
 export interface EndpointRow {
   id: string;
@@ -114,23 +117,55 @@ export function createWebhookStore(db: Db) {
     },
 
     /**
-     * Claims up to `limit` due messages for one attempt each: their next attempt is pushed to
-     * `leaseUntil`, so another node (or this one after a crash) takes them only once the lease
-     * has run out. SKIP LOCKED lets several nodes claim side by side.
+     * Claims up to `limit` due messages for one attempt each, at most `perOrg` of any one
+     * organisation (the deployment-wide messages count as one more), oldest first: a tenant whose
+     * endpoint never answers can hold `perOrg` of the dispatcher's slots, never all of them.
+     * Claiming pushes a message's next attempt to `leaseUntil` with a compare-and-set on the due
+     * time it was selected at, so of two nodes selecting the same row exactly one claims it, and
+     * another node (or this one after a crash) takes it again only once the lease has run out.
      */
-    async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DeliveryRow[]> {
-      const due = db
-        .select({ id: webhookDeliveries.id })
+    async claimDue(now: Date, leaseUntil: Date, limit: number, perOrg: number): Promise<DeliveryRow[]> {
+      const candidates = await queryRows<{ id: string; next_attempt_at: Date | string }>(
+        db,
+        sql`select id, next_attempt_at from (
+              select id, next_attempt_at,
+                     row_number() over (partition by coalesce(org_id, '') order by next_attempt_at, id) as rank
+              from (
+                select id, org_id, next_attempt_at from ${webhookDeliveries}
+                where status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz
+                order by next_attempt_at
+                limit ${MAX_DUE_SCANNED}
+              ) due
+            ) ranked
+            where rank <= ${perOrg}
+            order by next_attempt_at, id
+            limit ${limit}`,
+      );
+      const claimed: DeliveryRow[] = [];
+      for (const c of candidates) {
+        const rows = await db
+          .update(webhookDeliveries)
+          .set({ nextAttemptAt: leaseUntil, attempts: sql`${webhookDeliveries.attempts} + 1` })
+          .where(
+            and(
+              eq(webhookDeliveries.id, c.id),
+              eq(webhookDeliveries.status, 'pending'),
+              eq(webhookDeliveries.nextAttemptAt, new Date(c.next_attempt_at)),
+            ),
+          )
+          .returning();
+        if (rows[0] !== undefined) claimed.push(rows[0]);
+      }
+      return claimed;
+    },
+
+    /** Messages of the organisation still waiting for delivery (a cap on what one tenant can queue). */
+    async countPending(orgId: string): Promise<number> {
+      const rows = await db
+        .select({ n: sql<number>`count(*)::int` })
         .from(webhookDeliveries)
-        .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now)))
-        .orderBy(asc(webhookDeliveries.nextAttemptAt))
-        .limit(limit)
-        .for('update', { skipLocked: true });
-      return db
-        .update(webhookDeliveries)
-        .set({ nextAttemptAt: leaseUntil, attempts: sql`${webhookDeliveries.attempts} + 1` })
-        .where(inArray(webhookDeliveries.id, due))
-        .returning();
+        .where(and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.status, 'pending')));
+      return rows[0]?.n ?? 0;
     },
 
     async recordAttempt(

@@ -31,7 +31,10 @@ for (const [net, prefix] of [
   FORBIDDEN.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
-  ['::', 128],
+  // IPv4-compatible (::a.b.c.d, parsed by URL as ::7f00:1) and IPv4-translated (::ffff:0:a.b.c.d)
+  // forms embed an IPv4 address that a translator or tunnel may route to.
+  ['::', 96],
+  ['::ffff:0:0:0', 96],
   ['::1', 128],
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],

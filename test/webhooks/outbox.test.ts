@@ -115,6 +115,7 @@ function outbox(clock: Clock, deployment: { url: string; secret: string } | null
       timeoutMs: 2_000,
       pollMs: 50,
       batchSize: 20,
+      perOrgInBatch: 4,
     },
   });
 }
@@ -206,7 +207,7 @@ describe('webhook outbox', () => {
     });
     // Claimed by a process that then died: the lease pushes the row into the future.
     const store = createWebhookStore(database.db);
-    const claimed = await store.claimDue(clock.now(), new Date(clock.now().getTime() + 60_000), 100);
+    const claimed = await store.claimDue(clock.now(), new Date(clock.now().getTime() + 60_000), 100, 100);
     expect(claimed.map((c) => c.orgId)).toContain(orgId);
     const box = outbox(clock);
     expect(await box.runOnce()).toBe(0);
@@ -333,6 +334,40 @@ describe('webhook outbox', () => {
         got.body,
       ),
     ).toBe(got.headers['webhook-signature']);
+  });
+
+  it('one tenant cannot take every dispatcher slot: a claim holds at most a few messages per organisation', async () => {
+    const noisy = await orgWithEndpoint('http://127.0.0.1:9/never');
+    const quiet = await orgWithEndpoint('http://127.0.0.1:9/never-either');
+    const clock = manualClock(new Date('2026-11-21T10:00:00Z'));
+    const box = outbox(clock);
+    for (let i = 0; i < 30; i++) {
+      await box.enqueue(database.db, {
+        type: 'webhook.test',
+        orgId: noisy.orgId,
+        endpointId: noisy.endpointId,
+        data: { i },
+      });
+      clock.advance(1);
+    }
+    await box.enqueue(database.db, {
+      type: 'webhook.test',
+      orgId: quiet.orgId,
+      endpointId: quiet.endpointId,
+      data: {},
+    });
+    const store = createWebhookStore(database.db);
+    const lease = new Date(clock.now().getTime() + 60_000);
+    // Two nodes claiming at once: each message is claimed once, and the quiet tenant's is among them.
+    const [a, b] = await Promise.all([
+      store.claimDue(clock.now(), lease, 20, 4),
+      store.claimDue(clock.now(), lease, 20, 4),
+    ]);
+    const ids = [...a, ...b].map((d) => d.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...a, ...b].filter((d) => d.orgId === quiet.orgId)).toHaveLength(1);
+    expect(a.filter((d) => d.orgId === noisy.orgId).length).toBeLessThanOrEqual(4);
+    expect(b.filter((d) => d.orgId === noisy.orgId).length).toBeLessThanOrEqual(4);
   });
 
   it('redacts secrets in event data before they are stored or sent', async () => {

@@ -153,6 +153,10 @@ describe('organisation webhooks', () => {
       'http://169.254.169.254/latest/meta-data/',
       'http://10.1.2.3/hook',
       'http://[::ffff:127.0.0.1]/hook',
+      'http://[::127.0.0.1]/hook',
+      'http://[::ffff:0:a9fe:a9fe]/hook',
+      'http://2130706433/hook',
+      'http://0x7f.1/hook',
       'https://user:pass@example.com/hook',
       'ftp://example.com/hook',
       'not a url',
@@ -187,6 +191,17 @@ describe('organisation webhooks', () => {
       policy: { requireHttps: false, allowPrivateAddresses: false },
     });
     expect(result).toMatchObject({ ok: false, error: 'forbidden address' });
+    // An IP literal never goes through the DNS lookup: it is checked at every delivery too.
+    const literal = await sendWebhook({
+      url: `http://127.0.0.1:${port}/hook`,
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      messageId: 'msg_test',
+      timestamp: new Date(),
+      body: '{}',
+      timeoutMs: 2_000,
+      policy: { requireHttps: false, allowPrivateAddresses: false },
+    });
+    expect(literal).toMatchObject({ ok: false, error: 'forbidden address' });
     expect(received.length).toBe(before);
   });
 
@@ -296,6 +311,32 @@ describe('organisation webhooks', () => {
     expect(over.statusCode).toBe(409);
   });
 
+  it('a tenant cannot fill the shared outbox with test messages to a receiver that never answers', async () => {
+    const owner = await createTestUser(t, { role: 'owner' });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${owner.orgId}/webhooks`,
+      headers: owner.headers,
+      // Nothing listens on the discard port: every attempt fails and the message stays pending.
+      payload: { url: 'http://127.0.0.1:9/never', eventTypes: ['threat.brute_force'] },
+    });
+    expect(created.statusCode).toBe(201);
+    const url = `/v1/orgs/${owner.orgId}/webhooks/${created.json().id}/test`;
+    let refused: {
+      statusCode: number;
+      json(): { error: { code: string; details: { budget: string } } };
+    } | null = null;
+    for (let i = 0; i < 150 && refused === null; i++) {
+      const res = await t.app.inject({ method: 'POST', url, headers: owner.headers });
+      if (res.statusCode !== 202) refused = res;
+    }
+    expect(refused?.statusCode).toBe(429);
+    expect(refused?.json().error).toMatchObject({
+      code: 'rate_limited',
+      details: { budget: 'webhook_pending' },
+    });
+  });
+
   it('the threat sweep turns a brute-force source in the audit trail into one alert per window', async () => {
     const owner = await createTestUser(t, { role: 'owner', password: 'the right passphrase 1234' });
     const created = await t.app.inject({
@@ -353,6 +394,7 @@ function outboxOf(app: TestApp) {
       timeoutMs: 2_000,
       pollMs: 1_000,
       batchSize: 20,
+      perOrgInBatch: 4,
     },
   });
 }
