@@ -9,9 +9,26 @@ import { AppError, ErrorCode } from '../http/errors.ts';
 export const MAX_KEY_BYTES = 1024;
 const CONTROL = /\p{Cc}/u;
 
+/**
+ * A key (or prefix) is written into the call's session policy, escaped for IAM (`*` → `${*}`) and
+ * for JSON (`"` → `\"`), and STS caps the whole policy at 2,048 characters. A valid S3 key made of
+ * such characters would otherwise overflow the policy and fail as a 500; it is a 400 instead.
+ */
+export const MAX_KEY_POLICY_CHARS = 1_500;
+
+export function policyEncodedLength(key: string): number {
+  return JSON.stringify(escapeArnPart(key)).length - 2;
+}
+
 export function isValidObjectKey(key: string): boolean {
   const bytes = Buffer.byteLength(key, 'utf8');
-  return bytes >= 1 && bytes <= MAX_KEY_BYTES && !CONTROL.test(key) && key.isWellFormed();
+  return (
+    bytes >= 1 &&
+    bytes <= MAX_KEY_BYTES &&
+    !CONTROL.test(key) &&
+    key.isWellFormed() &&
+    policyEncodedLength(key) <= MAX_KEY_POLICY_CHARS
+  );
 }
 
 export const bucketSchema = z
@@ -24,7 +41,10 @@ export const objectKeySchema = z
   .string()
   .min(1)
   .max(MAX_KEY_BYTES)
-  .refine(isValidObjectKey, 'must be 1–1024 bytes of UTF-8 without control characters');
+  .refine(
+    isValidObjectKey,
+    'must be 1–1024 bytes of UTF-8 without control characters (and fewer than about 370 of $ * ? " \\, which IAM policies must escape)',
+  );
 
 /** A key prefix: like a key, but may be empty. */
 export const prefixSchema = z
@@ -32,7 +52,7 @@ export const prefixSchema = z
   .max(MAX_KEY_BYTES)
   .refine(
     (v) => v === '' || isValidObjectKey(v),
-    'must be at most 1024 bytes of UTF-8 without control characters',
+    'must be at most 1024 bytes of UTF-8 without control characters (and fewer than about 370 of $ * ? " \\, which IAM policies must escape)',
   );
 
 export const optionalRegion = regionSchema.optional();

@@ -293,6 +293,25 @@ describe('s3.get_object (download)', () => {
     awsCalls: calls,
   });
 
+  it('a valid S3 key that would overflow the session policy once escaped is a 400, not a 500', async () => {
+    const f = await fixture(t, { capabilities: ['s3-read', 's3-write'] });
+    // 1,024 bytes, a legal S3 key; escaped for IAM (`${*}`) it is 4,096 characters.
+    const key = '*'.repeat(1024);
+    for (const req of [
+      { method: 'GET' as const, url: url(f, `/s3/buckets/acme-data/object?key=${encodeURIComponent(key)}`) },
+      {
+        method: 'POST' as const,
+        url: url(f, '/s3/presign'),
+        payload: { bucket: 'acme-data', key },
+      },
+    ]) {
+      const res = await t.app.inject({ ...req, headers: f.user.headers });
+      expect(res.statusCode, req.url).toBe(400);
+      expect(res.json().error.code).toBe('validation_failed');
+    }
+    expect(assumeCalls(f.connection)).toHaveLength(0);
+  });
+
   it('passes Content-Type/Length through, forces a download, and answers Range requests with 206', async () => {
     const f = await fixture(t, { capabilities: ['s3-read'] });
     s3.on(GetObjectCommand).callsFake(async (input: { Range?: string }) =>
