@@ -138,9 +138,17 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
             .slice(0, MAX_EXPORTED_AUDIT_EVENTS)
             .map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),
           auditEventsTruncated: events.length > MAX_EXPORTED_AUDIT_EVENTS,
-          auditEventsByApiKeys: byKeys
-            .slice(0, MAX_EXPORTED_AUDIT_EVENTS)
-            .map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),
+          // Done by the user's keys, often long after the user's own role changed: what the key did
+          // and when, but not the organisation's data the user may no longer read (the resources
+          // touched and the call's details need audit:read) nor the callers' addresses.
+          auditEventsByApiKeys: byKeys.slice(0, MAX_EXPORTED_AUDIT_EVENTS).map((e) => ({
+            ...e,
+            resource: null,
+            ip: null,
+            userAgent: null,
+            details: {},
+            createdAt: e.createdAt.toISOString(),
+          })),
           auditEventsByApiKeysTruncated: byKeys.length > MAX_EXPORTED_AUDIT_EVENTS,
           // Done to the user by someone else: the other party's address and browser are theirs, not
           // the user's, and the other party is named only by a pseudonym (below).

@@ -421,6 +421,8 @@ describe('erasure and export reach every table', () => {
       action: 'aws.s3.list_buckets',
       outcome: 'success',
       ip: '198.51.100.7',
+      resource: 'arn:aws:s3:::customer-private-bucket',
+      details: { region: 'eu-west-1' },
     });
     await audit.record(t.database.db, {
       orgId: user.orgId,
@@ -449,9 +451,19 @@ describe('erasure and export reach every table', () => {
     expect(changed?.details.note).toMatch(/^changed member-\d+$/);
     // The user's own id, stored in details as their audit reference, reads as their id again.
     expect(changed?.details.by).toBe(`self ${user.userId}`);
+    // What the user's key did and when, but not the organisation's data the user may no longer be
+    // allowed to read (a demoted creator's key keeps working), nor the callers' addresses.
     expect(body.auditEventsByApiKeys).toEqual([
-      expect.objectContaining({ actorId: keyId, action: 'aws.s3.list_buckets', ip: '198.51.100.7' }),
+      expect.objectContaining({
+        actorId: keyId,
+        action: 'aws.s3.list_buckets',
+        ip: null,
+        resource: null,
+        details: {},
+      }),
     ]);
+    expect(res.body).not.toContain('customer-private-bucket');
+    expect(res.body).not.toContain('198.51.100.7');
     const about = body.auditEventsAboutUser as Array<{ actorId: string; targetId: string; ip: unknown }>;
     expect(about).toEqual([
       expect.objectContaining({ action: 'membership.role_changed', targetId: user.userId, ip: null }),
