@@ -301,6 +301,19 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
           'The connection changed while it was being verified; verify again.',
         );
       }
+      // Verifications of one connection may overlap. One that started before the role was found
+      // unsafe must not bring it back: an unsafe finding stored since this run read the row wins
+      // (invariant 13), and this run's result is discarded.
+      if (
+        outcome.status === 'verified' &&
+        (current.status === 'unsafe' || current.status === 'disabled') &&
+        current.updatedAt.getTime() !== row.updatedAt.getTime()
+      ) {
+        throw new AppError(
+          ErrorCode.CONFLICT,
+          'A newer verification found the role unsafe while this one ran; fix the trust policy and verify again.',
+        );
+      }
       const next = nextStatus(current.status, {
         type: 'verification',
         outcome: outcome.status,

@@ -258,6 +258,33 @@ describe('every verification AWS call is audited first (14.4, invariant 12)', ()
     expect(discarded).toEqual({ outcome: 'failure', errorCode: 'conflict' });
   });
 
+  it('a verification that started before the role was found unsafe cannot bring it back to verified', async () => {
+    const user = await createTestUser(t);
+    const created = await createConnection(user, ['dynamodb-read']);
+    stsAs((externalId) => externalId === created.externalId);
+    servicesAnswer();
+    let second = 0;
+    services.dynamodb.on(ListTablesCommand).callsFake(async () => {
+      await note('dynamodb');
+      // While the first verification probes its capabilities, the trust policy is loosened and a
+      // second verification finds the role unsafe and stores that.
+      stsAs(() => true);
+      const res = await verify(user, created.id);
+      second = res.statusCode;
+      expect(res.json().status).toBe('unsafe');
+      return { TableNames: [] };
+    });
+
+    const first = await verify(user, created.id);
+    expect(second).toBe(200);
+    expect(first.statusCode).toBe(409);
+    const view = await t.app.inject({
+      url: `/v1/orgs/${user.orgId}/connections/${created.id}`,
+      headers: user.headers,
+    });
+    expect(view.json().status).toBe('unsafe');
+  });
+
   it('the re-verification scheduler: same path, as the system actor; an unsafe role is disabled after the trust probes alone', async () => {
     const user = await createTestUser(t);
     const conn = await createTestConnection(t, user.orgId, {
