@@ -1,6 +1,6 @@
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Db } from '../db/client.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import { csvHeader, csvLine, ndjsonLine } from './export.ts';
 import type { AuditExportQuery, AuditQuery, AuditRecordView, AuditVerifyView } from './schemas.ts';
 import type { AuditStore } from './store.ts';

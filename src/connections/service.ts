@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import { parseIamEntityArn, parseRoleArn } from '../aws/arn.ts';
 import type { Clock } from '../clock.ts';
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { decryptField, encryptField, type Keyring } from '../crypto/field-encryption.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import type { ScanCanceller } from '../scans/cancellation.ts';
 import { cleanupTags } from './policy.ts';
 import {

@@ -2,8 +2,8 @@ import { personalRef } from '../audit/chain.ts';
 import { eraseAuditSubject } from '../audit/erasure.ts';
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { ScanCanceller } from '../scans/cancellation.ts';
 import { MAX_EXPORTED_AUDIT_EVENTS, type PrivacyStore } from './store.ts';
 

@@ -5,9 +5,9 @@ import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
 import { cleanupTags } from '../connections/policy.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { randomToken, sha256Hex } from '../crypto/tokens.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { actionPolicy, type ScanClientFactory } from './aws.ts';
 import {

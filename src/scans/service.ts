@@ -1,9 +1,9 @@
 import type { AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { newId } from '../db/ids.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import { type ApiKeyScope, checkKeyScope, connectionInScope } from '../identity/api-keys/scope.ts';
 import { type ScanRunner, type ScanView, scanView } from './jobs.ts';
 import { PRICE_TABLE_DATE } from './prices.ts';

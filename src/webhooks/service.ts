@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { encryptField, type Keyring } from '../crypto/field-encryption.ts';
 import type { Db } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import { GIVE_UP_AFTER_MS, type WebhookEventType, type WebhookOutbox } from './outbox.ts';
 import { subscribableEventTypes } from './schemas.ts';
 import type { DeliveryRow, EndpointRow, WebhookStore } from './store.ts';

@@ -1,10 +1,10 @@
 import type { AuditEvent, AuditWriter } from '../../audit/types.ts';
 import type { Clock } from '../../clock.ts';
+import type { Actor } from '../../core/actor.ts';
+import { AppError, ErrorCode } from '../../core/errors.ts';
 import { randomToken, sha256Hex } from '../../crypto/tokens.ts';
 import type { Tx } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
-import type { Actor } from '../../http/auth.ts';
-import { AppError, ErrorCode } from '../../http/errors.ts';
 import type { ScanCanceller } from '../../scans/cancellation.ts';
 import { can, ROLE_RANK, type Role, roleAtMost } from '../rbac.ts';
 import type { InvitationRow, MemberRow, OrgRow, OrgStore } from './store.ts';

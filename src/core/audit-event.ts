@@ -1,0 +1,38 @@
+import type { AuditEvent } from '../audit/types.ts';
+import type { ActorType } from './actor.ts';
+
+/** What an audit record needs of whoever acted (an Actor, or a scan's requester). */
+export interface AuditedActor {
+  type: ActorType;
+  id: string;
+  orgId: string | null;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * The one way a service builds an audit event for an actor: organisation, actor, request, address
+ * and agent, `success` unless `extra` says otherwise. A system actor has no client: its record
+ * carries no actor id, address or agent (its component is in the request id).
+ */
+export function auditEventFor(
+  actor: AuditedActor,
+  action: string,
+  target: { type: string; id: string } | null,
+  extra: Partial<AuditEvent> = {},
+): AuditEvent {
+  const system = actor.type === 'system';
+  return {
+    orgId: actor.orgId,
+    actorType: actor.type,
+    actorId: system ? null : actor.id,
+    action,
+    outcome: 'success',
+    ...(target === null ? {} : { targetType: target.type, targetId: target.id }),
+    requestId: actor.requestId,
+    ip: system ? null : actor.ip,
+    userAgent: system ? null : actor.userAgent,
+    ...extra,
+  };
+}
