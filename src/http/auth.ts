@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import type { Actor, MembershipLookup, Principal } from '../core/actor.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
-import { type ApiKeyScope, checkKeyScope } from '../identity/api-keys/scope.ts';
+import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Permission, type Role } from '../identity/rbac.ts';
 
 export interface Authenticator {
