@@ -13,8 +13,7 @@ export interface AuditedActor {
 
 /**
  * The one way a service builds an audit event for an actor: organisation, actor, request, address
- * and agent, `success` unless `extra` says otherwise. A system actor has no client: its record
- * carries no actor id, address or agent (its component is in the request id).
+ * and agent (see auditActorFields), `success` unless `extra` says otherwise.
  */
 export function auditEventFor(
   actor: AuditedActor,
@@ -22,17 +21,29 @@ export function auditEventFor(
   target: { type: string; id: string } | null,
   extra: Partial<AuditEvent> = {},
 ): AuditEvent {
-  const system = actor.type === 'system';
   return {
     orgId: actor.orgId,
-    actorType: actor.type,
-    actorId: system ? null : actor.id,
+    ...auditActorFields(actor),
     action,
     outcome: 'success',
     ...(target === null ? {} : { targetType: target.type, targetId: target.id }),
+    ...extra,
+  };
+}
+
+/**
+ * Who acted, as an audit record names them. A system actor has no client: no actor id, address
+ * or agent (its component is in the request id).
+ */
+export function auditActorFields(
+  actor: Omit<AuditedActor, 'orgId'>,
+): Pick<AuditEvent, 'actorType' | 'actorId' | 'requestId' | 'ip' | 'userAgent'> {
+  const system = actor.type === 'system';
+  return {
+    actorType: actor.type,
+    actorId: system ? null : actor.id,
     requestId: actor.requestId,
     ip: system ? null : actor.ip,
     userAgent: system ? null : actor.userAgent,
-    ...extra,
   };
 }

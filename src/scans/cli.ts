@@ -6,13 +6,15 @@ import { createBroker } from '../broker/broker.ts';
 import { createLanes } from '../broker/lanes.ts';
 import { systemClock } from '../clock.ts';
 import { createConnectionsModule } from '../connections/module.ts';
+import { systemActor } from '../core/actor.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
 import { idPattern } from '../db/ids.ts';
 import { openRuntime } from '../main.ts';
 import { createJobRegistry } from './cancellation.ts';
-import { type ScanView, SYSTEM_ACTOR_ID } from './jobs.ts';
+import type { ScanView } from './jobs.ts';
 import { createAppScans } from './module.ts';
 import { PRICE_TABLE_DATE } from './prices.ts';
+import { requesterOf } from './service.ts';
 
 const BAR_WIDTH = 24;
 
@@ -120,15 +122,7 @@ export function registerScanCommand(program: Command): void {
       process.once('SIGINT', onSignal);
       try {
         const started = await scans.service.start(
-          {
-            type: 'system',
-            id: SYSTEM_ACTOR_ID,
-            userId: null,
-            orgId: opts.org,
-            requestId: `cli-${randomUUID()}`,
-            ip: null,
-            userAgent: 'rolegate-cli',
-          },
+          requesterOf({ ...systemActor('scan-cli', `cli-${randomUUID()}`), orgId: opts.org }),
           connectionId,
         );
         scanId = started.id;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { AuditEvent, AuditWriter } from '../audit/types.ts';
+import type { AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import type { Actor } from '../core/actor.ts';
+import { auditEventFor } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { encryptField, type Keyring } from '../crypto/field-encryption.ts';
@@ -59,19 +60,7 @@ export function createWebhookService(deps: {
   const { db, store, audit, keyring, clock, policy } = deps;
 
   const auditEvent = (actor: OrgActor, action: string, targetId: string, details: Record<string, unknown>) =>
-    ({
-      orgId: actor.orgId,
-      actorType: actor.type,
-      actorId: actor.id,
-      action,
-      outcome: 'success',
-      targetType: 'webhook',
-      targetId,
-      requestId: actor.requestId,
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-      details,
-    }) satisfies AuditEvent;
+    auditEventFor(actor, action, { type: 'webhook', id: targetId }, { details });
 
   return {
     async create(

@@ -1,6 +1,7 @@
-import type { AuditEvent, AuditWriter } from '../../audit/types.ts';
+import type { AuditWriter } from '../../audit/types.ts';
 import type { Clock } from '../../clock.ts';
 import type { Actor } from '../../core/actor.ts';
+import { auditActorFields } from '../../core/audit-event.ts';
 import { AppError, ErrorCode } from '../../core/errors.ts';
 import { randomToken, sha256Hex } from '../../crypto/tokens.ts';
 import type { Tx } from '../../db/client.ts';
@@ -24,18 +25,6 @@ const invitationNotFound = () =>
     ErrorCode.NOT_FOUND,
     'The invitation is not valid: it may have expired, been used or been revoked.',
   );
-
-function auditBase(
-  actor: Actor,
-): Pick<AuditEvent, 'actorType' | 'actorId' | 'requestId' | 'ip' | 'userAgent'> {
-  return {
-    actorType: actor.type,
-    actorId: actor.id,
-    requestId: actor.requestId,
-    ip: actor.ip,
-    userAgent: actor.userAgent,
-  };
-}
 
 function requireUser(actor: Actor, what: string): string {
   if (actor.type !== 'user')
@@ -87,7 +76,7 @@ export function createOrgService(deps: {
     const revoked = await store.revokeInvitationsBy(tx, orgId, inviterId, clock.now());
     for (const invitation of revoked) {
       await audit.record(tx, {
-        ...auditBase(actor),
+        ...auditActorFields(actor),
         orgId,
         action: 'invitation.revoked',
         outcome: 'success',
@@ -144,7 +133,7 @@ export function createOrgService(deps: {
         await store.createOrg(tx, { orgId, name, ownerId: userId, membershipId: newId('mem'), now });
         await store.recordCreation(tx, { orgId, userId, now });
         await audit.record(tx, {
-          ...auditBase(actor),
+          ...auditActorFields(actor),
           orgId,
           action: 'org.created',
           outcome: 'success',
@@ -166,7 +155,7 @@ export function createOrgService(deps: {
         const row = await store.renameOrg(tx, actor.orgId, name);
         if (row === null) throw new AppError(ErrorCode.NOT_FOUND);
         await audit.record(tx, {
-          ...auditBase(actor),
+          ...auditActorFields(actor),
           orgId: actor.orgId,
           action: 'org.updated',
           outcome: 'success',
@@ -185,7 +174,7 @@ export function createOrgService(deps: {
         if (!(await store.lockOrg(tx, actor.orgId))) throw new AppError(ErrorCode.NOT_FOUND);
         // The audit chain has no FK to organizations: this record outlives the organisation.
         await audit.record(tx, {
-          ...auditBase(actor),
+          ...auditActorFields(actor),
           orgId: actor.orgId,
           action: 'org.deleted',
           outcome: 'success',
@@ -223,7 +212,7 @@ export function createOrgService(deps: {
           await revokeInvitationsOf(tx, actor, actor.orgId, userId, 'inviter_demoted');
         }
         await audit.record(tx, {
-          ...auditBase(actor),
+          ...auditActorFields(actor),
           orgId: actor.orgId,
           action: 'membership.role_changed',
           outcome: 'success',
@@ -247,7 +236,7 @@ export function createOrgService(deps: {
         await store.removeMember(tx, actor.orgId, userId);
         await revokeInvitationsOf(tx, actor, actor.orgId, userId, self ? 'inviter_left' : 'inviter_removed');
         await audit.record(tx, {
-          ...auditBase(actor),
+          ...auditActorFields(actor),
           orgId: actor.orgId,
           action: self ? 'membership.left' : 'membership.removed',
           outcome: 'success',
@@ -285,7 +274,7 @@ export function createOrgService(deps: {
           expiresAt,
         });
         await audit.record(tx, {
-          ...auditBase(actor),
+          ...auditActorFields(actor),
           orgId: actor.orgId,
           action: 'invitation.created',
           outcome: 'success',
@@ -315,7 +304,7 @@ export function createOrgService(deps: {
           throw new AppError(ErrorCode.NOT_FOUND, 'Invitation not found.');
         }
         await audit.record(tx, {
-          ...auditBase(actor),
+          ...auditActorFields(actor),
           orgId: actor.orgId,
           action: 'invitation.revoked',
           outcome: 'success',
@@ -372,7 +361,7 @@ export function createOrgService(deps: {
           now,
         });
         await audit.record(tx, {
-          ...auditBase(actor),
+          ...auditActorFields(actor),
           orgId: invitation.orgId,
           action: 'invitation.accepted',
           outcome: 'success',
