@@ -227,7 +227,8 @@ export function createScanRunner(deps: ScanRunnerDeps) {
                 region,
                 audit: {
                   actorType: row.requestedByType,
-                  actorId: row.requestedById,
+                  // As auditActorFields: a system requester (the CLI) is recorded without an id.
+                  actorId: row.requestedByType === 'system' ? null : row.requestedById,
                   action: `aws.${operation}`,
                   targetType: 'scan',
                   targetId: row.id,
