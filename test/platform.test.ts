@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AppError, ErrorCode } from '../src/http/errors.ts';
+import { AppError, ErrorCode } from '../src/core/errors.ts';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 
 let t: TestApp;

@@ -1,5 +1,5 @@
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Db } from '../db/client.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import type { AuditEvent, AuditOutcome, AuditWriter } from './types.ts';
 
 /** How long the pre-call audit record may take before the call is refused (invariant 6). */

@@ -1,9 +1,9 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorCode } from '../core/errors.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { AuthGuard } from '../http/auth.ts';
 import { requireOrgActor } from '../http/auth.ts';
-import { ErrorCode } from '../http/errors.ts';
 import {
   type AuditVerifyView,
   auditExportQuerySchema,

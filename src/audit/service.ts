@@ -1,6 +1,7 @@
+import type { Actor } from '../core/actor.ts';
+import { auditEventFor } from '../core/audit-event.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Db } from '../db/client.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import { csvHeader, csvLine, ndjsonLine } from './export.ts';
 import type { AuditExportQuery, AuditQuery, AuditRecordView, AuditVerifyView } from './schemas.ts';
 import type { AuditStore } from './store.ts';
@@ -89,21 +90,16 @@ export function createAuditService(deps: AuditServiceDeps) {
      * before the first byte is produced: an export that cannot be audited does not happen.
      */
     async export(actor: Actor & { orgId: string }, query: AuditExportQuery): Promise<AsyncGenerator<string>> {
-      await audit.record(db, {
-        orgId: actor.orgId,
-        actorType: actor.type,
-        actorId: actor.id,
-        action: 'audit.exported',
-        outcome: 'success',
-        requestId: actor.requestId,
-        ip: actor.ip,
-        userAgent: actor.userAgent,
-        details: {
-          format: query.format,
-          from: query.from?.toISOString() ?? null,
-          to: query.to?.toISOString() ?? null,
-        },
-      });
+      await audit.record(
+        db,
+        auditEventFor(actor, 'audit.exported', null, {
+          details: {
+            format: query.format,
+            from: query.from?.toISOString() ?? null,
+            to: query.to?.toISOString() ?? null,
+          },
+        }),
+      );
       const filter = { from: query.from, to: query.to };
       const format = query.format;
       return (async function* lines() {

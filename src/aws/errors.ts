@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 
 /**
  * Turns AWS SDK errors into AppErrors a client can act on. The raw AWS message never reaches the

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../core/errors.ts';
 import { createLanes, releaseWhenDone } from './lanes.ts';
 
 const options = {

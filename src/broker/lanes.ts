@@ -1,5 +1,5 @@
 import { finished, Readable } from 'node:stream';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 
 /**
  * Per-organisation concurrency for brokered AWS calls (issue 14, item 7: noisy neighbours).

@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { parseAssumedRoleArn, trustablePrincipalArn } from '../aws/arn.ts';
 import { mapAwsError } from '../aws/errors.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 
 /** Who Rolegate's base credentials (SDK default provider chain) belong to. */
 export interface CallerIdentity {

@@ -1,5 +1,5 @@
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { PolicyStatement, SessionPolicy } from './types.ts';
 
 /**
@@ -23,10 +23,10 @@ function part(value: string, max: number): string {
   return cleaned === '' ? 'none' : cleaned;
 }
 
-const ACTOR_TYPE_SHORT: Record<Actor['type'], string> = { user: 'u', apiKey: 'k' };
+const ACTOR_TYPE_SHORT: Record<Actor['type'], string> = { user: 'u', apiKey: 'k', system: 's' };
 
 /**
- * `rg.<u|k>.<actor id>.<request id>`: Rolegate, the kind of actor, who, and which request —
+ * `rg.<u|k|s>.<actor id>.<request id>`: Rolegate, the kind of actor, who, and which request —
  * at most 5 + 32 + 1 + 26 = 64 characters, only characters AWS accepts, for any input.
  */
 export function roleSessionName(actor: Pick<Actor, 'type' | 'id' | 'requestId'>): string {

@@ -1,5 +1,5 @@
 import type { AuditedCallEvent } from '../audit/brokered.ts';
-import type { Actor } from '../http/auth.ts';
+import type { Actor } from '../core/actor.ts';
 
 /** An IAM policy document passed as the AssumeRole session policy (≤ 2,048 characters packed). */
 export interface PolicyStatement {

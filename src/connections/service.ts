@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import { parseIamEntityArn, parseRoleArn } from '../aws/arn.ts';
 import type { Clock } from '../clock.ts';
+import { type Actor, systemActor } from '../core/actor.ts';
+import { auditActorFields, auditEventFor } from '../core/audit-event.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { decryptField, encryptField, type Keyring } from '../crypto/field-encryption.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import type { ScanCanceller } from '../scans/cancellation.ts';
 import { cleanupTags } from './policy.ts';
 import {
@@ -47,21 +48,6 @@ export function generateExternalId(): string {
 }
 export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
 
-/** The actor recorded for background work (periodic re-verification, expiry). */
-export function systemActor(orgId: string, requestId: string): Actor {
-  return {
-    type: 'user',
-    id: 'rolegate-system',
-    userId: null,
-    orgId,
-    role: null,
-    sessionId: null,
-    ip: '127.0.0.1',
-    userAgent: null,
-    requestId,
-  };
-}
-
 /** Rolegate's principal as it goes into a trust policy: an IAM role or user, never an account root. */
 export function pinnedPrincipal(arn: string): string {
   if (parseIamEntityArn(arn) === null) {
@@ -97,8 +83,6 @@ export interface VerifyResult {
   status: 'verified' | 'unsafe' | 'failed';
   checks: VerificationReport['checks'];
 }
-
-type AuditActor = Pick<Actor, 'type' | 'id' | 'requestId' | 'ip' | 'userAgent'> & { system?: boolean };
 
 export function createConnectionService(deps: ConnectionServiceDeps) {
   const { db, store, keyring, audit, clock } = deps;
@@ -144,7 +128,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       await audit.record(
         tx,
         event(
-          { ...systemActor(row.orgId, `sys-extid-grace-${row.id}`), system: true },
+          systemActor('connections', `sys-extid-grace-${row.id}`, row.orgId),
           row,
           'connection.external_id_grace_expired',
           { details: { deadline: row.previousExternalIdExpiresAt?.toISOString() ?? null } },
@@ -155,25 +139,17 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
   }
 
   function event(
-    actor: AuditActor,
+    actor: Actor,
     row: { id: string; orgId: string },
     action: string,
     extra: Partial<AuditEvent> = {},
   ): AuditEvent {
-    return {
-      orgId: row.orgId,
-      actorType: actor.system === true ? 'system' : actor.type,
-      actorId: actor.system === true ? null : actor.id,
+    return auditEventFor(
+      actor,
       action,
-      outcome: 'success',
-      targetType: 'connection',
-      targetId: row.id,
-      connectionId: row.id,
-      requestId: actor.requestId,
-      ip: actor.system === true ? null : actor.ip,
-      userAgent: actor.system === true ? null : actor.userAgent,
-      ...extra,
-    };
+      { type: 'connection', id: row.id },
+      { orgId: row.orgId, connectionId: row.id, ...extra },
+    );
   }
 
   /** A pending connection past its expiry is expired even before the sweep marks it. */
@@ -222,7 +198,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
   }
 
   async function recordDiscarded(
-    actor: AuditActor,
+    actor: Actor,
     row: ConnectionRow,
     status: VerifyResult['status'],
     err: unknown,
@@ -244,7 +220,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
 
   async function verifyRow(
     row: ConnectionRow,
-    actor: Actor & AuditActor,
+    actor: Actor,
   ): Promise<{
     result: VerifyResult;
     stored: ConnectionRow['status'];
@@ -276,13 +252,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       principalArn,
       sourceIdentity: row.sourceIdentityEnabled,
       actor,
-      audit: {
-        actorType: actor.system === true ? 'system' : actor.type,
-        actorId: actor.system === true ? null : actor.id,
-        requestId: actor.requestId,
-        ip: actor.system === true ? null : actor.ip,
-        userAgent: actor.system === true ? null : actor.userAgent,
-      },
+      audit: auditActorFields(actor),
     });
     const now = clock.now();
     const report: VerificationReport = {
@@ -318,14 +288,14 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         type: 'verification',
         outcome: outcome.status,
         failedCodes: failedChecks.map((c) => c.code),
-        periodic: actor.system === true,
+        periodic: actor.type === 'system',
       });
       const rotationDone = outcome.status === 'verified' && outcome.acceptedExternalId === 'current';
       await store.update(tx, row.orgId, row.id, {
         status: next,
         verificationReport: report,
         ...(outcome.status === 'verified' ? { lastVerifiedAt: now, expiresAt: null } : {}),
-        ...(actor.system === true && next === 'verified' ? { lastVerifiedAt: now } : {}),
+        ...(actor.type === 'system' && next === 'verified' ? { lastVerifiedAt: now } : {}),
         ...(rotationDone ? { previousExternalId: null, previousExternalIdExpiresAt: null } : {}),
         updatedAt: now,
       });
@@ -591,7 +561,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
           await store.update(tx, orgId, id, { status: next, updatedAt: now });
           await audit.record(
             tx,
-            event({ ...systemActor(orgId, `sys-expire-${id}`), system: true }, row, 'connection.expired'),
+            event(systemActor('connections', `sys-expire-${id}`, orgId), row, 'connection.expired'),
           );
         });
       }
@@ -615,7 +585,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       for (const { id, orgId } of due) {
         const row = await store.get(db, orgId, id);
         if (row === null || row.status !== 'verified') continue;
-        const actor = { ...systemActor(orgId, `sys-reverify-${id}`), system: true };
+        const actor = systemActor('connections', `sys-reverify-${id}`, orgId);
         try {
           const { stored } = await verifyRow(row, actor);
           if (stored === 'disabled') disabled += 1;

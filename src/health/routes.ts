@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Database } from '../db/client.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 
 const PING_TIMEOUT_MS = 2_000;
 

@@ -1,46 +1,13 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Actor, MembershipLookup, Principal } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
-import { type ApiKeyScope, checkKeyScope } from '../identity/api-keys/scope.ts';
+import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Permission, type Role } from '../identity/rbac.ts';
-import { AppError, ErrorCode } from './errors.ts';
-
-/** Who is calling, as established by the auth guard; travels into services, audit and the broker. */
-export interface Actor {
-  type: 'user' | 'apiKey';
-  /** usr_… for users, key_… for API keys. */
-  id: string;
-  /** For API keys: the user who created the key (null if that user was deleted). */
-  userId: string | null;
-  /** The organisation of the path (or the key's organisation); null on routes outside an organisation. */
-  orgId: string | null;
-  role: Role | null;
-  sessionId: string | null;
-  ip: string;
-  userAgent: string | null;
-  requestId: string;
-  /** For API keys: the key's scope (connections, capabilities, read-only, CIDRs); null/absent = unscoped. */
-  keyScope?: ApiKeyScope | null;
-}
-
-/** The credential's identity, before any organisation is considered. */
-export type Principal =
-  | { type: 'user'; userId: string; sessionId: string }
-  | {
-      type: 'apiKey';
-      keyId: string;
-      orgId: string;
-      role: Role;
-      createdBy: string | null;
-      scope: ApiKeyScope | null;
-    };
 
 export interface Authenticator {
   /** Returns null for a missing or invalid credential; throws AppError only for rate limits/outages. */
   authenticate(request: FastifyRequest): Promise<Principal | null>;
-}
-
-export interface MembershipLookup {
-  roleOf(orgId: string, userId: string): Promise<Role | null>;
 }
 
 declare module 'fastify' {

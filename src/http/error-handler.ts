@@ -1,7 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import {
+  AppError,
+  ErrorCode as Codes,
+  defaultMessage,
+  type ErrorCode,
+  STATUS_BY_CODE,
+} from '../core/errors.ts';
 import { isDatabaseUnavailable, isTransactionConflict } from '../db/unavailable.ts';
-import { AppError, ErrorCode as Codes, defaultMessage, type ErrorCode, STATUS_BY_CODE } from './errors.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; requestId: string; details?: Record<string, unknown> };

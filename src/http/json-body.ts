@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError, ErrorCode } from './errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 
 /**
  * The deepest nesting of `[` / `{` in `text`, counted in one pass outside string literals, stopping

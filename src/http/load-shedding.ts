@@ -1,7 +1,7 @@
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import { AppError, ErrorCode } from './errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 
 /**
  * Load shedding: when the sampled event-loop delay, heap or RSS exceed their thresholds

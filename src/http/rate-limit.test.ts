@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../core/errors.ts';
 import { createRedis } from '../redis.ts';
-import { AppError } from './errors.ts';
 import {
   BoundedMemoryLimiter,
   type BudgetLimit,

@@ -8,9 +8,10 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import type { Config } from '../config.ts';
-import type { Authenticator, Principal } from './auth.ts';
+import type { Principal } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
+import type { Authenticator } from './auth.ts';
 import { addressKey } from './client-address.ts';
-import { AppError, ErrorCode } from './errors.ts';
 
 /**
  * Rate limiting: three budget classes, plus a budget of failed authentications.

@@ -3,8 +3,8 @@ import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
+import { defaultMessage, ErrorCode, STATUS_BY_CODE } from '../core/errors.ts';
 import { sendError } from './error-handler.ts';
-import { defaultMessage, ErrorCode, STATUS_BY_CODE } from './errors.ts';
 
 /**
  * Transport-level limits: how long a request may take to arrive, how many sockets may be open, how

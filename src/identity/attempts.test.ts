@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../audit/types.ts';
-import { ErrorCode } from '../http/errors.ts';
+import { ErrorCode } from '../core/errors.ts';
 import { createAttempts } from './attempts.ts';
 import { createMemoryLockoutStore, type LockoutPolicy } from './lockout.ts';
 import type { RequestContext } from './request-context.ts';

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { Authenticator, Principal } from '../http/auth.ts';
+import type { Principal } from '../core/actor.ts';
+import type { Authenticator } from '../http/auth.ts';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 
 export const API_KEY_PREFIX = 'rg_live_';

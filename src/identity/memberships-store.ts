@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
+import type { MembershipLookup } from '../core/actor.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { memberships } from '../db/core-tables.ts';
-import type { MembershipLookup } from '../http/auth.ts';
 import { isRole, type Role } from './rbac.ts';
 
 /** Role lookups are read fresh on every request, so a role change or removal bites immediately. */

@@ -1,9 +1,9 @@
 import { renderSVG } from 'uqr';
 import type { Clock } from '../clock.ts';
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { decryptField, encryptField, type Keyring } from '../crypto/field-encryption.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import type { Attempt, Attempts } from './attempts.ts';
 import { contextOf, type RecordEvent, requireUser } from './request-context.ts';
 import type { IdentityStore, UserRow } from './store.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hash, verify } from '@node-rs/argon2';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 
 /**
  * Password rules and hashing. Policy (NIST SP 800-63B): 12–128 characters counted as Unicode code

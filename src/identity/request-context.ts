@@ -1,7 +1,7 @@
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { DbOrTx } from '../db/client.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import type { IdentityStore, UserRow } from './store.ts';
 
 /** Where a request came from, as every identity audit record carries it. */

@@ -1,9 +1,9 @@
 import type { AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Keyring } from '../crypto/field-encryption.ts';
 import { newId } from '../db/ids.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import { createAttempts } from './attempts.ts';
 import type { LockoutPolicy, LockoutStore } from './lockout.ts';

@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.ts';
+import type { Actor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { randomToken, sha256Hex } from '../crypto/tokens.ts';
 import { newId } from '../db/ids.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import { contextOf, type RecordEvent, type RequestContext, requireUser } from './request-context.ts';
 import type { IdentityStore } from './store.ts';

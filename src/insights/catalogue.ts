@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Permission } from '../identity/rbac.ts';
 import {
   anomaliesInput,

@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Clock } from '../clock.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { DbOrTx } from '../db/client.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import {
   type AnomaliesInput,
   type AnomaliesOutput,

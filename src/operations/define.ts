@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Operation, OperationDef } from './types.ts';
 
 /** Zod issues as the error handler's `fields` details. */

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { MembershipLookup } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
-import { type AuthGuard, type MembershipLookup, requireActor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { type AuthGuard, requireActor } from '../http/auth.ts';
 import { abortOnDisconnect } from '../http/transport-limits.ts';
 import type { OrgActor } from './service.ts';
 import type { Toolbox } from './tools.ts';

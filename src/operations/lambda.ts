@@ -1,6 +1,6 @@
 import { GetFunctionConfigurationCommand, InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { defineOperation } from './define.ts';
 import type { CallTarget, OperationContext } from './types.ts';
 import {

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { z } from 'zod';
 import type { UsableConnection } from '../connections/types.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { defineOperation } from './define.ts';
 import type { CallTarget, OperationContext } from './types.ts';
 import {

@@ -12,9 +12,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AppError, defaultMessage, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
 import { type AuthGuard, requireActor } from '../http/auth.ts';
-import { AppError, defaultMessage, ErrorCode } from '../http/errors.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can } from '../identity/rbac.ts';
 import { toolName } from './catalogue.ts';

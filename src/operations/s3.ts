@@ -10,7 +10,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import type { UsableConnection } from '../connections/types.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { defineOperation } from './define.ts';
 import type { CallTarget, OperationContext } from './types.ts';
 import {

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditWriter } from '../audit/types.ts';
+import type { AuditWriter } from '../audit/types.ts';
 import { partitionOf } from '../aws/arn.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import { mapAwsError } from '../aws/errors.ts';
@@ -7,10 +7,11 @@ import { type Lanes, releaseWhenDone } from '../broker/lanes.ts';
 import { sessionPolicy } from '../broker/session.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
+import type { Actor } from '../core/actor.ts';
+import { auditEventFor } from '../core/audit-event.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { constantTimeEqual, hmacSha256Hex } from '../crypto/tokens.ts';
 import type { Db } from '../db/client.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Role } from '../identity/rbac.ts';
 import type { CallTarget, HandleSigner, Operation, OperationContext, OperationLimits } from './types.ts';
@@ -61,20 +62,12 @@ export function createOperationsService(deps: OperationsServiceDeps) {
   const handles = createHandleSigner(deps.handleKeys);
 
   function baseEvent(actor: OrgActor, op: Operation, connectionId: string, resource: string | null) {
-    return {
-      orgId: actor.orgId,
-      actorType: actor.type,
-      actorId: actor.id,
-      action: `aws.${op.name}`,
-      targetType: 'connection',
-      targetId: connectionId,
-      connectionId,
-      operation: op.name,
-      resource,
-      requestId: actor.requestId,
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-    } satisfies Omit<AuditEvent, 'outcome'>;
+    return auditEventFor(
+      actor,
+      `aws.${op.name}`,
+      { type: 'connection', id: connectionId },
+      { connectionId, operation: op.name, resource },
+    );
   }
 
   async function recordDenied(

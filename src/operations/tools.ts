@@ -1,5 +1,5 @@
 import type { Capability } from '../connections/types.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Permission } from '../identity/rbac.ts';
 import type { InsightTool } from '../insights/catalogue.ts';

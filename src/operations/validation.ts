@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PolicyStatement } from '../broker/types.ts';
 import { isValidBucketName, regionSchema } from '../connections/schemas.ts';
 import type { ConnectionScopes, UsableConnection } from '../connections/types.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 
 /** Shared input pieces: every string has a maximum length and a character set. */
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type Actor, type AuthGuard, requireActor } from '../http/auth.ts';
+import type { Actor } from '../core/actor.ts';
+import { type AuthGuard, requireActor } from '../http/auth.ts';
 import { accountDeletedSchema, personalDataExportSchema } from './schemas.ts';
 import type { PrivacyService } from './service.ts';
 

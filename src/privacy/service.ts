@@ -2,8 +2,9 @@ import { personalRef } from '../audit/chain.ts';
 import { eraseAuditSubject } from '../audit/erasure.ts';
 import type { AuditEvent, AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import type { Actor } from '../core/actor.ts';
+import { auditActorFields } from '../core/audit-event.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import type { ScanCanceller } from '../scans/cancellation.ts';
 import { MAX_EXPORTED_AUDIT_EVENTS, type PrivacyStore } from './store.ts';
 
@@ -67,14 +68,7 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
   const eventFor = (
     actor: Actor,
     event: Omit<AuditEvent, 'actorType' | 'actorId' | 'requestId' | 'ip' | 'userAgent'>,
-  ): AuditEvent => ({
-    ...event,
-    actorType: 'user',
-    actorId: actor.id,
-    requestId: actor.requestId,
-    ip: actor.ip,
-    userAgent: actor.userAgent,
-  });
+  ): AuditEvent => ({ ...event, ...auditActorFields(actor) });
 
   return {
     /** Everything held about the caller, without secrets (see docs/audit.md, "Privacy"). */

@@ -5,9 +5,10 @@ import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
 import { cleanupTags } from '../connections/policy.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
+import type { Actor } from '../core/actor.ts';
+import { auditEventFor } from '../core/audit-event.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { randomToken, sha256Hex } from '../crypto/tokens.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { actionPolicy, type ScanClientFactory } from './aws.ts';
 import {
@@ -110,21 +111,18 @@ function cleanupAuditEvent(
   operation: string,
   details?: Record<string, unknown>,
 ) {
-  return {
-    orgId: finding.orgId,
-    actorType: actor.type,
-    actorId: actor.id,
-    action: `aws.${operation}`,
-    targetType: 'finding',
-    targetId: finding.id,
-    connectionId: finding.connectionId,
-    operation,
-    resource: finding.resourceArn,
-    requestId: actor.requestId,
-    ip: actor.ip,
-    userAgent: actor.userAgent,
-    ...(details === undefined ? {} : { details }),
-  };
+  return auditEventFor(
+    actor,
+    `aws.${operation}`,
+    { type: 'finding', id: finding.id },
+    {
+      orgId: finding.orgId,
+      connectionId: finding.connectionId,
+      operation,
+      resource: finding.resourceArn,
+      ...(details === undefined ? {} : { details }),
+    },
+  );
 }
 
 /** Guarded clean-up: a dry run that re-checks everything and issues a single-use token, then the real action. */

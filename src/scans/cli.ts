@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
+import { systemActor } from '../core/actor.ts';
 import { idPattern } from '../db/ids.ts';
 import { withCore } from '../main.ts';
-import { type ScanView, SYSTEM_ACTOR_ID } from './jobs.ts';
+import type { ScanView } from './jobs.ts';
 import { PRICE_TABLE_DATE } from './prices.ts';
+import { requesterOf } from './service.ts';
 
 const BAR_WIDTH = 24;
 
@@ -72,15 +74,7 @@ export function registerScanCommand(program: Command): void {
         process.once('SIGINT', onSignal);
         try {
           const started = await scans.service.start(
-            {
-              type: 'system',
-              id: SYSTEM_ACTOR_ID,
-              userId: null,
-              orgId: opts.org,
-              requestId: `cli-${randomUUID()}`,
-              ip: null,
-              userAgent: 'rolegate-cli',
-            },
+            requesterOf({ ...systemActor('scan-cli', `cli-${randomUUID()}`), orgId: opts.org }),
             connectionId,
           );
           scanId = started.id;

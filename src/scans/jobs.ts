@@ -5,8 +5,8 @@ import type { Broker } from '../broker/broker.ts';
 import type { Lanes } from '../broker/lanes.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
+import { type Actor, systemActor } from '../core/actor.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { abortableSleep, actionPolicy, type ScanClientFactory, withThrottleRetry } from './aws.ts';
 import type { JobRegistry } from './cancellation.ts';
 import { DETECTORS, type DetectedFinding, type Detector } from './detectors.ts';
@@ -115,21 +115,20 @@ class DetectorDenied extends Error {
   }
 }
 
-export const SYSTEM_ACTOR_ID = 'rolegate-system';
-
-/** The actor a background job acts as: whoever asked for the scan. */
+/** The actor a background job acts as: whoever asked for the scan (the system for a CLI scan). */
 export function jobActor(row: ScanRow): Actor {
-  // The broker knows users and API keys; a system scan (CLI) is attributed to `rolegate-system`.
+  const requestId = `job:${row.id}`;
+  if (row.requestedByType === 'system') return systemActor('scan-job', requestId, row.orgId);
   return {
-    type: row.requestedByType === 'apiKey' ? 'apiKey' : 'user',
-    id: row.requestedByType === 'system' ? SYSTEM_ACTOR_ID : row.requestedById,
+    type: row.requestedByType,
+    id: row.requestedById,
     userId: row.requestedByUserId,
     orgId: row.orgId,
     role: null,
     sessionId: null,
     ip: 'background',
     userAgent: null,
-    requestId: `job:${row.id}`,
+    requestId,
   };
 }
 
@@ -228,7 +227,8 @@ export function createScanRunner(deps: ScanRunnerDeps) {
                 region,
                 audit: {
                   actorType: row.requestedByType,
-                  actorId: row.requestedById,
+                  // As auditActorFields: a system requester (the CLI) is recorded without an id.
+                  actorId: row.requestedByType === 'system' ? null : row.requestedById,
                   action: `aws.${operation}`,
                   targetType: 'scan',
                   targetId: row.id,

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import { type ScanView, TERMINAL } from './jobs.ts';
 import type { ScansModule } from './module.ts';
 import {

@@ -1,9 +1,10 @@
 import type { AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
+import type { Actor, ActorType } from '../core/actor.ts';
+import { auditEventFor } from '../core/audit-event.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { newId } from '../db/ids.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import { type ApiKeyScope, checkKeyScope, connectionInScope } from '../identity/api-keys/scope.ts';
 import { type ScanRunner, type ScanView, scanView } from './jobs.ts';
 import { PRICE_TABLE_DATE } from './prices.ts';
@@ -11,7 +12,7 @@ import type { FindingFilters, FindingRow, ScanStore } from './store.ts';
 
 /** Who asks for a scan: a user or API key through the API, or the system (CLI). */
 export interface ScanRequester {
-  type: 'user' | 'apiKey' | 'system';
+  type: ActorType;
   id: string;
   userId: string | null;
   orgId: string;
@@ -85,19 +86,7 @@ export function createScanService(deps: ScanServiceDeps) {
     targetId: string,
     connectionId: string,
   ) {
-    return {
-      orgId: who.orgId,
-      actorType: who.type,
-      actorId: who.id,
-      action,
-      outcome: 'success' as const,
-      targetType,
-      targetId,
-      connectionId,
-      requestId: who.requestId,
-      ip: who.ip,
-      userAgent: who.userAgent,
-    };
+    return auditEventFor(who, action, { type: targetType, id: targetId }, { connectionId });
   }
 
   return {

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { AuditEvent, AuditWriter } from '../audit/types.ts';
+import type { AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
+import type { Actor } from '../core/actor.ts';
+import { auditEventFor } from '../core/audit-event.ts';
+import { AppError, ErrorCode } from '../core/errors.ts';
 import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { encryptField, type Keyring } from '../crypto/field-encryption.ts';
 import type { Db } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
-import type { Actor } from '../http/auth.ts';
-import { AppError, ErrorCode } from '../http/errors.ts';
 import { GIVE_UP_AFTER_MS, type WebhookEventType, type WebhookOutbox } from './outbox.ts';
 import { subscribableEventTypes } from './schemas.ts';
 import type { DeliveryRow, EndpointRow, WebhookStore } from './store.ts';
@@ -61,19 +62,7 @@ export function createWebhookService(deps: {
   const { db, store, audit, keyring, clock, policy } = deps;
 
   const auditEvent = (actor: OrgActor, action: string, targetId: string, details: Record<string, unknown>) =>
-    ({
-      orgId: actor.orgId,
-      actorType: actor.type,
-      actorId: actor.id,
-      action,
-      outcome: 'success',
-      targetType: 'webhook',
-      targetId,
-      requestId: actor.requestId,
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-      details,
-    }) satisfies AuditEvent;
+    auditEventFor(actor, action, { type: 'webhook', id: targetId }, { details });
 
   return {
     async create(

@@ -9,9 +9,9 @@ import type { AuditWriter } from '../../src/audit/types.ts';
 import { verifyChain } from '../../src/audit/verify.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
 import { systemClock } from '../../src/clock.ts';
+import { AppError, ErrorCode } from '../../src/core/errors.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { newId } from '../../src/db/ids.ts';
-import { AppError, ErrorCode } from '../../src/http/errors.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;

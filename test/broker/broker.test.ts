@@ -6,7 +6,7 @@ import { startAwsStub } from '../../bench/aws-stub.ts';
 import { createAwsClientFactory } from '../../src/aws/clients.ts';
 import { type BrokerOptions, createBroker, TRUST_PROBE_POLICY } from '../../src/broker/broker.ts';
 import { SESSION_NAME_PATTERN, sessionPolicy } from '../../src/broker/session.ts';
-import { AppError } from '../../src/http/errors.ts';
+import { AppError } from '../../src/core/errors.ts';
 import {
   captureLogger,
   credentialsVia,

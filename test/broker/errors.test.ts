@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyAwsError, isRetryableAwsError, mapAwsError } from '../../src/aws/errors.ts';
-import { AppError } from '../../src/http/errors.ts';
+import { AppError } from '../../src/core/errors.ts';
 
 function sdkError(
   name: string,

@@ -5,8 +5,8 @@ import type { Broker } from '../../src/broker/broker.ts';
 import { sessionPolicy } from '../../src/broker/session.ts';
 import type { BrokerConnection, BrokeredCall } from '../../src/broker/types.ts';
 import type { Clock } from '../../src/clock.ts';
+import type { Actor } from '../../src/core/actor.ts';
 import type { Db } from '../../src/db/client.ts';
-import type { Actor } from '../../src/http/auth.ts';
 import { createLogger } from '../../src/logging.ts';
 
 /** The organisation of test actors and connections unless a test says otherwise. */

@@ -8,6 +8,7 @@ import {
   sessionPolicy,
   sourceIdentityFor,
 } from '../../src/broker/session.ts';
+import { systemActor } from '../../src/core/actor.ts';
 
 const anyString = fc.string({ unit: 'binary', maxLength: 300 });
 
@@ -38,6 +39,35 @@ describe('RoleSessionName', () => {
     );
     // Dots inside parts cannot forge extra separators.
     expect(roleSessionName({ type: 'user', id: 'a.b', requestId: 'c.d' })).toBe('rg.u.a-b.c-d');
+  });
+});
+
+describe('system actors (scheduler, jobs, CLI)', () => {
+  const component = fc.stringMatching(/^[a-z][a-z0-9-]{0,31}$/);
+
+  it('have a session name and source identity within AWS rules, marked rg.s., for any component and request', () => {
+    fc.assert(
+      fc.property(component, anyString, (name, requestId) => {
+        const actor = systemActor(name, requestId, 'org_x');
+        const session = roleSessionName(actor);
+        expect(session).toMatch(SESSION_NAME_PATTERN);
+        expect(session.startsWith('rg.s.system-')).toBe(true);
+        expect(sourceIdentityFor(actor)).toMatch(SESSION_NAME_PATTERN);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('name the component and the job', () => {
+    const reverify = systemActor('connections', 'sys-reverify-con_01jabcdefghjkmnpqrstvwxyz0', 'org_x');
+    expect(roleSessionName(reverify)).toBe('rg.s.system-connections.sys-reverify-con_01jabcdef');
+    expect(sourceIdentityFor(reverify)).toBe('system-connections');
+    expect(roleSessionName(systemActor('scan-job', 'job:scn_01j'))).toBe('rg.s.system-scan-job.job-scn_01j');
+  });
+
+  it('refuses a component name outside the session-name alphabet', () => {
+    expect(() => systemActor('Scan Job', 'r')).toThrow(/component/);
+    expect(() => systemActor('a'.repeat(33), 'r')).toThrow(/component/);
   });
 });
 

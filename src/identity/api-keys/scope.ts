@@ -1,8 +1,8 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { CAPABILITIES, type Capability } from '../../connections/types.ts';
+import { AppError, ErrorCode } from '../../core/errors.ts';
 import { idPattern } from '../../db/ids.ts';
-import { AppError, ErrorCode } from '../../http/errors.ts';
 import type { Permission } from '../rbac.ts';
 
 /**

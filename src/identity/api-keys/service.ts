@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { AuditWriter } from '../../audit/types.ts';
 import type { Clock } from '../../clock.ts';
+import type { Actor, Principal } from '../../core/actor.ts';
+import { auditEventFor } from '../../core/audit-event.ts';
+import { AppError, ErrorCode } from '../../core/errors.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from '../../crypto/tokens.ts';
 import { newId } from '../../db/ids.ts';
-import type { Actor, Principal } from '../../http/auth.ts';
-import { AppError, ErrorCode } from '../../http/errors.ts';
 import type { ApiKeyVerifier } from '../authenticator.ts';
 import { API_KEY_PREFIX } from '../authenticator.ts';
 import { ROLE_RANK, type Role, roleAtMost } from '../rbac.ts';
@@ -164,19 +165,15 @@ export function createApiKeyService(deps: {
           expiresAt,
           scope,
         });
-        await audit.record(tx, {
-          orgId: actor.orgId,
-          actorType: actor.type,
-          actorId: actor.id,
-          action: 'api_key.created',
-          outcome: 'success',
-          targetType: 'api_key',
-          targetId: id,
-          requestId: actor.requestId,
-          ip: actor.ip,
-          userAgent: actor.userAgent,
-          details: { role: input.role, prefix, expiresAt: expiresAt?.toISOString() ?? null, scope },
-        });
+        await audit.record(
+          tx,
+          auditEventFor(
+            actor,
+            'api_key.created',
+            { type: 'api_key', id },
+            { details: { role: input.role, prefix, expiresAt: expiresAt?.toISOString() ?? null, scope } },
+          ),
+        );
       });
       return {
         id,
@@ -203,19 +200,15 @@ export function createApiKeyService(deps: {
       await store.transaction(async (tx) => {
         const revoked = await store.revoke(tx, actor.orgId, keyId, clock.now());
         if (revoked === null) throw new AppError(ErrorCode.NOT_FOUND, 'API key not found.');
-        await audit.record(tx, {
-          orgId: actor.orgId,
-          actorType: actor.type,
-          actorId: actor.id,
-          action: 'api_key.revoked',
-          outcome: 'success',
-          targetType: 'api_key',
-          targetId: keyId,
-          requestId: actor.requestId,
-          ip: actor.ip,
-          userAgent: actor.userAgent,
-          details: { prefix: revoked.prefix },
-        });
+        await audit.record(
+          tx,
+          auditEventFor(
+            actor,
+            'api_key.revoked',
+            { type: 'api_key', id: keyId },
+            { details: { prefix: revoked.prefix } },
+          ),
+        );
       });
       lastTouched.delete(keyId);
     },

@@ -1,10 +1,11 @@
-import type { AuditEvent, AuditWriter } from '../../audit/types.ts';
+import type { AuditWriter } from '../../audit/types.ts';
 import type { Clock } from '../../clock.ts';
+import type { Actor } from '../../core/actor.ts';
+import { auditEventFor } from '../../core/audit-event.ts';
+import { AppError, ErrorCode } from '../../core/errors.ts';
 import { randomToken, sha256Hex } from '../../crypto/tokens.ts';
 import type { Tx } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
-import type { Actor } from '../../http/auth.ts';
-import { AppError, ErrorCode } from '../../http/errors.ts';
 import type { ScanCanceller } from '../../scans/cancellation.ts';
 import { can, ROLE_RANK, type Role, roleAtMost } from '../rbac.ts';
 import type { InvitationRow, MemberRow, OrgRow, OrgStore } from './store.ts';
@@ -24,18 +25,6 @@ const invitationNotFound = () =>
     ErrorCode.NOT_FOUND,
     'The invitation is not valid: it may have expired, been used or been revoked.',
   );
-
-function auditBase(
-  actor: Actor,
-): Pick<AuditEvent, 'actorType' | 'actorId' | 'requestId' | 'ip' | 'userAgent'> {
-  return {
-    actorType: actor.type,
-    actorId: actor.id,
-    requestId: actor.requestId,
-    ip: actor.ip,
-    userAgent: actor.userAgent,
-  };
-}
 
 function requireUser(actor: Actor, what: string): string {
   if (actor.type !== 'user')
@@ -86,15 +75,15 @@ export function createOrgService(deps: {
   ): Promise<void> {
     const revoked = await store.revokeInvitationsBy(tx, orgId, inviterId, clock.now());
     for (const invitation of revoked) {
-      await audit.record(tx, {
-        ...auditBase(actor),
-        orgId,
-        action: 'invitation.revoked',
-        outcome: 'success',
-        targetType: 'invitation',
-        targetId: invitation.id,
-        details: { reason, role: invitation.role },
-      });
+      await audit.record(
+        tx,
+        auditEventFor(
+          actor,
+          'invitation.revoked',
+          { type: 'invitation', id: invitation.id },
+          { orgId, details: { reason, role: invitation.role } },
+        ),
+      );
     }
   }
 
@@ -143,14 +132,10 @@ export function createOrgService(deps: {
         }
         await store.createOrg(tx, { orgId, name, ownerId: userId, membershipId: newId('mem'), now });
         await store.recordCreation(tx, { orgId, userId, now });
-        await audit.record(tx, {
-          ...auditBase(actor),
-          orgId,
-          action: 'org.created',
-          outcome: 'success',
-          targetType: 'organization',
-          targetId: orgId,
-        });
+        await audit.record(
+          tx,
+          auditEventFor(actor, 'org.created', { type: 'organization', id: orgId }, { orgId }),
+        );
       });
       return { id: orgId, name, createdAt: now, role: 'owner' };
     },
@@ -165,15 +150,15 @@ export function createOrgService(deps: {
       const org = await store.transaction(async (tx) => {
         const row = await store.renameOrg(tx, actor.orgId, name);
         if (row === null) throw new AppError(ErrorCode.NOT_FOUND);
-        await audit.record(tx, {
-          ...auditBase(actor),
-          orgId: actor.orgId,
-          action: 'org.updated',
-          outcome: 'success',
-          targetType: 'organization',
-          targetId: actor.orgId,
-          details: { fields: ['name'] },
-        });
+        await audit.record(
+          tx,
+          auditEventFor(
+            actor,
+            'org.updated',
+            { type: 'organization', id: actor.orgId },
+            { details: { fields: ['name'] } },
+          ),
+        );
         return row;
       });
       return { ...org, role: actor.role };
@@ -184,14 +169,10 @@ export function createOrgService(deps: {
       await store.transaction(async (tx) => {
         if (!(await store.lockOrg(tx, actor.orgId))) throw new AppError(ErrorCode.NOT_FOUND);
         // The audit chain has no FK to organizations: this record outlives the organisation.
-        await audit.record(tx, {
-          ...auditBase(actor),
-          orgId: actor.orgId,
-          action: 'org.deleted',
-          outcome: 'success',
-          targetType: 'organization',
-          targetId: actor.orgId,
-        });
+        await audit.record(
+          tx,
+          auditEventFor(actor, 'org.deleted', { type: 'organization', id: actor.orgId }),
+        );
         await store.deleteOrg(tx, actor.orgId);
         deps.scans.cancelOrganizations([actor.orgId]);
       });
@@ -222,15 +203,15 @@ export function createOrgService(deps: {
         if (ROLE_RANK[role] < ROLE_RANK[current]) {
           await revokeInvitationsOf(tx, actor, actor.orgId, userId, 'inviter_demoted');
         }
-        await audit.record(tx, {
-          ...auditBase(actor),
-          orgId: actor.orgId,
-          action: 'membership.role_changed',
-          outcome: 'success',
-          targetType: 'user',
-          targetId: userId,
-          details: { from: current, to: role },
-        });
+        await audit.record(
+          tx,
+          auditEventFor(
+            actor,
+            'membership.role_changed',
+            { type: 'user', id: userId },
+            { details: { from: current, to: role } },
+          ),
+        );
       });
       return role;
     },
@@ -246,15 +227,15 @@ export function createOrgService(deps: {
         await assertOwnerRemains(tx, actor.orgId, current);
         await store.removeMember(tx, actor.orgId, userId);
         await revokeInvitationsOf(tx, actor, actor.orgId, userId, self ? 'inviter_left' : 'inviter_removed');
-        await audit.record(tx, {
-          ...auditBase(actor),
-          orgId: actor.orgId,
-          action: self ? 'membership.left' : 'membership.removed',
-          outcome: 'success',
-          targetType: 'user',
-          targetId: userId,
-          details: { role: current },
-        });
+        await audit.record(
+          tx,
+          auditEventFor(
+            actor,
+            self ? 'membership.left' : 'membership.removed',
+            { type: 'user', id: userId },
+            { details: { role: current } },
+          ),
+        );
       });
     },
 
@@ -284,15 +265,15 @@ export function createOrgService(deps: {
           now,
           expiresAt,
         });
-        await audit.record(tx, {
-          ...auditBase(actor),
-          orgId: actor.orgId,
-          action: 'invitation.created',
-          outcome: 'success',
-          targetType: 'invitation',
-          targetId: id,
-          details: { role: input.role },
-        });
+        await audit.record(
+          tx,
+          auditEventFor(
+            actor,
+            'invitation.created',
+            { type: 'invitation', id: id },
+            { details: { role: input.role } },
+          ),
+        );
       });
       return { id, token, expiresAt };
     },
@@ -314,14 +295,10 @@ export function createOrgService(deps: {
         if (!(await store.revokeInvitation(tx, actor.orgId, invitationId, clock.now()))) {
           throw new AppError(ErrorCode.NOT_FOUND, 'Invitation not found.');
         }
-        await audit.record(tx, {
-          ...auditBase(actor),
-          orgId: actor.orgId,
-          action: 'invitation.revoked',
-          outcome: 'success',
-          targetType: 'invitation',
-          targetId: invitationId,
-        });
+        await audit.record(
+          tx,
+          auditEventFor(actor, 'invitation.revoked', { type: 'invitation', id: invitationId }),
+        );
       });
     },
 
@@ -371,15 +348,15 @@ export function createOrgService(deps: {
           role: invitation.role,
           now,
         });
-        await audit.record(tx, {
-          ...auditBase(actor),
-          orgId: invitation.orgId,
-          action: 'invitation.accepted',
-          outcome: 'success',
-          targetType: 'invitation',
-          targetId: invitation.id,
-          details: { role: invitation.role },
-        });
+        await audit.record(
+          tx,
+          auditEventFor(
+            actor,
+            'invitation.accepted',
+            { type: 'invitation', id: invitation.id },
+            { orgId: invitation.orgId, details: { role: invitation.role } },
+          ),
+        );
         return { orgId: invitation.orgId, role: invitation.role };
       });
     },
