@@ -19,7 +19,7 @@ import { type Core, createCore } from './core/create-core.ts';
 import type { Database } from './db/client.ts';
 import { healthRoutes } from './health/routes.ts';
 import { createAllowedMethods } from './http/allowed-methods.ts';
-import { type AuthGuard, createAuthGuard, guardPermissionOf, hoistGuards } from './http/auth.ts';
+import { type AuthGuard, createAuthGuard } from './http/auth.ts';
 import { registerConsole, sendConsoleFallback } from './http/console.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerJsonBodyParser } from './http/json-body.ts';
@@ -119,8 +119,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const config = route.config as { permission?: string } | undefined;
-    hoistGuards(route);
-    const permission = guardPermissionOf(route) ?? config?.permission;
+    const permission = config?.permission;
     for (const method of methods) {
       if (method === 'HEAD') continue;
       routeTable.push({ method, url: route.url, permission, hasBody: route.schema?.body !== undefined });

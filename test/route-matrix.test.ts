@@ -10,9 +10,9 @@ import { createTestUser, type TestUser } from './helpers/identity.ts';
 // Walks every registered route (app.routeTable, filled by the onRoute hook), so routes added by any
 // feature are covered without editing this file:
 //  - every route outside the public list answers 401 without credentials;
-//  - every route under /v1/orgs/:orgId declares its permission (guard.orgPermission / config.permission),
+//  - every route under /v1/orgs/:orgId declares its permission (route(…, { auth: { org } })),
 //    answers 404 to a user or API key of another organisation, and 403 to each role below its permission.
-// Guards run in onRequest (see hoistGuards in src/http/auth.ts), so these answers come before any
+// Guards run in onRequest (see route() in src/http/route.ts), so these answers come before any
 // body or query validation: the requests below carry no valid body on purpose.
 
 const PUBLIC_EXACT = new Set([
@@ -108,7 +108,7 @@ describe('route matrix', () => {
     const undeclared = orgRoutes.filter((r) => r.permission === undefined || !(r.permission in PERMISSIONS));
     expect(
       undeclared.map((r) => `${r.method} ${r.url}`),
-      'use guard.orgPermission(…) with a permission from src/identity/rbac.ts',
+      'declare auth: { org: … } with a permission from src/identity/rbac.ts',
     ).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import { ErrorCode } from '../core/errors.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { AuthGuard } from '../http/auth.ts';
 import { requireOrgActor } from '../http/auth.ts';
+import { route } from '../http/route.ts';
 import {
   type AuditVerifyView,
   auditExportQuerySchema,
@@ -25,42 +26,38 @@ export interface AuditRoutesOptions {
 }
 
 export const auditRoutes: FastifyPluginAsyncZod<AuditRoutesOptions> = async (app, { guard, service }) => {
-  app.get(
-    '/v1/orgs/:orgId/audit',
-    {
-      preHandler: guard.orgPermission('audit:read'),
-      schema: {
-        tags: ['audit'],
-        summary: "Query the organisation's audit trail (newest first)",
-        security: [{ bearer: [] }],
-        params: orgParamsSchema,
-        querystring: auditQuerySchema,
-        response: { 200: auditPageSchema },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/audit',
+    auth: { org: 'audit:read' },
+    tags: ['audit'],
+    summary: "Query the organisation's audit trail (newest first)",
+    schema: {
+      params: orgParamsSchema,
+      querystring: auditQuerySchema,
+      response: { 200: auditPageSchema },
     },
-    async (request) => {
+    handler: async (request) => {
       const actor = requireOrgActor(request);
       return service.list(actor.orgId, request.query);
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/audit/verify',
-    {
-      preHandler: guard.orgPermission('audit:read'),
-      // Re-hashing a chain is costly: the stricter per-principal budget (docs/abuse-protection.md).
-      config: { rateLimitClass: 'expensive' },
-      schema: {
-        tags: ['audit'],
-        summary:
-          "Verify the organisation's hash chain and list every break (incremental from the last verified point unless full=true; `Accept: application/x-ndjson` streams progress, then the result)",
-        security: [{ bearer: [] }],
-        params: orgParamsSchema,
-        querystring: auditVerifyQuerySchema,
-        response: { 200: auditVerifySchema },
-      },
+  route(app, guard, {
+    // Re-hashing a chain is costly: the stricter per-principal budget (docs/abuse-protection.md).
+    method: 'GET',
+    url: '/v1/orgs/:orgId/audit/verify',
+    auth: { org: 'audit:read' },
+    rateLimit: 'expensive',
+    tags: ['audit'],
+    summary:
+      "Verify the organisation's hash chain and list every break (incremental from the last verified point unless full=true; `Accept: application/x-ndjson` streams progress, then the result)",
+    schema: {
+      params: orgParamsSchema,
+      querystring: auditVerifyQuerySchema,
+      response: { 200: auditVerifySchema },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const actor = requireOrgActor(request);
       const { full } = request.query;
       if (!wantsNdjson(request.headers.accept)) return service.verify(actor.orgId, { full });
@@ -104,21 +101,19 @@ export const auditRoutes: FastifyPluginAsyncZod<AuditRoutesOptions> = async (app
           .send(stream as unknown as AuditVerifyView)
       );
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/audit/export',
-    {
-      preHandler: guard.orgPermission('audit:export'),
-      schema: {
-        tags: ['audit'],
-        summary: 'Export the audit trail as NDJSON or CSV (streamed, in chain order)',
-        security: [{ bearer: [] }],
-        params: orgParamsSchema,
-        querystring: auditExportQuerySchema,
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/audit/export',
+    auth: { org: 'audit:export' },
+    tags: ['audit'],
+    summary: 'Export the audit trail as NDJSON or CSV (streamed, in chain order)',
+    schema: {
+      params: orgParamsSchema,
+      querystring: auditExportQuerySchema,
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const actor = requireOrgActor(request);
       const { format } = request.query;
       const lines = await service.export(actor, request.query);
@@ -130,5 +125,5 @@ export const auditRoutes: FastifyPluginAsyncZod<AuditRoutesOptions> = async (app
         .header('cache-control', 'no-store')
         .send(stream);
     },
-  );
+  });
 };

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
+import { route } from '../http/route.ts';
 import {
   connectionParams,
   connectionView,
@@ -21,7 +22,6 @@ export interface ConnectionRoutesOptions {
 }
 
 const tags = ['connections'];
-const security = [{ bearer: [] }];
 
 function cloudFormationUrl(request: FastifyRequest, orgId: string, connId: string): string {
   return `${request.protocol}://${request.host}/v1/orgs/${orgId}/connections/${connId}/templates/cloudformation.yaml`;
@@ -31,41 +31,37 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
   app,
   { guard, service },
 ) => {
-  app.post(
-    '/v1/orgs/:orgId/connections',
-    {
-      preHandler: guard.orgPermission('connections:write'),
-      schema: {
-        tags,
-        security,
-        summary: 'Create a connection; the response carries the external ID this once',
-        params: orgParams,
-        body: createConnectionBody,
-        response: { 201: createdConnectionView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/connections',
+    auth: { org: 'connections:write' },
+    tags,
+    summary: 'Create a connection; the response carries the external ID this once',
+    schema: {
+      params: orgParams,
+      body: createConnectionBody,
+      response: { 201: createdConnectionView },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const actor = requireOrgActor(request);
       const created = await service.create(actor, request.body);
       reply.header('cache-control', 'no-store');
       return reply.code(201).send(created);
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/connections',
-    {
-      preHandler: guard.orgPermission('connections:read'),
-      schema: {
-        tags,
-        security,
-        summary: 'List connections (never with external IDs)',
-        params: orgParams,
-        querystring: listQuery,
-        response: { 200: z.object({ items: z.array(connectionView), nextCursor: z.string().nullable() }) },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/connections',
+    auth: { org: 'connections:read' },
+    tags,
+    summary: 'List connections (never with external IDs)',
+    schema: {
+      params: orgParams,
+      querystring: listQuery,
+      response: { 200: z.object({ items: z.array(connectionView), nextCursor: z.string().nullable() }) },
     },
-    async (request) => {
+    handler: async (request) => {
       const actor = requireOrgActor(request);
       return service.list(actor.orgId, {
         limit: request.query.limit,
@@ -73,65 +69,62 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
         only: actor.keyScope?.connectionIds ?? undefined,
       });
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/connections/:connId',
-    {
-      preHandler: guard.orgPermission('connections:read'),
-      schema: {
-        tags,
-        security,
-        summary: 'One connection',
-        params: connectionParams,
-        response: { 200: connectionView },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/connections/:connId',
+    auth: { org: 'connections:read' },
+    tags,
+    summary: 'One connection',
+    schema: {
+      params: connectionParams,
+      response: { 200: connectionView },
     },
-    async (request) => service.get(requireOrgActor(request).orgId, request.params.connId),
-  );
+    handler: async (request) => service.get(requireOrgActor(request).orgId, request.params.connId),
+  });
 
-  app.patch(
-    '/v1/orgs/:orgId/connections/:connId',
-    {
-      preHandler: guard.orgPermission('connections:write'),
-      schema: {
-        tags,
-        security,
-        summary:
-          'Rename, set the role ARN, capabilities or scopes (role or capability changes need a new verification)',
-        params: connectionParams,
-        body: updateConnectionBody,
-        response: { 200: connectionView },
-      },
+  route(app, guard, {
+    method: 'PATCH',
+    url: '/v1/orgs/:orgId/connections/:connId',
+    auth: { org: 'connections:write' },
+    tags,
+    summary:
+      'Rename, set the role ARN, capabilities or scopes (role or capability changes need a new verification)',
+    schema: {
+      params: connectionParams,
+      body: updateConnectionBody,
+      response: { 200: connectionView },
     },
-    async (request) => service.update(requireOrgActor(request), request.params.connId, request.body),
-  );
+    handler: async (request) => service.update(requireOrgActor(request), request.params.connId, request.body),
+  });
 
-  app.delete(
-    '/v1/orgs/:orgId/connections/:connId',
-    {
-      preHandler: guard.orgPermission('connections:write'),
-      schema: { tags, security, summary: 'Delete a connection', params: connectionParams },
+  route(app, guard, {
+    method: 'DELETE',
+    url: '/v1/orgs/:orgId/connections/:connId',
+    auth: { org: 'connections:write' },
+    tags,
+    summary: 'Delete a connection',
+    schema: {
+      params: connectionParams,
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       await service.remove(requireOrgActor(request), request.params.connId);
       return reply.code(204).send();
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/connections/:connId/templates',
-    {
-      preHandler: guard.orgPermission('connections:templates'),
-      schema: {
-        tags,
-        security,
-        summary: 'Onboarding templates: trust and permission policies, CloudFormation, Terraform, AWS CLI',
-        params: connectionParams,
-        response: { 200: templatesResponse },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/connections/:connId/templates',
+    auth: { org: 'connections:templates' },
+    tags,
+    summary: 'Onboarding templates: trust and permission policies, CloudFormation, Terraform, AWS CLI',
+    schema: {
+      params: connectionParams,
+      response: { 200: templatesResponse },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const actor = requireOrgActor(request);
       const url = cloudFormationUrl(request, actor.orgId, request.params.connId);
       const t = await service.templates(actor, request.params.connId);
@@ -150,21 +143,19 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
         awsCli: t.awsCli,
       };
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/connections/:connId/templates/cloudformation.yaml',
-    {
-      preHandler: guard.orgPermission('connections:templates'),
-      schema: {
-        tags,
-        security,
-        summary: 'The CloudFormation template as a file, to upload in the CloudFormation console',
-        params: connectionParams,
-        response: { 200: z.string() },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/connections/:connId/templates/cloudformation.yaml',
+    auth: { org: 'connections:templates' },
+    tags,
+    summary: 'The CloudFormation template as a file, to upload in the CloudFormation console',
+    schema: {
+      params: connectionParams,
+      response: { 200: z.string() },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const actor = requireOrgActor(request);
       const t = await service.templates(actor, request.params.connId);
       reply
@@ -173,35 +164,31 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
         .type('application/yaml; charset=utf-8');
       return t.cloudFormation;
     },
-  );
+  });
 
-  app.post(
-    '/v1/orgs/:orgId/connections/:connId/verify',
-    {
-      preHandler: guard.orgPermission('connections:verify'),
-      schema: {
-        tags,
-        security,
-        summary: 'Verify the role: external ID enforced, capabilities work, no visible over-privilege',
-        params: connectionParams,
-        response: { 200: verifyResponse },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/connections/:connId/verify',
+    auth: { org: 'connections:verify' },
+    tags,
+    summary: 'Verify the role: external ID enforced, capabilities work, no visible over-privilege',
+    schema: {
+      params: connectionParams,
+      response: { 200: verifyResponse },
     },
-    async (request) => service.verify(requireOrgActor(request), request.params.connId),
-  );
+    handler: async (request) => service.verify(requireOrgActor(request), request.params.connId),
+  });
 
-  app.post(
-    '/v1/orgs/:orgId/connections/:connId/rotate-external-id',
-    {
-      preHandler: guard.orgPermission('connections:write'),
-      schema: {
-        tags,
-        security,
-        summary: 'Issue a new external ID; the previous one stays in use until the role is re-verified',
-        params: connectionParams,
-        response: { 200: connectionView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/connections/:connId/rotate-external-id',
+    auth: { org: 'connections:write' },
+    tags,
+    summary: 'Issue a new external ID; the previous one stays in use until the role is re-verified',
+    schema: {
+      params: connectionParams,
+      response: { 200: connectionView },
     },
-    async (request) => service.rotateExternalId(requireOrgActor(request), request.params.connId),
-  );
+    handler: async (request) => service.rotateExternalId(requireOrgActor(request), request.params.connId),
+  });
 };

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Actor, MembershipLookup, Principal } from '../core/actor.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
@@ -15,7 +15,7 @@ declare module 'fastify' {
     actor: Actor | null;
   }
   interface FastifyContextConfig {
-    /** The permission the route's guard enforces (see the route conventions below). */
+    /** The permission the route's guard enforces, set by `route()` (src/http/route.ts). */
     permission?: Permission;
   }
 }
@@ -25,61 +25,16 @@ export interface AuthGuard {
    * Any authenticated caller; no organisation. A scoped API key is refused (key_scope_denied) unless
    * `operations` says the route runs operations that check the scope themselves (intents, MCP).
    */
-  authenticated(options?: { operations?: boolean }): preHandlerAsyncHookHandler;
+  authenticated(options?: { operations?: boolean }): onRequestAsyncHookHandler;
   /**
    * Authenticated, a member of the organisation in `:orgId` (404 otherwise, exactly like a
    * missing organisation), and the role grants `permission` (403 otherwise).
    */
-  orgPermission(permission: Permission): preHandlerAsyncHookHandler;
+  orgPermission(permission: Permission): onRequestAsyncHookHandler;
 }
 
-/**
- * Route conventions (the route-matrix suite relies on them):
- * - Every route under `/v1/orgs/:orgId/…` uses `guard.orgPermission('…')` (any hook slot) and
- *   also declares the permission in `config: { permission: '…' }` for the route table/OpenAPI.
- * - Guard hooks are hoisted to `onRequest` when the route is registered (`hoistGuards`, called
- *   from the app's onRoute hook): authentication and authorisation happen before the body is
- *   parsed and validated, so an anonymous caller, another tenant or a too-weak role gets
- *   401/404/403 and never learns the schema, and the server never parses bodies for them.
- */
-const GUARD_HOOKS = new WeakMap<object, { permission: Permission | null }>();
+/** Routes declare their guard through `route()` (src/http/route.ts), which runs it in `onRequest`. */
 const ORG_ID = idPattern('org');
-
-type HookSlot = 'onRequest' | 'preParsing' | 'preValidation' | 'preHandler';
-type HookOptions = Partial<Record<HookSlot, unknown>>;
-
-function hooksOf(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-function isGuardHook(hook: unknown): boolean {
-  return typeof hook === 'function' && GUARD_HOOKS.has(hook);
-}
-
-/** The permission enforced by the route's `guard.orgPermission` hook, if it has one. */
-export function guardPermissionOf(route: HookOptions): Permission | undefined {
-  for (const slot of ['onRequest', 'preParsing', 'preValidation', 'preHandler'] as const) {
-    for (const hook of hooksOf(route[slot])) {
-      if (typeof hook !== 'function') continue;
-      const tag = GUARD_HOOKS.get(hook);
-      if (tag?.permission) return tag.permission;
-    }
-  }
-  return undefined;
-}
-
-/** Moves guard hooks from later slots to the front of `onRequest` (see the conventions above). */
-export function hoistGuards(route: HookOptions): void {
-  const guards: unknown[] = [];
-  for (const slot of ['preParsing', 'preValidation', 'preHandler'] as const) {
-    const hooks = hooksOf(route[slot]);
-    if (!hooks.some(isGuardHook)) continue;
-    guards.push(...hooks.filter(isGuardHook));
-    route[slot] = hooks.filter((h) => !isGuardHook(h));
-  }
-  if (guards.length > 0) route.onRequest = [...guards, ...hooksOf(route.onRequest)];
-}
 
 export function requireActor(request: FastifyRequest): Actor {
   if (request.actor === null) throw new AppError(ErrorCode.UNAUTHENTICATED);
@@ -145,7 +100,6 @@ export function createAuthGuard(deps: {
         }
         request.actor = baseActor(principal, request);
       };
-      GUARD_HOOKS.set(hook, { permission: null });
       return hook;
     },
     orgPermission(permission: Permission) {
@@ -153,7 +107,7 @@ export function createAuthGuard(deps: {
         const principal = await principalOf(request);
         const params = request.params as Record<string, unknown> | undefined;
         const orgId = params?.orgId;
-        // The hook may run before params validation (see hoistGuards): check the shape here.
+        // The hook runs in onRequest, before params validation (see route()): check the shape here.
         if (typeof orgId !== 'string' || !ORG_ID.test(orgId)) throw new AppError(ErrorCode.NOT_FOUND);
         const actor = baseActor(principal, request);
         if (principal.type === 'apiKey') {
@@ -175,7 +129,6 @@ export function createAuthGuard(deps: {
         }
         request.actor = actor;
       };
-      GUARD_HOOKS.set(hook, { permission });
       return hook;
     },
   };

@@ -23,8 +23,8 @@ import { addressKey } from './client-address.ts';
  *   spelling of a credential buys a budget of its own (issue 14.6). A request without a credential,
  *   or on a route without a guard, is charged per client address instead.
  * - `expensive`: a stricter per-principal budget for costly operations. A route opts in with
- *   `config: { rateLimitClass: 'expensive' }` (scans, Logs Insights queries, Lambda invoke …);
- *   such a request counts against both its `api` and its `expensive` budget.
+ *   `rateLimit: 'expensive'` in its `route()` declaration (scans, Logs Insights queries, Lambda
+ *   invoke …); such a request counts against both its `api` and its `expensive` budget.
  * - `failed_auth`: per client address, every presented credential that fails authentication.
  *   Once spent, a request carrying a credential is refused in `onRequest`, before the credential
  *   is looked up: a flood of made-up API keys costs no database work beyond the budget.

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AuthGuard, requireActor } from '../http/auth.ts';
+import { route } from '../http/route.ts';
 import { type BrowserSession, createBrowserSession } from './browser-session.ts';
 import {
   loginBody,
@@ -43,52 +44,51 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRoutesOptions> = asyn
   const browser =
     browserSession ?? createBrowserSession({ cookieSecure: true, corsOrigins: [], refreshMaxAge: 0 });
   const tags = ['auth'];
-  const security = [{ bearer: [] }];
 
-  app.post(
-    '/v1/auth/signup',
-    {
-      schema: {
-        tags,
-        summary: 'Create an account and its first organisation',
-        body: signupBody,
-        response: { 201: signupResponse },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/auth/signup',
+    auth: 'public',
+    tags,
+    summary: 'Create an account and its first organisation',
+    schema: {
+      body: signupBody,
+      response: { 201: signupResponse },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const result = await service.signup(request.body, contextOf(request));
       return reply.code(201).send(result);
     },
-  );
+  });
 
-  app.post(
-    '/v1/auth/login',
-    {
-      schema: {
-        tags,
-        summary: 'Exchange credentials for tokens',
-        body: loginBody,
-        response: { 200: tokenPairResponse },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/auth/login',
+    auth: 'public',
+    tags,
+    summary: 'Exchange credentials for tokens',
+    schema: {
+      body: loginBody,
+      response: { 200: tokenPairResponse },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const pair = await service.login(request.body, contextOf(request));
       return browser.deliver(request, reply, pair);
     },
-  );
+  });
 
-  app.post(
-    '/v1/auth/refresh',
-    {
-      schema: {
-        tags,
-        summary: 'Rotate a refresh token',
-        body: refreshBody,
-        response: { 200: tokenPairResponse },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/auth/refresh',
+    auth: 'public',
+    tags,
+    summary: 'Rotate a refresh token',
+    schema: {
+      body: refreshBody,
+      response: { 200: tokenPairResponse },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const { token, fromCookie } = browser.presented(request, request.body.refreshToken);
       try {
@@ -99,112 +99,108 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRoutesOptions> = asyn
         throw err;
       }
     },
-  );
+  });
 
-  app.post(
-    '/v1/auth/logout',
-    {
-      preHandler: guard.authenticated(),
-      schema: { tags, security, summary: 'Revoke the current session', response: noContent },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/auth/logout',
+    auth: 'authenticated',
+    tags,
+    summary: 'Revoke the current session',
+    schema: {
+      response: noContent,
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       await service.logout(requireActor(request));
       browser.clear(reply);
       return reply.code(204).send(null);
     },
-  );
+  });
 
-  app.post(
-    '/v1/auth/logout-all',
-    {
-      preHandler: guard.authenticated(),
-      schema: {
-        tags,
-        security,
-        summary: 'Revoke every session of the user',
-        response: { 200: logoutAllResponse },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/auth/logout-all',
+    auth: 'authenticated',
+    tags,
+    summary: 'Revoke every session of the user',
+    schema: {
+      response: { 200: logoutAllResponse },
     },
-    async (request) => service.logoutAll(requireActor(request)),
-  );
+    handler: async (request) => service.logoutAll(requireActor(request)),
+  });
 
-  app.post(
-    '/v1/auth/password',
-    {
-      preHandler: guard.authenticated(),
-      schema: {
-        tags,
-        security,
-        summary: 'Change the password; other sessions are revoked',
-        body: passwordChangeBody,
-        response: noContent,
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/auth/password',
+    auth: 'authenticated',
+    tags,
+    summary: 'Change the password; other sessions are revoked',
+    schema: {
+      body: passwordChangeBody,
+      response: noContent,
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       await service.changePassword(requireActor(request), request.body);
       return reply.code(204).send(null);
     },
-  );
+  });
 
-  app.post(
-    '/v1/auth/mfa/setup',
-    {
-      preHandler: guard.authenticated(),
-      schema: { tags, security, summary: 'Start TOTP enrolment', response: { 200: mfaSetupResponse } },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/auth/mfa/setup',
+    auth: 'authenticated',
+    tags,
+    summary: 'Start TOTP enrolment',
+    schema: {
+      response: { 200: mfaSetupResponse },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       reply.header('cache-control', 'no-store');
       return service.mfaSetup(requireActor(request));
     },
-  );
+  });
 
-  app.post(
-    '/v1/auth/mfa/enable',
-    {
-      preHandler: guard.authenticated(),
-      schema: {
-        tags,
-        security,
-        summary: 'Confirm TOTP with a current code; returns backup codes once',
-        body: mfaCodeBody,
-        response: { 200: mfaEnableResponse },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/auth/mfa/enable',
+    auth: 'authenticated',
+    tags,
+    summary: 'Confirm TOTP with a current code; returns backup codes once',
+    schema: {
+      body: mfaCodeBody,
+      response: { 200: mfaEnableResponse },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       reply.header('cache-control', 'no-store');
       return service.mfaEnable(requireActor(request), request.body.code);
     },
-  );
+  });
 
-  app.post(
-    '/v1/auth/mfa/disable',
-    {
-      preHandler: guard.authenticated(),
-      schema: {
-        tags,
-        security,
-        summary: 'Turn TOTP off (needs a current code or a backup code)',
-        body: mfaCodeBody,
-        response: noContent,
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/auth/mfa/disable',
+    auth: 'authenticated',
+    tags,
+    summary: 'Turn TOTP off (needs a current code or a backup code)',
+    schema: {
+      body: mfaCodeBody,
+      response: noContent,
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       await service.mfaDisable(requireActor(request), request.body.code);
       return reply.code(204).send(null);
     },
-  );
+  });
 
-  app.get(
-    '/v1/me',
-    {
-      preHandler: guard.authenticated(),
-      schema: {
-        tags: ['me'],
-        security,
-        summary: 'The current user and their organisations',
-        response: { 200: meResponse },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/me',
+    auth: 'authenticated',
+    tags: ['me'],
+    summary: 'The current user and their organisations',
+    schema: {
+      response: { 200: meResponse },
     },
-    async (request) => service.me(requireActor(request)),
-  );
+    handler: async (request) => service.me(requireActor(request)),
+  });
 };

@@ -4,6 +4,7 @@ import type { MembershipLookup } from '../core/actor.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
 import { type AuthGuard, requireActor } from '../http/auth.ts';
+import { route } from '../http/route.ts';
 import { abortOnDisconnect } from '../http/transport-limits.ts';
 import type { OrgActor } from './service.ts';
 import type { Toolbox } from './tools.ts';
@@ -47,17 +48,16 @@ export const intentsRoutes: FastifyPluginAsyncZod<IntentsRoutesOptions> = async 
 ) => {
   const tags = ['intents'];
 
-  app.get(
-    '/v1/intents',
-    {
-      schema: {
-        tags,
-        summary: 'The intent catalogue (tool definitions for LLMs)',
-        response: { 200: z.object({ items: z.array(toolView) }) },
-      },
-      preHandler: guard.authenticated({ operations: true }),
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/intents',
+    auth: 'operations',
+    tags,
+    summary: 'The intent catalogue (tool definitions for LLMs)',
+    schema: {
+      response: { 200: z.object({ items: z.array(toolView) }) },
     },
-    async () => ({
+    handler: async () => ({
       items: toolbox.tools.map((t) => ({
         name: t.name,
         description: t.description,
@@ -74,22 +74,21 @@ export const intentsRoutes: FastifyPluginAsyncZod<IntentsRoutesOptions> = async 
         output: t.outputSchema,
       })),
     }),
-  );
+  });
 
-  app.post(
-    '/v1/intents',
-    {
-      schema: {
-        tags,
-        summary: 'Run one intent (JSON in, JSON out)',
-        body: intentBody,
-        response: {
-          200: z.object({ intent: z.string(), connectionId: z.string().nullable(), result: z.unknown() }),
-        },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/intents',
+    auth: 'operations',
+    tags,
+    summary: 'Run one intent (JSON in, JSON out)',
+    schema: {
+      body: intentBody,
+      response: {
+        200: z.object({ intent: z.string(), connectionId: z.string().nullable(), result: z.unknown() }),
       },
-      preHandler: guard.authenticated({ operations: true }),
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const body = request.body;
       const tool = toolbox.get(body.intent);
       if (tool === undefined) {
@@ -104,7 +103,7 @@ export const intentsRoutes: FastifyPluginAsyncZod<IntentsRoutesOptions> = async 
       });
       return { intent: tool.name, connectionId: body.connectionId ?? null, result };
     },
-  );
+  });
 };
 
 /** The organisation an intent runs in: the API key's own, or the one a user names and belongs to. */

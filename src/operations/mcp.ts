@@ -15,6 +15,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError, defaultMessage, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
 import { type AuthGuard, requireActor } from '../http/auth.ts';
+import { route } from '../http/route.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can } from '../identity/rbac.ts';
 import { toolName } from './catalogue.ts';
@@ -284,13 +285,13 @@ export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
     return payload;
   });
 
-  app.post(
-    '/mcp',
-    {
-      schema: { tags: ['mcp'], summary: 'MCP (Streamable HTTP, stateless; API key)' },
-      preHandler: guard.authenticated({ operations: true }),
-    },
-    async (request: FastifyRequest, reply: FastifyReply) => {
+  route(app, guard, {
+    method: 'POST',
+    url: '/mcp',
+    auth: 'operations',
+    tags: ['mcp'],
+    summary: 'MCP (Streamable HTTP, stateless; API key)',
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = await apiKeyActor(request);
       if (Array.isArray(request.body)) {
         // MCP 2025-06-18 removed JSON-RPC batching. Accepted, an array ran its messages
@@ -324,15 +325,17 @@ export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
       reply.raw.setHeader('cache-control', 'no-store');
       await transport.handleRequest(request.raw, reply.raw, request.body);
     },
-  );
+  });
 
   // Stateless: no server-initiated stream and no session to delete.
   for (const method of ['GET', 'DELETE'] as const) {
-    app.route({
+    route(app, guard, {
       method,
       url: '/mcp',
-      schema: { tags: ['mcp'], hide: true },
-      preHandler: guard.authenticated({ operations: true }),
+      auth: 'operations',
+      tags: ['mcp'],
+      summary: 'Not supported: the endpoint is stateless',
+      hide: true,
       handler: async () => {
         throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, 'This MCP endpoint is stateless: use POST.');
       },

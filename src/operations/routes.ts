@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
+import { route } from '../http/route.ts';
 import { abortOnDisconnect, abortWhenStalled } from '../http/transport-limits.ts';
 import type { Permission } from '../identity/rbac.ts';
 import { describeTable, getItem, listTables, query } from './dynamodb.ts';
@@ -71,10 +72,11 @@ function defined(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
 }
 
-function routeConfig(op: Operation): { permission: Permission; rateLimitClass?: 'expensive' } {
+/** Who may run the operation and its rate-limit class, as the catalogue declares them. */
+function declaredBy(op: Operation): { auth: { org: Permission }; rateLimit?: 'expensive' } {
   return op.expensive
-    ? { permission: op.permission, rateLimitClass: 'expensive' }
-    : { permission: op.permission };
+    ? { auth: { org: op.permission }, rateLimit: 'expensive' }
+    : { auth: { org: op.permission } };
 }
 
 /** `filename*=` per RFC 6266 / 5987: the key's last segment, percent-encoded. */
@@ -111,21 +113,19 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
 
   /* ------------------------------------------------------------------ S3 */
 
-  app.get(
-    `${BASE}/s3/buckets`,
-    {
-      schema: {
-        tags,
-        summary: 'List S3 buckets',
-        params: connectionParams,
-        querystring: pageQuery(1000),
-        response: { 200: listBuckets.output },
-      },
-      preHandler: guard.orgPermission(listBuckets.permission),
-      config: routeConfig(listBuckets),
+  route(app, guard, {
+    method: 'GET',
+    url: `${BASE}/s3/buckets`,
+    ...declaredBy(listBuckets),
+    tags,
+    summary: 'List S3 buckets',
+    schema: {
+      params: connectionParams,
+      querystring: pageQuery(1000),
+      response: { 200: listBuckets.output },
     },
-    async (request) => run(request, listBuckets, { ...request.query }),
-  );
+    handler: async (request) => run(request, listBuckets, { ...request.query }),
+  });
 
   const objectsQuery = z.strictObject({
     prefix: prefixSchema.optional(),
@@ -134,35 +134,32 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
     limit: limitQuery(1000),
     region: optionalRegion,
   });
-  app.get(
-    `${BASE}/s3/buckets/:bucket/objects`,
-    {
-      schema: {
-        tags,
-        summary: 'List objects (one page)',
-        params: bucketParams,
-        querystring: objectsQuery,
-        response: { 200: listObjects.output },
-      },
-      preHandler: guard.orgPermission(listObjects.permission),
-      config: routeConfig(listObjects),
+  route(app, guard, {
+    method: 'GET',
+    url: `${BASE}/s3/buckets/:bucket/objects`,
+    ...declaredBy(listObjects),
+    tags,
+    summary: 'List objects (one page)',
+    schema: {
+      params: bucketParams,
+      querystring: objectsQuery,
+      response: { 200: listObjects.output },
     },
-    async (request) => run(request, listObjects, { bucket: request.params.bucket, ...request.query }),
-  );
+    handler: async (request) =>
+      run(request, listObjects, { bucket: request.params.bucket, ...request.query }),
+  });
 
-  app.get(
-    `${BASE}/s3/buckets/:bucket/objects.ndjson`,
-    {
-      schema: {
-        tags,
-        summary: 'Stream every object under a prefix as NDJSON',
-        params: bucketParams,
-        querystring: objectsQuery.omit({ cursor: true, limit: true }),
-      },
-      preHandler: guard.orgPermission(listObjectsStream.permission),
-      config: routeConfig(listObjectsStream),
+  route(app, guard, {
+    method: 'GET',
+    url: `${BASE}/s3/buckets/:bucket/objects.ndjson`,
+    ...declaredBy(listObjectsStream),
+    tags,
+    summary: 'Stream every object under a prefix as NDJSON',
+    schema: {
+      params: bucketParams,
+      querystring: objectsQuery.omit({ cursor: true, limit: true }),
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const stream = (await run(request, listObjectsStream, {
         bucket: request.params.bucket,
         ...request.query,
@@ -173,23 +170,21 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
         .header('cache-control', 'no-store')
         .send(stream);
     },
-  );
+  });
 
   const objectQuery = z.strictObject({ key: objectKeySchema, region: optionalRegion });
-  app.get(
-    `${BASE}/s3/buckets/:bucket/object`,
-    {
-      schema: {
-        tags,
-        summary: 'Download an object (streamed; Range supported)',
-        params: bucketParams,
-        querystring: objectQuery,
-        headers: z.object({ range: z.string().max(40).optional() }),
-      },
-      preHandler: guard.orgPermission(getObject.permission),
-      config: routeConfig(getObject),
+  route(app, guard, {
+    method: 'GET',
+    url: `${BASE}/s3/buckets/:bucket/object`,
+    ...declaredBy(getObject),
+    tags,
+    summary: 'Download an object (streamed; Range supported)',
+    schema: {
+      params: bucketParams,
+      querystring: objectQuery,
+      headers: z.object({ range: z.string().max(40).optional() }),
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const result = (await run(request, getObject, {
         bucket: request.params.bucket,
         key: request.query.key,
@@ -199,30 +194,29 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
       abortWhenStalled(reply.raw, result.body, opts.streamStallTimeoutMs);
       return sendDownload(reply, request.query.key, result);
     },
-  );
+  });
 
   // Uploads get their own encapsulated context: a raw-stream parser for any content type and a
   // body limit of their own (the global 1 MiB limit stays for every other route).
   await app.register(async (child) => {
     child.removeAllContentTypeParsers();
     child.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    child.withTypeProvider<import('fastify-type-provider-zod').ZodTypeProvider>().put(
-      `${BASE}/s3/buckets/:bucket/object`,
-      {
-        bodyLimit: Math.min(opts.maxUploadBytes, MAX_SINGLE_PUT_BYTES),
-        schema: {
-          tags,
-          summary: 'Upload an object (raw body, streamed)',
-          params: bucketParams,
-          querystring: objectQuery,
-          response: { 200: putObject.output },
-        },
-        preHandler: guard.orgPermission(putObject.permission),
-        // Exempt from the request deadline (a large upload takes as long as it takes), held to the
-        // upload throughput floor instead.
-        config: { ...routeConfig(putObject), bodyTimeout: 'throughput' },
+    route(child.withTypeProvider<import('fastify-type-provider-zod').ZodTypeProvider>(), guard, {
+      method: 'PUT',
+      url: `${BASE}/s3/buckets/:bucket/object`,
+      ...declaredBy(putObject),
+      tags,
+      summary: 'Upload an object (raw body, streamed)',
+      bodyLimit: Math.min(opts.maxUploadBytes, MAX_SINGLE_PUT_BYTES),
+      // Exempt from the request deadline (a large upload takes as long as it takes), held to the
+      // upload throughput floor instead.
+      config: { bodyTimeout: 'throughput' },
+      schema: {
+        params: bucketParams,
+        querystring: objectQuery,
+        response: { 200: putObject.output },
       },
-      async (request) => {
+      handler: async (request) => {
         const lengthHeader = request.headers['content-length'];
         if (typeof lengthHeader !== 'string' || !/^\d{1,13}$/.test(lengthHeader)) {
           throw new AppError(ErrorCode.BAD_REQUEST, 'Uploads need a Content-Length header.');
@@ -255,7 +249,7 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
           body: request.body as Readable,
         });
       },
-    );
+    });
   });
 
   const presignBody = z.strictObject({
@@ -265,230 +259,207 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
     expiresIn: z.number().int().min(1).max(900).optional(),
     region: optionalRegion,
   });
-  app.post(
-    `${BASE}/s3/presign`,
-    {
-      schema: {
-        tags,
-        summary: 'Presigned GET/PUT URL for one object (≤ 15 min)',
-        params: connectionParams,
-        body: presignBody,
-        response: { 200: presignGet.output },
-      },
-      preHandler: guard.orgPermission('s3:read'),
-      config: { permission: 's3:read' },
+  route(app, guard, {
+    method: 'POST',
+    url: `${BASE}/s3/presign`,
+    auth: { org: 's3:read' },
+    tags,
+    summary: 'Presigned GET/PUT URL for one object (≤ 15 min)',
+    schema: {
+      params: connectionParams,
+      body: presignBody,
+      response: { 200: presignGet.output },
     },
-    async (request) => {
+    handler: async (request) => {
       const { method, ...rest } = request.body;
       return run(request, method === 'GET' ? presignGet : presignPut, rest);
     },
-  );
+  });
 
   /* ------------------------------------------------------------------ CloudWatch Logs */
 
-  app.get(
-    `${BASE}/logs/groups`,
-    {
-      schema: {
-        tags,
-        summary: 'List log groups',
-        params: connectionParams,
-        querystring: pageQuery(50).extend({ prefix: listLogGroups.input.shape.prefix }),
-        response: { 200: listLogGroups.output },
-      },
-      preHandler: guard.orgPermission(listLogGroups.permission),
-      config: routeConfig(listLogGroups),
+  route(app, guard, {
+    method: 'GET',
+    url: `${BASE}/logs/groups`,
+    ...declaredBy(listLogGroups),
+    tags,
+    summary: 'List log groups',
+    schema: {
+      params: connectionParams,
+      querystring: pageQuery(50).extend({ prefix: listLogGroups.input.shape.prefix }),
+      response: { 200: listLogGroups.output },
     },
-    async (request) => run(request, listLogGroups, { ...request.query }),
-  );
+    handler: async (request) => run(request, listLogGroups, { ...request.query }),
+  });
 
-  app.post(
-    `${BASE}/logs/events`,
-    {
-      schema: {
-        tags,
-        summary: 'Filter log events',
-        params: connectionParams,
-        body: filterLogEvents.input,
-        response: { 200: filterLogEvents.output },
-      },
-      preHandler: guard.orgPermission(filterLogEvents.permission),
-      config: routeConfig(filterLogEvents),
+  route(app, guard, {
+    method: 'POST',
+    url: `${BASE}/logs/events`,
+    ...declaredBy(filterLogEvents),
+    tags,
+    summary: 'Filter log events',
+    schema: {
+      params: connectionParams,
+      body: filterLogEvents.input,
+      response: { 200: filterLogEvents.output },
     },
-    async (request) => run(request, filterLogEvents, { ...request.body }),
-  );
+    handler: async (request) => run(request, filterLogEvents, { ...request.body }),
+  });
 
-  app.post(
-    `${BASE}/logs/insights`,
-    {
-      schema: {
-        tags,
-        summary: 'Run a Logs Insights query (waits up to waitSeconds)',
-        params: connectionParams,
-        body: startInsightsQuery.input,
-        response: { 200: startInsightsQuery.output },
-      },
-      preHandler: guard.orgPermission(startInsightsQuery.permission),
-      config: routeConfig(startInsightsQuery),
+  route(app, guard, {
+    method: 'POST',
+    url: `${BASE}/logs/insights`,
+    ...declaredBy(startInsightsQuery),
+    tags,
+    summary: 'Run a Logs Insights query (waits up to waitSeconds)',
+    schema: {
+      params: connectionParams,
+      body: startInsightsQuery.input,
+      response: { 200: startInsightsQuery.output },
     },
-    async (request) => run(request, startInsightsQuery, { ...request.body }),
-  );
+    handler: async (request) => run(request, startInsightsQuery, { ...request.body }),
+  });
 
-  app.get(
-    `${BASE}/logs/insights/:queryId`,
-    {
-      schema: {
-        tags,
-        summary: 'Logs Insights query status and results',
-        params: queryIdParams,
-        querystring: regionQuery,
-        response: { 200: getInsightsResults.output },
-      },
-      preHandler: guard.orgPermission(getInsightsResults.permission),
-      config: routeConfig(getInsightsResults),
+  route(app, guard, {
+    method: 'GET',
+    url: `${BASE}/logs/insights/:queryId`,
+    ...declaredBy(getInsightsResults),
+    tags,
+    summary: 'Logs Insights query status and results',
+    schema: {
+      params: queryIdParams,
+      querystring: regionQuery,
+      response: { 200: getInsightsResults.output },
     },
-    async (request) =>
+    handler: async (request) =>
       run(request, getInsightsResults, { queryId: request.params.queryId, ...request.query }),
-  );
+  });
 
-  app.delete(
-    `${BASE}/logs/insights/:queryId`,
-    {
-      schema: {
-        tags,
-        summary: 'Cancel a Logs Insights query',
-        params: queryIdParams,
-        querystring: regionQuery,
-        response: { 200: cancelInsightsQuery.output },
-      },
-      preHandler: guard.orgPermission(cancelInsightsQuery.permission),
-      config: routeConfig(cancelInsightsQuery),
+  route(app, guard, {
+    method: 'DELETE',
+    url: `${BASE}/logs/insights/:queryId`,
+    ...declaredBy(cancelInsightsQuery),
+    tags,
+    summary: 'Cancel a Logs Insights query',
+    schema: {
+      params: queryIdParams,
+      querystring: regionQuery,
+      response: { 200: cancelInsightsQuery.output },
     },
-    async (request) =>
+    handler: async (request) =>
       run(request, cancelInsightsQuery, { queryId: request.params.queryId, ...request.query }),
-  );
+  });
 
   /* ------------------------------------------------------------------ DynamoDB */
 
-  app.get(
-    `${BASE}/dynamodb/tables`,
-    {
-      schema: {
-        tags,
-        summary: 'List DynamoDB tables',
-        params: connectionParams,
-        querystring: z.strictObject({
-          cursor: tableNameSchema.optional(),
-          limit: limitQuery(100),
-          region: optionalRegion,
-        }),
-        response: { 200: listTables.output },
-      },
-      preHandler: guard.orgPermission(listTables.permission),
-      config: routeConfig(listTables),
+  route(app, guard, {
+    method: 'GET',
+    url: `${BASE}/dynamodb/tables`,
+    ...declaredBy(listTables),
+    tags,
+    summary: 'List DynamoDB tables',
+    schema: {
+      params: connectionParams,
+      querystring: z.strictObject({
+        cursor: tableNameSchema.optional(),
+        limit: limitQuery(100),
+        region: optionalRegion,
+      }),
+      response: { 200: listTables.output },
     },
-    async (request) => run(request, listTables, { ...request.query }),
-  );
+    handler: async (request) => run(request, listTables, { ...request.query }),
+  });
 
-  app.get(
-    `${BASE}/dynamodb/tables/:table`,
-    {
-      schema: {
-        tags,
-        summary: 'Describe a DynamoDB table',
-        params: tableParams,
-        querystring: regionQuery,
-        response: { 200: describeTable.output },
-      },
-      preHandler: guard.orgPermission(describeTable.permission),
-      config: routeConfig(describeTable),
+  route(app, guard, {
+    method: 'GET',
+    url: `${BASE}/dynamodb/tables/:table`,
+    ...declaredBy(describeTable),
+    tags,
+    summary: 'Describe a DynamoDB table',
+    schema: {
+      params: tableParams,
+      querystring: regionQuery,
+      response: { 200: describeTable.output },
     },
-    async (request) => run(request, describeTable, { table: request.params.table, ...request.query }),
-  );
+    handler: async (request) =>
+      run(request, describeTable, { table: request.params.table, ...request.query }),
+  });
 
-  app.post(
-    `${BASE}/dynamodb/tables/:table/item`,
-    {
-      schema: {
-        tags,
-        summary: 'Get one item by primary key',
-        params: tableParams,
-        body: getItem.input.omit({ table: true }),
-        response: { 200: getItem.output },
-      },
-      preHandler: guard.orgPermission(getItem.permission),
-      config: routeConfig(getItem),
+  route(app, guard, {
+    method: 'POST',
+    url: `${BASE}/dynamodb/tables/:table/item`,
+    ...declaredBy(getItem),
+    tags,
+    summary: 'Get one item by primary key',
+    schema: {
+      params: tableParams,
+      body: getItem.input.omit({ table: true }),
+      response: { 200: getItem.output },
     },
-    async (request) => run(request, getItem, { table: request.params.table, ...request.body }),
-  );
+    handler: async (request) => run(request, getItem, { table: request.params.table, ...request.body }),
+  });
 
-  app.post(
-    `${BASE}/dynamodb/tables/:table/query`,
-    {
-      schema: {
-        tags,
-        summary: 'Query by partition key (and sort key condition)',
-        params: tableParams,
-        body: query.input.omit({ table: true }),
-        response: { 200: query.output },
-      },
-      preHandler: guard.orgPermission(query.permission),
-      config: routeConfig(query),
+  route(app, guard, {
+    method: 'POST',
+    url: `${BASE}/dynamodb/tables/:table/query`,
+    ...declaredBy(query),
+    tags,
+    summary: 'Query by partition key (and sort key condition)',
+    schema: {
+      params: tableParams,
+      body: query.input.omit({ table: true }),
+      response: { 200: query.output },
     },
-    async (request) => run(request, query, { table: request.params.table, ...request.body }),
-  );
+    handler: async (request) => run(request, query, { table: request.params.table, ...request.body }),
+  });
 
   /* ------------------------------------------------------------------ Lambda */
 
-  app.get(
-    `${BASE}/lambda/functions`,
-    {
-      schema: {
-        tags,
-        summary: 'List Lambda functions',
-        params: connectionParams,
-        querystring: pageQuery(50),
-        response: { 200: listFunctions.output },
-      },
-      preHandler: guard.orgPermission(listFunctions.permission),
-      config: routeConfig(listFunctions),
+  route(app, guard, {
+    method: 'GET',
+    url: `${BASE}/lambda/functions`,
+    ...declaredBy(listFunctions),
+    tags,
+    summary: 'List Lambda functions',
+    schema: {
+      params: connectionParams,
+      querystring: pageQuery(50),
+      response: { 200: listFunctions.output },
     },
-    async (request) => run(request, listFunctions, { ...request.query }),
-  );
+    handler: async (request) => run(request, listFunctions, { ...request.query }),
+  });
 
-  app.get(
-    `${BASE}/lambda/functions/:function`,
-    {
-      schema: {
-        tags,
-        summary: 'Get a Lambda function’s configuration',
-        params: functionParams,
-        querystring: regionQuery,
-        response: { 200: getFunction.output },
-      },
-      preHandler: guard.orgPermission(getFunction.permission),
-      config: routeConfig(getFunction),
+  route(app, guard, {
+    method: 'GET',
+    url: `${BASE}/lambda/functions/:function`,
+    ...declaredBy(getFunction),
+    tags,
+    summary: 'Get a Lambda function’s configuration',
+    schema: {
+      params: functionParams,
+      querystring: regionQuery,
+      response: { 200: getFunction.output },
     },
-    async (request) => run(request, getFunction, { function: request.params.function, ...request.query }),
-  );
+    handler: async (request) =>
+      run(request, getFunction, { function: request.params.function, ...request.query }),
+  });
 
-  app.post(
-    `${BASE}/lambda/functions/:function/invoke`,
-    {
-      // Room for a 256 KiB payload once escaped inside the JSON body.
-      bodyLimit: 1024 * 1024,
-      schema: {
-        tags,
-        summary: 'Invoke a Lambda function synchronously',
-        params: functionParams,
-        body: invokeFunction.input.omit({ function: true }),
-        response: { 200: invokeFunction.output },
-      },
-      preHandler: guard.orgPermission(invokeFunction.permission),
-      config: routeConfig(invokeFunction),
+  route(app, guard, {
+    method: 'POST',
+    url: `${BASE}/lambda/functions/:function/invoke`,
+    ...declaredBy(invokeFunction),
+    tags,
+    summary: 'Invoke a Lambda function synchronously',
+    // Room for a 256 KiB payload once escaped inside the JSON body.
+    bodyLimit: 1024 * 1024,
+    schema: {
+      params: functionParams,
+      body: invokeFunction.input.omit({ function: true }),
+      response: { 200: invokeFunction.output },
     },
-    async (request) => run(request, invokeFunction, { function: request.params.function, ...request.body }),
-  );
+    handler: async (request) =>
+      run(request, invokeFunction, { function: request.params.function, ...request.body }),
+  });
 };
 
 function sendDownload(reply: FastifyReply, key: string, result: DownloadResult): FastifyReply {

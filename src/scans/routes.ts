@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
+import { route } from '../http/route.ts';
 import { type ScanView, TERMINAL } from './jobs.ts';
 import type { ScansModule } from './module.ts';
 import {
@@ -75,90 +76,82 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
     await scans.runner.stop();
   });
 
-  app.post(
-    '/v1/orgs/:orgId/connections/:connId/scans',
-    {
-      preHandler: guard.orgPermission('scans:run'),
-      config: { permission: 'scans:run', rateLimitClass: 'expensive' },
-      schema: {
-        tags: ['scans'],
-        summary: 'Start a cost-waste scan of the connection’s regions (runs in the background)',
-        params: connParams,
-        body: startScanBody,
-        response: { 202: scanView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/connections/:connId/scans',
+    auth: { org: 'scans:run' },
+    rateLimit: 'expensive',
+    tags: ['scans'],
+    summary: 'Start a cost-waste scan of the connection’s regions (runs in the background)',
+    schema: {
+      params: connParams,
+      body: startScanBody,
+      response: { 202: scanView },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const actor = requireOrgActor(request);
       const view = await scans.service.start(requester(actor), request.params.connId);
       return reply.status(202).send(view);
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/scans/:scanId',
-    {
-      preHandler: guard.orgPermission('scans:read'),
-      config: { permission: 'scans:read' },
-      schema: {
-        tags: ['scans'],
-        summary: 'A scan job’s status and progress',
-        params: scanParams,
-        response: { 200: scanView },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/scans/:scanId',
+    auth: { org: 'scans:read' },
+    tags: ['scans'],
+    summary: 'A scan job’s status and progress',
+    schema: {
+      params: scanParams,
+      response: { 200: scanView },
     },
-    async (request) => {
+    handler: async (request) => {
       const actor = requireOrgActor(request);
       return scans.service.get(actor.orgId, request.params.scanId, undefined, actor.keyScope);
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/connections/:connId/scans/:scanId',
-    {
-      preHandler: guard.orgPermission('scans:read'),
-      config: { permission: 'scans:read' },
-      schema: {
-        tags: ['scans'],
-        summary: 'A scan job’s status and progress',
-        params: connScanParams,
-        response: { 200: scanView },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/connections/:connId/scans/:scanId',
+    auth: { org: 'scans:read' },
+    tags: ['scans'],
+    summary: 'A scan job’s status and progress',
+    schema: {
+      params: connScanParams,
+      response: { 200: scanView },
     },
-    async (request) => {
+    handler: async (request) => {
       const actor = requireOrgActor(request);
       return scans.service.get(actor.orgId, request.params.scanId, request.params.connId, actor.keyScope);
     },
-  );
+  });
 
-  app.post(
-    '/v1/orgs/:orgId/scans/:scanId/cancel',
-    {
-      preHandler: guard.orgPermission('scans:run'),
-      config: { permission: 'scans:run' },
-      schema: {
-        tags: ['scans'],
-        summary: 'Cancel a queued or running scan',
-        params: scanParams,
-        body: z.strictObject({}).nullish(),
-        response: { 200: scanView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/scans/:scanId/cancel',
+    auth: { org: 'scans:run' },
+    tags: ['scans'],
+    summary: 'Cancel a queued or running scan',
+    schema: {
+      params: scanParams,
+      body: z.strictObject({}).nullish(),
+      response: { 200: scanView },
     },
-    async (request) => scans.service.cancel(requester(requireOrgActor(request)), request.params.scanId),
-  );
+    handler: async (request) =>
+      scans.service.cancel(requester(requireOrgActor(request)), request.params.scanId),
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/scans/:scanId/events',
-    {
-      preHandler: guard.orgPermission('scans:read'),
-      config: { permission: 'scans:read' },
-      schema: {
-        tags: ['scans'],
-        summary: 'Server-sent events: `progress` on every change, `end` when the job ends',
-        params: scanParams,
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/scans/:scanId/events',
+    auth: { org: 'scans:read' },
+    tags: ['scans'],
+    summary: 'Server-sent events: `progress` on every change, `end` when the job ends',
+    schema: {
+      params: scanParams,
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const actor = requireOrgActor(request);
       const orgId = actor.orgId;
       const scanId = request.params.scanId;
@@ -264,22 +257,20 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
       timers.push(lifetime);
       send(first);
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/findings',
-    {
-      preHandler: guard.orgPermission('scans:read'),
-      config: { permission: 'scans:read' },
-      schema: {
-        tags: ['scans'],
-        summary: 'Findings with totals by type and region (estimated USD per month)',
-        params: orgParams,
-        querystring: findingsQuery,
-        response: { 200: findingsList },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/findings',
+    auth: { org: 'scans:read' },
+    tags: ['scans'],
+    summary: 'Findings with totals by type and region (estimated USD per month)',
+    schema: {
+      params: orgParams,
+      querystring: findingsQuery,
+      response: { 200: findingsList },
     },
-    async (request) => {
+    handler: async (request) => {
       const q = request.query;
       const actor = requireOrgActor(request);
       return scans.service.listFindings(
@@ -290,38 +281,36 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
         actor.keyScope,
       );
     },
-  );
+  });
 
-  app.post(
-    '/v1/orgs/:orgId/findings/:findingId/dismiss',
-    {
-      preHandler: guard.orgPermission('findings:dismiss'),
-      config: { permission: 'findings:dismiss' },
-      schema: {
-        tags: ['scans'],
-        summary: 'Dismiss a finding (it stays dismissed across rescans)',
-        params: findingParams,
-        body: z.strictObject({}).nullish(),
-        response: { 200: findingView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/findings/:findingId/dismiss',
+    auth: { org: 'findings:dismiss' },
+    tags: ['scans'],
+    summary: 'Dismiss a finding (it stays dismissed across rescans)',
+    schema: {
+      params: findingParams,
+      body: z.strictObject({}).nullish(),
+      response: { 200: findingView },
     },
-    async (request) => scans.service.dismiss(requester(requireOrgActor(request)), request.params.findingId),
-  );
+    handler: async (request) =>
+      scans.service.dismiss(requester(requireOrgActor(request)), request.params.findingId),
+  });
 
-  app.post(
-    '/v1/orgs/:orgId/findings/:findingId/cleanup',
-    {
-      preHandler: guard.orgPermission('cleanup:execute'),
-      config: { permission: 'cleanup:execute', rateLimitClass: 'expensive' },
-      schema: {
-        tags: ['scans'],
-        summary:
-          'Guarded clean-up: dry run first (returns a confirmToken), then the real action with confirm',
-        params: findingParams,
-        body: cleanupBody,
-        response: { 200: cleanupResult },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/findings/:findingId/cleanup',
+    auth: { org: 'cleanup:execute' },
+    rateLimit: 'expensive',
+    tags: ['scans'],
+    summary: 'Guarded clean-up: dry run first (returns a confirmToken), then the real action with confirm',
+    schema: {
+      params: findingParams,
+      body: cleanupBody,
+      response: { 200: cleanupResult },
     },
-    async (request) => scans.cleanup.run(requireOrgActor(request), request.params.findingId, request.body),
-  );
+    handler: async (request) =>
+      scans.cleanup.run(requireOrgActor(request), request.params.findingId, request.body),
+  });
 };

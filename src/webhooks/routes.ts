@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
+import { route } from '../http/route.ts';
 import {
   createdWebhookView,
   createWebhookBody,
@@ -21,7 +22,6 @@ export interface WebhookRoutesOptions {
 }
 
 const tags = ['webhooks'];
-const security = [{ bearer: [] }];
 
 const endpointView = (e: EndpointRow) => ({
   id: e.id,
@@ -47,120 +47,103 @@ const deliveryOut = (d: DeliveryRow) => ({
 });
 
 export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, { guard, service }) => {
-  app.get(
-    '/v1/orgs/:orgId/webhooks',
-    {
-      preHandler: guard.orgPermission('webhooks:read'),
-      config: { permission: 'webhooks:read' },
-      schema: {
-        tags,
-        security,
-        summary: "The organisation's webhook endpoints (never with their secret)",
-        params: webhookOrgParams,
-        response: { 200: webhookList },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/webhooks',
+    auth: { org: 'webhooks:read' },
+    tags,
+    summary: "The organisation's webhook endpoints (never with their secret)",
+    schema: {
+      params: webhookOrgParams,
+      response: { 200: webhookList },
     },
-    async (request) => {
+    handler: async (request) => {
       const items = await service.list(requireOrgActor(request));
       return { items: items.map(endpointView), nextCursor: null };
     },
-  );
+  });
 
-  app.post(
-    '/v1/orgs/:orgId/webhooks',
-    {
-      preHandler: guard.orgPermission('webhooks:manage'),
-      config: { permission: 'webhooks:manage' },
-      schema: {
-        tags,
-        security,
-        summary: 'Add a webhook endpoint; its Standard Webhooks signing secret is shown once',
-        params: webhookOrgParams,
-        body: createWebhookBody,
-        response: { 201: createdWebhookView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/webhooks',
+    auth: { org: 'webhooks:manage' },
+    tags,
+    summary: 'Add a webhook endpoint; its Standard Webhooks signing secret is shown once',
+    schema: {
+      params: webhookOrgParams,
+      body: createWebhookBody,
+      response: { 201: createdWebhookView },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const created = await service.create(requireOrgActor(request), request.body);
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({ ...endpointView(created), secret: created.secret });
     },
-  );
+  });
 
-  app.delete(
-    '/v1/orgs/:orgId/webhooks/:webhookId',
-    {
-      preHandler: guard.orgPermission('webhooks:manage'),
-      config: { permission: 'webhooks:manage' },
-      schema: {
-        tags,
-        security,
-        summary: 'Delete a webhook endpoint (its queued messages are dropped)',
-        params: webhookParams,
-        response: { 204: z.null().describe('No content') },
-      },
+  route(app, guard, {
+    method: 'DELETE',
+    url: '/v1/orgs/:orgId/webhooks/:webhookId',
+    auth: { org: 'webhooks:manage' },
+    tags,
+    summary: 'Delete a webhook endpoint (its queued messages are dropped)',
+    schema: {
+      params: webhookParams,
+      response: { 204: z.null().describe('No content') },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       await service.remove(requireOrgActor(request), request.params.webhookId);
       return reply.code(204).send(null);
     },
-  );
+  });
 
-  app.post(
-    '/v1/orgs/:orgId/webhooks/:webhookId/test',
-    {
-      preHandler: guard.orgPermission('webhooks:manage'),
-      config: { permission: 'webhooks:manage', rateLimitClass: 'expensive' },
-      schema: {
-        tags,
-        security,
-        summary: 'Queue a signed webhook.test message to this endpoint',
-        params: webhookParams,
-        response: { 202: z.object({ queued: z.number().int() }) },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/webhooks/:webhookId/test',
+    auth: { org: 'webhooks:manage' },
+    rateLimit: 'expensive',
+    tags,
+    summary: 'Queue a signed webhook.test message to this endpoint',
+    schema: {
+      params: webhookParams,
+      response: { 202: z.object({ queued: z.number().int() }) },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const result = await service.sendTest(requireOrgActor(request), request.params.webhookId);
       return reply.code(202).send(result);
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/webhooks/deliveries',
-    {
-      preHandler: guard.orgPermission('webhooks:read'),
-      config: { permission: 'webhooks:read' },
-      schema: {
-        tags,
-        security,
-        summary: "Messages to the organisation's endpoints, newest first, with their delivery state",
-        params: webhookOrgParams,
-        querystring: deliveryListQuery,
-        response: { 200: deliveryList },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/webhooks/deliveries',
+    auth: { org: 'webhooks:read' },
+    tags,
+    summary: "Messages to the organisation's endpoints, newest first, with their delivery state",
+    schema: {
+      params: webhookOrgParams,
+      querystring: deliveryListQuery,
+      response: { 200: deliveryList },
     },
-    async (request) => {
+    handler: async (request) => {
       const page = await service.deliveries(requireOrgActor(request), request.query);
       return { items: page.items.map(deliveryOut), nextCursor: page.nextCursor };
     },
-  );
+  });
 
-  app.post(
-    '/v1/orgs/:orgId/webhooks/deliveries/:deliveryId/redeliver',
-    {
-      preHandler: guard.orgPermission('webhooks:manage'),
-      config: { permission: 'webhooks:manage' },
-      schema: {
-        tags,
-        security,
-        summary: 'Send a delivered or failed message again (same webhook-id, so receivers can dedupe)',
-        params: deliveryParams,
-        response: { 202: deliveryView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/webhooks/deliveries/:deliveryId/redeliver',
+    auth: { org: 'webhooks:manage' },
+    tags,
+    summary: 'Send a delivered or failed message again (same webhook-id, so receivers can dedupe)',
+    schema: {
+      params: deliveryParams,
+      response: { 202: deliveryView },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const row = await service.redeliver(requireOrgActor(request), request.params.deliveryId);
       return reply.code(202).send(deliveryOut(row));
     },
-  );
+  });
 };

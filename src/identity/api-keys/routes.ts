@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AuthGuard, requireOrgActor } from '../../http/auth.ts';
+import { route } from '../../http/route.ts';
 import {
   apiKeyList,
   apiKeyListQuery,
@@ -17,24 +18,20 @@ export interface ApiKeyRoutesOptions {
 }
 
 const tags = ['api-keys'];
-const security = [{ bearer: [] }];
 
 export const apiKeyRoutes: FastifyPluginAsyncZod<ApiKeyRoutesOptions> = async (app, { guard, service }) => {
-  app.get(
-    '/v1/orgs/:orgId/api-keys',
-    {
-      preHandler: guard.orgPermission('api-keys:read'),
-      config: { permission: 'api-keys:read' },
-      schema: {
-        tags,
-        security,
-        summary: 'Active API keys (never with their secret)',
-        params: apiKeyOrgParams,
-        querystring: apiKeyListQuery,
-        response: { 200: apiKeyList },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/api-keys',
+    auth: { org: 'api-keys:read' },
+    tags,
+    summary: 'Active API keys (never with their secret)',
+    schema: {
+      params: apiKeyOrgParams,
+      querystring: apiKeyListQuery,
+      response: { 200: apiKeyList },
     },
-    async (request) => {
+    handler: async (request) => {
       const page = await service.list(requireOrgActor(request), {
         cursor: request.query.cursor ?? null,
         limit: request.query.limit,
@@ -54,23 +51,20 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<ApiKeyRoutesOptions> = async (a
         nextCursor: page.nextCursor,
       };
     },
-  );
+  });
 
-  app.post(
-    '/v1/orgs/:orgId/api-keys',
-    {
-      preHandler: guard.orgPermission('api-keys:manage'),
-      config: { permission: 'api-keys:manage' },
-      schema: {
-        tags,
-        security,
-        summary: 'Create an API key (role at most your own); the key is shown once',
-        params: apiKeyOrgParams,
-        body: createApiKeyBody,
-        response: { 201: createdApiKeyView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/api-keys',
+    auth: { org: 'api-keys:manage' },
+    tags,
+    summary: 'Create an API key (role at most your own); the key is shown once',
+    schema: {
+      params: apiKeyOrgParams,
+      body: createApiKeyBody,
+      response: { 201: createdApiKeyView },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const { name, role, expiresAt, scope } = request.body;
       const created = await service.create(requireOrgActor(request), {
         name,
@@ -85,24 +79,21 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<ApiKeyRoutesOptions> = async (a
         createdAt: created.createdAt.toISOString(),
       });
     },
-  );
+  });
 
-  app.delete(
-    '/v1/orgs/:orgId/api-keys/:keyId',
-    {
-      preHandler: guard.orgPermission('api-keys:manage'),
-      config: { permission: 'api-keys:manage' },
-      schema: {
-        tags,
-        security,
-        summary: 'Revoke an API key (effective immediately)',
-        params: apiKeyParams,
-        response: { 204: z.null().describe('No content') },
-      },
+  route(app, guard, {
+    method: 'DELETE',
+    url: '/v1/orgs/:orgId/api-keys/:keyId',
+    auth: { org: 'api-keys:manage' },
+    tags,
+    summary: 'Revoke an API key (effective immediately)',
+    schema: {
+      params: apiKeyParams,
+      response: { 204: z.null().describe('No content') },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       await service.revoke(requireOrgActor(request), request.params.keyId);
       return reply.code(204).send(null);
     },
-  );
+  });
 };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AuthGuard, requireActor, requireOrgActor } from '../../http/auth.ts';
+import { route } from '../../http/route.ts';
 import type { Role } from '../rbac.ts';
 import {
   acceptedInvitationView,
@@ -28,7 +29,6 @@ export interface OrgRoutesOptions {
   service: OrgService;
 }
 
-const security = [{ bearer: [] }];
 const noContent = { 204: z.null().describe('No content') };
 
 function orgOut(org: { id: string; name: string; role: Role; createdAt: Date }) {
@@ -38,104 +38,94 @@ function orgOut(org: { id: string; name: string; role: Role; createdAt: Date }) 
 export const orgRoutes: FastifyPluginAsyncZod<OrgRoutesOptions> = async (app, { guard, service }) => {
   const tags = ['organizations'];
 
-  app.get(
-    '/v1/orgs',
-    {
-      preHandler: guard.authenticated(),
-      schema: {
-        tags,
-        security,
-        summary: 'Organisations I belong to, with my role',
-        response: { 200: orgList },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs',
+    auth: 'authenticated',
+    tags,
+    summary: 'Organisations I belong to, with my role',
+    schema: {
+      response: { 200: orgList },
     },
-    async (request) => {
+    handler: async (request) => {
       const orgs = await service.listMine(requireActor(request));
       return { items: orgs.map(orgOut), nextCursor: null };
     },
-  );
+  });
 
-  app.post(
-    '/v1/orgs',
-    {
-      preHandler: guard.authenticated(),
-      schema: {
-        tags,
-        security,
-        summary: 'Create an organisation; the creator becomes its owner',
-        body: createOrgBody,
-        response: { 201: orgView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs',
+    auth: 'authenticated',
+    tags,
+    summary: 'Create an organisation; the creator becomes its owner',
+    schema: {
+      body: createOrgBody,
+      response: { 201: orgView },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const org = await service.create(requireActor(request), request.body.name);
       return reply.code(201).send(orgOut(org));
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId',
-    {
-      preHandler: guard.orgPermission('org:read'),
-      config: { permission: 'org:read' },
-      schema: { tags, security, summary: 'One organisation', params: orgParams, response: { 200: orgView } },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId',
+    auth: { org: 'org:read' },
+    tags,
+    summary: 'One organisation',
+    schema: {
+      params: orgParams,
+      response: { 200: orgView },
     },
-    async (request) => orgOut(await service.get(requireOrgActor(request))),
-  );
+    handler: async (request) => orgOut(await service.get(requireOrgActor(request))),
+  });
 
-  app.patch(
-    '/v1/orgs/:orgId',
-    {
-      preHandler: guard.orgPermission('org:update'),
-      config: { permission: 'org:update' },
-      schema: {
-        tags,
-        security,
-        summary: 'Rename an organisation (admin)',
-        params: orgParams,
-        body: updateOrgBody,
-        response: { 200: orgView },
-      },
+  route(app, guard, {
+    method: 'PATCH',
+    url: '/v1/orgs/:orgId',
+    auth: { org: 'org:update' },
+    tags,
+    summary: 'Rename an organisation (admin)',
+    schema: {
+      params: orgParams,
+      body: updateOrgBody,
+      response: { 200: orgView },
     },
-    async (request) => orgOut(await service.rename(requireOrgActor(request), request.body.name)),
-  );
+    handler: async (request) => orgOut(await service.rename(requireOrgActor(request), request.body.name)),
+  });
 
-  app.delete(
-    '/v1/orgs/:orgId',
-    {
-      preHandler: guard.orgPermission('org:delete'),
-      config: { permission: 'org:delete' },
-      schema: {
-        tags,
-        security,
-        summary: 'Delete an organisation and everything in it (owner)',
-        params: orgParams,
-        response: noContent,
-      },
+  route(app, guard, {
+    method: 'DELETE',
+    url: '/v1/orgs/:orgId',
+    auth: { org: 'org:delete' },
+    tags,
+    summary: 'Delete an organisation and everything in it (owner)',
+    schema: {
+      params: orgParams,
+      response: noContent,
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       await service.remove(requireOrgActor(request));
       return reply.code(204).send(null);
     },
-  );
+  });
 
   const memberTags = ['members'];
 
-  app.get(
-    '/v1/orgs/:orgId/members',
-    {
-      preHandler: guard.orgPermission('members:read'),
-      config: { permission: 'members:read' },
-      schema: {
-        tags: memberTags,
-        security,
-        summary: 'Members of the organisation',
-        params: orgParams,
-        querystring: memberListQuery,
-        response: { 200: memberList },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/members',
+    auth: { org: 'members:read' },
+    tags: memberTags,
+    summary: 'Members of the organisation',
+    schema: {
+      params: orgParams,
+      querystring: memberListQuery,
+      response: { 200: memberList },
     },
-    async (request) => {
+    handler: async (request) => {
       const page = await service.listMembers(requireOrgActor(request), {
         cursor: request.query.cursor ?? null,
         limit: request.query.limit,
@@ -145,23 +135,20 @@ export const orgRoutes: FastifyPluginAsyncZod<OrgRoutesOptions> = async (app, { 
         nextCursor: page.nextCursor,
       };
     },
-  );
+  });
 
-  app.patch(
-    '/v1/orgs/:orgId/members/:userId',
-    {
-      preHandler: guard.orgPermission('members:manage'),
-      config: { permission: 'members:manage' },
-      schema: {
-        tags: memberTags,
-        security,
-        summary: "Change a member's role (admin; owner roles only by owners)",
-        params: memberParams,
-        body: changeRoleBody,
-        response: { 200: roleChanged },
-      },
+  route(app, guard, {
+    method: 'PATCH',
+    url: '/v1/orgs/:orgId/members/:userId',
+    auth: { org: 'members:manage' },
+    tags: memberTags,
+    summary: "Change a member's role (admin; owner roles only by owners)",
+    schema: {
+      params: memberParams,
+      body: changeRoleBody,
+      response: { 200: roleChanged },
     },
-    async (request) => {
+    handler: async (request) => {
       const role = await service.changeRole(
         requireOrgActor(request),
         request.params.userId,
@@ -169,45 +156,39 @@ export const orgRoutes: FastifyPluginAsyncZod<OrgRoutesOptions> = async (app, { 
       );
       return { userId: request.params.userId, role };
     },
-  );
+  });
 
-  app.delete(
-    '/v1/orgs/:orgId/members/:userId',
-    {
-      // Anyone may leave; removing someone else needs members:manage (checked by the service).
-      preHandler: guard.orgPermission('members:leave'),
-      config: { permission: 'members:leave' },
-      schema: {
-        tags: memberTags,
-        security,
-        summary: 'Remove a member, or leave the organisation (your own user id)',
-        params: memberParams,
-        response: noContent,
-      },
+  route(app, guard, {
+    // Anyone may leave; removing someone else needs members:manage (checked by the service).
+    method: 'DELETE',
+    url: '/v1/orgs/:orgId/members/:userId',
+    auth: { org: 'members:leave' },
+    tags: memberTags,
+    summary: 'Remove a member, or leave the organisation (your own user id)',
+    schema: {
+      params: memberParams,
+      response: noContent,
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       await service.removeMember(requireOrgActor(request), request.params.userId);
       return reply.code(204).send(null);
     },
-  );
+  });
 
   const invitationTags = ['invitations'];
 
-  app.post(
-    '/v1/orgs/:orgId/invitations',
-    {
-      preHandler: guard.orgPermission('invitations:manage'),
-      config: { permission: 'invitations:manage' },
-      schema: {
-        tags: invitationTags,
-        security,
-        summary: 'Invite someone by email; the token is shown once and expires in 7 days',
-        params: orgParams,
-        body: createInvitationBody,
-        response: { 201: createdInvitationView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/invitations',
+    auth: { org: 'invitations:manage' },
+    tags: invitationTags,
+    summary: 'Invite someone by email; the token is shown once and expires in 7 days',
+    schema: {
+      params: orgParams,
+      body: createInvitationBody,
+      response: { 201: createdInvitationView },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const created = await service.invite(requireOrgActor(request), request.body);
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({
@@ -218,23 +199,20 @@ export const orgRoutes: FastifyPluginAsyncZod<OrgRoutesOptions> = async (app, { 
         expiresAt: created.expiresAt.toISOString(),
       });
     },
-  );
+  });
 
-  app.get(
-    '/v1/orgs/:orgId/invitations',
-    {
-      preHandler: guard.orgPermission('invitations:manage'),
-      config: { permission: 'invitations:manage' },
-      schema: {
-        tags: invitationTags,
-        security,
-        summary: 'Pending invitations (never with tokens)',
-        params: orgParams,
-        querystring: invitationListQuery,
-        response: { 200: invitationList },
-      },
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/invitations',
+    auth: { org: 'invitations:manage' },
+    tags: invitationTags,
+    summary: 'Pending invitations (never with tokens)',
+    schema: {
+      params: orgParams,
+      querystring: invitationListQuery,
+      response: { 200: invitationList },
     },
-    async (request) => {
+    handler: async (request) => {
       const page = await service.listInvitations(requireOrgActor(request), {
         cursor: request.query.cursor ?? null,
         limit: request.query.limit,
@@ -250,39 +228,34 @@ export const orgRoutes: FastifyPluginAsyncZod<OrgRoutesOptions> = async (app, { 
         nextCursor: page.nextCursor,
       };
     },
-  );
+  });
 
-  app.delete(
-    '/v1/orgs/:orgId/invitations/:invitationId',
-    {
-      preHandler: guard.orgPermission('invitations:manage'),
-      config: { permission: 'invitations:manage' },
-      schema: {
-        tags: invitationTags,
-        security,
-        summary: 'Revoke a pending invitation',
-        params: invitationParams,
-        response: noContent,
-      },
+  route(app, guard, {
+    method: 'DELETE',
+    url: '/v1/orgs/:orgId/invitations/:invitationId',
+    auth: { org: 'invitations:manage' },
+    tags: invitationTags,
+    summary: 'Revoke a pending invitation',
+    schema: {
+      params: invitationParams,
+      response: noContent,
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       await service.revokeInvitation(requireOrgActor(request), request.params.invitationId);
       return reply.code(204).send(null);
     },
-  );
+  });
 
-  app.post(
-    '/v1/invitations/accept',
-    {
-      preHandler: guard.authenticated(),
-      schema: {
-        tags: invitationTags,
-        security,
-        summary: 'Accept an invitation addressed to your email (single use)',
-        body: acceptInvitationBody,
-        response: { 200: acceptedInvitationView },
-      },
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/invitations/accept',
+    auth: 'authenticated',
+    tags: invitationTags,
+    summary: 'Accept an invitation addressed to your email (single use)',
+    schema: {
+      body: acceptInvitationBody,
+      response: { 200: acceptedInvitationView },
     },
-    async (request) => service.accept(requireActor(request), request.body.token),
-  );
+    handler: async (request) => service.accept(requireActor(request), request.body.token),
+  });
 };
