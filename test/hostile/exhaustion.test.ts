@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../bench/lib.ts';
 import { type StubProcess, startStubProcess } from './aws-stub-process.ts';
+import { fetchJson, signUpWithApiKey } from './support.ts';
 
 // Issue 25.3: what a slow or idle client may hold. The server runs in its own process with short
 // limits (2 s) so the tests are quick; assertions are "answered or closed, not hung" within a
@@ -87,40 +87,14 @@ function trickle(socket: Socket, body: string, everyMs: number): void {
   socket.once('close', () => clearInterval(tick));
 }
 
-async function call<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(BOUND_MS),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${text}`);
-  return (text === '' ? null : JSON.parse(text)) as T;
-}
-
 let tenantMemo: Promise<{ headers: Record<string, string>; connPath: string }> | undefined;
 
 /** One organisation with an admin API key and a verified s3-read connection (made once). */
 function tenant(): Promise<{ headers: Record<string, string>; connPath: string }> {
   tenantMemo ??= (async () => {
     const base = server.url;
-    const email = `exhaust-${randomBytes(6).toString('hex')}@example.test`;
-    const password = `exhaust ${randomBytes(12).toString('hex')} staple`;
-    const signup = await call<{ organization: { id: string } }>('POST', `${base}/v1/auth/signup`, {
-      email,
-      password,
-    });
-    const orgId = signup.organization.id;
-    const login = await call<{ accessToken: string }>('POST', `${base}/v1/auth/login`, { email, password });
-    const key = await call<{ key: string }>(
-      'POST',
-      `${base}/v1/orgs/${orgId}/api-keys`,
-      { name: 'exhaust', role: 'admin' },
-      { authorization: `Bearer ${login.accessToken}` },
-    );
-    const headers = { authorization: `Bearer ${key.key}` };
-    const conn = await call<{ id: string; externalId: string }>(
+    const { orgId, headers } = await signUpWithApiKey(base, 'exhaust', BOUND_MS);
+    const conn = await fetchJson<{ id: string; externalId: string }>(
       'POST',
       `${base}/v1/orgs/${orgId}/connections`,
       { name: 'exhaust', capabilities: ['s3-read', 's3-write'] },
@@ -128,13 +102,18 @@ function tenant(): Promise<{ headers: Record<string, string>; connPath: string }
     );
     await stub.allowExternalId(conn.externalId);
     const connPath = `/v1/orgs/${orgId}/connections/${conn.id}`;
-    await call(
+    await fetchJson(
       'PATCH',
       `${base}${connPath}`,
       { roleArn: 'arn:aws:iam::222222222222:role/customer' },
       headers,
     );
-    const verified = await call<{ status: string }>('POST', `${base}${connPath}/verify`, undefined, headers);
+    const verified = await fetchJson<{ status: string }>(
+      'POST',
+      `${base}${connPath}/verify`,
+      undefined,
+      headers,
+    );
     expect(verified.status).toBe('verified');
 
     return { headers, connPath };

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../bench/lib.ts';
 import { type StubProcess, startStubProcess } from './aws-stub-process.ts';
+import { fetchJson, signUpWithApiKey } from './support.ts';
 
 // Sustained load against `rolegate serve` in its own process: concurrency 64 (the benchmark's) on a
 // cheap authenticated route and on a brokered, audited S3 ListBuckets through the AWS stub. Pass:
@@ -36,22 +36,6 @@ let server: RunningServer & { readyMs: number };
 async function rss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
-}
-
-async function call<T>(
-  method: string,
-  url: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<T> {
-  const res = await fetch(url, {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${text}`);
-  return (text === '' ? null : JSON.parse(text)) as T;
 }
 
 /** Fail-closed refusals the design asks for under overload (see the test); anything else is an error. */
@@ -200,22 +184,8 @@ afterAll(async () => {
 describe('load', () => {
   it(`${TOTAL_SECONDS} s at concurrency ${CONCURRENCY}: zero errors, flat memory`, async () => {
     const base = server.url;
-    const email = `load-${randomBytes(6).toString('hex')}@example.test`;
-    const password = `load ${randomBytes(12).toString('hex')} staple`;
-    const signup = await call<{ organization: { id: string } }>('POST', `${base}/v1/auth/signup`, {
-      email,
-      password,
-    });
-    const orgId = signup.organization.id;
-    const login = await call<{ accessToken: string }>('POST', `${base}/v1/auth/login`, { email, password });
-    const key = await call<{ key: string }>(
-      'POST',
-      `${base}/v1/orgs/${orgId}/api-keys`,
-      { name: 'load', role: 'admin' },
-      { authorization: `Bearer ${login.accessToken}` },
-    );
-    const headers = { authorization: `Bearer ${key.key}` };
-    const conn = await call<{ id: string; externalId: string }>(
+    const { orgId, key, headers } = await signUpWithApiKey(base, 'load');
+    const conn = await fetchJson<{ id: string; externalId: string }>(
       'POST',
       `${base}/v1/orgs/${orgId}/connections`,
       { name: 'load', capabilities: ['s3-read'] },
@@ -223,8 +193,8 @@ describe('load', () => {
     );
     await stub.allowExternalId(conn.externalId);
     const connUrl = `${base}/v1/orgs/${orgId}/connections/${conn.id}`;
-    await call('PATCH', connUrl, { roleArn: 'arn:aws:iam::222222222222:role/customer' }, headers);
-    const verified = await call<{ status: string }>('POST', `${connUrl}/verify`, undefined, headers);
+    await fetchJson('PATCH', connUrl, { roleArn: 'arn:aws:iam::222222222222:role/customer' }, headers);
+    const verified = await fetchJson<{ status: string }>('POST', `${connUrl}/verify`, undefined, headers);
     expect(verified.status).toBe('verified');
 
     const targets = [
@@ -240,7 +210,7 @@ describe('load', () => {
       // Alongside the load (issue 25 "Done when"): an MCP batch and a slow-body client.
       const [{ result, refused, failures }, batchStatus, slowBody] = await Promise.all([
         load(target.url, headers, PER_TARGET),
-        mcpBatch(base, key.key, conn.id),
+        mcpBatch(base, key, conn.id),
         slowBodyClient(base, REQUEST_TIMEOUT_SECONDS * 1000 * 6),
       ]);
       summary.push(`${target.name}: MCP batch → ${batchStatus}; slow-body client → ${slowBody}`);

@@ -71,3 +71,55 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
   const value = await fn();
   return { value, ms: performance.now() - started };
 }
+
+/** A JSON request to a server in its own process; a non-2xx answer throws with its body. */
+export async function fetchJson<T>(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs?: number,
+): Promise<T> {
+  const res = await fetch(url, {
+    method,
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${text}`);
+  return (text === '' ? null : JSON.parse(text)) as T;
+}
+
+/** Signs up a fresh user over HTTP and creates an admin API key: the organisation, the key and its headers. */
+export async function signUpWithApiKey(
+  base: string,
+  label: string,
+  timeoutMs?: number,
+): Promise<{ orgId: string; key: string; headers: Record<string, string> }> {
+  const email = `${label}-${randomBytes(6).toString('hex')}@example.test`;
+  const password = `${label} ${randomBytes(12).toString('hex')} staple`;
+  const signup = await fetchJson<{ organization: { id: string } }>(
+    'POST',
+    `${base}/v1/auth/signup`,
+    { email, password },
+    {},
+    timeoutMs,
+  );
+  const orgId = signup.organization.id;
+  const login = await fetchJson<{ accessToken: string }>(
+    'POST',
+    `${base}/v1/auth/login`,
+    { email, password },
+    {},
+    timeoutMs,
+  );
+  const key = await fetchJson<{ key: string }>(
+    'POST',
+    `${base}/v1/orgs/${orgId}/api-keys`,
+    { name: label, role: 'admin' },
+    { authorization: `Bearer ${login.accessToken}` },
+    timeoutMs,
+  );
+  return { orgId, key: key.key, headers: { authorization: `Bearer ${key.key}` } };
+}
