@@ -9,9 +9,9 @@ import {
 } from 'rate-limiter-flexible';
 import type { Config } from '../config.ts';
 import type { Principal } from '../core/actor.ts';
+import { addressKey } from '../core/address-key.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Authenticator } from './auth.ts';
-import { addressKey } from './client-address.ts';
 
 /**
  * Rate limiting: three budget classes, plus a budget of failed authentications.

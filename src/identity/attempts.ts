@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
+import { addressKey } from '../core/address-key.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { sha256Hex } from '../crypto/tokens.ts';
-import { addressKey } from '../http/client-address.ts';
 import {
   ACCOUNT_POLICY,
   IP_POLICY,
