@@ -26,7 +26,11 @@ import { registerJsonBodyParser } from './http/json-body.ts';
 import { registerLoadShedding } from './http/load-shedding.ts';
 import { registerRateLimiting } from './http/rate-limit.ts';
 import { genRequestId, registerRequestIds } from './http/request-id.ts';
-import { registerTransportLimits, serverOptions } from './http/transport-limits.ts';
+import {
+  refuseBodiesOfUnknownRoutes,
+  registerTransportLimits,
+  serverOptions,
+} from './http/transport-limits.ts';
 import { apiKeyRoutes } from './identity/api-keys/routes.ts';
 import { createBrowserSession } from './identity/browser-session.ts';
 import { orgRoutes } from './identity/orgs/routes.ts';
@@ -154,6 +158,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     ],
     maxAge: 600,
   });
+  refuseBodiesOfUnknownRoutes(app);
   await registerLoadShedding(app, config.pressure);
   const rateLimits = await registerRateLimiting(app, { config, redis: core.redis, logger: deps.logger });
   await app.register(swagger, {

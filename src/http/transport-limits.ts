@@ -99,7 +99,13 @@ function watchBody(request: FastifyRequest, reply: FastifyReply, limits: HttpLim
   timer.unref();
   // Not cleared when the answer is sent: a route that answers early (401, 404) leaves the body
   // unread, and Node reads it to the end to reuse the connection; a trickle must not hold that open.
-  const stop = () => clearTimeout(timer);
+  // A kept-alive socket carries many requests: its listener goes when this body ends, or the
+  // socket would collect one per request.
+  const stop = () => {
+    clearTimeout(timer);
+    raw.off('end', stop);
+    socket.off('close', stop);
+  };
   raw.once('end', stop);
   socket.once('close', stop);
 }
@@ -135,16 +141,23 @@ function capConnections(app: FastifyInstance, limits: HttpLimits): void {
 export function registerTransportLimits(app: FastifyInstance, limits: HttpLimits): void {
   capConnections(app, limits);
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.raw.complete || !expectsBody(request.raw)) return done();
-    if (request.is404) {
-      // An unknown route has no use for the body: answer now and close instead of reading it.
-      reply.header('connection', 'close');
-      sendError(reply, request, ErrorCode.NOT_FOUND, 'Route not found.');
-      return;
-    }
+    if (request.raw.complete || !expectsBody(request.raw) || request.is404) return done();
     // Injected requests (tests, light-my-request) have no socket to protect.
     if (request.raw.socket instanceof Socket) watchBody(request, reply, limits);
     done();
+  });
+}
+
+/**
+ * An unknown route has no use for a body: it is answered 404 at once and the connection closed
+ * instead of reading the body. Registered after the request-id, security-header and CORS hooks,
+ * so this answer carries their headers like every other one.
+ */
+export function refuseBodiesOfUnknownRoutes(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.is404 || request.raw.complete || !expectsBody(request.raw)) return done();
+    reply.header('connection', 'close');
+    sendError(reply, request, ErrorCode.NOT_FOUND, 'Route not found.');
   });
 }
 
