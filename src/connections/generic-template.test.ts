@@ -115,7 +115,7 @@ describe('generic CloudFormation template (issue 22 item 4)', () => {
         }
       }
     }
-    expect(combinations).toBe(255 * SCOPES.length * 2);
+    expect(combinations).toBe(((1 << CAPABILITIES.length) - 1) * SCOPES.length * 2);
   });
 
   it('is published under a content-addressed key', () => {
