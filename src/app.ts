@@ -37,6 +37,7 @@ import { orgRoutes } from './identity/orgs/routes.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { insightsRoutes } from './insights/routes.ts';
 import { privacyRoutes } from './privacy/routes.ts';
+import { reconcileRoutes } from './reconcile/routes.ts';
 import { scanRoutes } from './scans/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 
@@ -213,6 +214,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     streamsPerOrg: config.scans.streamsPerOrg,
     streamMaxSeconds: config.scans.streamMaxSeconds,
   });
+  await app.register(reconcileRoutes, { guard, service: core.reconcile.service });
   await app.register(webhookRoutes, { guard, service: core.webhooks });
   consoleHtml = await registerConsole(app);
 

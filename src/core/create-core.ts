@@ -26,6 +26,7 @@ import { createInsightsService } from '../insights/service.ts';
 import { createOperationsModule } from '../operations/module.ts';
 import { createPrivacyService } from '../privacy/service.ts';
 import { createPrivacyStore } from '../privacy/store.ts';
+import { createReconcileModule, readEgressIps } from '../reconcile/module.ts';
 import { createSharedRedis } from '../redis.ts';
 import { createJobRegistry } from '../scans/cancellation.ts';
 import { createAppScans } from '../scans/module.ts';
@@ -193,6 +194,24 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     maxActivePerOrg: config.scans.maxActivePerOrg,
     options: { maxConcurrentJobs: config.scans.maxRunning, maxRunningPerOrg: config.scans.maxRunningPerOrg },
   });
+  // CloudTrail reconciliation (docs/reconciliation.md): on demand and on its own schedule.
+  const reconcile = createReconcileModule({
+    db,
+    clock,
+    audit,
+    broker,
+    resolver: connections.resolver,
+    connections: connections.service,
+    awsClients,
+    outbox,
+    lanes,
+    jobs: scanJobs,
+    logger,
+    region: config.aws.region,
+    intervalSeconds: config.reconcile.intervalSeconds,
+    skewSeconds: config.reconcile.skewSeconds,
+    egressIps: readEgressIps(config, process.env),
+  });
   const operations = createOperationsModule({
     config,
     db,
@@ -212,6 +231,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     { name: 'connections scheduler', start: () => connections.start(), stop: () => connections.stop() },
     { name: 'webhook outbox', start: () => outbox.start(), stop: () => outbox.stop() },
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
+    { name: 'reconciliation', start: () => reconcile.start(), stop: () => reconcile.stop() },
   ];
   let started: typeof jobs = [];
   let starting: Promise<void> | null = null;
@@ -261,6 +281,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     webhooks,
     identity,
     scans,
+    reconcile,
     operations,
     /** Starts the background jobs (the server's; one-shot commands need none). Idempotent. */
     start(): Promise<void> {
