@@ -5,6 +5,7 @@ import type { ConnectionResolver } from '../connections/types.ts';
 import { systemActor } from '../core/actor.ts';
 import { auditEventFor } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
+import type { DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import type { ScanRequester } from '../scans/service.ts';
 import { type ReconcileRunner, type ReconciliationView, reconciliationView } from './jobs.ts';
@@ -64,6 +65,7 @@ export function createReconcileService(deps: ReconcileServiceDeps) {
 
   /** The window asked for, checked; or the default one (from the last window's end, at most a day). */
   async function windowFor(
+    tx: DbOrTx,
     orgId: string,
     connectionId: string,
     input: WindowInput,
@@ -83,7 +85,7 @@ export function createReconcileService(deps: ReconcileServiceDeps) {
       if (start < now - HISTORY_MS) throw refuse('CloudTrail event history covers the last 90 days only.');
       return { start: new Date(start), end: new Date(end) };
     }
-    const last = await store.lastWindowEnd(store.db, orgId, connectionId);
+    const last = await store.lastWindowEnd(tx, orgId, connectionId);
     let start = last?.getTime() ?? latestEnd - defaultWindowMs;
     // Catch up in bounded steps, and never further back than the event history.
     start = Math.max(start, latestEnd - (trigger === 'schedule' ? HISTORY_MS : MAX_WINDOW_MS));
@@ -114,7 +116,8 @@ export function createReconcileService(deps: ReconcileServiceDeps) {
           { details: { reconciliationId: active } },
         );
       }
-      const window = await windowFor(who.orgId, connectionId, input, trigger);
+      // In the transaction: on PGlite (one connection) a query outside it would wait for it forever.
+      const window = await windowFor(tx, who.orgId, connectionId, input, trigger);
       if (window === null) {
         if (trigger === 'schedule') return null;
         throw new AppError(
