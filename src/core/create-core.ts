@@ -223,7 +223,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     memberships,
     insights,
     lanes,
-    agent: { connections: connections.service, scans: scans.service },
+    agent: { connections: connections.service, scans: scans.service, reconcile: reconcile.service },
   });
 
   // Background jobs, started in this order and stopped in the reverse one.

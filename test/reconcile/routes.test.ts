@@ -96,3 +96,39 @@ describe('reconciliation routes', () => {
     expect(one.json().reconciliation.id).toBe(view.id);
   });
 });
+
+describe('reconciliation as agent tools (intents)', () => {
+  it('reconcile.run starts a window of the connection; reconcile.results reads it; another tenant’s id is 404', async () => {
+    const user = await createTestUser(t);
+    const other = await createTestUser(t);
+    const conn = await createTestConnection(t, user.orgId, { capabilities: ['cloudtrail-read'] });
+    const run = await t.app.inject({
+      method: 'POST',
+      url: '/v1/intents',
+      headers: user.headers,
+      payload: {
+        intent: 'reconcile.run',
+        orgId: user.orgId,
+        connectionId: conn.id,
+        params: { from: ago(90), to: ago(30) },
+      },
+    });
+    expect(run.statusCode, run.body).toBe(200);
+    const id = (run.json() as { result: { id: string } }).result.id;
+    expect(id).toMatch(/^rec_/);
+    const read = await t.app.inject({
+      method: 'POST',
+      url: '/v1/intents',
+      headers: user.headers,
+      payload: { intent: 'reconcile.results', orgId: user.orgId, params: { reconciliationId: id } },
+    });
+    expect(read.statusCode, read.body).toBe(200);
+    const foreign = await t.app.inject({
+      method: 'POST',
+      url: '/v1/intents',
+      headers: other.headers,
+      payload: { intent: 'reconcile.results', orgId: other.orgId, params: { reconciliationId: id } },
+    });
+    expect(foreign.statusCode).toBe(404);
+  });
+});
