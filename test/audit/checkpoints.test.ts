@@ -16,7 +16,7 @@ import { systemClock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/client.ts';
 import { newId } from '../../src/db/ids.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { createTestUser } from '../helpers/identity.ts';
+import { createTestUser, TEST_PASSWORD } from '../helpers/identity.ts';
 
 const SEED = randomBytes(32);
 const DEPLOYMENT = 'test-deployment';
@@ -373,5 +373,55 @@ describe('GET /.well-known/rolegate-audit-keys', () => {
     expect(doc.keys.length).toBeGreaterThan(0);
     for (const k of doc.keys) expect(Object.keys(k.jwk).sort()).toEqual(['crv', 'kty', 'x']);
     expect(res.body).not.toContain(SEED.toString('base64url'));
+  });
+});
+
+describe('erasure and checkpoints', () => {
+  it('records pseudonymised by an account deletion still verify against checkpoints signed before it', async () => {
+    const owner = await createTestUser(t);
+    const member = await createTestUser(t, { role: 'member', orgId: owner.orgId, password: TEST_PASSWORD });
+    for (let i = 0; i < 3; i++) {
+      await audit.record(db(), {
+        orgId: owner.orgId,
+        actorType: 'user',
+        actorId: member.userId,
+        action: 'connection.created',
+        outcome: 'success',
+        ip: '203.0.113.7',
+        userAgent: 'member-agent/1.0',
+      });
+    }
+    const signed = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${owner.orgId}/audit/checkpoints`,
+      headers: owner.headers,
+    });
+    expect(signed.json()).toMatchObject({ status: 'created' });
+
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me',
+      headers: member.headers,
+      payload: { password: TEST_PASSWORD },
+    });
+    expect(deleted.statusCode).toBe(200);
+    // The personal values are gone from the records the checkpoint covers…
+    const rows = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.chain, owner.orgId), eq(auditEvents.action, 'connection.created')));
+    expect(rows).toHaveLength(3);
+    for (const r of rows) expect([r.actorId, r.ip, r.userAgent]).toEqual([null, null, null]);
+    // …and the chain still matches the checkpoint: it covers hashes of keyed references, not the values.
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${owner.orgId}/audit/verify?against=checkpoints`,
+      headers: owner.headers,
+    });
+    expect(res.json()).toMatchObject({
+      valid: true,
+      breakCount: 0,
+      checkpoints: { valid: true, checked: 1, firstContradicted: null },
+    });
   });
 });
