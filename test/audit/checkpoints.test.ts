@@ -1,8 +1,17 @@
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedRecord } from '../../src/audit/canonical.ts';
 import { recordHash } from '../../src/audit/chain.ts';
+import {
+  loadVerificationKeys,
+  readCheckpointDir,
+  runCheckpointVerify,
+} from '../../src/audit/checkpoints/cli.ts';
 import { checkpointHash, type SignedCheckpoint, signedBytes } from '../../src/audit/checkpoints/format.ts';
 import { type CheckpointService, createCheckpointService } from '../../src/audit/checkpoints/service.ts';
 import { createLocalSigner } from '../../src/audit/checkpoints/signer.ts';
@@ -425,3 +434,137 @@ describe('erasure and checkpoints', () => {
     });
   });
 });
+
+describe('verifying with the customer’s copies (CLI and standalone verifier)', () => {
+  async function evidence(owner: { orgId: string; headers: { authorization: string } }) {
+    const dir = mkdtempSync(join(tmpdir(), 'rg-cp-'));
+    const list = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/v1/orgs/${owner.orgId}/audit/checkpoints`,
+        headers: owner.headers,
+      })
+    ).json() as { items: SignedCheckpoint[] };
+    mkdirSync(join(dir, 'checkpoints'));
+    for (const c of list.items) {
+      writeFileSync(join(dir, 'checkpoints', `${String(c.n).padStart(10, '0')}.json`), JSON.stringify(c));
+    }
+    const keys = await t.app.inject({ method: 'GET', url: '/.well-known/rolegate-audit-keys' });
+    writeFileSync(join(dir, 'keys.json'), keys.body);
+    return { dir, checkpoints: list.items };
+  }
+  async function exportTo(dir: string, owner: { orgId: string; headers: { authorization: string } }) {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${owner.orgId}/audit/export?format=ndjson`,
+      headers: owner.headers,
+    });
+    expect(res.statusCode).toBe(200);
+    writeFileSync(join(dir, 'audit.ndjson'), res.body);
+    return res.body;
+  }
+  function standalone(dir: string): { status: number | null; out: string } {
+    const r = spawnSync(
+      process.execPath,
+      [
+        'packages/audit-verify/verify.mjs',
+        '--export',
+        join(dir, 'audit.ndjson'),
+        '--checkpoints',
+        join(dir, 'checkpoints'),
+        '--keys',
+        join(dir, 'keys.json'),
+      ],
+      { encoding: 'utf8' },
+    );
+    return { status: r.status, out: r.stdout + r.stderr };
+  }
+
+  it('the standalone verifier accepts an honest export, and names the rewrite and an edited line', async () => {
+    const owner = await createTestUser(t);
+    await append(owner.orgId, 3);
+    await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${owner.orgId}/audit/checkpoints`,
+      headers: owner.headers,
+    });
+    await append(owner.orgId, 3);
+    await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${owner.orgId}/audit/checkpoints`,
+      headers: owner.headers,
+    });
+    const { dir } = await evidence(owner);
+    try {
+      await exportTo(dir, owner);
+      const ok = standalone(dir);
+      expect(ok.out).toMatch(/^ok {6}org_/);
+      expect(ok.status).toBe(0);
+
+      // One edited line in the export: that record no longer hashes to its hash.
+      const text = readFileSync(join(dir, 'audit.ndjson'), 'utf8');
+      writeFileSync(join(dir, 'audit.ndjson'), text.replace('"action":"x.y"', '"action":"x.z"'));
+      const edited = standalone(dir);
+      expect(edited.status).toBe(2);
+      expect(edited.out).toContain('seq 1: record_modified');
+
+      // The database rewritten with recomputed hashes, then exported: intact as a chain, but it
+      // contradicts checkpoint 2 (seq 8), which the customer holds.
+      await rewriteChain(owner.orgId, 6);
+      await exportTo(dir, owner);
+      const rewritten = standalone(dir);
+      expect(rewritten.status).toBe(2);
+      expect(rewritten.out).toContain('first contradicted: checkpoint #2 (seq 8)');
+      expect(rewritten.out).not.toContain('record_modified');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rolegate audit verify --checkpoints checks the database against a directory, with the saved keys', async () => {
+    const owner = await createTestUser(t);
+    await append(owner.orgId, 4);
+    await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${owner.orgId}/audit/checkpoints`,
+      headers: owner.headers,
+    });
+    const { dir } = await evidence(owner);
+    try {
+      const keys = await loadVerificationKeys(join(dir, 'keys.json'));
+      const inputs = await readCheckpointDir(join(dir, 'checkpoints'));
+      const out: string[] = [];
+      const ok = await runCheckpointVerify(db(), { inputs, keys, write: (l) => out.push(l) });
+      expect(ok.valid).toBe(true);
+      expect(out[1]).toMatch(/^ok {6}org_\S+: matches all 1 checkpoint\(s\) \(last #1 at seq 5/);
+
+      await rewriteChain(owner.orgId, 2);
+      const lines: string[] = [];
+      const broken = await runCheckpointVerify(db(), { inputs, keys, write: (l) => lines.push(l) });
+      expect(broken).toMatchObject({
+        valid: false,
+        chain: { valid: true },
+        checkpoints: { firstContradicted: { n: 1 } },
+      });
+      expect(lines[1]).toContain('contradicts checkpoint #1 (seq 5)');
+      expect(lines[2]).toContain('#1 seq 5: contradicted (0000000001.json)');
+
+      // A PEM of another key: every checkpoint is a bad signature.
+      const pem = createPublicKey(createLocalSignerKey()).export({ format: 'pem', type: 'spki' }).toString();
+      writeFileSync(join(dir, 'other.pem'), pem);
+      const other = await runCheckpointVerify(db(), {
+        inputs,
+        keys: await loadVerificationKeys(join(dir, 'other.pem')),
+        deployment: DEPLOYMENT,
+        write: () => undefined,
+      });
+      expect(other.checkpoints.problems).toMatchObject([{ n: 1, reason: 'bad_signature' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function createLocalSignerKey() {
+  return generateKeyPairSync('ed25519').privateKey;
+}
