@@ -24,6 +24,7 @@ import type { Clock } from '../../src/clock.ts';
 import { systemClock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/client.ts';
 import { newId } from '../../src/db/ids.ts';
+import { webhookDeliveries, webhookEndpoints } from '../../src/webhooks/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser, TEST_PASSWORD } from '../helpers/identity.ts';
 
@@ -328,49 +329,6 @@ describe('verifying checkpoints', () => {
     };
     expect(await check(org, [unknown])).toMatchObject({ problems: [{ n: 1, reason: 'unknown_key' }] });
   });
-
-  it('after a key rotation old checkpoints still verify, and the retired key signs no more', async () => {
-    const org = newId('org');
-    const before = await signedChain(org, 2);
-    expect(before[0]?.kid).toBe('k1');
-    let now = Date.now() + 1000;
-    const clock: Clock = { now: () => new Date(now) };
-    const k2 = createCheckpointService({
-      db: db(),
-      clock,
-      signer: createLocalSigner('k2', randomBytes(32)),
-      deployment: DEPLOYMENT,
-      intervalSeconds: 0,
-      logger: silent,
-    });
-    await append(org, 1);
-    expect(await k2.checkpointChain(org, { force: false })).toMatchObject({ status: 'created' });
-    now += 1000;
-    const doc = await k2.keys();
-    expect(doc.keys.map((k) => [k.kid, k.validUntil === null])).toEqual([
-      ['k1', false],
-      ['k2', true],
-    ]);
-    const all = await k2.list(org, 0, 10);
-    expect(all.map((c) => c.kid)).toEqual(['k1', 'k1', 'k2']);
-    expect(await check(org, all)).toMatchObject({ valid: true, checked: 3 });
-    // A node still configured with the old key refuses to sign (its checkpoints would not verify).
-    await append(org, 1);
-    await expect(node.checkpointChain(org, { force: false })).rejects.toThrow(/retired/);
-    // A checkpoint by k1 dated after k1's retirement is refused even with a valid signature.
-    const signer = createLocalSigner('k1', SEED);
-    const { hash: _h, signature: _s, format, ...body } = all[1]!;
-    const late = { ...body, n: 4, prev: all[2]!.hash, time: new Date(now + 5000).toISOString() };
-    const lateCp = {
-      format,
-      ...late,
-      hash: checkpointHash(late),
-      signature: (await signer.sign(signedBytes(late))).toString('base64'),
-    };
-    expect(await check(org, [...all, lateCp])).toMatchObject({
-      problems: [{ n: 4, reason: 'key_not_valid_then' }],
-    });
-  });
 });
 
 describe('GET /.well-known/rolegate-audit-keys', () => {
@@ -568,3 +526,110 @@ describe('verifying with the customer’s copies (CLI and standalone verifier)',
 function createLocalSignerKey() {
   return generateKeyPairSync('ed25519').privateKey;
 }
+
+async function check(org: string, inputs: unknown[]) {
+  return verifyCheckpoints({
+    org,
+    deployment: DEPLOYMENT,
+    keys: (await node.keys()).keys,
+    inputs: inputs.map((checkpoint) => ({ checkpoint })),
+    hashesAt: (seqs) => recordHashesAt(db(), org, seqs),
+  });
+}
+
+describe('webhook delivery of checkpoints', () => {
+  it('a checkpoint is queued, in its own transaction, for each endpoint subscribed to audit.checkpoint only', async () => {
+    const owner = await createTestUser(t);
+    const subscribed = newId('whe');
+    const other = newId('whe');
+    for (const [id, types] of [
+      [subscribed, ['audit.checkpoint']],
+      [other, ['threat.brute_force']],
+    ] as const) {
+      await db()
+        .insert(webhookEndpoints)
+        .values({
+          id,
+          orgId: owner.orgId,
+          url: 'https://receiver.example.test/hook',
+          description: '',
+          eventTypes: [...types],
+          // Never decrypted here: the test looks at the queued message, not at its sending.
+          secretEncrypted: 'unused',
+          createdAt: new Date(),
+        });
+    }
+    await append(owner.orgId, 2);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${owner.orgId}/audit/checkpoints`,
+      headers: owner.headers,
+    });
+    const cp = (res.json() as { checkpoint: SignedCheckpoint }).checkpoint;
+    const queued = await db()
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.orgId, owner.orgId));
+    expect(queued.map((q) => [q.endpointId, q.eventType, q.dedupeKey])).toEqual([
+      [subscribed, 'audit.checkpoint', `checkpoint:${owner.orgId}:1`],
+    ]);
+    // The message carries the whole signed document, which verifies on its own.
+    const data = (queued[0]!.payload as { data: { checkpoint: string } }).data;
+    const delivered = JSON.parse(data.checkpoint) as SignedCheckpoint;
+    expect(delivered).toEqual(cp);
+    expect(await check(owner.orgId, [delivered])).toMatchObject({ valid: true });
+  });
+});
+
+// Last in the file: the rotation retires the app's own key (k1), which then signs no more.
+describe('key rotation', () => {
+  async function signedChainOf(org: string, rounds: number): Promise<SignedCheckpoint[]> {
+    for (let i = 0; i < rounds; i++) {
+      await append(org, 2);
+      await node.checkpointChain(org, { force: false });
+    }
+    return node.list(org, 0, 100);
+  }
+  it('after a key rotation old checkpoints still verify, and the retired key signs no more', async () => {
+    const org = newId('org');
+    const before = await signedChainOf(org, 2);
+    expect(before[0]?.kid).toBe('k1');
+    let now = Date.now() + 1000;
+    const clock: Clock = { now: () => new Date(now) };
+    const k2 = createCheckpointService({
+      db: db(),
+      clock,
+      signer: createLocalSigner('k2', randomBytes(32)),
+      deployment: DEPLOYMENT,
+      intervalSeconds: 0,
+      logger: silent,
+    });
+    await append(org, 1);
+    expect(await k2.checkpointChain(org, { force: false })).toMatchObject({ status: 'created' });
+    now += 1000;
+    const doc = await k2.keys();
+    expect(doc.keys.map((k) => [k.kid, k.validUntil === null])).toEqual([
+      ['k1', false],
+      ['k2', true],
+    ]);
+    const all = await k2.list(org, 0, 10);
+    expect(all.map((c) => c.kid)).toEqual(['k1', 'k1', 'k2']);
+    expect(await check(org, all)).toMatchObject({ valid: true, checked: 3 });
+    // A node still configured with the old key refuses to sign (its checkpoints would not verify).
+    await append(org, 1);
+    await expect(node.checkpointChain(org, { force: false })).rejects.toThrow(/retired/);
+    // A checkpoint by k1 dated after k1's retirement is refused even with a valid signature.
+    const signer = createLocalSigner('k1', SEED);
+    const { hash: _h, signature: _s, format, ...body } = all[1]!;
+    const late = { ...body, n: 4, prev: all[2]!.hash, time: new Date(now + 5000).toISOString() };
+    const lateCp = {
+      format,
+      ...late,
+      hash: checkpointHash(late),
+      signature: (await signer.sign(signedBytes(late))).toString('base64'),
+    };
+    expect(await check(org, [...all, lateCp])).toMatchObject({
+      problems: [{ n: 4, reason: 'key_not_valid_then' }],
+    });
+  });
+});

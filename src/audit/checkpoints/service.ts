@@ -190,7 +190,6 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
           alg: body.alg,
           hash: checkpoint.hash,
           signature,
-          nextDeliveryAt: signedAt,
         })
         .onConflictDoNothing()
         .returning({ n: auditSignedCheckpoints.n });

@@ -1,5 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
-import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * Signed checkpoints of each chain's head (docs/audit.md, "Signed checkpoints"). Not to be confused
@@ -25,16 +25,8 @@ export const auditSignedCheckpoints = pgTable(
     alg: text('alg').notNull(),
     hash: text('hash').notNull(),
     signature: text('signature').notNull(),
-    /** When the checkpoint reached the organisation's export target (null: pending, or no target). */
-    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
-    deliveryAttempts: bigint('delivery_attempts', { mode: 'number' }).notNull().default(0),
-    nextDeliveryAt: timestamp('next_delivery_at', { withTimezone: true, mode: 'date' }),
-    deliveryError: text('delivery_error'),
   },
-  (t) => [
-    primaryKey({ columns: [t.chain, t.n] }),
-    index('audit_signed_checkpoints_pending_idx').on(t.deliveredAt, t.nextDeliveryAt),
-  ],
+  (t) => [primaryKey({ columns: [t.chain, t.n] })],
 );
 
 /**
@@ -49,17 +41,4 @@ export const auditSigningKeys = pgTable('audit_signing_keys', {
   validFrom: timestamp('valid_from', { withTimezone: true, mode: 'date' }).notNull(),
   /** Set when another key started signing; a retired key never signs again. */
   validUntil: timestamp('valid_until', { withTimezone: true, mode: 'date' }),
-});
-
-/**
- * Where an organisation's checkpoints are delivered: an object prefix in a bucket of its own AWS
- * account, written through a connection with the `audit-export` capability.
- */
-export const auditExportTargets = pgTable('audit_export_targets', {
-  orgId: text('org_id').primaryKey(),
-  connectionId: text('connection_id').notNull(),
-  bucket: text('bucket').notNull(),
-  prefix: text('prefix').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
