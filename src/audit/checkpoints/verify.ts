@@ -216,8 +216,17 @@ export async function verifyCheckpoints(params: {
   return { valid: problemCount === 0, checked, firstContradicted, problems, problemCount, lastGood };
 }
 
-/** Orders checkpoint documents by number (malformed ones first), for inputs read from files. */
+/**
+ * Orders checkpoint documents by their `n` (documents without one first), for inputs read from
+ * files. Only `n` is read here: a document that fails a later check still sits in its place.
+ */
 export function sortByNumber(inputs: CheckpointInput[]): CheckpointInput[] {
-  const n = (i: CheckpointInput) => parseCheckpoint(i.checkpoint)?.n ?? 0;
+  const n = (i: CheckpointInput) => {
+    const value =
+      typeof i.checkpoint === 'object' && i.checkpoint !== null
+        ? (i.checkpoint as { n?: unknown }).n
+        : undefined;
+    return typeof value === 'number' && Number.isSafeInteger(value) ? value : 0;
+  };
   return [...inputs].sort((a, b) => n(a) - n(b));
 }
