@@ -150,10 +150,6 @@ const envSchema = z.object({
     message: 'must be 1-64 characters of [A-Za-z0-9._-]',
   }),
   ROLEGATE_AUDIT_SIGNING_KEYS: optionalString,
-  ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID: optionalString.refine(
-    (v) => v === undefined || /^[A-Za-z0-9:/_+=.@-]{1,2048}$/.test(v),
-    { message: 'must be a KMS key id, key ARN or alias' },
-  ),
   ROLEGATE_AUDIT_CHECKPOINT_INTERVAL: intIn(300, 0, 86_400),
   ROLEGATE_RATE_LIMIT_AUTH_MAX: intIn(20, 1, 100_000),
   ROLEGATE_RATE_LIMIT_AUTH_WINDOW: intIn(60, 1, 86_400),
@@ -272,8 +268,6 @@ export interface Config {
     deployment: string | null;
     /** Ed25519 private seeds (32 bytes), first one signs; null when unset. */
     signingKeys: KeyEntry[] | null;
-    /** An asymmetric KMS key (ECC_NIST_P256 or ED25519) that signs instead of a local key. */
-    kmsKeyId: string | undefined;
     /** Seconds between checkpoint rounds (0 = only on demand). */
     intervalSeconds: number;
   };
@@ -443,16 +437,7 @@ export function loadConfig(
     e.ROLEGATE_AUDIT_SIGNING_KEYS === undefined
       ? null
       : parseKeyList('ROLEGATE_AUDIT_SIGNING_KEYS', e.ROLEGATE_AUDIT_SIGNING_KEYS, 32, 32);
-  if (signingKeys !== null && e.ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID !== undefined) {
-    throw new ConfigError(
-      'ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID',
-      'and ROLEGATE_AUDIT_SIGNING_KEYS are both set; set only one',
-    );
-  }
-  if (
-    (signingKeys !== null || e.ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID !== undefined) &&
-    e.ROLEGATE_DEPLOYMENT_ID === undefined
-  ) {
+  if (signingKeys !== null && e.ROLEGATE_DEPLOYMENT_ID === undefined) {
     // Every checkpoint names its deployment, so one from another deployment is recognised as such.
     throw new ConfigError('ROLEGATE_DEPLOYMENT_ID', 'is required when audit checkpoints are signed');
   }
@@ -524,7 +509,6 @@ export function loadConfig(
     auditCheckpoints: {
       deployment: e.ROLEGATE_DEPLOYMENT_ID ?? null,
       signingKeys,
-      kmsKeyId: e.ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID,
       intervalSeconds: e.ROLEGATE_AUDIT_CHECKPOINT_INTERVAL,
     },
     lanes: {

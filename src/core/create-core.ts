@@ -154,7 +154,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
   const checkpoints = createCheckpointService({
     db,
     clock,
-    signer: createCheckpointSigner(config.auditCheckpoints, config.aws),
+    signer: createCheckpointSigner(config.auditCheckpoints),
     deployment: config.auditCheckpoints.deployment,
     intervalSeconds: config.auditCheckpoints.intervalSeconds,
     outbox,

@@ -216,7 +216,9 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
 
   function requireSigner(): CheckpointSigner {
     if (signer === null || deployment === null) {
-      throw new Error('audit checkpoints are not configured (ROLEGATE_AUDIT_SIGNING_KEYS or _KMS_KEY_ID)');
+      throw new Error(
+        'audit checkpoints are not configured (set ROLEGATE_AUDIT_SIGNING_KEYS and ROLEGATE_DEPLOYMENT_ID)',
+      );
     }
     return signer;
   }

@@ -4,8 +4,7 @@ import type { CheckpointAlgorithm } from './format.ts';
 
 /**
  * Who signs checkpoints: the deployment's Ed25519 key from the configuration
- * (ROLEGATE_AUDIT_SIGNING_KEYS, first entry) or an asymmetric KMS key
- * (ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID). Only public keys ever reach the database.
+ * (ROLEGATE_AUDIT_SIGNING_KEYS, first entry). Only public keys ever reach the database.
  */
 export interface CheckpointSigner {
   kid: string;
@@ -36,11 +35,11 @@ export function createLocalSigner(kid: string, seed: Buffer): CheckpointSigner {
   };
 }
 
-/** The configured signer: the first local key, or none (the KMS signer is chosen here too). */
-export function createCheckpointSigner(
-  config: Config['auditCheckpoints'],
-  _aws: Config['aws'],
-): CheckpointSigner | null {
+/**
+ * The configured signer: the first local key, or none. A KMS signer (ES256 / ED25519 through
+ * kms:Sign) would be chosen here and implement the same interface; it is not built yet.
+ */
+export function createCheckpointSigner(config: Config['auditCheckpoints']): CheckpointSigner | null {
   const active = config.signingKeys?.[0];
   if (active !== undefined) return createLocalSigner(active.kid, active.key);
   return null;
