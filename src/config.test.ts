@@ -37,6 +37,29 @@ describe('loadConfig', () => {
     );
   });
 
+  it('ROLEGATE_EGRESS_IPS: addresses and CIDRs, validated; a bad entry refuses to start (issue 20 item 3)', () => {
+    expect(loadConfig({}).aws.egressIps).toEqual([]);
+    expect(
+      loadConfig({ ROLEGATE_EGRESS_IPS: ' 203.0.113.10, 198.51.100.0/28,2001:db8::/56,203.0.113.10 ' }).aws
+        .egressIps,
+    ).toEqual(['203.0.113.10', '198.51.100.0/28', '2001:db8::/56']);
+    for (const bad of [
+      'not-an-ip',
+      '203.0.113.10/33',
+      '0.0.0.0/0',
+      '::/0',
+      '203.0.113.0/24/1',
+      '2001:db8::/129',
+      '203.0.113.10,example.com',
+      ',',
+      '203.0.113.10/ 24',
+    ]) {
+      const err = errorOf(() => loadConfig({ ROLEGATE_EGRESS_IPS: bad }));
+      expect(err.variable, bad).toBe('ROLEGATE_EGRESS_IPS');
+      expect(err.message).toMatch(/egress addresses or CIDRs/);
+    }
+  });
+
   it('refuses to start in production without real keys, naming the variable', () => {
     expect(errorOf(() => loadConfig({ NODE_ENV: 'production' })).variable).toBe('ROLEGATE_MASTER_KEYS');
     expect(

@@ -134,6 +134,7 @@ const envSchema = z.object({
   ROLEGATE_REFRESH_IDLE: intIn(30 * 60, 60, 24 * 3600),
   ROLEGATE_VERIFY_INTERVAL: intIn(24 * 3600, 0, 30 * 24 * 3600),
   ROLEGATE_EXTERNAL_ID_GRACE: intIn(7 * 24 * 3600, 0, 90 * 24 * 3600),
+  ROLEGATE_EGRESS_IPS: optionalString,
   ROLEGATE_TEMPLATE_URL: optionalString.refine(
     (v) => v === undefined || (/^https:\/\/\S+$/.test(v) && v.length <= 1024),
     { message: 'must be the https:// S3 URL that `rolegate templates publish` printed' },
@@ -235,6 +236,11 @@ export interface Config {
     externalIdGrace: number;
     /** The published generic CloudFormation template (S3 URL), for quick-create links; null = none. */
     templateUrl: string | null;
+    /**
+     * Rolegate's egress addresses/CIDRs (ROLEGATE_EGRESS_IPS): the generated trust policies allow
+     * sts:AssumeRole only from them (`aws:SourceIp`). Empty: no source-IP condition.
+     */
+    egressIps: string[];
     /** AssumeRole calls of the whole deployment: a token bucket above the per-organisation ones. */
     stsGlobalBudget: { perMinute: number; burst: number };
     /** Socket pool of ordinary AWS calls, and the separate one of long calls (see src/broker/lanes.ts). */
@@ -367,6 +373,38 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   return entries;
 }
 
+/**
+ * One `aws:SourceIp` value: an IPv4/IPv6 address or CIDR, as IAM's IpAddress operator takes it. A
+ * prefix of /0 is refused: it would pin the trust policy to every address and prove nothing.
+ */
+function isSourceIpEntry(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  return bits >= 1 && bits <= (family === 4 ? 32 : 128);
+}
+
+/** ROLEGATE_EGRESS_IPS: comma-separated addresses/CIDRs (duplicates dropped, order kept). */
+export function parseEgressIps(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const bad = entries.findIndex((entry) => !isSourceIpEntry(entry));
+  if (entries.length === 0 || bad !== -1) {
+    throw new ConfigError(
+      'ROLEGATE_EGRESS_IPS',
+      `${bad === -1 ? 'lists no address' : `entry ${bad + 1} is not an IP address or CIDR`}: it must be a comma-separated list of Rolegate's egress addresses or CIDRs (e.g. 203.0.113.10,198.51.100.0/28,2001:db8::/56); /0 is refused`,
+    );
+  }
+  if (entries.length > 100) throw new ConfigError('ROLEGATE_EGRESS_IPS', 'lists more than 100 entries');
+  return [...new Set(entries)];
+}
+
 /** Reads `<NAME>_FILE` for secret variables; a variable and its _FILE together is an error. */
 function resolveSecretFiles(env: Env, readFile: (path: string) => string): Env {
   const out: Env = { ...env };
@@ -470,6 +508,7 @@ export function loadConfig(
       verifyInterval: e.ROLEGATE_VERIFY_INTERVAL,
       externalIdGrace: e.ROLEGATE_EXTERNAL_ID_GRACE,
       templateUrl: e.ROLEGATE_TEMPLATE_URL ?? null,
+      egressIps: parseEgressIps(e.ROLEGATE_EGRESS_IPS),
       stsGlobalBudget: { perMinute: e.ROLEGATE_STS_GLOBAL_PER_MINUTE, burst: e.ROLEGATE_STS_GLOBAL_BURST },
       maxSockets: e.ROLEGATE_AWS_MAX_SOCKETS,
       longMaxSockets: e.ROLEGATE_AWS_LONG_MAX_SOCKETS,
