@@ -135,6 +135,18 @@ const envSchema = z.object({
   ROLEGATE_VERIFY_INTERVAL: intIn(24 * 3600, 0, 30 * 24 * 3600),
   ROLEGATE_EXTERNAL_ID_GRACE: intIn(7 * 24 * 3600, 0, 90 * 24 * 3600),
   ROLEGATE_EGRESS_IPS: optionalString,
+  ROLEGATE_KMS_KEY_ID: optionalString.refine(
+    (v) =>
+      v === undefined ||
+      /^(arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]{1,128}|alias\/[A-Za-z0-9/_-]{1,250})|alias\/[A-Za-z0-9/_-]{1,250}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/.test(
+        v,
+      ),
+    { message: 'must be a KMS key id, key ARN, alias name (alias/…) or alias ARN' },
+  ),
+  ROLEGATE_DEPLOYMENT_ID: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_.-]{1,64}$/.test(v), {
+    message: 'must be 1-64 characters of [A-Za-z0-9_.-]',
+  }),
+  ROLEGATE_KMS_REFRESH_INTERVAL: intIn(60, 5, 3600),
   ROLEGATE_TEMPLATE_URL: optionalString.refine(
     (v) => v === undefined || (/^https:\/\/\S+$/.test(v) && v.length <= 1024),
     { message: 'must be the https:// S3 URL that `rolegate templates publish` printed' },
@@ -218,8 +230,16 @@ export interface Config {
   log: { level: string };
   db: { url: string | undefined; dataDir: string; poolSize: number };
   redisUrl: string | undefined;
-  /** Master keys for field encryption; null until development keys are resolved. */
+  /**
+   * Master keys for field encryption; null until development keys are resolved. With KMS they are
+   * decrypt-only (values written before KMS was turned on), possibly none.
+   */
   masterKeys: KeyEntry[] | null;
+  /**
+   * KMS envelope encryption of the field-encryption keys (docs/running.md, "Keys on AWS"); null =
+   * the ROLEGATE_MASTER_KEYS keyring alone.
+   */
+  kms: KmsConfig | null;
   /** HMAC keys for access tokens; null until development keys are resolved. */
   jwtKeys: KeyEntry[] | null;
   auth: { accessTokenTtl: number; refreshMaxAge: number; refreshIdle: number };
@@ -299,6 +319,15 @@ export interface Config {
     sampleIntervalMs: number;
     retryAfterSeconds: number;
   };
+}
+
+export interface KmsConfig {
+  /** ROLEGATE_KMS_KEY_ID: the KMS key GenerateDataKey uses. */
+  keyId: string;
+  /** ROLEGATE_DEPLOYMENT_ID: the `rolegate:deployment` encryption context of every data key. */
+  deploymentId: string;
+  /** How often every node looks for a data key created by `rolegate keys rotate`, seconds. */
+  refreshSeconds: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -443,8 +472,23 @@ export function loadConfig(
       : parseKeyList('ROLEGATE_MASTER_KEYS', e.ROLEGATE_MASTER_KEYS, 32, 32);
   const jwtKeys =
     e.ROLEGATE_JWT_KEYS === undefined ? null : parseKeyList('ROLEGATE_JWT_KEYS', e.ROLEGATE_JWT_KEYS, 32);
+  let kms: KmsConfig | null = null;
+  if (e.ROLEGATE_KMS_KEY_ID !== undefined) {
+    if (e.ROLEGATE_DEPLOYMENT_ID === undefined) {
+      throw new ConfigError(
+        'ROLEGATE_DEPLOYMENT_ID',
+        "is required with ROLEGATE_KMS_KEY_ID: it binds the data keys to this deployment (KMS encryption context rolegate:deployment), e.g. 'prod-eu'",
+      );
+    }
+    kms = {
+      keyId: e.ROLEGATE_KMS_KEY_ID,
+      deploymentId: e.ROLEGATE_DEPLOYMENT_ID,
+      refreshSeconds: e.ROLEGATE_KMS_REFRESH_INTERVAL,
+    };
+  }
   if (e.NODE_ENV === 'production') {
-    if (masterKeys === null) throw new ConfigError('ROLEGATE_MASTER_KEYS', 'is required in production');
+    if (masterKeys === null && kms === null)
+      throw new ConfigError('ROLEGATE_MASTER_KEYS', 'is required in production (or set ROLEGATE_KMS_KEY_ID)');
     if (jwtKeys === null) throw new ConfigError('ROLEGATE_JWT_KEYS', 'is required in production');
     if (e.ROLEGATE_WEBHOOK_URL !== undefined && e.ROLEGATE_WEBHOOK_SECRET === undefined) {
       throw new ConfigError('ROLEGATE_WEBHOOK_SECRET', 'is required when ROLEGATE_WEBHOOK_URL is set');
@@ -492,6 +536,7 @@ export function loadConfig(
     db: { url: e.DATABASE_URL, dataDir: e.ROLEGATE_DATA_DIR, poolSize: e.ROLEGATE_DB_POOL_SIZE },
     redisUrl: e.REDIS_URL,
     masterKeys,
+    kms,
     jwtKeys,
     auth: {
       accessTokenTtl: e.ROLEGATE_ACCESS_TOKEN_TTL,

@@ -2,8 +2,10 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import pino, { type Logger } from 'pino';
 import { type App, buildApp } from './app.ts';
 import { warnWithoutBaseCredentials } from './aws/preflight.ts';
+import { systemClock } from './clock.ts';
 import { type Env, loadConfig, type ReadyConfig } from './config.ts';
 import { type Core, createCore } from './core/create-core.ts';
+import { createKmsClient, type KmsKeyring, openKmsKeyring } from './crypto/kms-keyring.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { resolveDevelopmentKeys } from './dev-keys.ts';
@@ -13,6 +15,8 @@ export interface Runtime {
   config: ReadyConfig;
   logger: Logger;
   database: Database;
+  /** The KMS-unwrapped field-encryption keys (ROLEGATE_KMS_KEY_ID), or null for ROLEGATE_MASTER_KEYS. */
+  kms: KmsKeyring | null;
 }
 
 export interface RuntimeOptions {
@@ -44,14 +48,29 @@ export async function openRuntime(env: Env, options: RuntimeOptions): Promise<Ru
     onError: (err) => logger.error({ err }, 'database connection error'),
   });
   let config: ReadyConfig;
+  let kms: KmsKeyring | null = null;
   try {
     await runMigrations(database);
     config = resolveDevelopmentKeys(parsed, logger);
+    // KMS unavailable (or refusing a wrapped key) at start-up: no keys, so no start (KmsKeyringError).
+    if (config.kms !== null) {
+      kms = await openKmsKeyring({
+        db: database.db,
+        kms: createKmsClient({
+          region: config.aws.region,
+          endpoint: config.aws.serviceEndpoints.KMS ?? config.aws.endpointUrl,
+        }),
+        config: config.kms,
+        clock: systemClock,
+        logger,
+        legacyKeys: config.masterKeys,
+      });
+    }
   } catch (err) {
     await database.close();
     throw err;
   }
-  return { config, logger, database };
+  return { config, logger, database, kms };
 }
 
 /**
@@ -63,8 +82,8 @@ export async function withCore<T>(
   options: RuntimeOptions,
   run: (core: Core) => Promise<T>,
 ): Promise<T> {
-  const { config, logger, database } = await openRuntime(env, options);
-  const core = createCore(config, { database, logger });
+  const { config, logger, database, kms } = await openRuntime(env, options);
+  const core = createCore(config, { database, logger, kms });
   try {
     return await run(core);
   } finally {
@@ -75,9 +94,10 @@ export async function withCore<T>(
 
 /** Starts the server and wires graceful shutdown: stop accepting, finish in-flight requests, close the database. */
 export async function serve(env: Env): Promise<App> {
-  const { config, logger, database } = await openRuntime(env, { command: 'serve', logTo: 'stdout' });
-  // The same core the CLI commands build; the app registers its routes on it and starts/stops it.
-  const core = createCore(config, { database, logger });
+  const { config, logger, database, kms } = await openRuntime(env, { command: 'serve', logTo: 'stdout' });
+  // The same core the CLI commands build; the app registers its routes on it and starts/stops it
+  // (the KMS key refresh is one of its jobs).
+  const core = createCore(config, { database, logger, kms });
   const app = await buildApp(config, { database, logger, core });
   let closing = false;
   const shutdown = async (signal: string) => {
