@@ -70,6 +70,11 @@ function parseKeyList(variable: string, raw: string, minBytes: number, exactByte
   });
 }
 
+/** ROLEGATE_JWT_KEYS's format, for a value re-read from a secret store (throws ConfigError). */
+export function parseJwtKeys(raw: string): KeyEntry[] {
+  return parseKeyList('ROLEGATE_JWT_KEYS', raw.trim(), 32);
+}
+
 const optionalString = z
   .string()
   .optional()
@@ -147,6 +152,7 @@ const envSchema = z.object({
     message: 'must be 1-64 characters of [A-Za-z0-9_.-]',
   }),
   ROLEGATE_KMS_REFRESH_INTERVAL: intIn(60, 5, 3600),
+  ROLEGATE_SECRETS_REFRESH_INTERVAL: intIn(300, 0, 86_400),
   ROLEGATE_TEMPLATE_URL: optionalString.refine(
     (v) => v === undefined || (/^https:\/\/\S+$/.test(v) && v.length <= 1024),
     { message: 'must be the https:// S3 URL that `rolegate templates publish` printed' },
@@ -240,6 +246,8 @@ export interface Config {
    * the ROLEGATE_MASTER_KEYS keyring alone.
    */
   kms: KmsConfig | null;
+  /** How often secrets given by reference (`…_SECRET_ARN`, `…_SSM_PARAMETER`) are re-read, seconds (0 = only on SIGHUP). */
+  secretsRefreshSeconds: number;
   /** HMAC keys for access tokens; null until development keys are resolved. */
   jwtKeys: KeyEntry[] | null;
   auth: { accessTokenTtl: number; refreshMaxAge: number; refreshIdle: number };
@@ -537,6 +545,7 @@ export function loadConfig(
     redisUrl: e.REDIS_URL,
     masterKeys,
     kms,
+    secretsRefreshSeconds: e.ROLEGATE_SECRETS_REFRESH_INTERVAL,
     jwtKeys,
     auth: {
       accessTokenTtl: e.ROLEGATE_ACCESS_TOKEN_TTL,

@@ -3,13 +3,21 @@ import pino, { type Logger } from 'pino';
 import { type App, buildApp } from './app.ts';
 import { warnWithoutBaseCredentials } from './aws/preflight.ts';
 import { systemClock } from './clock.ts';
-import { type Env, loadConfig, type ReadyConfig } from './config.ts';
+import { type Env, loadConfig, parseJwtKeys, type ReadyConfig } from './config.ts';
 import { type Core, createCore } from './core/create-core.ts';
 import { createKmsClient, type KmsKeyring, openKmsKeyring } from './crypto/kms-keyring.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { resolveDevelopmentKeys } from './dev-keys.ts';
 import { createLogger } from './logging.ts';
+import {
+  createAwsSecretFetcher,
+  createSecretWatcher,
+  resolveSecretReferences,
+  type SecretFetcher,
+  type SecretReference,
+  type SecretVariable,
+} from './secrets/references.ts';
 
 export interface Runtime {
   config: ReadyConfig;
@@ -17,6 +25,12 @@ export interface Runtime {
   database: Database;
   /** The KMS-unwrapped field-encryption keys (ROLEGATE_KMS_KEY_ID), or null for ROLEGATE_MASTER_KEYS. */
   kms: KmsKeyring | null;
+  /** Secret settings given as `…_SECRET_ARN` / `…_SSM_PARAMETER`, for re-reading; null when none. */
+  secrets: {
+    references: SecretReference[];
+    values: Map<SecretVariable, string>;
+    fetcher: SecretFetcher;
+  } | null;
 }
 
 export interface RuntimeOptions {
@@ -35,7 +49,24 @@ export interface RuntimeOptions {
  * directory's lock has written nothing there (not even dev-keys.json) and says only why.
  */
 export async function openRuntime(env: Env, options: RuntimeOptions): Promise<Runtime> {
-  const parsed = loadConfig(env);
+  // Secret references are read first (with the base credentials), so the configuration is parsed
+  // and validated exactly as if the values had been given directly.
+  let fetcher: SecretFetcher | null = null;
+  const makeFetcher = () => {
+    fetcher ??= createAwsSecretFetcher({
+      region: env.AWS_REGION?.trim() || 'us-east-1',
+      endpointUrl: env.AWS_ENDPOINT_URL?.trim() || undefined,
+      serviceEndpoints: Object.fromEntries(
+        (['SECRETS_MANAGER', 'SSM'] as const).flatMap((k) => {
+          const v = env[`AWS_ENDPOINT_URL_${k}`]?.trim();
+          return v === undefined || v === '' ? [] : [[k, v]];
+        }),
+      ),
+    });
+    return fetcher;
+  };
+  const resolved = await resolveSecretReferences(env, makeFetcher);
+  const parsed = loadConfig(resolved.env);
   const logger = createLogger(
     parsed.log.level,
     options.logTo === 'stderr' ? pino.destination({ dest: 2, sync: true }) : undefined,
@@ -70,7 +101,9 @@ export async function openRuntime(env: Env, options: RuntimeOptions): Promise<Ru
     await database.close();
     throw err;
   }
-  return { config, logger, database, kms };
+  const secrets =
+    fetcher === null ? null : { references: resolved.references, values: resolved.values, fetcher };
+  return { config, logger, database, kms, secrets };
 }
 
 /**
@@ -94,11 +127,28 @@ export async function withCore<T>(
 
 /** Starts the server and wires graceful shutdown: stop accepting, finish in-flight requests, close the database. */
 export async function serve(env: Env): Promise<App> {
-  const { config, logger, database, kms } = await openRuntime(env, { command: 'serve', logTo: 'stdout' });
+  const runtime = await openRuntime(env, { command: 'serve', logTo: 'stdout' });
   // The same core the CLI commands build; the app registers its routes on it and starts/stops it
   // (the KMS key refresh is one of its jobs).
+  const { config, logger, database, kms, secrets } = runtime;
   const core = createCore(config, { database, logger, kms });
   const app = await buildApp(config, { database, logger, core });
+  // Secrets given by reference are re-read on SIGHUP and every ROLEGATE_SECRETS_REFRESH_INTERVAL.
+  // Only then does SIGHUP mean "reload" (otherwise it stops the process, as before).
+  const watcher =
+    secrets === null
+      ? null
+      : createSecretWatcher({
+          ...secrets,
+          clock: core.clock,
+          logger,
+          applyJwtKeys: (raw) => core.accessTokens.replaceKeys(parseJwtKeys(raw)),
+          intervalSeconds: config.secretsRefreshSeconds,
+        });
+  if (watcher !== null) {
+    process.on('SIGHUP', () => void watcher.reload());
+    watcher.start();
+  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -110,6 +160,7 @@ export async function serve(env: Env): Promise<App> {
     }, 15_000);
     force.unref();
     try {
+      watcher?.stop();
       await app.close();
       await database.close();
       logger.info('shut down cleanly');
