@@ -132,7 +132,6 @@ export async function serve(env: Env): Promise<App> {
   // (the KMS key refresh is one of its jobs).
   const { config, logger, database, kms, secrets } = runtime;
   const core = createCore(config, { database, logger, kms });
-  const app = await buildApp(config, { database, logger, core });
   // Secrets given by reference are re-read on SIGHUP and every ROLEGATE_SECRETS_REFRESH_INTERVAL.
   // Only then does SIGHUP mean "reload" (otherwise it stops the process, as before).
   const watcher =
@@ -145,6 +144,12 @@ export async function serve(env: Env): Promise<App> {
           applyJwtKeys: (raw) => core.accessTokens.replaceKeys(parseJwtKeys(raw)),
           intervalSeconds: config.secretsRefreshSeconds,
         });
+  const app = await buildApp(config, {
+    database,
+    logger,
+    core,
+    ...(watcher === null ? {} : { secrets: watcher }),
+  });
   if (watcher !== null) {
     process.on('SIGHUP', () => void watcher.reload());
     watcher.start();
