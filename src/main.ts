@@ -5,18 +5,18 @@ import { warnWithoutBaseCredentials } from './aws/preflight.ts';
 import { systemClock } from './clock.ts';
 import { type Env, loadConfig, parseJwtKeys, type ReadyConfig } from './config.ts';
 import { type Core, createCore } from './core/create-core.ts';
-import { createKmsClient, type KmsKeyring, openKmsKeyring } from './crypto/kms-keyring.ts';
+import type { KmsKeyring } from './crypto/kms-keyring.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { resolveDevelopmentKeys } from './dev-keys.ts';
 import { createLogger } from './logging.ts';
 import {
-  createAwsSecretFetcher,
   createSecretWatcher,
   resolveSecretReferences,
   type SecretFetcher,
   type SecretReference,
   type SecretVariable,
+  secretReferences,
 } from './secrets/references.ts';
 
 export interface Runtime {
@@ -52,7 +52,13 @@ export async function openRuntime(env: Env, options: RuntimeOptions): Promise<Ru
   // Secret references are read first (with the base credentials), so the configuration is parsed
   // and validated exactly as if the values had been given directly.
   let fetcher: SecretFetcher | null = null;
+  // The SDK clients are loaded only when needed (they cost start-up time and memory).
+  const createAwsSecretFetcher =
+    secretReferences(env).length === 0
+      ? null
+      : (await import('./secrets/aws-fetcher.ts')).createAwsSecretFetcher;
   const makeFetcher = () => {
+    if (createAwsSecretFetcher === null) throw new Error('no secret reference to read');
     fetcher ??= createAwsSecretFetcher({
       region: env.AWS_REGION?.trim() || 'us-east-1',
       endpointUrl: env.AWS_ENDPOINT_URL?.trim() || undefined,
@@ -85,6 +91,7 @@ export async function openRuntime(env: Env, options: RuntimeOptions): Promise<Ru
     config = resolveDevelopmentKeys(parsed, logger);
     // KMS unavailable (or refusing a wrapped key) at start-up: no keys, so no start (KmsKeyringError).
     if (config.kms !== null) {
+      const { createKmsClient, openKmsKeyring } = await import('./crypto/kms-keyring.ts');
       kms = await openKmsKeyring({
         db: database.db,
         kms: createKmsClient({
