@@ -205,7 +205,8 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   await app.register(orgRoutes, { service: core.orgs, guard });
   await app.register(apiKeyRoutes, { service: core.apiKeys, guard });
-  await app.register(core.operations.routes, { guard });
+  await app.register(core.operations.routes, { guard, oauth: core.oauth?.service.urls ?? null });
+  if (core.oauth !== null) await app.register(core.oauth.routes, { guard });
   await app.register(scanRoutes, {
     guard,
     scans: core.scans,

@@ -23,6 +23,7 @@ import { createOrgStore } from '../identity/orgs/store.ts';
 import { createSessionCheck } from '../identity/sessions-store.ts';
 import { createLoginAlerts } from '../insights/login-alerts.ts';
 import { createInsightsService } from '../insights/service.ts';
+import { createOAuthModule } from '../oauth/module.ts';
 import { createOperationsModule } from '../operations/module.ts';
 import { createPrivacyService } from '../privacy/service.ts';
 import { createPrivacyStore } from '../privacy/store.ts';
@@ -118,13 +119,16 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     limits: { perDay: config.orgs.createPerDay, maxOwned: config.orgs.maxOwned },
     scans: scanJobs,
   });
+  const memberships = createMembershipLookup(db);
+  // OAuth for MCP clients (null without ROLEGATE_PUBLIC_URL).
+  const oauth = createOAuthModule({ config, db, clock, audit, memberships });
   // Unwrapped: the HTTP layer charges failed authentications to the caller's address around it.
   const authenticator = createAuthenticator({
     accessTokens,
     sessions: createSessionCheck(db, clock),
     apiKeys: apiKeys.verifier,
+    oauthTokens: oauth?.service ?? null,
   });
-  const memberships = createMembershipLookup(db);
   const insights = createInsightsService({ db, clock });
   const webhookPolicy = {
     requireHttps: config.webhook.requireHttps,
@@ -255,6 +259,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     orgs,
     authenticator,
     memberships,
+    oauth,
     insights,
     outbox,
     threatSweep,

@@ -23,7 +23,7 @@ export interface OperationsModule {
   service: OperationsService;
   toolbox: Toolbox;
   /** REST routes, `POST /v1/intents` and `POST /mcp`, behind the HTTP layer's guard. */
-  routes: FastifyPluginAsync<{ guard: AuthGuard }>;
+  routes: FastifyPluginAsync<{ guard: AuthGuard; oauth: { resourceMetadata: string } | null }>;
 }
 
 /** Handle-signing keys derived from the master keys (never the master keys themselves). */
@@ -63,7 +63,7 @@ export function createOperationsModule(deps: {
       deps.insights === undefined ? undefined : { catalogue: insightsCatalogue, service: deps.insights },
     agent: deps.agent,
   });
-  const routes: FastifyPluginAsync<{ guard: AuthGuard }> = async (app, { guard }) => {
+  const routes: OperationsModule['routes'] = async (app, { guard, oauth }) => {
     await app.register(operationsRoutes, {
       guard,
       service,
@@ -71,7 +71,7 @@ export function createOperationsModule(deps: {
       streamStallTimeoutMs: deps.config.http.streamStallTimeoutMs,
     });
     await app.register(intentsRoutes, { guard, memberships: deps.memberships, toolbox });
-    await app.register(mcpRoutes, { guard, toolbox, version: '1.0.0' });
+    await app.register(mcpRoutes, { guard, toolbox, version: '1.0.0', oauth });
   };
   return { service, toolbox, routes };
 }
