@@ -435,3 +435,49 @@ describe('hostile OAuth requests', () => {
     expect(list.json().items).toHaveLength(0);
   });
 });
+
+describe('several nodes, one database', () => {
+  it('a second node (or a restarted one) redeems the first one’s codes and accepts its tokens', async () => {
+    const f = await fixture(t, { capabilities: ['s3-read'] });
+    const other = await createTestApp({ database: t.database, env: { ROLEGATE_PUBLIC_URL: baseUrl } });
+    try {
+      const clientId = await register();
+      const { verifier, challenge } = pkce();
+      const { location } = await consentOverHttp(
+        baseUrl,
+        authUrl(clientId, { code_challenge: challenge, code_challenge_method: 'S256' }),
+        f.user,
+        { approve: { orgId: f.user.orgId } },
+      );
+      // The code was issued by the listening node; the other node redeems it.
+      const res = await other.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: location.searchParams.get('code')!,
+          client_id: clientId,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: verifier,
+        }).toString(),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const accessToken = res.json().access_token as string;
+      const onOther = await other.app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        payload: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      });
+      expect(onOther.statusCode).toBe(200);
+      expect((await mcpList(accessToken)).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+});
