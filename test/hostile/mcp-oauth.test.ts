@@ -10,8 +10,8 @@ import { memberships } from '../../src/db/core-tables.ts';
 import { newId } from '../../src/db/ids.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser, type TestUser } from '../helpers/identity.ts';
+import { consentOverHttp, freePort, MemoryOAuthProvider, REDIRECT_URI } from '../oauth/helpers.ts';
 import { auditOf, fixture, mockSts, sts } from '../operations/harness.ts';
-import { consentOverHttp, freePort, MemoryOAuthProvider, REDIRECT_URI } from './helpers.ts';
 
 let t: TestApp;
 let baseUrl: string;
