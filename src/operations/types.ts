@@ -67,8 +67,8 @@ export interface RestDescription {
   /**
    * One route for several operations (presigned GET and PUT): the body field that picks this one
    * and its value. The route's body is the operations' common input plus that field, every
-   * default left to the chosen operation; the route admits the first variant's permission and the
-   * service then checks the chosen operation's own.
+   * default left to the chosen operation; the route admits the permission the lowest role holds
+   * (whoever may run one of them) and the service then checks the chosen operation's own.
    */
   variant?: { field: string; value: string };
   /** Streamed in or out: the route is written by hand in routes.ts (raw bodies, NDJSON, downloads). */
