@@ -64,6 +64,8 @@ export interface RouteEntry {
   permission: string | undefined;
   /** Whether the route has a body schema. */
   hasBody: boolean;
+  /** The rate-limit class the route declares in `config.rateLimitClass` (`expensive`), if any. */
+  rateLimitClass: string | undefined;
 }
 
 declare module 'fastify' {
@@ -122,11 +124,17 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const config = route.config as { permission?: string } | undefined;
+    const config = route.config as { permission?: string; rateLimitClass?: string } | undefined;
     const permission = config?.permission;
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routeTable.push({ method, url: route.url, permission, hasBody: route.schema?.body !== undefined });
+      routeTable.push({
+        method,
+        url: route.url,
+        permission,
+        hasBody: route.schema?.body !== undefined,
+        rateLimitClass: config?.rateLimitClass,
+      });
     }
   });
   app.setValidatorCompiler(validatorCompiler);

@@ -11,7 +11,6 @@ import type { ReadyConfig } from '../config.ts';
 import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
 import type { Database } from '../db/client.ts';
-import { createCorrelationRegistry, withCorrelationIds } from '../http/request-id.ts';
 import { createAccessTokens } from '../identity/access-tokens.ts';
 import { createApiKeyService } from '../identity/api-keys/service.ts';
 import { createApiKeyStore } from '../identity/api-keys/store.ts';
@@ -34,6 +33,7 @@ import { createWebhookOutbox } from '../webhooks/outbox.ts';
 import { createWebhookService } from '../webhooks/service.ts';
 import { createWebhookStore } from '../webhooks/store.ts';
 import { createThreatSweep } from '../webhooks/threat-sweep.ts';
+import { createCorrelationRegistry, withCorrelationIds } from './correlation.ts';
 
 export interface CoreDeps {
   database: Database;
