@@ -67,6 +67,8 @@ export interface RouteEntry {
   permission: string | undefined;
   /** Whether the route has a body schema. */
   hasBody: boolean;
+  /** The rate-limit class the route declares in `config.rateLimitClass` (`expensive`), if any. */
+  rateLimitClass: string | undefined;
 }
 
 declare module 'fastify' {
@@ -125,11 +127,17 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const config = route.config as { permission?: string } | undefined;
+    const config = route.config as { permission?: string; rateLimitClass?: string } | undefined;
     const permission = config?.permission;
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routeTable.push({ method, url: route.url, permission, hasBody: route.schema?.body !== undefined });
+      routeTable.push({
+        method,
+        url: route.url,
+        permission,
+        hasBody: route.schema?.body !== undefined,
+        rateLimitClass: config?.rateLimitClass,
+      });
     }
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -211,7 +219,8 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   await app.register(orgRoutes, { service: core.orgs, guard });
   await app.register(apiKeyRoutes, { service: core.apiKeys, guard });
-  await app.register(core.operations.routes, { guard });
+  await app.register(core.operations.routes, { guard, oauth: core.oauth?.service.urls ?? null });
+  if (core.oauth !== null) await app.register(core.oauth.routes, { guard });
   await app.register(scanRoutes, {
     guard,
     scans: core.scans,

@@ -161,6 +161,11 @@ const envSchema = z.object({
     message: 'must be an http(s) URL',
   }),
   ROLEGATE_WEBHOOK_SECRET: optionalString,
+  /** Where clients reach this deployment (scheme, host, optional port; no path). Turns on OAuth for /mcp. */
+  ROLEGATE_PUBLIC_URL: optionalString.refine(
+    (v) => v === undefined || (/^https?:\/\/[^/?#\s]+$/.test(v) && URL.canParse(v)),
+    { message: 'must be an origin such as https://rolegate.example.com (no path, no trailing slash)' },
+  ),
   ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z.stringbool().default(false),
   ROLEGATE_WEBHOOK_TIMEOUT: intIn(10, 1, 60),
   ROLEGATE_THREAT_SWEEP_INTERVAL: intIn(300, 0, 86_400),
@@ -217,6 +222,11 @@ export interface Config {
     trustProxy: TrustProxy;
     /** Deepest nesting of a JSON body (refused with 400 before parsing). */
     jsonMaxDepth: number;
+    /**
+     * The deployment's public origin (ROLEGATE_PUBLIC_URL); null = unset. The OAuth issuer and the
+     * /mcp resource identifier are built from it, so OAuth for MCP is on only when it is set.
+     */
+    publicUrl: string | null;
     /** Time limits in milliseconds; see docs/abuse-protection.md. */
     headersTimeoutMs: number;
     /** From the request's first byte to its last body byte (uploads use the throughput floor instead). */
@@ -530,6 +540,7 @@ export function loadConfig(
       cookieSecure: parseCookieSecure(e.ROLEGATE_COOKIE_SECURE, e.NODE_ENV),
       trustProxy: parseTrustProxy(e.ROLEGATE_TRUST_PROXY),
       jsonMaxDepth: e.ROLEGATE_JSON_MAX_DEPTH,
+      publicUrl: e.ROLEGATE_PUBLIC_URL ?? null,
       headersTimeoutMs: e.ROLEGATE_HEADERS_TIMEOUT * 1000,
       requestTimeoutMs: e.ROLEGATE_REQUEST_TIMEOUT * 1000,
       connectionTimeoutMs: e.ROLEGATE_CONNECTION_TIMEOUT * 1000,

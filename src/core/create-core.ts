@@ -12,7 +12,6 @@ import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
 import type { KmsKeyring } from '../crypto/kms-keyring.ts';
 import type { Database } from '../db/client.ts';
-import { createCorrelationRegistry, withCorrelationIds } from '../http/request-id.ts';
 import { createAccessTokens } from '../identity/access-tokens.ts';
 import { createApiKeyService } from '../identity/api-keys/service.ts';
 import { createApiKeyStore } from '../identity/api-keys/store.ts';
@@ -24,6 +23,7 @@ import { createOrgStore } from '../identity/orgs/store.ts';
 import { createSessionCheck } from '../identity/sessions-store.ts';
 import { createLoginAlerts } from '../insights/login-alerts.ts';
 import { createInsightsService } from '../insights/service.ts';
+import { createOAuthModule } from '../oauth/module.ts';
 import { createOperationsModule } from '../operations/module.ts';
 import { createPrivacyService } from '../privacy/service.ts';
 import { createPrivacyStore } from '../privacy/store.ts';
@@ -34,6 +34,7 @@ import { createWebhookOutbox } from '../webhooks/outbox.ts';
 import { createWebhookService } from '../webhooks/service.ts';
 import { createWebhookStore } from '../webhooks/store.ts';
 import { createThreatSweep } from '../webhooks/threat-sweep.ts';
+import { createCorrelationRegistry, withCorrelationIds } from './correlation.ts';
 
 export interface CoreDeps {
   database: Database;
@@ -125,13 +126,16 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     limits: { perDay: config.orgs.createPerDay, maxOwned: config.orgs.maxOwned },
     scans: scanJobs,
   });
+  const memberships = createMembershipLookup(db);
+  // OAuth for MCP clients (null without ROLEGATE_PUBLIC_URL).
+  const oauth = createOAuthModule({ config, db, clock, audit, memberships });
   // Unwrapped: the HTTP layer charges failed authentications to the caller's address around it.
   const authenticator = createAuthenticator({
     accessTokens,
     sessions: createSessionCheck(db, clock),
     apiKeys: apiKeys.verifier,
+    oauthTokens: oauth?.service ?? null,
   });
-  const memberships = createMembershipLookup(db);
   const insights = createInsightsService({ db, clock });
   const webhookPolicy = {
     requireHttps: config.webhook.requireHttps,
@@ -267,6 +271,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     orgs,
     authenticator,
     memberships,
+    oauth,
     insights,
     outbox,
     threatSweep,

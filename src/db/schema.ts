@@ -7,6 +7,7 @@ export * from '../crypto/tables.ts';
 export * from '../identity/api-keys/tables.ts';
 export * from '../identity/orgs/tables.ts';
 export * from '../identity/tables.ts';
+export * from '../oauth/tables.ts';
 export * from '../scans/tables.ts';
 export * from '../webhooks/tables.ts';
 export * from './core-tables.ts';
