@@ -38,6 +38,7 @@ import { identityRoutes } from './identity/routes.ts';
 import { insightsRoutes } from './insights/routes.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { scanRoutes } from './scans/routes.ts';
+import type { SecretWatcher } from './secrets/references.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 
 export interface AppDeps {
@@ -46,6 +47,8 @@ export interface AppDeps {
   clock?: Clock;
   /** The process's core (`serve` builds it once); built here from the other deps when absent. */
   core?: Core;
+  /** Secrets given by reference (`serve`, issue 20 item 2): their state is part of /readyz. */
+  secrets?: Pick<SecretWatcher, 'status'>;
 }
 
 export type App = FastifyInstance<
@@ -193,7 +196,10 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
 
   // Feature modules: one line each.
-  await app.register(healthRoutes, { database: deps.database });
+  await app.register(healthRoutes, {
+    database: deps.database,
+    ...(deps.secrets === undefined ? {} : { secrets: deps.secrets }),
+  });
   await app.register(connectionRoutes, { guard, service: core.connections.service });
   await app.register(auditRoutes, { guard, service: core.auditService });
   await app.register(privacyRoutes, {

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import type { ReadyConfig } from '../config.ts';
 import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
+import type { KmsKeyring } from '../crypto/kms-keyring.ts';
 import type { Database } from '../db/client.ts';
 import { createAccessTokens } from '../identity/access-tokens.ts';
 import { createApiKeyService } from '../identity/api-keys/service.ts';
@@ -44,6 +45,11 @@ export interface CoreDeps {
    * itself when REDIS_URL is set, and closes it on stop().
    */
   redis?: Redis | null;
+  /**
+   * The KMS-unwrapped field-encryption keys (ROLEGATE_KMS_KEY_ID), opened by the runtime before the
+   * core (start-up stops when KMS cannot unwrap them); null or absent: ROLEGATE_MASTER_KEYS.
+   */
+  kms?: KmsKeyring | null;
 }
 
 /** Each background job stops within this bound at shutdown, so one stuck job cannot hold the rest. */
@@ -76,7 +82,8 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
   const scanJobs = createJobRegistry();
   // Per-organisation AWS concurrency, shared by operations and scans.
   const lanes = createLanes(config.lanes);
-  const keyring = createKeyring(config.masterKeys);
+  const kms = deps.kms ?? null;
+  const keyring = kms?.keyring ?? createKeyring(config.masterKeys);
   const awsClients = createAwsClientFactory(config.aws);
   // The one path to customers' AWS accounts: every brokered call and probe is audited through it.
   const broker = createBroker({
@@ -216,6 +223,10 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     { name: 'connections scheduler', start: () => connections.start(), stop: () => connections.stop() },
     { name: 'webhook outbox', start: () => outbox.start(), stop: () => outbox.stop() },
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
+    // Every node looks for data keys created by `rolegate keys rotate` (they activate later).
+    ...(kms === null
+      ? []
+      : [{ name: 'KMS key refresh', start: () => kms.start(), stop: async () => kms.stop() }]),
   ];
   let started: typeof jobs = [];
   let starting: Promise<void> | null = null;
@@ -250,6 +261,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     scanJobs,
     lanes,
     keyring,
+    kms,
     awsClients,
     broker,
     privacy,

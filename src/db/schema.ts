@@ -3,6 +3,7 @@
 
 export * from '../audit/tables.ts';
 export * from '../connections/tables.ts';
+export * from '../crypto/tables.ts';
 export * from '../identity/api-keys/tables.ts';
 export * from '../identity/orgs/tables.ts';
 export * from '../identity/tables.ts';
