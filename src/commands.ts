@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, CommanderError } from 'commander';
 import {
   loadVerificationKeys,
@@ -50,16 +51,38 @@ const keys = program.command('keys').description('Manage encryption keys.');
 keys
   .command('rotate')
   .description(
-    'Re-encrypt every stored secret under the active key (the first of ROLEGATE_MASTER_KEYS). ' +
+    'Re-encrypt every stored secret under the active key (the first of ROLEGATE_MASTER_KEYS; with ' +
+      'ROLEGATE_KMS_KEY_ID, a new KMS data key created first). ' +
       'Runs in batches while the service keeps serving; keep the old key listed until it finishes.',
   )
   .option('--batch-size <n>', 'rows per batch', '200')
-  .action(async (opts: { batchSize: string }) => {
+  .option(
+    '--activation-delay <seconds>',
+    'with ROLEGATE_KMS_KEY_ID: seconds before the new KMS data key becomes active, so that every node ' +
+      'loads it first (default: twice ROLEGATE_KMS_REFRESH_INTERVAL plus 5; 0 when no server runs)',
+  )
+  .action(async (opts: { batchSize: string; activationDelay?: string }) => {
     const batchSize = Number(opts.batchSize);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new Error('--batch-size must be a whole number between 1 and 10000');
     }
+    const delay = opts.activationDelay === undefined ? undefined : Number(opts.activationDelay);
+    if (delay !== undefined && (!Number.isInteger(delay) || delay < 0 || delay > 86_400)) {
+      throw new Error('--activation-delay must be a whole number of seconds between 0 and 86400');
+    }
     await withCore(process.env, { command: 'keys rotate', logTo: 'stderr' }, async (core) => {
+      if (core.kms !== null && core.config.kms !== null) {
+        // A new KMS data key, active only once every node has had time to load it: a node never
+        // meets a value encrypted under a key it does not hold.
+        const wait = delay ?? core.config.kms.refreshSeconds * 2 + 5;
+        const { kid, activatesAt } = await core.kms.rotate(wait);
+        process.stderr.write(`  new KMS data key ${kid}, active from ${activatesAt.toISOString()}\n`);
+        const remaining = activatesAt.getTime() - Date.now();
+        if (remaining > 0) {
+          process.stderr.write(`  waiting ${Math.ceil(remaining / 1000)} s for every node to load it\n`);
+          await sleep(remaining);
+        }
+      }
       const result = await rotateKeys(core.database.db, core.keyring, {
         batchSize,
         onProgress: (p) =>
@@ -67,7 +90,7 @@ keys
       });
       for (const c of result.columns)
         process.stdout.write(`${c.table}.${c.column}: ${c.reencrypted} re-encrypted\n`);
-      process.stdout.write(`done: ${result.total} values now under key ${core.config.masterKeys[0]!.kid}\n`);
+      process.stdout.write(`done: ${result.total} values now under key ${core.keyring.activeKid}\n`);
     });
   });
 

@@ -17,6 +17,7 @@ export const ID_PREFIXES = [
   'vrf',
   'whe',
   'msg',
+  'agr',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
