@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { checkpointRoutes } from './audit/checkpoints/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import type { Clock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
@@ -202,6 +203,12 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   await app.register(connectionRoutes, { guard, service: core.connections.service });
   await app.register(auditRoutes, { guard, service: core.auditService });
+  await app.register(checkpointRoutes, {
+    guard,
+    service: core.checkpoints,
+    audit: core.audit,
+    db: deps.database.db,
+  });
   await app.register(privacyRoutes, {
     guard,
     service: core.privacy,

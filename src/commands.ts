@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, CommanderError } from 'commander';
+import {
+  loadVerificationKeys,
+  readCheckpointDir,
+  readCheckpointsFromS3,
+  runCheckpointVerify,
+} from './audit/checkpoints/cli.ts';
 import { runAuditVerify } from './audit/cli.ts';
 import { ConfigError } from './config.ts';
 import { registerPolicyCommands } from './connections/cli.ts';
@@ -90,6 +96,31 @@ keys
 
 const audit = program.command('audit').description('Inspect the audit trail.');
 audit
+  .command('checkpoint')
+  .description(
+    "Sign a checkpoint of the head of one organisation's chain (--org) or of every chain whose head " +
+      'moved since its last checkpoint, now (the server does this every ROLEGATE_AUDIT_CHECKPOINT_INTERVAL).',
+  )
+  .option('--org <id>', 'organisation id (default: every chain that moved)')
+  .action(async (opts: { org?: string }) => {
+    await withCore(process.env, { command: 'audit checkpoint', logTo: 'stderr' }, async (core) => {
+      if (opts.org !== undefined) {
+        const outcome = await core.checkpoints.checkpointChain(opts.org, { force: true });
+        const c = 'checkpoint' in outcome ? outcome.checkpoint : null;
+        process.stdout.write(
+          c === null ? `${outcome.status}\n` : `${outcome.status} ${opts.org} #${c.n} at seq ${c.seq}\n`,
+        );
+        if (outcome.status === 'contradicted') process.exitCode = 2;
+        return;
+      }
+      const r = await core.checkpoints.runOnce();
+      process.stdout.write(
+        `${r.created} checkpoint(s) signed, ${r.contradicted} chain(s) contradict their last one\n`,
+      );
+      if (r.contradicted > 0) process.exitCode = 2;
+    });
+  });
+audit
   .command('verify')
   .description(
     'Recompute the hash chain of one organisation (--org) or of every chain, report every ' +
@@ -102,17 +133,59 @@ audit
     '--json',
     'one JSON document {valid, chains: [{chain, valid, headSeq, checked, breakCount, breaks, …}]}',
   )
-  .action(async (opts: { org?: string; full?: boolean; json?: boolean }) => {
-    await withCore(process.env, { command: 'audit verify', logTo: 'stderr' }, async (core) => {
-      const report = await runAuditVerify(core.database.db, {
-        org: opts.org,
-        full: opts.full,
-        write: opts.json === true ? () => undefined : (l) => process.stdout.write(l),
+  .option(
+    '--checkpoints <dir|s3://bucket/prefix>',
+    "also check the organisation's chain against the signed checkpoints kept there (re-hashes every record)",
+  )
+  .option(
+    '--public-key <file|url>',
+    'with --checkpoints: the keys document (/.well-known/rolegate-audit-keys) or a PEM public key you trust',
+  )
+  .option(
+    '--deployment <id>',
+    "with --checkpoints: the deployment the checkpoints must name (default: the keys document's)",
+  )
+  .action(
+    async (opts: {
+      org?: string;
+      full?: boolean;
+      json?: boolean;
+      checkpoints?: string;
+      publicKey?: string;
+      deployment?: string;
+    }) => {
+      if (opts.checkpoints !== undefined) {
+        if (opts.publicKey === undefined)
+          throw new Error('--checkpoints needs --public-key (the keys you trust)');
+        const keys = await loadVerificationKeys(opts.publicKey);
+        await withCore(process.env, { command: 'audit verify', logTo: 'stderr' }, async (core) => {
+          const source = opts.checkpoints as string;
+          const inputs = source.startsWith('s3://')
+            ? await readCheckpointsFromS3(source, core.config.aws)
+            : await readCheckpointDir(source);
+          const report = await runCheckpointVerify(core.database.db, {
+            org: opts.org,
+            deployment: opts.deployment,
+            inputs,
+            keys,
+            write: opts.json === true ? () => undefined : (l) => process.stdout.write(l),
+          });
+          if (opts.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
+          if (!report.valid) process.exitCode = 2;
+        });
+        return;
+      }
+      await withCore(process.env, { command: 'audit verify', logTo: 'stderr' }, async (core) => {
+        const report = await runAuditVerify(core.database.db, {
+          org: opts.org,
+          full: opts.full,
+          write: opts.json === true ? () => undefined : (l) => process.stdout.write(l),
+        });
+        if (opts.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
+        if (!report.valid) process.exitCode = 2;
       });
-      if (opts.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
-      if (!report.valid) process.exitCode = 2;
-    });
-  });
+    },
+  );
 
 registerPolicyCommands(program);
 registerTemplateCommands(program);

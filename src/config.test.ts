@@ -183,3 +183,23 @@ describe('transport limits', () => {
     expect(loadConfig({ ROLEGATE_MAX_CONNECTIONS_PER_ADDRESS: '0' }).http.maxConnectionsPerAddress).toBe(0);
   });
 });
+
+describe('audit checkpoint signing', () => {
+  const key = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+  it('needs a deployment id with a signing key, and accepts only 32-byte Ed25519 seeds', () => {
+    expect(() => loadConfig({ ROLEGATE_AUDIT_SIGNING_KEYS: key })).toThrow(
+      /ROLEGATE_DEPLOYMENT_ID is required/,
+    );
+    const c = loadConfig({ ROLEGATE_AUDIT_SIGNING_KEYS: key, ROLEGATE_DEPLOYMENT_ID: 'acme-prod' });
+    expect(c.auditCheckpoints).toMatchObject({ deployment: 'acme-prod', intervalSeconds: 300 });
+    expect(c.auditCheckpoints.signingKeys?.[0]?.kid).toBe('k1');
+    expect(() =>
+      loadConfig({
+        ROLEGATE_AUDIT_SIGNING_KEYS: `k1:${Buffer.alloc(16).toString('base64')}`,
+        ROLEGATE_DEPLOYMENT_ID: 'x',
+      }),
+    ).toThrow(/exactly 32 bytes/);
+    expect(() => loadConfig({ ROLEGATE_DEPLOYMENT_ID: 'has space' })).toThrow(/ROLEGATE_DEPLOYMENT_ID/);
+    expect(loadConfig({}).auditCheckpoints).toMatchObject({ deployment: null, signingKeys: null });
+  });
+});

@@ -15,6 +15,7 @@ export const SECRET_VARIABLES = [
   'DATABASE_URL',
   'REDIS_URL',
   'ROLEGATE_WEBHOOK_SECRET',
+  'ROLEGATE_AUDIT_SIGNING_KEYS',
 ] as const;
 
 export class ConfigError extends Error {
@@ -169,6 +170,8 @@ const envSchema = z.object({
   ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z.stringbool().default(false),
   ROLEGATE_WEBHOOK_TIMEOUT: intIn(10, 1, 60),
   ROLEGATE_THREAT_SWEEP_INTERVAL: intIn(300, 0, 86_400),
+  ROLEGATE_AUDIT_SIGNING_KEYS: optionalString,
+  ROLEGATE_AUDIT_CHECKPOINT_INTERVAL: intIn(300, 0, 86_400),
   ROLEGATE_RATE_LIMIT_AUTH_MAX: intIn(20, 1, 100_000),
   ROLEGATE_RATE_LIMIT_AUTH_WINDOW: intIn(60, 1, 86_400),
   ROLEGATE_RATE_LIMIT_API_MAX: intIn(600, 1, 1_000_000),
@@ -299,6 +302,15 @@ export interface Config {
     timeoutSeconds: number;
     /** How often threats found in the audit trail are turned into alerts, seconds (0 = never). */
     threatSweepSeconds: number;
+  };
+  /** Signed checkpoints of the audit chains; see docs/audit.md. */
+  auditCheckpoints: {
+    /** Names this deployment inside every checkpoint; required when a signing key is configured. */
+    deployment: string | null;
+    /** Ed25519 private seeds (32 bytes), first one signs; null when unset. */
+    signingKeys: KeyEntry[] | null;
+    /** Seconds between checkpoint rounds (0 = only on demand). */
+    intervalSeconds: number;
   };
   /** Per-organisation concurrency of brokered AWS calls, by lane; see src/broker/lanes.ts. */
   lanes: {
@@ -518,6 +530,14 @@ export function loadConfig(
       );
     }
   }
+  const signingKeys =
+    e.ROLEGATE_AUDIT_SIGNING_KEYS === undefined
+      ? null
+      : parseKeyList('ROLEGATE_AUDIT_SIGNING_KEYS', e.ROLEGATE_AUDIT_SIGNING_KEYS, 32, 32);
+  if (signingKeys !== null && e.ROLEGATE_DEPLOYMENT_ID === undefined) {
+    // Every checkpoint names its deployment, so one from another deployment is recognised as such.
+    throw new ConfigError('ROLEGATE_DEPLOYMENT_ID', 'is required when audit checkpoints are signed');
+  }
   const corsOrigins = (e.ROLEGATE_CORS_ORIGINS ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -586,6 +606,11 @@ export function loadConfig(
       requireHttps: e.NODE_ENV === 'production',
       timeoutSeconds: e.ROLEGATE_WEBHOOK_TIMEOUT,
       threatSweepSeconds: e.ROLEGATE_THREAT_SWEEP_INTERVAL,
+    },
+    auditCheckpoints: {
+      deployment: e.ROLEGATE_DEPLOYMENT_ID ?? null,
+      signingKeys,
+      intervalSeconds: e.ROLEGATE_AUDIT_CHECKPOINT_INTERVAL,
     },
     lanes: {
       short: { perOrg: e.ROLEGATE_AWS_ORG_MAX_CALLS, queuePerOrg: e.ROLEGATE_AWS_ORG_MAX_QUEUED_CALLS },

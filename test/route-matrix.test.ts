@@ -21,6 +21,9 @@ const PUBLIC_EXACT = new Set([
   'POST /v1/auth/signup',
   'POST /v1/auth/login',
   'POST /v1/auth/refresh',
+  // Public keys of signed audit checkpoints (no tenant data; docs/audit.md).
+  'GET /.well-known/rolegate-audit-keys',
+  'GET /.well-known/rolegate-audit-keys.json',
   // The web console's static shell and assets (no data; the console calls the API with a token).
   'GET /',
   'GET /index.html',

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, like, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.ts';
 import type { AuditRecordView } from './schemas.ts';
 import { auditChainCheckpoints, auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
@@ -74,6 +74,60 @@ export function createAuditStore(db: DbOrTx) {
   };
 }
 export type AuditStore = ReturnType<typeof createAuditStore>;
+
+/** A chain's head: its last record's seq and hash. */
+export interface ChainHead {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+
+/**
+ * The heads of chains in chain order after `afterChain` (at most `limit`), or of the given chains.
+ * The one place outside the writer that reads `audit_chain_heads` for signed checkpoints, so a
+ * change of how heads are kept is made here.
+ */
+export async function readChainHeads(
+  db: DbOrTx,
+  options: { chains: string[] } | { afterChain: string | null; limit: number },
+): Promise<ChainHead[]> {
+  const columns = { chain: auditChainHeads.chain, seq: auditChainHeads.seq, hash: auditChainHeads.hash };
+  if ('chains' in options) {
+    if (options.chains.length === 0) return [];
+    return db.select(columns).from(auditChainHeads).where(inArray(auditChainHeads.chain, options.chains));
+  }
+  return db
+    .select(columns)
+    .from(auditChainHeads)
+    .where(options.afterChain === null ? undefined : gt(auditChainHeads.chain, options.afterChain))
+    .orderBy(asc(auditChainHeads.chain))
+    .limit(options.limit);
+}
+
+/** The hash of record `seq` of a chain, or null when there is no such record. */
+export async function recordHashAt(db: DbOrTx, chain: string, seq: number): Promise<string | null> {
+  const [row] = await db
+    .select({ hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.chain, chain), eq(auditEvents.seq, seq)));
+  return row?.hash ?? null;
+}
+
+/** The hashes of the records of a chain with these seqs (an absent record is absent from the map). */
+export async function recordHashesAt(
+  db: DbOrTx,
+  chain: string,
+  seqs: number[],
+): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  if (seqs.length === 0) return out;
+  const rows = await db
+    .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.chain, chain), inArray(auditEvents.seq, seqs)));
+  for (const r of rows) out.set(r.seq, r.hash);
+  return out;
+}
 
 /* ------------------------------------------------------------- chain verification (verify.ts) */
 

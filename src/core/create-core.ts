@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createCheckpointService } from '../audit/checkpoints/service.ts';
+import { createCheckpointSigner } from '../audit/checkpoints/signer.ts';
 import { createAuditService } from '../audit/service.ts';
 import { createAuditStore } from '../audit/store.ts';
 import { createAuditWriter } from '../audit/writer.ts';
@@ -77,7 +79,6 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
   // Filled by the HTTP layer (src/http/request-id.ts); empty in a CLI process, which has no requests.
   const correlations = createCorrelationRegistry();
   const audit = withCorrelationIds(createAuditWriter({ clock }), correlations);
-  const auditService = createAuditService({ db, store: createAuditStore(db), audit });
   // Running scan jobs, so that deleting a connection, organisation or account stops them.
   const scanJobs = createJobRegistry();
   // Per-organisation AWS concurrency, shared by operations and scans.
@@ -160,6 +161,17 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
       perOrgInBatch: 4,
     },
   });
+  // Signed checkpoints of every chain's head (docs/audit.md); off without a signing key.
+  const checkpoints = createCheckpointService({
+    db,
+    clock,
+    signer: createCheckpointSigner(config.auditCheckpoints),
+    deployment: config.auditCheckpoints.deployment,
+    intervalSeconds: config.auditCheckpoints.intervalSeconds,
+    outbox,
+    logger,
+  });
+  const auditService = createAuditService({ db, store: createAuditStore(db), audit, checkpoints });
   const threatSweep = createThreatSweep({
     db,
     insights,
@@ -223,6 +235,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     { name: 'connections scheduler', start: () => connections.start(), stop: () => connections.stop() },
     { name: 'webhook outbox', start: () => outbox.start(), stop: () => outbox.stop() },
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
+    { name: 'audit checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() },
     // Every node looks for data keys created by `rolegate keys rotate` (they activate later).
     ...(kms === null
       ? []
@@ -258,6 +271,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     correlations,
     audit,
     auditService,
+    checkpoints,
     scanJobs,
     lanes,
     keyring,

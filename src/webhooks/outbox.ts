@@ -22,6 +22,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'threat.brute_force',
   'threat.access_denied_burst',
   'threat.connection_unsafe',
+  'audit.checkpoint',
   'webhook.test',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -17,8 +17,10 @@ export const ORG_EVENT_TYPES = [
   'threat.brute_force',
   'threat.access_denied_burst',
   'threat.connection_unsafe',
+  'audit.checkpoint',
 ] as const;
-export const subscribableEventTypes = ORG_EVENT_TYPES;
+/** What a new endpoint gets when it names no types: the alerts; signed checkpoints are opted into. */
+export const subscribableEventTypes = ORG_EVENT_TYPES.filter((t) => t !== 'audit.checkpoint');
 
 export const createWebhookBody = z.strictObject({
   url: z.string().trim().min(1).max(2048),
