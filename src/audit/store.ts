@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, like, lt, lte, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
 import type { AuditRecordView } from './schemas.ts';
-import { auditEvents } from './tables.ts';
+import { auditChainHeads, auditEvents } from './tables.ts';
 
 export interface AuditFilter {
   from?: Date | undefined;
@@ -13,6 +13,26 @@ export interface AuditFilter {
 }
 
 type Row = typeof auditEvents.$inferSelect;
+
+/** Where a chain ends: its organisation's chain key, the last seq and the hash of that record. */
+export interface ChainHead {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+
+/**
+ * The head of one chain (null before its first record): the one place that reads it, for the
+ * writer's statement path, verification and anything that signs or publishes a chain's state.
+ * A plain read: it takes no lock, so it may be behind a concurrent append by the time it returns.
+ */
+export async function readChainHead(db: DbOrTx, chain: string): Promise<ChainHead | null> {
+  const [head] = await db
+    .select({ chain: auditChainHeads.chain, seq: auditChainHeads.seq, hash: auditChainHeads.hash })
+    .from(auditChainHeads)
+    .where(eq(auditChainHeads.chain, chain));
+  return head ?? null;
+}
 
 export function toView(row: Row): AuditRecordView {
   const { chain: _chain, orgId: _orgId, createdAt, ...rest } = row;

@@ -3,6 +3,7 @@ import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.ts';
 import { storedRecord } from './canonical.ts';
 import { GENESIS_HASH, personalRef, recordHash, subjectsOf } from './chain.ts';
+import { readChainHead } from './store.ts';
 import { auditChainCheckpoints, auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
 
 export type BreakReason =
@@ -200,10 +201,7 @@ export async function verifyChain(
   const now = options.now ?? (() => new Date());
   const log = new BreakLog();
 
-  const [head] = await db
-    .select({ seq: auditChainHeads.seq, hash: auditChainHeads.hash })
-    .from(auditChainHeads)
-    .where(eq(auditChainHeads.chain, chain));
+  const head = await readChainHead(db, chain);
   const headSeq = head?.seq ?? 0;
   const headHash = head?.hash ?? GENESIS_HASH;
 
