@@ -14,6 +14,26 @@ export interface AuditFilter {
 
 type Row = typeof auditEvents.$inferSelect;
 
+/** Where a chain ends: its organisation's chain key, the last seq and the hash of that record. */
+export interface ChainHead {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+
+/**
+ * The head of one chain (null before its first record): the one place that reads it, for the
+ * writer's statement path, verification and anything that signs or publishes a chain's state.
+ * A plain read: it takes no lock, so it may be behind a concurrent append by the time it returns.
+ */
+export async function readChainHead(db: DbOrTx, chain: string): Promise<ChainHead | null> {
+  const [head] = await db
+    .select({ chain: auditChainHeads.chain, seq: auditChainHeads.seq, hash: auditChainHeads.hash })
+    .from(auditChainHeads)
+    .where(eq(auditChainHeads.chain, chain));
+  return head ?? null;
+}
+
 export function toView(row: Row): AuditRecordView {
   const { chain: _chain, orgId: _orgId, createdAt, ...rest } = row;
   return { ...rest, createdAt: createdAt.toISOString() };
@@ -75,13 +95,6 @@ export function createAuditStore(db: DbOrTx) {
 }
 export type AuditStore = ReturnType<typeof createAuditStore>;
 
-/** A chain's head: its last record's seq and hash. */
-export interface ChainHead {
-  chain: string;
-  seq: number;
-  hash: string;
-}
-
 /**
  * The heads of chains in chain order after `afterChain` (at most `limit`), or of the given chains.
  * The one place outside the writer that reads `audit_chain_heads` for signed checkpoints, so a
@@ -130,18 +143,6 @@ export async function recordHashesAt(
 }
 
 /* ------------------------------------------------------------- chain verification (verify.ts) */
-
-/** A chain's head: its last seq and hash, as the writer left them. */
-export async function chainHead(
-  db: DbOrTx,
-  chain: string,
-): Promise<{ seq: number; hash: string } | undefined> {
-  const [head] = await db
-    .select({ seq: auditChainHeads.seq, hash: auditChainHeads.hash })
-    .from(auditChainHeads)
-    .where(eq(auditChainHeads.chain, chain));
-  return head;
-}
 
 /** The last verified position of a chain, if any. */
 export async function chainCheckpoint(

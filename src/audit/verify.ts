@@ -4,11 +4,11 @@ import { storedRecord } from './canonical.ts';
 import { GENESIS_HASH, personalRef, recordHash, subjectsOf } from './chain.ts';
 import {
   chainCheckpoint,
-  chainHead,
   chainRecord,
   chainRecords,
   firstSeqBeyondHead,
   moveChainCheckpoint,
+  readChainHead,
   subjectKeys,
 } from './store.ts';
 import type { auditEvents } from './tables.ts';
@@ -198,7 +198,7 @@ export async function verifyChain(
   const now = options.now ?? (() => new Date());
   const log = new BreakLog();
 
-  const head = await chainHead(db, chain);
+  const head = await readChainHead(db, chain);
   const headSeq = head?.seq ?? 0;
   const headHash = head?.hash ?? GENESIS_HASH;
 
