@@ -99,13 +99,13 @@ export async function benchGateway(): Promise<BenchResult> {
     targets: [
       {
         metric: 'memoryAddedP50Ms',
-        target: '≤ 1 ms added p50 (cache memory)',
+        target: '≤ 1.5 ms added p50 (cache memory, PGlite; issue 16)',
         value: added,
-        pass: added <= 1,
+        pass: added <= 1.5,
       },
       {
         metric: 'memoryRpsRatio',
-        target: '≥ 0.5 of the direct SDK throughput (cache memory)',
+        target: '≥ 0.5 of the direct SDK throughput at 64 (cache memory, PGlite; issue 16)',
         value: ratio,
         pass: ratio >= 0.5 && metrics.memoryTpNon2xx === 0,
       },
@@ -115,15 +115,15 @@ export async function benchGateway(): Promise<BenchResult> {
         : [
             {
               metric: 'postgresMemoryAddedP50Ms',
-              target: '≤ 1 ms added p50 (cache memory, PostgreSQL)',
+              target: '≤ 1 ms added p50 (cache memory, PostgreSQL; issue 16)',
               value: Number(metrics.postgresMemoryAddedP50Ms),
               pass: Number(metrics.postgresMemoryAddedP50Ms) <= 1,
             },
             {
               metric: 'postgresMemoryRpsRatio',
-              target: '≥ 0.5 of the direct SDK throughput (cache memory, PostgreSQL)',
+              target: '≥ 0.6 of the direct SDK throughput at 64 (cache memory, PostgreSQL; issue 16)',
               value: Number(metrics.postgresMemoryRpsRatio),
-              pass: Number(metrics.postgresMemoryRpsRatio) >= 0.5 && metrics.postgresMemoryTpNon2xx === 0,
+              pass: Number(metrics.postgresMemoryRpsRatio) >= 0.6 && metrics.postgresMemoryTpNon2xx === 0,
             },
           ]),
     ],

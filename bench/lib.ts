@@ -52,14 +52,17 @@ export interface RunningServer {
 /** Starts `rolegate serve` as a child process (own event loop, as in production) and waits for /readyz. */
 export async function startServer(
   env: Record<string, string> = {},
-  timeoutMs = 60_000,
+  // BENCH_READY_TIMEOUT_MS: a machine busy with other work can take longer than a minute.
+  timeoutMs = Number(process.env.BENCH_READY_TIMEOUT_MS ?? 60_000),
+  /** `src/cli.ts` (type-stripped at start, `npm start`) or `dist/cli.js` (built, `npm run start:production`). */
+  entry = 'src/cli.ts',
 ): Promise<RunningServer & { readyMs: number }> {
   const port = await freePort();
   const dataDir = env.ROLEGATE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'rolegate-bench-'));
   const started = performance.now();
   // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server under load.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const child = spawn(process.execPath, [...nodeArgs, 'src/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, entry, 'serve'], {
     env: {
       ...process.env,
       NODE_ENV: 'development',

@@ -1,6 +1,7 @@
 // `npm run bench [name...]`: runs the benchmarks, writes bench/results/<name>.json and the table in bench/README.md.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchAppend } from './append.ts';
 import { benchAudit } from './audit.ts';
 import { benchGateway } from './gateway.ts';
 import type { BenchResult } from './lib.ts';
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   sts: () => benchSts(),
   streaming: () => benchStreaming(),
   audit: () => benchAudit(),
+  append: () => benchAppend(),
 };
 
 const resultsDir = join(import.meta.dirname, 'results');

@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { checkpointRoutes } from './audit/checkpoints/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import type { Clock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
@@ -39,6 +40,7 @@ import { insightsRoutes } from './insights/routes.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { reconcileRoutes } from './reconcile/routes.ts';
 import { scanRoutes } from './scans/routes.ts';
+import type { SecretWatcher } from './secrets/references.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 
 export interface AppDeps {
@@ -47,6 +49,8 @@ export interface AppDeps {
   clock?: Clock;
   /** The process's core (`serve` builds it once); built here from the other deps when absent. */
   core?: Core;
+  /** Secrets given by reference (`serve`, issue 20 item 2): their state is part of /readyz. */
+  secrets?: Pick<SecretWatcher, 'status'>;
 }
 
 export type App = FastifyInstance<
@@ -65,6 +69,8 @@ export interface RouteEntry {
   permission: string | undefined;
   /** Whether the route has a body schema. */
   hasBody: boolean;
+  /** The rate-limit class the route declares in `config.rateLimitClass` (`expensive`), if any. */
+  rateLimitClass: string | undefined;
 }
 
 declare module 'fastify' {
@@ -123,11 +129,17 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const config = route.config as { permission?: string } | undefined;
+    const config = route.config as { permission?: string; rateLimitClass?: string } | undefined;
     const permission = config?.permission;
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routeTable.push({ method, url: route.url, permission, hasBody: route.schema?.body !== undefined });
+      routeTable.push({
+        method,
+        url: route.url,
+        permission,
+        hasBody: route.schema?.body !== undefined,
+        rateLimitClass: config?.rateLimitClass,
+      });
     }
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -186,9 +198,18 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
 
   // Feature modules: one line each.
-  await app.register(healthRoutes, { database: deps.database });
+  await app.register(healthRoutes, {
+    database: deps.database,
+    ...(deps.secrets === undefined ? {} : { secrets: deps.secrets }),
+  });
   await app.register(connectionRoutes, { guard, service: core.connections.service });
   await app.register(auditRoutes, { guard, service: core.auditService });
+  await app.register(checkpointRoutes, {
+    guard,
+    service: core.checkpoints,
+    audit: core.audit,
+    db: deps.database.db,
+  });
   await app.register(privacyRoutes, {
     guard,
     service: core.privacy,
@@ -206,7 +227,8 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   await app.register(orgRoutes, { service: core.orgs, guard });
   await app.register(apiKeyRoutes, { service: core.apiKeys, guard });
-  await app.register(core.operations.routes, { guard });
+  await app.register(core.operations.routes, { guard, oauth: core.oauth?.service.urls ?? null });
+  if (core.oauth !== null) await app.register(core.oauth.routes, { guard });
   await app.register(scanRoutes, {
     guard,
     scans: core.scans,

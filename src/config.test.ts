@@ -37,6 +37,58 @@ describe('loadConfig', () => {
     );
   });
 
+  it('ROLEGATE_EGRESS_IPS: addresses and CIDRs, validated; a bad entry refuses to start (issue 20 item 3)', () => {
+    expect(loadConfig({}).aws.egressIps).toEqual([]);
+    expect(
+      loadConfig({ ROLEGATE_EGRESS_IPS: ' 203.0.113.10, 198.51.100.0/28,2001:db8::/56,203.0.113.10 ' }).aws
+        .egressIps,
+    ).toEqual(['203.0.113.10', '198.51.100.0/28', '2001:db8::/56']);
+    for (const bad of [
+      'not-an-ip',
+      '203.0.113.10/33',
+      '0.0.0.0/0',
+      '::/0',
+      '203.0.113.0/24/1',
+      '2001:db8::/129',
+      '203.0.113.10,example.com',
+      ',',
+      '203.0.113.10/ 24',
+    ]) {
+      const err = errorOf(() => loadConfig({ ROLEGATE_EGRESS_IPS: bad }));
+      expect(err.variable, bad).toBe('ROLEGATE_EGRESS_IPS');
+      expect(err.message).toMatch(/egress addresses or CIDRs/);
+    }
+  });
+
+  it('ROLEGATE_KMS_KEY_ID needs ROLEGATE_DEPLOYMENT_ID and replaces ROLEGATE_MASTER_KEYS in production (issue 20 item 1)', () => {
+    expect(loadConfig({}).kms).toBeNull();
+    const arn = 'arn:aws:kms:eu-west-1:111111111111:key/0f0e0d0c-0b0a-4909-8807-060504030201';
+    expect(errorOf(() => loadConfig({ ROLEGATE_KMS_KEY_ID: arn })).variable).toBe('ROLEGATE_DEPLOYMENT_ID');
+    for (const bad of ['not a key', 'arn:aws:s3:::bucket', 'alias/has space']) {
+      expect(
+        errorOf(() => loadConfig({ ROLEGATE_KMS_KEY_ID: bad, ROLEGATE_DEPLOYMENT_ID: 'd' })).variable,
+      ).toBe('ROLEGATE_KMS_KEY_ID');
+    }
+    expect(
+      errorOf(() => loadConfig({ ROLEGATE_KMS_KEY_ID: arn, ROLEGATE_DEPLOYMENT_ID: 'prod eu' })).variable,
+    ).toBe('ROLEGATE_DEPLOYMENT_ID');
+    for (const keyId of [
+      arn,
+      'alias/rolegate',
+      '0f0e0d0c-0b0a-4909-8807-060504030201',
+      'mrk-0123456789abcdef0123456789abcdef',
+    ]) {
+      const c = loadConfig({
+        NODE_ENV: 'production',
+        ROLEGATE_JWT_KEYS: prodKeys.ROLEGATE_JWT_KEYS,
+        ROLEGATE_KMS_KEY_ID: keyId,
+        ROLEGATE_DEPLOYMENT_ID: 'prod-eu',
+      });
+      expect(c.kms).toEqual({ keyId, deploymentId: 'prod-eu', refreshSeconds: 60 });
+      expect(c.masterKeys).toBeNull();
+    }
+  });
+
   it('refuses to start in production without real keys, naming the variable', () => {
     expect(errorOf(() => loadConfig({ NODE_ENV: 'production' })).variable).toBe('ROLEGATE_MASTER_KEYS');
     expect(
@@ -129,5 +181,25 @@ describe('transport limits', () => {
       'ROLEGATE_JSON_MAX_DEPTH',
     );
     expect(loadConfig({ ROLEGATE_MAX_CONNECTIONS_PER_ADDRESS: '0' }).http.maxConnectionsPerAddress).toBe(0);
+  });
+});
+
+describe('audit checkpoint signing', () => {
+  const key = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+  it('needs a deployment id with a signing key, and accepts only 32-byte Ed25519 seeds', () => {
+    expect(() => loadConfig({ ROLEGATE_AUDIT_SIGNING_KEYS: key })).toThrow(
+      /ROLEGATE_DEPLOYMENT_ID is required/,
+    );
+    const c = loadConfig({ ROLEGATE_AUDIT_SIGNING_KEYS: key, ROLEGATE_DEPLOYMENT_ID: 'acme-prod' });
+    expect(c.auditCheckpoints).toMatchObject({ deployment: 'acme-prod', intervalSeconds: 300 });
+    expect(c.auditCheckpoints.signingKeys?.[0]?.kid).toBe('k1');
+    expect(() =>
+      loadConfig({
+        ROLEGATE_AUDIT_SIGNING_KEYS: `k1:${Buffer.alloc(16).toString('base64')}`,
+        ROLEGATE_DEPLOYMENT_ID: 'x',
+      }),
+    ).toThrow(/exactly 32 bytes/);
+    expect(() => loadConfig({ ROLEGATE_DEPLOYMENT_ID: 'has space' })).toThrow(/ROLEGATE_DEPLOYMENT_ID/);
+    expect(loadConfig({}).auditCheckpoints).toMatchObject({ deployment: null, signingKeys: null });
   });
 });

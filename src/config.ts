@@ -15,6 +15,7 @@ export const SECRET_VARIABLES = [
   'DATABASE_URL',
   'REDIS_URL',
   'ROLEGATE_WEBHOOK_SECRET',
+  'ROLEGATE_AUDIT_SIGNING_KEYS',
 ] as const;
 
 export class ConfigError extends Error {
@@ -68,6 +69,11 @@ function parseKeyList(variable: string, raw: string, minBytes: number, exactByte
     }
     return { kid, key };
   });
+}
+
+/** ROLEGATE_JWT_KEYS's format, for a value re-read from a secret store (throws ConfigError). */
+export function parseJwtKeys(raw: string): KeyEntry[] {
+  return parseKeyList('ROLEGATE_JWT_KEYS', raw.trim(), 32);
 }
 
 const optionalString = z
@@ -134,6 +140,20 @@ const envSchema = z.object({
   ROLEGATE_REFRESH_IDLE: intIn(30 * 60, 60, 24 * 3600),
   ROLEGATE_VERIFY_INTERVAL: intIn(24 * 3600, 0, 30 * 24 * 3600),
   ROLEGATE_EXTERNAL_ID_GRACE: intIn(7 * 24 * 3600, 0, 90 * 24 * 3600),
+  ROLEGATE_EGRESS_IPS: optionalString,
+  ROLEGATE_KMS_KEY_ID: optionalString.refine(
+    (v) =>
+      v === undefined ||
+      /^(arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]{1,128}|alias\/[A-Za-z0-9/_-]{1,250})|alias\/[A-Za-z0-9/_-]{1,250}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/.test(
+        v,
+      ),
+    { message: 'must be a KMS key id, key ARN, alias name (alias/…) or alias ARN' },
+  ),
+  ROLEGATE_DEPLOYMENT_ID: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_.-]{1,64}$/.test(v), {
+    message: 'must be 1-64 characters of [A-Za-z0-9_.-]',
+  }),
+  ROLEGATE_KMS_REFRESH_INTERVAL: intIn(60, 5, 3600),
+  ROLEGATE_SECRETS_REFRESH_INTERVAL: intIn(300, 0, 86_400),
   ROLEGATE_TEMPLATE_URL: optionalString.refine(
     (v) => v === undefined || (/^https:\/\/\S+$/.test(v) && v.length <= 1024),
     { message: 'must be the https:// S3 URL that `rolegate templates publish` printed' },
@@ -142,9 +162,16 @@ const envSchema = z.object({
     message: 'must be an http(s) URL',
   }),
   ROLEGATE_WEBHOOK_SECRET: optionalString,
+  /** Where clients reach this deployment (scheme, host, optional port; no path). Turns on OAuth for /mcp. */
+  ROLEGATE_PUBLIC_URL: optionalString.refine(
+    (v) => v === undefined || (/^https?:\/\/[^/?#\s]+$/.test(v) && URL.canParse(v)),
+    { message: 'must be an origin such as https://rolegate.example.com (no path, no trailing slash)' },
+  ),
   ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z.stringbool().default(false),
   ROLEGATE_WEBHOOK_TIMEOUT: intIn(10, 1, 60),
   ROLEGATE_THREAT_SWEEP_INTERVAL: intIn(300, 0, 86_400),
+  ROLEGATE_AUDIT_SIGNING_KEYS: optionalString,
+  ROLEGATE_AUDIT_CHECKPOINT_INTERVAL: intIn(300, 0, 86_400),
   ROLEGATE_RATE_LIMIT_AUTH_MAX: intIn(20, 1, 100_000),
   ROLEGATE_RATE_LIMIT_AUTH_WINDOW: intIn(60, 1, 86_400),
   ROLEGATE_RATE_LIMIT_API_MAX: intIn(600, 1, 1_000_000),
@@ -200,6 +227,11 @@ export interface Config {
     trustProxy: TrustProxy;
     /** Deepest nesting of a JSON body (refused with 400 before parsing). */
     jsonMaxDepth: number;
+    /**
+     * The deployment's public origin (ROLEGATE_PUBLIC_URL); null = unset. The OAuth issuer and the
+     * /mcp resource identifier are built from it, so OAuth for MCP is on only when it is set.
+     */
+    publicUrl: string | null;
     /** Time limits in milliseconds; see docs/abuse-protection.md. */
     headersTimeoutMs: number;
     /** From the request's first byte to its last body byte (uploads use the throughput floor instead). */
@@ -219,8 +251,18 @@ export interface Config {
   log: { level: string };
   db: { url: string | undefined; dataDir: string; poolSize: number };
   redisUrl: string | undefined;
-  /** Master keys for field encryption; null until development keys are resolved. */
+  /**
+   * Master keys for field encryption; null until development keys are resolved. With KMS they are
+   * decrypt-only (values written before KMS was turned on), possibly none.
+   */
   masterKeys: KeyEntry[] | null;
+  /**
+   * KMS envelope encryption of the field-encryption keys (docs/running.md, "Keys on AWS"); null =
+   * the ROLEGATE_MASTER_KEYS keyring alone.
+   */
+  kms: KmsConfig | null;
+  /** How often secrets given by reference (`…_SECRET_ARN`, `…_SSM_PARAMETER`) are re-read, seconds (0 = only on SIGHUP). */
+  secretsRefreshSeconds: number;
   /** HMAC keys for access tokens; null until development keys are resolved. */
   jwtKeys: KeyEntry[] | null;
   auth: { accessTokenTtl: number; refreshMaxAge: number; refreshIdle: number };
@@ -237,6 +279,11 @@ export interface Config {
     externalIdGrace: number;
     /** The published generic CloudFormation template (S3 URL), for quick-create links; null = none. */
     templateUrl: string | null;
+    /**
+     * Rolegate's egress addresses/CIDRs (ROLEGATE_EGRESS_IPS): the generated trust policies allow
+     * sts:AssumeRole only from them (`aws:SourceIp`). Empty: no source-IP condition.
+     */
+    egressIps: string[];
     /** AssumeRole calls of the whole deployment: a token bucket above the per-organisation ones. */
     stsGlobalBudget: { perMinute: number; burst: number };
     /** Socket pool of ordinary AWS calls, and the separate one of long calls (see src/broker/lanes.ts). */
@@ -257,6 +304,15 @@ export interface Config {
     timeoutSeconds: number;
     /** How often threats found in the audit trail are turned into alerts, seconds (0 = never). */
     threatSweepSeconds: number;
+  };
+  /** Signed checkpoints of the audit chains; see docs/audit.md. */
+  auditCheckpoints: {
+    /** Names this deployment inside every checkpoint; required when a signing key is configured. */
+    deployment: string | null;
+    /** Ed25519 private seeds (32 bytes), first one signs; null when unset. */
+    signingKeys: KeyEntry[] | null;
+    /** Seconds between checkpoint rounds (0 = only on demand). */
+    intervalSeconds: number;
   };
   /** Per-organisation concurrency of brokered AWS calls, by lane; see src/broker/lanes.ts. */
   lanes: {
@@ -302,6 +358,15 @@ export interface Config {
     sampleIntervalMs: number;
     retryAfterSeconds: number;
   };
+}
+
+export interface KmsConfig {
+  /** ROLEGATE_KMS_KEY_ID: the KMS key GenerateDataKey uses. */
+  keyId: string;
+  /** ROLEGATE_DEPLOYMENT_ID: the `rolegate:deployment` encryption context of every data key. */
+  deploymentId: string;
+  /** How often every node looks for a data key created by `rolegate keys rotate`, seconds. */
+  refreshSeconds: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -376,6 +441,38 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   return entries;
 }
 
+/**
+ * One `aws:SourceIp` value: an IPv4/IPv6 address or CIDR, as IAM's IpAddress operator takes it. A
+ * prefix of /0 is refused: it would pin the trust policy to every address and prove nothing.
+ */
+function isSourceIpEntry(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  return bits >= 1 && bits <= (family === 4 ? 32 : 128);
+}
+
+/** ROLEGATE_EGRESS_IPS: comma-separated addresses/CIDRs (duplicates dropped, order kept). */
+export function parseEgressIps(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const bad = entries.findIndex((entry) => !isSourceIpEntry(entry));
+  if (entries.length === 0 || bad !== -1) {
+    throw new ConfigError(
+      'ROLEGATE_EGRESS_IPS',
+      `${bad === -1 ? 'lists no address' : `entry ${bad + 1} is not an IP address or CIDR`}: it must be a comma-separated list of Rolegate's egress addresses or CIDRs (e.g. 203.0.113.10,198.51.100.0/28,2001:db8::/56); /0 is refused`,
+    );
+  }
+  if (entries.length > 100) throw new ConfigError('ROLEGATE_EGRESS_IPS', 'lists more than 100 entries');
+  return [...new Set(entries)];
+}
+
 /** Reads `<NAME>_FILE` for secret variables; a variable and its _FILE together is an error. */
 function resolveSecretFiles(env: Env, readFile: (path: string) => string): Env {
   const out: Env = { ...env };
@@ -414,8 +511,23 @@ export function loadConfig(
       : parseKeyList('ROLEGATE_MASTER_KEYS', e.ROLEGATE_MASTER_KEYS, 32, 32);
   const jwtKeys =
     e.ROLEGATE_JWT_KEYS === undefined ? null : parseKeyList('ROLEGATE_JWT_KEYS', e.ROLEGATE_JWT_KEYS, 32);
+  let kms: KmsConfig | null = null;
+  if (e.ROLEGATE_KMS_KEY_ID !== undefined) {
+    if (e.ROLEGATE_DEPLOYMENT_ID === undefined) {
+      throw new ConfigError(
+        'ROLEGATE_DEPLOYMENT_ID',
+        "is required with ROLEGATE_KMS_KEY_ID: it binds the data keys to this deployment (KMS encryption context rolegate:deployment), e.g. 'prod-eu'",
+      );
+    }
+    kms = {
+      keyId: e.ROLEGATE_KMS_KEY_ID,
+      deploymentId: e.ROLEGATE_DEPLOYMENT_ID,
+      refreshSeconds: e.ROLEGATE_KMS_REFRESH_INTERVAL,
+    };
+  }
   if (e.NODE_ENV === 'production') {
-    if (masterKeys === null) throw new ConfigError('ROLEGATE_MASTER_KEYS', 'is required in production');
+    if (masterKeys === null && kms === null)
+      throw new ConfigError('ROLEGATE_MASTER_KEYS', 'is required in production (or set ROLEGATE_KMS_KEY_ID)');
     if (jwtKeys === null) throw new ConfigError('ROLEGATE_JWT_KEYS', 'is required in production');
     if (e.ROLEGATE_WEBHOOK_URL !== undefined && e.ROLEGATE_WEBHOOK_SECRET === undefined) {
       throw new ConfigError('ROLEGATE_WEBHOOK_SECRET', 'is required when ROLEGATE_WEBHOOK_URL is set');
@@ -426,6 +538,14 @@ export function loadConfig(
         'must not be set in production: tenants could reach your internal network through their webhooks',
       );
     }
+  }
+  const signingKeys =
+    e.ROLEGATE_AUDIT_SIGNING_KEYS === undefined
+      ? null
+      : parseKeyList('ROLEGATE_AUDIT_SIGNING_KEYS', e.ROLEGATE_AUDIT_SIGNING_KEYS, 32, 32);
+  if (signingKeys !== null && e.ROLEGATE_DEPLOYMENT_ID === undefined) {
+    // Every checkpoint names its deployment, so one from another deployment is recognised as such.
+    throw new ConfigError('ROLEGATE_DEPLOYMENT_ID', 'is required when audit checkpoints are signed');
   }
   const corsOrigins = (e.ROLEGATE_CORS_ORIGINS ?? '')
     .split(',')
@@ -449,6 +569,7 @@ export function loadConfig(
       cookieSecure: parseCookieSecure(e.ROLEGATE_COOKIE_SECURE, e.NODE_ENV),
       trustProxy: parseTrustProxy(e.ROLEGATE_TRUST_PROXY),
       jsonMaxDepth: e.ROLEGATE_JSON_MAX_DEPTH,
+      publicUrl: e.ROLEGATE_PUBLIC_URL ?? null,
       headersTimeoutMs: e.ROLEGATE_HEADERS_TIMEOUT * 1000,
       requestTimeoutMs: e.ROLEGATE_REQUEST_TIMEOUT * 1000,
       connectionTimeoutMs: e.ROLEGATE_CONNECTION_TIMEOUT * 1000,
@@ -463,6 +584,8 @@ export function loadConfig(
     db: { url: e.DATABASE_URL, dataDir: e.ROLEGATE_DATA_DIR, poolSize: e.ROLEGATE_DB_POOL_SIZE },
     redisUrl: e.REDIS_URL,
     masterKeys,
+    kms,
+    secretsRefreshSeconds: e.ROLEGATE_SECRETS_REFRESH_INTERVAL,
     jwtKeys,
     auth: {
       accessTokenTtl: e.ROLEGATE_ACCESS_TOKEN_TTL,
@@ -479,6 +602,7 @@ export function loadConfig(
       verifyInterval: e.ROLEGATE_VERIFY_INTERVAL,
       externalIdGrace: e.ROLEGATE_EXTERNAL_ID_GRACE,
       templateUrl: e.ROLEGATE_TEMPLATE_URL ?? null,
+      egressIps: parseEgressIps(e.ROLEGATE_EGRESS_IPS),
       stsGlobalBudget: { perMinute: e.ROLEGATE_STS_GLOBAL_PER_MINUTE, burst: e.ROLEGATE_STS_GLOBAL_BURST },
       maxSockets: e.ROLEGATE_AWS_MAX_SOCKETS,
       longMaxSockets: e.ROLEGATE_AWS_LONG_MAX_SOCKETS,
@@ -491,6 +615,11 @@ export function loadConfig(
       requireHttps: e.NODE_ENV === 'production',
       timeoutSeconds: e.ROLEGATE_WEBHOOK_TIMEOUT,
       threatSweepSeconds: e.ROLEGATE_THREAT_SWEEP_INTERVAL,
+    },
+    auditCheckpoints: {
+      deployment: e.ROLEGATE_DEPLOYMENT_ID ?? null,
+      signingKeys,
+      intervalSeconds: e.ROLEGATE_AUDIT_CHECKPOINT_INTERVAL,
     },
     lanes: {
       short: { perOrg: e.ROLEGATE_AWS_ORG_MAX_CALLS, queuePerOrg: e.ROLEGATE_AWS_ORG_MAX_QUEUED_CALLS },

@@ -18,7 +18,10 @@ interface Warn {
  * in-memory data directory they live as long as the process. Production never reaches this path:
  * loadConfig refuses to start without real keys.
  */
-export function resolveDevelopmentKeys(config: Config, log: Warn): ReadyConfig {
+export function resolveDevelopmentKeys(given: Config, log: Warn): ReadyConfig {
+  // With KMS the data keys come from KMS; ROLEGATE_MASTER_KEYS is then only for older values.
+  const config: Config =
+    given.kms !== null && given.masterKeys === null ? { ...given, masterKeys: [] } : given;
   if (config.masterKeys !== null && config.jwtKeys !== null) return config as ReadyConfig;
   if (config.env === 'production') throw new Error('production configuration without keys');
   const fresh = (): StoredDevKeys => ({

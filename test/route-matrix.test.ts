@@ -21,6 +21,9 @@ const PUBLIC_EXACT = new Set([
   'POST /v1/auth/signup',
   'POST /v1/auth/login',
   'POST /v1/auth/refresh',
+  // Public keys of signed audit checkpoints (no tenant data; docs/audit.md).
+  'GET /.well-known/rolegate-audit-keys',
+  'GET /.well-known/rolegate-audit-keys.json',
   // The web console's static shell and assets (no data; the console calls the API with a token).
   'GET /',
   'GET /index.html',
@@ -33,6 +36,12 @@ function isPublic(route: RouteEntry): boolean {
     route.url === '/docs' ||
     route.url.startsWith('/docs/') ||
     route.url === '/mcp' ||
+    // OAuth for MCP (src/oauth/routes.ts): the authorization server (oidc-provider, mounted under
+    // /oauth) and the discovery documents are public by their specifications — the client has no
+    // credential yet; it gets one there. They expose no tenant data: registration grants nothing,
+    // and authorization needs a signed-in user's consent through /v1/oauth/interactions (guarded).
+    ((route.method === 'GET' || route.method === 'POST') && route.url === '/oauth/*') ||
+    (route.method === 'GET' && route.url.startsWith('/.well-known/oauth-')) ||
     (route.method === 'GET' && route.url.startsWith('/assets/'))
   );
 }
@@ -81,7 +90,8 @@ let routes: RouteEntry[];
 let orgRoutes: RouteEntry[];
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // With a public URL, so the OAuth routes (on only then) are walked too.
+  t = await createTestApp({ env: { ROLEGATE_PUBLIC_URL: 'http://rolegate.test' } });
   routes = t.app.routeTable;
   orgRoutes = routes.filter((r) => ORG_ROUTE.test(r.url));
 });

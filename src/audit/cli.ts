@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../db/client.ts';
-import { type ChainBreak, type ChainVerification, listChains, verifyChain } from './verify.ts';
+import { listChains } from './store.ts';
+import { type ChainBreak, type ChainVerification, verifyChain } from './verify.ts';
 
 function describeBreak(b: ChainBreak): string {
   const where = b.lastSeq !== undefined && b.lastSeq !== b.seq ? `seq ${b.seq}-${b.lastSeq}` : `seq ${b.seq}`;

@@ -59,8 +59,8 @@ export const auditRoutes: FastifyPluginAsyncZod<AuditRoutesOptions> = async (app
     },
     handler: async (request, reply) => {
       const actor = requireOrgActor(request);
-      const { full } = request.query;
-      if (!wantsNdjson(request.headers.accept)) return service.verify(actor.orgId, { full });
+      const { full, against } = request.query;
+      if (!wantsNdjson(request.headers.accept)) return service.verify(actor.orgId, { full, against });
 
       // Progress lines, then one result line (or one error line: the status is already sent).
       const stream = new PassThrough();
@@ -70,6 +70,7 @@ export const auditRoutes: FastifyPluginAsyncZod<AuditRoutesOptions> = async (app
       service
         .verify(actor.orgId, {
           full,
+          against,
           // Progress is droppable: a client that does not read gets fewer lines, not a growing buffer.
           onProgress: (p) => {
             if (!stream.writableNeedDrain) line({ type: 'progress', checked: p.checked, total: p.total });

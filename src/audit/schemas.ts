@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idPattern } from '../db/ids.ts';
+import { checkpointVerificationSchema } from './checkpoints/schemas.ts';
 
 export const AUDIT_OUTCOMES = ['success', 'failure', 'denied', 'attempt', 'error'] as const;
 export const MAX_AUDIT_PAGE = 200;
@@ -92,6 +93,11 @@ export const auditVerifyQuerySchema = z.strictObject({
     .stringbool({ truthy: ['true'], falsy: ['false'], case: 'sensitive' })
     .meta({ enum: ['true', 'false'] })
     .default(false),
+  /**
+   * `checkpoints`: also check the chain against every signed checkpoint of it (docs/audit.md);
+   * implies a full run.
+   */
+  against: z.enum(['checkpoints']).optional(),
 });
 
 const chainBreakSchema = z.object({
@@ -119,5 +125,7 @@ export const auditVerifySchema = z.object({
   verifiedAt: z.string(),
   /** True when this result is a recent run's, returned without a new run. */
   cached: z.boolean(),
+  /** With `against=checkpoints`: the chain against its signed checkpoints. */
+  checkpoints: checkpointVerificationSchema.optional(),
 });
 export type AuditVerifyView = z.infer<typeof auditVerifySchema>;

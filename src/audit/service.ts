@@ -2,6 +2,7 @@ import type { Actor } from '../core/actor.ts';
 import { auditEventFor } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Db } from '../db/client.ts';
+import type { CheckpointService } from './checkpoints/service.ts';
 import { csvHeader, csvLine, ndjsonLine } from './export.ts';
 import type { AuditExportQuery, AuditQuery, AuditRecordView, AuditVerifyView } from './schemas.ts';
 import type { AuditStore } from './store.ts';
@@ -37,10 +38,12 @@ export interface AuditServiceDeps {
   db: Db;
   store: AuditStore;
   audit: Pick<AuditWriter, 'record'>;
+  /** Signed checkpoints, for verification `against=checkpoints`. */
+  checkpoints?: Pick<CheckpointService, 'verifyStored'>;
 }
 
 export function createAuditService(deps: AuditServiceDeps) {
-  const { db, store, audit } = deps;
+  const { db, store, audit, checkpoints } = deps;
   const verification = createVerificationRunner({
     db,
     cacheMs: VERIFY_CACHE_SECONDS * 1000,
@@ -67,10 +70,20 @@ export function createAuditService(deps: AuditServiceDeps) {
      */
     async verify(
       orgId: string,
-      options: { full: boolean; onProgress?: (progress: VerifyProgress) => void },
+      options: {
+        full: boolean;
+        against?: 'checkpoints' | undefined;
+        onProgress?: (progress: VerifyProgress) => void;
+      },
     ): Promise<AuditVerifyView> {
-      const { result, cached } = await verification.verify(orgId, options);
+      const against = options.against === 'checkpoints';
+      // Against checkpoints, trust no marker in the database: every record is re-hashed.
+      const { result, cached } = await verification.verify(orgId, {
+        ...options,
+        full: options.full || against,
+      });
       const first = result.breaks[0];
+      const signed = against && checkpoints !== undefined ? await checkpoints.verifyStored(orgId) : undefined;
       return {
         valid: result.valid,
         checked: result.checked,
@@ -82,6 +95,7 @@ export function createAuditService(deps: AuditServiceDeps) {
         ...(first === undefined ? {} : { firstBrokenSeq: first.seq, reason: first.reason }),
         verifiedAt: result.verifiedAt.toISOString(),
         cached,
+        ...(signed === undefined ? {} : { valid: result.valid && signed.valid, checkpoints: signed }),
       };
     },
 

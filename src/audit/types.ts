@@ -5,7 +5,7 @@ import type { DbOrTx } from '../db/client.ts';
  * transaction (so a change and its record commit together) and hash-chained per organisation.
  */
 export type AuditOutcome = 'success' | 'failure' | 'denied' | 'attempt' | 'error';
-export type AuditActorType = 'user' | 'apiKey' | 'system' | 'anonymous';
+export type AuditActorType = 'user' | 'apiKey' | 'oauth' | 'system' | 'anonymous';
 
 export interface AuditEvent {
   /** The organisation whose chain holds the record; null for events outside any organisation (e.g. failed login). */

@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { DbOrTx } from '../db/client.ts';
-import { auditChainHeads } from './tables.ts';
+import { readChainHead } from './store.ts';
 import { type ChainVerification, type VerifyProgress, verifyChain } from './verify.ts';
 
 /**
@@ -117,10 +116,7 @@ export function createVerificationRunner(options: VerificationRunnerOptions) {
   async function fresh(chain: string): Promise<ChainVerification | null> {
     const cached = cache.get(chain);
     if (cached === undefined || now().getTime() - cached.verifiedAt.getTime() >= cacheMs) return null;
-    const [head] = await db
-      .select({ seq: auditChainHeads.seq })
-      .from(auditChainHeads)
-      .where(eq(auditChainHeads.chain, chain));
+    const head = await readChainHead(db, chain);
     return (head?.seq ?? 0) === cached.headSeq ? cached : null;
   }
 

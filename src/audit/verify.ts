@@ -1,9 +1,17 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
-import { type DbOrTx, queryRows } from '../db/client.ts';
+import type { DbOrTx } from '../db/client.ts';
 import { storedRecord } from './canonical.ts';
 import { GENESIS_HASH, personalRef, recordHash, subjectsOf } from './chain.ts';
-import { auditChainCheckpoints, auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
+import {
+  chainCheckpoint,
+  chainRecord,
+  chainRecords,
+  firstSeqBeyondHead,
+  moveChainCheckpoint,
+  readChainHead,
+  subjectKeys,
+} from './store.ts';
+import type { auditEvents } from './tables.ts';
 
 export type BreakReason =
   /** Seq numbers are missing: records were deleted (`seq` … `lastSeq`). */
@@ -97,10 +105,7 @@ async function subjectKeysOf(db: DbOrTx, rows: Row[]): Promise<Map<string, strin
   }
   const keys = new Map<string, string>();
   if (subjectIds.size === 0) return keys;
-  const keyRows = await db
-    .select({ subjectId: auditSubjectKeys.subjectId, key: auditSubjectKeys.key })
-    .from(auditSubjectKeys)
-    .where(inArray(auditSubjectKeys.subjectId, [...subjectIds]));
+  const keyRows = await subjectKeys(db, [...subjectIds]);
   for (const k of keyRows) keys.set(k.subjectId, k.key);
   return keys;
 }
@@ -145,14 +150,7 @@ async function scan(
   const total = Math.max(0, headSeq - from.seq + 1);
   options.onProgress?.({ checked, total });
   while (expectedSeq <= headSeq) {
-    const rows = await db
-      .select()
-      .from(auditEvents)
-      .where(
-        and(eq(auditEvents.chain, chain), gte(auditEvents.seq, expectedSeq), lte(auditEvents.seq, headSeq)),
-      )
-      .orderBy(asc(auditEvents.seq))
-      .limit(options.batchSize);
+    const rows = await chainRecords(db, chain, expectedSeq, headSeq, options.batchSize);
     if (rows.length === 0) break;
     const keys = await subjectKeysOf(db, rows);
     for (const [i, row] of rows.entries()) {
@@ -200,30 +198,18 @@ export async function verifyChain(
   const now = options.now ?? (() => new Date());
   const log = new BreakLog();
 
-  const [head] = await db
-    .select({ seq: auditChainHeads.seq, hash: auditChainHeads.hash })
-    .from(auditChainHeads)
-    .where(eq(auditChainHeads.chain, chain));
+  const head = await readChainHead(db, chain);
   const headSeq = head?.seq ?? 0;
   const headHash = head?.hash ?? GENESIS_HASH;
 
   let full = options.full === true || !useCheckpoint;
   let from: { seq: number; prevHash: string | null } = { seq: 1, prevHash: GENESIS_HASH };
   if (!full) {
-    const [checkpoint] = await db
-      .select({ seq: auditChainCheckpoints.seq, hash: auditChainCheckpoints.hash })
-      .from(auditChainCheckpoints)
-      .where(eq(auditChainCheckpoints.chain, chain));
+    const checkpoint = await chainCheckpoint(db, chain);
     if (checkpoint === undefined) {
       full = true;
     } else {
-      const [row] =
-        checkpoint.seq <= headSeq
-          ? await db
-              .select()
-              .from(auditEvents)
-              .where(and(eq(auditEvents.chain, chain), eq(auditEvents.seq, checkpoint.seq)))
-          : [];
+      const row = checkpoint.seq <= headSeq ? await chainRecord(db, chain, checkpoint.seq) : undefined;
       if (checkpointHolds(row, checkpoint)) {
         // The checkpoint record was verified with its predecessors: its successor links to it.
         from = { seq: checkpoint.seq + 1, prevHash: checkpoint.hash };
@@ -240,27 +226,13 @@ export async function verifyChain(
   } else if (scanned.lastHash !== headHash) {
     log.add({ seq: headSeq, reason: 'tail_mismatch' });
   }
-  // One statement, so a commit in between cannot make an honest append look like a foreign one.
-  const [beyond] = await queryRows<{ seq: string | number | null }>(
-    db,
-    sql`select min(e.seq) as seq from ${auditEvents} e where e.chain = ${chain} and e.seq > coalesce((select h.seq from ${auditChainHeads} h where h.chain = ${chain}), 0)`,
-  );
-  if (beyond?.seq !== null && beyond?.seq !== undefined) {
-    log.add({ seq: Number(beyond.seq), reason: 'tail_mismatch' });
-  }
+  const beyond = await firstSeqBeyondHead(db, chain);
+  if (beyond !== null) log.add({ seq: beyond, reason: 'tail_mismatch' });
 
   const verifiedAt = now();
   const valid = log.count === 0;
   if (valid && useCheckpoint && headSeq > 0) {
-    await db
-      .insert(auditChainCheckpoints)
-      .values({ chain, seq: headSeq, hash: headHash, verifiedAt })
-      .onConflictDoUpdate({
-        target: auditChainCheckpoints.chain,
-        set: { seq: headSeq, hash: headHash, verifiedAt },
-        // A slower concurrent run (another node, the CLI) never moves the checkpoint back.
-        setWhere: sql`${auditChainCheckpoints.seq} <= ${headSeq}`,
-      });
+    await moveChainCheckpoint(db, { chain, seq: headSeq, hash: headHash, verifiedAt });
   }
   log.breaks.sort((a, b) => a.seq - b.seq);
   return {
@@ -274,11 +246,4 @@ export async function verifyChain(
     breakCount: log.count,
     verifiedAt,
   };
-}
-
-/** Every chain known to the database (heads and records), for `rolegate audit verify`. */
-export async function listChains(db: DbOrTx): Promise<string[]> {
-  const heads = await db.select({ chain: auditChainHeads.chain }).from(auditChainHeads);
-  const events = await db.selectDistinct({ chain: auditEvents.chain }).from(auditEvents);
-  return [...new Set([...heads, ...events].map((r) => r.chain))].sort();
 }

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.ts';
-import type { Db, DbOrTx, Tx } from '../db/client.ts';
+import {
+  type Db,
+  type DbOrTx,
+  StatementNotSent,
+  type StatementRunner,
+  statementRunnerOf,
+  type Tx,
+} from '../db/client.ts';
 import { idPattern, newId } from '../db/ids.ts';
 import { redactDeep } from '../logging.ts';
 import {
@@ -25,6 +32,7 @@ import {
   recordHash,
   subjectsOf,
 } from './chain.ts';
+import { readChainHead } from './store.ts';
 import { auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
 import type { AuditEvent, AuditWriter } from './types.ts';
 
@@ -182,7 +190,7 @@ function stage(event: AuditEvent) {
 }
 
 /** The existing subject keys of `subjectIds` (a plain read: takes no lock, creates nothing). */
-async function existingSubjectKeys(tx: Tx, subjectIds: string[]): Promise<Map<string, string>> {
+async function existingSubjectKeys(tx: DbOrTx, subjectIds: string[]): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
   if (subjectIds.length === 0) return keys;
   const rows = await tx
@@ -304,6 +312,136 @@ async function appendMany(
   return { ids, head: { seq: last.seq, hash: last.hash } };
 }
 
+/**
+ * The chain append in one statement (its own implicit transaction, one round trip): the head row
+ * is locked only if it still holds the expected seq and hash and nobody else holds it right now
+ * (`SKIP LOCKED`: a caller transaction or another node mid-append), moved to the last new record,
+ * and the records inserted, all or nothing. Zero rows back means the head was elsewhere or busy and
+ * nothing was written. The lock lives for the duration of this one statement inside the database,
+ * never across a round trip. The records arrive as one array per column (`unnest`), so the text is
+ * the same for any batch size and is prepared once per connection.
+ */
+const APPEND_STATEMENT = {
+  name: 'rolegate_audit_append_v1',
+  text: `with head as (
+  select chain from audit_chain_heads
+  where chain = $1 and seq = $2 and hash = $3
+  for update skip locked
+), moved as (
+  update audit_chain_heads h set seq = $4, hash = $5, updated_at = $6
+  from head where h.chain = head.chain
+  returning h.chain
+)
+insert into audit_events (id, chain, org_id, seq, created_at, actor_type, actor_id, actor_ref, action,
+  outcome, target_type, target_id, target_ref, connection_id, operation, resource, error_code,
+  request_id, ip, ip_ref, user_agent, user_agent_ref, details, prev_hash, hash)
+select r.id, moved.chain, $7, r.seq, r.created_at, r.actor_type, r.actor_id, r.actor_ref, r.action,
+  r.outcome, r.target_type, r.target_id, r.target_ref, r.connection_id, r.operation, r.resource,
+  r.error_code, r.request_id, r.ip, r.ip_ref, r.user_agent, r.user_agent_ref, r.details::jsonb,
+  r.prev_hash, r.hash
+from moved, unnest($8::text[], $9::bigint[], $10::timestamptz[], $11::text[], $12::text[],
+  $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
+  $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[],
+  $27::text[], $28::text[], $29::text[], $30::text[])
+  as r(id, seq, created_at, actor_type, actor_id, actor_ref, action, outcome, target_type,
+    target_id, target_ref, connection_id, operation, resource, error_code, request_id, ip, ip_ref,
+    user_agent, user_agent_ref, details, prev_hash, hash)
+returning audit_events.id`,
+} as const;
+
+function appendValues(
+  chain: string,
+  orgId: string | null,
+  expected: Head,
+  records: SealedRecord[],
+  now: Date,
+) {
+  const last = records[records.length - 1]!;
+  const col = <T>(f: (r: SealedRecord) => T): T[] => records.map(f);
+  return [
+    chain,
+    expected.seq,
+    expected.hash,
+    last.seq,
+    last.hash,
+    now,
+    orgId,
+    col((r) => r.id),
+    col((r) => r.seq),
+    col((r) => r.createdAt.toISOString()),
+    col((r) => r.actorType),
+    col((r) => r.actorId),
+    col((r) => r.actorRef),
+    col((r) => r.action),
+    col((r) => r.outcome),
+    col((r) => r.targetType),
+    col((r) => r.targetId),
+    col((r) => r.targetRef),
+    col((r) => r.connectionId),
+    col((r) => r.operation),
+    col((r) => r.resource),
+    col((r) => r.errorCode),
+    col((r) => r.requestId),
+    col((r) => r.ip),
+    col((r) => r.ipRef),
+    col((r) => r.userAgent),
+    col((r) => r.userAgentRef),
+    col((r) => JSON.stringify(r.details)),
+    col((r) => r.prevHash),
+    col((r) => r.hash),
+  ];
+}
+
+/** How often a lone statement may find the head moved or busy before the locking path takes over. */
+const MAX_STATEMENT_TRIES = 3;
+
+/**
+ * Appends events to one chain with single statements (no transaction held across round trips).
+ * `expected` is this process's head hint; without one (or after a conflict) the head is read with a
+ * plain select. Returns null when the statement path cannot be used (a subject key to create, a
+ * chain without a head yet, or the head kept moving or stayed busy): the caller then takes the
+ * locking transaction, which always makes progress. `send` is asked right before each statement
+ * reaches the database.
+ */
+async function appendByStatement(
+  run: StatementRunner,
+  db: Db,
+  chain: string,
+  events: AuditEvent[],
+  clock: Clock,
+  expected: Head | null,
+  send: () => boolean,
+): Promise<{ ids: string[]; head: Head } | null> {
+  const now = clock.now();
+  const staged = events.map(stage);
+  const subjectIds = [...new Set(staged.flatMap((e) => [...e.mentioned]))].sort();
+  const keys = await existingSubjectKeys(db, subjectIds);
+  // Creating a subject key takes the locking path (see appendMany): keys are only created under the head lock.
+  if (!subjectIds.every((id) => keys.has(id))) return null;
+  const prepared = staged.map((e) => prepare(e, chain, now, keys));
+  let head = expected;
+  for (let attempt = 0; attempt < MAX_STATEMENT_TRIES; attempt++) {
+    if (head === null) {
+      const read = await readChainHead(db, chain);
+      if (read === null) return null;
+      head = { seq: read.seq, hash: read.hash };
+    }
+    const ids = events.map(() => newId('aud'));
+    const records = link(prepared, ids, head);
+    const rows = await run(
+      { ...APPEND_STATEMENT, values: appendValues(chain, events[0]!.orgId, head, records, now) },
+      send,
+    );
+    if (rows.length === records.length) {
+      const last = records[records.length - 1]!;
+      return { ids, head: { seq: last.seq, hash: last.hash } };
+    }
+    // Moved by another node or transaction, or locked right now: nothing was written; read again.
+    head = null;
+  }
+  return null;
+}
+
 class AuditWriteAborted extends Error {
   constructor() {
     super('audit write aborted');
@@ -338,7 +476,7 @@ const MAX_HEAD_HINTS = 10_000;
  * transaction. Under load that turns N commits into one; a lone record is written at once.
  * Every caller's promise settles only after its own record committed (or definitely did not).
  */
-function createGroupCommit(clock: Clock) {
+function createGroupCommit(clock: Clock, statementPath: boolean) {
   const perDb = new WeakMap<Db, { chains: Map<string, ChainState>; heads: Map<string, Head> }>();
 
   function hintsOf(db: Db) {
@@ -361,18 +499,35 @@ function createGroupCommit(clock: Clock) {
   async function commit(db: Db, chain: string, state: ChainState, batch: Pending[]): Promise<void> {
     const { heads } = hintsOf(db);
     try {
-      const written = await db.transaction(async (tx) => {
-        const out = await appendMany(
-          tx,
-          chain,
-          batch.map((p) => p.event),
-          clock,
-          heads.get(chain) ?? null,
-        );
-        // Too late for a caller (e.g. the 2 s bound of a brokered call): roll back, do not commit.
-        if (batch.some(aborted)) throw new AuditWriteAborted();
-        return out;
-      });
+      const run = statementPath ? statementRunnerOf(db) : undefined;
+      const byStatement =
+        run === undefined
+          ? null
+          : await appendByStatement(
+              run,
+              db,
+              chain,
+              batch.map((p) => p.event),
+              clock,
+              heads.get(chain) ?? null,
+              () => !batch.some(aborted),
+            ).catch((err: unknown) => {
+              throw err instanceof StatementNotSent ? new AuditWriteAborted() : err;
+            });
+      const written =
+        byStatement ??
+        (await db.transaction(async (tx) => {
+          const out = await appendMany(
+            tx,
+            chain,
+            batch.map((p) => p.event),
+            clock,
+            heads.get(chain) ?? null,
+          );
+          // Too late for a caller (e.g. the 2 s bound of a brokered call): roll back, do not commit.
+          if (batch.some(aborted)) throw new AuditWriteAborted();
+          return out;
+        }));
       rememberHead(heads, chain, written.head);
       for (const [i, p] of batch.entries()) p.resolve({ id: written.ids[i]! });
     } catch (err) {
@@ -429,8 +584,15 @@ function createGroupCommit(clock: Clock) {
   };
 }
 
-export function createAuditWriter(deps: { clock: Clock }): AuditWriter {
-  const enqueue = createGroupCommit(deps.clock);
+export function createAuditWriter(deps: {
+  clock: Clock;
+  /**
+   * false: every commit takes the locking transaction (BEGIN, head UPDATE, INSERT, COMMIT), the
+   * writer before the single-statement append. Kept so the benchmark can measure both in one run.
+   */
+  statementPath?: boolean;
+}): AuditWriter {
+  const enqueue = createGroupCommit(deps.clock, deps.statementPath !== false);
   return {
     async record(db, event, options = {}) {
       if (isTx(db)) {

@@ -23,7 +23,7 @@ function part(value: string, max: number): string {
   return cleaned === '' ? 'none' : cleaned;
 }
 
-const ACTOR_TYPE_SHORT: Record<Actor['type'], string> = { user: 'u', apiKey: 'k', system: 's' };
+const ACTOR_TYPE_SHORT: Record<Actor['type'], string> = { user: 'u', apiKey: 'k', oauth: 'o', system: 's' };
 
 /**
  * `rg.<u|k|s>.<actor id>.<request id>`: Rolegate, the kind of actor, who, and which request —

@@ -44,6 +44,10 @@ function evaluate(template: Record<string, unknown>, params: Record<string, stri
         return a === b;
       }
       if (k === 'Fn::Not') return !(ev((arg as unknown[])[0]) as boolean);
+      if (k === 'Fn::Split') {
+        const [sep, value] = arg as [string, unknown];
+        return (ev(value) as string).split(sep);
+      }
       if (k === 'Fn::Sub') return (arg as string).replace(/\$\{([\w:]+)\}/g, (_, n: string) => paramValue(n));
       if (k.startsWith('Fn::')) throw new Error(`unexpected ${k}`);
     }
@@ -83,16 +87,25 @@ describe('generic CloudFormation template (issue 22 item 4)', () => {
     for (let mask = 1; mask < 1 << CAPABILITIES.length; mask++) {
       const caps = CAPABILITIES.filter((_, i) => mask & (1 << i)) as Capability[];
       for (const scopes of SCOPES) {
-        for (const externalIds of [['rg-new'], ['rg-new', 'rg-old']]) {
+        for (const [externalIds, sourceIps] of [
+          [['rg-new'], []],
+          [['rg-new', 'rg-old'], []],
+          [['rg-new'], ['203.0.113.10']],
+          [
+            ['rg-new', 'rg-old'],
+            ['198.51.100.0/28', '2001:db8::/56'],
+          ],
+        ] as const) {
           const sourceIdentity = mask % 2 === 0;
           const params = genericTemplateParameters({
             connectionId: 'con_0123456789abcdefghjkmnpq',
             roleName: 'Rolegate-0123456789ab',
             principalArn: 'arn:aws:iam::111111111111:role/rolegate-service',
-            externalIds,
+            externalIds: [...externalIds],
             capabilities: caps,
             scopes,
             sourceIdentity,
+            sourceIps,
             ctx,
           });
           const role = evaluate(template, params, ctx.accountId);
@@ -107,6 +120,7 @@ describe('generic CloudFormation template (issue 22 item 4)', () => {
               principalArn: 'arn:aws:iam::111111111111:role/rolegate-service',
               externalIds,
               sourceIdentity,
+              sourceIps,
             }),
           );
           expect(role.RoleName).toBe('Rolegate-0123456789ab');
@@ -115,7 +129,7 @@ describe('generic CloudFormation template (issue 22 item 4)', () => {
         }
       }
     }
-    expect(combinations).toBe(((1 << CAPABILITIES.length) - 1) * SCOPES.length * 2);
+    expect(combinations).toBe(((1 << CAPABILITIES.length) - 1) * SCOPES.length * 4);
   });
 
   it('is published under a content-addressed key', () => {

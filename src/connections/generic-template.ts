@@ -16,7 +16,8 @@ import { CAPABILITIES, type Capability, type ConnectionScopes } from './types.ts
  * passes this connection's values as `param_…`:
  *
  * - identity: ExternalId, PreviousExternalId (during a rotation), RolegatePrincipalArn, RoleName,
- *   ConnectionId (the role's `rolegate:connection` tag), SourceIdentity;
+ *   ConnectionId (the role's `rolegate:connection` tag), SourceIdentity, SourceIps (the deployment's
+ *   egress addresses, comma-separated: when not empty the trust policy requires `aws:SourceIp` in them);
  * - one `true`/`false` parameter per capability, each gating its own inline policy (Conditions);
  * - scopes: per resource kind the JSON list of ARNs, and the condition blocks (regions, S3 prefixes,
  *   clean-up tags) as JSON fragments, rendered by the same code as the per-connection policy.
@@ -98,10 +99,19 @@ export function genericTemplate(): Record<string, Json> {
     RoleName: { Type: 'String', AllowedPattern: '[\\w+=,.@-]{1,64}' },
     ConnectionId: { Type: 'String', AllowedPattern: 'con_[0-9a-z]{24}' },
     SourceIdentity: { Type: 'String', AllowedValues: ['true', 'false'], Default: 'true' },
+    SourceIps: {
+      Type: 'String',
+      Default: '',
+      MaxLength: 4096,
+      AllowedPattern: '[0-9A-Fa-f.:/,]*',
+      Description:
+        "Rolegate's egress addresses or CIDRs, comma-separated (empty: no aws:SourceIp condition).",
+    },
   };
   const conditions: Record<string, Json> = {
     HasPreviousExternalId: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'PreviousExternalId' }, ''] }] },
     HasSourceIdentity: { 'Fn::Equals': [{ Ref: 'SourceIdentity' }, 'true'] },
+    HasSourceIps: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SourceIps' }, ''] }] },
   };
   for (const cap of CAPABILITIES) {
     const p = CAPABILITY_PARAM[cap];
@@ -120,6 +130,17 @@ export function genericTemplate(): Record<string, Json> {
       { Ref: 'ExternalId' },
     ],
   };
+  // The same condition block as trustPolicy(): the external ID, and the source-IP pin when given.
+  const trustCondition: Json = {
+    'Fn::If': [
+      'HasSourceIps',
+      {
+        StringEquals: { 'sts:ExternalId': externalIdCondition },
+        IpAddress: { 'aws:SourceIp': { 'Fn::Split': [',', { Ref: 'SourceIps' }] } },
+      },
+      { StringEquals: { 'sts:ExternalId': externalIdCondition } },
+    ],
+  };
   const trust: Json = {
     Version: '2012-10-17',
     Statement: [
@@ -128,7 +149,7 @@ export function genericTemplate(): Record<string, Json> {
         Effect: 'Allow',
         Principal: { AWS: { Ref: 'RolegatePrincipalArn' } },
         Action: ['sts:AssumeRole'],
-        Condition: { StringEquals: { 'sts:ExternalId': externalIdCondition } },
+        Condition: trustCondition,
       },
       {
         Sid: 'RolegateSessionAttribution',
@@ -137,7 +158,7 @@ export function genericTemplate(): Record<string, Json> {
         Action: {
           'Fn::If': ['HasSourceIdentity', ['sts:SetSourceIdentity', 'sts:TagSession'], ['sts:TagSession']],
         },
-        Condition: { StringEquals: { 'sts:ExternalId': externalIdCondition } },
+        Condition: trustCondition,
       },
     ],
   };
@@ -213,6 +234,8 @@ export function genericTemplateParameters(input: {
   capabilities: readonly Capability[];
   scopes: ConnectionScopes;
   sourceIdentity: boolean;
+  /** Rolegate's egress addresses (ROLEGATE_EGRESS_IPS); empty = no pin. */
+  sourceIps: readonly string[];
   ctx: PolicyContext;
 }): Record<string, string> {
   const params: Record<string, string> = {
@@ -222,6 +245,7 @@ export function genericTemplateParameters(input: {
     RoleName: input.roleName,
     ConnectionId: input.connectionId,
     SourceIdentity: String(input.sourceIdentity),
+    SourceIps: input.sourceIps.join(','),
   };
   for (const cap of CAPABILITIES) params[CAPABILITY_PARAM[cap]] = String(input.capabilities.includes(cap));
   for (const [kind, p] of Object.entries(RESOURCE_PARAM) as [ResourceKind, string][])

@@ -41,7 +41,7 @@ export function createConnectionsModule(deps: {
   awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'cloudtrail'>;
   config: {
     aws: Pick<Config['aws'], 'region' | 'verifyInterval' | 'externalIdGrace'> &
-      Partial<Pick<Config['aws'], 'templateUrl'>>;
+      Partial<Pick<Config['aws'], 'templateUrl' | 'egressIps'>>;
   };
   logger: SchedulerLogger;
   /** Stops the scans of a deleted connection. */
@@ -66,6 +66,7 @@ export function createConnectionsModule(deps: {
     defaultRegion: deps.config.aws.region,
     externalIdGraceSeconds: deps.config.aws.externalIdGrace,
     genericTemplateUrl: deps.config.aws.templateUrl ?? null,
+    egressIps: deps.config.aws.egressIps ?? [],
   });
   const scheduler = createConnectionScheduler({
     service,

@@ -301,6 +301,7 @@ describe('templates', () => {
     sourceIdentity: true,
     roleName: 'Rolegate-0123456789ab',
     genericTemplateUrl: 'https://rolegate-templates.s3.amazonaws.com/rolegate-role-0123abcd.json',
+    egressIps: [] as string[],
   };
 
   it('renders CloudFormation, Terraform, CLI and a quick-create link with the parameters', () => {
@@ -328,6 +329,49 @@ describe('templates', () => {
     const tfPolicy = /policy = <<-EOT\n([\s\S]*?)\n {2}EOT/.exec(t.terraform)![1]!;
     validatePermissionPolicy(JSON.parse(tfPolicy));
     validateTrustPolicy(t.trustPolicy);
+  });
+
+  it('pins aws:SourceIp beside the external ID in every template when egress IPs are set (issue 20 item 3)', () => {
+    const egressIps = ['203.0.113.10', '2001:db8::/56'];
+    const plain = renderTemplates(input);
+    expect(plain.sourceIpPin).toEqual([]);
+    expect(JSON.stringify(plain)).not.toContain('aws:SourceIp');
+    const t = renderTemplates({ ...input, egressIps });
+    expect(t.sourceIpPin).toEqual(egressIps);
+    const pinned = { 'sts:ExternalId': input.externalIds[0], ips: egressIps };
+    const expectPinned = (
+      doc: { Statement: { Condition?: unknown }[] },
+      externalId: unknown,
+      where: string,
+    ) => {
+      validateTrustPolicy(doc);
+      expect(doc.Statement.length, where).toBe(2);
+      for (const st of doc.Statement)
+        expect(st.Condition, where).toEqual({
+          StringEquals: { 'sts:ExternalId': externalId },
+          IpAddress: { 'aws:SourceIp': pinned.ips },
+        });
+    };
+    // JSON
+    expectPinned(t.trustPolicy, pinned['sts:ExternalId'], 'json');
+    // Terraform: the heredoc after assume_role_policy
+    const tfTrust = /assume_role_policy {3}= <<-EOT\n([\s\S]*?)\n {2}EOT/.exec(t.terraform)![1]!;
+    expectPinned(JSON.parse(tfTrust), pinned['sts:ExternalId'], 'terraform');
+    // CLI script: the single-quoted TRUST_POLICY
+    const cliTrust = /^TRUST_POLICY='(.*)'$/m.exec(t.awsCli)![1]!;
+    expectPinned(JSON.parse(cliTrust), pinned['sts:ExternalId'], 'cli');
+    // CloudFormation: the !Sub block of AssumeRolePolicyDocument (JSON indented 8 spaces)
+    const cfnTrust = /AssumeRolePolicyDocument: !Sub \|\n((?: {8}.*\n)+)/.exec(t.cloudFormation)![1]!;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} substitution, not a JS template
+    const cfnDoc = JSON.parse(cfnTrust.replaceAll('${RolegatePrincipalArn}', PRINCIPAL));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} substitution, not a JS template
+    expectPinned(cfnDoc, '${ExternalId}', 'cloudformation');
+    // Quick-create link: the generic template's SourceIps parameter
+    const params = new URLSearchParams(new URL(t.quickCreateUrl!).hash.split('?')[1]);
+    expect(params.get('param_SourceIps')).toBe('203.0.113.10,2001:db8::/56');
+    expect(
+      new URLSearchParams(new URL(plain.quickCreateUrl!).hash.split('?')[1]).get('param_SourceIps'),
+    ).toBe('');
   });
 
   it('offers no quick-create link without a published template, only the upload steps (issue 22 item 4)', () => {

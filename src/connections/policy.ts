@@ -266,7 +266,8 @@ export function permissionPolicy(
 }
 
 /**
- * The role's trust policy: only Rolegate's exact principal, only with the external ID. During an
+ * The role's trust policy: only Rolegate's exact principal, only with the external ID (and, when the
+ * deployment's egress addresses are configured, only from them). During an
  * external-ID rotation both IDs are listed (StringEquals with a list matches either), so operations
  * keep working while the customer updates the role; the old ID is dropped after re-verification.
  */
@@ -274,9 +275,19 @@ export function trustPolicy(input: {
   principalArn: string;
   externalIds: readonly string[];
   sourceIdentity: boolean;
+  /**
+   * Rolegate's egress addresses (ROLEGATE_EGRESS_IPS): when given, every statement also requires
+   * `aws:SourceIp` in them, so a leaked principal credential used from elsewhere cannot assume the
+   * role even with the external ID. Conditions of one statement are ANDed by IAM.
+   */
+  sourceIps?: readonly string[];
 }): IamPolicy {
   const externalId = input.externalIds.length === 1 ? input.externalIds[0]! : [...input.externalIds];
-  const condition = { StringEquals: { 'sts:ExternalId': externalId } };
+  const sourceIps = input.sourceIps ?? [];
+  const condition: Record<string, Record<string, string | string[]>> = {
+    StringEquals: { 'sts:ExternalId': externalId },
+    ...(sourceIps.length > 0 ? { IpAddress: { 'aws:SourceIp': [...sourceIps] } } : {}),
+  };
   const statements: IamStatement[] = [
     {
       Sid: 'RolegateAssumeWithExternalId',

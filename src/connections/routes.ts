@@ -133,6 +133,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
         externalId: t.externalId,
         principalArn: t.principalArn,
         roleName: t.roleName,
+        sourceIpPin: t.sourceIpPin,
         trustPolicy: { ...t.trustPolicy },
         permissionPolicy: { ...t.permissionPolicy },
         cloudFormation: t.cloudFormation,

@@ -239,6 +239,8 @@ export const templatesResponse = z.object({
   externalId: z.string(),
   principalArn: z.string(),
   roleName: z.string(),
+  /** ROLEGATE_EGRESS_IPS: the `aws:SourceIp` values every rendered trust policy requires (empty: none). */
+  sourceIpPin: z.array(z.string()),
   trustPolicy: z.record(z.string(), z.unknown()),
   permissionPolicy: z.record(z.string(), z.unknown()),
   cloudFormation: z.string(),

@@ -71,6 +71,8 @@ export interface ConnectionServiceDeps {
   defaultRegion: string;
   /** Where the generic CloudFormation template is published (ROLEGATE_TEMPLATE_URL), or null. */
   genericTemplateUrl: string | null;
+  /** Rolegate's egress addresses (ROLEGATE_EGRESS_IPS): pinned in every rendered trust policy. */
+  egressIps?: readonly string[];
   /** Seconds a rotated-out external ID stays usable (config.aws.externalIdGrace). */
   externalIdGraceSeconds: number;
   /** Drops the broker's cached credentials of a connection (deleted, rotated, re-verified, unsafe). */
@@ -251,6 +253,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       region: row.scopes.regions[0] ?? deps.defaultRegion,
       principalArn,
       sourceIdentity: row.sourceIdentityEnabled,
+      egressIps: deps.egressIps ?? [],
       actor,
       audit: auditActorFields(actor),
     });
@@ -489,6 +492,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         scopes: { ...EMPTY_SCOPES, ...row.scopes },
         sourceIdentity: row.sourceIdentityEnabled,
         genericTemplateUrl: deps.genericTemplateUrl,
+        egressIps: deps.egressIps ?? [],
       });
       // Viewing the templates reveals the external ID: audited.
       await audit.record(db, event(actor, row, 'connection.templates_viewed'));

@@ -27,10 +27,17 @@ export interface TemplateInput {
    * then no quick-create link is offered, only the per-connection YAML to upload.
    */
   genericTemplateUrl: string | null;
+  /** Rolegate's egress addresses (ROLEGATE_EGRESS_IPS): the trust policy's `aws:SourceIp` pin; empty = none. */
+  egressIps: readonly string[];
 }
 
 export interface Templates {
   roleName: string;
+  /**
+   * The `aws:SourceIp` addresses every rendered trust policy (JSON, CloudFormation, Terraform, CLI,
+   * quick-create parameters) requires; empty when ROLEGATE_EGRESS_IPS is unset.
+   */
+  sourceIpPin: string[];
   trustPolicy: IamPolicy;
   permissionPolicy: IamPolicy;
   cloudFormation: string;
@@ -75,6 +82,7 @@ export function renderTemplates(input: TemplateInput): Templates {
     principalArn: input.principalArn,
     externalIds: input.externalIds,
     sourceIdentity: input.sourceIdentity,
+    sourceIps: input.egressIps,
   });
   const permissions = permissionPolicy(input.capabilities, input.scopes, { partition, accountId });
   // In CloudFormation the account is known at deploy time.
@@ -89,6 +97,7 @@ export function renderTemplates(input: TemplateInput): Templates {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation ${} substitution, not a JS template
     externalIds: input.externalIds.length === 1 ? ['${ExternalId}'] : input.externalIds,
     sourceIdentity: input.sourceIdentity,
+    sourceIps: input.egressIps,
   });
 
   const cloudFormation = [
@@ -148,6 +157,7 @@ export function renderTemplates(input: TemplateInput): Templates {
       capabilities: input.capabilities,
       scopes: input.scopes,
       sourceIdentity: input.sourceIdentity,
+      sourceIps: input.egressIps,
       ctx: { partition, accountId },
     });
     for (const [k, v] of Object.entries(values)) params.set(`param_${k}`, v);
@@ -231,6 +241,7 @@ export function renderTemplates(input: TemplateInput): Templates {
 
   return {
     roleName,
+    sourceIpPin: [...input.egressIps],
     trustPolicy: trust,
     permissionPolicy: permissions,
     cloudFormation,

@@ -38,6 +38,8 @@ export interface VerificationInput {
   principalArn: string;
   /** The connection sends SourceIdentity: the trust policy must allow sts:SetSourceIdentity. */
   sourceIdentity: boolean;
+  /** Rolegate's egress addresses (ROLEGATE_EGRESS_IPS) that the rendered trust policy pins; empty = none. */
+  egressIps?: readonly string[];
   actor: Actor;
   /** Who the audit records of verification's AWS calls name (a user, an API key or the system). */
   audit: Pick<AuditedCallEvent, 'actorType' | 'actorId' | 'requestId' | 'ip' | 'userAgent'>;
@@ -207,6 +209,25 @@ const PROBE_RESULT_CODES: ReadonlySet<string> = new Set([
   'aws_request_failed',
 ]);
 
+/**
+ * The source-IP pin is reported as what it is: a property of the trust policy Rolegate renders for
+ * this connection. Every call Rolegate makes comes from inside the list, so no probe can show
+ * whether the customer's role actually applies the condition (that would take a call from outside
+ * it, or iam:GetRole, which the role does not grant). The status is `skipped` (not probed), never
+ * `passed`.
+ */
+export function sourceIpPinCheck(egressIps: readonly string[]): VerificationCheck {
+  return {
+    name: 'source_ip_pinned',
+    status: 'skipped',
+    code: 'template_property',
+    advice:
+      `The trust policy in this connection's templates allows sts:AssumeRole only from Rolegate's egress addresses (aws:SourceIp ${egressIps.join(', ')}). ` +
+      'Rolegate cannot test from outside those addresses, so this reports the template, not the role: ' +
+      "make sure the role's trust policy is the one from the templates, including its IpAddress condition.",
+  };
+}
+
 export function createVerifier(deps: VerifierDeps) {
   function trustProbe(
     input: VerificationInput,
@@ -297,158 +318,163 @@ export function createVerifier(deps: VerifierDeps) {
 
   return {
     async verify(input: VerificationInput): Promise<VerificationOutcome> {
-      // 1. The trust policy must refuse a missing and a wrong external ID: asked first, answered
-      //    accepted/denied only, so an unsafe role's credentials never exist outside the broker.
-      const without = await enforcementCheck(input, 'external_id_required', 'without_external_id', null);
-      let wrongId = deps.randomExternalId();
-      while (wrongId === input.externalId || wrongId === input.previousExternalId)
-        wrongId = deps.randomExternalId();
-      const wrong = await enforcementCheck(input, 'wrong_external_id_refused', 'wrong_external_id', wrongId);
-      if (without.unsafe || wrong.unsafe) {
-        return {
-          status: 'unsafe',
-          checks: [
-            { name: 'assume_role_with_external_id', status: 'skipped', advice: SKIPPED_UNSAFE },
-            without.check,
-            wrong.check,
-            ...skippedCapabilities(input, SKIPPED_UNSAFE),
-          ],
-          acceptedExternalId: null,
-        };
-      }
-      // 2. Assume with the external ID (during a rotation: the new one, else the previous one).
-      const checks: VerificationCheck[] = [];
-      let sourceIdentityWorks = input.sourceIdentity;
-      let assumed = await trustProbe(
-        input,
-        'with_external_id',
-        'assume_role_with_external_id',
-        input.externalId,
-        input.sourceIdentity,
-      );
-      if (assumed.outcome === 'denied' && input.sourceIdentity) {
-        // Denied with SourceIdentity: find out whether only sts:SetSourceIdentity is missing.
-        const plain = await trustProbe(
-          input,
-          'with_external_id',
-          'source_identity_allowed',
-          input.externalId,
-        );
-        if (plain.outcome === 'accepted') {
-          assumed = plain;
-          sourceIdentityWorks = false;
-          checks.push({
-            name: 'source_identity_allowed',
-            status: 'failed',
-            code: 'source_identity_not_allowed',
-            advice: `The trust policy lets ${input.principalArn} assume the role but not set a source identity. Add sts:SetSourceIdentity to the trust policy (see the templates) so your CloudTrail shows which Rolegate user acted, then verify again.`,
-          });
-        }
-      }
-      let accepted: VerificationOutcome['acceptedExternalId'] =
-        assumed.outcome === 'accepted' ? 'current' : null;
-      if (assumed.outcome === 'accepted') {
-        checks.unshift({ name: 'assume_role_with_external_id', status: 'passed' });
-      } else if (input.previousExternalId !== null && assumed.outcome === 'denied') {
-        const previous = await trustProbe(
-          input,
-          'previous_external_id',
-          'assume_role_with_external_id',
-          input.previousExternalId,
-        );
-        if (previous.outcome === 'accepted') {
-          assumed = previous;
-          accepted = 'previous';
-          sourceIdentityWorks = false; // not proven for the previous ID; the probes go without it
-          checks.push({
-            name: 'assume_role_with_external_id',
-            status: 'failed',
-            code: 'external_id_rotation_pending',
-            advice:
-              'The role still accepts only the previous external ID. Update the trust policy with the new external ID from the templates, then verify again; operations keep using the previous ID until then.',
-          });
-        }
-      }
-      if (assumed.outcome !== 'accepted') {
-        const failure = probeFailure('assume_role_with_external_id', assumed);
-        if (failure.code === 'aws_access_denied') {
-          failure.advice =
-            `AWS refused AssumeRole with the connection's external ID. Check that the role ARN is right, that the role exists, ` +
-            `and that its trust policy allows sts:AssumeRole for ${input.principalArn} with the condition ` +
-            'StringEquals sts:ExternalId = the external ID shown in the templates (copy the trust policy from there).';
-        }
-        checks.push(failure);
-        // Refusals of a role that cannot be assumed at all prove nothing about its trust policy.
-        for (const name of ['external_id_required', 'wrong_external_id_refused']) {
-          checks.push({ name, status: 'skipped', advice: 'Skipped because the role could not be assumed.' });
-        }
-        checks.push(...skippedCapabilities(input, 'Skipped because the role could not be assumed.'));
-        return { status: 'failed', checks, acceptedExternalId: null };
-      }
-      checks.push(without.check, wrong.check);
-      if (without.check.status !== 'passed' || wrong.check.status !== 'passed') {
-        // Not proven safe (throttled, unavailable…): no call with the role's credentials until it is.
-        checks.push(...skippedCapabilities(input, SKIPPED_UNPROVEN));
-        return { status: 'failed', checks, acceptedExternalId: accepted };
-      }
-      const connection: BrokerConnection = {
-        id: input.connectionId,
-        orgId: input.orgId,
-        roleArn: input.roleArn,
-        externalId: accepted === 'previous' ? input.previousExternalId! : input.externalId,
-        sourceIdentityEnabled: sourceIdentityWorks,
-      };
-
-      // 3. One harmless read per capability.
-      for (const capability of input.capabilities) {
-        const name = `capability:${capability}`;
-        const plan = capabilityProbes(capability, input.scopes);
-        if (!Array.isArray(plan)) {
-          checks.push({ name, status: 'skipped', advice: plan.skipped });
-          continue;
-        }
-        let check: VerificationCheck = { name, status: 'passed' };
-        for (const probe of plan) {
-          const r = await runProbe(input, connection, probe, name);
-          if (r.ok) continue;
-          check = {
-            name,
-            status: 'failed',
-            code: r.error.code,
-            advice:
-              r.error.code === 'aws_throttled' || r.error.code === 'aws_unavailable'
-                ? RETRY_ADVICE
-                : r.error.code === 'aws_not_found'
-                  ? `A resource scoped for ${capability} does not exist (${probe.kind}); check the scopes.`
-                  : `AWS denied ${probe.kind}. ${CAPABILITY_ADVICE[capability]}`,
-          };
-          break;
-        }
-        checks.push(check);
-      }
-
-      // 4. Over-privilege, where a read call makes it visible.
-      for (const item of OVER_PRIVILEGE) {
-        if (item.unless.some((c) => input.capabilities.includes(c))) continue;
-        const r = await runProbe(input, connection, item.probe, item.name);
-        if (r.ok) {
-          checks.push({
-            name: item.name,
-            status: 'warning',
-            code: 'over_privileged',
-            advice: `The role allows ${item.what}, which none of the chosen capabilities needs. Remove that permission from the role so it grants exactly the permission policy from the templates.`,
-          });
-        } else if (r.error.denied) {
-          checks.push({ name: item.name, status: 'passed' });
-        } else {
-          checks.push({ name: item.name, status: 'skipped', code: r.error.code });
-        }
-      }
-
-      const status = checks.some((c) => c.status === 'failed') ? 'failed' : 'verified';
-      return { status, checks, acceptedExternalId: accepted };
+      const outcome = await verifyRole(input);
+      const egressIps = input.egressIps ?? [];
+      if (egressIps.length === 0) return outcome;
+      return { ...outcome, checks: [...outcome.checks, sourceIpPinCheck(egressIps)] };
     },
   };
+
+  async function verifyRole(input: VerificationInput): Promise<VerificationOutcome> {
+    // 1. The trust policy must refuse a missing and a wrong external ID: asked first, answered
+    //    accepted/denied only, so an unsafe role's credentials never exist outside the broker.
+    const without = await enforcementCheck(input, 'external_id_required', 'without_external_id', null);
+    let wrongId = deps.randomExternalId();
+    while (wrongId === input.externalId || wrongId === input.previousExternalId)
+      wrongId = deps.randomExternalId();
+    const wrong = await enforcementCheck(input, 'wrong_external_id_refused', 'wrong_external_id', wrongId);
+    if (without.unsafe || wrong.unsafe) {
+      return {
+        status: 'unsafe',
+        checks: [
+          { name: 'assume_role_with_external_id', status: 'skipped', advice: SKIPPED_UNSAFE },
+          without.check,
+          wrong.check,
+          ...skippedCapabilities(input, SKIPPED_UNSAFE),
+        ],
+        acceptedExternalId: null,
+      };
+    }
+    // 2. Assume with the external ID (during a rotation: the new one, else the previous one).
+    const checks: VerificationCheck[] = [];
+    let sourceIdentityWorks = input.sourceIdentity;
+    let assumed = await trustProbe(
+      input,
+      'with_external_id',
+      'assume_role_with_external_id',
+      input.externalId,
+      input.sourceIdentity,
+    );
+    if (assumed.outcome === 'denied' && input.sourceIdentity) {
+      // Denied with SourceIdentity: find out whether only sts:SetSourceIdentity is missing.
+      const plain = await trustProbe(input, 'with_external_id', 'source_identity_allowed', input.externalId);
+      if (plain.outcome === 'accepted') {
+        assumed = plain;
+        sourceIdentityWorks = false;
+        checks.push({
+          name: 'source_identity_allowed',
+          status: 'failed',
+          code: 'source_identity_not_allowed',
+          advice: `The trust policy lets ${input.principalArn} assume the role but not set a source identity. Add sts:SetSourceIdentity to the trust policy (see the templates) so your CloudTrail shows which Rolegate user acted, then verify again.`,
+        });
+      }
+    }
+    let accepted: VerificationOutcome['acceptedExternalId'] =
+      assumed.outcome === 'accepted' ? 'current' : null;
+    if (assumed.outcome === 'accepted') {
+      checks.unshift({ name: 'assume_role_with_external_id', status: 'passed' });
+    } else if (input.previousExternalId !== null && assumed.outcome === 'denied') {
+      const previous = await trustProbe(
+        input,
+        'previous_external_id',
+        'assume_role_with_external_id',
+        input.previousExternalId,
+      );
+      if (previous.outcome === 'accepted') {
+        assumed = previous;
+        accepted = 'previous';
+        sourceIdentityWorks = false; // not proven for the previous ID; the probes go without it
+        checks.push({
+          name: 'assume_role_with_external_id',
+          status: 'failed',
+          code: 'external_id_rotation_pending',
+          advice:
+            'The role still accepts only the previous external ID. Update the trust policy with the new external ID from the templates, then verify again; operations keep using the previous ID until then.',
+        });
+      }
+    }
+    if (assumed.outcome !== 'accepted') {
+      const failure = probeFailure('assume_role_with_external_id', assumed);
+      if (failure.code === 'aws_access_denied') {
+        failure.advice =
+          `AWS refused AssumeRole with the connection's external ID. Check that the role ARN is right, that the role exists, ` +
+          `and that its trust policy allows sts:AssumeRole for ${input.principalArn} with the condition ` +
+          'StringEquals sts:ExternalId = the external ID shown in the templates (copy the trust policy from there).' +
+          ((input.egressIps ?? []).length > 0
+            ? " The templates also pin aws:SourceIp to Rolegate's egress addresses: if the role has that condition, check that it lists them and that Rolegate reaches STS from them (not through a VPC endpoint, where aws:SourceIp is not set)."
+            : '');
+      }
+      checks.push(failure);
+      // Refusals of a role that cannot be assumed at all prove nothing about its trust policy.
+      for (const name of ['external_id_required', 'wrong_external_id_refused']) {
+        checks.push({ name, status: 'skipped', advice: 'Skipped because the role could not be assumed.' });
+      }
+      checks.push(...skippedCapabilities(input, 'Skipped because the role could not be assumed.'));
+      return { status: 'failed', checks, acceptedExternalId: null };
+    }
+    checks.push(without.check, wrong.check);
+    if (without.check.status !== 'passed' || wrong.check.status !== 'passed') {
+      // Not proven safe (throttled, unavailable…): no call with the role's credentials until it is.
+      checks.push(...skippedCapabilities(input, SKIPPED_UNPROVEN));
+      return { status: 'failed', checks, acceptedExternalId: accepted };
+    }
+    const connection: BrokerConnection = {
+      id: input.connectionId,
+      orgId: input.orgId,
+      roleArn: input.roleArn,
+      externalId: accepted === 'previous' ? input.previousExternalId! : input.externalId,
+      sourceIdentityEnabled: sourceIdentityWorks,
+    };
+
+    // 3. One harmless read per capability.
+    for (const capability of input.capabilities) {
+      const name = `capability:${capability}`;
+      const plan = capabilityProbes(capability, input.scopes);
+      if (!Array.isArray(plan)) {
+        checks.push({ name, status: 'skipped', advice: plan.skipped });
+        continue;
+      }
+      let check: VerificationCheck = { name, status: 'passed' };
+      for (const probe of plan) {
+        const r = await runProbe(input, connection, probe, name);
+        if (r.ok) continue;
+        check = {
+          name,
+          status: 'failed',
+          code: r.error.code,
+          advice:
+            r.error.code === 'aws_throttled' || r.error.code === 'aws_unavailable'
+              ? RETRY_ADVICE
+              : r.error.code === 'aws_not_found'
+                ? `A resource scoped for ${capability} does not exist (${probe.kind}); check the scopes.`
+                : `AWS denied ${probe.kind}. ${CAPABILITY_ADVICE[capability]}`,
+        };
+        break;
+      }
+      checks.push(check);
+    }
+
+    // 4. Over-privilege, where a read call makes it visible.
+    for (const item of OVER_PRIVILEGE) {
+      if (item.unless.some((c) => input.capabilities.includes(c))) continue;
+      const r = await runProbe(input, connection, item.probe, item.name);
+      if (r.ok) {
+        checks.push({
+          name: item.name,
+          status: 'warning',
+          code: 'over_privileged',
+          advice: `The role allows ${item.what}, which none of the chosen capabilities needs. Remove that permission from the role so it grants exactly the permission policy from the templates.`,
+        });
+      } else if (r.error.denied) {
+        checks.push({ name: item.name, status: 'passed' });
+      } else {
+        checks.push({ name: item.name, status: 'skipped', code: r.error.code });
+      }
+    }
+
+    const status = checks.some((c) => c.status === 'failed') ? 'failed' : 'verified';
+    return { status, checks, acceptedExternalId: accepted };
+  }
 }
 
 export type Verifier = ReturnType<typeof createVerifier>;

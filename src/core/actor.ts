@@ -2,16 +2,20 @@ import type { ApiKeyScope } from '../identity/api-keys/scope.ts';
 import type { Role } from '../identity/rbac.ts';
 
 /**
- * Who acts: a user or an API key (established by the HTTP auth guard), or Rolegate itself
+ * Who acts: a user, an API key or an MCP client holding a user's OAuth grant (`oauth`; established
+ * by the HTTP auth guard), or Rolegate itself
  * (`system`: the scheduler, background jobs, the CLI). Travels into services, audit and the broker.
  */
-export type ActorType = 'user' | 'apiKey' | 'system';
+export type ActorType = 'user' | 'apiKey' | 'oauth' | 'system';
 
 export interface Actor {
   type: ActorType;
-  /** usr_… for users, key_… for API keys, `system:<component>` for Rolegate itself. */
+  /** usr_… for users, key_… for API keys, agr_… (the agent grant) for OAuth, `system:<component>` for Rolegate. */
   id: string;
-  /** For API keys: the user who created the key (null if that user was deleted). Null for the system. */
+  /**
+   * For API keys: the user who created the key (null if that user was deleted); for OAuth: the user
+   * who granted it. Null for the system.
+   */
   userId: string | null;
   /** The organisation of the path (or the key's organisation); null on routes outside an organisation. */
   orgId: string | null;
@@ -22,6 +26,8 @@ export interface Actor {
   requestId: string;
   /** For API keys: the key's scope (connections, capabilities, read-only, CIDRs); null/absent = unscoped. */
   keyScope?: ApiKeyScope | null;
+  /** For OAuth: the MCP client acting under the grant (recorded in every audit record it causes). */
+  oauthClient?: { id: string; name: string };
 }
 
 /** The credential's identity, before any organisation is considered. */
@@ -33,6 +39,20 @@ export type Principal =
       orgId: string;
       role: Role;
       createdBy: string | null;
+      scope: ApiKeyScope | null;
+    }
+  /**
+   * An OAuth access token for the /mcp resource: an agent grant (agr_…) of `userId` to a client in
+   * one organisation, with the user's current role there and the grant's scope (an API key's shape).
+   */
+  | {
+      type: 'oauth';
+      grantId: string;
+      clientId: string;
+      clientName: string;
+      userId: string;
+      orgId: string;
+      role: Role;
       scope: ApiKeyScope | null;
     };
 

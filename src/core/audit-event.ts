@@ -9,6 +9,9 @@ export interface AuditedActor {
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
+  /** For OAuth: the granting user (`userId`) and the MCP client, named in every record. */
+  userId?: string | null;
+  oauthClient?: { id: string; name: string } | undefined;
 }
 
 /**
@@ -21,7 +24,7 @@ export function auditEventFor(
   target: { type: string; id: string } | null,
   extra: Partial<AuditEvent> = {},
 ): AuditEvent {
-  return {
+  const event: AuditEvent = {
     orgId: actor.orgId,
     ...auditActorFields(actor),
     action,
@@ -29,6 +32,16 @@ export function auditEventFor(
     ...(target === null ? {} : { targetType: target.type, targetId: target.id }),
     ...extra,
   };
+  if (actor.oauthClient !== undefined) {
+    // The actor id is the agent grant (agr_…); the record also names who granted it and to which client.
+    event.details = {
+      ...event.details,
+      oauthClientId: actor.oauthClient.id,
+      oauthClientName: actor.oauthClient.name,
+      grantedBy: actor.userId ?? null,
+    };
+  }
+  return event;
 }
 
 /**

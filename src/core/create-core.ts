@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createCheckpointService } from '../audit/checkpoints/service.ts';
+import { createCheckpointSigner } from '../audit/checkpoints/signer.ts';
 import { createAuditService } from '../audit/service.ts';
 import { createAuditStore } from '../audit/store.ts';
 import { createAuditWriter } from '../audit/writer.ts';
@@ -10,8 +12,8 @@ import { type Clock, systemClock } from '../clock.ts';
 import type { ReadyConfig } from '../config.ts';
 import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
+import type { KmsKeyring } from '../crypto/kms-keyring.ts';
 import type { Database } from '../db/client.ts';
-import { createCorrelationRegistry, withCorrelationIds } from '../http/request-id.ts';
 import { createAccessTokens } from '../identity/access-tokens.ts';
 import { createApiKeyService } from '../identity/api-keys/service.ts';
 import { createApiKeyStore } from '../identity/api-keys/store.ts';
@@ -23,6 +25,7 @@ import { createOrgStore } from '../identity/orgs/store.ts';
 import { createSessionCheck } from '../identity/sessions-store.ts';
 import { createLoginAlerts } from '../insights/login-alerts.ts';
 import { createInsightsService } from '../insights/service.ts';
+import { createOAuthModule } from '../oauth/module.ts';
 import { createOperationsModule } from '../operations/module.ts';
 import { createPrivacyService } from '../privacy/service.ts';
 import { createPrivacyStore } from '../privacy/store.ts';
@@ -34,6 +37,7 @@ import { createWebhookOutbox } from '../webhooks/outbox.ts';
 import { createWebhookService } from '../webhooks/service.ts';
 import { createWebhookStore } from '../webhooks/store.ts';
 import { createThreatSweep } from '../webhooks/threat-sweep.ts';
+import { createCorrelationRegistry, withCorrelationIds } from './correlation.ts';
 
 export interface CoreDeps {
   database: Database;
@@ -44,6 +48,11 @@ export interface CoreDeps {
    * itself when REDIS_URL is set, and closes it on stop().
    */
   redis?: Redis | null;
+  /**
+   * The KMS-unwrapped field-encryption keys (ROLEGATE_KMS_KEY_ID), opened by the runtime before the
+   * core (start-up stops when KMS cannot unwrap them); null or absent: ROLEGATE_MASTER_KEYS.
+   */
+  kms?: KmsKeyring | null;
 }
 
 /** Each background job stops within this bound at shutdown, so one stuck job cannot hold the rest. */
@@ -71,12 +80,12 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
   // Filled by the HTTP layer (src/http/request-id.ts); empty in a CLI process, which has no requests.
   const correlations = createCorrelationRegistry();
   const audit = withCorrelationIds(createAuditWriter({ clock }), correlations);
-  const auditService = createAuditService({ db, store: createAuditStore(db), audit });
   // Running scan jobs, so that deleting a connection, organisation or account stops them.
   const scanJobs = createJobRegistry();
   // Per-organisation AWS concurrency, shared by operations and scans.
   const lanes = createLanes(config.lanes);
-  const keyring = createKeyring(config.masterKeys);
+  const kms = deps.kms ?? null;
+  const keyring = kms?.keyring ?? createKeyring(config.masterKeys);
   const awsClients = createAwsClientFactory(config.aws);
   // The one path to customers' AWS accounts: every brokered call and probe is audited through it.
   const broker = createBroker({
@@ -119,13 +128,16 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     limits: { perDay: config.orgs.createPerDay, maxOwned: config.orgs.maxOwned },
     scans: scanJobs,
   });
+  const memberships = createMembershipLookup(db);
+  // OAuth for MCP clients (null without ROLEGATE_PUBLIC_URL).
+  const oauth = createOAuthModule({ config, db, clock, audit, memberships });
   // Unwrapped: the HTTP layer charges failed authentications to the caller's address around it.
   const authenticator = createAuthenticator({
     accessTokens,
     sessions: createSessionCheck(db, clock),
     apiKeys: apiKeys.verifier,
+    oauthTokens: oauth?.service ?? null,
   });
-  const memberships = createMembershipLookup(db);
   const insights = createInsightsService({ db, clock });
   const webhookPolicy = {
     requireHttps: config.webhook.requireHttps,
@@ -150,6 +162,17 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
       perOrgInBatch: 4,
     },
   });
+  // Signed checkpoints of every chain's head (docs/audit.md); off without a signing key.
+  const checkpoints = createCheckpointService({
+    db,
+    clock,
+    signer: createCheckpointSigner(config.auditCheckpoints),
+    deployment: config.auditCheckpoints.deployment,
+    intervalSeconds: config.auditCheckpoints.intervalSeconds,
+    outbox,
+    logger,
+  });
+  const auditService = createAuditService({ db, store: createAuditStore(db), audit, checkpoints });
   const threatSweep = createThreatSweep({
     db,
     insights,
@@ -232,6 +255,11 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     { name: 'webhook outbox', start: () => outbox.start(), stop: () => outbox.stop() },
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
     { name: 'reconciliation', start: () => reconcile.start(), stop: () => reconcile.stop() },
+    { name: 'audit checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() },
+    // Every node looks for data keys created by `rolegate keys rotate` (they activate later).
+    ...(kms === null
+      ? []
+      : [{ name: 'KMS key refresh', start: () => kms.start(), stop: async () => kms.stop() }]),
   ];
   let started: typeof jobs = [];
   let starting: Promise<void> | null = null;
@@ -263,9 +291,11 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     correlations,
     audit,
     auditService,
+    checkpoints,
     scanJobs,
     lanes,
     keyring,
+    kms,
     awsClients,
     broker,
     privacy,
@@ -275,6 +305,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     orgs,
     authenticator,
     memberships,
+    oauth,
     insights,
     outbox,
     threatSweep,

@@ -28,6 +28,34 @@ export interface Database {
   withAdvisoryLock<T>(key: number, fn: (db: Db) => Promise<T>): Promise<T>;
 }
 
+/**
+ * One statement in its own implicit transaction, on the hot path (the audit append): no Drizzle
+ * query building, a named prepared statement on PostgreSQL (parsed and planned once per pooled
+ * connection), one round trip. `send` is asked right before the statement reaches the database
+ * (after waiting for a pooled connection, or for PGlite's single connection): when it answers
+ * false nothing is sent and the call rejects with StatementNotSent, so a caller that gave up
+ * while waiting leaves nothing behind.
+ */
+export type StatementRunner = (
+  statement: { name: string; text: string; values: unknown[] },
+  send: () => boolean,
+) => Promise<Array<Record<string, unknown>>>;
+
+export class StatementNotSent extends Error {
+  constructor() {
+    super('statement not sent');
+    this.name = 'StatementNotSent';
+  }
+}
+
+/** The statement runner of each opened database, found from its Drizzle handle. */
+const runners = new WeakMap<Db, StatementRunner>();
+
+/** The statement runner of `db`, when `db` is the handle of a database opened by openDatabase. */
+export function statementRunnerOf(db: DbOrTx): StatementRunner | undefined {
+  return runners.get(db as Db);
+}
+
 export interface DatabaseOptions {
   url: string | undefined;
   dataDir: string;
@@ -73,6 +101,15 @@ async function openPglite(dataDir: string, command = 'unknown'): Promise<Databas
     throw err;
   }
   const db = drizzlePglite(client, drizzleConfig) as unknown as Db;
+  // PGlite answers in this process; its only "round trip" is the queue for its one connection,
+  // which a caller transaction may hold. The statement runs inside PGlite's own transaction so that
+  // `send` is asked once the connection is ours (BEGIN/COMMIT cost no network here).
+  runners.set(db, (statement, send) =>
+    client.transaction(async (tx) => {
+      if (!send()) throw new StatementNotSent();
+      return (await tx.query<Record<string, unknown>>(statement.text, statement.values)).rows;
+    }),
+  );
   let closed = false;
   // PGlite has one connection; serialise lock holders so that concurrent callers queue in-process.
   let chain: Promise<unknown> = Promise.resolve();
@@ -153,6 +190,19 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
       client.release(broken);
     }
   };
+  runners.set(db, async (statement, send) => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      if (!send()) throw new StatementNotSent();
+      return (await client.query<Record<string, unknown>>(statement)).rows;
+    } catch (err) {
+      broken = unusable(err);
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  });
   return {
     db,
     kind: 'postgres',

@@ -19,6 +19,7 @@ export const ID_PREFIXES = [
   'msg',
   'rec',
   'rci',
+  'agr',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

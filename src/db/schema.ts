@@ -1,11 +1,14 @@
 // Every table of every feature, for Drizzle's typed queries and drizzle-kit's migrations.
 // Each feature keeps its tables in its own folder (`<feature>/tables.ts`) and adds one line here.
 
+export * from '../audit/checkpoints/tables.ts';
 export * from '../audit/tables.ts';
 export * from '../connections/tables.ts';
+export * from '../crypto/tables.ts';
 export * from '../identity/api-keys/tables.ts';
 export * from '../identity/orgs/tables.ts';
 export * from '../identity/tables.ts';
+export * from '../oauth/tables.ts';
 export * from '../reconcile/tables.ts';
 export * from '../scans/tables.ts';
 export * from '../webhooks/tables.ts';

@@ -24,8 +24,10 @@ export interface AuthGuard {
   /**
    * Any authenticated caller; no organisation. A scoped API key is refused (key_scope_denied) unless
    * `operations` says the route runs operations that check the scope themselves (intents, MCP).
+   * An OAuth access token is accepted only where `oauth` says the route is its resource (/mcp):
+   * anywhere else it answers exactly like an unknown token (RFC 8707 audience binding).
    */
-  authenticated(options?: { operations?: boolean }): onRequestAsyncHookHandler;
+  authenticated(options?: { operations?: boolean; oauth?: boolean }): onRequestAsyncHookHandler;
   /**
    * Authenticated, a member of the organisation in `:orgId` (404 otherwise, exactly like a
    * missing organisation), and the role grants `permission` (403 otherwise).
@@ -64,16 +66,29 @@ function baseActor(principal: Principal, request: FastifyRequest): Actor {
         sessionId: principal.sessionId,
         ...common,
       }
-    : {
-        type: 'apiKey',
-        id: principal.keyId,
-        userId: principal.createdBy,
-        orgId: principal.orgId,
-        role: principal.role,
-        sessionId: null,
-        keyScope: principal.scope,
-        ...common,
-      };
+    : principal.type === 'apiKey'
+      ? {
+          type: 'apiKey',
+          id: principal.keyId,
+          userId: principal.createdBy,
+          orgId: principal.orgId,
+          role: principal.role,
+          sessionId: null,
+          keyScope: principal.scope,
+          ...common,
+        }
+      : {
+          type: 'oauth',
+          id: principal.grantId,
+          userId: principal.userId,
+          orgId: principal.orgId,
+          role: principal.role,
+          sessionId: null,
+          // The grant's scope is an API key scope, enforced by the same checkKeyScope everywhere.
+          keyScope: principal.scope,
+          oauthClient: { id: principal.clientId, name: principal.clientName },
+          ...common,
+        };
 }
 
 export function createAuthGuard(deps: {
@@ -89,7 +104,13 @@ export function createAuthGuard(deps: {
     authenticated(options) {
       const hook = async (request: FastifyRequest, _reply: FastifyReply) => {
         const principal = await principalOf(request);
-        if (principal.type === 'apiKey' && principal.scope !== null) {
+        if (principal.type === 'oauth' && options?.oauth !== true)
+          throw new AppError(ErrorCode.UNAUTHENTICATED);
+        // A grant narrows like a scoped key; even an unnarrowed grant reaches operations only.
+        if (principal.type === 'oauth' && options?.operations !== true) {
+          throw new AppError(ErrorCode.UNAUTHENTICATED);
+        }
+        if (principal.type !== 'user' && principal.scope !== null) {
           checkKeyScope(principal.scope, { ip: request.ip });
           if (options?.operations !== true) {
             throw new AppError(
@@ -105,6 +126,8 @@ export function createAuthGuard(deps: {
     orgPermission(permission: Permission) {
       const hook = async (request: FastifyRequest, _reply: FastifyReply) => {
         const principal = await principalOf(request);
+        // OAuth tokens are bound to the /mcp resource: the REST API does not know them.
+        if (principal.type === 'oauth') throw new AppError(ErrorCode.UNAUTHENTICATED);
         const params = request.params as Record<string, unknown> | undefined;
         const orgId = params?.orgId;
         // The hook runs in onRequest, before params validation (see route()): check the shape here.

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const CONSOLE_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-const API_PREFIXES = ['/v1/', '/mcp', '/docs', '/healthz', '/readyz'];
+const API_PREFIXES = ['/v1/', '/mcp', '/docs', '/healthz', '/readyz', '/oauth/', '/.well-known/'];
 
 /**
  * Serves the built console (web/dist) from the same origin as the API, so the strict CSP holds and

@@ -254,7 +254,8 @@ export function classify(request: FastifyRequest): RateLimitClass | null {
 
 /** The budget identity of an authenticated principal: its id, never anything from the credential. */
 export function principalIdentity(principal: Principal): string {
-  return principal.type === 'user' ? `user:${principal.userId}` : `key:${principal.keyId}`;
+  if (principal.type === 'user') return `user:${principal.userId}`;
+  return principal.type === 'apiKey' ? `key:${principal.keyId}` : `grant:${principal.grantId}`;
 }
 
 /** Whether the request presents a credential at all (any Authorization header). */

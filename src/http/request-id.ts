@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { LRUCache } from 'lru-cache';
-import type { AuditWriter } from '../audit/types.ts';
+import {
+  type CorrelationIds,
+  type CorrelationRegistry,
+  createCorrelationRegistry,
+} from '../core/correlation.ts';
 
 /**
  * Request ids are Rolegate's own: every request gets a fresh `req_<32 hex>`, whatever the client
@@ -33,33 +36,12 @@ declare module 'fastify' {
   }
 }
 
-/** Correlation ids of requests in flight, by request id, for the audit writer (bounded). */
-export interface CorrelationIds {
-  of(requestId: string): string | undefined;
-}
-
-const IN_FLIGHT_MAX = 10_000;
-
 /**
  * Echoes Rolegate's request id (and the client's correlation id, when valid) on every response and
- * remembers the correlation id while the request is in flight, so audit records written for the
- * request carry it in `details.correlationId`.
+ * remembers the correlation id while the request is in flight (in the core's registry,
+ * src/core/correlation.ts), so audit records written for the request carry it in
+ * `details.correlationId`.
  */
-/** The in-flight requests' correlation ids: filled by the HTTP layer, read by the audit writer. */
-export interface CorrelationRegistry extends CorrelationIds {
-  set(requestId: string, correlationId: string): void;
-  delete(requestId: string): void;
-}
-
-export function createCorrelationRegistry(): CorrelationRegistry {
-  const inFlight = new LRUCache<string, string>({ max: IN_FLIGHT_MAX });
-  return {
-    of: (requestId) => inFlight.get(requestId),
-    set: (requestId, correlationId) => void inFlight.set(requestId, correlationId),
-    delete: (requestId) => void inFlight.delete(requestId),
-  };
-}
-
 export function registerRequestIds(
   app: FastifyInstance,
   inFlight: CorrelationRegistry = createCorrelationRegistry(),
@@ -76,18 +58,4 @@ export function registerRequestIds(
     reply.raw.once('close', () => inFlight.delete(request.id));
   });
   return { of: (requestId) => inFlight.of(requestId) };
-}
-
-/**
- * The audit writer, with the client's correlation id of the record's request added to its details
- * (`details.correlationId`). The request id itself stays Rolegate's own.
- */
-export function withCorrelationIds(writer: AuditWriter, correlations: CorrelationIds): AuditWriter {
-  return {
-    record(db, event, options) {
-      const correlationId = event.requestId == null ? undefined : correlations.of(event.requestId);
-      if (correlationId === undefined) return writer.record(db, event, options);
-      return writer.record(db, { ...event, details: { ...event.details, correlationId } }, options);
-    },
-  };
 }

@@ -39,6 +39,8 @@ export type RouteAuth =
   | 'authenticated'
   /** Any authenticated caller; a scoped API key is accepted, the operations check its scope. */
   | 'operations'
+  /** As `operations`, and also an OAuth access token bound to this resource (RFC 8707): /mcp only. */
+  | 'mcp'
   /** No credential (sign-up, login …). */
   | 'public';
 
@@ -95,7 +97,9 @@ export function route<S extends RouteSchema>(
         ? [guard.authenticated()]
         : auth === 'operations'
           ? [guard.authenticated({ operations: true })]
-          : [guard.orgPermission(auth.org)];
+          : auth === 'mcp'
+            ? [guard.authenticated({ operations: true, oauth: true })]
+            : [guard.orgPermission(auth.org)];
   const config: FastifyContextConfig = { ...declaration.config };
   if (typeof auth === 'object') config.permission = auth.org;
   if (rateLimit !== undefined) config.rateLimitClass = rateLimit;

@@ -29,6 +29,11 @@ export interface AccessTokenIssuer {
   }): Promise<{ token: string; expiresIn: number; claims: AccessClaims }>;
   /** Returns the claims of a valid token, or null for anything else (never throws for bad input). */
   verify(token: string): Promise<AccessClaims | null>;
+  /**
+   * New signing keys (a rotated ROLEGATE_JWT_KEYS secret): the first signs from now on; a key no
+   * longer listed still verifies the tokens it signed until they expire (one token lifetime).
+   */
+  replaceKeys(entries: readonly KeyEntry[]): void;
 }
 
 export function createAccessTokens(deps: {
@@ -36,9 +41,31 @@ export function createAccessTokens(deps: {
   ttlSeconds: number;
   clock: Clock;
 }): AccessTokenIssuer {
-  const keys = new Map(deps.keys.map((k) => [k.kid, new Uint8Array(k.key)]));
-  const active = deps.keys[0]!;
+  let keys = new Map(deps.keys.map((k) => [k.kid, new Uint8Array(k.key)]));
+  let active = deps.keys[0]!;
+  /** Keys dropped by replaceKeys, kept for verification until the tokens they signed expired (ms). */
+  const retired = new Map<string, { key: Uint8Array; until: number }>();
+  const keyFor = (kid: string): Uint8Array | undefined => {
+    const current = keys.get(kid);
+    if (current !== undefined) return current;
+    const old = retired.get(kid);
+    if (old === undefined) return undefined;
+    if (old.until <= deps.clock.now().getTime()) {
+      retired.delete(kid);
+      return undefined;
+    }
+    return old.key;
+  };
   return {
+    replaceKeys(entries) {
+      if (entries.length === 0) throw new Error('at least one signing key is required');
+      const next = new Map(entries.map((k) => [k.kid, new Uint8Array(k.key)]));
+      const until = deps.clock.now().getTime() + deps.ttlSeconds * 1000;
+      for (const [kid, key] of keys) if (!next.has(kid)) retired.set(kid, { key, until });
+      for (const kid of next.keys()) retired.delete(kid);
+      keys = next;
+      active = entries[0]!;
+    },
     async issue({ userId, sessionId }) {
       const iat = Math.floor(deps.clock.now().getTime() / 1000);
       const exp = iat + deps.ttlSeconds;
@@ -60,7 +87,7 @@ export function createAccessTokens(deps: {
         const { payload } = await jwtVerify(
           token,
           async (header) => {
-            const key = header.kid === undefined ? undefined : keys.get(header.kid);
+            const key = header.kid === undefined ? undefined : keyFor(header.kid);
             if (key === undefined) throw new joseErrors.JWKSNoMatchingKey();
             return key;
           },

@@ -13,6 +13,11 @@ export interface ApiKeyVerifier {
   verify(presented: string): Promise<Principal | null>;
 }
 
+export interface OAuthTokenVerifier {
+  /** The principal of an OAuth access token bound to /mcp; null for anything else. */
+  verifyAccessToken(token: string): Promise<Principal | null>;
+}
+
 export interface SessionCheck {
   /** True while the session (refresh-token family) is alive; revocation makes it false at once. */
   isActive(sessionId: string, userId: string): Promise<boolean>;
@@ -25,11 +30,16 @@ function bearerOf(request: FastifyRequest): string | null {
   return match === null ? null : match[1]!;
 }
 
-/** `Authorization: Bearer <access token | API key>`; which one is decided by the API key prefix. */
+/**
+ * `Authorization: Bearer <access token | API key | OAuth access token>`: the API key prefix marks a
+ * key, a JWT (three dot-separated parts) a session access token, anything else an OAuth token
+ * (opaque; which routes accept it is the guard's decision, see src/http/auth.ts).
+ */
 export function createAuthenticator(deps: {
   accessTokens: AccessTokenIssuer;
   sessions: SessionCheck;
   apiKeys: ApiKeyVerifier | null;
+  oauthTokens?: OAuthTokenVerifier | null;
 }): Authenticator {
   return {
     async authenticate(request) {
@@ -37,6 +47,9 @@ export function createAuthenticator(deps: {
       if (token === null) return null;
       if (token.startsWith(API_KEY_PREFIX)) {
         return deps.apiKeys === null ? null : deps.apiKeys.verify(token);
+      }
+      if (!token.includes('.')) {
+        return deps.oauthTokens == null ? null : deps.oauthTokens.verifyAccessToken(token);
       }
       const claims = await deps.accessTokens.verify(token);
       if (claims === null) return null;

@@ -21,18 +21,22 @@ export interface AgentServices {
   reconcile?: Pick<ReconcileService, 'start' | 'items'>;
 }
 
-/**
- * Tools an agent uses to find its way before (and besides) calling AWS: which connections it may
- * use, and the cost-waste scans and findings. Each runs through the same service as its REST route,
- * after the same role check and the same API key scope check.
- */
-export interface AgentTool {
+/** What every tool (catalogue operation, agent tool, insight query) declares about itself. */
+export interface ToolMeta {
   name: string;
   description: string;
   permission: Permission;
   capability: Capability | null;
   requiresConnection: boolean;
   expensive: boolean;
+}
+
+/**
+ * Tools an agent uses to find its way before (and besides) calling AWS: which connections it may
+ * use, and the cost-waste scans and findings. Each runs through the same service as its REST route,
+ * after the same role check and the same API key scope check.
+ */
+export interface AgentTool extends ToolMeta {
   input: z.ZodType;
   output: z.ZodType;
   run(actor: OrgActor, connectionId: string | undefined, params: unknown): Promise<unknown>;

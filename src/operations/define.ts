@@ -26,6 +26,7 @@ export function defineOperation<S extends z.ZodType, O>(
     expensive: def.expensive === true,
     lane: def.lane ?? 'short',
     exposure: def.exposure ?? 'all',
+    rest: def.rest,
     action: def.action,
     parse(raw) {
       const parsed = def.input.safeParse(raw);

@@ -1,4 +1,9 @@
-import { GetFunctionConfigurationCommand, InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import {
+  type FunctionConfiguration,
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  ListFunctionsCommand,
+} from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { defineOperation } from './define.ts';
@@ -31,6 +36,19 @@ const functionSummary = z.object({
   description: z.string().nullable(),
 });
 
+/** The fields a listing and a single function share; never the environment variables. */
+function summaryOf(f: FunctionConfiguration, name: string): z.infer<typeof functionSummary> {
+  return {
+    name: f.FunctionName ?? name,
+    runtime: f.Runtime ?? null,
+    handler: f.Handler ?? null,
+    memoryMb: f.MemorySize ?? null,
+    timeoutSeconds: f.Timeout ?? null,
+    lastModified: f.LastModified ?? null,
+    description: f.Description === undefined ? null : bounded(f.Description, 256).value,
+  };
+}
+
 export const listFunctions = defineOperation({
   name: 'lambda.list_functions',
   description:
@@ -43,6 +61,7 @@ export const listFunctions = defineOperation({
   output: z.object({ items: z.array(functionSummary), nextCursor: z.string().nullable() }),
   permission: 'lambda:read',
   capability: 'lambda-read',
+  rest: { method: 'GET', path: '/lambda/functions', summary: 'List Lambda functions' },
   action: 'lambda:ListFunctions',
   region: (i) => i.region,
   scope: () => {},
@@ -55,15 +74,7 @@ export const listFunctions = defineOperation({
     return {
       items: (out.Functions ?? [])
         .filter((f) => f.FunctionName !== undefined && functionInScope(f.FunctionName, ctx.connection.scopes))
-        .map((f) => ({
-          name: f.FunctionName ?? '',
-          runtime: f.Runtime ?? null,
-          handler: f.Handler ?? null,
-          memoryMb: f.MemorySize ?? null,
-          timeoutSeconds: f.Timeout ?? null,
-          lastModified: f.LastModified ?? null,
-          description: f.Description === undefined ? null : bounded(f.Description, 256).value,
-        })),
+        .map((f) => summaryOf(f, '')),
       nextCursor: out.NextMarker ?? null,
     };
   },
@@ -82,6 +93,11 @@ export const getFunction = defineOperation({
   }),
   permission: 'lambda:read',
   capability: 'lambda-read',
+  rest: {
+    method: 'GET',
+    path: '/lambda/functions/:function',
+    summary: 'Get a Lambda function’s configuration',
+  },
   action: 'lambda:GetFunctionConfiguration',
   region: (i) => i.region,
   scope: (i, c) => checkFunction(i.function, c, false),
@@ -92,14 +108,8 @@ export const getFunction = defineOperation({
       new GetFunctionConfigurationCommand({ FunctionName: input.function }),
     );
     return {
-      name: f.FunctionName ?? input.function,
+      ...summaryOf(f, input.function),
       arn: f.FunctionArn ?? null,
-      runtime: f.Runtime ?? null,
-      handler: f.Handler ?? null,
-      memoryMb: f.MemorySize ?? null,
-      timeoutSeconds: f.Timeout ?? null,
-      lastModified: f.LastModified ?? null,
-      description: f.Description === undefined ? null : bounded(f.Description, 256).value,
       state: f.State ?? null,
       architectures: f.Architectures ?? [],
       codeSizeBytes: f.CodeSize ?? null,
@@ -130,6 +140,13 @@ export const invokeFunction = defineOperation({
   capability: 'lambda-invoke',
   expensive: true,
   lane: 'long',
+  rest: {
+    method: 'POST',
+    path: '/lambda/functions/:function/invoke',
+    summary: 'Invoke a Lambda function synchronously',
+    // Room for a 256 KiB payload once escaped inside the JSON body.
+    bodyLimit: 1024 * 1024,
+  },
   action: 'lambda:InvokeFunction',
   region: (i) => i.region,
   scope: (i, c) => {

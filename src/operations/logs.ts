@@ -83,6 +83,7 @@ export const listLogGroups = defineOperation({
   }),
   permission: 'logs:read',
   capability: 'logs-read',
+  rest: { method: 'GET', path: '/logs/groups', summary: 'List log groups' },
   action: 'logs:DescribeLogGroups',
   region: (i) => i.region,
   scope: (i, c) => {
@@ -139,6 +140,7 @@ export const filterLogEvents = defineOperation({
   }),
   permission: 'logs:read',
   capability: 'logs-read',
+  rest: { method: 'POST', path: '/logs/events', summary: 'Filter log events' },
   action: 'logs:FilterLogEvents',
   region: (i) => i.region,
   scope: (i, c) => {
@@ -258,6 +260,11 @@ export const startInsightsQuery = defineOperation({
   capability: 'logs-read',
   expensive: true,
   lane: 'long',
+  rest: {
+    method: 'POST',
+    path: '/logs/insights',
+    summary: 'Run a Logs Insights query (waits up to waitSeconds)',
+  },
   action: 'logs:StartQuery',
   region: (i) => i.region,
   scope: (i, c) => {
@@ -316,6 +323,11 @@ export const startInsightsQuery = defineOperation({
   },
 });
 
+/**
+ * The route only bounds the handle's length; its format is the operation's check, so a malformed
+ * handle is answered like a forged one on every door, after the API key's scope.
+ */
+const queryIdPathSchema = z.string().min(1).max(200);
 const queryHandleSchema = z
   .string()
   .min(1)
@@ -335,6 +347,12 @@ export const getInsightsResults = defineOperation({
   output: insightsOutput,
   permission: 'logs:read',
   capability: 'logs-read',
+  rest: {
+    method: 'GET',
+    path: '/logs/insights/:queryId',
+    summary: 'Logs Insights query status and results',
+    pathSchemas: { queryId: queryIdPathSchema },
+  },
   action: 'logs:GetQueryResults',
   region: (i) => i.region,
   scope: () => {},
@@ -354,6 +372,12 @@ export const cancelInsightsQuery = defineOperation({
   output: z.object({ queryId: z.string(), cancelled: z.boolean() }),
   permission: 'logs:read',
   capability: 'logs-read',
+  rest: {
+    method: 'DELETE',
+    path: '/logs/insights/:queryId',
+    summary: 'Cancel a Logs Insights query',
+    pathSchemas: { queryId: queryIdPathSchema },
+  },
   action: 'logs:StopQuery',
   region: (i) => i.region,
   scope: () => {},

@@ -26,6 +26,8 @@ export interface McpRoutesOptions {
   guard: AuthGuard;
   toolbox: Toolbox;
   version: string;
+  /** OAuth for /mcp (null when ROLEGATE_PUBLIC_URL is unset: API keys only). */
+  oauth: { resourceMetadata: string } | null;
 }
 
 const CONNECTION_ID = idPattern('con');
@@ -45,11 +47,15 @@ export const MCP_INSTRUCTIONS = [
   'capability_missing means the connection was not granted it. Every call is audited.',
 ].join(' ');
 
-/** RFC 6750 challenge on 401s from /mcp, so MCP clients know to send a bearer API key. */
-function bearerChallenge(request: FastifyRequest): string {
+/**
+ * RFC 6750 challenge on 401s from /mcp. With OAuth on, it names the RFC 9728 resource metadata
+ * (MCP authorization specification), from which MCP clients discover the authorization server.
+ */
+function bearerChallenge(request: FastifyRequest, resourceMetadata: string | null): string {
+  const metadata = resourceMetadata === null ? '' : `, resource_metadata="${resourceMetadata}"`;
   return request.headers.authorization === undefined
-    ? 'Bearer realm="rolegate"'
-    : 'Bearer realm="rolegate", error="invalid_token"';
+    ? `Bearer realm="rolegate"${metadata}`
+    : `Bearer realm="rolegate", error="invalid_token"${metadata}`;
 }
 
 /** Id patterns without their anchors; the URI pattern is built from constants only, never from input. */
@@ -259,12 +265,13 @@ function registerFindingResources(server: Server, actor: OrgActor, toolbox: Tool
   });
 }
 
-async function apiKeyActor(request: FastifyRequest): Promise<OrgActor> {
+/** An API key or an OAuth agent grant: both carry one organisation, a role and a scope. */
+async function agentActor(request: FastifyRequest): Promise<OrgActor> {
   const actor = requireActor(request);
-  if (actor.type !== 'apiKey' || actor.orgId === null || actor.role === null) {
+  if ((actor.type !== 'apiKey' && actor.type !== 'oauth') || actor.orgId === null || actor.role === null) {
     throw new AppError(
       ErrorCode.UNAUTHENTICATED,
-      'The MCP endpoint needs an API key (Authorization: Bearer rg_live_…).',
+      'The MCP endpoint needs an OAuth access token or an API key (Authorization: Bearer rg_live_…).',
     );
   }
   return { ...actor, orgId: actor.orgId, role: actor.role };
@@ -277,22 +284,23 @@ async function apiKeyActor(request: FastifyRequest): Promise<OrgActor> {
  */
 export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
   app,
-  { guard, toolbox, version },
+  { guard, toolbox, version, oauth },
 ) => {
   // Encapsulated in this plugin: only /mcp answers carry the challenge.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode === 401) reply.header('www-authenticate', bearerChallenge(request));
+    if (reply.statusCode === 401)
+      reply.header('www-authenticate', bearerChallenge(request, oauth?.resourceMetadata ?? null));
     return payload;
   });
 
   route(app, guard, {
     method: 'POST',
     url: '/mcp',
-    auth: 'operations',
+    auth: 'mcp',
     tags: ['mcp'],
-    summary: 'MCP (Streamable HTTP, stateless; API key)',
+    summary: 'MCP (Streamable HTTP, stateless; OAuth access token or API key)',
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const actor = await apiKeyActor(request);
+      const actor = await agentActor(request);
       if (Array.isArray(request.body)) {
         // MCP 2025-06-18 removed JSON-RPC batching. Accepted, an array ran its messages
         // concurrently for one rate-limit charge (100 tool calls per request); with one message
@@ -332,7 +340,7 @@ export const mcpRoutes: FastifyPluginAsyncZod<McpRoutesOptions> = async (
     route(app, guard, {
       method,
       url: '/mcp',
-      auth: 'operations',
+      auth: 'mcp',
       tags: ['mcp'],
       summary: 'Not supported: the endpoint is stateless',
       hide: true,

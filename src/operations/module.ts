@@ -1,14 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AuditWriter } from '../audit/types.ts';
-import type { AwsClientFactory } from '../aws/clients.ts';
-import type { Broker } from '../broker/broker.ts';
-import type { Lanes } from '../broker/lanes.ts';
-import type { Clock } from '../clock.ts';
 import type { Config, KeyEntry } from '../config.ts';
-import type { ConnectionResolver } from '../connections/types.ts';
 import type { MembershipLookup } from '../core/actor.ts';
 import { hmacSha256Hex } from '../crypto/tokens.ts';
-import type { Db } from '../db/client.ts';
 import type { AuthGuard } from '../http/auth.ts';
 import { insightsCatalogue } from '../insights/catalogue.ts';
 import type { InsightsService } from '../insights/service.ts';
@@ -16,14 +9,14 @@ import type { AgentServices } from './agent-tools.ts';
 import { intentsRoutes } from './intents.ts';
 import { mcpRoutes } from './mcp.ts';
 import { operationsRoutes } from './routes.ts';
-import { createOperationsService, type OperationsService } from './service.ts';
+import { createOperationsService, type OperationsService, type OperationsServiceDeps } from './service.ts';
 import { createToolbox, type Toolbox } from './tools.ts';
 
 export interface OperationsModule {
   service: OperationsService;
   toolbox: Toolbox;
   /** REST routes, `POST /v1/intents` and `POST /mcp`, behind the HTTP layer's guard. */
-  routes: FastifyPluginAsync<{ guard: AuthGuard }>;
+  routes: FastifyPluginAsync<{ guard: AuthGuard; oauth: { resourceMetadata: string } | null }>;
 }
 
 /** Handle-signing keys derived from the master keys (never the master keys themselves). */
@@ -31,31 +24,32 @@ function handleKeys(masterKeys: readonly KeyEntry[]): Buffer[] {
   return masterKeys.map((k) => Buffer.from(hmacSha256Hex(k.key, 'rolegate-operation-handles-v1'), 'hex'));
 }
 
-export function createOperationsModule(deps: {
+/** The service's own dependencies (one declaration: `OperationsServiceDeps`) plus the module's. */
+type ModuleDeps = Pick<
+  OperationsServiceDeps,
+  'db' | 'clock' | 'audit' | 'connections' | 'broker' | 'lanes'
+> & {
   config: Pick<Config, 'aws' | 'operations' | 'http'> & { masterKeys: KeyEntry[] };
-  db: Db;
-  clock: Clock;
-  audit: Pick<AuditWriter, 'record'>;
-  connections: ConnectionResolver;
-  broker: Pick<Broker, 'call'>;
-  awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'lane'>;
-  lanes: Pick<Lanes, 'acquire'>;
+  awsClients: OperationsServiceDeps['clients'];
   memberships: MembershipLookup;
   insights?: InsightsService;
   /** Connections, scans and findings as agent tools (intents and MCP). */
   agent?: AgentServices;
-}): OperationsModule {
+};
+
+export function createOperationsModule(deps: ModuleDeps): OperationsModule {
+  const { db, clock, audit, connections, broker, lanes, config } = deps;
   const service = createOperationsService({
-    db: deps.db,
-    audit: deps.audit,
-    connections: deps.connections,
-    broker: deps.broker,
+    db,
+    clock,
+    audit,
+    connections,
+    broker,
+    lanes,
     clients: deps.awsClients,
-    lanes: deps.lanes,
-    clock: deps.clock,
-    defaultRegion: deps.config.aws.region,
-    limits: deps.config.operations,
-    handleKeys: handleKeys(deps.config.masterKeys),
+    defaultRegion: config.aws.region,
+    limits: config.operations,
+    handleKeys: handleKeys(config.masterKeys),
   });
   const toolbox = createToolbox({
     service,
@@ -63,7 +57,7 @@ export function createOperationsModule(deps: {
       deps.insights === undefined ? undefined : { catalogue: insightsCatalogue, service: deps.insights },
     agent: deps.agent,
   });
-  const routes: FastifyPluginAsync<{ guard: AuthGuard }> = async (app, { guard }) => {
+  const routes: OperationsModule['routes'] = async (app, { guard, oauth }) => {
     await app.register(operationsRoutes, {
       guard,
       service,
@@ -71,7 +65,7 @@ export function createOperationsModule(deps: {
       streamStallTimeoutMs: deps.config.http.streamStallTimeoutMs,
     });
     await app.register(intentsRoutes, { guard, memberships: deps.memberships, toolbox });
-    await app.register(mcpRoutes, { guard, toolbox, version: '1.0.0' });
+    await app.register(mcpRoutes, { guard, toolbox, version: '1.0.0', oauth });
   };
   return { service, toolbox, routes };
 }

@@ -1,46 +1,26 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
-import { route } from '../http/route.ts';
+import { type RouteSchema, route } from '../http/route.ts';
 import { abortOnDisconnect, abortWhenStalled } from '../http/transport-limits.ts';
-import type { Permission } from '../identity/rbac.ts';
-import { describeTable, getItem, listTables, query } from './dynamodb.ts';
-import { getFunction, invokeFunction, listFunctions } from './lambda.ts';
-import {
-  cancelInsightsQuery,
-  filterLogEvents,
-  getInsightsResults,
-  listLogGroups,
-  startInsightsQuery,
-} from './logs.ts';
+import { PERMISSIONS, type Permission, ROLE_RANK } from '../identity/rbac.ts';
+import { OPERATIONS } from './catalogue.ts';
 import {
   contentTypeSchema,
   type DownloadResult,
   delimiterSchema,
   getObject,
-  listBuckets,
-  listObjects,
   listObjectsStream,
   MAX_SINGLE_PUT_BYTES,
-  presignGet,
-  presignPut,
   putObject,
 } from './s3.ts';
 import type { OperationsService } from './service.ts';
-import type { Operation } from './types.ts';
-import {
-  awsCursorSchema,
-  bucketSchema,
-  functionNameSchema,
-  objectKeySchema,
-  optionalRegion,
-  prefixSchema,
-  tableNameSchema,
-} from './validation.ts';
+import type { Operation, RestDescription } from './types.ts';
+import { bucketSchema, objectKeySchema, optionalRegion, prefixSchema } from './validation.ts';
 
 export interface OperationsRoutesOptions {
   guard: AuthGuard;
@@ -55,28 +35,118 @@ const connectionParams = z.strictObject({
   orgId: z.string().regex(idPattern('org')),
   connId: z.string().regex(idPattern('con')),
 });
-const bucketParams = connectionParams.extend({ bucket: bucketSchema });
-const tableParams = connectionParams.extend({ table: tableNameSchema });
-const functionParams = connectionParams.extend({ function: functionNameSchema });
-const queryIdParams = connectionParams.extend({ queryId: z.string().min(1).max(200) });
-
-const limitQuery = (max: number) => z.coerce.number().int().min(1).max(max).optional();
-const regionQuery = z.strictObject({ region: optionalRegion });
-const pageQuery = (max: number) =>
-  z.strictObject({ cursor: awsCursorSchema.optional(), limit: limitQuery(max), region: optionalRegion });
 
 const BASE = '/v1/orgs/:orgId/connections/:connId';
+const TAGS = ['operations'];
 
 /** Drops undefined values so the operation's defaults apply. */
 function defined(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
 }
 
-/** Who may run the operation and its rate-limit class, as the catalogue declares them. */
-function declaredBy(op: Operation): { auth: { org: Permission }; rateLimit?: 'expensive' } {
-  return op.expensive
-    ? { auth: { org: op.permission }, rateLimit: 'expensive' }
-    : { auth: { org: op.permission } };
+/** The REST route of one or more operations (several only for `variant`s, e.g. presign GET/PUT). */
+export interface RestRoute {
+  rest: RestDescription;
+  variants: Operation[];
+}
+
+/** The catalogue's routes, one per method and path, streamed ones left out (written below). */
+export function restRoutes(operations: readonly Operation[]): RestRoute[] {
+  const byRoute = new Map<string, RestRoute>();
+  for (const op of operations) {
+    if (op.rest.streamed === true) continue;
+    const key = `${op.rest.method} ${op.rest.path}`;
+    const existing = byRoute.get(key);
+    if (existing === undefined) byRoute.set(key, { rest: op.rest, variants: [op] });
+    else existing.variants.push(op);
+  }
+  for (const r of byRoute.values()) {
+    const [first, ...others] = r.variants;
+    if (
+      others.length > 0 &&
+      (first?.rest.variant === undefined ||
+        others.some((o) => o.input !== first.input || o.rest.variant?.field !== first.rest.variant?.field))
+    ) {
+      throw new Error(
+        `${r.rest.method} ${r.rest.path}: operations sharing a route need the same input and a variant field`,
+      );
+    }
+  }
+  return [...byRoute.values()];
+}
+
+/**
+ * Who may call the route: the operation's permission; for a route of several operations the one
+ * the lowest role holds (whoever may run at least one of them), the service then checks the chosen
+ * operation's own. The rate-limit class is `expensive` when any of them is.
+ */
+export function routeAccess(variants: readonly Operation[]): { permission: Permission; expensive: boolean } {
+  const permission = variants
+    .map((op) => op.permission)
+    .reduce((a, b) => (ROLE_RANK[PERMISSIONS[b]] < ROLE_RANK[PERMISSIONS[a]] ? b : a));
+  return { permission, expensive: variants.some((op) => op.expensive) };
+}
+
+/** The `:name` segments of a path: input fields taken from the path. */
+const pathFields = (path: string): string[] => [...path.matchAll(/:(\w+)/g)].map((m) => m[1] ?? '');
+
+function inputShape(op: Operation): z.ZodObject {
+  if (!(op.input instanceof z.ZodObject)) throw new Error(`${op.name}: a REST route needs an object input`);
+  return op.input;
+}
+
+/** A field as the query string carries it: text, numbers coerced, a default left to the operation. */
+function queryField(op: Operation, name: string, field: z.ZodType): z.ZodType {
+  const wrapped = field instanceof z.ZodDefault || field instanceof z.ZodOptional;
+  const inner: z.ZodType = wrapped ? (field.unwrap() as z.ZodType) : field;
+  if (['boolean', 'object', 'array', 'record', 'tuple'].includes(inner._zod.def.type)) {
+    throw new Error(`${op.name}: ${name} cannot come from the query string; use a POST body`);
+  }
+  if (inner instanceof z.ZodNumber) {
+    const coerced = inner.clone({ ...inner._zod.def, coerce: true });
+    return wrapped ? coerced.optional() : coerced;
+  }
+  return field instanceof z.ZodDefault ? inner.optional() : field;
+}
+
+/** A field of a shared route's body: every default is the chosen operation's. */
+const variantField = (field: z.ZodType): z.ZodType =>
+  field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType).optional() : field;
+
+/** The route's validation schemas, from the operation's input and where each field comes from. */
+export function routeSchema(r: RestRoute): RouteSchema {
+  const [op] = r.variants;
+  if (op === undefined) throw new Error('a route without an operation');
+  const shape = inputShape(op).shape as Record<string, z.ZodType>;
+  const inPath = pathFields(r.rest.path);
+  const pathShape: Record<string, z.ZodType> = {};
+  for (const name of inPath) {
+    const field = r.rest.pathSchemas?.[name] ?? shape[name];
+    if (field === undefined) throw new Error(`${op.name}: :${name} is not an input field`);
+    pathShape[name] = field;
+  }
+  const rest = Object.entries(shape).filter(([name]) => !inPath.includes(name));
+  const params = inPath.length === 0 ? connectionParams : connectionParams.extend(pathShape);
+  const response = { 200: op.output };
+  const variant = r.rest.variant;
+  if (variant !== undefined) {
+    const values = r.variants.map((v) => v.rest.variant?.value ?? '');
+    const body = z.strictObject({
+      ...Object.fromEntries(rest.map(([name, field]) => [name, variantField(field)])),
+      [variant.field]: z.enum(values as [string, ...string[]]),
+    });
+    return { params, body, response };
+  }
+  if (r.rest.method === 'GET' || r.rest.method === 'DELETE') {
+    const querystring = z.strictObject(
+      Object.fromEntries(rest.map(([name, field]) => [name, queryField(op, name, field)])),
+    );
+    return { params, querystring, response };
+  }
+  const omitted = Object.fromEntries(inPath.map((n) => [n, true as const])) as Record<string, true> &
+    Record<number, never>;
+  const body = inPath.length === 0 ? op.input : inputShape(op).omit(omitted);
+  return { params, body, response };
 }
 
 /** `filename*=` per RFC 6266 / 5987: the key's last segment, percent-encoded. */
@@ -89,9 +159,20 @@ function attachment(key: string): string {
   return `attachment; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
+/** Method, URL, summary, permission and rate-limit class of a hand-written (streamed) route. */
+function declaredBy(op: Operation) {
+  return {
+    method: op.rest.method,
+    url: `${BASE}${op.rest.path}`,
+    summary: op.rest.summary,
+    tags: TAGS,
+    auth: { org: op.permission },
+    ...(op.expensive ? { rateLimit: 'expensive' as const } : {}),
+  };
+}
+
 export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = async (app, opts) => {
   const { guard, service } = opts;
-  const tags = ['operations'];
 
   // Aborted when the client disconnects before its answer was sent (see OperationContext.signal).
   const disconnects = new WeakMap<FastifyRequest, AbortSignal>();
@@ -111,53 +192,49 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
     );
   };
 
-  /* ------------------------------------------------------------------ S3 */
+  /* ------------------------------------------------------------- from the catalogue */
 
-  route(app, guard, {
-    method: 'GET',
-    url: `${BASE}/s3/buckets`,
-    ...declaredBy(listBuckets),
-    tags,
-    summary: 'List S3 buckets',
-    schema: {
-      params: connectionParams,
-      querystring: pageQuery(1000),
-      response: { 200: listBuckets.output },
-    },
-    handler: async (request) => run(request, listBuckets, { ...request.query }),
-  });
+  for (const r of restRoutes(OPERATIONS)) {
+    const { permission, expensive } = routeAccess(r.variants);
+    const variant = r.rest.variant;
+    route(app, guard, {
+      method: r.rest.method,
+      url: `${BASE}${r.rest.path}`,
+      auth: { org: permission },
+      ...(expensive ? { rateLimit: 'expensive' as const } : {}),
+      tags: TAGS,
+      summary: r.rest.summary,
+      ...(r.rest.bodyLimit === undefined ? {} : { bodyLimit: r.rest.bodyLimit }),
+      schema: routeSchema(r),
+      handler: async (request) => {
+        // Validated by the route's schemas: the path's own fields, then the query string or body.
+        const { orgId: _org, connId: _conn, ...fromPath } = request.params as Record<string, string>;
+        const input: Record<string, unknown> = {
+          ...fromPath,
+          ...(request.query as Record<string, unknown> | undefined),
+          ...(request.body as Record<string, unknown> | undefined),
+        };
+        if (variant === undefined) return run(request, r.variants[0] as Operation, input);
+        const { [variant.field]: chosen, ...rest } = input;
+        const op = r.variants.find((v) => v.rest.variant?.value === chosen);
+        if (op === undefined) throw new AppError(ErrorCode.VALIDATION_FAILED);
+        return run(request, op, rest);
+      },
+    });
+  }
 
-  const objectsQuery = z.strictObject({
-    prefix: prefixSchema.optional(),
-    delimiter: delimiterSchema.optional(),
-    cursor: awsCursorSchema.optional(),
-    limit: limitQuery(1000),
-    region: optionalRegion,
-  });
-  route(app, guard, {
-    method: 'GET',
-    url: `${BASE}/s3/buckets/:bucket/objects`,
-    ...declaredBy(listObjects),
-    tags,
-    summary: 'List objects (one page)',
-    schema: {
-      params: bucketParams,
-      querystring: objectsQuery,
-      response: { 200: listObjects.output },
-    },
-    handler: async (request) =>
-      run(request, listObjects, { bucket: request.params.bucket, ...request.query }),
-  });
+  /* ------------------------------------------------------------- streamed S3 routes */
 
+  const bucketParams = connectionParams.extend({ bucket: bucketSchema });
   route(app, guard, {
-    method: 'GET',
-    url: `${BASE}/s3/buckets/:bucket/objects.ndjson`,
     ...declaredBy(listObjectsStream),
-    tags,
-    summary: 'Stream every object under a prefix as NDJSON',
     schema: {
       params: bucketParams,
-      querystring: objectsQuery.omit({ cursor: true, limit: true }),
+      querystring: z.strictObject({
+        prefix: prefixSchema.optional(),
+        delimiter: delimiterSchema.optional(),
+        region: optionalRegion,
+      }),
     },
     handler: async (request, reply) => {
       const stream = (await run(request, listObjectsStream, {
@@ -174,11 +251,7 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
 
   const objectQuery = z.strictObject({ key: objectKeySchema, region: optionalRegion });
   route(app, guard, {
-    method: 'GET',
-    url: `${BASE}/s3/buckets/:bucket/object`,
     ...declaredBy(getObject),
-    tags,
-    summary: 'Download an object (streamed; Range supported)',
     schema: {
       params: bucketParams,
       querystring: objectQuery,
@@ -201,12 +274,8 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
   await app.register(async (child) => {
     child.removeAllContentTypeParsers();
     child.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    route(child.withTypeProvider<import('fastify-type-provider-zod').ZodTypeProvider>(), guard, {
-      method: 'PUT',
-      url: `${BASE}/s3/buckets/:bucket/object`,
+    route(child.withTypeProvider<ZodTypeProvider>(), guard, {
       ...declaredBy(putObject),
-      tags,
-      summary: 'Upload an object (raw body, streamed)',
       bodyLimit: Math.min(opts.maxUploadBytes, MAX_SINGLE_PUT_BYTES),
       // Exempt from the request deadline (a large upload takes as long as it takes), held to the
       // upload throughput floor instead.
@@ -250,215 +319,6 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
         });
       },
     });
-  });
-
-  const presignBody = z.strictObject({
-    bucket: bucketSchema,
-    key: objectKeySchema,
-    method: z.enum(['GET', 'PUT']),
-    expiresIn: z.number().int().min(1).max(900).optional(),
-    region: optionalRegion,
-  });
-  route(app, guard, {
-    method: 'POST',
-    url: `${BASE}/s3/presign`,
-    auth: { org: 's3:read' },
-    tags,
-    summary: 'Presigned GET/PUT URL for one object (≤ 15 min)',
-    schema: {
-      params: connectionParams,
-      body: presignBody,
-      response: { 200: presignGet.output },
-    },
-    handler: async (request) => {
-      const { method, ...rest } = request.body;
-      return run(request, method === 'GET' ? presignGet : presignPut, rest);
-    },
-  });
-
-  /* ------------------------------------------------------------------ CloudWatch Logs */
-
-  route(app, guard, {
-    method: 'GET',
-    url: `${BASE}/logs/groups`,
-    ...declaredBy(listLogGroups),
-    tags,
-    summary: 'List log groups',
-    schema: {
-      params: connectionParams,
-      querystring: pageQuery(50).extend({ prefix: listLogGroups.input.shape.prefix }),
-      response: { 200: listLogGroups.output },
-    },
-    handler: async (request) => run(request, listLogGroups, { ...request.query }),
-  });
-
-  route(app, guard, {
-    method: 'POST',
-    url: `${BASE}/logs/events`,
-    ...declaredBy(filterLogEvents),
-    tags,
-    summary: 'Filter log events',
-    schema: {
-      params: connectionParams,
-      body: filterLogEvents.input,
-      response: { 200: filterLogEvents.output },
-    },
-    handler: async (request) => run(request, filterLogEvents, { ...request.body }),
-  });
-
-  route(app, guard, {
-    method: 'POST',
-    url: `${BASE}/logs/insights`,
-    ...declaredBy(startInsightsQuery),
-    tags,
-    summary: 'Run a Logs Insights query (waits up to waitSeconds)',
-    schema: {
-      params: connectionParams,
-      body: startInsightsQuery.input,
-      response: { 200: startInsightsQuery.output },
-    },
-    handler: async (request) => run(request, startInsightsQuery, { ...request.body }),
-  });
-
-  route(app, guard, {
-    method: 'GET',
-    url: `${BASE}/logs/insights/:queryId`,
-    ...declaredBy(getInsightsResults),
-    tags,
-    summary: 'Logs Insights query status and results',
-    schema: {
-      params: queryIdParams,
-      querystring: regionQuery,
-      response: { 200: getInsightsResults.output },
-    },
-    handler: async (request) =>
-      run(request, getInsightsResults, { queryId: request.params.queryId, ...request.query }),
-  });
-
-  route(app, guard, {
-    method: 'DELETE',
-    url: `${BASE}/logs/insights/:queryId`,
-    ...declaredBy(cancelInsightsQuery),
-    tags,
-    summary: 'Cancel a Logs Insights query',
-    schema: {
-      params: queryIdParams,
-      querystring: regionQuery,
-      response: { 200: cancelInsightsQuery.output },
-    },
-    handler: async (request) =>
-      run(request, cancelInsightsQuery, { queryId: request.params.queryId, ...request.query }),
-  });
-
-  /* ------------------------------------------------------------------ DynamoDB */
-
-  route(app, guard, {
-    method: 'GET',
-    url: `${BASE}/dynamodb/tables`,
-    ...declaredBy(listTables),
-    tags,
-    summary: 'List DynamoDB tables',
-    schema: {
-      params: connectionParams,
-      querystring: z.strictObject({
-        cursor: tableNameSchema.optional(),
-        limit: limitQuery(100),
-        region: optionalRegion,
-      }),
-      response: { 200: listTables.output },
-    },
-    handler: async (request) => run(request, listTables, { ...request.query }),
-  });
-
-  route(app, guard, {
-    method: 'GET',
-    url: `${BASE}/dynamodb/tables/:table`,
-    ...declaredBy(describeTable),
-    tags,
-    summary: 'Describe a DynamoDB table',
-    schema: {
-      params: tableParams,
-      querystring: regionQuery,
-      response: { 200: describeTable.output },
-    },
-    handler: async (request) =>
-      run(request, describeTable, { table: request.params.table, ...request.query }),
-  });
-
-  route(app, guard, {
-    method: 'POST',
-    url: `${BASE}/dynamodb/tables/:table/item`,
-    ...declaredBy(getItem),
-    tags,
-    summary: 'Get one item by primary key',
-    schema: {
-      params: tableParams,
-      body: getItem.input.omit({ table: true }),
-      response: { 200: getItem.output },
-    },
-    handler: async (request) => run(request, getItem, { table: request.params.table, ...request.body }),
-  });
-
-  route(app, guard, {
-    method: 'POST',
-    url: `${BASE}/dynamodb/tables/:table/query`,
-    ...declaredBy(query),
-    tags,
-    summary: 'Query by partition key (and sort key condition)',
-    schema: {
-      params: tableParams,
-      body: query.input.omit({ table: true }),
-      response: { 200: query.output },
-    },
-    handler: async (request) => run(request, query, { table: request.params.table, ...request.body }),
-  });
-
-  /* ------------------------------------------------------------------ Lambda */
-
-  route(app, guard, {
-    method: 'GET',
-    url: `${BASE}/lambda/functions`,
-    ...declaredBy(listFunctions),
-    tags,
-    summary: 'List Lambda functions',
-    schema: {
-      params: connectionParams,
-      querystring: pageQuery(50),
-      response: { 200: listFunctions.output },
-    },
-    handler: async (request) => run(request, listFunctions, { ...request.query }),
-  });
-
-  route(app, guard, {
-    method: 'GET',
-    url: `${BASE}/lambda/functions/:function`,
-    ...declaredBy(getFunction),
-    tags,
-    summary: 'Get a Lambda function’s configuration',
-    schema: {
-      params: functionParams,
-      querystring: regionQuery,
-      response: { 200: getFunction.output },
-    },
-    handler: async (request) =>
-      run(request, getFunction, { function: request.params.function, ...request.query }),
-  });
-
-  route(app, guard, {
-    method: 'POST',
-    url: `${BASE}/lambda/functions/:function/invoke`,
-    ...declaredBy(invokeFunction),
-    tags,
-    summary: 'Invoke a Lambda function synchronously',
-    // Room for a 256 KiB payload once escaped inside the JSON body.
-    bodyLimit: 1024 * 1024,
-    schema: {
-      params: functionParams,
-      body: invokeFunction.input.omit({ function: true }),
-      response: { 200: invokeFunction.output },
-    },
-    handler: async (request) =>
-      run(request, invokeFunction, { function: request.params.function, ...request.body }),
   });
 };
 

@@ -70,6 +70,7 @@ export const listBuckets = defineOperation({
   output: z.object({ items: z.array(bucketItem), nextCursor: z.string().nullable() }),
   permission: 's3:read',
   capability: 's3-read',
+  rest: { method: 'GET', path: '/s3/buckets', summary: 'List S3 buckets' },
   action: 's3:ListAllMyBuckets',
   region: (i) => i.region,
   scope: () => {},
@@ -162,6 +163,7 @@ export const listObjects = defineOperation({
   }),
   permission: 's3:read',
   capability: 's3-read',
+  rest: { method: 'GET', path: '/s3/buckets/:bucket/objects', summary: 'List objects (one page)' },
   action: 's3:ListBucket',
   region: (i) => i.region,
   scope: (i, c) => checkPrefix(i.bucket, i.prefix, c),
@@ -204,6 +206,12 @@ export const listObjectsStream = defineOperation({
   capability: 's3-read',
   lane: 'long',
   exposure: 'rest',
+  rest: {
+    method: 'GET',
+    path: '/s3/buckets/:bucket/objects.ndjson',
+    summary: 'Stream every object under a prefix as NDJSON',
+    streamed: true,
+  },
   action: 's3:ListBucket',
   region: (i) => i.region,
   scope: (i, c) => checkPrefix(i.bucket, i.prefix, c),
@@ -294,6 +302,12 @@ export const getObject = defineOperation({
   capability: 's3-read',
   lane: 'long',
   exposure: 'rest',
+  rest: {
+    method: 'GET',
+    path: '/s3/buckets/:bucket/object',
+    summary: 'Download an object (streamed; Range supported)',
+    streamed: true,
+  },
   action: 's3:GetObject',
   region: (i) => i.region,
   scope: (i, c) => checkKey(i.bucket, i.key, c.scopes),
@@ -372,6 +386,12 @@ export const putObject = defineOperation({
   capability: 's3-write',
   lane: 'long',
   exposure: 'rest',
+  rest: {
+    method: 'PUT',
+    path: '/s3/buckets/:bucket/object',
+    summary: 'Upload an object (raw body, streamed)',
+    streamed: true,
+  },
   action: 's3:PutObject',
   region: (i) => i.region,
   scope: (i, c) => checkKey(i.bucket, i.key, c.scopes),
@@ -439,36 +459,55 @@ async function presign(ctx: OperationContext, method: 'GET' | 'PUT', input: z.in
   return { url, method, expiresIn, expiresAt: new Date(now + expiresIn * 1000).toISOString() };
 }
 
-export const presignGet = defineOperation({
+/** Presigned GET and PUT differ only in the S3 action, the permission and the capability. */
+function presignOperation(spec: {
+  method: 'GET' | 'PUT';
+  name: string;
+  description: string;
+  permission: 's3:read' | 's3:write';
+  capability: 's3-read' | 's3-write';
+  action: 's3:GetObject' | 's3:PutObject';
+}) {
+  return defineOperation({
+    name: spec.name,
+    description: spec.description,
+    input: presignInput,
+    output: presignOutput,
+    permission: spec.permission,
+    capability: spec.capability,
+    // One route for both; `method` in the body picks the operation.
+    rest: {
+      method: 'POST',
+      path: '/s3/presign',
+      summary: 'Presigned GET/PUT URL for one object (≤ 15 min)',
+      variant: { field: 'method', value: spec.method },
+    },
+    action: spec.action,
+    region: (i) => i.region,
+    scope: (i, c) => checkKey(i.bucket, i.key, c.scopes),
+    policy: objectPolicy(spec.action),
+    resource: (i, t) => objectArn(t, i.bucket, i.key),
+    minValiditySeconds: (i) => i.expiresIn,
+    handler: (ctx, input) => presign(ctx, spec.method, input),
+  });
+}
+
+export const presignGet = presignOperation({
+  method: 'GET',
   name: 's3.presign_get',
   description:
     'Create a presigned URL to download one object directly from S3 (expiresIn ≤ 900 seconds, bounded by the session). The URL only allows s3:GetObject on that object.',
-  input: presignInput,
-  output: presignOutput,
   permission: 's3:read',
   capability: 's3-read',
   action: 's3:GetObject',
-  region: (i) => i.region,
-  scope: (i, c) => checkKey(i.bucket, i.key, c.scopes),
-  policy: objectPolicy('s3:GetObject'),
-  resource: (i, t) => objectArn(t, i.bucket, i.key),
-  minValiditySeconds: (i) => i.expiresIn,
-  handler: (ctx, input) => presign(ctx, 'GET', input),
 });
 
-export const presignPut = defineOperation({
+export const presignPut = presignOperation({
+  method: 'PUT',
   name: 's3.presign_put',
   description:
     'Create a presigned URL to upload one object directly to S3 with HTTP PUT (expiresIn ≤ 900 seconds, bounded by the session). The URL only allows s3:PutObject on that key.',
-  input: presignInput,
-  output: presignOutput,
   permission: 's3:write',
   capability: 's3-write',
   action: 's3:PutObject',
-  region: (i) => i.region,
-  scope: (i, c) => checkKey(i.bucket, i.key, c.scopes),
-  policy: objectPolicy('s3:PutObject'),
-  resource: (i, t) => objectArn(t, i.bucket, i.key),
-  minValiditySeconds: (i) => i.expiresIn,
-  handler: (ctx, input) => presign(ctx, 'PUT', input),
 });

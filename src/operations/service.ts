@@ -77,11 +77,12 @@ export function createOperationsService(deps: OperationsServiceDeps) {
     err: AppError,
   ): Promise<void> {
     try {
+      const event = baseEvent(actor, op, connectionId, null);
       await deps.audit.record(deps.db, {
-        ...baseEvent(actor, op, connectionId, null),
+        ...event,
         outcome: 'denied',
         errorCode: err.code,
-        ...(actor.keyScope ? { details: { keyScope: actor.keyScope } } : {}),
+        ...(actor.keyScope ? { details: { ...event.details, keyScope: actor.keyScope } } : {}),
       });
     } catch {
       // The request is refused either way; a missing denial record must not turn 403 into 503.
@@ -145,6 +146,8 @@ export function createOperationsService(deps: OperationsServiceDeps) {
             audit: {
               ...event,
               details: {
+                // The OAuth client and granting user (auditEventFor), when an agent grant acts.
+                ...event.details,
                 region: target.region,
                 // Which limits the key carried, so a reviewer sees what the agent was allowed to do.
                 ...(actor.keyScope ? { keyScope: actor.keyScope } : {}),

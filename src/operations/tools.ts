@@ -1,10 +1,9 @@
-import type { Capability } from '../connections/types.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
-import { can, type Permission } from '../identity/rbac.ts';
+import { can } from '../identity/rbac.ts';
 import type { InsightTool } from '../insights/catalogue.ts';
 import type { InsightsService } from '../insights/service.ts';
-import type { AgentServices } from './agent-tools.ts';
+import type { AgentServices, ToolMeta } from './agent-tools.ts';
 import { createAgentTools } from './agent-tools.ts';
 import { JSON_OPERATIONS, jsonSchemaOf } from './catalogue.ts';
 import type { OperationsService, OrgActor } from './service.ts';
@@ -14,13 +13,7 @@ import type { OperationsService, OrgActor } from './service.ts';
  * of the catalogue (which need a connection) plus, when present, the read-only insight queries
  * (which only need the organisation).
  */
-export interface Tool {
-  name: string;
-  description: string;
-  permission: Permission;
-  capability: Capability | null;
-  requiresConnection: boolean;
-  expensive: boolean;
+export interface Tool extends ToolMeta {
   inputSchema: Record<string, unknown>;
   outputSchema: Record<string, unknown>;
   /** `signal`: aborted when the caller went away (long waits stop, see OperationContext.signal). */

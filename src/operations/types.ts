@@ -41,6 +41,41 @@ export interface HandleSigner {
 }
 
 /**
+ * How an operation is reached over REST. `src/operations/routes.ts` builds its route from this
+ * and the operation's input schema; no route of the catalogue is written by hand except the
+ * streamed ones (`streamed: true`), whose method, path and summary still come from here.
+ *
+ * Where each input field comes from:
+ * - a `:name` segment of `path` is the input field `name` (checked by the field's own schema);
+ * - every other field comes from the query string for GET and DELETE (numbers coerced, a field
+ *   left out takes the operation's default) and from the JSON body for POST (the input schema
+ *   itself, defaults included).
+ */
+export interface RestDescription {
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  /** Under `/v1/orgs/:orgId/connections/:connId`, e.g. `/s3/buckets/:bucket/objects`. */
+  path: string;
+  /** The OpenAPI summary. */
+  summary: string;
+  /** A body limit of the route's own (the global limit applies otherwise). */
+  bodyLimit?: number;
+  /**
+   * A path field the route checks more loosely than the operation (the operation's check then
+   * answers, with the same message on every door, after the API key's scope was checked).
+   */
+  pathSchemas?: Record<string, z.ZodType>;
+  /**
+   * One route for several operations (presigned GET and PUT): the body field that picks this one
+   * and its value. The route's body is the operations' common input plus that field, every
+   * default left to the chosen operation; the route admits the permission the lowest role holds
+   * (whoever may run one of them) and the service then checks the chosen operation's own.
+   */
+  variant?: { field: string; value: string };
+  /** Streamed in or out: the route is written by hand in routes.ts (raw bodies, NDJSON, downloads). */
+  streamed?: boolean;
+}
+
+/**
  * One operation, defined once and exposed as a REST route, a JSON intent and an MCP tool.
  * `scope` throws 403 when the input reaches outside the connection's scopes; `policy` returns the
  * session policy statements for exactly this call; `handler` performs it with the SDK.
@@ -62,6 +97,8 @@ export interface OperationDef<I = unknown, O = unknown> {
   lane?: Lane;
   /** `rest`: streamed REST routes only (not JSON intents or MCP tools). Default: everywhere. */
   exposure?: 'all' | 'rest';
+  /** Its REST route (method, path, where each input field comes from). */
+  rest: RestDescription;
   /** The region the call targets (AWS region names are validated by the input schema). */
   region(input: I): string | undefined;
   /** Throws AppError(forbidden) when the input is outside the connection's scopes. */
@@ -93,6 +130,7 @@ export interface Operation {
   expensive: boolean;
   lane: Lane;
   exposure: 'all' | 'rest';
+  rest: RestDescription;
   action: string;
   /** Validates raw input (throws AppError validation_failed) and binds it to the definition. */
   parse(raw: unknown): BoundCall;

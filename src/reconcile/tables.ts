@@ -38,7 +38,7 @@ export const reconciliations = pgTable(
     warnings: jsonb('warnings').$type<ReconcileWarning[]>().notNull(),
     attempt: integer('attempt').notNull().default(0),
     cancelRequested: integer('cancel_requested').notNull().default(0),
-    requestedByType: text('requested_by_type', { enum: ['user', 'apiKey', 'system'] }).notNull(),
+    requestedByType: text('requested_by_type', { enum: ['user', 'apiKey', 'oauth', 'system'] }).notNull(),
     requestedById: text('requested_by_id').notNull(),
     requestedByUserId: text('requested_by_user_id'),
     errorCode: text('error_code'),

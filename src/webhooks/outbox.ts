@@ -24,6 +24,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'threat.connection_unsafe',
   'threat.session_used_outside_rolegate',
   'threat.role_assumed_outside_rolegate',
+  'audit.checkpoint',
   'webhook.test',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

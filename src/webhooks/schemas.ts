@@ -19,8 +19,10 @@ export const ORG_EVENT_TYPES = [
   'threat.connection_unsafe',
   'threat.session_used_outside_rolegate',
   'threat.role_assumed_outside_rolegate',
+  'audit.checkpoint',
 ] as const;
-export const subscribableEventTypes = ORG_EVENT_TYPES;
+/** What a new endpoint gets when it names no types: the alerts; signed checkpoints are opted into. */
+export const subscribableEventTypes = ORG_EVENT_TYPES.filter((t) => t !== 'audit.checkpoint');
 
 export const createWebhookBody = z.strictObject({
   url: z.string().trim().min(1).max(2048),

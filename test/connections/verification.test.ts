@@ -495,3 +495,58 @@ describe('verification', () => {
     expect((await mod.service.get(actor.orgId, created.id)).status).toBe('verified');
   });
 });
+
+describe('source-IP pin (issue 20 item 3)', () => {
+  const egressIps = ['203.0.113.10', '198.51.100.0/28'];
+  const pinnedModule = () =>
+    createConnectionsModule({
+      db: t.database.db,
+      clock,
+      audit: createAuditWriter({ clock }),
+      keyring: createKeyring(t.config.masterKeys),
+      broker: {
+        probeTrust: fake.broker.probeTrust,
+        call: fake.broker.call,
+        resolvePrincipalArn: async () => 'arn:aws:iam::111111111111:role/rolegate-service',
+      },
+      awsClients: createAwsClientFactory({ region: 'us-east-1' }),
+      config: {
+        aws: { region: 'us-east-1', verifyInterval: 3600, externalIdGrace: 7 * 24 * 3600, egressIps },
+      },
+      scans: createJobRegistry(),
+      logger: { info: () => {}, error: () => {} },
+    });
+
+  it('is reported as a property of the rendered template, never as a probe result', async () => {
+    const pinned = pinnedModule();
+    const { actor, created, externalId } = await newConnection(['dynamodb-read']);
+    fake.state.accepts = onlyWith(externalId);
+    ddb.on(ListTablesCommand).resolves({ TableNames: [] });
+    const result = await pinned.service.verify(actor, created.id);
+    expect(result.status).toBe('verified');
+    const c = check(result, 'source_ip_pinned');
+    // `skipped`, not `passed`: nothing was asked of AWS about it (the probes come from inside the list).
+    expect(c).toMatchObject({ status: 'skipped', code: 'template_property' });
+    expect(c?.advice).toContain('203.0.113.10, 198.51.100.0/28');
+    expect(c?.advice).toMatch(/reports the template, not the role/);
+    expect(fake.state.calls).toHaveLength(3);
+    // The templates the check speaks of do carry the pin.
+    const templates = await pinned.service.templates(actor, created.id);
+    expect(templates.sourceIpPin).toEqual(egressIps);
+    expect(templates.trustPolicy.Statement[0]?.Condition?.IpAddress).toEqual({ 'aws:SourceIp': egressIps });
+    // Without ROLEGATE_EGRESS_IPS there is nothing to report, and the templates pin nothing.
+    const plain = await mod.service.verify(actor, created.id);
+    expect(check(plain, 'source_ip_pinned')).toBeUndefined();
+    expect((await mod.service.templates(actor, created.id)).sourceIpPin).toEqual([]);
+  });
+
+  it('a refused AssumeRole names the source-IP condition among the causes to check', async () => {
+    const pinned = pinnedModule();
+    const { actor, created } = await newConnection(['s3-read']);
+    fake.state.accepts = () => denied;
+    const result = await pinned.service.verify(actor, created.id);
+    expect(result.status).toBe('failed');
+    expect(check(result, 'assume_role_with_external_id')?.advice).toMatch(/aws:SourceIp/);
+    expect(check(result, 'source_ip_pinned')?.status).toBe('skipped');
+  });
+});

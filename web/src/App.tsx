@@ -5,6 +5,7 @@ import { AuditView } from './views/Audit.tsx';
 import { AuthScreen } from './views/Auth.tsx';
 import { ConnectionDetail } from './views/ConnectionDetail.tsx';
 import { ConnectionsView } from './views/Connections.tsx';
+import { ConsentView } from './views/Consent.tsx';
 import { FindingsView } from './views/Findings.tsx';
 import { ApiKeysView, MembersView } from './views/Org.tsx';
 import { SecurityView } from './views/Security.tsx';
@@ -69,6 +70,12 @@ export function App() {
       </>
     );
   }
+  // The OAuth consent page (an MCP client's authorization request) replaces the console shell.
+  const consentUid =
+    window.location.pathname === '/oauth-consent'
+      ? new URLSearchParams(window.location.search).get('uid')
+      : null;
+  if (consentUid !== null) return <ConsentView me={me} uid={consentUid} />;
   return (
     <Shell
       me={me}

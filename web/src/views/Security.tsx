@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Me } from '../api.ts';
 import { CodeField, CopyButton, ErrorBox, PasswordField } from '../ui.tsx';
+import { AgentGrants } from './AgentGrants.tsx';
 
 interface Setup {
   secret: string;
@@ -90,6 +91,7 @@ export function SecurityView({ me, onChanged }: { me: Me; onChanged: () => void 
       {me.user.mfaEnabled && <DisableMfa onChanged={onChanged} />}
       <ErrorBox error={error} />
       <ChangePassword />
+      <AgentGrants />
     </section>
   );
 }
