@@ -38,6 +38,7 @@ import { orgRoutes } from './identity/orgs/routes.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { insightsRoutes } from './insights/routes.ts';
 import { privacyRoutes } from './privacy/routes.ts';
+import { reconcileRoutes } from './reconcile/routes.ts';
 import { scanRoutes } from './scans/routes.ts';
 import type { SecretWatcher } from './secrets/references.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
@@ -235,6 +236,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     streamsPerOrg: config.scans.streamsPerOrg,
     streamMaxSeconds: config.scans.streamMaxSeconds,
   });
+  await app.register(reconcileRoutes, { guard, service: core.reconcile.service });
   await app.register(webhookRoutes, { guard, service: core.webhooks });
   consoleHtml = await registerConsole(app);
 

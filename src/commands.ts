@@ -13,6 +13,7 @@ import { registerPolicyCommands } from './connections/cli.ts';
 import { registerTemplateCommands } from './connections/publish.ts';
 import { rotateKeys } from './crypto/rotate.ts';
 import { openRuntime, serve, withCore } from './main.ts';
+import { registerReconcileCommand } from './reconcile/cli.ts';
 import { registerScanCommand } from './scans/cli.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -190,6 +191,7 @@ audit
 registerPolicyCommands(program);
 registerTemplateCommands(program);
 registerScanCommand(program);
+registerReconcileCommand(program);
 
 /** Errors are one line on stderr: a message that names the fix, never a stack trace. */
 function oneLine(text: string): string {

@@ -206,6 +206,8 @@ const envSchema = z.object({
   ROLEGATE_SCAN_STREAMS_PER_PRINCIPAL: intIn(4, 1, 10_000),
   ROLEGATE_SCAN_STREAMS_PER_ORG: intIn(20, 1, 100_000),
   ROLEGATE_SCAN_STREAM_MAX_SECONDS: intIn(900, 1, 86_400),
+  ROLEGATE_RECONCILE_INTERVAL: intIn(3_600, 0, 7 * 86_400),
+  ROLEGATE_RECONCILE_SKEW_SECONDS: intIn(300, 0, 3_600),
   AWS_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
   AWS_ENDPOINT_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
     message: 'must be an http(s) URL',
@@ -326,6 +328,13 @@ export interface Config {
     streamsPerPrincipal: number;
     streamsPerOrg: number;
     streamMaxSeconds: number;
+  };
+  /** CloudTrail reconciliation; see docs/reconciliation.md. */
+  reconcile: {
+    /** Seconds between scheduled reconciliations of each connection; 0 = only on demand. */
+    intervalSeconds: number;
+    /** Clock skew tolerated between Rolegate and AWS when an event is matched to a call. */
+    skewSeconds: number;
   };
   /** Limits of the operations catalogue (streamed S3 transfers); see docs/operations.md. */
   operations: { maxDownloadBytes: number; maxUploadBytes: number };
@@ -627,6 +636,10 @@ export function loadConfig(
       streamsPerPrincipal: e.ROLEGATE_SCAN_STREAMS_PER_PRINCIPAL,
       streamsPerOrg: e.ROLEGATE_SCAN_STREAMS_PER_ORG,
       streamMaxSeconds: e.ROLEGATE_SCAN_STREAM_MAX_SECONDS,
+    },
+    reconcile: {
+      intervalSeconds: e.ROLEGATE_RECONCILE_INTERVAL,
+      skewSeconds: e.ROLEGATE_RECONCILE_SKEW_SECONDS,
     },
     operations: {
       maxDownloadBytes: e.ROLEGATE_S3_MAX_DOWNLOAD_BYTES,

@@ -65,6 +65,7 @@ const PARAM_PREFIX: Record<string, IdPrefix> = {
   eventId: 'aud',
   sessionId: 'ses',
   verificationId: 'vrf',
+  reconciliationId: 'rec',
 };
 
 function sampleFor(param: string): string {

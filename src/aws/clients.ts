@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -21,7 +22,16 @@ import { withEmptyIdentifiersAsAbsent } from './empty-identifiers.ts';
  * by every tenant of the client) and the deployment's custom endpoint, if any.
  */
 
-export type AwsService = 'sts' | 's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'rds' | 'elbv2';
+export type AwsService =
+  | 'sts'
+  | 's3'
+  | 'logs'
+  | 'dynamodb'
+  | 'lambda'
+  | 'ec2'
+  | 'rds'
+  | 'elbv2'
+  | 'cloudtrail';
 
 /** The suffix of the SDK's per-service endpoint variable `AWS_ENDPOINT_URL_<SUFFIX>`. */
 export const SERVICE_ENDPOINT_SUFFIX: Record<AwsService, string> = {
@@ -33,6 +43,7 @@ export const SERVICE_ENDPOINT_SUFFIX: Record<AwsService, string> = {
   ec2: 'EC2',
   rds: 'RDS',
   elbv2: 'ELASTIC_LOAD_BALANCING_V2',
+  cloudtrail: 'CLOUDTRAIL',
 };
 
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 3_000;
@@ -65,7 +76,7 @@ export interface AwsClientFactoryOptions {
 /** The clients of one lane: same configuration, their own socket pool. */
 export type LaneClients = Pick<
   AwsClientFactory,
-  's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'rds' | 'elbv2'
+  's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'rds' | 'elbv2' | 'cloudtrail'
 >;
 
 export interface AwsClientFactory {
@@ -83,6 +94,7 @@ export interface AwsClientFactory {
   ec2(credentials: AwsCredentialIdentity, region?: string): EC2Client;
   rds(credentials: AwsCredentialIdentity, region?: string): RDSClient;
   elbv2(credentials: AwsCredentialIdentity, region?: string): ElasticLoadBalancingV2Client;
+  cloudtrail(credentials: AwsCredentialIdentity, region?: string): CloudTrailClient;
   /**
    * The clients of a lane (src/broker/lanes.ts). The factory's own methods are the `short` lane;
    * `long` clients use a socket pool of their own, so slow calls (fifty Lambda invokes of one
@@ -222,6 +234,12 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
         cached(lane, 'elbv2', credentials, region, (c) =>
           withEmptyIdentifiersAsAbsent(
             new ElasticLoadBalancingV2Client({ ...common('elbv2', region, lane), credentials: c }),
+          ),
+        ),
+      cloudtrail: (credentials, region) =>
+        cached(lane, 'cloudtrail', credentials, region, (c) =>
+          withEmptyIdentifiersAsAbsent(
+            new CloudTrailClient({ ...common('cloudtrail', region, lane), credentials: c }),
           ),
         ),
     };

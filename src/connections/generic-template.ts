@@ -38,6 +38,7 @@ const CAPABILITY_PARAM: Readonly<Record<Capability, string>> = {
   'lambda-invoke': 'LambdaInvoke',
   'cost-scan': 'CostScan',
   cleanup: 'Cleanup',
+  'cloudtrail-read': 'CloudTrailRead',
 };
 
 const RESOURCE_PARAM: Readonly<Record<Exclude<ResourceKind, 'any' | 'global'>, string>> = {

@@ -140,6 +140,9 @@ const EXPECTED: Record<Capability, IamStatement[]> = {
       Condition: { StringEquals: { 'aws:ResourceTag/rolegate-cleanup': 'allowed' } },
     },
   ],
+  'cloudtrail-read': [
+    { Sid: 'CloudTrailLookupEvents', Effect: 'Allow', Action: ['cloudtrail:LookupEvents'], Resource: ['*'] },
+  ],
 };
 
 const scoped: ConnectionScopes = {

@@ -138,6 +138,11 @@ export const CAPABILITY_STATEMENTS: Readonly<Record<Capability, readonly Stateme
       tagGuard: true,
     },
   ],
+  // Reconciliation of the audit trail with the customer's CloudTrail (docs/reconciliation.md).
+  // LookupEvents has no resource-level permissions: `*`, narrowed by region like the other `any`s.
+  'cloudtrail-read': [
+    { sid: 'CloudTrailLookupEvents', actions: ['cloudtrail:LookupEvents'], resources: 'any' },
+  ],
 };
 
 /** The tag a resource must carry for clean-up when the connection names no tag conditions. */

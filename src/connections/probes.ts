@@ -1,3 +1,4 @@
+import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
@@ -19,7 +20,8 @@ export type Probe =
   | { kind: 'dynamodb.list_tables' }
   | { kind: 'lambda.list_functions' }
   | { kind: 'lambda.invoke_dry_run'; functionName: string }
-  | { kind: 'ec2.describe_volumes' };
+  | { kind: 'ec2.describe_volumes' }
+  | { kind: 'cloudtrail.lookup_events' };
 
 /** Where a probe runs: the role's partition and account, and the verification region. */
 export interface ProbeTarget {
@@ -57,6 +59,8 @@ export function probePolicy(probe: Probe, t: ProbeTarget): PolicyStatement[] {
       );
     case 'ec2.describe_volumes':
       return allow('ec2:DescribeVolumes', '*');
+    case 'cloudtrail.lookup_events':
+      return allow('cloudtrail:LookupEvents', '*');
   }
 }
 
@@ -80,7 +84,10 @@ export interface ProbeClientOptions {
 }
 
 /** The shared client factory (the deployment's endpoint, timeouts and retry settings). */
-export type ProbeClientFactory = Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2'>;
+export type ProbeClientFactory = Pick<
+  AwsClientFactory,
+  's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'cloudtrail'
+>;
 
 export interface ProbeRunner {
   /** Resolves when AWS allowed the call; rejects with the SDK error otherwise. */
@@ -130,6 +137,11 @@ export function createProbeRunner(factory: ProbeClientFactory): ProbeRunner {
         case 'ec2.describe_volumes':
           return withClient(factory.ec2(o.credentials, o.region), (c) =>
             c.send(new DescribeVolumesCommand({ MaxResults: 5 })),
+          );
+        case 'cloudtrail.lookup_events':
+          // One event of the last hour at most: proves the permission, reads almost nothing.
+          return withClient(factory.cloudtrail(o.credentials, o.region), (c) =>
+            c.send(new LookupEventsCommand({ MaxResults: 1, StartTime: new Date(Date.now() - 3_600_000) })),
           );
       }
     },

@@ -138,6 +138,8 @@ function capabilityProbes(capability: Capability, scopes: ConnectionScopes): Pro
     }
     case 'cost-scan':
       return [{ kind: 'ec2.describe_volumes' }];
+    case 'cloudtrail-read':
+      return [{ kind: 'cloudtrail.lookup_events' }];
     case 'cleanup':
       return {
         skipped:
@@ -157,6 +159,7 @@ const CAPABILITY_ADVICE: Record<Capability, string> = {
   'lambda-invoke': 'Attach the permission policy from the templates (statement LambdaInvokeFunctions).',
   'cost-scan': 'Attach the permission policy from the templates (statement CostScanDescribe).',
   cleanup: 'Attach the permission policy from the templates (statements Cleanup*).',
+  'cloudtrail-read': 'Attach the permission policy from the templates (statement CloudTrailLookupEvents).',
 };
 
 /** Read calls that should be refused when the matching capability was not chosen. */

@@ -29,6 +29,7 @@ import { createOAuthModule } from '../oauth/module.ts';
 import { createOperationsModule } from '../operations/module.ts';
 import { createPrivacyService } from '../privacy/service.ts';
 import { createPrivacyStore } from '../privacy/store.ts';
+import { createReconcileModule, readEgressIps } from '../reconcile/module.ts';
 import { createSharedRedis } from '../redis.ts';
 import { createJobRegistry } from '../scans/cancellation.ts';
 import { createAppScans } from '../scans/module.ts';
@@ -216,6 +217,24 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     maxActivePerOrg: config.scans.maxActivePerOrg,
     options: { maxConcurrentJobs: config.scans.maxRunning, maxRunningPerOrg: config.scans.maxRunningPerOrg },
   });
+  // CloudTrail reconciliation (docs/reconciliation.md): on demand and on its own schedule.
+  const reconcile = createReconcileModule({
+    db,
+    clock,
+    audit,
+    broker,
+    resolver: connections.resolver,
+    connections: connections.service,
+    awsClients,
+    outbox,
+    lanes,
+    jobs: scanJobs,
+    logger,
+    region: config.aws.region,
+    intervalSeconds: config.reconcile.intervalSeconds,
+    skewSeconds: config.reconcile.skewSeconds,
+    egressIps: readEgressIps(config, process.env),
+  });
   const operations = createOperationsModule({
     config,
     db,
@@ -227,7 +246,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     memberships,
     insights,
     lanes,
-    agent: { connections: connections.service, scans: scans.service },
+    agent: { connections: connections.service, scans: scans.service, reconcile: reconcile.service },
   });
 
   // Background jobs, started in this order and stopped in the reverse one.
@@ -235,6 +254,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     { name: 'connections scheduler', start: () => connections.start(), stop: () => connections.stop() },
     { name: 'webhook outbox', start: () => outbox.start(), stop: () => outbox.stop() },
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
+    { name: 'reconciliation', start: () => reconcile.start(), stop: () => reconcile.stop() },
     { name: 'audit checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() },
     // Every node looks for data keys created by `rolegate keys rotate` (they activate later).
     ...(kms === null
@@ -292,6 +312,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     webhooks,
     identity,
     scans,
+    reconcile,
     operations,
     /** Starts the background jobs (the server's; one-shot commands need none). Idempotent. */
     start(): Promise<void> {

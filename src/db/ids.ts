@@ -17,6 +17,8 @@ export const ID_PREFIXES = [
   'vrf',
   'whe',
   'msg',
+  'rec',
+  'rci',
   'agr',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];

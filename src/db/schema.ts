@@ -9,6 +9,7 @@ export * from '../identity/api-keys/tables.ts';
 export * from '../identity/orgs/tables.ts';
 export * from '../identity/tables.ts';
 export * from '../oauth/tables.ts';
+export * from '../reconcile/tables.ts';
 export * from '../scans/tables.ts';
 export * from '../webhooks/tables.ts';
 export * from './core-tables.ts';

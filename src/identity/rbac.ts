@@ -35,6 +35,9 @@ export const PERMISSIONS = {
   'audit:read': 'admin',
   'audit:export': 'admin',
   'insights:read': 'admin',
+  /** CloudTrail reconciliation (docs/reconciliation.md): security evidence, like the audit trail. */
+  'reconcile:read': 'admin',
+  'reconcile:run': 'admin',
   'webhooks:read': 'admin',
   'webhooks:manage': 'admin',
   billing: 'owner',

@@ -6,6 +6,8 @@ import { AppError, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
 import { apiKeyScopeView, checkKeyScope } from '../identity/api-keys/scope.ts';
 import { can, type Permission } from '../identity/rbac.ts';
+import { reconciliationResults, reconciliationView } from '../reconcile/schemas.ts';
+import type { ReconcileService } from '../reconcile/service.ts';
 import { findingsList, findingsQuery, scanView } from '../scans/schemas.ts';
 import { requesterOf, type ScanService } from '../scans/service.ts';
 import { validationError } from './define.ts';
@@ -15,6 +17,8 @@ import type { OrgActor } from './service.ts';
 export interface AgentServices {
   connections: Pick<ConnectionService, 'list' | 'get'>;
   scans: Pick<ScanService, 'start' | 'get' | 'listFindings'>;
+  /** CloudTrail reconciliation (docs/reconciliation.md); its tools exist only when given. */
+  reconcile?: Pick<ReconcileService, 'start' | 'items'>;
 }
 
 /** What every tool (catalogue operation, agent tool, insight query) declares about itself. */
@@ -61,12 +65,70 @@ const scanInput = z.strictObject({});
 const scanStatusInput = z.strictObject({
   scanId: z.string().regex(idPattern('scn')).describe('The scan id (scn_…) returned by scans_start.'),
 });
+const reconcileRunInput = z.strictObject({
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Window start; default: end of the last window.'),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Window end, at least 20 minutes ago; at most 24 h long.'),
+});
+const reconcileResultsInput = z.strictObject({
+  reconciliationId: z.string().regex(idPattern('rec')).describe('The id (rec_…) returned by reconcile_run.'),
+  cursor: z.string().regex(idPattern('rci')).optional().describe('nextCursor of the previous page.'),
+  limit: z.number().int().min(1).max(200).default(50).describe('Page size (1–200).'),
+});
 const findingsInput = findingsQuery.extend({
   limit: z.number().int().min(1).max(200).default(50).describe('Page size (1–200).'),
 });
 
+function reconcileTools(reconcile: NonNullable<AgentServices['reconcile']>): AgentTool[] {
+  return [
+    {
+      name: 'reconcile.run',
+      description:
+        "Reconcile a window of Rolegate's audit trail with the connection's CloudTrail (needs the " +
+        'cloudtrail-read capability): finds Rolegate session credentials used outside Rolegate and ' +
+        'AssumeRole by other principals. Runs in the background: poll reconcile_results with the id.',
+      permission: 'reconcile:run',
+      capability: 'cloudtrail-read',
+      requiresConnection: true,
+      expensive: true,
+      input: reconcileRunInput,
+      output: reconciliationView,
+      async run(actor, connectionId, raw) {
+        const params = parse(reconcileRunInput, raw ?? {});
+        if (connectionId === undefined)
+          throw new AppError(ErrorCode.VALIDATION_FAILED, 'connectionId is required.');
+        authorise(actor, 'reconcile:run', connectionId);
+        return reconcile.start(requesterOf(actor), connectionId, params);
+      },
+    },
+    {
+      name: 'reconcile.results',
+      description:
+        'A reconciliation’s status, counts (matched, unmatched, unlogged, foreign AssumeRole) and items; ' +
+        'unmatched events come with the recommended action. Paginated: pass nextCursor as cursor.',
+      permission: 'reconcile:read',
+      capability: 'cloudtrail-read',
+      requiresConnection: false,
+      expensive: false,
+      input: reconcileResultsInput,
+      output: reconciliationResults,
+      async run(actor, _connectionId, raw) {
+        authorise(actor, 'reconcile:read');
+        const params = parse(reconcileResultsInput, raw);
+        return reconcile.items(actor.orgId, params.reconciliationId, params.limit, params.cursor);
+      },
+    },
+  ];
+}
+
 export function createAgentTools(services: AgentServices): AgentTool[] {
   return [
+    ...(services.reconcile === undefined ? [] : reconcileTools(services.reconcile)),
     {
       name: 'connections.list',
       description:

@@ -22,6 +22,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'threat.brute_force',
   'threat.access_denied_burst',
   'threat.connection_unsafe',
+  'threat.session_used_outside_rolegate',
+  'threat.role_assumed_outside_rolegate',
   'audit.checkpoint',
   'webhook.test',
 ] as const;

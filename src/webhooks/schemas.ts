@@ -17,6 +17,8 @@ export const ORG_EVENT_TYPES = [
   'threat.brute_force',
   'threat.access_denied_burst',
   'threat.connection_unsafe',
+  'threat.session_used_outside_rolegate',
+  'threat.role_assumed_outside_rolegate',
   'audit.checkpoint',
 ] as const;
 /** What a new endpoint gets when it names no types: the alerts; signed checkpoints are opted into. */

@@ -1,3 +1,4 @@
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -76,6 +77,7 @@ const logs = mockClient(CloudWatchLogsClient);
 const ddb = mockClient(DynamoDBClient);
 const lambda = mockClient(LambdaClient);
 const ec2 = mockClient(EC2Client);
+const cloudtrail = mockClient(CloudTrailClient);
 
 beforeAll(async () => {
   t = await createTestApp({ isolatedDatabase: true });
@@ -97,10 +99,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.close();
-  for (const m of [s3, logs, ddb, lambda, ec2]) m.restore();
+  for (const m of [s3, logs, ddb, lambda, ec2, cloudtrail]) m.restore();
 });
 beforeEach(() => {
-  for (const m of [s3, logs, ddb, lambda, ec2]) m.reset();
+  for (const m of [s3, logs, ddb, lambda, ec2, cloudtrail]) m.reset();
   const denyAll = Object.assign(new Error('denied'), {
     name: 'AccessDenied',
     $metadata: { httpStatusCode: 403 },
@@ -110,6 +112,7 @@ beforeEach(() => {
   ddb.onAnyCommand().rejects(Object.assign(new Error('d'), { name: 'AccessDeniedException' }));
   lambda.onAnyCommand().rejects(Object.assign(new Error('d'), { name: 'AccessDeniedException' }));
   ec2.onAnyCommand().rejects(Object.assign(new Error('d'), { name: 'UnauthorizedOperation' }));
+  cloudtrail.onAnyCommand().rejects(Object.assign(new Error('d'), { name: 'AccessDeniedException' }));
   fake.state.calls = [];
   fake.state.brokered = [];
   mutableClock.t = Date.now();
@@ -297,6 +300,29 @@ describe('verification', () => {
       mod.resolver.resolveUsable(actor.orgId, created.id, 'logs-read'),
       'connection_not_verified',
     );
+  });
+
+  it('cloudtrail-read is probed with one bounded LookupEvents under a session policy for exactly that action', async () => {
+    const { actor, created, externalId } = await newConnection(['cloudtrail-read']);
+    fake.state.accepts = onlyWith(externalId);
+    cloudtrail.on(LookupEventsCommand).resolves({ Events: [] });
+    const result = await mod.service.verify(actor, created.id);
+    expect(check(result, 'capability:cloudtrail-read')?.status).toBe('passed');
+    expect(cloudtrail.commandCalls(LookupEventsCommand)[0]?.args[0].input).toMatchObject({ MaxResults: 1 });
+    const probe = fake.state.brokered.find((b) => b.operation.includes('cloudtrail'));
+    expect(probe?.policy.Statement).toEqual([
+      { Effect: 'Allow', Action: ['cloudtrail:LookupEvents'], Resource: ['*'] },
+    ]);
+  });
+
+  it('a role without cloudtrail:LookupEvents fails the cloudtrail-read check with the statement to attach', async () => {
+    const { actor, created, externalId } = await newConnection(['cloudtrail-read']);
+    fake.state.accepts = onlyWith(externalId);
+    const result = await mod.service.verify(actor, created.id);
+    expect(result.status).toBe('failed');
+    const c = check(result, 'capability:cloudtrail-read');
+    expect(c).toMatchObject({ status: 'failed', code: 'aws_access_denied' });
+    expect(c?.advice).toContain('CloudTrailLookupEvents');
   });
 
   it('throttling is a failed check (aws_throttled, retry advice), never unsafe', async () => {

@@ -180,6 +180,7 @@ export const CAPABILITIES = [
   'lambda-invoke',
   'cost-scan',
   'cleanup',
+  'cloudtrail-read',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

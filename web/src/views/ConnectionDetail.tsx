@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, type Check, type Connection } from '../api.ts';
-import { Busy, ErrorBox, formatTime } from '../ui.tsx';
+import { Busy, ErrorBox, formatTime, useLoad } from '../ui.tsx';
 import { StatusBadge, VerificationReport } from './Connections.tsx';
 import { DynamoQuery, LambdaList, LogSearch, S3Browser } from './Operations.tsx';
 
@@ -10,6 +10,55 @@ interface Scan {
   id: string;
   status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   progress: { regionsDone: number; regionsTotal: number; findings: number };
+}
+
+interface ReconciliationRow {
+  id: string;
+  status: string;
+  window: { start: string; end: string };
+  counts: { matched: number; unmatched: number; unlogged: number; foreignAssumeRoles: number };
+}
+
+/** The reconciled windows of a connection with their counts (docs/reconciliation.md). */
+function Reconciliations({ orgId, connId }: { orgId: string; connId: string }) {
+  const { data, error } = useLoad(
+    () =>
+      api<{ items: ReconciliationRow[] }>('GET', `/v1/orgs/${orgId}/connections/${connId}/reconciliations`),
+    [orgId, connId],
+  );
+  if (error !== null) return <ErrorBox error={error} />;
+  if (data === null) return <Busy label="Loading reconciliations" />;
+  if (data.items.length === 0) return <p>No window reconciled yet.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Window</th>
+          <th>Status</th>
+          <th>Matched</th>
+          <th>Unmatched</th>
+          <th>Informational</th>
+          <th>Foreign AssumeRole</th>
+        </tr>
+      </thead>
+      <tbody>
+        {data.items.map((r) => (
+          <tr key={r.id}>
+            <td>
+              {formatTime(r.window.start)} – {formatTime(r.window.end)}
+            </td>
+            <td>{r.status}</td>
+            <td>{r.counts.matched}</td>
+            <td className={r.counts.unmatched > 0 ? 'danger' : undefined}>{r.counts.unmatched}</td>
+            <td>{r.counts.unlogged}</td>
+            <td className={r.counts.foreignAssumeRoles > 0 ? 'danger' : undefined}>
+              {r.counts.foreignAssumeRoles}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 export function ConnectionDetail({
@@ -141,6 +190,12 @@ export function ConnectionDetail({
             <button type="button" onClick={verify} disabled={busy !== null || conn.roleArn === null}>
               Verify now
             </button>
+          )}
+          {caps.includes('cloudtrail-read') && (
+            <div className="card">
+              <h3>CloudTrail reconciliation</h3>
+              <Reconciliations orgId={orgId} connId={conn.id} />
+            </div>
           )}
           {caps.includes('cost-scan') && (
             <div className="card">

@@ -11,6 +11,7 @@ const CAPABILITY_TEXT: Record<Capability, string> = {
   'lambda-invoke': 'Invoke Lambda functions',
   'cost-scan': 'Scan for idle and wasted resources (read-only)',
   cleanup: 'Delete waste after a dry run and confirmation',
+  'cloudtrail-read': 'Look up CloudTrail events to reconcile them with the audit trail',
 };
 
 interface Templates {

@@ -1,0 +1,297 @@
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../../src/app.ts';
+import { auditEvents } from '../../src/audit/tables.ts';
+import type { Clock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type Core, createCore } from '../../src/core/create-core.ts';
+import { type Database, openDatabase } from '../../src/db/client.ts';
+import { newId } from '../../src/db/ids.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { resolveDevelopmentKeys } from '../../src/dev-keys.ts';
+import { createLogger } from '../../src/logging.ts';
+import { reconciliationItems } from '../../src/reconcile/tables.ts';
+import { webhookDeliveries, webhookEndpoints } from '../../src/webhooks/tables.ts';
+import { testEnv } from '../helpers/app.ts';
+import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
+import { type FakeAccount, startFakeAccount } from '../helpers/fake-cloudtrail.ts';
+import { createTestUser, type TestUser } from '../helpers/identity.ts';
+
+/**
+ * The reconciliation end to end: real broker, real audit trail, real SDK clients against a fake
+ * AWS account (STS, S3, CloudTrail on 127.0.0.1) that logs every call under the session of the
+ * credentials that made it. A call made through Rolegate must be matched; the same session's
+ * credentials used directly against S3 (a leak) must be flagged.
+ */
+
+process.env.AWS_ACCESS_KEY_ID = 'AKIAROLEGATEBASE0000';
+process.env.AWS_SECRET_ACCESS_KEY = 'rolegate-base-secret';
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+const ROLEGATE_ACCOUNT = '111111111111';
+const mutable = { t: Date.parse('2026-11-29T10:00:00.000Z'), awsSkewMs: 0 };
+const clock: Clock = { now: () => new Date(mutable.t) };
+const advance = (ms: number) => {
+  mutable.t += ms;
+};
+
+let fake: FakeAccount;
+let database: Database;
+let core: Core;
+let app: App;
+
+beforeAll(async () => {
+  fake = await startFakeAccount({
+    accountId: '123456789012',
+    now: () => new Date(mutable.t + mutable.awsSkewMs),
+    callerAccounts: { AKIAFOREIGN: '999999999999' },
+    pageSize: 3,
+  });
+  const parsed = loadConfig(
+    testEnv({
+      AWS_ENDPOINT_URL: fake.url,
+      AWS_REGION: 'us-east-1',
+      ROLEGATE_AWS_PRINCIPAL_ARN: `arn:aws:iam::${ROLEGATE_ACCOUNT}:role/rolegate-service`,
+      ROLEGATE_RECONCILE_INTERVAL: '0',
+      ROLEGATE_RECONCILE_SKEW_SECONDS: '120',
+    }),
+  );
+  const config = resolveDevelopmentKeys(parsed, { warn: () => {} });
+  database = await openDatabase({ url: config.db.url, dataDir: config.db.dataDir });
+  await runMigrations(database);
+  const logger = createLogger('warn');
+  core = createCore(config, { database, logger, clock });
+  app = await buildApp(config, { database, logger, clock, core });
+  await app.ready();
+});
+afterAll(async () => {
+  await app.close();
+  await database.close();
+  await fake.close();
+});
+beforeEach(() => {
+  mutable.awsSkewMs = 0;
+});
+
+let accounts = 0;
+
+async function setup(): Promise<{ user: TestUser; conn: TestConnection }> {
+  const user = await createTestUser({
+    app,
+    database,
+    config: core.config,
+    logs: () => '',
+    close: async () => {},
+  });
+  const conn = await createTestConnection(
+    { app, database, config: core.config, logs: () => '', close: async () => {} },
+    user.orgId,
+    // A role of its own per test: sessions of one role are all that role's reconciliation sees.
+    { capabilities: ['s3-read', 'cloudtrail-read'], accountId: String(200_000_000_000 + ++accounts) },
+  );
+  return { user, conn };
+}
+
+const system = (orgId: string) => ({
+  type: 'system' as const,
+  id: 'system:reconcile-test',
+  userId: null,
+  orgId,
+  requestId: 'test',
+  ip: null,
+  userAgent: null,
+});
+
+async function listBucketsThroughRolegate(user: TestUser, conn: TestConnection): Promise<void> {
+  const res = await app.inject({
+    method: 'GET',
+    url: `/v1/orgs/${user.orgId}/connections/${conn.id}/s3/buckets`,
+    headers: user.headers,
+  });
+  expect(res.statusCode, res.body).toBe(200);
+}
+
+/** Uses credentials copied from Rolegate's memory (the leak) straight against the account. */
+async function leakedListBuckets(credentials: {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}) {
+  const s3 = new S3Client({ region: 'us-east-1', endpoint: fake.url, forcePathStyle: true, credentials });
+  await s3.send(new ListBucketsCommand({}));
+  s3.destroy();
+}
+
+async function reconcile(orgId: string, connId: string, from: number, to: number) {
+  const started = await core.reconcile.service.start(system(orgId), connId, {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+  });
+  await core.reconcile.runner.idle();
+  return core.reconcile.service.items(orgId, started.id, 200, undefined, connId);
+}
+
+describe('reconciliation with CloudTrail (issue 21)', () => {
+  it('matches every call made through Rolegate and flags the same session’s credentials used outside it', async () => {
+    const { user, conn } = await setup();
+    // An endpoint subscribed to the alert (never reachable: only the outbox row is checked).
+    await database.db.insert(webhookEndpoints).values({
+      id: newId('whe'),
+      orgId: user.orgId,
+      url: 'https://alerts.example.invalid/hook',
+      description: 'test',
+      eventTypes: ['threat.session_used_outside_rolegate'],
+      secretEncrypted: 'not-used',
+      createdAt: new Date(),
+    });
+    const t0 = mutable.t;
+    for (let i = 0; i < 3; i++) {
+      await listBucketsThroughRolegate(user, conn);
+      advance(20_000);
+    }
+    const session = fake.issued.find((c) => c.roleArn === conn.roleArn);
+    expect(session?.sessionName).toMatch(/^rg\.u\./);
+    // Ten minutes later, with no Rolegate call running, someone uses the copied credentials.
+    advance(10 * 60_000);
+    await leakedListBuckets(session as NonNullable<typeof session>);
+    const leakTime = mutable.t;
+    advance(60 * 60_000);
+
+    const result = await reconcile(user.orgId, conn.id, t0 - 60_000, t0 + 30 * 60_000);
+    expect(result.reconciliation.status, JSON.stringify(result.reconciliation)).toBe('succeeded');
+    expect(result.reconciliation.counts).toMatchObject({ matched: 3, unmatched: 1, foreignAssumeRoles: 0 });
+    const unmatched = result.items.filter((i) => i.kind === 'unmatched_event');
+    expect(unmatched).toHaveLength(1);
+    expect(unmatched[0]).toMatchObject({
+      severity: 'high',
+      eventName: 'ListBuckets',
+      eventSource: 's3.amazonaws.com',
+      sessionName: session?.sessionName,
+      eventTime: new Date(Math.floor(leakTime / 1000) * 1000).toISOString(),
+    });
+    expect(String(unmatched[0]?.details.recommendedAction)).toContain('AWSRevokeOlderSessions');
+    expect(String(unmatched[0]?.details.recommendedAction)).toContain('aws:TokenIssueTime');
+
+    // The high-severity alert is in the outbox for the organisation's webhooks.
+    const alerts = await database.db
+      .select()
+      .from(webhookDeliveries)
+      .where(
+        and(
+          eq(webhookDeliveries.orgId, user.orgId),
+          eq(webhookDeliveries.eventType, 'threat.session_used_outside_rolegate'),
+        ),
+      );
+    expect(alerts).toHaveLength(1);
+    expect(JSON.stringify(alerts[0])).toContain(result.reconciliation.id);
+
+    // Every LookupEvents page was a brokered, audited call with its own session policy.
+    const lookups = await database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.chain, user.orgId), eq(auditEvents.operation, 'reconcile.lookup_events')));
+    expect(lookups.filter((r) => r.outcome === 'attempt').length).toBeGreaterThanOrEqual(2);
+    expect(lookups.filter((r) => r.outcome === 'success').length).toBe(result.reconciliation.progress.pages);
+    const lookupSessions = fake.issued.filter(
+      (c) => c.roleArn === conn.roleArn && c.sessionName.startsWith('rg.s.'),
+    );
+    expect(lookupSessions.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('pages through LookupEvents with NextToken and backs off on ThrottlingException', async () => {
+    const { user, conn } = await setup();
+    const t0 = mutable.t;
+    for (let i = 0; i < 7; i++) {
+      await listBucketsThroughRolegate(user, conn);
+      advance(5_000);
+    }
+    advance(60 * 60_000);
+    const before = fake.lookups.length;
+    fake.throttleNext(4);
+    const result = await reconcile(user.orgId, conn.id, t0 - 60_000, t0 + 10 * 60_000);
+    expect(result.reconciliation.status, JSON.stringify(result.reconciliation)).toBe('succeeded');
+    expect(result.reconciliation.counts).toMatchObject({ matched: 7, unmatched: 0 });
+    // 7 ListBuckets + 7 AssumeRole (credential cache on: 1) events, 3 per page: several pages.
+    expect(result.reconciliation.progress.pages).toBeGreaterThanOrEqual(3);
+    const made = fake.lookups.slice(before);
+    expect(made.filter((l) => l.NextToken !== undefined).length).toBe(made.length - 1);
+  });
+
+  it('tolerates AWS’s clock running ahead of Rolegate’s within the skew', async () => {
+    const { user, conn } = await setup();
+    mutable.awsSkewMs = 90_000;
+    const t0 = mutable.t;
+    await listBucketsThroughRolegate(user, conn);
+    advance(60 * 60_000);
+    const result = await reconcile(user.orgId, conn.id, t0 - 60_000, t0 + 10 * 60_000);
+    expect(result.reconciliation.counts).toMatchObject({ matched: 1, unmatched: 0 });
+  });
+
+  it('flags AssumeRole by another principal and its session even under a forged Rolegate session name; ignores rg.* sessions of other roles', async () => {
+    const { user, conn } = await setup();
+    const t0 = mutable.t;
+    await listBucketsThroughRolegate(user, conn);
+    advance(5 * 60_000);
+    // Someone else who can assume the role names the session like Rolegate would.
+    const sts = new STSClient({
+      region: 'us-east-1',
+      endpoint: fake.url,
+      credentials: { accessKeyId: 'AKIAFOREIGN000000000', secretAccessKey: 'x' },
+    });
+    const forged = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: conn.roleArn,
+        RoleSessionName: `rg.u.${user.userId}.forged-request`,
+        ExternalId: 'guessed',
+      }),
+    );
+    const other = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: 'arn:aws:iam::123456789012:role/SomethingElse',
+        RoleSessionName: `rg.u.${user.userId}.other-role`,
+      }),
+    );
+    const malformed = await sts.send(
+      new AssumeRoleCommand({ RoleArn: conn.roleArn, RoleSessionName: 'rg.not-a-rolegate-name' }),
+    );
+    sts.destroy();
+    for (const c of [forged, other, malformed]) {
+      await leakedListBuckets({
+        accessKeyId: c.Credentials?.AccessKeyId as string,
+        secretAccessKey: c.Credentials?.SecretAccessKey as string,
+        sessionToken: c.Credentials?.SessionToken as string,
+      });
+    }
+    advance(60 * 60_000);
+    const result = await reconcile(user.orgId, conn.id, t0 - 60_000, t0 + 10 * 60_000);
+    expect(result.reconciliation.counts).toMatchObject({ matched: 1, unmatched: 2, foreignAssumeRoles: 2 });
+    const sessions = result.items.filter((i) => i.kind === 'unmatched_event').map((i) => i.sessionName);
+    expect(sessions.sort()).toEqual([`rg.u.${user.userId}.forged-request`, 'rg.not-a-rolegate-name'].sort());
+    const foreign = result.items.filter((i) => i.kind === 'foreign_assume_role');
+    expect(foreign.every((f) => f.severity === 'high' && f.principal === '999999999999')).toBe(true);
+    // Nothing about the other role.
+    expect(result.items.some((i) => i.sessionName?.endsWith('other-role'))).toBe(false);
+  });
+
+  it('reports successful calls with no management event as informational (data events named)', async () => {
+    const { user, conn } = await setup();
+    const t0 = mutable.t;
+    await listBucketsThroughRolegate(user, conn);
+    // The trail lost the event (e.g. management events off in this region).
+    const lost = fake.trail.findLast((e) => e.eventName === 'ListBuckets');
+    fake.trail.splice(fake.trail.indexOf(lost as Record<string, unknown>), 1);
+    advance(60 * 60_000);
+    const result = await reconcile(user.orgId, conn.id, t0 - 60_000, t0 + 10 * 60_000);
+    expect(result.reconciliation.counts).toMatchObject({ matched: 0, unmatched: 0, unlogged: 1 });
+    const item = result.items.find((i) => i.kind === 'unlogged_record');
+    expect(item).toMatchObject({ severity: 'info', operation: 's3.list_buckets' });
+    expect(item?.note).toMatch(/management events/);
+    const rows = await database.db
+      .select()
+      .from(reconciliationItems)
+      .where(eq(reconciliationItems.orgId, user.orgId));
+    expect(rows.length).toBeGreaterThan(0);
+  });
+});
