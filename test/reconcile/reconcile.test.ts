@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { and, eq } from 'drizzle-orm';
@@ -56,6 +57,9 @@ beforeAll(async () => {
       ROLEGATE_AWS_PRINCIPAL_ARN: `arn:aws:iam::${ROLEGATE_ACCOUNT}:role/rolegate-service`,
       ROLEGATE_RECONCILE_INTERVAL: '0',
       ROLEGATE_RECONCILE_SKEW_SECONDS: '120',
+      // The fake logs every call from 127.0.0.1: Rolegate's own AssumeRoles are inside the list.
+      // Read from the configuration only (never process.env, which this test leaves unset).
+      ROLEGATE_EGRESS_IPS: '127.0.0.1,2001:db8::/56',
     }),
   );
   const config = resolveDevelopmentKeys(parsed, { warn: () => {} });
@@ -273,6 +277,36 @@ describe('reconciliation with CloudTrail (issue 21)', () => {
     expect(foreign.every((f) => f.severity === 'high' && f.principal === '999999999999')).toBe(true);
     // Nothing about the other role.
     expect(result.items.some((i) => i.sessionName?.endsWith('other-role'))).toBe(false);
+  });
+
+  it('flags an AssumeRole by Rolegate’s own principal from an address outside ROLEGATE_EGRESS_IPS', async () => {
+    expect(process.env.ROLEGATE_EGRESS_IPS).toBeUndefined();
+    expect(core.config.aws.egressIps).toEqual(['127.0.0.1', '2001:db8::/56']);
+    const { user, conn } = await setup();
+    const t0 = mutable.t;
+    await listBucketsThroughRolegate(user, conn);
+    const own = fake.trail.findLast(
+      (e) =>
+        e.eventName === 'AssumeRole' &&
+        (e.requestParameters as { roleArn?: string } | null)?.roleArn === conn.roleArn,
+    );
+    expect(own).toBeDefined();
+    // The same principal (Rolegate's account) assuming the role from elsewhere: its credentials
+    // (or the host's) are used from an address Rolegate does not call AWS from.
+    advance(60_000);
+    fake.log({
+      ...own,
+      eventID: randomUUID(),
+      eventTime: new Date(mutable.t).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      sourceIPAddress: '198.51.100.7',
+    });
+    advance(60 * 60_000);
+    const result = await reconcile(user.orgId, conn.id, t0 - 60_000, t0 + 10 * 60_000);
+    expect(result.reconciliation.counts).toMatchObject({ matched: 1, unmatched: 0, foreignAssumeRoles: 1 });
+    const foreign = result.items.filter((i) => i.kind === 'foreign_assume_role');
+    expect(foreign).toHaveLength(1);
+    expect(foreign[0]).toMatchObject({ severity: 'medium', sourceIp: '198.51.100.7' });
+    expect(foreign[0]?.details.reasons).toBe('source_ip');
   });
 
   it('reports successful calls with no management event as informational (data events named)', async () => {
