@@ -12,6 +12,8 @@ import { type Database, openDatabase } from '../../src/db/client.ts';
 import { newId } from '../../src/db/ids.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { resolveDevelopmentKeys } from '../../src/dev-keys.ts';
+import { insightsCatalogue } from '../../src/insights/catalogue.ts';
+import { threatsOutput } from '../../src/insights/schemas.ts';
 import { createLogger } from '../../src/logging.ts';
 import { reconciliationItems } from '../../src/reconcile/tables.ts';
 import { webhookDeliveries, webhookEndpoints } from '../../src/webhooks/tables.ts';
@@ -190,6 +192,57 @@ describe('reconciliation with CloudTrail (issue 21)', () => {
       );
     expect(alerts).toHaveLength(1);
     expect(JSON.stringify(alerts[0])).toContain(result.reconciliation.id);
+
+    // … and a high-severity security insight of the organisation, with the recommended action,
+    // over REST and through the insight tool that intents and MCP serve.
+    advance(1_000);
+    const threats = await app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${user.orgId}/insights/threats`,
+      headers: user.headers,
+    });
+    expect(threats.statusCode, threats.body).toBe(200);
+    const leaked = threats.json().sessionsUsedOutsideRolegate;
+    expect(leaked).toHaveLength(1);
+    expect(leaked[0]).toMatchObject({
+      severity: 'high',
+      reconciliationId: result.reconciliation.id,
+      connectionId: conn.id,
+      events: 1,
+      sessionNames: [session?.sessionName],
+      firstEventAt: unmatched[0]?.eventTime,
+    });
+    expect(leaked[0].recommendedAction).toContain('AWSRevokeOlderSessions');
+    expect(leaked[0].recommendedAction).toContain(conn.roleArn);
+    const tool = insightsCatalogue.find((c) => c.name === 'insights_security_threats');
+    const viaTool = await tool?.handler(core.insights, user.orgId, {});
+    expect(threatsOutput.parse(viaTool).sessionsUsedOutsideRolegate).toEqual(leaked);
+
+    // Another organisation sees nothing of it, neither in its own insights nor through this one's.
+    const other = await createTestUser({
+      app,
+      database,
+      config: core.config,
+      logs: () => '',
+      close: async () => {},
+    });
+    const own = await app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${other.orgId}/insights/threats`,
+      headers: other.headers,
+    });
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.json().sessionsUsedOutsideRolegate).toEqual([]);
+    expect(
+      threatsOutput.parse(await tool?.handler(core.insights, other.orgId, {})).sessionsUsedOutsideRolegate,
+    ).toEqual([]);
+    const foreign = await app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${user.orgId}/insights/threats`,
+      headers: other.headers,
+    });
+    expect([403, 404]).toContain(foreign.statusCode);
+    expect(foreign.body).not.toContain(result.reconciliation.id);
 
     // Every LookupEvents page was a brokered, audited call with its own session policy.
     const lookups = await database.db
