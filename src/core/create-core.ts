@@ -29,7 +29,7 @@ import { createOAuthModule } from '../oauth/module.ts';
 import { createOperationsModule } from '../operations/module.ts';
 import { createPrivacyService } from '../privacy/service.ts';
 import { createPrivacyStore } from '../privacy/store.ts';
-import { createReconcileModule, readEgressIps } from '../reconcile/module.ts';
+import { createReconcileModule } from '../reconcile/module.ts';
 import { createSharedRedis } from '../redis.ts';
 import { createJobRegistry } from '../scans/cancellation.ts';
 import { createAppScans } from '../scans/module.ts';
@@ -233,7 +233,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     region: config.aws.region,
     intervalSeconds: config.reconcile.intervalSeconds,
     skewSeconds: config.reconcile.skewSeconds,
-    egressIps: readEgressIps(config, process.env),
+    egressIps: config.aws.egressIps,
   });
   const operations = createOperationsModule({
     config,

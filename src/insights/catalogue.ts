@@ -87,7 +87,7 @@ export const insightsCatalogue: readonly InsightTool[] = [
   tool({
     name: 'insights_security_threats',
     description:
-      "Brute-force sources (failed logins against the organisation's members, by IP), bursts of AWS access denied per actor and connection, and connections found unsafe.",
+      "Brute-force sources (failed logins against the organisation's members, by IP), bursts of AWS access denied per actor and connection, connections found unsafe, and (high severity) Rolegate sessions whose credentials CloudTrail reconciliation found used outside Rolegate, with the recommended action.",
     input: threatsInput,
     output: threatsOutput,
     run: (s, orgId, input) => s.threats(orgId, input),

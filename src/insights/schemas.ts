@@ -164,6 +164,27 @@ export const threatsOutput = z.object({
       actorId: z.string().nullable(),
     }),
   ),
+  /**
+   * High severity: CloudTrail reconciliations (docs/reconciliation.md) finished in the window that
+   * found a Rolegate session's credentials used outside Rolegate; one entry per reconciliation.
+   */
+  sessionsUsedOutsideRolegate: z.array(
+    z.object({
+      severity: z.literal('high'),
+      reconciliationId: z.string(),
+      connectionId: z.string(),
+      detectedAt: z.string(),
+      windowStart: z.string(),
+      windowEnd: z.string(),
+      /** Unmatched events of that window (complete count); `sessionNames` from the stored items. */
+      events: z.number().int(),
+      sessionNames: z.array(z.string()),
+      firstEventAt: z.string().nullable(),
+      lastEventAt: z.string().nullable(),
+      /** Revoke the role's active sessions (the `AWSRevokeOlderSessions` inline policy). */
+      recommendedAction: z.string().nullable(),
+    }),
+  ),
 });
 export type ThreatsOutput = z.infer<typeof threatsOutput>;
 

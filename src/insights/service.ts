@@ -149,6 +149,7 @@ export function createInsightsService(deps: { db: DbOrTx; clock: Clock }): Insig
         await store.deniedBursts(db, orgId, w, bucketSeconds, input.minDenied, input.limit),
         await store.unsafeConnectionEvents(db, orgId, w, input.limit),
       ];
+      const leaked = await store.leakedSessions(db, orgId, w, input.limit);
       return {
         window: windowOut(w),
         bruteForceSources: brute.map((r) => ({
@@ -171,6 +172,19 @@ export function createInsightsService(deps: { db: DbOrTx; clock: Clock }): Insig
           at: iso(r.created_at),
           actorType: r.actor_type,
           actorId: r.actor_id,
+        })),
+        sessionsUsedOutsideRolegate: leaked.map((r) => ({
+          severity: 'high' as const,
+          reconciliationId: r.reconciliation_id,
+          connectionId: r.connection_id,
+          detectedAt: iso(r.finished_at),
+          windowStart: iso(r.window_start),
+          windowEnd: iso(r.window_end),
+          events: r.unmatched,
+          sessionNames: (r.session_names ?? []).sort(),
+          firstEventAt: r.first_event_at === null ? null : iso(r.first_event_at),
+          lastEventAt: r.last_event_at === null ? null : iso(r.last_event_at),
+          recommendedAction: r.recommended_action,
         })),
       };
     },

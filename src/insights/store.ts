@@ -3,7 +3,7 @@ import { SYSTEM_CHAIN } from '../audit/chain.ts';
 import { type DbOrTx, queryRows } from '../db/client.ts';
 
 /**
- * Read-only SQL over the audit trail. Every query is scoped to one organisation: its own chain,
+ * Read-only SQL over the audit trail (and the stored CloudTrail reconciliation results). Every query is scoped to one organisation: its own chain,
  * plus the authentication events (recorded on the system chain, outside any organisation) of users
  * who are currently its members. Nothing here writes.
  */
@@ -176,6 +176,47 @@ export async function unsafeConnectionEvents(
         from audit_events e
         where e.chain = ${orgId} and e.action in ('connection.unsafe', 'connection.disabled') and ${inWindow(w)}
         order by e.created_at desc, e.id desc
+        limit ${limit}`,
+  );
+}
+
+export interface LeakedSessionRow {
+  reconciliation_id: string;
+  connection_id: string;
+  finished_at: Date | string;
+  window_start: Date | string;
+  window_end: Date | string;
+  unmatched: number;
+  session_names: string[] | null;
+  first_event_at: Date | string | null;
+  last_event_at: Date | string | null;
+  recommended_action: string | null;
+}
+
+/**
+ * Reconciliations of the organisation finished in the window that found Rolegate sessions used
+ * outside Rolegate, from their stored `unmatched_event` items (both tables filtered by org_id, so
+ * another organisation's items never join in).
+ */
+export async function leakedSessions(
+  db: DbOrTx,
+  orgId: string,
+  w: Window,
+  limit: number,
+): Promise<LeakedSessionRow[]> {
+  return queryRows<LeakedSessionRow>(
+    db,
+    sql`select r.id as reconciliation_id, r.connection_id, r.finished_at, r.window_start, r.window_end,
+          r.unmatched::int as unmatched,
+          array_agg(distinct i.session_name) filter (where i.session_name is not null) as session_names,
+          min(i.event_time) as first_event_at, max(i.event_time) as last_event_at,
+          min(i.details->>'recommendedAction') as recommended_action
+        from reconciliations r
+        join reconciliation_items i on i.reconciliation_id = r.id and i.org_id = ${orgId}
+        where r.org_id = ${orgId} and r.status = 'succeeded' and i.kind = 'unmatched_event'
+          and r.finished_at >= ${ts(w.since)} and r.finished_at < ${ts(w.until)}
+        group by r.id, r.connection_id, r.finished_at, r.window_start, r.window_end, r.unmatched
+        order by r.finished_at desc, r.id desc
         limit ${limit}`,
   );
 }

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { Broker } from '../broker/broker.ts';
@@ -20,29 +19,6 @@ import { createCallPacer, LOOKUP_EVENTS_PER_SECOND } from './limiter.ts';
 import { createReconcileService } from './service.ts';
 import { createReconcileStore } from './store.ts';
 
-/**
- * `ROLEGATE_EGRESS_IPS` (addresses or CIDR ranges Rolegate calls AWS from), read defensively: from
- * the parsed configuration when it carries `egressIps`, else from the environment; entries that are
- * not an address or range are ignored. Null (no source-IP check) when unset or empty.
- */
-export function readEgressIps(config: object, env: Record<string, string | undefined>): string[] | null {
-  const fromConfig = (config as { egressIps?: unknown }).egressIps;
-  const raw = Array.isArray(fromConfig)
-    ? fromConfig.filter((v): v is string => typeof v === 'string')
-    : (env.ROLEGATE_EGRESS_IPS ?? '').split(',');
-  const valid = raw
-    .map((v) => v.trim())
-    .filter((v) => {
-      const [address, bits, extra] = v.split('/');
-      const family = isIP(address ?? '');
-      if (family === 0 || extra !== undefined) return false;
-      if (bits === undefined) return true;
-      const n = Number(bits);
-      return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
-    });
-  return valid.length > 0 ? valid : null;
-}
-
 export interface ReconcileModuleDeps {
   db: Db;
   clock: Clock;
@@ -58,7 +34,8 @@ export interface ReconcileModuleDeps {
   region: string;
   intervalSeconds: number;
   skewSeconds: number;
-  egressIps: readonly string[] | null;
+  /** `config.aws.egressIps` (ROLEGATE_EGRESS_IPS, validated at start-up); empty = no source-IP check. */
+  egressIps: readonly string[];
   options?: Partial<ReconcileJobOptions>;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -80,7 +57,7 @@ export function createReconcileModule(deps: ReconcileModuleDeps) {
     lanes: deps.lanes,
     jobs: deps.jobs,
     pacer: createCallPacer({ perSecond: LOOKUP_EVENTS_PER_SECOND, sleep }),
-    egressIps: deps.egressIps,
+    egressIps: deps.egressIps.length > 0 ? deps.egressIps : null,
     sleep,
   });
   const service = createReconcileService({

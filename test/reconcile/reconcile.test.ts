@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type App, buildApp } from '../../src/app.ts';
 import { auditEvents } from '../../src/audit/tables.ts';
 import type { Clock } from '../../src/clock.ts';
@@ -11,8 +12,12 @@ import { type Database, openDatabase } from '../../src/db/client.ts';
 import { newId } from '../../src/db/ids.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { resolveDevelopmentKeys } from '../../src/dev-keys.ts';
+import { insightsCatalogue } from '../../src/insights/catalogue.ts';
+import { threatsOutput } from '../../src/insights/schemas.ts';
 import { createLogger } from '../../src/logging.ts';
-import { reconciliationItems } from '../../src/reconcile/tables.ts';
+import { DEFAULT_RECONCILE_JOB_OPTIONS, type ReconciliationView } from '../../src/reconcile/jobs.ts';
+import { createReconcileModule } from '../../src/reconcile/module.ts';
+import { reconciliationItems, reconciliations } from '../../src/reconcile/tables.ts';
 import { webhookDeliveries, webhookEndpoints } from '../../src/webhooks/tables.ts';
 import { testEnv } from '../helpers/app.ts';
 import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
@@ -56,6 +61,9 @@ beforeAll(async () => {
       ROLEGATE_AWS_PRINCIPAL_ARN: `arn:aws:iam::${ROLEGATE_ACCOUNT}:role/rolegate-service`,
       ROLEGATE_RECONCILE_INTERVAL: '0',
       ROLEGATE_RECONCILE_SKEW_SECONDS: '120',
+      // The fake logs every call from 127.0.0.1: Rolegate's own AssumeRoles are inside the list.
+      // Read from the configuration only (never process.env, which this test leaves unset).
+      ROLEGATE_EGRESS_IPS: '127.0.0.1,2001:db8::/56',
     }),
   );
   const config = resolveDevelopmentKeys(parsed, { warn: () => {} });
@@ -73,6 +81,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   mutable.awsSkewMs = 0;
+  fake.throttleNext(0);
 });
 
 let accounts = 0;
@@ -134,6 +143,76 @@ async function reconcile(orgId: string, connId: string, from: number, to: number
 }
 
 describe('reconciliation with CloudTrail (issue 21)', () => {
+  // First: the scheduler reconciles every eligible connection, and here there is only this one.
+  it('the schedule queues the next window of a due connection, nothing for a recent one, and is off at interval 0', async () => {
+    const { conn } = await setup();
+    const windowsOf = () =>
+      database.db
+        .select()
+        .from(reconciliations)
+        .where(eq(reconciliations.connectionId, conn.id))
+        .orderBy(reconciliations.windowStart);
+    expect(await windowsOf()).toHaveLength(0);
+    // Due (never reconciled): the last hour that CloudTrail has delivered (20 minutes' delay).
+    expect(await core.reconcile.service.scheduleDue()).toBe(1);
+    await core.reconcile.runner.idle();
+    const first = await windowsOf();
+    expect(first).toHaveLength(1);
+    const latestEnd = Math.floor((mutable.t - 20 * 60_000) / 60_000) * 60_000;
+    expect(first[0]).toMatchObject({ trigger: 'schedule', status: 'succeeded' });
+    expect(first[0]?.windowEnd.getTime()).toBe(latestEnd);
+    expect(first[0]?.windowStart.getTime()).toBe(latestEnd - 3_600_000);
+    // Just reconciled: nothing new until at least a minute more has been delivered.
+    expect(await core.reconcile.service.scheduleDue()).toBe(0);
+    expect(await windowsOf()).toHaveLength(1);
+    // Half an hour later: the next window starts where the last one ended.
+    advance(30 * 60_000);
+    expect(await core.reconcile.service.scheduleDue()).toBe(1);
+    await core.reconcile.runner.idle();
+    const second = await windowsOf();
+    expect(second).toHaveLength(2);
+    expect(second[1]?.windowStart.getTime()).toBe(latestEnd);
+    expect(second[1]?.windowEnd.getTime()).toBe(latestEnd + 30 * 60_000);
+
+    // The timer: every interval when set, none at all at 0.
+    const moduleWith = (intervalSeconds: number) =>
+      createReconcileModule({
+        db: database.db,
+        clock,
+        audit: core.audit,
+        broker: core.broker,
+        resolver: core.connections.resolver,
+        connections: core.connections.service,
+        awsClients: core.awsClients,
+        outbox: core.outbox,
+        lanes: core.lanes,
+        jobs: core.scanJobs,
+        logger: createLogger('warn'),
+        region: 'us-east-1',
+        intervalSeconds,
+        skewSeconds: 120,
+        egressIps: [],
+      });
+    const timers = vi.spyOn(globalThis, 'setInterval');
+    try {
+      for (const [interval, calls] of [
+        [0, 0],
+        [3600, 1],
+      ] as const) {
+        timers.mockClear();
+        const m = moduleWith(interval);
+        try {
+          await m.start();
+          expect(timers.mock.calls.filter((c) => c[1] === interval * 1000)).toHaveLength(calls);
+        } finally {
+          await m.stop();
+        }
+      }
+    } finally {
+      timers.mockRestore();
+    }
+  });
+
   it('matches every call made through Rolegate and flags the same session’s credentials used outside it', async () => {
     const { user, conn } = await setup();
     // An endpoint subscribed to the alert (never reachable: only the outbox row is checked).
@@ -186,6 +265,57 @@ describe('reconciliation with CloudTrail (issue 21)', () => {
       );
     expect(alerts).toHaveLength(1);
     expect(JSON.stringify(alerts[0])).toContain(result.reconciliation.id);
+
+    // … and a high-severity security insight of the organisation, with the recommended action,
+    // over REST and through the insight tool that intents and MCP serve.
+    advance(1_000);
+    const threats = await app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${user.orgId}/insights/threats`,
+      headers: user.headers,
+    });
+    expect(threats.statusCode, threats.body).toBe(200);
+    const leaked = threats.json().sessionsUsedOutsideRolegate;
+    expect(leaked).toHaveLength(1);
+    expect(leaked[0]).toMatchObject({
+      severity: 'high',
+      reconciliationId: result.reconciliation.id,
+      connectionId: conn.id,
+      events: 1,
+      sessionNames: [session?.sessionName],
+      firstEventAt: unmatched[0]?.eventTime,
+    });
+    expect(leaked[0].recommendedAction).toContain('AWSRevokeOlderSessions');
+    expect(leaked[0].recommendedAction).toContain(conn.roleArn);
+    const tool = insightsCatalogue.find((c) => c.name === 'insights_security_threats');
+    const viaTool = await tool?.handler(core.insights, user.orgId, {});
+    expect(threatsOutput.parse(viaTool).sessionsUsedOutsideRolegate).toEqual(leaked);
+
+    // Another organisation sees nothing of it, neither in its own insights nor through this one's.
+    const other = await createTestUser({
+      app,
+      database,
+      config: core.config,
+      logs: () => '',
+      close: async () => {},
+    });
+    const own = await app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${other.orgId}/insights/threats`,
+      headers: other.headers,
+    });
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.json().sessionsUsedOutsideRolegate).toEqual([]);
+    expect(
+      threatsOutput.parse(await tool?.handler(core.insights, other.orgId, {})).sessionsUsedOutsideRolegate,
+    ).toEqual([]);
+    const foreign = await app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${user.orgId}/insights/threats`,
+      headers: other.headers,
+    });
+    expect([403, 404]).toContain(foreign.statusCode);
+    expect(foreign.body).not.toContain(result.reconciliation.id);
 
     // Every LookupEvents page was a brokered, audited call with its own session policy.
     const lookups = await database.db
@@ -273,6 +403,121 @@ describe('reconciliation with CloudTrail (issue 21)', () => {
     expect(foreign.every((f) => f.severity === 'high' && f.principal === '999999999999')).toBe(true);
     // Nothing about the other role.
     expect(result.items.some((i) => i.sessionName?.endsWith('other-role'))).toBe(false);
+  });
+
+  it('flags an AssumeRole by Rolegate’s own principal from an address outside ROLEGATE_EGRESS_IPS', async () => {
+    expect(process.env.ROLEGATE_EGRESS_IPS).toBeUndefined();
+    expect(core.config.aws.egressIps).toEqual(['127.0.0.1', '2001:db8::/56']);
+    const { user, conn } = await setup();
+    const t0 = mutable.t;
+    await listBucketsThroughRolegate(user, conn);
+    const own = fake.trail.findLast(
+      (e) =>
+        e.eventName === 'AssumeRole' &&
+        (e.requestParameters as { roleArn?: string } | null)?.roleArn === conn.roleArn,
+    );
+    expect(own).toBeDefined();
+    // The same principal (Rolegate's account) assuming the role from elsewhere: its credentials
+    // (or the host's) are used from an address Rolegate does not call AWS from.
+    advance(60_000);
+    fake.log({
+      ...own,
+      eventID: randomUUID(),
+      eventTime: new Date(mutable.t).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      sourceIPAddress: '198.51.100.7',
+    });
+    advance(60 * 60_000);
+    const result = await reconcile(user.orgId, conn.id, t0 - 60_000, t0 + 10 * 60_000);
+    expect(result.reconciliation.counts).toMatchObject({ matched: 1, unmatched: 0, foreignAssumeRoles: 1 });
+    const foreign = result.items.filter((i) => i.kind === 'foreign_assume_role');
+    expect(foreign).toHaveLength(1);
+    expect(foreign[0]).toMatchObject({ severity: 'medium', sourceIp: '198.51.100.7' });
+    expect(foreign[0]?.details.reasons).toBe('source_ip');
+  });
+
+  it('deleting the connection aborts a running reconciliation: it ends cancelled, nothing keeps running', async () => {
+    const { user, conn } = await setup();
+    const t0 = mutable.t;
+    await listBucketsThroughRolegate(user, conn);
+    advance(60 * 60_000);
+    // CloudTrail throttles every page: left alone, the job would back off for half a minute.
+    fake.throttleNext(1_000);
+    const started = await core.reconcile.service.start(system(user.orgId), conn.id, {
+      from: new Date(t0 - 60_000).toISOString(),
+      to: new Date(t0 + 10 * 60_000).toISOString(),
+    });
+    const seen: ReconciliationView[] = [];
+    const unsubscribe = core.reconcile.runner.subscribe(started.id, (v) => seen.push(v));
+    // Wait until a LookupEvents call has been attempted (audited before the AWS call).
+    const attempts = async () =>
+      (
+        await database.db
+          .select()
+          .from(auditEvents)
+          .where(and(eq(auditEvents.targetId, started.id), eq(auditEvents.outcome, 'attempt')))
+      ).length;
+    const attempted = async () => (await attempts()) > 0;
+    for (let i = 0; i < 200 && !(await attempted()); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await attempted()).toBe(true);
+    expect(seen.at(-1)?.status).toBe('running');
+    const del = await app.inject({
+      method: 'DELETE',
+      url: `/v1/orgs/${user.orgId}/connections/${conn.id}`,
+      headers: user.headers,
+    });
+    expect(del.statusCode, del.body).toBeLessThan(300);
+    // Aborted at once (the job registry), not at the next heartbeat: no LookupEvents retry follows.
+    const before = await attempts();
+    await core.reconcile.runner.idle();
+    expect(await attempts()).toBe(before);
+    unsubscribe();
+    expect(seen.at(-1)?.status).toBe('cancelled');
+    // The connection's reconciliations went with it: none is left queued or running.
+    const left = await database.db.select().from(reconciliations).where(eq(reconciliations.id, started.id));
+    expect(left.every((r) => r.status !== 'running' && r.status !== 'queued')).toBe(true);
+  });
+
+  it('marks a window truncated at the page bound (400 in production; 2 here)', async () => {
+    expect(DEFAULT_RECONCILE_JOB_OPTIONS.maxPagesPerRegion).toBe(400);
+    const { user, conn } = await setup();
+    const t0 = mutable.t;
+    for (let i = 0; i < 4; i++) {
+      await listBucketsThroughRolegate(user, conn);
+      advance(5_000);
+    }
+    advance(60 * 60_000);
+    const bounded = createReconcileModule({
+      db: database.db,
+      clock,
+      audit: core.audit,
+      broker: core.broker,
+      resolver: core.connections.resolver,
+      connections: core.connections.service,
+      awsClients: core.awsClients,
+      outbox: core.outbox,
+      lanes: core.lanes,
+      jobs: core.scanJobs,
+      logger: createLogger('warn'),
+      region: 'us-east-1',
+      intervalSeconds: 0,
+      skewSeconds: 120,
+      egressIps: [],
+      options: { maxPagesPerRegion: 2 },
+    });
+    const started = await bounded.service.start(system(user.orgId), conn.id, {
+      from: new Date(t0 - 60_000).toISOString(),
+      to: new Date(t0 + 10 * 60_000).toISOString(),
+    });
+    await bounded.runner.idle();
+    const result = await bounded.service.items(user.orgId, started.id, 200, undefined, conn.id);
+    await bounded.stop();
+    // 4 ListBuckets and an AssumeRole, 3 events a page: 2 pages read, the rest not.
+    expect(result.reconciliation.status).toBe('succeeded');
+    expect(result.reconciliation.progress.pages).toBe(2);
+    expect(result.reconciliation.truncated).toBe(true);
+    expect(result.reconciliation.warnings).toEqual([
+      expect.objectContaining({ region: 'us-east-1', code: 'window_truncated' }),
+    ]);
   });
 
   it('reports successful calls with no management event as informational (data events named)', async () => {
