@@ -19,7 +19,7 @@ import { DEFAULT_RECONCILE_JOB_OPTIONS, type ReconciliationView } from '../../sr
 import { createReconcileModule } from '../../src/reconcile/module.ts';
 import { reconciliationItems, reconciliations } from '../../src/reconcile/tables.ts';
 import { webhookDeliveries, webhookEndpoints } from '../../src/webhooks/tables.ts';
-import { testEnv } from '../helpers/app.ts';
+import { isolatedPostgres, testEnv } from '../helpers/app.ts';
 import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
 import { type FakeAccount, startFakeAccount } from '../helpers/fake-cloudtrail.ts';
 import { createTestUser, type TestUser } from '../helpers/identity.ts';
@@ -44,6 +44,7 @@ const advance = (ms: number) => {
 
 let fake: FakeAccount;
 let database: Database;
+let isolated: { url: string; drop: () => Promise<void> } | null = null;
 let core: Core;
 let app: App;
 
@@ -67,7 +68,11 @@ beforeAll(async () => {
     }),
   );
   const config = resolveDevelopmentKeys(parsed, { warn: () => {} });
-  database = await openDatabase({ url: config.db.url, dataDir: config.db.dataDir });
+  // On PostgreSQL the suite's files share one database, and every app resumes unfinished
+  // reconciliations at start: another file's app (other fake, other clock) could take this file's
+  // queued job. A database of its own keeps the jobs here.
+  isolated = config.db.url === undefined ? null : await isolatedPostgres(config.db.url);
+  database = await openDatabase({ url: isolated?.url ?? config.db.url, dataDir: config.db.dataDir });
   await runMigrations(database);
   const logger = createLogger('warn');
   core = createCore(config, { database, logger, clock });
@@ -77,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await database.close();
+  await isolated?.drop();
   await fake.close();
 });
 beforeEach(() => {

@@ -9,8 +9,11 @@ import { createTestUser } from '../helpers/identity.ts';
 let t: TestApp;
 beforeAll(async () => {
   // Nothing listens on port 9: a reconciliation that starts fails fast, which these tests never need.
+  // Its own database on PostgreSQL: the reconciliations created here must not be resumed by
+  // another file's app (every app resumes unfinished ones at start).
   t = await createTestApp({
     env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', ROLEGATE_RECONCILE_INTERVAL: '0' },
+    isolatedDatabase: true,
   });
 });
 afterAll(async () => {
