@@ -20,7 +20,12 @@ const s3 = mockClient(S3Client);
 beforeAll(async () => {
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  t = await createTestApp({ env: { ROLEGATE_CREDENTIAL_CACHE: 'off', ROLEGATE_PUBLIC_URL: baseUrl } });
+  // Its own database on PostgreSQL: the demotion test leaves a user with no membership, which the
+  // database-fault tests (same shared database) would count as a partial sign-up.
+  t = await createTestApp({
+    isolatedDatabase: true,
+    env: { ROLEGATE_CREDENTIAL_CACHE: 'off', ROLEGATE_PUBLIC_URL: baseUrl },
+  });
   await t.app.listen({ host: '127.0.0.1', port });
 });
 afterAll(async () => {
