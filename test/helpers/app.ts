@@ -8,6 +8,7 @@ import { type Database, openDatabase } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { resolveDevelopmentKeys } from '../../src/dev-keys.ts';
 import { createLogger } from '../../src/logging.ts';
+import { pgliteTemplate } from './pglite-template.ts';
 
 export interface TestApp {
   app: App;
@@ -90,9 +91,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ownsDatabase && options.isolatedDatabase === true && config.db.url !== undefined
       ? await isolatedPostgres(config.db.url)
       : null;
+  const url = isolated?.url ?? config.db.url;
+  const template =
+    ownsDatabase && url === undefined && config.db.dataDir.startsWith('memory://')
+      ? await pgliteTemplate()
+      : undefined;
   const database =
     options.database ??
-    (await openDatabase({ url: isolated?.url ?? config.db.url, dataDir: config.db.dataDir }));
+    (await openDatabase({
+      url,
+      dataDir: config.db.dataDir,
+      ...(template === undefined ? {} : { startFrom: template }),
+    }));
   if (ownsDatabase) await runMigrations(database);
   const app = await buildApp(config, {
     database,
