@@ -13,6 +13,7 @@ import type { ReadyConfig } from '../config.ts';
 import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
 import type { KmsKeyring } from '../crypto/kms-keyring.ts';
+import { createKmsClient } from '../crypto/kms-keyring.ts';
 import type { Database } from '../db/client.ts';
 import { createAccessTokens } from '../identity/access-tokens.ts';
 import { createApiKeyService } from '../identity/api-keys/service.ts';
@@ -166,7 +167,13 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
   const checkpoints = createCheckpointService({
     db,
     clock,
-    signer: createCheckpointSigner(config.auditCheckpoints),
+    signer: createCheckpointSigner(config.auditCheckpoints, () =>
+      // Base credentials from the SDK's default chain, like the field-encryption keyring's client.
+      createKmsClient({
+        region: config.aws.region,
+        endpoint: config.aws.serviceEndpoints.KMS ?? config.aws.endpointUrl,
+      }),
+    ),
     deployment: config.auditCheckpoints.deployment,
     intervalSeconds: config.auditCheckpoints.intervalSeconds,
     outbox,
