@@ -176,6 +176,7 @@ const envSchema = z.object({
   ROLEGATE_AUDIT_SIGNING_KEYS: optionalString,
   ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID: kmsKeyId,
   ROLEGATE_AUDIT_CHECKPOINT_INTERVAL: intIn(300, 0, 86_400),
+  ROLEGATE_AUDIT_EXPORT_INTERVAL: intIn(30, 0, 86_400),
   ROLEGATE_RATE_LIMIT_AUTH_MAX: intIn(20, 1, 100_000),
   ROLEGATE_RATE_LIMIT_AUTH_WINDOW: intIn(60, 1, 86_400),
   ROLEGATE_RATE_LIMIT_API_MAX: intIn(600, 1, 1_000_000),
@@ -319,6 +320,8 @@ export interface Config {
     kmsKeyId: string | null;
     /** Seconds between checkpoint rounds (0 = only on demand). */
     intervalSeconds: number;
+    /** Seconds between rounds delivering checkpoints to organisations' buckets (0 = only on demand). */
+    exportIntervalSeconds: number;
   };
   /** Per-organisation concurrency of brokered AWS calls, by lane; see src/broker/lanes.ts. */
   lanes: {
@@ -630,6 +633,7 @@ export function loadConfig(
       signingKeys,
       kmsKeyId: e.ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID ?? null,
       intervalSeconds: e.ROLEGATE_AUDIT_CHECKPOINT_INTERVAL,
+      exportIntervalSeconds: e.ROLEGATE_AUDIT_EXPORT_INTERVAL,
     },
     lanes: {
       short: { perOrg: e.ROLEGATE_AWS_ORG_MAX_CALLS, queuePerOrg: e.ROLEGATE_AWS_ORG_MAX_QUEUED_CALLS },

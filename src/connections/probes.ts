@@ -155,8 +155,9 @@ export function createProbeRunner(factory: ProbeClientFactory): ProbeRunner {
               new PutObjectCommand({
                 Bucket: probe.bucket,
                 Key: probe.key,
-                Body: `${JSON.stringify({ rolegate: 'audit-export verification', note: 'safe to delete' })}\n`,
-                ContentType: 'application/json',
+                // Not .json: a verifier reading every *.json under the prefix must not see it.
+                Body: 'Written by Rolegate to verify the audit-export capability; safe to delete.\n',
+                ContentType: 'text/plain',
               }),
             ),
           );

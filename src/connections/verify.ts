@@ -178,7 +178,7 @@ const CAPABILITY_ADVICE: Record<Capability, string> = {
 };
 
 /** The marker object the audit-export probe writes under the scoped prefix. */
-export const AUDIT_EXPORT_PROBE_KEY = 'rolegate-verification.json';
+export const AUDIT_EXPORT_PROBE_KEY = 'rolegate-verification.txt';
 
 /** Read calls that should be refused when the matching capability was not chosen. */
 const OVER_PRIVILEGE: Array<{ name: string; unless: Capability[]; probe: Probe; what: string }> = [

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createCheckpointService } from '../audit/checkpoints/service.ts';
 import { createCheckpointSigner } from '../audit/checkpoints/signer.ts';
+import { createExportTargetService } from '../audit/export-target/service.ts';
 import { createAuditService } from '../audit/service.ts';
 import { createAuditStore } from '../audit/store.ts';
 import { createAuditWriter } from '../audit/writer.ts';
@@ -179,6 +180,18 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     outbox,
     logger,
   });
+  // Delivery of the checkpoints to each organisation's own bucket, through its audit-export connection.
+  const auditExport = createExportTargetService({
+    db,
+    clock,
+    audit,
+    broker,
+    resolver: connections.resolver,
+    s3: (credentials, region) => awsClients.s3(credentials, region),
+    defaultRegion: config.aws.region,
+    intervalSeconds: config.auditCheckpoints.exportIntervalSeconds,
+    logger,
+  });
   const auditService = createAuditService({ db, store: createAuditStore(db), audit, checkpoints });
   const threatSweep = createThreatSweep({
     db,
@@ -263,6 +276,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
     { name: 'reconciliation', start: () => reconcile.start(), stop: () => reconcile.stop() },
     { name: 'audit checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() },
+    { name: 'audit export', start: () => auditExport.start(), stop: () => auditExport.stop() },
     // Every node looks for data keys created by `rolegate keys rotate` (they activate later).
     ...(kms === null
       ? []
@@ -299,6 +313,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     audit,
     auditService,
     checkpoints,
+    auditExport,
     scanJobs,
     lanes,
     keyring,
