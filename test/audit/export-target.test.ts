@@ -4,7 +4,12 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readCheckpointsFromS3, runCheckpointVerify } from '../../src/audit/checkpoints/cli.ts';
 import type { KeysDocument, SignedCheckpoint } from '../../src/audit/checkpoints/format.ts';
-import { backoffMs, checkpointKey, recordsKey } from '../../src/audit/export-target/service.ts';
+import {
+  backoffMs,
+  checkpointKey,
+  createExportTargetService,
+  recordsKey,
+} from '../../src/audit/export-target/service.ts';
 import { auditExportTargets } from '../../src/audit/export-target/tables.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
 import type { Clock } from '../../src/clock.ts';
@@ -316,7 +321,20 @@ describe('audit export delivery', () => {
     now += backoffMs(2);
     expect(await service().runOnce()).toEqual({ delivered: 0, failed: 0 });
     now += 120_000;
-    expect(await service().runOnce()).toEqual({ delivered: 2, failed: 0 });
+    // Delivered by a fresh service (a restarted process): all it knows is in the database.
+    const core = t.core!;
+    const restarted = createExportTargetService({
+      db: t.database.db,
+      clock,
+      audit: core.audit,
+      broker: core.broker,
+      resolver: core.connections.resolver,
+      s3: (credentials, region) => core.awsClients.s3(credentials, region),
+      defaultRegion: 'eu-west-1',
+      intervalSeconds: 0,
+      logger: { info: () => undefined, error: () => undefined },
+    });
+    expect(await restarted.runOnce()).toEqual({ delivered: 2, failed: 0 });
     s = await status();
     expect(s.status).toMatchObject({ deliveredN: 4, latestN: 4, failures: 0 });
     const keys = [...objects.keys()].filter((k) => k.startsWith(`${PREFIX}checkpoints/`)).sort();

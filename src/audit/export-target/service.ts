@@ -259,7 +259,10 @@ export function createExportTargetService(deps: ExportTargetDeps) {
       const from = Math.max(0, deliveredN - 1);
       const list = await checkpointsAfter(orgId, from, BATCH + 1);
       const pending = list.filter((c) => c.n > deliveredN);
-      if (pending.length === 0) return { delivered: 0, error: null };
+      if (pending.length === 0) {
+        await db.update(auditExportTargets).set({ leaseUntil: null }).where(thisTarget);
+        return { delivered: 0, error: null };
+      }
       const connection = await checkedConnection(orgId, target);
       let previousSeq = list.find((c) => c.n === deliveredN)?.seq ?? 0;
       for (const checkpoint of pending) {
