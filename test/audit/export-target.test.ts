@@ -332,6 +332,8 @@ describe('audit export delivery', () => {
       s3: (credentials, region) => core.awsClients.s3(credentials, region),
       defaultRegion: 'eu-west-1',
       intervalSeconds: 0,
+      // Small parts, so the ranges of checkpoints 3 and 4 are each split over several objects.
+      recordsPerPart: 2,
       logger: { info: () => undefined, error: () => undefined },
     });
     expect(await restarted.runOnce()).toEqual({ delivered: 2, failed: 0 });
@@ -346,6 +348,17 @@ describe('audit export delivery', () => {
       [3, true],
       [4, true],
     ]);
+    // The records objects, in key order, are the chain from seq 1 to checkpoint 4's seq, once each.
+    const recordKeys = [...objects.keys()].filter((k) => k.startsWith(`${PREFIX}records/`)).sort();
+    expect(recordKeys.filter((k) => k.includes('/0000000004.')).length).toBeGreaterThan(1);
+    const seqs = recordKeys.flatMap((k) =>
+      (objects.get(k) ?? '')
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+    );
+    const c4 = delivered[3]!;
+    expect(seqs).toEqual(Array.from({ length: c4.seq }, (_, i) => i + 1));
   });
 
   it('`rolegate audit verify --checkpoints s3://…` reads what was delivered and finds it valid', async () => {

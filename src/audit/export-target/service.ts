@@ -46,9 +46,18 @@ const pad = (n: number) => String(n).padStart(10, '0');
 export function checkpointKey(prefix: string, orgId: string, n: number): string {
   return `${prefix}checkpoints/${orgId}/${pad(n)}.json`;
 }
-/** The object key of the records checkpoint `n` covers (after checkpoint n-1, up to its seq). */
-export function recordsKey(prefix: string, orgId: string, n: number): string {
-  return `${prefix}records/${orgId}/${pad(n)}.ndjson`;
+/**
+ * Records per records object: a checkpoint covering more (the first one of an organisation with a
+ * long history) is written as several parts, so no object is built beyond a few megabytes in memory.
+ */
+export const RECORDS_PER_PART = 10_000;
+
+/**
+ * The object key of part `part` (from 1) of the records checkpoint `n` covers (after checkpoint
+ * n-1, up to its seq). Key order is chain order, so the parts concatenate into an export.
+ */
+export function recordsKey(prefix: string, orgId: string, n: number, part = 1): string {
+  return `${prefix}records/${orgId}/${pad(n)}.${String(part).padStart(4, '0')}.ndjson`;
 }
 
 export function backoffMs(failures: number): number {
@@ -82,11 +91,14 @@ export interface ExportTargetDeps {
   defaultRegion: string;
   /** Seconds between delivery rounds (0 = only on demand). */
   intervalSeconds: number;
+  /** Records per records object (default RECORDS_PER_PART). */
+  recordsPerPart?: number;
   logger: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
 export function createExportTargetService(deps: ExportTargetDeps) {
   const { db, clock, logger } = deps;
+  const perPart = deps.recordsPerPart ?? RECORDS_PER_PART;
 
   async function latestN(orgId: string): Promise<number> {
     const [row] = await db
@@ -272,16 +284,19 @@ export function createExportTargetService(deps: ExportTargetDeps) {
         }
         if (target.includeRecords) {
           // Records first: a checkpoint in the bucket implies its records are there too.
-          const body = await recordsBody(orgId, previousSeq + 1, checkpoint.seq);
-          await put(
-            connection,
-            actor,
-            target,
-            recordsKey(target.prefix, orgId, checkpoint.n),
-            body,
-            'application/x-ndjson',
-            checkpoint.n,
-          );
+          let part = 1;
+          for (let from = previousSeq + 1; from <= checkpoint.seq; from += perPart, part += 1) {
+            const to = Math.min(checkpoint.seq, from + perPart - 1);
+            await put(
+              connection,
+              actor,
+              target,
+              recordsKey(target.prefix, orgId, checkpoint.n, part),
+              await recordsBody(orgId, from, to),
+              'application/x-ndjson',
+              checkpoint.n,
+            );
+          }
         }
         await put(
           connection,
