@@ -1,5 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readCheckpointsFromS3, runCheckpointVerify } from '../../src/audit/checkpoints/cli.ts';
@@ -378,6 +382,37 @@ describe('audit export delivery', () => {
     });
     expect(report.checkpoints).toMatchObject({ valid: true, checked: 4, problemCount: 0 });
     expect(report.valid).toBe(true);
+
+    // And without a server: the bucket's records and checkpoints through the standalone verifier.
+    const dir = mkdtempSync(join(tmpdir(), 'rolegate-export-'));
+    try {
+      mkdirSync(join(dir, 'checkpoints'));
+      let ndjson = '';
+      for (const key of [...objects.keys()].sort()) {
+        if (key.startsWith(`${PREFIX}records/${owner.orgId}/`)) ndjson += objects.get(key);
+        if (key.startsWith(`${PREFIX}checkpoints/${owner.orgId}/`))
+          writeFileSync(join(dir, 'checkpoints', key.split('/').pop() ?? ''), objects.get(key) ?? '');
+      }
+      writeFileSync(join(dir, 'audit.ndjson'), ndjson);
+      writeFileSync(join(dir, 'keys.json'), JSON.stringify(doc));
+      const r = spawnSync(
+        process.execPath,
+        [
+          'packages/audit-verify/verify.mjs',
+          '--export',
+          join(dir, 'audit.ndjson'),
+          '--checkpoints',
+          join(dir, 'checkpoints'),
+          '--keys',
+          join(dir, 'keys.json'),
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(r.stdout + r.stderr).toMatch(/^ok {6}org_/);
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the deliveries route retries at once; removing the target stops delivery', async () => {
