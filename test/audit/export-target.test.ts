@@ -8,6 +8,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readCheckpointsFromS3, runCheckpointVerify } from '../../src/audit/checkpoints/cli.ts';
 import type { KeysDocument, SignedCheckpoint } from '../../src/audit/checkpoints/format.ts';
+import { runDeliver } from '../../src/audit/export-target/cli.ts';
 import {
   backoffMs,
   checkpointKey,
@@ -415,6 +416,24 @@ describe('audit export delivery', () => {
     }
   });
 
+  it('`rolegate audit deliver` reports where an organisation stands and whether everything got out', async () => {
+    failPuts = { status: 500, code: 'InternalError' };
+    await checkpoint();
+    const lines: string[] = [];
+    const write = (l: string) => lines.push(l);
+    expect(await runDeliver(service(), { org: owner.orgId, json: false, write })).toBe(false);
+    expect(lines.at(-1)).toBe(
+      `${owner.orgId}: 4/5 checkpoint(s) in s3://${BUCKET}/${PREFIX}; last error aws_unavailable at ${new Date(now).toISOString()}\n`,
+    );
+    failPuts = null;
+    expect(await runDeliver(service(), { org: owner.orgId, json: true, write })).toBe(true);
+    expect(JSON.parse(lines.at(-1) ?? '')).toMatchObject({
+      status: { deliveredN: 5, latestN: 5, failures: 0 },
+    });
+    expect(await runDeliver(service(), { json: false, write })).toBe(true);
+    expect(lines.at(-1)).toMatch(/^0 checkpoint\(s\) delivered, 0 organisation\(s\) failed/);
+  });
+
   it('the deliveries route retries at once; removing the target stops delivery', async () => {
     failPuts = { status: 500, code: 'InternalError' };
     await checkpoint();
@@ -424,7 +443,7 @@ describe('audit export delivery', () => {
       headers: owner.headers,
     });
     expect(failed.statusCode).toBe(200);
-    expect(failed.json().target.status).toMatchObject({ deliveredN: 4, latestN: 5, failures: 1 });
+    expect(failed.json().target.status).toMatchObject({ deliveredN: 5, latestN: 6, failures: 1 });
     failPuts = null;
     // No waiting for the back-off: an admin's retry.
     const retried = await t.app.inject({
@@ -432,7 +451,7 @@ describe('audit export delivery', () => {
       url: `${targetUrl(owner.orgId)}/deliveries`,
       headers: owner.headers,
     });
-    expect(retried.json().target.status).toMatchObject({ deliveredN: 5, failures: 0 });
+    expect(retried.json().target.status).toMatchObject({ deliveredN: 6, failures: 0 });
     const removed = await t.app.inject({
       method: 'DELETE',
       url: targetUrl(owner.orgId),

@@ -324,7 +324,8 @@ export function createExportTargetService(deps: ExportTargetDeps) {
       const mapped = err instanceof AppError ? err : mapAwsError(err);
       const code =
         mapped.code === ErrorCode.AWS_REQUEST_FAILED ? (awsErrorCode(err) ?? mapped.code) : mapped.code;
-      const failures = target.failures + 1;
+      // A success earlier in this attempt reset the count.
+      const failures = delivered > 0 ? 1 : target.failures + 1;
       const now = clock.now();
       logger.error({ orgId, n: deliveredN + 1, code, failures }, 'audit export delivery failed');
       await db
