@@ -12,6 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { checkpointRoutes } from './audit/checkpoints/routes.ts';
+import { exportTargetRoutes } from './audit/export-target/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import type { Clock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
@@ -210,6 +211,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     audit: core.audit,
     db: deps.database.db,
   });
+  await app.register(exportTargetRoutes, { guard, service: core.auditExport });
   await app.register(privacyRoutes, {
     guard,
     service: core.privacy,

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createCheckpointService } from '../audit/checkpoints/service.ts';
 import { createCheckpointSigner } from '../audit/checkpoints/signer.ts';
+import { createExportTargetService } from '../audit/export-target/service.ts';
 import { createAuditService } from '../audit/service.ts';
 import { createAuditStore } from '../audit/store.ts';
 import { createAuditWriter } from '../audit/writer.ts';
@@ -13,6 +14,7 @@ import type { ReadyConfig } from '../config.ts';
 import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
 import type { KmsKeyring } from '../crypto/kms-keyring.ts';
+import { createKmsClient } from '../crypto/kms-keyring.ts';
 import type { Database } from '../db/client.ts';
 import { createAccessTokens } from '../identity/access-tokens.ts';
 import { createApiKeyService } from '../identity/api-keys/service.ts';
@@ -166,10 +168,28 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
   const checkpoints = createCheckpointService({
     db,
     clock,
-    signer: createCheckpointSigner(config.auditCheckpoints),
+    signer: createCheckpointSigner(config.auditCheckpoints, () =>
+      // Base credentials from the SDK's default chain, like the field-encryption keyring's client.
+      createKmsClient({
+        region: config.aws.region,
+        endpoint: config.aws.serviceEndpoints.KMS ?? config.aws.endpointUrl,
+      }),
+    ),
     deployment: config.auditCheckpoints.deployment,
     intervalSeconds: config.auditCheckpoints.intervalSeconds,
     outbox,
+    logger,
+  });
+  // Delivery of the checkpoints to each organisation's own bucket, through its audit-export connection.
+  const auditExport = createExportTargetService({
+    db,
+    clock,
+    audit,
+    broker,
+    resolver: connections.resolver,
+    s3: (credentials, region) => awsClients.s3(credentials, region),
+    defaultRegion: config.aws.region,
+    intervalSeconds: config.auditCheckpoints.exportIntervalSeconds,
     logger,
   });
   const auditService = createAuditService({ db, store: createAuditStore(db), audit, checkpoints });
@@ -256,6 +276,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
     { name: 'reconciliation', start: () => reconcile.start(), stop: () => reconcile.stop() },
     { name: 'audit checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() },
+    { name: 'audit export', start: () => auditExport.start(), stop: () => auditExport.stop() },
     // Every node looks for data keys created by `rolegate keys rotate` (they activate later).
     ...(kms === null
       ? []
@@ -292,6 +313,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     audit,
     auditService,
     checkpoints,
+    auditExport,
     scanJobs,
     lanes,
     keyring,

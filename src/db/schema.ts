@@ -2,6 +2,7 @@
 // Each feature keeps its tables in its own folder (`<feature>/tables.ts`) and adds one line here.
 
 export * from '../audit/checkpoints/tables.ts';
+export * from '../audit/export-target/tables.ts';
 export * from '../audit/tables.ts';
 export * from '../connections/tables.ts';
 export * from '../crypto/tables.ts';
