@@ -3,7 +3,7 @@ import { mapAwsError } from '../aws/errors.ts';
 import type { Clock } from '../clock.ts';
 import { type Actor, systemActor } from '../core/actor.ts';
 import { ErrorCode } from '../core/errors.ts';
-import type { JobRegistry } from '../scans/cancellation.ts';
+import type { JobRegistry } from './registry.ts';
 
 /**
  * The one background-job runner (scans, CloudTrail reconciliation). A feature hands it a job table

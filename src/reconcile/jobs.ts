@@ -9,6 +9,8 @@ import type { ConnectionResolver, UsableConnection } from '../connections/types.
 import { auditActorFields } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { newId } from '../db/ids.ts';
+import type { JobRegistry } from '../jobs/registry.ts';
+import { abortableSleep, withThrottleRetry } from '../jobs/retry.ts';
 import {
   createJobRunner,
   type JobContext,
@@ -17,8 +19,6 @@ import {
   type JobRunnerOptions,
   jobActor,
 } from '../jobs/runner.ts';
-import { abortableSleep, withThrottleRetry } from '../scans/aws.ts';
-import type { JobRegistry } from '../scans/cancellation.ts';
 import type { WebhookOutbox } from '../webhooks/outbox.ts';
 import type { CallPacer } from './limiter.ts';
 import type { NewReconcileItem, ReconcileStore, ReconciliationRow } from './store.ts';

@@ -5,6 +5,8 @@ import type { Lanes } from '../broker/lanes.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
+import type { JobRegistry } from '../jobs/registry.ts';
+import { abortableSleep, withThrottleRetry } from '../jobs/retry.ts';
 import {
   createJobRunner,
   type JobContext,
@@ -13,8 +15,7 @@ import {
   type JobRunnerOptions,
   jobActor,
 } from '../jobs/runner.ts';
-import { abortableSleep, actionPolicy, type ScanClientFactory, withThrottleRetry } from './aws.ts';
-import type { JobRegistry } from './cancellation.ts';
+import { actionPolicy, type ScanClientFactory } from './aws.ts';
 import { DETECTORS, type DetectedFinding, type Detector } from './detectors.ts';
 import type { ScanRow, ScanStore } from './store.ts';
 import type { ScanWarning } from './tables.ts';

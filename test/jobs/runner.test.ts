@@ -7,6 +7,7 @@ import { type Database, openDatabase } from '../../src/db/client.ts';
 import { organizations } from '../../src/db/core-tables.ts';
 import { newId } from '../../src/db/ids.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
+import { createJobRegistry, type JobRegistry } from '../../src/jobs/registry.ts';
 import {
   createJobRunner,
   type JobContext,
@@ -14,7 +15,6 @@ import {
   type JobRunner,
   type JobRunnerOptions,
 } from '../../src/jobs/runner.ts';
-import { createJobRegistry, type JobRegistry } from '../../src/scans/cancellation.ts';
 import { createScanStore, type ScanRow, type ScanStore } from '../../src/scans/store.ts';
 import { scans } from '../../src/scans/tables.ts';
 import { isolatedPostgres, testEnv } from '../helpers/app.ts';
