@@ -456,7 +456,8 @@ export function createReconcileRunner(deps: ReconcileRunnerDeps): ReconcileRunne
     }
 
     return store.db.transaction(async (tx) => {
-      const finished = await store.finish(tx, row.id, 'succeeded', now, {
+      // Fenced by the claim: a worker that lost the job stores no items, audit record or events.
+      const finished = await store.finish(tx, row, 'succeeded', now, {
         pages: all.pages,
         eventsSeen: all.seen,
         matched,
@@ -530,10 +531,11 @@ export function createReconcileRunner(deps: ReconcileRunnerDeps): ReconcileRunne
         heartbeat: store.heartbeat,
         release: store.release,
         listUnfinished: store.listUnfinished,
-        finish: (id, status, now, error) =>
+        get: store.getForWorker,
+        finish: (job, status, now, error) =>
           store.finish(
             store.db,
-            id,
+            job,
             status,
             now,
             error === undefined ? {} : { errorCode: error.code, errorMessage: error.message },

@@ -211,8 +211,11 @@ export function createScanRunner(deps: ScanRunnerDeps): ScanRunner {
         );
         if (signal.aborted) return;
         const row = await store.completeRegion(claimed, region, found, warnings, clock.now());
-        // No running row left: deleted with its connection, or cancelled elsewhere.
-        if (row === null) job.cancel();
+        // Not this claim's job any more (taken over by another worker, or deleted with its connection).
+        if (row === null) {
+          job.lost();
+          return;
+        }
         job.emit(row);
       }
     };
@@ -224,10 +227,17 @@ export function createScanRunner(deps: ScanRunnerDeps): ScanRunner {
     {
       noun: 'scan',
       logKey: 'scanId',
-      store,
+      store: {
+        claim: store.claim,
+        heartbeat: store.heartbeat,
+        finish: store.finish,
+        release: store.release,
+        listUnfinished: store.listUnfinished,
+        get: store.getScanForWorker,
+      },
       view: scanView,
       work,
-      succeed: (row) => store.finish(row.id, 'succeeded', clock.now()),
+      succeed: (row) => store.finish(row, 'succeeded', clock.now()),
     },
   );
 }
