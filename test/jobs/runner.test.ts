@@ -15,6 +15,7 @@ import {
   type JobRunner,
   type JobRunnerOptions,
 } from '../../src/jobs/runner.ts';
+import { createReconcileStore } from '../../src/reconcile/store.ts';
 import { createScanStore, type ScanRow, type ScanStore } from '../../src/scans/store.ts';
 import { scans } from '../../src/scans/tables.ts';
 import { isolatedPostgres, testEnv } from '../helpers/app.ts';
@@ -471,6 +472,49 @@ describe('the shared job runner', () => {
       expect((await rowOf(t.id)).regionsDone).toEqual([]);
       await t.stale.runner.stop();
       await takeoverStands(t);
+    });
+
+    it('the reconciliation table’s writes are fenced the same way (heartbeat, release, outcome)', async () => {
+      const reconcile = createReconcileStore(database.db);
+      const org = await newOrg();
+      const id = newId('rec');
+      await reconcile.insert(database.db, {
+        id,
+        orgId: org.orgId,
+        connectionId: org.connectionId,
+        status: 'queued',
+        trigger: 'manual',
+        windowStart: new Date(nowMs - 3_600_000),
+        windowEnd: new Date(nowMs),
+        regions: ['us-east-1'],
+        warnings: [],
+        requestedByType: 'system',
+        requestedById: 'test',
+        createdAt: clock.now(),
+      });
+      const stale = await reconcile.claim(id, clock.now(), new Date(nowMs - OPTIONS.staleAfterMs));
+      expect(stale?.attempt).toBe(1);
+      nowMs += OPTIONS.staleAfterMs + 1;
+      const current = await reconcile.claim(id, clock.now(), new Date(nowMs - OPTIONS.staleAfterMs));
+      expect(current?.attempt).toBe(2);
+      const takenAt = new Date(nowMs);
+      nowMs += 1_000;
+      const old = { id, attempt: 1 };
+      expect(await reconcile.heartbeat(old, clock.now(), { pages: 9, eventsSeen: 9 })).toBeNull();
+      expect(await reconcile.finish(database.db, old, 'succeeded', clock.now(), { matched: 9 })).toBeNull();
+      expect(await reconcile.release(old)).toBe(false);
+      expect(await reconcile.getForWorker(id)).toMatchObject({
+        status: 'running',
+        attempt: 2,
+        heartbeatAt: takenAt,
+        pages: 0,
+        matched: 0,
+      });
+      expect(await reconcile.finish(database.db, { id, attempt: 2 }, 'succeeded', clock.now())).toMatchObject(
+        {
+          status: 'succeeded',
+        },
+      );
     });
   });
 });
