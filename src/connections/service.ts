@@ -9,7 +9,7 @@ import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { decryptField, encryptField, type Keyring } from '../crypto/field-encryption.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
-import type { ScanCanceller } from '../scans/cancellation.ts';
+import type { ScanCanceller } from '../jobs/registry.ts';
 import { auditExportScopeProblem, cleanupTags } from './policy.ts';
 import {
   type ConnectionView,

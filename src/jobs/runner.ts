@@ -3,7 +3,7 @@ import { mapAwsError } from '../aws/errors.ts';
 import type { Clock } from '../clock.ts';
 import { type Actor, systemActor } from '../core/actor.ts';
 import { ErrorCode } from '../core/errors.ts';
-import type { JobRegistry } from '../scans/cancellation.ts';
+import type { JobRegistry } from './registry.ts';
 
 /**
  * The one background-job runner (scans, CloudTrail reconciliation). A feature hands it a job table
@@ -42,21 +42,34 @@ export interface JobRow {
   requestedByUserId: string | null;
 }
 
-/** A job table's state transitions. Every write is conditional on the status, so two nodes never both own a job. */
+/**
+ * One claim of a job: the fencing token. Every claim increments `attempt`; every later write of
+ * that worker matches only `status = 'running' and attempt = <its attempt>`, so a worker whose lease
+ * expired and was taken over (attempt + 1) but which is still alive cannot touch the job any more.
+ */
+export type JobClaim = Pick<JobRow, 'id' | 'attempt'>;
+
+/**
+ * A job table's state transitions. The claim is conditional on the status; every write after it
+ * is fenced by the claim (`JobClaim`), so two nodes never both own a job, and a write that matches
+ * no row means this worker lost the job (taken over, or deleted with its connection).
+ */
 export interface JobStore<Row extends JobRow, Progress> {
-  /** Takes a queued job, or a running one whose worker stopped heart-beating. Null if someone else has it. */
+  /** Takes a queued job, or a running one whose worker stopped heart-beating (attempt + 1). Null if someone else has it. */
   claim(id: string, now: Date, staleBefore: Date): Promise<Row | null>;
-  /** Renews the lease (saving `progress` if given); null when the job is no longer running. */
-  heartbeat(id: string, now: Date, progress?: Progress): Promise<{ cancelRequested: boolean } | null>;
-  /** Records a final status; null when the job had already ended (or is gone). */
+  /** Renews the lease (saving `progress` if given); null when the claim no longer owns the job. */
+  heartbeat(job: JobClaim, now: Date, progress?: Progress): Promise<{ cancelRequested: boolean } | null>;
+  /** Records a final status; null when the claim no longer owns the job (ended, taken over or gone). */
   finish(
-    id: string,
+    job: JobClaim,
     status: 'succeeded' | 'failed' | 'cancelled',
     now: Date,
     error?: { code: string; message: string },
   ): Promise<Row | null>;
-  /** Hands a running job back to the queue (clean shutdown). */
-  release(id: string): Promise<void>;
+  /** Hands a running job back to the queue (clean shutdown); false when the claim no longer owned it. */
+  release(job: JobClaim): Promise<boolean>;
+  /** The job as it is now (null: gone), read when a fenced write matched nothing. */
+  get(id: string): Promise<Row | null>;
   /** Every queued or running job, oldest first. */
   listUnfinished(): Promise<
     Array<Pick<JobRow, 'id' | 'orgId' | 'status' | 'attempt'> & { heartbeatAt: Date | null }>
@@ -68,8 +81,13 @@ export interface JobContext<Row, Progress> {
   readonly signal: AbortSignal;
   /** Publishes the job's state to subscribers (null: nothing to publish). */
   emit(row: Row | null): void;
-  /** The job turned out to be cancelled or gone (its connection deleted, its row no longer running). */
+  /** The job turned out to be cancelled (its connection deleted): it ends as cancelled. */
   cancel(): void;
+  /**
+   * A fenced write of the work (`attempt = <this claim>`) matched no row: the job was taken over by
+   * another worker or is gone. The work stops and the runner writes nothing more.
+   */
+  lost(): void;
   /** Saved with every later heartbeat. */
   progress(progress: Progress): void;
 }
@@ -87,7 +105,10 @@ export interface JobHandler<Row extends JobRow, View, Result, Progress> {
    * cancelled or the runner is stopping; returning hands `succeed` what to record.
    */
   work(job: Row, ctx: JobContext<Row, Progress>): Promise<Result>;
-  /** Records the success (the final status with the job's results); null if the job had ended meanwhile. */
+  /**
+   * Records the success (the final status with the job's results, in one transaction), fenced by
+   * `job.attempt` like every write of the worker; null if the claim no longer owns the job.
+   */
   succeed(job: Row, result: Result): Promise<Row | null>;
 }
 
@@ -105,7 +126,8 @@ export interface JobRunnerDeps {
   jobs: Pick<JobRegistry, 'register'>;
 }
 
-type StopReason = 'cancelled' | 'shutdown';
+/** Why the work stopped early; 'lost': this worker no longer owns the job, so it writes nothing. */
+type StopReason = 'cancelled' | 'shutdown' | 'lost';
 
 /** What a feature (its service, routes, CLI, app start/stop) sees of its runner. */
 export interface JobRunner<View> {
@@ -208,12 +230,12 @@ export function createJobRunner<Row extends JobRow, View, Result, Progress = nev
     if (claimed === null) return;
     if (claimed.cancelRequested === 1) {
       // Cancelled while its previous worker was dying: honour the cancellation.
-      emit(await store.finish(id, 'cancelled', clock.now()));
+      emit(await store.finish(claimed, 'cancelled', clock.now()));
       return;
     }
     if (claimed.attempt > options.maxAttempts) {
       emit(
-        await store.finish(id, 'failed', clock.now(), {
+        await store.finish(claimed, 'failed', clock.now(), {
           code: 'job_interrupted',
           message: `The ${noun} was interrupted ${claimed.attempt - 1} times and was not resumed again.`,
         }),
@@ -234,15 +256,27 @@ export function createJobRunner<Row extends JobRow, View, Result, Progress = nev
       outcome.stop ??= 'cancelled';
       controller.abort(new Error(`${noun} cancelled`));
     };
+    // Overrides any earlier reason: whatever it was, this worker may no longer write it.
+    const lost = () => {
+      if (outcome.stop !== 'lost') {
+        logger.warn(
+          { [logKey]: id, attempt: claimed.attempt },
+          `${noun} no longer owned by this worker; stopping`,
+        );
+      }
+      outcome.stop = 'lost';
+      controller.abort(new Error(`${noun} taken over by another worker, or gone`));
+    };
     controller.signal.addEventListener('abort', () => {
       outcome.stop ??= stopped ? 'shutdown' : 'cancelled';
     });
     const beat = setInterval(() => {
+      if (outcome.stop === 'lost') return;
       store
-        .heartbeat(id, clock.now(), progress)
+        .heartbeat(claimed, clock.now(), progress)
         .then((state) => {
-          // No running row (deleted with its connection or organisation) is a cancellation too.
-          if (state === null || state.cancelRequested) cancel();
+          if (state === null) lost();
+          else if (state.cancelRequested) cancel();
         })
         .catch((err: unknown) => logger.warn({ err, [logKey]: id }, `${noun} heartbeat failed`));
     }, options.heartbeatMs);
@@ -251,17 +285,26 @@ export function createJobRunner<Row extends JobRow, View, Result, Progress = nev
       signal: controller.signal,
       emit,
       cancel,
+      lost,
       progress(p) {
         progress = p;
       },
     };
     try {
       const result = await handler.work(claimed, ctx);
-      // Cancelled on another node since the last heartbeat: the result is not recorded.
-      const state = await store.heartbeat(id, clock.now(), progress);
-      if (state === null || state.cancelRequested) outcome.stop ??= 'cancelled';
-      if (outcome.stop === null) emit(await handler.succeed(claimed, result));
-      else await end(outcome.stop);
+      // Cancelled on another node, or taken over, since the last heartbeat: the result is not recorded.
+      if (outcome.stop !== 'lost') {
+        const state = await store.heartbeat(claimed, clock.now(), progress);
+        if (state === null) lost();
+        else if (state.cancelRequested) outcome.stop ??= 'cancelled';
+      }
+      if (outcome.stop === null) {
+        const row = await handler.succeed(claimed, result);
+        if (row === null) lost();
+        emit(row);
+      } else {
+        await end(outcome.stop);
+      }
     } catch (err) {
       if (outcome.stop !== null) {
         await end(outcome.stop);
@@ -272,7 +315,9 @@ export function createJobRunner<Row extends JobRow, View, Result, Progress = nev
             ? mapped.message
             : `The ${noun} failed; see the server log.`;
         logger.warn({ err, [logKey]: id }, `${noun} job failed`);
-        emit(await store.finish(id, 'failed', clock.now(), { code: mapped.code, message }));
+        const row = await store.finish(claimed, 'failed', clock.now(), { code: mapped.code, message });
+        if (row === null) lost();
+        emit(row);
       }
     } finally {
       clearInterval(beat);
@@ -281,13 +326,19 @@ export function createJobRunner<Row extends JobRow, View, Result, Progress = nev
 
     async function end(reason: StopReason): Promise<void> {
       if (reason === 'shutdown') {
-        await store.release(id);
+        if (!(await store.release(claimed as Row))) lost();
         return;
       }
-      // With the row already gone (deleted with its connection), local subscribers still hear the end.
       const at = clock.now();
-      const row = await store.finish(id, 'cancelled', at);
-      emit(row ?? { ...(claimed as Row), status: 'cancelled', finishedAt: at });
+      const row = reason === 'lost' ? null : await store.finish(claimed as Row, 'cancelled', at);
+      if (row !== null) {
+        emit(row);
+        return;
+      }
+      // Not ours any more. Local subscribers hear the job as it is now (running elsewhere, or its
+      // outcome there), or its end if the row is gone (deleted with its connection).
+      const current = await store.get(id);
+      emit(current ?? { ...(claimed as Row), status: 'cancelled', finishedAt: at });
     }
   }
 

@@ -9,6 +9,8 @@ import type { ConnectionResolver, UsableConnection } from '../connections/types.
 import { auditActorFields } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { newId } from '../db/ids.ts';
+import type { JobRegistry } from '../jobs/registry.ts';
+import { abortableSleep, withThrottleRetry } from '../jobs/retry.ts';
 import {
   createJobRunner,
   type JobContext,
@@ -17,8 +19,6 @@ import {
   type JobRunnerOptions,
   jobActor,
 } from '../jobs/runner.ts';
-import { abortableSleep, withThrottleRetry } from '../scans/aws.ts';
-import type { JobRegistry } from '../scans/cancellation.ts';
 import type { WebhookOutbox } from '../webhooks/outbox.ts';
 import type { CallPacer } from './limiter.ts';
 import type { NewReconcileItem, ReconcileStore, ReconciliationRow } from './store.ts';
@@ -456,7 +456,8 @@ export function createReconcileRunner(deps: ReconcileRunnerDeps): ReconcileRunne
     }
 
     return store.db.transaction(async (tx) => {
-      const finished = await store.finish(tx, row.id, 'succeeded', now, {
+      // Fenced by the claim: a worker that lost the job stores no items, audit record or events.
+      const finished = await store.finish(tx, row, 'succeeded', now, {
         pages: all.pages,
         eventsSeen: all.seen,
         matched,
@@ -530,10 +531,11 @@ export function createReconcileRunner(deps: ReconcileRunnerDeps): ReconcileRunne
         heartbeat: store.heartbeat,
         release: store.release,
         listUnfinished: store.listUnfinished,
-        finish: (id, status, now, error) =>
+        get: store.getForWorker,
+        finish: (job, status, now, error) =>
           store.finish(
             store.db,
-            id,
+            job,
             status,
             now,
             error === undefined ? {} : { errorCode: error.code, errorMessage: error.message },

@@ -5,6 +5,8 @@ import type { Lanes } from '../broker/lanes.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
+import type { JobRegistry } from '../jobs/registry.ts';
+import { abortableSleep, withThrottleRetry } from '../jobs/retry.ts';
 import {
   createJobRunner,
   type JobContext,
@@ -13,8 +15,7 @@ import {
   type JobRunnerOptions,
   jobActor,
 } from '../jobs/runner.ts';
-import { abortableSleep, actionPolicy, type ScanClientFactory, withThrottleRetry } from './aws.ts';
-import type { JobRegistry } from './cancellation.ts';
+import { actionPolicy, type ScanClientFactory } from './aws.ts';
 import { DETECTORS, type DetectedFinding, type Detector } from './detectors.ts';
 import type { ScanRow, ScanStore } from './store.ts';
 import type { ScanWarning } from './tables.ts';
@@ -210,8 +211,11 @@ export function createScanRunner(deps: ScanRunnerDeps): ScanRunner {
         );
         if (signal.aborted) return;
         const row = await store.completeRegion(claimed, region, found, warnings, clock.now());
-        // No running row left: deleted with its connection, or cancelled elsewhere.
-        if (row === null) job.cancel();
+        // Not this claim's job any more (taken over by another worker, or deleted with its connection).
+        if (row === null) {
+          job.lost();
+          return;
+        }
         job.emit(row);
       }
     };
@@ -223,10 +227,17 @@ export function createScanRunner(deps: ScanRunnerDeps): ScanRunner {
     {
       noun: 'scan',
       logKey: 'scanId',
-      store,
+      store: {
+        claim: store.claim,
+        heartbeat: store.heartbeat,
+        finish: store.finish,
+        release: store.release,
+        listUnfinished: store.listUnfinished,
+        get: store.getScanForWorker,
+      },
       view: scanView,
       work,
-      succeed: (row) => store.finish(row.id, 'succeeded', clock.now()),
+      succeed: (row) => store.finish(row, 'succeeded', clock.now()),
     },
   );
 }

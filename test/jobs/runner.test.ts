@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EMPTY_SCOPES } from '../../src/connections/schemas.ts';
 import { connections } from '../../src/connections/tables.ts';
 import { AppError, ErrorCode } from '../../src/core/errors.ts';
@@ -7,6 +7,7 @@ import { type Database, openDatabase } from '../../src/db/client.ts';
 import { organizations } from '../../src/db/core-tables.ts';
 import { newId } from '../../src/db/ids.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
+import { createJobRegistry, type JobRegistry } from '../../src/jobs/registry.ts';
 import {
   createJobRunner,
   type JobContext,
@@ -14,7 +15,7 @@ import {
   type JobRunner,
   type JobRunnerOptions,
 } from '../../src/jobs/runner.ts';
-import { createJobRegistry, type JobRegistry } from '../../src/scans/cancellation.ts';
+import { createReconcileStore } from '../../src/reconcile/store.ts';
 import { createScanStore, type ScanRow, type ScanStore } from '../../src/scans/store.ts';
 import { scans } from '../../src/scans/tables.ts';
 import { isolatedPostgres, testEnv } from '../helpers/app.ts';
@@ -71,7 +72,14 @@ function harness(options: Partial<JobRunnerOptions> = {}): Harness {
     {
       noun: 'job',
       logKey: 'jobId',
-      store,
+      store: {
+        claim: store.claim,
+        heartbeat: store.heartbeat,
+        finish: store.finish,
+        release: store.release,
+        listUnfinished: store.listUnfinished,
+        get: store.getScanForWorker,
+      },
       view: (row: ScanRow) => ({ id: row.id, status: row.status }),
       async work(row, ctx) {
         started.push({ id: row.id, attempt: row.attempt });
@@ -79,7 +87,7 @@ function harness(options: Partial<JobRunnerOptions> = {}): Harness {
       },
       async succeed(row) {
         succeeded.push(row.id);
-        return store.finish(row.id, 'succeeded', clock.now());
+        return store.finish(row, 'succeeded', clock.now());
       },
     },
   );
@@ -353,5 +361,160 @@ describe('the shared job runner', () => {
     expect(h.succeeded).toEqual([after]);
     const unfinished = await database.db.select().from(scans).where(eq(scans.orgId, org.orgId));
     expect(unfinished.every((r) => r.finishedAt !== null)).toBe(true);
+  });
+  describe('a stale worker (its lease expired and another node took the job over)', () => {
+    /**
+     * Worker A claims the job (attempt 1) and its work hangs; its lease expires; worker B claims it
+     * (attempt 2) and runs it. A is still alive: whatever it does next must not touch B's job.
+     */
+    async function takenOver(staleStep: Step, stale: Harness = harness()) {
+      const org = await newOrg();
+      const id = await newJob(org);
+      const signals: AbortSignal[] = [];
+      const aBegan = deferred();
+      stale.steps.set(id, async (row, ctx) => {
+        signals.push(ctx.signal);
+        aBegan.resolve();
+        await staleStep(row, ctx);
+      });
+      stale.runner.enqueue(id, org.orgId);
+      await aBegan.promise;
+
+      nowMs += OPTIONS.staleAfterMs + 1;
+      const takeover = harness();
+      const gate = gated();
+      takeover.steps.set(id, gate.step);
+      await takeover.runner.recover();
+      await gate.began;
+      const claimedAt = new Date(nowMs);
+      expect(await rowOf(id)).toMatchObject({ status: 'running', attempt: 2, heartbeatAt: claimedAt });
+      // Later than B's claim, so a write by A would show in the heartbeat.
+      nowMs += 1_000;
+      return { org, id, stale, takeover, gate, claimedAt, staleSignal: () => signals[0] as AbortSignal };
+    }
+
+    /** B's job is untouched by A, then B's own outcome is recorded. */
+    async function takeoverStands(t: Awaited<ReturnType<typeof takenOver>>) {
+      expect(await rowOf(t.id)).toMatchObject({
+        status: 'running',
+        attempt: 2,
+        heartbeatAt: t.claimedAt,
+        finishedAt: null,
+        errorCode: null,
+      });
+      t.gate.go();
+      await t.takeover.runner.idle();
+      expect(await rowOf(t.id)).toMatchObject({ status: 'succeeded', attempt: 2, errorCode: null });
+      expect(t.takeover.succeeded).toEqual([t.id]);
+    }
+
+    it('cannot hand the job back to the queue on shutdown', async () => {
+      const hung = untilAborted();
+      const t = await takenOver(hung.step);
+      await t.stale.runner.stop();
+      await takeoverStands(t);
+    });
+
+    it('cannot record its success, and is aborted when its last heartbeat finds the job taken', async () => {
+      const aGate = gated();
+      const t = await takenOver(aGate.step);
+      aGate.go();
+      await t.stale.runner.idle();
+      expect(t.stale.succeeded).toEqual([]);
+      expect(t.staleSignal().aborted).toBe(true);
+      await takeoverStands(t);
+    });
+
+    it('cannot record its failure', async () => {
+      const fails = deferred();
+      const t = await takenOver(async () => {
+        await fails.promise;
+        throw new AppError(ErrorCode.CONNECTION_DISABLED, 'The connection is disabled.');
+      });
+      fails.resolve();
+      await t.stale.runner.idle();
+      await takeoverStands(t);
+    });
+
+    it('cannot record a cancellation (its connection deleted on its node)', async () => {
+      const hung = untilAborted();
+      const t = await takenOver(hung.step);
+      const views: string[] = [];
+      t.stale.runner.subscribe(t.id, (v) => views.push(v.status));
+      expect(t.stale.registry.cancelConnection(t.org.orgId, t.org.connectionId)).toBe(1);
+      await t.stale.runner.idle();
+      // Its subscribers hear the job as it is (running on the other node), not a made-up end.
+      expect(views).toEqual(['running']);
+      await takeoverStands(t);
+    });
+
+    it('cannot renew the lease with its periodic heartbeat, and stops its work when that matches nothing', async () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const hung = untilAborted();
+        // Only A heart-beats on the fake timer; B's interval is an hour.
+        const t = await takenOver(hung.step, harness({ heartbeatMs: 1_000 }));
+        vi.advanceTimersByTime(1_000);
+        await t.stale.runner.idle();
+        expect(t.staleSignal().aborted).toBe(true);
+        expect(t.stale.succeeded).toEqual([]);
+        await takeoverStands(t);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('cannot store a scan region’s results in the job (the fenced write matches nothing)', async () => {
+      const hung = untilAborted();
+      const t = await takenOver(hung.step);
+      const staleRow = { id: t.id, orgId: t.org.orgId, connectionId: t.org.connectionId, attempt: 1 };
+      expect(await store.completeRegion(staleRow, 'us-east-1', [], [], clock.now())).toBeNull();
+      expect((await rowOf(t.id)).regionsDone).toEqual([]);
+      await t.stale.runner.stop();
+      await takeoverStands(t);
+    });
+
+    it('the reconciliation table’s writes are fenced the same way (heartbeat, release, outcome)', async () => {
+      const reconcile = createReconcileStore(database.db);
+      const org = await newOrg();
+      const id = newId('rec');
+      await reconcile.insert(database.db, {
+        id,
+        orgId: org.orgId,
+        connectionId: org.connectionId,
+        status: 'queued',
+        trigger: 'manual',
+        windowStart: new Date(nowMs - 3_600_000),
+        windowEnd: new Date(nowMs),
+        regions: ['us-east-1'],
+        warnings: [],
+        requestedByType: 'system',
+        requestedById: 'test',
+        createdAt: clock.now(),
+      });
+      const stale = await reconcile.claim(id, clock.now(), new Date(nowMs - OPTIONS.staleAfterMs));
+      expect(stale?.attempt).toBe(1);
+      nowMs += OPTIONS.staleAfterMs + 1;
+      const current = await reconcile.claim(id, clock.now(), new Date(nowMs - OPTIONS.staleAfterMs));
+      expect(current?.attempt).toBe(2);
+      const takenAt = new Date(nowMs);
+      nowMs += 1_000;
+      const old = { id, attempt: 1 };
+      expect(await reconcile.heartbeat(old, clock.now(), { pages: 9, eventsSeen: 9 })).toBeNull();
+      expect(await reconcile.finish(database.db, old, 'succeeded', clock.now(), { matched: 9 })).toBeNull();
+      expect(await reconcile.release(old)).toBe(false);
+      expect(await reconcile.getForWorker(id)).toMatchObject({
+        status: 'running',
+        attempt: 2,
+        heartbeatAt: takenAt,
+        pages: 0,
+        matched: 0,
+      });
+      expect(await reconcile.finish(database.db, { id, attempt: 2 }, 'succeeded', clock.now())).toMatchObject(
+        {
+          status: 'succeeded',
+        },
+      );
+    });
   });
 });
