@@ -222,6 +222,10 @@ describe('permission policy', () => {
       /at most one prefix/,
     );
     expect(auditExportScopeProblem(['s3-write'], EMPTY_SCOPES)).toBeNull();
+    // The same role must not read or rewrite what it delivered (review: export evidence finding 1).
+    for (const extra of ['s3-read', 's3-write'] as const) {
+      expect(auditExportScopeProblem(['audit-export', extra], scoped)).toMatch(/cannot be combined/);
+    }
   });
 
   it('scopes narrow S3, Logs, DynamoDB and Lambda resources', () => {

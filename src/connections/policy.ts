@@ -149,14 +149,20 @@ export const CAPABILITY_STATEMENTS: Readonly<Record<Capability, readonly Stateme
 };
 
 /**
- * Why the scopes do not suit the `audit-export` capability, or null: it writes to exactly one bucket
- * and at most one prefix, so the permission policy never grants PutObject on more than that.
+ * Why the capabilities and scopes do not suit the `audit-export` capability, or null: it writes to
+ * exactly one bucket and at most one prefix, so the permission policy never grants PutObject on more
+ * than that, and it stands alone (no S3 read or write on the same role).
  */
 export function auditExportScopeProblem(
   capabilities: readonly Capability[],
   scopes: Pick<ConnectionScopes, 's3Buckets' | 's3Prefixes'>,
 ): string | null {
   if (!capabilities.includes('audit-export')) return null;
+  // The delivered evidence (full audit records, admin-only otherwise) must not be readable or
+  // overwritable through the same role: its permission policy would grant both on the same keys.
+  if (capabilities.includes('s3-read') || capabilities.includes('s3-write')) {
+    return 'audit-export cannot be combined with s3-read or s3-write on one connection';
+  }
   if (scopes.s3Buckets.length !== 1) return 'audit-export needs exactly one bucket in scopes.s3Buckets';
   if (scopes.s3Prefixes.length > 1) return 'audit-export allows at most one prefix in scopes.s3Prefixes';
   return null;

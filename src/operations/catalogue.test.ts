@@ -32,6 +32,12 @@ describe('the catalogue', () => {
     }
   });
 
+  it('every S3 operation naming a bucket gives its key or prefix, so the audit export area is checked', () => {
+    const s3 = OPERATIONS.filter((o) => o.name.startsWith('s3.') && o.name !== 's3.list_buckets');
+    expect(s3.length).toBeGreaterThan(4);
+    for (const op of s3) expect([op.name, op.reachesS3Objects]).toEqual([op.name, true]);
+  });
+
   it('JSON operations have JSON schemas that refuse unknown properties, and MCP-safe tool names', () => {
     for (const op of JSON_OPERATIONS) {
       const schema = jsonSchemaOf(op.input, 'input');

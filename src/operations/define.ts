@@ -28,6 +28,7 @@ export function defineOperation<S extends z.ZodType, O>(
     exposure: def.exposure ?? 'all',
     rest: def.rest,
     action: def.action,
+    reachesS3Objects: def.s3Path !== undefined,
     parse(raw) {
       const parsed = def.input.safeParse(raw);
       if (!parsed.success) throw validationError(parsed.error, 'params');
@@ -36,6 +37,7 @@ export function defineOperation<S extends z.ZodType, O>(
         region: def.region(input),
         minValiditySeconds: def.minValiditySeconds?.(input),
         scope: (connection) => def.scope(input, connection),
+        s3Path: def.s3Path?.(input),
         policy: (target) => def.policy(input, target),
         resource: (target) => def.resource(input, target),
         notFound: (target) => def.notFound?.(input, target),

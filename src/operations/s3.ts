@@ -167,6 +167,7 @@ export const listObjects = defineOperation({
   action: 's3:ListBucket',
   region: (i) => i.region,
   scope: (i, c) => checkPrefix(i.bucket, i.prefix, c),
+  s3Path: (i) => ({ bucket: i.bucket, path: i.prefix }),
   policy: listPolicy,
   resource: (i, t) => `${bucketArn(t, i.bucket)}/${i.prefix}`,
   async handler(ctx, input) {
@@ -215,6 +216,7 @@ export const listObjectsStream = defineOperation({
   action: 's3:ListBucket',
   region: (i) => i.region,
   scope: (i, c) => checkPrefix(i.bucket, i.prefix, c),
+  s3Path: (i) => ({ bucket: i.bucket, path: i.prefix }),
   policy: listPolicy,
   resource: (i, t) => `${bucketArn(t, i.bucket)}/${i.prefix}`,
   async handler(ctx, input) {
@@ -311,6 +313,7 @@ export const getObject = defineOperation({
   action: 's3:GetObject',
   region: (i) => i.region,
   scope: (i, c) => checkKey(i.bucket, i.key, c.scopes),
+  s3Path: (i) => ({ bucket: i.bucket, path: i.key }),
   policy: objectPolicy('s3:GetObject'),
   resource: (i, t) => objectArn(t, i.bucket, i.key),
   async handler(ctx, input): Promise<DownloadResult> {
@@ -395,6 +398,7 @@ export const putObject = defineOperation({
   action: 's3:PutObject',
   region: (i) => i.region,
   scope: (i, c) => checkKey(i.bucket, i.key, c.scopes),
+  s3Path: (i) => ({ bucket: i.bucket, path: i.key }),
   policy: objectPolicy('s3:PutObject'),
   resource: (i, t) => objectArn(t, i.bucket, i.key),
   async handler(ctx, input) {
@@ -485,6 +489,7 @@ function presignOperation(spec: {
     action: spec.action,
     region: (i) => i.region,
     scope: (i, c) => checkKey(i.bucket, i.key, c.scopes),
+    s3Path: (i) => ({ bucket: i.bucket, path: i.key }),
     policy: objectPolicy(spec.action),
     resource: (i, t) => objectArn(t, i.bucket, i.key),
     minValiditySeconds: (i) => i.expiresIn,

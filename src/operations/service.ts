@@ -1,3 +1,4 @@
+import { checkNotReservedForExport } from '../audit/export-target/reserved.ts';
 import type { AuditWriter } from '../audit/types.ts';
 import { partitionOf } from '../aws/arn.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
@@ -119,9 +120,14 @@ export function createOperationsService(deps: OperationsServiceDeps) {
       try {
         const region = resolveRegion(call.region, connection.scopes, deps.defaultRegion);
         call.scope(connection);
+        // Whatever connection the call goes through: the delivered audit export is off limits.
+        if (call.s3Path !== undefined) await checkNotReservedForExport(deps.db, actor.orgId, call.s3Path);
         target = { partition: partitionOf(connection.roleArn), accountId: connection.accountId, region };
       } catch (err) {
-        if (err instanceof AppError && err.code === ErrorCode.FORBIDDEN) {
+        if (
+          err instanceof AppError &&
+          (err.code === ErrorCode.FORBIDDEN || err.code === ErrorCode.AUDIT_EXPORT_RESERVED)
+        ) {
           await recordDenied(actor, op, connectionId, err);
         }
         throw err;

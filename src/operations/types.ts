@@ -103,6 +103,12 @@ export interface OperationDef<I = unknown, O = unknown> {
   region(input: I): string | undefined;
   /** Throws AppError(forbidden) when the input is outside the connection's scopes. */
   scope(input: I, connection: UsableConnection): void;
+  /**
+   * The bucket and object key or list prefix an S3 operation reaches: the service refuses those in
+   * the organisation's delivered audit export (src/audit/export-target/reserved.ts). Every S3
+   * operation naming a bucket must give it (test/operations/catalogue.test.ts checks).
+   */
+  s3Path?(input: I): { bucket: string; path: string };
   /** Exactly the IAM actions and resources of this call. */
   policy(input: I, target: CallTarget): PolicyStatement[];
   /** The AWS resource the call touches, for the audit record. */
@@ -132,6 +138,8 @@ export interface Operation {
   exposure: 'all' | 'rest';
   rest: RestDescription;
   action: string;
+  /** Whether the definition names the S3 bucket and key or prefix it reaches (`s3Path`). */
+  reachesS3Objects: boolean;
   /** Validates raw input (throws AppError validation_failed) and binds it to the definition. */
   parse(raw: unknown): BoundCall;
 }
@@ -140,6 +148,7 @@ export interface BoundCall {
   region: string | undefined;
   minValiditySeconds: number | undefined;
   scope(connection: UsableConnection): void;
+  s3Path: { bucket: string; path: string } | undefined;
   policy(target: CallTarget): PolicyStatement[];
   resource(target: CallTarget): string;
   notFound(target: CallTarget): { message: string; details: Record<string, unknown> } | undefined;

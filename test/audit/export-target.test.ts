@@ -465,3 +465,86 @@ describe('audit export delivery', () => {
     expect(puts.length).toBe(count);
   });
 });
+
+describe('the delivered evidence is out of reach of the S3 operations', () => {
+  it('audit-export cannot share a connection with s3-read or s3-write', async () => {
+    for (const extra of ['s3-read', 's3-write']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/v1/orgs/${owner.orgId}/connections`,
+        headers: owner.headers,
+        payload: { name: 'export', capabilities: ['audit-export', extra], scopes: { s3Buckets: [BUCKET] } },
+      });
+      expect([extra, res.statusCode]).toEqual([extra, 400]);
+    }
+  });
+
+  it("a viewer cannot read or list the records, nor a member overwrite a checkpoint, through any of the organisation's connections", async () => {
+    const set = await putTarget(owner, {
+      connectionId,
+      bucket: BUCKET,
+      prefix: PREFIX,
+      includeRecords: true,
+    });
+    expect(set.statusCode).toBe(200);
+    const reader = await createTestConnection(t, owner.orgId, {
+      capabilities: ['s3-read'],
+      scopes: { s3Buckets: [BUCKET] },
+    });
+    const writer = await createTestConnection(t, owner.orgId, {
+      capabilities: ['s3-write'],
+      scopes: { s3Buckets: [BUCKET], s3Prefixes: ['rolegate/'] },
+    });
+    const viewer = await createTestUser(t, { orgId: owner.orgId, role: 'viewer' });
+    const member = await createTestUser(t, { orgId: owner.orgId, role: 'member' });
+    const base = (c: string) => `/v1/orgs/${owner.orgId}/connections/${c}/s3`;
+    const records = recordsKey(PREFIX, owner.orgId, 1);
+    const cp = checkpointKey(PREFIX, owner.orgId, 1);
+    expect(objects.has(records)).toBe(true);
+    const delivered = objects.get(cp);
+    objects.set(`${PREFIX}notes.txt`, 'not evidence');
+    const q = (v: string) => encodeURIComponent(v);
+
+    const refused = [
+      await t.app.inject({
+        method: 'GET',
+        url: `${base(reader.id)}/buckets/${BUCKET}/object?key=${q(records)}`,
+        headers: viewer.headers,
+      }),
+      await t.app.inject({
+        method: 'GET',
+        url: `${base(reader.id)}/buckets/${BUCKET}/objects?prefix=${q(`${PREFIX}records/`)}`,
+        headers: viewer.headers,
+      }),
+      await t.app.inject({
+        method: 'GET',
+        url: `${base(reader.id)}/buckets/${BUCKET}/objects.ndjson?prefix=${q(`${PREFIX}records/${owner.orgId}/`)}`,
+        headers: viewer.headers,
+      }),
+      await t.app.inject({
+        method: 'POST',
+        url: `${base(reader.id)}/presign`,
+        headers: viewer.headers,
+        payload: { method: 'GET', bucket: BUCKET, key: cp },
+      }),
+      await t.app.inject({
+        method: 'PUT',
+        url: `${base(writer.id)}/buckets/${BUCKET}/object?key=${q(cp)}`,
+        headers: { ...member.headers, 'content-type': 'application/json' },
+        payload: '{"forged":true}',
+      }),
+    ];
+    for (const res of refused) {
+      expect([res.statusCode, res.json().error.code]).toEqual([403, 'audit_export_reserved']);
+    }
+    expect(objects.get(cp)).toBe(delivered);
+    // The rest of the bucket is as reachable as before.
+    const notes = await t.app.inject({
+      method: 'GET',
+      url: `${base(reader.id)}/buckets/${BUCKET}/object?key=${q(`${PREFIX}notes.txt`)}`,
+      headers: viewer.headers,
+    });
+    expect(notes.statusCode).toBe(200);
+    expect(notes.body).toBe('not evidence');
+  });
+});
