@@ -59,7 +59,22 @@ function s3Error(res: ServerResponse, status: number, code: string): void {
   });
 }
 
-function handle(request: FakeAwsRequest, res: ServerResponse): void {
+/** While set, the next PutObject arrives (recorded) and waits for the test to release it. */
+let holdNextPut: { arrived: () => void; release: Promise<void> } | null = null;
+function gateNextPut(): { arrived: Promise<void>; release: () => void } {
+  let arrived: () => void = () => undefined;
+  let release: () => void = () => undefined;
+  const arrivedP = new Promise<void>((r) => {
+    arrived = r;
+  });
+  const releaseP = new Promise<void>((r) => {
+    release = r;
+  });
+  holdNextPut = { arrived, release: releaseP };
+  return { arrived: arrivedP, release };
+}
+
+async function handle(request: FakeAwsRequest, res: ServerResponse): Promise<void> {
   if (request.params.get('Action') === 'AssumeRole') {
     const policy = request.params.get('Policy');
     if (policy !== null) sessionPolicies.push(JSON.parse(policy));
@@ -75,6 +90,12 @@ function handle(request: FakeAwsRequest, res: ServerResponse): void {
   }
   if (request.method === 'PUT') {
     puts.push(key);
+    const gate = holdNextPut;
+    if (gate !== null) {
+      holdNextPut = null;
+      gate.arrived();
+      await gate.release;
+    }
     if (failPuts !== null) {
       s3Error(res, failPuts.status, failPuts.code);
       return;
@@ -546,5 +567,64 @@ describe('the delivered evidence is out of reach of the S3 operations', () => {
     });
     expect(notes.statusCode).toBe(200);
     expect(notes.body).toBe('not evidence');
+  });
+});
+
+/** Another node: its own service over the same database and broker. */
+function anotherNode() {
+  const core = t.core!;
+  return createExportTargetService({
+    db: t.database.db,
+    clock,
+    audit: core.audit,
+    broker: core.broker,
+    resolver: core.connections.resolver,
+    s3: (credentials, region) => core.awsClients.s3(credentials, region),
+    defaultRegion: 'eu-west-1',
+    intervalSeconds: 0,
+    logger: { info: () => undefined, error: () => undefined },
+  });
+}
+
+describe('the delivery lease', () => {
+  it('an attempt that outlives its lease is taken over: the first node writes nothing more and cannot move the cursor back', async () => {
+    // The target of the previous test: everything from checkpoint 1 is pending.
+    await checkpoint();
+    const gate = gateNextPut();
+    const first = service().deliverNow(owner.orgId);
+    await gate.arrived;
+    now += 121_000;
+    const r = await anotherNode().runOnce();
+    expect(r.failed).toBe(0);
+    expect(r.delivered).toBeGreaterThan(1);
+    const taken = (await status()).status;
+    expect(taken.deliveredN).toBe(taken.latestN);
+    const afterTakeover = puts.length;
+    gate.release();
+    await first;
+    expect(puts.length).toBe(afterTakeover);
+    expect((await status()).status).toMatchObject({
+      deliveredN: taken.latestN,
+      failures: 0,
+      lastError: null,
+    });
+  });
+
+  it('removing the target stops an attempt that is running', async () => {
+    await checkpoint();
+    const gate = gateNextPut();
+    const running = service().deliverNow(owner.orgId);
+    await gate.arrived;
+    const removed = await t.app.inject({
+      method: 'DELETE',
+      url: targetUrl(owner.orgId),
+      headers: owner.headers,
+    });
+    expect(removed.statusCode).toBe(204);
+    const count = puts.length;
+    gate.release();
+    await expect(running).rejects.toMatchObject({ code: 'not_found' });
+    // The records object that was in flight landed; the checkpoint after it was never written.
+    expect(puts.length).toBe(count);
   });
 });

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { and, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { parseRoleArn } from '../../aws/arn.ts';
 import type { AwsClientFactory } from '../../aws/clients.ts';
 import { awsErrorCode, mapAwsError } from '../../aws/errors.ts';
@@ -27,6 +29,9 @@ import { auditExportTargets } from './tables.ts';
  */
 
 type Row = typeof auditExportTargets.$inferSelect;
+
+/** The attempt no longer holds the lease (taken over, target changed or removed): it stops quietly. */
+class LeaseLost extends Error {}
 
 /** Checkpoints written per organisation per attempt (the next attempt goes on). */
 const BATCH = 50;
@@ -232,11 +237,15 @@ export function createExportTargetService(deps: ExportTargetDeps) {
   }
 
   /** Takes the organisation's delivery lease; null when another node holds it (or nothing is configured). */
-  async function claim(orgId: string, ignoreBackoff: boolean): Promise<Row | null> {
+  async function claim(
+    orgId: string,
+    ignoreBackoff: boolean,
+  ): Promise<(Row & { leaseToken: string }) | null> {
     const now = clock.now();
+    const leaseToken = randomBytes(16).toString('hex');
     const [row] = await db
       .update(auditExportTargets)
-      .set({ leaseUntil: new Date(now.getTime() + LEASE_MS) })
+      .set({ leaseUntil: new Date(now.getTime() + LEASE_MS), leaseToken })
       .where(
         and(
           eq(auditExportTargets.orgId, orgId),
@@ -245,7 +254,7 @@ export function createExportTargetService(deps: ExportTargetDeps) {
         ),
       )
       .returning();
-    return row ?? null;
+    return row === undefined ? null : { ...row, leaseToken };
   }
 
   /**
@@ -259,11 +268,22 @@ export function createExportTargetService(deps: ExportTargetDeps) {
     const target = await claim(orgId, options.ignoreBackoff);
     if (target === null) return { delivered: 0, error: null };
     const actor = systemActor('audit-export', `export:${orgId}:${target.deliveredN + 1}`, orgId);
-    // Every update is for this configuration only: a target changed meanwhile starts over on its own.
-    const thisTarget = and(
+    // Every update is conditioned on this attempt's lease: a takeover, a changed target (set()
+    // clears the token) or a removed one matches no row, and the attempt stops.
+    const held = and(
       eq(auditExportTargets.orgId, orgId),
-      eq(auditExportTargets.updatedAt, target.updatedAt),
+      eq(auditExportTargets.leaseToken, target.leaseToken),
     );
+    async function update(values: PgUpdateSetSource<typeof auditExportTargets>): Promise<void> {
+      const rows = await db
+        .update(auditExportTargets)
+        .set(values)
+        .where(held)
+        .returning({ orgId: auditExportTargets.orgId });
+      if (rows.length === 0) throw new LeaseLost();
+    }
+    /** After each write: still ours? Then another LEASE_MS, so a slow attempt is not taken over. */
+    const renew = () => update({ leaseUntil: new Date(clock.now().getTime() + LEASE_MS) });
     let delivered = 0;
     let deliveredN = target.deliveredN;
     try {
@@ -272,7 +292,7 @@ export function createExportTargetService(deps: ExportTargetDeps) {
       const list = await checkpointsAfter(orgId, from, BATCH + 1);
       const pending = list.filter((c) => c.n > deliveredN);
       if (pending.length === 0) {
-        await db.update(auditExportTargets).set({ leaseUntil: null }).where(thisTarget);
+        await update({ leaseUntil: null, leaseToken: null });
         return { delivered: 0, error: null };
       }
       const connection = await checkedConnection(orgId, target);
@@ -296,6 +316,7 @@ export function createExportTargetService(deps: ExportTargetDeps) {
               'application/x-ndjson',
               checkpoint.n,
             );
+            await renew();
           }
         }
         await put(
@@ -310,17 +331,21 @@ export function createExportTargetService(deps: ExportTargetDeps) {
         deliveredN = checkpoint.n;
         previousSeq = checkpoint.seq;
         delivered += 1;
-        await db
-          .update(auditExportTargets)
-          .set({ deliveredN, lastDeliveredAt: clock.now(), failures: 0 })
-          .where(thisTarget);
+        // Forward only, whatever an earlier writer left there.
+        await update({
+          deliveredN: sql`greatest(${auditExportTargets.deliveredN}, ${deliveredN})`,
+          lastDeliveredAt: clock.now(),
+          failures: 0,
+          leaseUntil: new Date(clock.now().getTime() + LEASE_MS),
+        });
       }
-      await db
-        .update(auditExportTargets)
-        .set({ leaseUntil: null, nextAttemptAt: clock.now() })
-        .where(thisTarget);
+      await update({ leaseUntil: null, leaseToken: null, nextAttemptAt: clock.now() });
       return { delivered, error: null };
     } catch (err) {
+      if (err instanceof LeaseLost) {
+        logger.info({ orgId, n: deliveredN + 1 }, 'audit export attempt stopped: lease lost');
+        return { delivered, error: null };
+      }
       const mapped = err instanceof AppError ? err : mapAwsError(err);
       const code =
         mapped.code === ErrorCode.AWS_REQUEST_FAILED ? (awsErrorCode(err) ?? mapped.code) : mapped.code;
@@ -336,8 +361,9 @@ export function createExportTargetService(deps: ExportTargetDeps) {
           lastErrorAt: now,
           nextAttemptAt: new Date(now.getTime() + backoffMs(failures)),
           leaseUntil: null,
+          leaseToken: null,
         })
-        .where(thisTarget);
+        .where(held);
       return { delivered, error: code };
     }
   }
@@ -420,7 +446,9 @@ export function createExportTargetService(deps: ExportTargetDeps) {
             lastErrorCode: null,
             lastErrorAt: null,
             nextAttemptAt: now,
+            // A running attempt for the previous configuration loses its lease and stops.
             leaseUntil: null,
+            leaseToken: null,
             updatedBy: actor.userId,
             updatedAt: now,
           };

@@ -6,9 +6,10 @@ import { organizations, users } from '../../db/core-tables.ts';
  * Where an organisation's signed checkpoints are delivered (docs/audit.md, "Delivery to your S3
  * bucket"), and how far delivery got. The checkpoints table is the outbox: checkpoints
  * 1 … `delivered_n` of the organisation are in the bucket, the next one is the next to write, so
- * delivery is in order, survives restarts and cannot skip one. `lease_until` lets one node at a
- * time deliver an organisation; a lease that lapses (a node died) is taken over, and rewriting an
- * object is harmless because its key and content are fixed by the checkpoint.
+ * delivery is in order, survives restarts and cannot skip one. `lease_until` and `lease_token` let one
+ * node at a time deliver an organisation; a lease that lapses (a node died, an attempt stalled) is
+ * taken over, the old attempt stops at its next renewal, and rewriting an object is harmless because
+ * its key and content are fixed by the checkpoint.
  */
 export const auditExportTargets = pgTable('audit_export_targets', {
   orgId: text('org_id')
@@ -31,6 +32,12 @@ export const auditExportTargets = pgTable('audit_export_targets', {
   lastErrorAt: timestamp('last_error_at', { withTimezone: true, mode: 'date' }),
   nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull(),
   leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
+  /**
+   * Who holds the lease: set by each claim, and every update of a delivery attempt is conditioned
+   * on it, so an attempt whose lease was taken over (or whose target was changed or removed) cannot
+   * write another object or move the cursor.
+   */
+  leaseToken: text('lease_token'),
   updatedBy: text('updated_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
