@@ -19,6 +19,7 @@ import { auditExportTargets } from '../../src/audit/export-target/tables.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
 import type { Clock } from '../../src/clock.ts';
 import { systemClock } from '../../src/clock.ts';
+import { connections } from '../../src/connections/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestConnection } from '../helpers/connections.ts';
 import {
@@ -626,5 +627,31 @@ describe('the delivery lease', () => {
     await expect(running).rejects.toMatchObject({ code: 'not_found' });
     // The records object that was in flight landed; the checkpoint after it was never written.
     expect(puts.length).toBe(count);
+  });
+});
+
+describe('the connection during an attempt', () => {
+  it('a connection marked unsafe after the first write is not used for the next checkpoint', async () => {
+    const own = await createTestConnection(t, owner.orgId, {
+      capabilities: ['audit-export'],
+      scopes: { s3Buckets: [BUCKET], s3Prefixes: ['rolegate/'] },
+    });
+    const set = await putTarget(owner, {
+      connectionId: own.id,
+      bucket: BUCKET,
+      prefix: PREFIX,
+      includeRecords: false,
+    });
+    expect(set.json().target.status.latestN).toBeGreaterThan(2);
+    sessionPolicies.length = 0;
+    const gate = gateNextPut();
+    const running = service().deliverNow(owner.orgId);
+    await gate.arrived;
+    await t.database.db.update(connections).set({ status: 'unsafe' }).where(eq(connections.id, own.id));
+    gate.release();
+    const after = await running;
+    // One AssumeRole, for checkpoint 1: none for checkpoint 2 or later.
+    expect(sessionPolicies).toHaveLength(1);
+    expect(after.status).toMatchObject({ deliveredN: 1, lastError: { code: 'connection_unsafe' } });
   });
 });

@@ -295,13 +295,15 @@ export function createExportTargetService(deps: ExportTargetDeps) {
         await update({ leaseUntil: null, leaseToken: null });
         return { delivered: 0, error: null };
       }
-      const connection = await checkedConnection(orgId, target);
       let previousSeq = list.find((c) => c.n === deliveredN)?.seq ?? 0;
       for (const checkpoint of pending) {
         if (checkpoint.n !== deliveredN + 1) {
           // Never skip: a missing number (deleted row) stops delivery where it is.
           throw new AppError(ErrorCode.CONFLICT, `checkpoint ${deliveredN + 1} is missing`);
         }
+        // Before each checkpoint, not once per attempt: a connection found unsafe or disabled
+        // meanwhile is not used for the rest of the batch (invariant 13).
+        const connection = await checkedConnection(orgId, target);
         if (target.includeRecords) {
           // Records first: a checkpoint in the bucket implies its records are there too.
           let part = 1;
