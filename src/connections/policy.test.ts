@@ -222,6 +222,9 @@ describe('permission policy', () => {
       /at most one prefix/,
     );
     expect(auditExportScopeProblem(['s3-write'], EMPTY_SCOPES)).toBeNull();
+    expect(auditExportScopeProblem(['audit-export'], { s3Buckets: ['a'], s3Prefixes: ['logs'] })).toMatch(
+      /end in \//,
+    );
     // The same role must not read or rewrite what it delivered (review: export evidence finding 1).
     for (const extra of ['s3-read', 's3-write'] as const) {
       expect(auditExportScopeProblem(['audit-export', extra], scoped)).toMatch(/cannot be combined/);

@@ -165,6 +165,11 @@ export function auditExportScopeProblem(
   }
   if (scopes.s3Buckets.length !== 1) return 'audit-export needs exactly one bucket in scopes.s3Buckets';
   if (scopes.s3Prefixes.length > 1) return 'audit-export allows at most one prefix in scopes.s3Prefixes';
+  // A prefix is matched as a string: `logs` would also cover `logs-other/`, another folder.
+  const prefix = scopes.s3Prefixes[0];
+  if (prefix !== undefined && prefix !== '' && !prefix.endsWith('/')) {
+    return 'audit-export needs its prefix in scopes.s3Prefixes to end in /';
+  }
   return null;
 }
 

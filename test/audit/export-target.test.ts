@@ -655,3 +655,28 @@ describe('the connection during an attempt', () => {
     expect(after.status).toMatchObject({ deliveredN: 1, lastError: { code: 'connection_unsafe' } });
   });
 });
+
+describe('the scope prefix of an audit-export connection', () => {
+  it('must end in /: `logs` does not admit a target under `logs-other/`', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${owner.orgId}/connections`,
+      headers: owner.headers,
+      payload: {
+        name: 'export',
+        capabilities: ['audit-export'],
+        scopes: { s3Buckets: [BUCKET], s3Prefixes: ['logs'] },
+      },
+    });
+    expect(created.statusCode).toBe(400);
+    // A connection stored before the rule: its target is refused all the same.
+    const before = await status();
+    const stored = await createTestConnection(t, owner.orgId, {
+      capabilities: ['audit-export'],
+      scopes: { s3Buckets: [BUCKET], s3Prefixes: ['logs'] },
+    });
+    const res = await putTarget(owner, { connectionId: stored.id, bucket: BUCKET, prefix: 'logs-other/' });
+    expect(res.statusCode).toBe(400);
+    expect(await status()).toEqual(before);
+  });
+});

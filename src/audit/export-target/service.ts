@@ -158,7 +158,9 @@ export function createExportTargetService(deps: ExportTargetDeps) {
         },
       );
     }
-    if (!target.prefix.startsWith(scopedPrefix)) {
+    // A stored scope without the trailing `/` (older connections) would let `logs-other/` pass for
+    // `logs`: refused here as well as when the connection is saved.
+    if (!target.prefix.startsWith(scopedPrefix) || (scopedPrefix !== '' && !scopedPrefix.endsWith('/'))) {
       throw new AppError(
         ErrorCode.VALIDATION_FAILED,
         'The prefix must lie inside the prefix the connection is scoped to.',
