@@ -12,6 +12,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const AUDIT_FORMAT = 'rolegate.audit.v1';
+
+/** Ed25519 over the bytes; ES256: SHA-256, signature r||s of exactly 64 bytes (RFC 7518 §3.4). */
+function verifySignature(alg, bytes, key, sig) {
+  if (alg === 'EdDSA') return verify(null, bytes, key, sig);
+  return sig.length === 64 && verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, sig);
+}
 const CHECKPOINT_FORMAT = 'rolegate-audit-checkpoint/v1';
 const ZERO = '0'.repeat(64);
 
@@ -215,7 +221,7 @@ function main() {
         try {
           ok =
             createHash('sha256').update(bytes).digest('hex') === c.hash &&
-            verify(c.alg === 'EdDSA' ? null : 'sha256', bytes, k.key, Buffer.from(c.signature, 'base64'));
+            verifySignature(c.alg, bytes, k.key, Buffer.from(c.signature, 'base64'));
         } catch {
           ok = false;
         }

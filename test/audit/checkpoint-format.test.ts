@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   CHECKPOINT_FORMAT,
@@ -7,6 +7,7 @@ import {
   FIRST_PREV,
   signedBytes,
 } from '../../src/audit/checkpoints/format.ts';
+import { derToP1363 } from '../../src/audit/checkpoints/signer.ts';
 import { verifyCheckpoints } from '../../src/audit/checkpoints/verify.ts';
 
 const head = 'a'.repeat(64);
@@ -36,9 +37,16 @@ describe('checkpoint format', () => {
     expect(() => signedBytes({ ...body, time: '2026-11-30T02:00:00Z' })).toThrow(/time/);
   });
 
-  it('verifies ES256 (P-256, DER) signatures as KMS makes them, and refuses one under the wrong algorithm', async () => {
+  it('verifies ES256 (P-256, r||s) signatures, refuses DER and one under the wrong algorithm', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const signature = sign('sha256', signedBytes(body), privateKey).toString('base64');
+    const raw = sign('sha256', signedBytes(body), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    expect(raw.length).toBe(64);
+    // The signer turns KMS's DER into exactly this form.
+    const der = sign('sha256', signedBytes(body), privateKey);
+    expect(
+      verify('sha256', signedBytes(body), { key: publicKey, dsaEncoding: 'ieee-p1363' }, derToP1363(der)),
+    ).toBe(true);
+    const signature = raw.toString('base64');
     const cp = { format: CHECKPOINT_FORMAT, ...body, hash: checkpointHash(body), signature };
     const keys = [
       {
@@ -58,6 +66,9 @@ describe('checkpoint format', () => {
         hashesAt: async () => new Map([[3, head]]),
       });
     expect(await run([cp])).toMatchObject({ valid: true, lastGood: { n: 1, seq: 3 } });
+    expect(await run([{ ...cp, signature: der.toString('base64') }])).toMatchObject({
+      problems: [{ reason: 'bad_signature' }],
+    });
     expect(await run([cp], [{ ...keys[0]!, alg: 'EdDSA' as never }])).toMatchObject({
       problems: [{ reason: 'key_not_valid_then' }],
     });

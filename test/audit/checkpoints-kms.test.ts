@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { KeysDocument, SignedCheckpoint } from '../../src/audit/checkpoints/format.ts';
+import { type KeysDocument, type SignedCheckpoint, signedBytes } from '../../src/audit/checkpoints/format.ts';
 import { createCheckpointService } from '../../src/audit/checkpoints/service.ts';
 import { CheckpointSigningError, createKmsSigner } from '../../src/audit/checkpoints/signer.ts';
 import { auditSignedCheckpoints } from '../../src/audit/checkpoints/tables.ts';
@@ -127,6 +127,20 @@ describe('checkpoints signed by a KMS key', () => {
       'prime256v1',
     );
     expect(published.validFrom <= cp.time).toBe(true);
+    // JOSE's ES256 form (r||s, RFC 7518 §3.4): WebCrypto verifies it as it is.
+    const signature = Buffer.from(cp.signature, 'base64');
+    expect(signature.length).toBe(64);
+    const webKey = await crypto.subtle.importKey(
+      'jwk',
+      { ...published.jwk, ext: true },
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['verify'],
+    );
+    const { format: _format, hash: _hash, signature: _signature, ...body } = cp;
+    expect(
+      await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, webKey, signature, signedBytes(body)),
+    ).toBe(true);
 
     const verify = await withKms.app.inject({
       method: 'GET',
@@ -221,6 +235,37 @@ describe('checkpoints signed by a KMS key', () => {
     });
     // No gap: the failed attempts left no number behind.
     expect(verify.json()).toMatchObject({ checkpoints: { valid: true, checked: before + 1 } });
+  });
+
+  it('a KMS signing with another key than the one it publishes: CheckpointSigningError, no checkpoint stored', async () => {
+    const before = await stored();
+    await audit.record(withKms.database.db, {
+      orgId: owner.orgId,
+      actorType: 'system',
+      actorId: null,
+      action: 'x.y',
+      outcome: 'success',
+    });
+    kms.signWith(kms.createSigningKey());
+    try {
+      await expect(kmsService().runOnce()).rejects.toBeInstanceOf(CheckpointSigningError);
+      expect((await checkpointNow(withKms)).statusCode).toBe(503);
+      expect(await stored()).toBe(before);
+    } finally {
+      kms.signWith(null);
+    }
+    expect((await checkpointNow(withKms)).statusCode).toBe(201);
+    expect(await stored()).toBe(before + 1);
+  });
+
+  it('a KMS key disabled or deleted: the next signature asks KMS for the key again', async () => {
+    const signer = kmsNode(1);
+    await signer.sign(Buffer.from('x'));
+    const described = kms.calls.filter((c) => c.target === 'TrentService.GetPublicKey').length;
+    kms.failNext(1, 'DisabledException', 'TrentService.Sign');
+    await expect(signer.sign(Buffer.from('x'))).rejects.toBeInstanceOf(CheckpointSigningError);
+    await signer.sign(Buffer.from('x'));
+    expect(kms.calls.filter((c) => c.target === 'TrentService.GetPublicKey').length).toBe(described + 1);
   });
 
   it('refuses a KMS key that is not an ECC_NIST_P256 signing key, without signing', async () => {

@@ -40,6 +40,8 @@ export interface FakeKms {
   createKey(id?: string): string;
   /** An asymmetric ECC_NIST_P256 SIGN_VERIFY key; returns its ARN. `alias` (alias/…) names it too. */
   createSigningKey(alias?: string): string;
+  /** While set (an ARN), every Sign is made with that key's private key, whichever key was asked: a broken signer. */
+  signWith(arn: string | null): void;
   /** Secrets Manager: sets the secret's current value. */
   putSecret(arn: string, value: string): void;
   /** SSM Parameter Store: sets a (SecureString) parameter. */
@@ -67,6 +69,7 @@ function canonicalContext(ctx: unknown): Buffer {
 export async function startFakeKms(): Promise<FakeKms> {
   const keys = new Map<string, Buffer>(); // ARN → material
   const signingKeys = new Map<string, { privateKey: KeyObject; spki: Buffer }>(); // ARN → key pair
+  let signWithArn: string | null = null;
   const aliases = new Map<string, string>(); // id/alias/ARN → ARN
   const secrets = new Map<string, string>();
   const parameters = new Map<string, string>();
@@ -166,7 +169,8 @@ export async function startFakeKms(): Promise<FakeKms> {
         // signs checkpoints RAW (they are far below KMS's 4096-byte limit).
         if (body.MessageType !== undefined && body.MessageType !== 'RAW')
           return error(res, 'ValidationException', 'this fake signs MessageType RAW only');
-        const signature = sign('sha256', message, { key: key.privateKey, dsaEncoding: 'der' });
+        const signer = (signWithArn === null ? undefined : signingKeys.get(signWithArn)) ?? key;
+        const signature = sign('sha256', message, { key: signer.privateKey, dsaEncoding: 'der' });
         return json(res, 200, {
           KeyId: arn,
           Signature: signature.toString('base64'),
@@ -222,6 +226,9 @@ export async function startFakeKms(): Promise<FakeKms> {
       aliases.set(arn, arn);
       aliases.set(keyId, arn);
       return arn;
+    },
+    signWith(arn) {
+      signWithArn = arn;
     },
     createSigningKey(alias) {
       const keyId = randomBytes(16)

@@ -52,7 +52,7 @@ export interface SignedCheckpoint extends CheckpointBody {
   format: typeof CHECKPOINT_FORMAT;
   /** SHA-256 (hex) of the signed bytes: what the next checkpoint's `prev` names. */
   hash: string;
-  /** base64 of the signature over the signed bytes (Ed25519: 64 bytes; ES256: DER). */
+  /** base64 of the signature over the signed bytes (Ed25519: 64 bytes; ES256: r||s, 64 bytes). */
   signature: string;
 }
 
@@ -129,8 +129,10 @@ export function signatureHolds(body: CheckpointBody, signature: string, key: Key
   }
   const sig = Buffer.from(signature, 'base64');
   try {
-    // Ed25519 takes no digest (null); ES256 is SHA-256 over the bytes, signature in DER (KMS's form).
-    return verifySignature(body.alg === 'EdDSA' ? null : 'sha256', bytes, key, sig);
+    // Ed25519 takes no digest (null); ES256 is SHA-256 over the bytes, signature r||s (RFC 7518
+    // §3.4, exactly 64 bytes: what WebCrypto and JOSE verifiers take).
+    if (body.alg === 'EdDSA') return verifySignature(null, bytes, key, sig);
+    return sig.length === 64 && verifySignature('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, sig);
   } catch {
     return false;
   }

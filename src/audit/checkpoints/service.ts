@@ -13,10 +13,12 @@ import {
   FIRST_PREV,
   type KeysDocument,
   type PublishedKey,
+  publicKeyFromJwk,
   type SignedCheckpoint,
+  signatureHolds,
   signedBytes,
 } from './format.ts';
-import type { CheckpointSigner, SignerKey } from './signer.ts';
+import { type CheckpointSigner, CheckpointSigningError, type SignerKey } from './signer.ts';
 import { auditSignedCheckpoints, auditSigningKeys } from './tables.ts';
 import { type CheckpointInput, type CheckpointVerification, verifyCheckpoints } from './verify.ts';
 
@@ -173,6 +175,11 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
     };
     // Signed before anything is written: a failing signer leaves no row, and the next round retries.
     const signature = (await s.sign(signedBytes(body))).toString('base64');
+    // A signer that does not sign with the key it publishes (a misconfigured alias, a broken HSM)
+    // never produces a stored checkpoint that every verifier would then reject.
+    if (!signatureHolds(body, signature, publicKeyFromJwk(k.jwk))) {
+      throw new CheckpointSigningError(`the signature does not verify against the published key ${k.kid}`);
+    }
     const checkpoint: SignedCheckpoint = {
       format: CHECKPOINT_FORMAT,
       ...body,

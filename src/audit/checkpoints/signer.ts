@@ -24,7 +24,7 @@ export interface SignerKey {
 export interface CheckpointSigner {
   /** The key that signs now; may ask KMS (and throw CheckpointSigningError) the first time. */
   describe(): Promise<SignerKey>;
-  /** The signature over `bytes` (Ed25519: 64 bytes; ES256: DER-encoded ECDSA). */
+  /** The signature over `bytes` (Ed25519: 64 bytes; ES256: r||s, 64 bytes, RFC 7518 §3.4). */
   sign(bytes: Buffer): Promise<Buffer>;
 }
 
@@ -55,6 +55,31 @@ export function createLocalSigner(kid: string, seed: Buffer): CheckpointSigner {
   };
 }
 
+/**
+ * KMS's DER ECDSA signature (SEQUENCE { INTEGER r, INTEGER s }) as JOSE's ES256 form: r and s as
+ * 32-byte big-endian numbers, concatenated (RFC 7518 §3.4), what WebCrypto and JOSE libraries verify.
+ */
+export function derToP1363(der: Uint8Array): Buffer {
+  const fail = () => new CheckpointSigningError('KMS answered a malformed ECDSA signature');
+  // P-256 DER signatures are at most 72 bytes: every length fits in one byte (short form).
+  if (der.length < 8 || der[0] !== 0x30 || der[1] !== der.length - 2) throw fail();
+  const out = Buffer.alloc(64);
+  let at = 2;
+  for (const slot of [0, 32]) {
+    if (der[at] !== 0x02) throw fail();
+    const len = der[at + 1] ?? 0;
+    let value = Buffer.from(der.subarray(at + 2, at + 2 + len));
+    if (len === 0 || value.length !== len) throw fail();
+    // DER adds a 0x00 before a value whose top bit is set; more than that is not a P-256 number.
+    while (value.length > 32 && value[0] === 0) value = value.subarray(1);
+    if (value.length > 32) throw fail();
+    value.copy(out, slot + 32 - value.length);
+    at += 2 + len;
+  }
+  if (at !== der.length) throw fail();
+  return out;
+}
+
 function kmsProblem(err: unknown): string {
   const name = err instanceof Error ? err.name : 'Error';
   switch (name) {
@@ -76,7 +101,7 @@ function kmsProblem(err: unknown): string {
  * An ES256 signer over an asymmetric KMS key (key spec ECC_NIST_P256, usage SIGN_VERIFY): kms:Sign
  * with ECDSA_SHA_256 over the signed bytes themselves (MessageType RAW: KMS hashes them, and its
  * CloudTrail entry is about the exact message; the pattern-checked fields keep it under 1 KiB, far
- * below KMS's 4096-byte limit). KMS answers DER, the form checkpoints carry. The key id is the
+ * below KMS's 4096-byte limit). KMS answers DER; checkpoints carry r||s (derToP1363). The key id is the
  * key's ARN as KMS reports it, not the configured alias: pointing an alias at another key then
  * publishes a new key (a rotation) instead of reusing an id for other key material.
  */
@@ -131,12 +156,22 @@ export function createKmsSigner(kms: KMSClient, keyId: string): CheckpointSigner
         );
         signature = out.Signature;
       } catch (err) {
+        // The key went away or was disabled: the next round asks GetPublicKey again (an alias
+        // may now name another key) instead of signing with a description that no longer holds.
+        const name = err instanceof Error ? err.name : '';
+        if (
+          name === 'DisabledException' ||
+          name === 'NotFoundException' ||
+          name === 'KMSInvalidStateException'
+        ) {
+          described = null;
+        }
         throw new CheckpointSigningError(kmsProblem(err), { cause: err });
       }
       if (signature === undefined || signature.length === 0) {
         throw new CheckpointSigningError('KMS answered Sign without a signature');
       }
-      return Buffer.from(signature);
+      return derToP1363(signature);
     },
   };
 }
