@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readCheckpointsFromS3, runCheckpointVerify } from '../../src/audit/checkpoints/cli.ts';
 import type { KeysDocument, SignedCheckpoint } from '../../src/audit/checkpoints/format.ts';
@@ -16,6 +16,7 @@ import {
   recordsKey,
 } from '../../src/audit/export-target/service.ts';
 import { auditExportTargets } from '../../src/audit/export-target/tables.ts';
+import { auditEvents } from '../../src/audit/tables.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
 import type { Clock } from '../../src/clock.ts';
 import { systemClock } from '../../src/clock.ts';
@@ -678,5 +679,33 @@ describe('the scope prefix of an audit-export connection', () => {
     const res = await putTarget(owner, { connectionId: stored.id, bucket: BUCKET, prefix: 'logs-other/' });
     expect(res.statusCode).toBe(400);
     expect(await status()).toEqual(before);
+  });
+});
+
+describe('the records delivered beside a checkpoint', () => {
+  it('a record missing from a checkpoint’s range stops delivery at that checkpoint, before its records or itself are written', async () => {
+    const own = await createTestConnection(t, owner.orgId, {
+      capabilities: ['audit-export'],
+      scopes: { s3Buckets: [BUCKET], s3Prefixes: ['rolegate/'] },
+    });
+    const prefix = 'rolegate/complete/';
+    const set = await putTarget(owner, {
+      connectionId: own.id,
+      bucket: BUCKET,
+      prefix,
+      includeRecords: true,
+    });
+    expect(set.statusCode).toBe(200);
+    expect((await service().deliverNow(owner.orgId)).status).toMatchObject({ failures: 0, lastError: null });
+    const a = await checkpoint();
+    const b = await checkpoint();
+    await t.database.db
+      .delete(auditEvents)
+      .where(and(eq(auditEvents.chain, owner.orgId), eq(auditEvents.seq, b.seq - 1)));
+    const after = await service().deliverNow(owner.orgId);
+    expect(after.status).toMatchObject({ deliveredN: a.n, lastError: { code: 'conflict' } });
+    expect(objects.has(checkpointKey(prefix, owner.orgId, a.n))).toBe(true);
+    expect(objects.has(checkpointKey(prefix, owner.orgId, b.n))).toBe(false);
+    expect(objects.has(recordsKey(prefix, owner.orgId, b.n))).toBe(false);
   });
 });

@@ -215,16 +215,37 @@ export function createExportTargetService(deps: ExportTargetDeps) {
     );
   }
 
-  async function recordsBody(orgId: string, fromSeq: number, toSeq: number): Promise<string> {
+  /**
+   * The records fromSeq…toSeq as NDJSON, refused (409 conflict) unless every seq is there exactly
+   * once and, for the last part of a checkpoint, the last record's hash is the checkpoint's head:
+   * the bucket never gets a records range that contradicts the checkpoint beside it.
+   */
+  async function recordsBody(
+    orgId: string,
+    n: number,
+    fromSeq: number,
+    toSeq: number,
+    head: string | null,
+  ): Promise<string> {
+    const incomplete = () =>
+      new AppError(ErrorCode.CONFLICT, `the records of checkpoint ${n} are incomplete or altered`, {
+        details: { n, fromSeq, toSeq },
+      });
     let body = '';
-    let from = fromSeq;
-    while (from <= toSeq) {
-      const rows = await chainRecords(db, orgId, from, toSeq, RECORDS_PAGE);
-      for (const row of rows) body += ndjsonLine(toView(row));
-      const last = rows[rows.length - 1];
-      if (last === undefined || rows.length < RECORDS_PAGE) break;
-      from = last.seq + 1;
+    let expected = fromSeq;
+    let lastHash: string | null = null;
+    while (expected <= toSeq) {
+      const rows = await chainRecords(db, orgId, expected, toSeq, RECORDS_PAGE);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (row.seq !== expected) throw incomplete();
+        body += ndjsonLine(toView(row));
+        lastHash = row.hash;
+        expected += 1;
+      }
+      if (rows.length < RECORDS_PAGE) break;
     }
+    if (expected !== toSeq + 1 || (head !== null && lastHash !== head)) throw incomplete();
     return body;
   }
 
@@ -316,7 +337,13 @@ export function createExportTargetService(deps: ExportTargetDeps) {
               actor,
               target,
               recordsKey(target.prefix, orgId, checkpoint.n, part),
-              await recordsBody(orgId, from, to),
+              await recordsBody(
+                orgId,
+                checkpoint.n,
+                from,
+                to,
+                to === checkpoint.seq ? checkpoint.head : null,
+              ),
               'application/x-ndjson',
               checkpoint.n,
             );
