@@ -173,8 +173,8 @@ export const listObjects = defineOperation({
   async handler(ctx, input) {
     const out = await s3Client(ctx).send(listCommand(input, input.cursor, input.limit));
     return {
-      items: (out.Contents ?? []).map(toItem),
-      prefixes: (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix === undefined ? [] : [p.Prefix])),
+      items: visibleObjects(out, ctx.hiddenS3Prefixes).map(toItem),
+      prefixes: visiblePrefixes(out, ctx.hiddenS3Prefixes),
       nextCursor: out.IsTruncated === true ? (out.NextContinuationToken ?? null) : null,
     };
   },
@@ -183,13 +183,23 @@ export const listObjects = defineOperation({
 type PageResult = { ok: true; page: ListObjectsV2CommandOutput } | { ok: false; err: unknown };
 
 /** A page of a listing as NDJSON: its objects, then its folders (`{"prefix": …}`). */
-function pageLines(page: ListObjectsV2CommandOutput): string {
+function pageLines(page: ListObjectsV2CommandOutput, hidden: readonly string[]): string {
   let text = '';
-  for (const o of page.Contents ?? []) text += `${JSON.stringify(toItem(o))}\n`;
-  for (const p of page.CommonPrefixes ?? []) {
-    if (p.Prefix !== undefined) text += `${JSON.stringify({ prefix: p.Prefix })}\n`;
-  }
+  for (const o of visibleObjects(page, hidden)) text += `${JSON.stringify(toItem(o))}\n`;
+  for (const p of visiblePrefixes(page, hidden)) text += `${JSON.stringify({ prefix: p })}\n`;
   return text;
+}
+
+/** A wider listing leaves out the delivered audit export (names included; see reserved.ts). */
+const isHidden = (key: string | undefined, hidden: readonly string[]) =>
+  key !== undefined && hidden.some((h) => key.startsWith(h));
+function visibleObjects(page: ListObjectsV2CommandOutput, hidden: readonly string[]) {
+  return (page.Contents ?? []).filter((o) => !isHidden(o.Key, hidden));
+}
+function visiblePrefixes(page: ListObjectsV2CommandOutput, hidden: readonly string[]): string[] {
+  return (page.CommonPrefixes ?? []).flatMap((p) =>
+    p.Prefix === undefined || isHidden(p.Prefix, hidden) ? [] : [p.Prefix],
+  );
 }
 
 /**
@@ -237,7 +247,7 @@ export const listObjectsStream = defineOperation({
         // and sent. Still pull-based: the generator does not resume (and no third page is asked
         // for) until the client has taken this one, so at most two pages are held.
         const next = token === undefined ? undefined : fetchPage(token);
-        const text = pageLines(page);
+        const text = pageLines(page, ctx.hiddenS3Prefixes);
         if (text !== '') yield text;
         if (next === undefined) return;
         const result = await next;

@@ -117,11 +117,14 @@ export function createOperationsService(deps: OperationsServiceDeps) {
       const call = op.parse(raw);
       const connection = await deps.connections.resolveUsable(actor.orgId, connectionId, op.capability);
       let target: CallTarget;
+      let hiddenS3Prefixes: string[] = [];
       try {
         const region = resolveRegion(call.region, connection.scopes, deps.defaultRegion);
         call.scope(connection);
         // Whatever connection the call goes through: the delivered audit export is off limits.
-        if (call.s3Path !== undefined) await checkNotReservedForExport(deps.db, actor.orgId, call.s3Path);
+        if (call.s3Path !== undefined) {
+          hiddenS3Prefixes = await checkNotReservedForExport(deps.db, actor.orgId, call.s3Path);
+        }
         target = { partition: partitionOf(connection.roleArn), accountId: connection.accountId, region };
       } catch (err) {
         if (
@@ -171,6 +174,7 @@ export function createOperationsService(deps: OperationsServiceDeps) {
                 handles,
                 now: () => deps.clock.now(),
                 signal: options.signal ?? NEVER_ABORTED,
+                hiddenS3Prefixes,
               };
               const out = await call.run(ctx);
               return op.exposure === 'all' ? op.output.parse(out) : out;

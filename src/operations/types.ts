@@ -25,6 +25,8 @@ export interface OperationContext {
   now: () => Date;
   /** Aborted when the client goes away: long waits (Logs Insights) stop instead of polling on. */
   signal: AbortSignal;
+  /** Key prefixes of the call's bucket a listing leaves out (the delivered audit export). */
+  hiddenS3Prefixes: readonly string[];
 }
 
 export interface OperationLimits {

@@ -569,6 +569,31 @@ describe('the delivered evidence is out of reach of the S3 operations', () => {
     });
     expect(notes.statusCode).toBe(200);
     expect(notes.body).toBe('not evidence');
+    // A wider listing shows the rest of the prefix and leaves the evidence out, names included.
+    const reserved = (k: string) =>
+      k.startsWith(`${PREFIX}records/`) || k.startsWith(`${PREFIX}checkpoints/`);
+    expect([...objects.keys()].some(reserved)).toBe(true);
+    const page = await t.app.inject({
+      method: 'GET',
+      url: `${base(reader.id)}/buckets/${BUCKET}/objects?prefix=${q(PREFIX)}`,
+      headers: viewer.headers,
+    });
+    expect(page.statusCode).toBe(200);
+    const listed = (page.json().items as Array<{ key: string }>).map((i) => i.key);
+    expect(listed).toContain(`${PREFIX}notes.txt`);
+    expect(listed.filter(reserved)).toEqual([]);
+    const streamed = await t.app.inject({
+      method: 'GET',
+      url: `${base(reader.id)}/buckets/${BUCKET}/objects.ndjson?prefix=`,
+      headers: viewer.headers,
+    });
+    expect(streamed.statusCode).toBe(200);
+    const lines = streamed.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key?: string });
+    expect(lines.map((l) => l.key)).toContain(`${PREFIX}notes.txt`);
+    expect(lines.filter((l) => l.key !== undefined && reserved(l.key))).toEqual([]);
   });
 });
 

@@ -23,20 +23,24 @@ export async function reservedExportAreas(
   }));
 }
 
-/** Throws 403 audit_export_reserved when `path` (an object key or a list prefix) lies in a reserved area. */
+/**
+ * The reserved prefixes in `target.bucket` (for listings to leave out); throws 403
+ * audit_export_reserved when `target.path` (an object key or a list prefix) lies in one of them.
+ */
 export async function checkNotReservedForExport(
   db: Db,
   orgId: string,
   target: { bucket: string; path: string },
-): Promise<void> {
-  for (const area of await reservedExportAreas(db, orgId)) {
-    if (area.bucket !== target.bucket) continue;
-    if (area.prefixes.some((p) => target.path.startsWith(p))) {
-      throw new AppError(
-        ErrorCode.AUDIT_EXPORT_RESERVED,
-        'This part of the bucket holds the delivered audit export; no S3 operation may read, list or write it.',
-        { details: { reservedPrefixes: area.prefixes } },
-      );
-    }
+): Promise<string[]> {
+  const prefixes = (await reservedExportAreas(db, orgId))
+    .filter((area) => area.bucket === target.bucket)
+    .flatMap((area) => area.prefixes);
+  if (prefixes.some((p) => target.path.startsWith(p))) {
+    throw new AppError(
+      ErrorCode.AUDIT_EXPORT_RESERVED,
+      'This part of the bucket holds the delivered audit export; no S3 operation may read, list or write it.',
+      { details: { reservedPrefixes: prefixes } },
+    );
   }
+  return prefixes;
 }
