@@ -1,1 +1,0 @@
-ALTER TABLE "audit_export_targets" ADD COLUMN "lease_token" text;
