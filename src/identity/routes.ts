@@ -13,6 +13,9 @@ import {
   mfaSetupResponse,
   passwordChangeBody,
   refreshBody,
+  revokedCountResponse,
+  sessionList,
+  sessionParams,
   signupBody,
   signupResponse,
   tokenPairResponse,
@@ -202,5 +205,48 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRoutesOptions> = asyn
       response: { 200: meResponse },
     },
     handler: async (request) => service.me(requireActor(request)),
+  });
+
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/me/sessions',
+    auth: 'authenticated',
+    tags: ['me'],
+    summary: 'Sign-in history: the live sessions of the current user',
+    schema: {
+      response: { 200: sessionList },
+    },
+    handler: async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return service.listSessions(requireActor(request));
+    },
+  });
+
+  route(app, guard, {
+    method: 'DELETE',
+    url: '/v1/me/sessions/:sessionId',
+    auth: 'authenticated',
+    tags: ['me'],
+    summary: "Revoke one of the current user's sessions (its tokens stop working at once)",
+    schema: {
+      params: sessionParams,
+      response: noContent,
+    },
+    handler: async (request, reply) => {
+      await service.revokeSession(requireActor(request), request.params.sessionId);
+      return reply.code(204).send(null);
+    },
+  });
+
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/me/sessions/revoke-others',
+    auth: 'authenticated',
+    tags: ['me'],
+    summary: 'Sign out everywhere else: revoke every session but the current one',
+    schema: {
+      response: { 200: revokedCountResponse },
+    },
+    handler: async (request) => service.revokeOtherSessions(requireActor(request)),
   });
 };

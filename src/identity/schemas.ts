@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idPattern } from '../db/ids.ts';
 import { ROLES } from './rbac.ts';
 
 /** Request and response shapes of the identity routes (shared with the OpenAPI document). */
@@ -54,3 +55,24 @@ export const meResponse = z.object({
   user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), mfaEnabled: z.boolean() }),
   organizations: z.array(z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) })),
 });
+
+export const sessionParams = z.strictObject({
+  sessionId: z.string().regex(idPattern('ses'), 'must be a session id (ses_…)'),
+});
+
+export const sessionView = z.object({
+  id: z.string(),
+  /** A label such as "Firefox on Windows", derived from the user agent. */
+  device: z.string(),
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string(),
+  /** True for the session making this request. */
+  current: z.boolean(),
+});
+
+export const sessionList = z.object({ items: z.array(sessionView), nextCursor: z.null() });
+
+export const revokedCountResponse = z.object({ revoked: z.number().int() });

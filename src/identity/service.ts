@@ -136,6 +136,9 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     refresh: sessions.refresh,
     logout: sessions.logout,
     logoutAll: sessions.logoutAll,
+    listSessions: sessions.list,
+    revokeSession: sessions.revoke,
+    revokeOtherSessions: sessions.revokeOthers,
 
     /**
      * Proves the caller still holds the password (and the second factor when MFA is on) before a

@@ -1,0 +1,111 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+
+/**
+ * The console's account journeys end to end (the real server on 127.0.0.1, Debian's Chromium):
+ * sign-in history and revoking a session. One app and one browser for the file; steps run in order.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = 'test-results/e2e';
+const PASSWORD = 'a long enough passphrase 42';
+const email = `e2e-account-${Date.now()}@example.com`;
+const PHONE_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1';
+
+let t: TestApp;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let baseUrl: string;
+
+async function shot(name: string) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  t = await createTestApp();
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+/** A login from another device, straight against the API (its own address and user agent). */
+async function loginElsewhere(): Promise<{ accessToken: string; refreshToken: string }> {
+  const res = await fetch(`${baseUrl}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': PHONE_UA },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { accessToken: string; refreshToken: string };
+}
+
+const meStatus = async (token: string) =>
+  (await fetch(`${baseUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+describe.sequential('console: account', () => {
+  it('signs up in the browser', async () => {
+    await page.goto(`${baseUrl}/`);
+    await page.getByRole('button', { name: 'No account yet? Sign up' }).click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('heading', { name: 'AWS connections' }).waitFor();
+  });
+
+  it('lists where the user is signed in and signs out another device', async () => {
+    const phone = await loginElsewhere();
+    const spare = await loginElsewhere();
+    await page.getByRole('link', { name: 'Security' }).click();
+    const table = page.getByTestId('sessions');
+    await table.waitFor();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
+    await table.getByText('this browser').waitFor();
+    expect(await table.getByText('Safari on iPhone').count()).toBe(2);
+    await shot('account-01-sessions');
+
+    // Sign out one phone session: its access token dies at the next request.
+    await table
+      .getByRole('button', { name: /Sign out Safari on iPhone/ })
+      .first()
+      .click();
+    await page.getByText('Signed out Safari on iPhone.').waitFor();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(2);
+    const statuses = [await meStatus(phone.accessToken), await meStatus(spare.accessToken)].sort();
+    expect(statuses).toEqual([200, 401]);
+
+    // Everywhere else: only this browser is left, and it still works.
+    await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await page.getByText('Signed out 1 other session.').waitFor();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+    expect(await meStatus(phone.accessToken)).toBe(401);
+    expect(await meStatus(spare.accessToken)).toBe(401);
+    await page.reload();
+    await page.getByTestId('sessions').getByText('this browser').waitFor();
+  });
+});
