@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -25,6 +26,7 @@ import { registerConsole, sendConsoleFallback } from './http/console.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerJsonBodyParser } from './http/json-body.ts';
 import { registerLoadShedding } from './http/load-shedding.ts';
+import { DOCS_CSP, documentErrors } from './http/openapi.ts';
 import { registerRateLimiting } from './http/rate-limit.ts';
 import { genRequestId, registerRequestIds } from './http/request-id.ts';
 import {
@@ -188,8 +190,14 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
       },
     },
     transform: jsonSchemaTransform,
+    transformObject: (documentObject) => documentErrors(jsonSchemaTransformObject(documentObject)),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: DOCS_CSP,
+    // No third-party validator badge (an external image the CSP would refuse anyway).
+    uiConfig: { validatorUrl: null },
+  });
 
   // Budgets are charged to the authenticated principal; failed authentications to the address.
   const guard: AuthGuard = createAuthGuard({

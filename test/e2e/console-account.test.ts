@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 /**
  * The console's account journeys end to end (the real server on 127.0.0.1, Debian's Chromium):
- * sign-in history and revoking a session. One app and one browser for the file; steps run in order.
+ * the API documentation page, sign-in history and revoking a session. One app and one browser for the file; steps run in order.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -69,6 +69,22 @@ const meStatus = async (token: string) =>
   (await fetch(`${baseUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status;
 
 describe.sequential('console: account', () => {
+  it('serves the API documentation (/docs) without a CSP error', async () => {
+    const errors: string[] = [];
+    const onConsole = (m: { type(): string; text(): string }) => {
+      if (m.type() === 'error') errors.push(m.text());
+    };
+    page.on('console', onConsole);
+    await page.goto(`${baseUrl}/docs`);
+    await page.getByRole('heading', { name: /Rolegate API/ }).waitFor();
+    await page
+      .getByRole('button', { name: /Authorize/ })
+      .first()
+      .waitFor();
+    page.off('console', onConsole);
+    expect(errors).toEqual([]);
+  });
+
   it('signs up in the browser', async () => {
     await page.goto(`${baseUrl}/`);
     await page.getByRole('button', { name: 'No account yet? Sign up' }).click();

@@ -3,6 +3,7 @@
  * is an httpOnly cookie the server sets for requests marked `x-rolegate-client: browser`
  * (docs/security-model.md, "Browser sessions"). Nothing is written to localStorage.
  */
+import { CAPABILITIES as API_CAPABILITIES, ROLES as API_ROLES, type paths } from '@rolegate/client/openapi';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -163,57 +164,18 @@ export async function logout(): Promise<void> {
   }
 }
 
-export type Role = 'viewer' | 'member' | 'admin' | 'owner';
-export const ROLES: Role[] = ['viewer', 'member', 'admin', 'owner'];
+// Types and enumerations come from the API's OpenAPI document (generated into @rolegate/client;
+// test/http/openapi.test.ts fails when they are stale), never copied by hand.
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 
-export interface Me {
-  user: { id: string; email: string; name: string | null; mfaEnabled: boolean };
-  organizations: { id: string; name: string; role: Role }[];
-}
-
-export const CAPABILITIES = [
-  's3-read',
-  's3-write',
-  'logs-read',
-  'dynamodb-read',
-  'lambda-read',
-  'lambda-invoke',
-  'cost-scan',
-  'cleanup',
-  'cloudtrail-read',
-] as const;
+export const CAPABILITIES = API_CAPABILITIES;
 export type Capability = (typeof CAPABILITIES)[number];
+export type Role = (typeof API_ROLES)[number];
+export const ROLES: readonly Role[] = API_ROLES;
 
-export interface Check {
-  name: string;
-  status: 'passed' | 'failed' | 'skipped' | 'warning';
-  code?: string;
-  advice?: string;
-}
-
-export interface Connection {
-  id: string;
-  name: string;
-  accountId: string | null;
-  roleArn: string | null;
-  roleName: string;
-  capabilities: Capability[];
-  scopes: {
-    regions: string[];
-    s3Buckets: string[];
-    s3Prefixes: string[];
-    logGroupPrefixes: string[];
-    dynamodbTables: string[];
-    lambdaFunctionPatterns: string[];
-    cleanupTagConditions: Record<string, string>;
-  };
-  rotationPending: boolean;
-  previousExternalIdExpiresAt: string | null;
-  status: 'pending' | 'verified' | 'unsafe' | 'failed' | 'disabled' | 'expired';
-  lastVerifiedAt: string | null;
-  verification: { status: 'verified' | 'unsafe' | 'failed'; checkedAt: string; checks: Check[] } | null;
-  createdAt: string;
-}
+export type Me = Json<paths['/v1/me']['get']['responses']['200']>;
+export type Connection = Json<paths['/v1/orgs/{orgId}/connections/{connId}']['get']['responses']['200']>;
+export type Check = NonNullable<Connection['verification']>['checks'][number];
 
 export interface Page<T> {
   items: T[];
