@@ -27,6 +27,7 @@ const PUBLIC_EXACT = new Set([
   // The web console's static shell and assets (no data; the console calls the API with a token).
   'GET /',
   'GET /index.html',
+  'GET /favicon.ico',
 ]);
 function isPublic(route: RouteEntry): boolean {
   return (

@@ -86,14 +86,17 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRoutesOptions> = asyn
     url: '/v1/auth/refresh',
     auth: 'public',
     tags,
-    summary: 'Rotate a refresh token',
+    summary: 'Rotate a refresh token (204: a browser client without a session cookie, nothing to resume)',
     schema: {
       body: refreshBody,
-      response: { 200: tokenPairResponse },
+      response: { 200: tokenPairResponse, 204: z.null() },
     },
     handler: async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      const { token, fromCookie } = browser.presented(request, request.body.refreshToken);
+      const presented = browser.presented(request, request.body.refreshToken);
+      // The console probes for a session on every load; a signed-out load is not an error.
+      if (presented === null) return reply.code(204).send(null);
+      const { token, fromCookie } = presented;
       try {
         const pair = await service.refresh(token, contextOf(request));
         return browser.deliver(request, reply, pair);

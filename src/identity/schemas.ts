@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idPattern } from '../db/ids.ts';
+import { orgNameSchema } from './orgs/schemas.ts';
 import { ROLES } from './rbac.ts';
 
 /** Request and response shapes of the identity routes (shared with the OpenAPI document). */
@@ -14,6 +15,8 @@ export const signupBody = z.strictObject({
   email,
   password,
   name: z.string().trim().min(1).max(200).optional(),
+  /** The first organisation's name; default "<name or email's local part>'s organisation". */
+  organizationName: orgNameSchema.optional(),
 });
 
 export const signupResponse = z.object({

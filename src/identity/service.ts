@@ -60,7 +60,12 @@ export function createIdentityService(deps: IdentityServiceDeps) {
 
   return {
     async signup(
-      input: { email: string; password: string; name?: string | undefined },
+      input: {
+        email: string;
+        password: string;
+        name?: string | undefined;
+        organizationName?: string | undefined;
+      },
       ctx: RequestContext,
     ): Promise<{ user: { id: string; email: string }; organization: { id: string; name: string } }> {
       const email = normaliseEmail(input.email);
@@ -77,7 +82,10 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       const now = clock.now();
       const userId = newId('usr');
       const orgId = newId('org');
-      const orgName = `${name ?? email.slice(0, email.indexOf('@'))}'s organization`.slice(0, 200);
+      // The console asks for the organisation's name; API callers may leave it to this default.
+      const orgName =
+        input.organizationName?.trim() ||
+        `${name ?? email.slice(0, email.indexOf('@'))}'s organisation`.slice(0, 200);
       const created = await store.transaction(async (tx) => {
         const ok = await store.createUserWithOrganization(tx, {
           userId,

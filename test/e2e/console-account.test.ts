@@ -6,7 +6,8 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 /**
  * The console's account journeys end to end (the real server on 127.0.0.1, Debian's Chromium):
- * the API documentation page, sign-in history and revoking a session. One app and one browser for the file; steps run in order.
+ * a signed-out load without console errors, the API documentation page, sign-in history and
+ * revoking a session. One app and one browser for the file; steps run in order.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -69,6 +70,31 @@ const meStatus = async (token: string) =>
   (await fetch(`${baseUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status;
 
 describe.sequential('console: account', () => {
+  it('loads signed out with zero browser console errors (no 401 from the session probe, a favicon)', async () => {
+    const errors: string[] = [];
+    const failed: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    });
+    const res = await page.goto(`${baseUrl}/`);
+    expect(res?.status()).toBe(200);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    const icon = await page.request.get(`${baseUrl}/favicon.ico`);
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()['content-type']).toMatch(/icon/);
+    // Let the probe and the favicon request settle, then look.
+    await page.waitForLoadState('networkidle');
+    expect(failed).toEqual([]);
+    expect(errors).toEqual([]);
+    page.removeAllListeners('console');
+    page.removeAllListeners('pageerror');
+    page.removeAllListeners('response');
+  });
+
   it('serves the API documentation (/docs) without a CSP error', async () => {
     const errors: string[] = [];
     const onConsole = (m: { type(): string; text(): string }) => {
@@ -90,8 +116,13 @@ describe.sequential('console: account', () => {
     await page.getByRole('button', { name: 'No account yet? Sign up' }).click();
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Organisation name (optional)').fill('Acme Account Tests');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.getByRole('heading', { name: 'AWS connections' }).waitFor();
+    await page
+      .getByRole('combobox', { name: 'Organisation' })
+      .getByText(/Acme Account Tests/)
+      .waitFor({ state: 'attached' });
   });
 
   it('lists where the user is signed in and signs out another device', async () => {

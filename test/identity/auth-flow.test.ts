@@ -58,6 +58,31 @@ describe('sign-up', () => {
       organizations: [{ id: body.organization.id, name: body.organization.name, role: 'owner' }],
     });
     expect(await actionsFor(body.user.id)).toContain('auth.signup');
+    // Default name, in the one spelling the product uses.
+    expect(body.organization.name).toBe("Ada's organisation");
+  });
+
+  it('names the first organisation as asked; a blank or control-character name is refused', async () => {
+    const named = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/signup',
+      remoteAddress: uniqueIp(),
+      payload: { email: uniqueEmail(), password: GOOD_PASSWORD, organizationName: '  Acme Ltd ' },
+    });
+    expect(named.statusCode).toBe(201);
+    expect(named.json().organization.name).toBe('Acme Ltd');
+    for (const organizationName of ['   ', 'Acme\u0000Ltd']) {
+      const email = uniqueEmail();
+      const bad = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/signup',
+        remoteAddress: uniqueIp(),
+        payload: { email, password: GOOD_PASSWORD, organizationName },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.details.fields[0].path).toBe('organizationName');
+      expect((await login(t, { email, password: GOOD_PASSWORD })).statusCode).toBe(401);
+    }
   });
 
   it.each([

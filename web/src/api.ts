@@ -57,7 +57,8 @@ export function refreshSession(): Promise<boolean> {
         headers: { ...BROWSER_HEADERS, 'content-type': 'application/json' },
         body: '{}',
       });
-      if (!res.ok) {
+      // 204: no session cookie (a signed-out load); the server says so without an error status.
+      if (!res.ok || res.status === 204) {
         accessToken = null;
         return false;
       }

@@ -961,7 +961,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a refresh token */
+        /** Rotate a refresh token (204: a browser client without a session cookie, nothing to resume) */
         post: {
             parameters: {
                 query?: never;
@@ -988,6 +988,15 @@ export interface paths {
                             expiresIn: number;
                             refreshToken?: string;
                         };
+                    };
+                };
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
                     };
                 };
                 /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
@@ -1047,6 +1056,7 @@ export interface paths {
                     "application/json": {
                         email: string;
                         name?: string;
+                        organizationName?: string;
                         password: string;
                     };
                 };

@@ -7,6 +7,7 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [name, setName] = useState('');
+  const [orgName, setOrgName] = useState('');
   const [totp, setTotp] = useState('');
   const [needMfa, setNeedMfa] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -18,11 +19,12 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
     setError(null);
     try {
       if (mode === 'signup') {
-        await api(
-          'POST',
-          '/v1/auth/signup',
-          name.trim() === '' ? { email, password } : { email, password, name },
-        );
+        await api('POST', '/v1/auth/signup', {
+          email,
+          password,
+          ...(name.trim() === '' ? {} : { name }),
+          ...(orgName.trim() === '' ? {} : { organizationName: orgName }),
+        });
       }
       await login(email, password, needMfa ? totp.trim() : undefined);
       onSignedIn();
@@ -54,6 +56,18 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
                   onChange={(e) => setName(e.target.value)}
                   autoComplete="name"
                   maxLength={200}
+                />
+              </label>
+            )}
+            {mode === 'signup' && (
+              <label>
+                Organisation name (optional)
+                <input
+                  value={orgName}
+                  onChange={(e) => setOrgName(e.target.value)}
+                  autoComplete="organization"
+                  maxLength={200}
+                  placeholder="e.g. Acme Ltd"
                 />
               </label>
             )}
