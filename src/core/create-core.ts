@@ -201,6 +201,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     keyring,
     accessTokens,
     redis,
+    invitations: orgs,
     ...(loginAlerts === null ? {} : { onLogin: loginAlerts.afterLogin }),
   });
   const scans = createAppScans({

@@ -11,13 +11,20 @@ const password = z.string().min(1).max(1024);
 const email = z.string().min(3).max(320);
 const otpCode = z.string().min(6).max(32);
 
-export const signupBody = z.strictObject({
-  email,
-  password,
-  name: z.string().trim().min(1).max(200).optional(),
-  /** The first organisation's name; default "<name or email's local part>'s organisation". */
-  organizationName: orgNameSchema.optional(),
-});
+export const signupBody = z
+  .strictObject({
+    email,
+    password,
+    name: z.string().trim().min(1).max(200).optional(),
+    /** The first organisation's name; default "<name or email's local part>'s organisation". */
+    organizationName: orgNameSchema.optional(),
+    /** Join the inviting organisation (the token of an invitation link) instead of creating one. */
+    invitationToken: z.string().min(16).max(128).optional(),
+  })
+  .refine((b) => b.organizationName === undefined || b.invitationToken === undefined, {
+    message: 'give either an organisation name or an invitation, not both',
+    path: ['organizationName'],
+  });
 
 export const signupResponse = z.object({
   user: z.object({ id: z.string(), email: z.string() }),

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { Actor } from '../core/actor.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Keyring } from '../crypto/field-encryption.ts';
+import type { Tx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import { createAttempts } from './attempts.ts';
@@ -33,6 +34,13 @@ export interface IdentityServiceDeps {
   auth: { refreshMaxAge: number; refreshIdle: number };
   accountPolicy?: LockoutPolicy;
   ipPolicy?: LockoutPolicy;
+  /**
+   * Accepts an invitation inside the sign-up transaction (src/identity/orgs/service.ts), so that an
+   * invitee joins the inviting organisation instead of getting one of their own.
+   */
+  invitations?: {
+    acceptInvitationIn(tx: Tx, actor: Actor, token: string): Promise<{ orgId: string; role: Role }>;
+  };
   /** Called after a successful login has committed (e.g. new-IP alerts); must not throw or block. */
   onLogin?: (userId: string, ip: string) => void;
 }
@@ -65,6 +73,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         password: string;
         name?: string | undefined;
         organizationName?: string | undefined;
+        invitationToken?: string | undefined;
       },
       ctx: RequestContext,
     ): Promise<{ user: { id: string; email: string }; organization: { id: string; name: string } }> {
@@ -82,11 +91,48 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       const now = clock.now();
       const userId = newId('usr');
       const orgId = newId('org');
+      const recordSignup = (tx: Tx, inOrg: string | null) =>
+        record(tx, ctx, {
+          orgId: inOrg,
+          actorType: 'user',
+          actorId: userId,
+          action: 'auth.signup',
+          outcome: 'success',
+          targetType: 'user',
+          targetId: userId,
+          ...(input.invitationToken === undefined ? {} : { details: { viaInvitation: true } }),
+        });
       // The console asks for the organisation's name; API callers may leave it to this default.
       const orgName =
         input.organizationName?.trim() ||
         `${name ?? email.slice(0, email.indexOf('@'))}'s organisation`.slice(0, 200);
-      const created = await store.transaction(async (tx) => {
+      const invitationToken = input.invitationToken;
+      const created = await store.transaction(async (tx): Promise<{ id: string; name: string } | null> => {
+        if (invitationToken !== undefined) {
+          // Joining by invitation: the user and the membership, no organisation of their own. A
+          // refused invitation (404) rolls the whole sign-up back.
+          if (deps.invitations === undefined)
+            throw new AppError(ErrorCode.NOT_FOUND, 'Invitation not found.');
+          if (!(await store.createUser(tx, { userId, email, name, passwordHash, now }))) return null;
+          await recordSignup(tx, null);
+          const joined = await deps.invitations.acceptInvitationIn(
+            tx,
+            {
+              type: 'user',
+              id: userId,
+              userId,
+              orgId: null,
+              role: null,
+              sessionId: null,
+              ip: ctx.ip,
+              userAgent: ctx.userAgent,
+              requestId: ctx.requestId,
+            },
+            invitationToken,
+          );
+          const org = (await store.organizationsOf(tx, userId)).find((o) => o.id === joined.orgId);
+          return { id: joined.orgId, name: org?.name ?? '' };
+        }
         const ok = await store.createUserWithOrganization(tx, {
           userId,
           email,
@@ -97,23 +143,15 @@ export function createIdentityService(deps: IdentityServiceDeps) {
           membershipId: newId('mem'),
           now,
         });
-        if (!ok) return false;
-        await record(tx, ctx, {
-          orgId,
-          actorType: 'user',
-          actorId: userId,
-          action: 'auth.signup',
-          outcome: 'success',
-          targetType: 'user',
-          targetId: userId,
-        });
-        return true;
+        if (!ok) return null;
+        await recordSignup(tx, orgId);
+        return { id: orgId, name: orgName };
       });
       // A taken address costs the caller's IP budget like a failed login, so probing for
       // registered addresses is as slow as guessing passwords.
-      if (!created)
+      if (created === null)
         await attempts.refuse(ctx, { userId: null, action: 'auth.signup', reason: 'email_taken' });
-      return { user: { id: userId, email }, organization: { id: orgId, name: orgName } };
+      return { user: { id: userId, email }, organization: created! };
     },
 
     async login(

@@ -62,18 +62,10 @@ export function createIdentityStore(db: Db) {
       return rows[0] ?? null;
     },
 
-    async createUserWithOrganization(
+    /** Inserts the user unless the email is taken (false then). */
+    async createUser(
       q: DbOrTx,
-      input: {
-        userId: string;
-        email: string;
-        name: string | null;
-        passwordHash: string;
-        orgId: string;
-        orgName: string;
-        membershipId: string;
-        now: Date;
-      },
+      input: { userId: string; email: string; name: string | null; passwordHash: string; now: Date },
     ): Promise<boolean> {
       const inserted = await q
         .insert(users)
@@ -87,7 +79,23 @@ export function createIdentityStore(db: Db) {
         })
         .onConflictDoNothing({ target: users.email })
         .returning({ id: users.id });
-      if (inserted.length === 0) return false;
+      return inserted.length === 1;
+    },
+
+    async createUserWithOrganization(
+      q: DbOrTx,
+      input: {
+        userId: string;
+        email: string;
+        name: string | null;
+        passwordHash: string;
+        orgId: string;
+        orgName: string;
+        membershipId: string;
+        now: Date;
+      },
+    ): Promise<boolean> {
+      if (!(await this.createUser(q, input))) return false;
       await q.insert(organizations).values({ id: input.orgId, name: input.orgName, createdAt: input.now });
       await q.insert(memberships).values({
         id: input.membershipId,

@@ -155,4 +155,37 @@ describe.sequential('console: account', () => {
     await page.reload();
     await page.getByTestId('sessions').getByText('this browser').waitFor();
   });
+
+  it('invites by link: the invitee signs up from the link and joins this organisation, with none of their own', async () => {
+    const invitee = `e2e-invitee-${Date.now()}@example.com`;
+    await page.getByRole('link', { name: 'Members' }).click();
+    const form = page.getByRole('form', { name: 'Invite a member' });
+    await form.getByLabel('Email').fill(invitee);
+    await form.getByLabel('Role').selectOption('member');
+    await form.getByRole('button', { name: 'Invite' }).click();
+    const link = (await page.getByTestId('invitation-link').textContent())?.trim() ?? '';
+    expect(link).toMatch(new RegExp(`^${baseUrl}/invite#token=`));
+    await shot('account-02-invitation-link');
+
+    // The invitee: another browser, no account yet.
+    const other = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+    const guest = await other.newPage();
+    guest.setDefaultTimeout(15_000);
+    await guest.goto(link);
+    await guest.getByTestId('invitation-notice').waitFor();
+    expect(await guest.getByLabel('Organisation name (optional)').count()).toBe(0);
+    await guest.getByLabel('Email').fill(invitee);
+    await guest.getByLabel('Password').fill(PASSWORD);
+    await guest.getByRole('button', { name: 'Sign up' }).click();
+    await guest.getByRole('heading', { name: 'AWS connections' }).waitFor();
+    expect(new URL(guest.url()).hash).toBe('');
+    const orgs = guest.getByRole('combobox', { name: 'Organisation' }).locator('option');
+    await expect.poll(() => orgs.allTextContents()).toEqual(['Acme Account Tests (member)']);
+    await guest.screenshot({ path: `${SHOTS}/account-03-invitee-joined.png`, fullPage: true });
+    await other.close();
+
+    // The inviter sees the new member.
+    await page.reload();
+    await page.getByRole('cell', { name: invitee }).waitFor();
+  });
 });

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Connection, logout, type Me, refreshSession } from './api.ts';
+import { invitationTokenFromUrl, leaveInvitation } from './invite.ts';
 import { Busy, ErrorBox } from './ui.tsx';
 import { AuditView } from './views/Audit.tsx';
 import { AuthScreen } from './views/Auth.tsx';
@@ -31,6 +32,7 @@ export function App() {
   const [state, setState] = useState<'booting' | 'signed-out' | 'signed-in'>('booting');
   const [me, setMe] = useState<Me | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [preferredOrg, setPreferredOrg] = useState<string | null>(null);
 
   const loadMe = useCallback(async () => {
     try {
@@ -57,6 +59,7 @@ export function App() {
     return (
       <>
         <AuthScreen
+          invitationToken={invitationTokenFromUrl()}
           onSignedIn={() => {
             setError(null);
             void loadMe();
@@ -76,8 +79,23 @@ export function App() {
       ? new URLSearchParams(window.location.search).get('uid')
       : null;
   if (consentUid !== null) return <ConsentView me={me} uid={consentUid} />;
+  const invitationToken = invitationTokenFromUrl();
+  if (invitationToken !== null) {
+    return (
+      <JoinOrganisation
+        token={invitationToken}
+        onDone={(orgId) => {
+          leaveInvitation();
+          setPreferredOrg(orgId);
+          void loadMe();
+        }}
+      />
+    );
+  }
   return (
     <Shell
+      key={preferredOrg ?? 'default'}
+      initialOrgId={preferredOrg}
       me={me}
       reloadMe={loadMe}
       onSignedOut={() => {
@@ -88,17 +106,55 @@ export function App() {
   );
 }
 
+/** A signed-in user opened an invitation link: accept it (or not) before the console. */
+function JoinOrganisation({ token, onDone }: { token: string; onDone: (orgId: string | null) => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  async function accept() {
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await api<{ orgId: string }>('POST', '/v1/invitations/accept', { token });
+      onDone(res.orgId);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <main className="auth">
+      <h1>Rolegate</h1>
+      <section className="card" aria-labelledby="join-h">
+        <h2 id="join-h">Join an organisation</h2>
+        <p>You opened an invitation link. Accept it to join the organisation that invited you.</p>
+        <ErrorBox error={error} />
+        <button type="button" disabled={busy} onClick={() => void accept()}>
+          Accept the invitation
+        </button>{' '}
+        <button type="button" className="secondary" onClick={() => onDone(null)}>
+          Not now
+        </button>
+      </section>
+    </main>
+  );
+}
+
 function Shell({
   me,
   reloadMe,
   onSignedOut,
+  initialOrgId = null,
 }: {
+  initialOrgId?: string | null;
   me: Me;
   reloadMe: () => Promise<void>;
   onSignedOut: () => void;
 }) {
   const [page, setPageState] = useState<PageId>(pageFromPath);
-  const [orgId, setOrgId] = useState(me.organizations[0]?.id ?? '');
+  const [orgId, setOrgId] = useState(
+    me.organizations.find((o) => o.id === initialOrgId)?.id ?? me.organizations[0]?.id ?? '',
+  );
   const [openConn, setOpenConn] = useState<Connection | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [newOrg, setNewOrg] = useState('');

@@ -1055,6 +1055,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         email: string;
+                        invitationToken?: string;
                         name?: string;
                         organizationName?: string;
                         password: string;

@@ -94,6 +94,61 @@ export function createOrgService(deps: {
     return role;
   }
 
+  async function acceptIn(tx: Tx, actor: Actor, token: string): Promise<{ orgId: string; role: Role }> {
+    const userId = requireUser(actor, 'Accepting an invitation');
+    const now = clock.now();
+    const invitation = await store.findInvitationByTokenHash(tx, sha256Hex(token));
+    if (
+      invitation === null ||
+      invitation.acceptedAt !== null ||
+      invitation.revokedAt !== null ||
+      invitation.expiresAt.getTime() <= now.getTime()
+    ) {
+      throw invitationNotFound();
+    }
+    const email = await store.emailOf(tx, userId);
+    if (email === null || normaliseEmail(email) !== invitation.email) throw invitationNotFound();
+    if (!(await store.lockOrg(tx, invitation.orgId))) throw invitationNotFound();
+    if ((await store.roleOf(tx, invitation.orgId, userId)) !== null) {
+      throw new AppError(ErrorCode.CONFLICT, 'You are already a member of this organisation.');
+    }
+    // Checked again now, under the org lock: the inviter must still be a member who could send
+    // this invitation today. Revocation on demotion or removal covers the usual paths; this
+    // covers any other (an account deleted, a role changed outside the service).
+    const inviterRole =
+      invitation.invitedBy === null ? null : await store.roleOf(tx, invitation.orgId, invitation.invitedBy);
+    if (
+      inviterRole === null ||
+      !can(inviterRole, 'invitations:manage') ||
+      !roleAtMost(invitation.role, inviterRole)
+    ) {
+      throw new AppError(
+        ErrorCode.NOT_FOUND,
+        'The invitation is no longer valid: whoever sent it no longer holds the role it grants. Ask an admin of the organisation for a new one.',
+      );
+    }
+    if (!(await store.markInvitationAccepted(tx, invitation.orgId, invitation.id, userId, now))) {
+      throw invitationNotFound();
+    }
+    await store.addMember(tx, {
+      membershipId: newId('mem'),
+      orgId: invitation.orgId,
+      userId,
+      role: invitation.role,
+      now,
+    });
+    await audit.record(
+      tx,
+      auditEventFor(
+        actor,
+        'invitation.accepted',
+        { type: 'invitation', id: invitation.id },
+        { orgId: invitation.orgId, details: { role: invitation.role } },
+      ),
+    );
+    return { orgId: invitation.orgId, role: invitation.role };
+  }
+
   return {
     async listMine(actor: Actor): Promise<Array<OrgRow & { role: Role }>> {
       if (actor.type === 'apiKey') {
@@ -303,63 +358,15 @@ export function createOrgService(deps: {
     },
 
     async accept(actor: Actor, token: string): Promise<{ orgId: string; role: Role }> {
-      const userId = requireUser(actor, 'Accepting an invitation');
-      const now = clock.now();
-      return store.transaction(async (tx) => {
-        const invitation = await store.findInvitationByTokenHash(tx, sha256Hex(token));
-        if (
-          invitation === null ||
-          invitation.acceptedAt !== null ||
-          invitation.revokedAt !== null ||
-          invitation.expiresAt.getTime() <= now.getTime()
-        ) {
-          throw invitationNotFound();
-        }
-        const email = await store.emailOf(tx, userId);
-        if (email === null || normaliseEmail(email) !== invitation.email) throw invitationNotFound();
-        if (!(await store.lockOrg(tx, invitation.orgId))) throw invitationNotFound();
-        if ((await store.roleOf(tx, invitation.orgId, userId)) !== null) {
-          throw new AppError(ErrorCode.CONFLICT, 'You are already a member of this organisation.');
-        }
-        // Checked again now, under the org lock: the inviter must still be a member who could send
-        // this invitation today. Revocation on demotion or removal covers the usual paths; this
-        // covers any other (an account deleted, a role changed outside the service).
-        const inviterRole =
-          invitation.invitedBy === null
-            ? null
-            : await store.roleOf(tx, invitation.orgId, invitation.invitedBy);
-        if (
-          inviterRole === null ||
-          !can(inviterRole, 'invitations:manage') ||
-          !roleAtMost(invitation.role, inviterRole)
-        ) {
-          throw new AppError(
-            ErrorCode.NOT_FOUND,
-            'The invitation is no longer valid: whoever sent it no longer holds the role it grants. Ask an admin of the organisation for a new one.',
-          );
-        }
-        if (!(await store.markInvitationAccepted(tx, invitation.orgId, invitation.id, userId, now))) {
-          throw invitationNotFound();
-        }
-        await store.addMember(tx, {
-          membershipId: newId('mem'),
-          orgId: invitation.orgId,
-          userId,
-          role: invitation.role,
-          now,
-        });
-        await audit.record(
-          tx,
-          auditEventFor(
-            actor,
-            'invitation.accepted',
-            { type: 'invitation', id: invitation.id },
-            { orgId: invitation.orgId, details: { role: invitation.role } },
-          ),
-        );
-        return { orgId: invitation.orgId, role: invitation.role };
-      });
+      return store.transaction((tx) => acceptIn(tx, actor, token));
     },
+
+    /**
+     * Accepts inside the caller's transaction: sign-up with an invitation creates the user and
+     * their membership together, so a refused invitation leaves no account (and no stray
+     * organisation) behind.
+     */
+    acceptInvitationIn: acceptIn,
   };
 }
 

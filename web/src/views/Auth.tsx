@@ -1,9 +1,17 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, login } from '../api.ts';
+import { leaveInvitation } from '../invite.ts';
 import { CodeField, ErrorBox, PasswordField } from '../ui.tsx';
 
-export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
-  const [mode, setMode] = useState<'login' | 'signup'>('login');
+export function AuthScreen({
+  onSignedIn,
+  invitationToken = null,
+}: {
+  onSignedIn: () => void;
+  /** From an invitation link: sign-up joins that organisation (no organisation of one's own). */
+  invitationToken?: string | null;
+}) {
+  const [mode, setMode] = useState<'login' | 'signup'>(invitationToken === null ? 'login' : 'signup');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [name, setName] = useState('');
@@ -23,10 +31,17 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
           email,
           password,
           ...(name.trim() === '' ? {} : { name }),
-          ...(orgName.trim() === '' ? {} : { organizationName: orgName }),
+          ...(invitationToken !== null
+            ? { invitationToken }
+            : orgName.trim() === ''
+              ? {}
+              : { organizationName: orgName }),
         });
       }
       await login(email, password, needMfa ? totp.trim() : undefined);
+      // Signed up through the link: the invitation is accepted already. Logged in instead: the
+      // console offers to accept it next (App.tsx).
+      if (mode === 'signup' && invitationToken !== null) leaveInvitation();
       onSignedIn();
     } catch (err) {
       if (err instanceof ApiError && err.code === 'mfa_required') {
@@ -59,7 +74,13 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
                 />
               </label>
             )}
-            {mode === 'signup' && (
+            {invitationToken !== null && (
+              <p className="notice" data-testid="invitation-notice">
+                You were invited to join an organisation. Sign up with the email address the invitation was
+                sent to, or log in if you already have an account.
+              </p>
+            )}
+            {mode === 'signup' && invitationToken === null && (
               <label>
                 Organisation name (optional)
                 <input

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, CAPABILITIES, type Capability, type Connection, type Page, ROLES, type Role } from '../api.ts';
+import { invitationLink } from '../invite.ts';
 import { Busy, CopyButton, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
 
 interface ApiKey {
@@ -377,8 +378,16 @@ export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUser
           {token !== null && (
             <div className="card notice" role="status">
               <p>
-                Invitation token (shown once; send it to the invitee, who accepts it after signing in):{' '}
-                <code className="secret">{token}</code> <CopyButton text={token} label="Copy token" />
+                Invitation link (shown once; send it to the invitee, who signs up or logs in with the invited
+                email address to join):{' '}
+                <code className="secret" data-testid="invitation-link">
+                  {invitationLink(token)}
+                </code>{' '}
+                <CopyButton text={invitationLink(token)} label="Copy link" />
+              </p>
+              <p className="muted small">
+                Or the token alone, for someone already signed in: <code className="secret">{token}</code>{' '}
+                <CopyButton text={token} label="Copy token" />
               </p>
             </div>
           )}
