@@ -5,16 +5,50 @@
  */
 import { CAPABILITIES as API_CAPABILITIES, ROLES as API_ROLES, type paths } from '@rolegate/client/openapi';
 
+/** One invalid field of a `validation_failed` answer (`details.fields` in the error envelope). */
+export interface FieldError {
+  location: string;
+  /** Dotted path, e.g. `roleArn` or `scopes.s3Buckets.0`. */
+  path: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly requestId: string | null;
-  constructor(status: number, code: string, message: string, requestId: string | null) {
+  readonly fields: FieldError[];
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    requestId: string | null,
+    fields: FieldError[] = [],
+  ) {
     super(message);
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    this.fields = fields;
   }
+
+  /** The messages for one field (path or its descendants), to show beside that field. */
+  messagesFor(path: string): string[] {
+    return this.fields.filter((f) => f.path === path || f.path.startsWith(`${path}.`)).map((f) => f.message);
+  }
+}
+
+function fieldsOf(details: unknown): FieldError[] {
+  if (typeof details !== 'object' || details === null) return [];
+  const fields = (details as { fields?: unknown }).fields;
+  if (!Array.isArray(fields)) return [];
+  return fields.filter(
+    (f): f is FieldError =>
+      typeof f === 'object' &&
+      f !== null &&
+      typeof (f as FieldError).path === 'string' &&
+      typeof (f as FieldError).message === 'string',
+  );
 }
 
 const BROWSER_HEADERS = { 'x-rolegate-client': 'browser' };
@@ -33,13 +67,16 @@ export function setAccessToken(token: string | null): void {
 async function toError(res: Response): Promise<ApiError> {
   const headerId = res.headers.get('x-request-id');
   try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string; requestId?: string } };
+    const body = (await res.json()) as {
+      error?: { code?: string; message?: string; requestId?: string; details?: unknown };
+    };
     const e = body.error ?? {};
     return new ApiError(
       res.status,
       e.code ?? 'error',
       e.message ?? `Request failed with HTTP ${res.status}.`,
       e.requestId ?? headerId,
+      fieldsOf(e.details),
     );
   } catch {
     return new ApiError(res.status, 'error', `Request failed with HTTP ${res.status}.`, headerId);

@@ -10,12 +10,36 @@ export function ErrorBox({ error }: { error: unknown }) {
     <div className="error" role="alert">
       <strong>{message}</strong>
       {code !== null && <span className="muted"> ({code})</span>}
+      {error instanceof ApiError && error.fields.length > 0 && (
+        <ul className="field-errors">
+          {error.fields.map((f) => (
+            <li key={`${f.location}:${f.path}:${f.message}`}>
+              {f.path === '' ? f.location : <code>{f.path}</code>}: {f.message}
+            </li>
+          ))}
+        </ul>
+      )}
       {requestId !== null && (
         <div className="muted small">
           Request ID: <code>{requestId}</code>
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * The API's messages for one field (`details.fields`), shown beside it; `id` lets the input point
+ * at them with aria-describedby.
+ */
+export function FieldMessage({ error, path, id }: { error: unknown; path: string; id: string }) {
+  if (!(error instanceof ApiError)) return null;
+  const messages = error.messagesFor(path);
+  if (messages.length === 0) return null;
+  return (
+    <span className="field-error" id={id} data-testid={`field-error-${path}`}>
+      {messages.join('; ')}
+    </span>
   );
 }
 

@@ -1,6 +1,14 @@
 import { type FormEvent, useState } from 'react';
-import { api, CAPABILITIES, type Capability, type Check, type Connection, type Page } from '../api.ts';
-import { Busy, CodeBlock, CopyButton, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
+import {
+  ApiError,
+  api,
+  CAPABILITIES,
+  type Capability,
+  type Check,
+  type Connection,
+  type Page,
+} from '../api.ts';
+import { Busy, CodeBlock, CopyButton, Empty, ErrorBox, FieldMessage, formatTime, useLoad } from '../ui.tsx';
 
 const CAPABILITY_TEXT: Record<Capability, string> = {
   's3-read': 'List buckets and objects, download objects',
@@ -348,7 +356,10 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
               onChange={(e) => setRoleArn(e.target.value)}
               placeholder="arn:aws:iam::123456789012:role/RolegateAccess"
               maxLength={2048}
+              aria-invalid={error instanceof ApiError && error.messagesFor('roleArn').length > 0}
+              aria-describedby="role-arn-error"
             />
+            <FieldMessage error={error} path="roleArn" id="role-arn-error" />
           </label>
           <div className="row">
             <button type="button" className="secondary" onClick={() => setStep('templates')}>
