@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idPattern } from '../db/ids.ts';
 import { orgNameSchema } from './orgs/schemas.ts';
-import { ROLES } from './rbac.ts';
+import { PERMISSION_NAMES, ROLES } from './rbac.ts';
 
 /** Request and response shapes of the identity routes (shared with the OpenAPI document). */
 
@@ -63,7 +63,15 @@ export const logoutAllResponse = z.object({ revoked: z.number().int() });
 
 export const meResponse = z.object({
   user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), mfaEnabled: z.boolean() }),
-  organizations: z.array(z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) })),
+  organizations: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      role: z.enum(ROLES),
+      /** What the role permits here (src/identity/rbac.ts): clients offer only these actions. */
+      permissions: z.array(z.enum(PERMISSION_NAMES)),
+    }),
+  ),
 });
 
 export const sessionParams = z.strictObject({

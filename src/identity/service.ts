@@ -10,7 +10,7 @@ import { createAttempts } from './attempts.ts';
 import type { LockoutPolicy, LockoutStore } from './lockout.ts';
 import { createMfa } from './mfa.ts';
 import { assertPasswordPolicy, normaliseEmail, type PasswordHasher } from './passwords.ts';
-import type { Role } from './rbac.ts';
+import { type Permission, permissionsOf, type Role } from './rbac.ts';
 import { contextOf, type RequestContext, recorder, requireUser } from './request-context.ts';
 import { createSessions, type TokenPair } from './sessions.ts';
 import type { IdentityStore } from './store.ts';
@@ -244,10 +244,13 @@ export function createIdentityService(deps: IdentityServiceDeps) {
 
     async me(actor: Actor): Promise<{
       user: { id: string; email: string; name: string | null; mfaEnabled: boolean };
-      organizations: Array<{ id: string; name: string; role: Role }>;
+      organizations: Array<{ id: string; name: string; role: Role; permissions: Permission[] }>;
     }> {
       const user = await requireUser(store, actor);
-      const organizations = await store.organizationsOf(store.db, user.id);
+      const organizations = (await store.organizationsOf(store.db, user.id)).map((o) => ({
+        ...o,
+        permissions: permissionsOf(o.role),
+      }));
       return {
         user: { id: user.id, email: user.email, name: user.name, mfaEnabled: user.totpEnabledAt !== null },
         organizations,

@@ -22,6 +22,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let baseUrl: string;
+let invitee = '';
 
 async function shot(name: string) {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
@@ -157,7 +158,7 @@ describe.sequential('console: account', () => {
   });
 
   it('invites by link: the invitee signs up from the link and joins this organisation, with none of their own', async () => {
-    const invitee = `e2e-invitee-${Date.now()}@example.com`;
+    invitee = `e2e-invitee-${Date.now()}@example.com`;
     await page.getByRole('link', { name: 'Members' }).click();
     const form = page.getByRole('form', { name: 'Invite a member' });
     await form.getByLabel('Email').fill(invitee);
@@ -187,5 +188,56 @@ describe.sequential('console: account', () => {
     // The inviter sees the new member.
     await page.reload();
     await page.getByRole('cell', { name: invitee }).waitFor();
+  });
+
+  it('shows a member only what a member may do, and fits a 360-px phone without sideways scrolling', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 360, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    const member = await phone.newPage();
+    member.setDefaultTimeout(15_000);
+    await member.goto(`${baseUrl}/`);
+    await member.getByLabel('Email').fill(invitee);
+    await member.getByLabel('Password').fill(PASSWORD);
+    await member.getByRole('button', { name: 'Log in' }).click();
+    await member.getByRole('heading', { name: 'AWS connections' }).waitFor();
+
+    // No controls the member role cannot use: no connect, no API keys, audit log or webhooks pages.
+    expect(await member.getByRole('button', { name: 'Connect an AWS account' }).count()).toBe(0);
+    const nav = member.getByRole('navigation', { name: 'Main' });
+    expect(await nav.getByRole('link').allTextContents()).toEqual([
+      'Connections',
+      'Waste findings',
+      'Members',
+      'Security',
+    ]);
+    // A deep link to a page the role lacks says so instead of showing dead controls.
+    await member.goto(`${baseUrl}/keys`);
+    await member.getByTestId('page-not-allowed').waitFor();
+    expect(await member.getByRole('button', { name: 'Create key' }).count()).toBe(0);
+    await member.goto(`${baseUrl}/audit`);
+    await member.getByTestId('page-not-allowed').waitFor();
+    expect(await member.getByRole('button', { name: /Export/ }).count()).toBe(0);
+
+    const overflow = () =>
+      member.evaluate(() => {
+        const d = globalThis as unknown as {
+          document: { scrollingElement: { scrollWidth: number } };
+          innerWidth: number;
+        };
+        return { scrollWidth: d.document.scrollingElement.scrollWidth, innerWidth: d.innerWidth };
+      });
+    for (const path of ['/connections', '/findings', '/members', '/security']) {
+      await member.goto(`${baseUrl}${path}`);
+      await member.getByRole('navigation', { name: 'Main' }).waitFor();
+      await member.waitForLoadState('networkidle');
+      const { scrollWidth, innerWidth } = await overflow();
+      expect(innerWidth).toBe(360);
+      expect(scrollWidth, path).toBeLessThanOrEqual(innerWidth);
+    }
+    await member.screenshot({ path: `${SHOTS}/account-04-member-360px.png`, fullPage: true });
+    await phone.close();
   });
 });

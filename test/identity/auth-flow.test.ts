@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/audit/tables.ts';
 import { users } from '../../src/db/core-tables.ts';
+import { permissionsOf } from '../../src/identity/rbac.ts';
 import { refreshTokens, sessions } from '../../src/identity/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
@@ -55,7 +56,14 @@ describe('sign-up', () => {
     expect(profile.statusCode).toBe(200);
     expect(profile.json()).toEqual({
       user: { id: body.user.id, email: local, name: 'Ada', mfaEnabled: false },
-      organizations: [{ id: body.organization.id, name: body.organization.name, role: 'owner' }],
+      organizations: [
+        {
+          id: body.organization.id,
+          name: body.organization.name,
+          role: 'owner',
+          permissions: permissionsOf('owner'),
+        },
+      ],
     });
     expect(await actionsFor(body.user.id)).toContain('auth.signup');
     // Default name, in the one spelling the product uses.

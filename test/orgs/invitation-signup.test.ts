@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberships, users } from '../../src/db/core-tables.ts';
+import { permissionsOf } from '../../src/identity/rbac.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser, type TestUser } from '../helpers/identity.ts';
 import { GOOD_PASSWORD, login, loginOk, me, uniqueEmail, uniqueIp } from '../identity/support.ts';
@@ -51,7 +52,11 @@ describe('sign-up with an invitation', () => {
       ip: uniqueIp(),
     });
     const profile = (await me(t, tokens.accessToken)).json();
-    expect(profile.organizations).toEqual([{ id: owner.orgId, name: `Org ${owner.orgId}`, role: 'admin' }]);
+    expect(profile.organizations).toEqual([
+      { id: owner.orgId, name: `Org ${owner.orgId}`, role: 'admin', permissions: permissionsOf('admin') },
+    ]);
+    expect(profile.organizations[0].permissions).toContain('connections:write');
+    expect(profile.organizations[0].permissions).not.toContain('org:delete');
     const rows = await t.database.db
       .select()
       .from(memberships)

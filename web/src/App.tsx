@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Connection, logout, type Me, refreshSession } from './api.ts';
+import { api, type Connection, can, logout, type Me, type Permission, refreshSession } from './api.ts';
 import { invitationTokenFromUrl, leaveInvitation } from './invite.ts';
 import { Busy, ErrorBox } from './ui.tsx';
 import { AuditView } from './views/Audit.tsx';
@@ -13,14 +13,14 @@ import { SecurityView } from './views/Security.tsx';
 import { WebhooksView } from './views/Webhooks.tsx';
 
 const PAGES = [
-  ['connections', 'Connections'],
-  ['findings', 'Waste findings'],
-  ['keys', 'API keys'],
-  ['members', 'Members'],
-  ['audit', 'Audit log'],
-  ['webhooks', 'Webhooks'],
-  ['security', 'Security'],
-] as const;
+  ['connections', 'Connections', null],
+  ['findings', 'Waste findings', null],
+  ['keys', 'API keys', 'api-keys:read'],
+  ['members', 'Members', null],
+  ['audit', 'Audit log', 'audit:read'],
+  ['webhooks', 'Webhooks', 'webhooks:read'],
+  ['security', 'Security', null],
+] as const satisfies ReadonlyArray<readonly [string, string, Permission | null]>;
 type PageId = (typeof PAGES)[number][0];
 
 function pageFromPath(): PageId {
@@ -172,6 +172,9 @@ function Shell({
     if (window.location.pathname !== `/${p}`) window.history.pushState(null, '', `/${p}`);
   }
 
+  const needs = PAGES.find(([id]) => id === page)?.[2] ?? null;
+  const pageAllowed = needs === null || can(org, needs);
+
   async function signOut() {
     try {
       await logout();
@@ -223,7 +226,7 @@ function Shell({
       </header>
       <nav className="sidebar" aria-label="Main">
         <ul>
-          {PAGES.map(([id, label]) => (
+          {PAGES.filter(([, , needs]) => needs === null || can(org, needs)).map(([id, label]) => (
             <li key={id}>
               <a
                 href={`/${id}`}
@@ -259,10 +262,20 @@ function Shell({
         <ErrorBox error={error} />
         {org === undefined && page !== 'security' ? (
           <p>You are not a member of any organisation. Create one in the sidebar, or accept an invitation.</p>
+        ) : !pageAllowed ? (
+          <p data-testid="page-not-allowed">
+            Your role in this organisation ({org?.role}) does not include this page. Ask an admin if you need
+            it.
+          </p>
         ) : (
           <>
             {page === 'connections' && org !== undefined && openConn === null && (
-              <ConnectionsView key={org.id} orgId={org.id} onOpen={setOpenConn} />
+              <ConnectionsView
+                key={org.id}
+                orgId={org.id}
+                onOpen={setOpenConn}
+                canConnect={can(org, 'connections:write')}
+              />
             )}
             {page === 'connections' && org !== undefined && openConn !== null && (
               <ConnectionDetail
@@ -271,9 +284,12 @@ function Shell({
                 connection={openConn}
                 onBack={() => setOpenConn(null)}
                 onFindings={() => setPage('findings')}
+                canVerify={can(org, 'connections:verify')}
               />
             )}
-            {page === 'findings' && org !== undefined && <FindingsView key={org.id} orgId={org.id} />}
+            {page === 'findings' && org !== undefined && (
+              <FindingsView key={org.id} orgId={org.id} canCleanUp={can(org, 'cleanup:execute')} />
+            )}
             {page === 'keys' && org !== undefined && <ApiKeysView key={org.id} orgId={org.id} />}
             {page === 'members' && org !== undefined && (
               <MembersView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />

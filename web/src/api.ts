@@ -212,6 +212,17 @@ export type Role = (typeof API_ROLES)[number];
 export const ROLES: readonly Role[] = API_ROLES;
 
 export type Me = Json<paths['/v1/me']['get']['responses']['200']>;
+export type Org = Me['organizations'][number];
+export type Permission = Org['permissions'][number];
+
+/**
+ * Whether the signed-in user's role in `org` permits `permission` (the server's matrix, sent with
+ * /v1/me): controls a role cannot use are not offered. The API still enforces every check.
+ */
+export function can(org: Org | undefined, permission: Permission): boolean {
+  return org?.permissions.includes(permission) === true;
+}
+
 export type Connection = Json<paths['/v1/orgs/{orgId}/connections/{connId}']['get']['responses']['200']>;
 export type Check = NonNullable<Connection['verification']>['checks'][number];
 

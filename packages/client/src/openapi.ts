@@ -1428,6 +1428,7 @@ export interface paths {
                             organizations: {
                                 id: string;
                                 name: string;
+                                permissions: ("org:read" | "org:update" | "org:delete" | "members:read" | "members:manage" | "members:leave" | "invitations:manage" | "api-keys:read" | "api-keys:manage" | "connections:read" | "connections:write" | "connections:verify" | "connections:templates" | "s3:read" | "s3:write" | "logs:read" | "dynamodb:read" | "lambda:read" | "lambda:invoke" | "scans:read" | "scans:run" | "findings:dismiss" | "cleanup:execute" | "audit:read" | "audit:export" | "insights:read" | "reconcile:read" | "reconcile:run" | "webhooks:read" | "webhooks:manage" | "billing")[];
                                 /** @enum {string} */
                                 role: "viewer" | "member" | "admin" | "owner";
                             }[];

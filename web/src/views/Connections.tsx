@@ -53,7 +53,16 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status}`}>{status}</span>;
 }
 
-export function ConnectionsView({ orgId, onOpen }: { orgId: string; onOpen: (c: Connection) => void }) {
+export function ConnectionsView({
+  orgId,
+  onOpen,
+  canConnect,
+}: {
+  orgId: string;
+  onOpen: (c: Connection) => void;
+  /** The role may create connections (connections:write); otherwise the wizard is not offered. */
+  canConnect: boolean;
+}) {
   const conns = useLoad(
     () => api<Page<Connection>>('GET', `/v1/orgs/${orgId}/connections?limit=100`),
     [orgId],
@@ -74,16 +83,24 @@ export function ConnectionsView({ orgId, onOpen }: { orgId: string; onOpen: (c: 
     <section aria-labelledby="conn-h">
       <div className="section-head">
         <h2 id="conn-h">AWS connections</h2>
-        <button type="button" onClick={() => setWizard(true)}>
-          Connect an AWS account
-        </button>
+        {canConnect && (
+          <button type="button" onClick={() => setWizard(true)}>
+            Connect an AWS account
+          </button>
+        )}
       </div>
       <ErrorBox error={conns.error} />
       {conns.loading && conns.data === null && <Busy label="Loading connections…" />}
       {conns.data !== null && conns.data.items.length === 0 && (
         <Empty>
-          No AWS account is connected yet. Choose <strong>Connect an AWS account</strong>: Rolegate generates
-          a least-privilege role for you to create in the account, then verifies it.
+          {canConnect ? (
+            <>
+              No AWS account is connected yet. Choose <strong>Connect an AWS account</strong>: Rolegate
+              generates a least-privilege role for you to create in the account, then verifies it.
+            </>
+          ) : (
+            <>No AWS account is connected yet. An admin of the organisation can connect one.</>
+          )}
         </Empty>
       )}
       {conns.data !== null && conns.data.items.length > 0 && (
