@@ -20,6 +20,7 @@ import { createApiKeyStore } from '../identity/api-keys/store.ts';
 import { createAuthenticator } from '../identity/authenticator.ts';
 import { createMembershipLookup } from '../identity/memberships-store.ts';
 import { createIdentityModule } from '../identity/module.ts';
+import { createInvitationMailer } from '../identity/orgs/invitation-mail.ts';
 import { createOrgService } from '../identity/orgs/service.ts';
 import { createOrgStore } from '../identity/orgs/store.ts';
 import { createSessionCheck } from '../identity/sessions-store.ts';
@@ -127,6 +128,14 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     clock,
     limits: { perDay: config.orgs.createPerDay, maxOwned: config.orgs.maxOwned },
     scans: scanJobs,
+    mailer:
+      config.mail === null || config.http.publicUrl === null
+        ? null
+        : createInvitationMailer({
+            ...config.mail,
+            publicUrl: config.http.publicUrl,
+            onError: (reason) => logger.warn({ reason }, 'invitation e-mail not sent'),
+          }),
   });
   const memberships = createMembershipLookup(db);
   // OAuth for MCP clients (null without ROLEGATE_PUBLIC_URL).

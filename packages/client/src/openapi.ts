@@ -8167,6 +8167,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             email: string;
+                            emailed: boolean;
                             expiresAt: string;
                             id: string;
                             /** @enum {string} */

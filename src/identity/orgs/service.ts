@@ -8,6 +8,7 @@ import type { Tx } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
 import type { ScanCanceller } from '../../scans/cancellation.ts';
 import { can, ROLE_RANK, type Role, roleAtMost } from '../rbac.ts';
+import type { InvitationMailer } from './invitation-mail.ts';
 import type { InvitationRow, MemberRow, OrgRow, OrgStore } from './store.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -53,6 +54,8 @@ export function createOrgService(deps: {
   limits: OrgCreationLimits;
   /** Stops the scans of a deleted organisation (issue 25, item 4). */
   scans: Pick<ScanCanceller, 'cancelOrganizations'>;
+  /** E-mails invitations when SMTP is configured; null otherwise (the console shows the link). */
+  mailer?: InvitationMailer | null;
 }) {
   const { store, audit, clock, limits } = deps;
 
@@ -297,7 +300,7 @@ export function createOrgService(deps: {
     async invite(
       actor: OrgActor,
       input: { email: string; role: Role },
-    ): Promise<{ id: string; token: string; expiresAt: Date }> {
+    ): Promise<{ id: string; token: string; expiresAt: Date; emailed: boolean }> {
       if (!roleAtMost(input.role, actor.role)) {
         throw new AppError(ErrorCode.FORBIDDEN, 'You cannot invite someone with a role above your own.');
       }
@@ -330,7 +333,15 @@ export function createOrgService(deps: {
           ),
         );
       });
-      return { id, token, expiresAt };
+      // After the commit: the invitation exists whatever the mail server does; `emailed` says
+      // whether it took the message (the console shows the link to pass on either way).
+      const mailer = deps.mailer ?? null;
+      const org = mailer === null ? null : await store.findOrg(actor.orgId);
+      const emailed =
+        mailer !== null && org !== null
+          ? await mailer.send({ to: email, orgName: org.name, role: input.role, token, expiresAt })
+          : false;
+      return { id, token, expiresAt, emailed };
     },
 
     async listInvitations(

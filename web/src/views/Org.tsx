@@ -268,6 +268,7 @@ export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUser
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
   const [token, setToken] = useState<string | null>(null);
+  const [emailedTo, setEmailedTo] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   async function act(fn: () => Promise<unknown>) {
@@ -353,11 +354,13 @@ export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUser
             onSubmit={(e) => {
               e.preventDefault();
               void act(async () => {
-                const res = await api<{ token: string }>('POST', `/v1/orgs/${orgId}/invitations`, {
-                  email,
-                  role,
-                });
+                const res = await api<{ token: string; emailed: boolean }>(
+                  'POST',
+                  `/v1/orgs/${orgId}/invitations`,
+                  { email, role },
+                );
                 setToken(res.token);
+                setEmailedTo(res.emailed ? email : null);
                 setEmail('');
               });
             }}
@@ -377,6 +380,11 @@ export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUser
           </form>
           {token !== null && (
             <div className="card notice" role="status">
+              {emailedTo !== null && (
+                <p data-testid="invitation-emailed">
+                  The invitation was e-mailed to <strong>{emailedTo}</strong>.
+                </p>
+              )}
               <p>
                 Invitation link (shown once; send it to the invitee, who signs up or logs in with the invited
                 email address to join):{' '}
