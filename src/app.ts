@@ -41,6 +41,8 @@ import { privacyRoutes } from './privacy/routes.ts';
 import { reconcileRoutes } from './reconcile/routes.ts';
 import { scanRoutes } from './scans/routes.ts';
 import type { SecretWatcher } from './secrets/references.ts';
+import type { TxtResolver } from './sso/domain-verifier.ts';
+import { ssoRoutes } from './sso/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 
 export interface AppDeps {
@@ -51,6 +53,8 @@ export interface AppDeps {
   core?: Core;
   /** Secrets given by reference (`serve`, issue 20 item 2): their state is part of /readyz. */
   secrets?: Pick<SecretWatcher, 'status'>;
+  /** DNS TXT lookups for SSO domain verification (tests); the system resolver when absent. */
+  ssoTxtResolver?: TxtResolver;
 }
 
 export type App = FastifyInstance<
@@ -119,6 +123,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
       database: deps.database,
       logger: deps.logger,
       ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+      ...(deps.ssoTxtResolver === undefined ? {} : { ssoTxtResolver: deps.ssoTxtResolver }),
     });
   app.addHook('onReady', core.start);
   app.addHook('onClose', core.stop);
@@ -226,6 +231,13 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     }),
   });
   await app.register(orgRoutes, { service: core.orgs, guard });
+  await app.register(ssoRoutes, {
+    guard,
+    service: core.sso.service,
+    redirectUri: core.sso.redirectUri,
+    cookieSecure: config.http.cookieSecure,
+    refreshMaxAge: config.auth.refreshMaxAge,
+  });
   await app.register(apiKeyRoutes, { service: core.apiKeys, guard });
   await app.register(core.operations.routes, { guard, oauth: core.oauth?.service.urls ?? null });
   if (core.oauth !== null) await app.register(core.oauth.routes, { guard });

@@ -21,6 +21,10 @@ const PUBLIC_EXACT = new Set([
   'POST /v1/auth/signup',
   'POST /v1/auth/login',
   'POST /v1/auth/refresh',
+  // Single sign-on (src/sso/routes.ts): the browser has no credential yet; the callback is guarded
+  // by the state cookie, a single-use pending sign-in and the provider's signed ID token.
+  'GET /v1/auth/sso/start',
+  'GET /v1/auth/sso/callback',
   // Public keys of signed audit checkpoints (no tenant data; docs/audit.md).
   'GET /.well-known/rolegate-audit-keys',
   'GET /.well-known/rolegate-audit-keys.json',
@@ -66,6 +70,7 @@ const PARAM_PREFIX: Record<string, IdPrefix> = {
   sessionId: 'ses',
   verificationId: 'vrf',
   reconciliationId: 'rec',
+  domainId: 'dom',
 };
 
 function sampleFor(param: string): string {

@@ -33,6 +33,8 @@ import { createReconcileModule } from '../reconcile/module.ts';
 import { createSharedRedis } from '../redis.ts';
 import { createJobRegistry } from '../scans/cancellation.ts';
 import { createAppScans } from '../scans/module.ts';
+import type { TxtResolver } from '../sso/domain-verifier.ts';
+import { createSsoModule } from '../sso/module.ts';
 import { createWebhookOutbox } from '../webhooks/outbox.ts';
 import { createWebhookService } from '../webhooks/service.ts';
 import { createWebhookStore } from '../webhooks/store.ts';
@@ -53,6 +55,8 @@ export interface CoreDeps {
    * core (start-up stops when KMS cannot unwrap them); null or absent: ROLEGATE_MASTER_KEYS.
    */
   kms?: KmsKeyring | null;
+  /** DNS TXT lookups for SSO domain verification; the system resolver when absent (tests pass a table). */
+  ssoTxtResolver?: TxtResolver;
 }
 
 /** Each background job stops within this bound at shutdown, so one stuck job cannot hold the rest. */
@@ -203,6 +207,16 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     redis,
     ...(loginAlerts === null ? {} : { onLogin: loginAlerts.afterLogin }),
   });
+  // Single sign-on per organisation (sign-in needs ROLEGATE_PUBLIC_URL, the redirect URI's base).
+  const sso = createSsoModule({
+    config,
+    db,
+    clock,
+    audit,
+    keyring,
+    sessions: identity.service,
+    resolver: deps.ssoTxtResolver,
+  });
   const scans = createAppScans({
     db,
     clock,
@@ -311,6 +325,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     threatSweep,
     webhooks,
     identity,
+    sso,
     scans,
     reconcile,
     operations,

@@ -50,6 +50,9 @@ export const ErrorCode = {
   ORG_BUSY: 'org_busy',
   AUDIT_UNAVAILABLE: 'audit_unavailable',
   SERVICE_UNAVAILABLE: 'service_unavailable',
+  SSO_REQUIRED: 'sso_required',
+  SSO_FAILED: 'sso_failed',
+  SSO_PROVIDER_UNAVAILABLE: 'sso_provider_unavailable',
   INTERNAL: 'internal_error',
 } as const;
 
@@ -103,6 +106,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_busy: 429,
   audit_unavailable: 503,
   service_unavailable: 503,
+  sso_required: 403,
+  sso_failed: 401,
+  sso_provider_unavailable: 502,
   internal_error: 500,
 };
 
@@ -155,6 +161,9 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   org_busy: 'This organisation has as many AWS calls in progress as it may; retry shortly.',
   audit_unavailable: 'The audit trail cannot be written right now, so the action was not performed.',
   service_unavailable: 'The service is temporarily unavailable; retry later.',
+  sso_required: 'Your organisation requires single sign-on: sign in with SSO instead of a password.',
+  sso_failed: 'The single sign-on did not complete; start again from the sign-in page.',
+  sso_provider_unavailable: 'The organisation’s identity provider could not be reached; retry later.',
   internal_error: 'An unexpected error occurred.',
 };
 

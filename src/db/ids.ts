@@ -20,6 +20,10 @@ export const ID_PREFIXES = [
   'rec',
   'rci',
   'agr',
+  'sso',
+  'dom',
+  'sid',
+  'sct',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

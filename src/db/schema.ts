@@ -11,5 +11,6 @@ export * from '../identity/tables.ts';
 export * from '../oauth/tables.ts';
 export * from '../reconcile/tables.ts';
 export * from '../scans/tables.ts';
+export * from '../sso/tables.ts';
 export * from '../webhooks/tables.ts';
 export * from './core-tables.ts';

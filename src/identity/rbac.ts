@@ -40,6 +40,9 @@ export const PERMISSIONS = {
   'reconcile:run': 'admin',
   'webhooks:read': 'admin',
   'webhooks:manage': 'admin',
+  /** Single sign-on, domains and SCIM tokens (docs/sso.md): who may sign in is the owners' call. */
+  'sso:read': 'admin',
+  'sso:manage': 'owner',
   billing: 'owner',
 } as const satisfies Record<string, Role>;
 

@@ -133,6 +133,16 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       );
     },
 
+    /**
+     * The session of a single sign-on the SSO service has accepted (src/sso/service.ts): the same
+     * refresh-token family, access tokens and login audit record as a password sign-in.
+     */
+    async openSsoSession(userId: string, orgId: string, ctx: RequestContext): Promise<TokenPair> {
+      return sessions.open({ id: userId, mfa: false, sso: { orgId } }, ctx, () =>
+        deps.onLogin?.(userId, ctx.ip),
+      );
+    },
+
     refresh: sessions.refresh,
     logout: sessions.logout,
     logoutAll: sessions.logoutAll,

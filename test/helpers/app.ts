@@ -52,6 +52,8 @@ export interface TestAppOptions {
    * scheduler, which would otherwise touch other suites' rows.
    */
   isolatedDatabase?: boolean;
+  /** DNS TXT answers for SSO domain verification (name → records). */
+  ssoTxtResolver?: (name: string) => Promise<string[][]>;
 }
 
 /** Creates a throw-away PostgreSQL database next to `url`; returns its URL and a drop function. */
@@ -98,6 +100,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     database,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.ssoTxtResolver ? { ssoTxtResolver: options.ssoTxtResolver } : {}),
   });
   options.extend?.(app);
   await app.ready();
