@@ -35,6 +35,7 @@ import { createJobRegistry } from '../scans/cancellation.ts';
 import { createAppScans } from '../scans/module.ts';
 import type { TxtResolver } from '../sso/domain-verifier.ts';
 import { createSsoModule } from '../sso/module.ts';
+import { createPasswordGate } from '../sso/password-gate.ts';
 import { createWebhookOutbox } from '../webhooks/outbox.ts';
 import { createWebhookService } from '../webhooks/service.ts';
 import { createWebhookStore } from '../webhooks/store.ts';
@@ -206,6 +207,8 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     accessTokens,
     redis,
     ...(loginAlerts === null ? {} : { onLogin: loginAlerts.afterLogin }),
+    // "Require SSO": password sign-in refused for members, break-glass audited and alerted.
+    passwordGate: createPasswordGate({ db, audit, outbox }),
   });
   // Single sign-on per organisation (sign-in needs ROLEGATE_PUBLIC_URL, the redirect URI's base).
   const sso = createSsoModule({

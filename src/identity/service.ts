@@ -33,6 +33,11 @@ export interface IdentityServiceDeps {
   auth: { refreshMaxAge: number; refreshIdle: number };
   accountPolicy?: LockoutPolicy;
   ipPolicy?: LockoutPolicy;
+  /**
+   * Consulted once the password and second factor are accepted, before the session opens: may
+   * refuse (an organisation requires SSO) or record a break-glass sign-in (src/sso/password-gate.ts).
+   */
+  passwordGate?: { afterPassword(user: { id: string; mfa: boolean }, ctx: RequestContext): Promise<void> };
   /** Called after a successful login has committed (e.g. new-IP alerts); must not throw or block. */
   onLogin?: (userId: string, ip: string) => void;
 }
@@ -128,6 +133,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         });
       await mfa.requireSecondFactor(user, input.totp, attempt, 'auth.mfa.verify');
       await attempt.succeeded();
+      await deps.passwordGate?.afterPassword({ id: user.id, mfa: user.totpEnabledAt !== null }, ctx);
       return sessions.open({ id: user.id, mfa: user.totpEnabledAt !== null }, ctx, () =>
         deps.onLogin?.(user.id, ctx.ip),
       );

@@ -19,6 +19,7 @@ export const ORG_EVENT_TYPES = [
   'threat.connection_unsafe',
   'threat.session_used_outside_rolegate',
   'threat.role_assumed_outside_rolegate',
+  'sso.break_glass_login',
   'audit.checkpoint',
 ] as const;
 /** What a new endpoint gets when it names no types: the alerts; signed checkpoints are opted into. */
