@@ -40,6 +40,7 @@ import { insightsRoutes } from './insights/routes.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { reconcileRoutes } from './reconcile/routes.ts';
 import { scanRoutes } from './scans/routes.ts';
+import { scimRoutes } from './scim/routes.ts';
 import type { SecretWatcher } from './secrets/references.ts';
 import type { TxtResolver } from './sso/domain-verifier.ts';
 import { ssoRoutes } from './sso/routes.ts';
@@ -238,6 +239,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     cookieSecure: config.http.cookieSecure,
     refreshMaxAge: config.auth.refreshMaxAge,
   });
+  await app.register(scimRoutes, { guard, service: core.scim, jsonMaxDepth: config.http.jsonMaxDepth });
   await app.register(apiKeyRoutes, { service: core.apiKeys, guard });
   await app.register(core.operations.routes, { guard, oauth: core.oauth?.service.urls ?? null });
   if (core.oauth !== null) await app.register(core.oauth.routes, { guard });

@@ -52,6 +52,13 @@ function isPublic(route: RouteEntry): boolean {
 
 const ORG_ROUTE = /^\/v1\/orgs\/:orgId(\/|$)/;
 
+/**
+ * SCIM 2.0 (src/scim/routes.ts) takes only the organisation's SCIM bearer token (no session, no API
+ * key) and answers errors in the RFC 7644 shape; test/sso/scim.test.ts covers tenancy with tokens.
+ */
+const isScim = (route: RouteEntry) => route.url.startsWith('/scim/');
+const SCIM_ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
 /** Path parameters are filled with well-formed ids of the right kind, so the guard (not a 400) answers. */
 const PARAM_PREFIX: Record<string, IdPrefix> = {
   orgId: 'org',
@@ -140,7 +147,8 @@ describe('route matrix', () => {
       for (const headers of credentials) {
         const res = await send(route, pathOf(route, org), headers);
         expect(res.statusCode, describeRes(route, res)).toBe(401);
-        expect(res.json().error.code).toBe('unauthenticated');
+        if (isScim(route)) expect(res.json()).toMatchObject({ schemas: [SCIM_ERROR], status: '401' });
+        else expect(res.json().error.code).toBe('unauthenticated');
       }
     }
   });
@@ -222,7 +230,10 @@ describe('route matrix', () => {
     let outside = 0;
     for (const route of routes.filter((r) => !isPublic(r) && !operationDoors.has(r.url))) {
       const permission = route.permission as Permission | undefined;
-      if (permission === undefined || !isOperationPermission(permission)) {
+      if (isScim(route)) {
+        const res = await send(route, pathOf(route, orgId), headers);
+        expect(res.statusCode, describeRes(route, res)).toBe(401);
+      } else if (permission === undefined || !isOperationPermission(permission)) {
         const res = await send(route, pathOf(route, orgId), headers);
         expect(res.statusCode, describeRes(route, res)).toBe(403);
         expect(res.json().error.code).toBe('key_scope_denied');

@@ -33,9 +33,12 @@ import { createReconcileModule } from '../reconcile/module.ts';
 import { createSharedRedis } from '../redis.ts';
 import { createJobRegistry } from '../scans/cancellation.ts';
 import { createAppScans } from '../scans/module.ts';
+import { createScimService } from '../scim/service.ts';
+import { createScimStore } from '../scim/store.ts';
 import type { TxtResolver } from '../sso/domain-verifier.ts';
 import { createSsoModule } from '../sso/module.ts';
 import { createPasswordGate } from '../sso/password-gate.ts';
+import { createSsoStore } from '../sso/store.ts';
 import { createWebhookOutbox } from '../webhooks/outbox.ts';
 import { createWebhookService } from '../webhooks/service.ts';
 import { createWebhookStore } from '../webhooks/store.ts';
@@ -220,6 +223,15 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     sessions: identity.service,
     resolver: deps.ssoTxtResolver,
   });
+  // SCIM 2.0 provisioning (src/scim): removal goes through the organisation service's member removal.
+  const scim = createScimService({
+    store: createScimStore(db),
+    sso: createSsoStore(db),
+    orgs,
+    audit,
+    clock,
+    baseUrl: `${config.http.publicUrl ?? ''}/scim/v2`,
+  });
   const scans = createAppScans({
     db,
     clock,
@@ -329,6 +341,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     webhooks,
     identity,
     sso,
+    scim,
     scans,
     reconcile,
     operations,

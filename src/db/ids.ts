@@ -24,6 +24,7 @@ export const ID_PREFIXES = [
   'dom',
   'sid',
   'sct',
+  'scu',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -11,6 +11,7 @@ export * from '../identity/tables.ts';
 export * from '../oauth/tables.ts';
 export * from '../reconcile/tables.ts';
 export * from '../scans/tables.ts';
+export * from '../scim/tables.ts';
 export * from '../sso/tables.ts';
 export * from '../webhooks/tables.ts';
 export * from './core-tables.ts';

@@ -507,11 +507,13 @@ export function createSsoService(deps: SsoServiceDeps) {
         let provisioned = false;
         if (identity !== null) {
           userId = identity.userId;
+          if (await store.isDeprovisioned(tx, orgId, userId)) return null;
           await store.touchIdentity(tx, identity.id, now);
         } else {
           const existing = await store.findUserByEmail(tx, email);
           if (existing !== null) {
             userId = existing.id;
+            if (await store.isDeprovisioned(tx, orgId, userId)) return null;
           } else {
             userId = newId('usr');
             if (!(await store.insertSsoUser(tx, { id: userId, email, name, now }))) throw failed();
@@ -552,6 +554,12 @@ export function createSsoService(deps: SsoServiceDeps) {
         });
         return userId;
       });
+      if (userId === null) {
+        throw await deny(
+          'deprovisioned',
+          'Your access to this organisation was removed by its identity provider.',
+        );
+      }
       return deps.sessions.openSsoSession(userId, orgId, ctx);
     },
   };

@@ -2,6 +2,7 @@ import { and, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { memberships, organizations, users } from '../db/core-tables.ts';
 import type { Role } from '../identity/rbac.ts';
+import { scimUsers } from '../scim/tables.ts';
 import { type RoleMapping, ssoConfigs, ssoDomains, ssoIdentities, ssoLogins } from './tables.ts';
 
 export type SsoConfigRow = typeof ssoConfigs.$inferSelect;
@@ -271,6 +272,16 @@ export function createSsoStore(db: Db) {
         .update(memberships)
         .set({ role })
         .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
+    },
+
+    /** Whether SCIM has deactivated or deleted this person in the organisation (src/scim). */
+    async isDeprovisioned(q: DbOrTx, orgId: string, userId: string): Promise<boolean> {
+      const rows = await q
+        .select({ active: scimUsers.active })
+        .from(scimUsers)
+        .where(and(eq(scimUsers.orgId, orgId), eq(scimUsers.userId, userId)))
+        .limit(1);
+      return rows[0] !== undefined && !rows[0].active;
     },
 
     async userMfaEnabled(q: DbOrTx, userId: string): Promise<boolean> {

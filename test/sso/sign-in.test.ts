@@ -472,3 +472,45 @@ describe('domain verification', () => {
     expect(list.json().items.map((d: { domain: string }) => d.domain)).toContain('contested.test');
   });
 });
+
+describe('SSO after SCIM deprovisioning', () => {
+  it('refuses a person the provider deactivated through SCIM, even though the IdP still signs them in', async () => {
+    idp.accounts.set('judy-sub', { email: `judy@${DOMAIN}`, groups: ['aws-devs'] });
+    const before = await sessionFrom((await signIn('judy-sub')).res);
+    expect(before.organizations[0]!.role).toBe('member');
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${owner.orgId}/scim-tokens`,
+      headers: json(owner.headers),
+      payload: { name: 'idp' },
+    });
+    const scimToken = created.json().token as string;
+    const scimHeaders = { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' };
+    const user = await t.app.inject({
+      method: 'POST',
+      url: '/scim/v2/Users',
+      headers: scimHeaders,
+      payload: JSON.stringify({ userName: `judy@${DOMAIN}` }),
+    });
+    expect(user.statusCode, user.body).toBe(201);
+    const off = await t.app.inject({
+      method: 'PATCH',
+      url: `/scim/v2/Users/${user.json().id}`,
+      headers: scimHeaders,
+      payload: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'active', value: false }],
+      }),
+    });
+    expect(off.statusCode, off.body).toBe(200);
+    const { res } = await signIn('judy-sub');
+    expect(res.statusCode).toBe(401);
+    const denied = await failures('sso.login');
+    expect(denied.at(-1)!.details).toEqual({ reason: 'deprovisioned' });
+    const rows = await t.database.db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.orgId, owner.orgId), eq(memberships.userId, before.user.id)));
+    expect(rows).toHaveLength(0);
+  });
+});
