@@ -9,6 +9,7 @@ import { ConsentView } from './views/Consent.tsx';
 import { FindingsView } from './views/Findings.tsx';
 import { ApiKeysView, MembersView } from './views/Org.tsx';
 import { SecurityView } from './views/Security.tsx';
+import { ScimTokensView, SsoView } from './views/Sso.tsx';
 import { WebhooksView } from './views/Webhooks.tsx';
 
 const PAGES = [
@@ -18,6 +19,8 @@ const PAGES = [
   ['members', 'Members'],
   ['audit', 'Audit log'],
   ['webhooks', 'Webhooks'],
+  ['sso', 'Single sign-on'],
+  ['scim', 'SCIM'],
   ['security', 'Security'],
 ] as const;
 type PageId = (typeof PAGES)[number][0];
@@ -224,6 +227,8 @@ function Shell({
             )}
             {page === 'audit' && org !== undefined && <AuditView key={org.id} orgId={org.id} />}
             {page === 'webhooks' && org !== undefined && <WebhooksView key={org.id} orgId={org.id} />}
+            {page === 'sso' && org !== undefined && <SsoView key={org.id} orgId={org.id} />}
+            {page === 'scim' && org !== undefined && <ScimTokensView key={org.id} orgId={org.id} />}
             {page === 'security' && <SecurityView me={me} onChanged={() => void reloadMe()} />}
           </>
         )}

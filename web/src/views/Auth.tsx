@@ -11,6 +11,14 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
   const [needMfa, setNeedMfa] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [ssoEmail, setSsoEmail] = useState('');
+
+  // A plain navigation: the server sets the sign-in's state cookie and redirects to the provider,
+  // whose callback brings the browser back here with the session's refresh cookie.
+  function startSso(e: FormEvent) {
+    e.preventDefault();
+    window.location.assign(`/v1/auth/sso/start?email=${encodeURIComponent(ssoEmail.trim())}`);
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -30,6 +38,9 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
       if (err instanceof ApiError && err.code === 'mfa_required') {
         setNeedMfa(true);
         setMode('login');
+      } else if (err instanceof ApiError && err.code === 'sso_required') {
+        setSsoEmail(email);
+        setError(err);
       } else {
         setError(err);
       }
@@ -117,6 +128,25 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
           </button>
         )}
       </form>
+      {mode === 'login' && !needMfa && (
+        <form className="card" onSubmit={startSso} aria-label="Sign in with SSO">
+          <h2>Sign in with SSO</h2>
+          <label>
+            Work address
+            <input
+              type="email"
+              required
+              value={ssoEmail}
+              onChange={(e) => setSsoEmail(e.target.value)}
+              autoComplete="email"
+              maxLength={320}
+            />
+          </label>
+          <button type="submit" className="secondary">
+            Continue with SSO
+          </button>
+        </form>
+      )}
     </main>
   );
 }
