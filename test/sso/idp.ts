@@ -24,6 +24,8 @@ export interface TestIdp {
   accounts: Map<string, IdpAccount>;
   /** The account the next interaction signs in. */
   login(sub: string): void;
+  /** Interactions show the provider's login page (a form) instead of a scripted login. */
+  usePage(): void;
   /** Changes the claims of the next ID token the token endpoint returns (re-signed with the IdP key). */
   tamperNextIdToken(change: (claims: JWTPayload) => JWTPayload): void;
   close(): Promise<void>;
@@ -84,12 +86,34 @@ export async function startTestIdp(options: { redirectUri: string }): Promise<Te
   const provider = new Provider(issuer, configuration);
   const callback = provider.callback();
 
+  async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  }
+
+  /** The provider's login page (for the browser test) when no login is scripted. */
+  function loginPage(res: ServerResponse, uid: string): void {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(
+      `<!doctype html><title>Test IdP</title><h1>Test IdP sign-in</h1>` +
+        `<form method="post" action="/interaction/${uid}/login">` +
+        `<label>Username <input name="login" autocomplete="username"></label>` +
+        `<button type="submit">Sign in to the IdP</button></form>`,
+    );
+  }
+
   async function interaction(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const details = await provider.interactionDetails(req, res);
-    const accountId = nextLogin;
-    if (accountId === null) {
-      res.statusCode = 400;
-      res.end('no login scripted');
+    let accountId = nextLogin;
+    if (req.method === 'POST') {
+      accountId = (await readForm(req)).get('login');
+      if (accountId === null || !accounts.has(accountId)) {
+        loginPage(res, details.uid);
+        return;
+      }
+    } else if (accountId === null) {
+      loginPage(res, details.uid);
       return;
     }
     const grant = new provider.Grant({ accountId, clientId: String(details.params.client_id) });
@@ -156,6 +180,9 @@ export async function startTestIdp(options: { redirectUri: string }): Promise<Te
     accounts,
     login(sub) {
       nextLogin = sub;
+    },
+    usePage() {
+      nextLogin = null;
     },
     tamperNextIdToken(change) {
       tamper = change;
