@@ -17,6 +17,7 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'connections', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'external_id' },
   { table: 'connections', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'previous_external_id' },
   { table: 'webhook_endpoints', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'secret_encrypted' },
+  { table: 'sso_configs', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'client_secret_enc' },
 ];
 
 /** The AAD binding of a value in `column` of `table`: the column is part of it, so two secrets of one row cannot be swapped. */

@@ -1,5 +1,7 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../core/errors.ts';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
 import { route } from '../http/route.ts';
 import { parseCookies, refreshCookie } from '../identity/browser-session.ts';
@@ -46,6 +48,18 @@ function stateCookie(value: string, secure: boolean, maxAge: number): string {
 }
 
 const noContent = { 204: z.null() };
+
+/**
+ * A browser navigating (start, or back from the provider) gets the console with the error code
+ * instead of a JSON page; API clients get the usual JSON error. Only a code from the fixed set of
+ * AppError codes goes into the URL, never a message.
+ */
+function browserError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply | null {
+  const accept = request.headers.accept;
+  if (!(err instanceof AppError) || typeof accept !== 'string' || !accept.includes('text/html')) return null;
+  request.log.info({ code: err.code, status: err.status }, 'single sign-on refused');
+  return reply.redirect(`/?sso_error=${encodeURIComponent(err.code)}`, 302);
+}
 
 export const ssoRoutes: FastifyPluginAsyncZod<SsoRoutesOptions> = async (app, options) => {
   const { guard, service } = options;
@@ -153,10 +167,15 @@ export const ssoRoutes: FastifyPluginAsyncZod<SsoRoutesOptions> = async (app, op
       response: { 200: z.object({ redirectUrl: z.string() }), 302: z.null() },
     },
     handler: async (request, reply) => {
-      const { redirectUrl, state } = await service.start({
-        email: request.query.email,
-        orgId: request.query.org,
-      });
+      let started: { redirectUrl: string; state: string };
+      try {
+        started = await service.start({ email: request.query.email, orgId: request.query.org });
+      } catch (err) {
+        const redirected = browserError(request, reply, err);
+        if (redirected !== null) return redirected;
+        throw err;
+      }
+      const { redirectUrl, state } = started;
       reply.header('cache-control', 'no-store');
       reply.header(
         'set-cookie',
@@ -203,6 +222,8 @@ export const ssoRoutes: FastifyPluginAsyncZod<SsoRoutesOptions> = async (app, op
         return reply.redirect(options.consolePath ?? '/', 302);
       } catch (err) {
         reply.header('set-cookie', clearState);
+        const redirected = browserError(request, reply, err);
+        if (redirected !== null) return redirected;
         throw err;
       }
     },

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { Actor } from '../core/actor.ts';
 import { auditEventFor } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
+import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { decryptField, encryptField, type Keyring } from '../crypto/field-encryption.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from '../crypto/tokens.ts';
 import { newId } from '../db/ids.ts';
@@ -86,7 +87,9 @@ export interface SsoServiceDeps {
   urlPolicy: UrlPolicy;
 }
 
-const TABLE = 'sso_configs';
+/** The AAD of the client secret: table, column, row id and organisation (see ENCRYPTED_COLUMNS). */
+const secretBinding = (rowId: string, orgId: string) =>
+  bindingFor('sso_configs', 'client_secret_enc', rowId, orgId);
 const failed = (message?: string) => new AppError(ErrorCode.SSO_FAILED, message);
 
 function domainOf(email: string): string | null {
@@ -132,11 +135,7 @@ export function createSsoService(deps: SsoServiceDeps) {
       version: `${row.id}:${row.updatedAt.getTime()}`,
       issuer: row.issuer,
       clientId: row.clientId,
-      clientSecret: decryptField(keyring, row.clientSecretEnc, {
-        table: TABLE,
-        rowId: row.id,
-        scope: row.orgId,
-      }),
+      clientSecret: decryptField(keyring, row.clientSecretEnc, secretBinding(row.id, row.orgId)),
     };
   }
 
@@ -178,7 +177,7 @@ export function createSsoService(deps: SsoServiceDeps) {
         if (!(await store.lockOrg(tx, actor.orgId))) throw new AppError(ErrorCode.NOT_FOUND);
         const existing = await store.findConfig(tx, actor.orgId);
         const id = existing?.id ?? newId('sso');
-        const binding = { table: TABLE, rowId: id, scope: actor.orgId };
+        const binding = secretBinding(id, actor.orgId);
         let clientSecretEnc: string;
         if (input.clientSecret !== undefined) {
           clientSecretEnc = encryptField(keyring, input.clientSecret, binding);

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/audit/tables.ts';
 import type { Clock } from '../../src/clock.ts';
+import { bindingFor } from '../../src/crypto/encrypted-columns.ts';
 import { createKeyring, decryptField } from '../../src/crypto/field-encryption.ts';
 import { memberships, users } from '../../src/db/core-tables.ts';
 import { ssoConfigs, ssoLogins } from '../../src/sso/tables.ts';
@@ -190,18 +191,18 @@ describe('SSO settings', () => {
     expect(row!.clientSecretEnc).not.toContain(idp.clientSecret);
     const keyring = createKeyring(t.config.masterKeys);
     expect(
-      decryptField(keyring, row!.clientSecretEnc, {
-        table: 'sso_configs',
-        rowId: row!.id,
-        scope: owner.orgId,
-      }),
+      decryptField(
+        keyring,
+        row!.clientSecretEnc,
+        bindingFor('sso_configs', 'client_secret_enc', row!.id, owner.orgId),
+      ),
     ).toBe(idp.clientSecret);
     expect(() =>
-      decryptField(keyring, row!.clientSecretEnc, {
-        table: 'sso_configs',
-        rowId: 'sso_other',
-        scope: owner.orgId,
-      }),
+      decryptField(
+        keyring,
+        row!.clientSecretEnc,
+        bindingFor('sso_configs', 'client_secret_enc', 'sso_other', owner.orgId),
+      ),
     ).toThrow();
   });
 
@@ -305,6 +306,15 @@ describe('sign-in through the provider', () => {
       expect(res.statusCode).toBe(401);
       expect(res.json().error.code).toBe('sso_failed');
     }
+    // A browser (navigating, Accept: text/html) is sent back to the console with the code only.
+    const navigated = await t.app.inject({
+      method: 'GET',
+      url: `${back.pathname}${back.search}`,
+      headers: { accept: 'text/html,application/xhtml+xml', cookie: `rolegate_sso_state=${other.state}` },
+    });
+    expect(navigated.statusCode).toBe(302);
+    expect(navigated.headers.location).toBe('/?sso_error=sso_failed');
+    expect(String(navigated.headers['set-cookie'])).not.toContain('rolegate_refresh=');
     // A forged state (cookie and query agree, but no pending sign-in has it).
     const forged = new URL(back);
     forged.searchParams.set('state', 'forged-state-value-000000000000');
@@ -394,6 +404,12 @@ describe('sign-in through the provider', () => {
       url: '/v1/auth/sso/start?email=someone@unknown.test',
     });
     expect(unknown.statusCode).toBe(404);
+    const navigated = await t.app.inject({
+      method: 'GET',
+      url: '/v1/auth/sso/start?email=someone@unknown.test',
+      headers: { accept: 'text/html' },
+    });
+    expect(navigated.headers.location, navigated.body).toBe('/?sso_error=not_found');
     // The provider vouches for an address outside the allowed domains: refused.
     idp.accounts.set('mallory-sub', { email: 'mallory@evil.test', groups: ['aws-admins'] });
     idp.login('mallory-sub');
