@@ -332,6 +332,32 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRoutesOptions> = async (
         ),
     });
 
+    // Okta updates with PUT by default: a replace of the attributes Rolegate keeps.
+    scim.route({
+      ...common,
+      method: 'PUT',
+      url: '/scim/v2/Users/:id',
+      schema: {
+        ...common.schema,
+        summary: 'SCIM: replace a user (active, displayName, externalId; userName cannot change)',
+        params: scimIdParams,
+        body: createUserBody,
+      },
+      handler: async (request, reply) => {
+        const caller = callerOf(request);
+        const current = await service.get(caller, request.params.id);
+        if (current.userName !== request.body.userName.trim().toLowerCase()) {
+          throw scimError(ErrorCode.VALIDATION_FAILED, 'userName cannot be changed.', 'mutability');
+        }
+        const change: ScimPatch = {
+          active: request.body.active ?? true,
+          displayName: request.body.displayName ?? null,
+          externalId: request.body.externalId ?? null,
+        };
+        return sendScim(reply, 200, await service.patch(caller, request.params.id, change));
+      },
+    });
+
     scim.route({
       ...common,
       method: 'DELETE',

@@ -269,6 +269,28 @@ describe('SCIM Users', () => {
     expect(again.id).toBe(created.id);
   });
 
+  it('PUT (Okta’s default) replaces active and the names; userName cannot change', async () => {
+    const created = await createUser(`judd@${DOMAIN}`, { externalId: 'e1' });
+    const put = await scim('PUT', `/scim/v2/Users/${created.id}`, token, {
+      schemas: [USER],
+      userName: `judd@${DOMAIN}`,
+      displayName: 'Judd',
+      active: false,
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toMatchObject({ active: false, displayName: 'Judd' });
+    expect(put.json().externalId).toBeUndefined();
+    expectScimError(
+      await scim('PUT', `/scim/v2/Users/${created.id}`, token, {
+        schemas: [USER],
+        userName: `other@${DOMAIN}`,
+      }),
+      400,
+      'mutability',
+    );
+    expect((await scim('GET', `/scim/v2/Users/${created.id}`, token)).json().active).toBe(false);
+  });
+
   it('refuses malformed PATCH operations with RFC 7644 errors and changes nothing', async () => {
     const created = await createUser(`ivan@${DOMAIN}`);
     expectScimError(
