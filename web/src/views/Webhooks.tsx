@@ -8,6 +8,7 @@ const EVENT_TYPES = [
   ['threat.brute_force', 'Brute-force sign-in attempts'],
   ['threat.access_denied_burst', 'Bursts of denied AWS calls'],
   ['threat.connection_unsafe', 'Connections found unsafe'],
+  ['sso.break_glass_login', 'Break-glass sign-ins (require SSO)'],
 ] as const;
 
 interface Endpoint {
