@@ -378,6 +378,20 @@ describe('sign-in through the provider', () => {
     expect(denied.at(-1)!.details).toEqual({ reason: 'token_rejected', error });
   });
 
+  it('refuses a callback after the pending sign-in expired (10 minutes)', async () => {
+    idp.login('carol-sub');
+    const started = await start(`carol@${DOMAIN}`);
+    const back = await throughProvider(started.authorizationUrl.href, idp);
+    offsetMs = 11 * 60 * 1000;
+    try {
+      const res = await callback(back, started.state);
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.message).toMatch(/expired or was already used/);
+    } finally {
+      offsetMs = 0;
+    }
+  });
+
   it('refuses an ID token that has expired by Rolegate’s clock', async () => {
     idp.login('carol-sub');
     const started = await start(`carol@${DOMAIN}`);
