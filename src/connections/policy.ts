@@ -143,6 +143,21 @@ export const CAPABILITY_STATEMENTS: Readonly<Record<Capability, readonly Stateme
   'cloudtrail-read': [
     { sid: 'CloudTrailLookupEvents', actions: ['cloudtrail:LookupEvents'], resources: 'any' },
   ],
+  // Discovery of a connection group's member accounts (docs/organizations.md), on the management or
+  // delegated-administrator account. Organizations has no resource-level permissions for these
+  // listings and is a global service: `*`, no region condition.
+  'organizations-read': [
+    {
+      sid: 'OrganizationsListAccounts',
+      actions: [
+        'organizations:ListAccounts',
+        'organizations:ListAccountsForParent',
+        'organizations:ListOrganizationalUnitsForParent',
+        'organizations:ListRoots',
+      ],
+      resources: 'global',
+    },
+  ],
 };
 
 /** The tag a resource must carry for clean-up when the connection names no tag conditions. */

@@ -140,6 +140,8 @@ function capabilityProbes(capability: Capability, scopes: ConnectionScopes): Pro
       return [{ kind: 'ec2.describe_volumes' }];
     case 'cloudtrail-read':
       return [{ kind: 'cloudtrail.lookup_events' }];
+    case 'organizations-read':
+      return [{ kind: 'organizations.list_accounts' }];
     case 'cleanup':
       return {
         skipped:
@@ -160,6 +162,8 @@ const CAPABILITY_ADVICE: Record<Capability, string> = {
   'cost-scan': 'Attach the permission policy from the templates (statement CostScanDescribe).',
   cleanup: 'Attach the permission policy from the templates (statements Cleanup*).',
   'cloudtrail-read': 'Attach the permission policy from the templates (statement CloudTrailLookupEvents).',
+  'organizations-read':
+    'Use the management account or a delegated administrator of AWS Organizations, and attach the permission policy from the templates (statement OrganizationsListAccounts).',
 };
 
 /** Read calls that should be refused when the matching capability was not chosen. */
