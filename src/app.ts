@@ -15,6 +15,7 @@ import { checkpointRoutes } from './audit/checkpoints/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import type { Clock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
+import { connectionGroupRoutes } from './connection-groups/routes.ts';
 import { connectionRoutes } from './connections/routes.ts';
 import { type Core, createCore } from './core/create-core.ts';
 import type { Database } from './db/client.ts';
@@ -203,6 +204,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     ...(deps.secrets === undefined ? {} : { secrets: deps.secrets }),
   });
   await app.register(connectionRoutes, { guard, service: core.connections.service });
+  await app.register(connectionGroupRoutes, { guard, service: core.connectionGroups.service });
   await app.register(auditRoutes, { guard, service: core.auditService });
   await app.register(checkpointRoutes, {
     guard,

@@ -66,6 +66,7 @@ const PARAM_PREFIX: Record<string, IdPrefix> = {
   sessionId: 'ses',
   verificationId: 'vrf',
   reconciliationId: 'rec',
+  groupId: 'cgr',
 };
 
 function sampleFor(param: string): string {

@@ -10,6 +10,7 @@ import { createBroker } from '../broker/broker.ts';
 import { createLanes } from '../broker/lanes.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { ReadyConfig } from '../config.ts';
+import { createConnectionGroupsModule } from '../connection-groups/module.ts';
 import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
 import type { KmsKeyring } from '../crypto/kms-keyring.ts';
@@ -109,6 +110,19 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     config,
     logger,
     scans: scanJobs,
+  });
+  // Connection groups (docs/organizations.md): many member connections discovered through one.
+  const connectionGroups = createConnectionGroupsModule({
+    db,
+    clock,
+    audit,
+    keyring,
+    broker,
+    awsClients,
+    connections: connections.service,
+    resolver: connections.resolver,
+    config: { region: config.aws.region, egressIps: config.aws.egressIps ?? [] },
+    logger,
   });
   const accessTokens = createAccessTokens({
     keys: config.jwtKeys,
@@ -252,6 +266,8 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
   // Background jobs, started in this order and stopped in the reverse one.
   const jobs: { name: string; start: () => Promise<void> | void; stop: () => Promise<void> }[] = [
     { name: 'connections scheduler', start: () => connections.start(), stop: () => connections.stop() },
+    // Nothing to start: group runs begin on request; stopping waits for the running ones.
+    { name: 'connection groups', start: () => {}, stop: () => connectionGroups.stop() },
     { name: 'webhook outbox', start: () => outbox.start(), stop: () => outbox.stop() },
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
     { name: 'reconciliation', start: () => reconcile.start(), stop: () => reconcile.stop() },
@@ -300,6 +316,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     broker,
     privacy,
     connections,
+    connectionGroups,
     accessTokens,
     apiKeys,
     orgs,

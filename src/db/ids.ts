@@ -20,6 +20,7 @@ export const ID_PREFIXES = [
   'rec',
   'rci',
   'agr',
+  'cgr',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

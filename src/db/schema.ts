@@ -3,6 +3,7 @@
 
 export * from '../audit/checkpoints/tables.ts';
 export * from '../audit/tables.ts';
+export * from '../connection-groups/tables.ts';
 export * from '../connections/tables.ts';
 export * from '../crypto/tables.ts';
 export * from '../identity/api-keys/tables.ts';
