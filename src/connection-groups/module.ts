@@ -27,6 +27,7 @@ export function createConnectionGroupsModule(deps: {
   awsClients: Pick<AwsClientFactory, 'organizations'>;
   connections: GroupServiceDeps['connections'] & Pick<ConnectionService, 'get'>;
   resolver: ConnectionResolver;
+  scans: GroupServiceDeps['scans'];
   config: { region: string; egressIps: readonly string[] };
   logger: GroupServiceDeps['logger'];
   options?: Partial<Pick<GroupServiceDeps, 'concurrency' | 'backoff' | 'sleep' | 'random'>>;
@@ -40,6 +41,7 @@ export function createConnectionGroupsModule(deps: {
     discovery: createDiscovery({ broker: deps.broker, awsClients: deps.awsClients }),
     connections: deps.connections,
     resolver: deps.resolver,
+    scans: deps.scans,
     resolvePrincipalArn: () => deps.broker.resolvePrincipalArn(),
     defaultRegion: deps.config.region,
     egressIps: deps.config.egressIps,

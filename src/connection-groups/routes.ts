@@ -7,6 +7,7 @@ import {
   createGroupBody,
   groupListQuery,
   groupParams,
+  groupScansResponse,
   groupTemplatesResponse,
   groupView,
   memberListQuery,
@@ -121,6 +122,17 @@ export const connectionGroupRoutes: FastifyPluginAsyncZod<GroupRoutesOptions> = 
     schema: { params: groupParams, response: { 202: progressSchema } },
     handler: async (request, reply) =>
       reply.code(202).send(await service.sync(requireOrgActor(request), request.params.groupId)),
+  });
+
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/orgs/:orgId/connection-groups/:groupId/scans',
+    auth: { org: 'scans:run' },
+    tags,
+    summary: 'Start a cost-waste scan of every verified member account (one scan per account)',
+    schema: { params: groupParams, response: { 202: groupScansResponse } },
+    handler: async (request, reply) =>
+      reply.code(202).send(await service.scanAll(requireOrgActor(request), request.params.groupId)),
   });
 
   route(app, guard, {

@@ -112,3 +112,9 @@ export const groupTemplatesResponse = z.object({
   terraform: z.string(),
   steps: z.array(z.string()),
 });
+
+export const groupScansResponse = z.object({
+  started: z.array(z.object({ accountId: z.string(), connectionId: z.string(), scanId: z.string() })),
+  /** Members not scanned, with the reason (connection_not_verified, capability_missing, scan_queue_full…). */
+  skipped: z.array(z.object({ accountId: z.string(), connectionId: z.string(), code: z.string() })),
+});

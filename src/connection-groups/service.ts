@@ -11,6 +11,7 @@ import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { decryptField, encryptField, type Keyring } from '../crypto/field-encryption.ts';
 import type { Db } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
+import { requesterOf, type ScanService } from '../scans/service.ts';
 import { memberExternalId, newGroupSecret } from './external-id.ts';
 import type { DiscoveredAccount, Discovery } from './organizations.ts';
 import type { CreateGroupInput, GroupView, MemberView } from './schemas.ts';
@@ -40,6 +41,8 @@ export interface GroupServiceDeps {
   discovery: Discovery;
   connections: Pick<ConnectionService, 'get' | 'createManaged' | 'setManagedEnabled' | 'verify' | 'remove'>;
   resolver: ConnectionResolver;
+  /** Starts one account's scan; its own rules (verified connection, cost-scan, per-organisation cap) apply. */
+  scans: Pick<ScanService, 'start'>;
   resolvePrincipalArn: () => Promise<string>;
   defaultRegion: string;
   egressIps: readonly string[];
@@ -523,6 +526,45 @@ export function createGroupService(deps: GroupServiceDeps) {
       return startRun(group, async (generation, progress) => {
         await verifyMembers(actor, group, generation, await activeUnverified(group, true), progress);
       });
+    },
+
+    /**
+     * A cost-waste scan of every member account, each an ordinary per-account scan started through
+     * the scan service, so its rules decide: only verified connections granting cost-scan, one
+     * active scan per connection, the per-organisation cap (once reached, the rest are skipped).
+     */
+    async scanAll(actor: OrgActor, id: string) {
+      assertUnscoped(actor);
+      await load(actor.orgId, id);
+      const members = await store.members(db, actor.orgId, id);
+      const started: Array<{ accountId: string; connectionId: string; scanId: string }> = [];
+      const skipped: Array<{ accountId: string; connectionId: string; code: string }> = [];
+      let full = false;
+      for (const m of members) {
+        if (full) {
+          skipped.push({
+            accountId: m.accountId,
+            connectionId: m.connectionId,
+            code: ErrorCode.SCAN_QUEUE_FULL,
+          });
+          continue;
+        }
+        try {
+          const scan = await deps.scans.start(requesterOf(actor), m.connectionId);
+          started.push({ accountId: m.accountId, connectionId: m.connectionId, scanId: scan.id });
+        } catch (err) {
+          if (!(err instanceof AppError) || err.status >= 500) throw err;
+          if (err.code === ErrorCode.SCAN_QUEUE_FULL) full = true;
+          skipped.push({ accountId: m.accountId, connectionId: m.connectionId, code: err.code });
+        }
+      }
+      await audit.record(
+        db,
+        event(actor, { id, orgId: actor.orgId }, 'connection_group.scans_started', {
+          details: { started: started.length, skipped: skipped.length },
+        }),
+      );
+      return { started, skipped };
     },
 
     /** Resolves when this process's background runs have finished (shutdown, tests). */

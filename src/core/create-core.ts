@@ -111,19 +111,6 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     logger,
     scans: scanJobs,
   });
-  // Connection groups (docs/organizations.md): many member connections discovered through one.
-  const connectionGroups = createConnectionGroupsModule({
-    db,
-    clock,
-    audit,
-    keyring,
-    broker,
-    awsClients,
-    connections: connections.service,
-    resolver: connections.resolver,
-    config: { region: config.aws.region, egressIps: config.aws.egressIps ?? [] },
-    logger,
-  });
   const accessTokens = createAccessTokens({
     keys: config.jwtKeys,
     ttlSeconds: config.auth.accessTokenTtl,
@@ -230,6 +217,20 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     jobs: scanJobs,
     maxActivePerOrg: config.scans.maxActivePerOrg,
     options: { maxConcurrentJobs: config.scans.maxRunning, maxRunningPerOrg: config.scans.maxRunningPerOrg },
+  });
+  // Connection groups (docs/organizations.md): many member connections discovered through one.
+  const connectionGroups = createConnectionGroupsModule({
+    db,
+    clock,
+    audit,
+    keyring,
+    broker,
+    awsClients,
+    connections: connections.service,
+    resolver: connections.resolver,
+    scans: scans.service,
+    config: { region: config.aws.region, egressIps: config.aws.egressIps ?? [] },
+    logger,
   });
   // CloudTrail reconciliation (docs/reconciliation.md): on demand and on its own schedule.
   const reconcile = createReconcileModule({

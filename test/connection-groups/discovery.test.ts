@@ -138,6 +138,12 @@ beforeAll(async () => {
     awsClients,
     connections: connectionsModule.service,
     resolver: connectionsModule.resolver,
+    // Group scans are exercised in scans.test.ts; none is started here.
+    scans: {
+      start: async () => {
+        throw new Error('no scan in this test');
+      },
+    },
     config: { region: 'us-east-1', egressIps: [] },
     logger,
     options: {
