@@ -9,6 +9,7 @@ import {
 } from './audit/checkpoints/cli.ts';
 import { runAuditVerify } from './audit/cli.ts';
 import { ConfigError } from './config.ts';
+import { registerConnectionGroupCommands } from './connection-groups/cli.ts';
 import { registerPolicyCommands } from './connections/cli.ts';
 import { registerTemplateCommands } from './connections/publish.ts';
 import { rotateKeys } from './crypto/rotate.ts';
@@ -191,6 +192,7 @@ audit
 registerPolicyCommands(program);
 registerTemplateCommands(program);
 registerScanCommand(program);
+registerConnectionGroupCommands(program);
 registerReconcileCommand(program);
 
 /** Errors are one line on stderr: a message that names the fix, never a stack trace. */
