@@ -7,12 +7,14 @@ import { ConnectionDetail } from './views/ConnectionDetail.tsx';
 import { ConnectionsView } from './views/Connections.tsx';
 import { ConsentView } from './views/Consent.tsx';
 import { FindingsView } from './views/Findings.tsx';
+import { GroupsView } from './views/Groups.tsx';
 import { ApiKeysView, MembersView } from './views/Org.tsx';
 import { SecurityView } from './views/Security.tsx';
 import { WebhooksView } from './views/Webhooks.tsx';
 
 const PAGES = [
   ['connections', 'Connections'],
+  ['organizations', 'AWS Organizations'],
   ['findings', 'Waste findings'],
   ['keys', 'API keys'],
   ['members', 'Members'],
@@ -217,6 +219,7 @@ function Shell({
                 onFindings={() => setPage('findings')}
               />
             )}
+            {page === 'organizations' && org !== undefined && <GroupsView key={org.id} orgId={org.id} />}
             {page === 'findings' && org !== undefined && <FindingsView key={org.id} orgId={org.id} />}
             {page === 'keys' && org !== undefined && <ApiKeysView key={org.id} orgId={org.id} />}
             {page === 'members' && org !== undefined && (
