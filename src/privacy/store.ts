@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, inArray, isNull, ne, not, or } from 'drizzle-orm';
 import { auditEvents, auditSubjectKeys } from '../audit/tables.ts';
+import { connectionGroups } from '../connection-groups/tables.ts';
 import { connections } from '../connections/tables.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { memberships, organizations, users } from '../db/core-tables.ts';
@@ -201,6 +202,10 @@ export function createPrivacyStore(db: Db) {
       await tx.update(scans).set({ requestedByUserId: null }).where(eq(scans.requestedByUserId, userId));
       await tx.update(findings).set({ statusChangedBy: null }).where(eq(findings.statusChangedBy, userId));
       await tx.update(connections).set({ createdBy: null }).where(eq(connections.createdBy, userId));
+      await tx
+        .update(connectionGroups)
+        .set({ createdBy: null })
+        .where(eq(connectionGroups.createdBy, userId));
       await tx
         .update(cleanupTokens)
         .set({ actorId: ERASED_SUBJECT })

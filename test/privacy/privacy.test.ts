@@ -367,6 +367,15 @@ describe('erasure and export reach every table', () => {
       payload: { email: 'friend@example.org', role: 'member' },
     });
     expect(sent.statusCode, sent.body).toBe(201);
+    // A connection group the user created there (connection_groups.created_by).
+    const management = await createTestConnection(t, other.orgId, { capabilities: ['organizations-read'] });
+    const group = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${other.orgId}/connection-groups`,
+      headers: user.headers,
+      payload: { name: 'erased user group', managementConnectionId: management.id, capabilities: ['cost-scan'] },
+    });
+    expect(group.statusCode, group.body).toBe(201);
     expect((await columnsContaining(user.userId)).length).toBeGreaterThan(5);
 
     const res = await t.app.inject({
