@@ -373,7 +373,11 @@ describe('erasure and export reach every table', () => {
       method: 'POST',
       url: `/v1/orgs/${other.orgId}/connection-groups`,
       headers: user.headers,
-      payload: { name: 'erased user group', managementConnectionId: management.id, capabilities: ['cost-scan'] },
+      payload: {
+        name: 'erased user group',
+        managementConnectionId: management.id,
+        capabilities: ['cost-scan'],
+      },
     });
     expect(group.statusCode, group.body).toBe(201);
     expect((await columnsContaining(user.userId)).length).toBeGreaterThan(5);
