@@ -140,6 +140,10 @@ export function createGroupService(deps: GroupServiceDeps) {
     let created = 0;
     let disabled = 0;
     await db.transaction(async (tx) => {
+      // One discovery applies at a time per group, across nodes: the group row is the lock.
+      if ((await store.getForUpdate(tx, group.orgId, group.id)) === null) {
+        throw new AppError(ErrorCode.NOT_FOUND, 'Connection group not found.');
+      }
       const existing = new Map((await store.members(tx, group.orgId, group.id)).map((m) => [m.accountId, m]));
       const seen = new Set<string>();
       for (const account of accounts) {
@@ -480,15 +484,16 @@ export function createGroupService(deps: GroupServiceDeps) {
       assertUnscoped(actor);
       const group = await load(actor.orgId, id);
       // Verified, granting organizations-read, of this organisation: the resolver's rules, as for any use.
-      const management = await deps.resolver.resolveUsable(
-        actor.orgId,
-        group.managementConnectionId,
-        'organizations-read',
-      );
-      const partition = partitionOfGroup(management.roleArn);
+      await deps.resolver.resolveUsable(actor.orgId, group.managementConnectionId, 'organizations-read');
       return startRun(group, async (generation, progress) => {
+        // Asked again when the run starts: the management connection may have changed since the request.
+        const current = await deps.resolver.resolveUsable(
+          actor.orgId,
+          group.managementConnectionId,
+          'organizations-read',
+        );
         const { accounts, rootId } = await deps.discovery.discover({
-          management,
+          management: current,
           actor,
           ouIds: group.ouIds,
           region: group.region,
@@ -503,15 +508,15 @@ export function createGroupService(deps: GroupServiceDeps) {
           actor,
           group,
           accounts,
-          management.accountId,
-          partition,
+          current.accountId,
+          partitionOfGroup(current.roleArn),
         );
         const now = clock.now();
         await store.update(db, group.orgId, group.id, {
           lastSyncAt: now,
           ...(rootId === null ? {} : { rootId }),
         });
-        progress.discovered = accounts.filter((a) => a.accountId !== management.accountId).length;
+        progress.discovered = accounts.filter((a) => a.accountId !== current.accountId).length;
         progress.created = created;
         progress.disabled = disabled;
         await store.writeProgress(db, group.orgId, group.id, generation, progress, now);
