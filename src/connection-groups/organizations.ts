@@ -5,6 +5,7 @@ import {
   ListRootsCommand,
 } from '@aws-sdk/client-organizations';
 import type { AwsClientFactory } from '../aws/clients.ts';
+import { mapAwsError } from '../aws/errors.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { BrokeredAuditEvent } from '../broker/types.ts';
 import type { UsableConnection } from '../connections/types.ts';
@@ -74,7 +75,14 @@ export function createDiscovery(deps: DiscoveryDeps) {
         region,
         audit: { ...audit, action: `aws.organizations.${action}`, resource },
       },
-      async (credentials) => fn(deps.awsClients.organizations(credentials, region)),
+      async (credentials) => {
+        try {
+          return await fn(deps.awsClients.organizations(credentials, region));
+        } catch (err) {
+          // AWS's own error (throttled, denied, not in an organisation…) as a stable code; its message stays in the logs.
+          throw mapAwsError(err, { action: `organizations:${action}` });
+        }
+      },
     );
   }
 

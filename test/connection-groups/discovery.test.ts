@@ -390,6 +390,16 @@ describe('connection group over fifty accounts', () => {
     expect(back).toMatchObject({ accountStatus: 'ACTIVE', disabledReason: null, status: 'verified' });
   });
 
+  it('Organizations throttling fails the sync cleanly: nothing disabled or created, the error stored', async () => {
+    const before = await membersOf(groupId);
+    org.throttleOrganizations = 1;
+    await groups.service.sync(actor, groupId);
+    await groups.service.settled();
+    const view = await groups.service.get(orgId, groupId);
+    expect(view.progress).toMatchObject({ state: 'failed', error: 'aws_throttled', created: 0, disabled: 0 });
+    expect(await membersOf(groupId)).toEqual(before);
+  });
+
   it('an OU filter discovers with ListAccountsForParent', async () => {
     const group = await groups.service.create(actor, {
       name: 'Team A only',

@@ -44,6 +44,8 @@ export interface FakeOrganization {
   assumeLog: Array<{ accountId: string; externalId: string | null; policy: unknown; accepted: boolean }>;
   /** Non-STS calls made with a member account's credentials (access key → account). */
   usedBy: Array<{ accountId: string; target: string }>;
+  /** Organizations calls answered TooManyRequestsException before the fake answers again. */
+  throttleOrganizations: number;
   /** Organizations calls (target, body). */
   orgCalls: Array<{ target: string; body: Record<string, unknown>; accessKeyId: string | null }>;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startFakeOrganization(options: {
     assumeLog: [],
     usedBy: [],
     orgCalls: [],
+    throttleOrganizations: 0,
   };
 
   function listing(accounts: FakeOrgAccount[], body: Record<string, unknown>, res: ServerResponse) {
@@ -148,6 +151,19 @@ export async function startFakeOrganization(options: {
           res,
           400,
           JSON.stringify({ __type: 'AccessDeniedException', Message: 'not the management account' }),
+          JSON11,
+        );
+      }
+      if (state.throttleOrganizations > 0) {
+        state.throttleOrganizations -= 1;
+        return reply(
+          res,
+          400,
+          JSON.stringify({
+            __type: 'TooManyRequestsException',
+            Message:
+              'AWS Organizations can’t complete your request because another request is already in progress.',
+          }),
           JSON11,
         );
       }
