@@ -122,6 +122,15 @@ describe('group scans and findings', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().items.map((f: { id: string }) => f.id)).toEqual([inGroup]);
+    // The same filter through the agent tool (intents and MCP share it).
+    const viaIntent = await h.t.app.inject({
+      method: 'POST',
+      url: '/v1/intents',
+      headers: owner.headers,
+      payload: { intent: 'findings.list', orgId: owner.orgId, params: { groupId } },
+    });
+    expect(viaIntent.statusCode, viaIntent.body).toBe(200);
+    expect(viaIntent.json().result.items.map((f: { id: string }) => f.id)).toEqual([inGroup]);
     const all = await h.t.app.inject({
       method: 'GET',
       url: `/v1/orgs/${owner.orgId}/findings`,
