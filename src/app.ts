@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { approvalRoutes } from './approvals/routes.ts';
 import { checkpointRoutes } from './audit/checkpoints/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import type { Clock } from './clock.ts';
@@ -238,6 +239,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   await app.register(reconcileRoutes, { guard, service: core.reconcile.service });
   await app.register(webhookRoutes, { guard, service: core.webhooks });
+  await app.register(approvalRoutes, { guard, service: core.approvals });
   consoleHtml = await registerConsole(app);
 
   return app;

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createApprovalsService } from '../approvals/service.ts';
+import { createApprovalStore } from '../approvals/store.ts';
 import { createCheckpointService } from '../audit/checkpoints/service.ts';
 import { createCheckpointSigner } from '../audit/checkpoints/signer.ts';
 import { createAuditService } from '../audit/service.ts';
@@ -128,7 +130,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     limits: { perDay: config.orgs.createPerDay, maxOwned: config.orgs.maxOwned },
     scans: scanJobs,
   });
-  const memberships = createMembershipLookup(db);
+  const memberships = createMembershipLookup(db, clock);
   // OAuth for MCP clients (null without ROLEGATE_PUBLIC_URL).
   const oauth = createOAuthModule({ config, db, clock, audit, memberships });
   // Unwrapped: the HTTP layer charges failed authentications to the caller's address around it.
@@ -190,6 +192,9 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     clock,
     policy: webhookPolicy,
   });
+  // Four-eyes approval and just-in-time elevation (docs/approvals.md): its gate sits in front of the
+  // broker in the operation service and clean-up; elevations act through `memberships` above.
+  const approvals = createApprovalsService({ db, store: createApprovalStore(), audit, clock, outbox });
   // `login.new_ip` concerns a user, not an organisation: only the deployment-wide endpoint gets it.
   const loginAlerts =
     config.webhook.url === undefined ? null : createLoginAlerts({ db, notifier: outbox, logger });
@@ -212,6 +217,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     awsClients,
     region: config.aws.region,
     logger,
+    approvals: approvals.gate,
     lanes,
     jobs: scanJobs,
     maxActivePerOrg: config.scans.maxActivePerOrg,
@@ -246,6 +252,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     memberships,
     insights,
     lanes,
+    approvals: approvals.gate,
     agent: { connections: connections.service, scans: scans.service, reconcile: reconcile.service },
   });
 
@@ -310,6 +317,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     outbox,
     threatSweep,
     webhooks,
+    approvals,
     identity,
     scans,
     reconcile,

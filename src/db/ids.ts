@@ -20,6 +20,8 @@ export const ID_PREFIXES = [
   'rec',
   'rci',
   'agr',
+  'apr',
+  'apd',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
