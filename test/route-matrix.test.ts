@@ -66,6 +66,7 @@ const PARAM_PREFIX: Record<string, IdPrefix> = {
   sessionId: 'ses',
   verificationId: 'vrf',
   reconciliationId: 'rec',
+  approvalId: 'apr',
 };
 
 function sampleFor(param: string): string {
