@@ -41,6 +41,9 @@ export interface ApprovalGate {
 }
 
 export interface ApprovalsDeps {
+  logger: { error(obj: object, msg: string): void };
+  /** How often expired requests, grants and elevations are recorded as such (0: only when seen). */
+  sweepSeconds: number;
   db: Db;
   store: ApprovalStore;
   audit: Pick<AuditWriter, 'record'>;
@@ -303,8 +306,46 @@ export function createApprovalsService(deps: ApprovalsDeps) {
     },
   };
 
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+
+  /**
+   * Records expiries that nobody looked at: an elevation or grant ends by itself at `expires_at`
+   * whatever this does (every check compares with the clock); the sweep only puts the end on record
+   * close to when it happened.
+   */
+  async function sweepOnce(): Promise<void> {
+    const orgs = await store.orgsWithDue(db, clock.now(), 100);
+    for (const orgId of orgs) {
+      const system = { ...systemActor('approvals', `sweep-${clock.now().getTime()}`, orgId), orgId };
+      await db.transaction((tx) => expire(tx, system));
+    }
+  }
+
+  function schedule(): void {
+    timer = setTimeout(() => {
+      running = sweepOnce()
+        .catch((err: unknown) => deps.logger.error({ err }, 'approval expiry sweep failed'))
+        .finally(() => {
+          running = null;
+          if (timer !== null) schedule();
+        });
+    }, deps.sweepSeconds * 1000);
+    timer.unref();
+  }
+
   return {
     gate,
+    sweepOnce,
+    start(): void {
+      if (deps.sweepSeconds <= 0 || timer !== null) return;
+      schedule();
+    },
+    async stop(): Promise<void> {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      await running;
+    },
 
     async getPolicy(actor: OrgActor) {
       const policy = await store.policy(db, actor.orgId);

@@ -253,6 +253,21 @@ export function createApprovalStore() {
         .returning();
     },
 
+    /** Organisations with a pending request or a live grant past its time (for the sweep). */
+    async orgsWithDue(q: DbOrTx, now: Date, limit: number): Promise<string[]> {
+      const rows = await q
+        .selectDistinct({ orgId: approvalRequests.orgId })
+        .from(approvalRequests)
+        .where(
+          and(
+            inArray(approvalRequests.status, ['pending', 'approved']),
+            lte(approvalRequests.expiresAt, now),
+          ),
+        )
+        .limit(limit);
+      return rows.map((r) => r.orgId);
+    },
+
     /** The role held by membership, without elevation: who may approve is not raised by JIT access. */
     async membershipRole(q: DbOrTx, orgId: string, userId: string): Promise<Role | null> {
       const rows = await q

@@ -57,6 +57,9 @@ export interface CoreDeps {
   kms?: KmsKeyring | null;
 }
 
+/** Expired approval requests, grants and elevations are put on record at least this often. */
+const APPROVAL_SWEEP_SECONDS = 60;
+
 /** Each background job stops within this bound at shutdown, so one stuck job cannot hold the rest. */
 const STOP_BOUND_MS = 10_000;
 
@@ -194,7 +197,15 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
   });
   // Four-eyes approval and just-in-time elevation (docs/approvals.md): its gate sits in front of the
   // broker in the operation service and clean-up; elevations act through `memberships` above.
-  const approvals = createApprovalsService({ db, store: createApprovalStore(), audit, clock, outbox });
+  const approvals = createApprovalsService({
+    db,
+    store: createApprovalStore(),
+    audit,
+    clock,
+    outbox,
+    logger,
+    sweepSeconds: APPROVAL_SWEEP_SECONDS,
+  });
   // `login.new_ip` concerns a user, not an organisation: only the deployment-wide endpoint gets it.
   const loginAlerts =
     config.webhook.url === undefined ? null : createLoginAlerts({ db, notifier: outbox, logger });
@@ -262,6 +273,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     { name: 'webhook outbox', start: () => outbox.start(), stop: () => outbox.stop() },
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
     { name: 'reconciliation', start: () => reconcile.start(), stop: () => reconcile.stop() },
+    { name: 'approval expiry sweep', start: () => approvals.start(), stop: () => approvals.stop() },
     { name: 'audit checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() },
     // Every node looks for data keys created by `rolegate keys rotate` (they activate later).
     ...(kms === null

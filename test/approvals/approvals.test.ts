@@ -107,6 +107,19 @@ async function apiKey(o: Org, who: TestUser, role: 'member' | 'admin'): Promise<
   return res.json().key as string;
 }
 
+/** The service over the test database, for what HTTP cannot reach (a stale actor, the sweep). */
+function standalone() {
+  return createApprovalsService({
+    db: t.database.db,
+    store: createApprovalStore(),
+    audit: createAuditWriter({ clock }),
+    clock,
+    outbox: { enqueue: async () => 0 },
+    logger: { error: () => {} },
+    sweepSeconds: 0,
+  });
+}
+
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 describe('approval policy', () => {
@@ -304,13 +317,7 @@ describe('four-eyes approval of an operation', () => {
     expect((await decide(o, o.admin.headers, id, 'approve')).statusCode).toBe(403);
     // And inside the decision itself, for an actor the guard authorised a moment before the demotion:
     // the role is read again in the decision's transaction.
-    const service = createApprovalsService({
-      db: t.database.db,
-      store: createApprovalStore(),
-      audit: createAuditWriter({ clock }),
-      clock,
-      outbox: { enqueue: async () => 0 },
-    });
+    const service = standalone();
     const stale = {
       type: 'user' as const,
       id: o.admin.userId,
