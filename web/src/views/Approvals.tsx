@@ -99,7 +99,7 @@ function RequestRow({
         )}
         {(r.status === 'pending' || (r.status === 'approved' && (mine || isApprover(myRole)))) && (
           <button type="button" className="secondary small" onClick={() => void act('revoke')}>
-            {r.status === 'pending' ? 'Withdraw' : 'Revoke'}
+            {r.status === 'pending' && mine ? 'Withdraw' : 'Revoke'}
           </button>
         )}
       </td>
@@ -198,7 +198,8 @@ export function ApprovalsView({
         <RequestTable items={pending.data.items} {...common} />
       )}
       <h3>Recent requests and grants</h3>
-      {recent.data !== null && recent.data.items.length > 0 && (
+      {recent.data?.items.every((r) => r.status === 'pending') && <Empty>No decided requests yet.</Empty>}
+      {recent.data?.items.some((r) => r.status !== 'pending') && (
         <RequestTable items={recent.data.items.filter((r) => r.status !== 'pending')} {...common} />
       )}
       {myRole === 'member' || myRole === 'viewer' ? (
