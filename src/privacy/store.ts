@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, inArray, isNull, ne, not, or } from 'drizzle-orm';
+import { approvalDecisions, approvalPolicies, approvalRequests } from '../approvals/tables.ts';
 import { auditEvents, auditSubjectKeys } from '../audit/tables.ts';
 import { connections } from '../connections/tables.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
@@ -205,6 +206,27 @@ export function createPrivacyStore(db: Db) {
         .update(cleanupTokens)
         .set({ actorId: ERASED_SUBJECT })
         .where(eq(cleanupTokens.actorId, userId));
+      // Approval requests and decisions stay with the organisation (they explain its audit trail).
+      await tx
+        .update(approvalRequests)
+        .set({ requesterId: ERASED_SUBJECT })
+        .where(and(eq(approvalRequests.requesterType, 'user'), eq(approvalRequests.requesterId, userId)));
+      await tx
+        .update(approvalRequests)
+        .set({ requesterUserId: null })
+        .where(eq(approvalRequests.requesterUserId, userId));
+      await tx
+        .update(approvalRequests)
+        .set({ revokedBy: null })
+        .where(eq(approvalRequests.revokedBy, userId));
+      await tx
+        .update(approvalDecisions)
+        .set({ approverUserId: ERASED_SUBJECT })
+        .where(eq(approvalDecisions.approverUserId, userId));
+      await tx
+        .update(approvalPolicies)
+        .set({ updatedBy: null })
+        .where(eq(approvalPolicies.updatedBy, userId));
     },
 
     /** Revokes the user's pending invitations (their authority ends with the account); ids for the audit. */
