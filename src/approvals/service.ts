@@ -182,20 +182,16 @@ export function createApprovalsService(deps: ApprovalsDeps) {
     },
   ): Promise<{ row: RequestRow; created: boolean }> {
     const now = clock.now();
-    const existing = await store.pendingFor(
-      tx,
-      actor.orgId,
-      {
-        requesterId: actor.id,
-        kind: ask.kind,
-        operation: ask.operation,
-        connectionId: ask.connectionId,
-        resource: ask.resource,
-      },
-      now,
-    );
+    const match = {
+      requesterId: actor.id,
+      kind: ask.kind,
+      operation: ask.operation,
+      connectionId: ask.connectionId,
+      resource: ask.resource,
+    };
+    const existing = await store.pendingFor(tx, actor.orgId, match, now);
     if (existing !== null) return { row: existing, created: false };
-    const row = await store.insert(tx, {
+    const row = await store.insertPending(tx, {
       id: newId('apr'),
       orgId: actor.orgId,
       ...requesterOf(actor),
@@ -206,6 +202,12 @@ export function createApprovalsService(deps: ApprovalsDeps) {
       createdAt: now,
       expiresAt: new Date(now.getTime() + PENDING_TTL_SECONDS * 1000),
     });
+    if (row === null) {
+      // A concurrent call made the same request first (the pending-request unique index waited for it).
+      const twin = await store.pendingFor(tx, actor.orgId, match, now);
+      if (twin === null) throw new AppError(ErrorCode.CONFLICT, 'The request changed concurrently; retry.');
+      return { row: twin, created: false };
+    }
     await deps.audit.record(
       tx,
       auditEventFor(

@@ -138,11 +138,10 @@ export function createApprovalStore() {
       return rows[0] ?? null;
     },
 
-    async insert(q: DbOrTx, row: typeof approvalRequests.$inferInsert): Promise<RequestRow> {
-      const rows = await q.insert(approvalRequests).values(row).returning();
-      const inserted = rows[0];
-      if (inserted === undefined) throw new Error('approval request insert returned no row');
-      return inserted;
+    /** Null when the same principal already has this request pending (a concurrent twin). */
+    async insertPending(q: DbOrTx, row: typeof approvalRequests.$inferInsert): Promise<RequestRow | null> {
+      const rows = await q.insert(approvalRequests).values(row).onConflictDoNothing().returning();
+      return rows[0] ?? null;
     },
 
     async get(q: DbOrTx, orgId: string, id: string): Promise<RequestRow | null> {

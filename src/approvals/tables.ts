@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organizations, users } from '../db/core-tables.ts';
 
@@ -63,6 +64,14 @@ export const approvalRequests = pgTable(
   (t) => [
     index('approval_requests_org_idx').on(t.orgId, t.status, t.createdAt),
     index('approval_requests_requester_idx').on(t.orgId, t.requesterId, t.status),
+    // One pending request per principal and call (or per principal's elevation): two refused calls
+    // racing each other share a request instead of making two.
+    uniqueIndex('approval_requests_pending_operation_unique')
+      .on(t.orgId, t.requesterId, t.operation, t.connectionId, t.resource)
+      .where(sql`status = 'pending' and kind = 'operation'`),
+    uniqueIndex('approval_requests_pending_elevation_unique')
+      .on(t.orgId, t.requesterId)
+      .where(sql`status = 'pending' and kind = 'elevation'`),
   ],
 );
 

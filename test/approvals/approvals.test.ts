@@ -358,6 +358,19 @@ describe('four-eyes approval of an operation', () => {
     }
   });
 
+  it('gives concurrent refused calls one shared request', async () => {
+    const o = await org();
+    const results = await Promise.all([1, 2, 3].map(() => invoke(o, o.member.headers)));
+    const ids = await Promise.all(results.map((r) => pendingId(r)));
+    expect(new Set(ids).size).toBe(1);
+    const rows = await t.database.db
+      .select()
+      .from(approvalRequests)
+      .where(eq(approvalRequests.orgId, o.owner.orgId));
+    expect(rows).toHaveLength(1);
+    expect(await auditOf(t, o.owner.orgId, 'approval.requested')).toHaveLength(1);
+  });
+
   it('lets exactly one of two concurrent calls spend a single-use grant', async () => {
     const o = await org();
     const id = await pendingId(await presignPut(o, o.member.headers, 'bucket-a', 'k.txt'));

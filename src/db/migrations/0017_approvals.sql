@@ -50,4 +50,6 @@ ALTER TABLE "approval_requests" ADD CONSTRAINT "approval_requests_org_id_organiz
 ALTER TABLE "approval_requests" ADD CONSTRAINT "approval_requests_requester_user_id_users_id_fk" FOREIGN KEY ("requester_user_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "approval_decisions_unique" ON "approval_decisions" USING btree ("request_id","approver_user_id");--> statement-breakpoint
 CREATE INDEX "approval_requests_org_idx" ON "approval_requests" USING btree ("org_id","status","created_at");--> statement-breakpoint
-CREATE INDEX "approval_requests_requester_idx" ON "approval_requests" USING btree ("org_id","requester_id","status");
+CREATE INDEX "approval_requests_requester_idx" ON "approval_requests" USING btree ("org_id","requester_id","status");--> statement-breakpoint
+CREATE UNIQUE INDEX "approval_requests_pending_operation_unique" ON "approval_requests" USING btree ("org_id","requester_id","operation","connection_id","resource") WHERE status = 'pending' and kind = 'operation';--> statement-breakpoint
+CREATE UNIQUE INDEX "approval_requests_pending_elevation_unique" ON "approval_requests" USING btree ("org_id","requester_id") WHERE status = 'pending' and kind = 'elevation';
