@@ -206,6 +206,53 @@ describe('four-eyes approval of an operation', () => {
     expect((await decide(o, o.admin.headers, id, 'revoke')).statusCode).toBe(409);
   });
 
+  it('needs as many distinct approvers as the policy says, of the roles it names', async () => {
+    const o = await org();
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/orgs/${o.owner.orgId}/approval-policy`,
+      headers: o.owner.headers,
+      payload: {
+        operations: ['lambda.invoke'],
+        approverRoles: ['admin', 'owner'],
+        approvalsRequired: 2,
+        grantTtlSeconds: 600,
+        grantMode: 'single_use',
+      },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const id = await pendingId(await invoke(o, o.member.headers));
+    expect((await decide(o, o.admin.headers, id, 'approve')).json()).toMatchObject({
+      status: 'pending',
+      approvals: 1,
+    });
+    expect((await decide(o, o.admin.headers, id, 'approve')).statusCode).toBe(409);
+    await pendingId(await invoke(o, o.member.headers));
+    expect((await decide(o, o.owner.headers, id, 'approve')).json()).toMatchObject({
+      status: 'approved',
+      approvals: 2,
+    });
+    expect((await invoke(o, o.member.headers)).statusCode).toBe(200);
+
+    // Owners only: an admin's approval is refused at decision time.
+    const ownersOnly = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/orgs/${o.owner.orgId}/approval-policy`,
+      headers: o.owner.headers,
+      payload: {
+        ...put.json(),
+        approverRoles: ['owner'],
+        approvalsRequired: 1,
+        isDefault: undefined,
+        updatedAt: undefined,
+      },
+    });
+    expect(ownersOnly.statusCode, ownersOnly.body).toBe(200);
+    const next = await pendingId(await invoke(o, o.member.headers));
+    expect((await decide(o, o.admin.headers, next, 'approve')).statusCode).toBe(403);
+    expect((await decide(o, o.owner.headers, next, 'approve')).statusCode).toBe(200);
+  });
+
   it('refuses the requester as approver, also through an API key they own', async () => {
     const o = await org();
     // The admin asks through an API key: the request is attributed to the admin.
