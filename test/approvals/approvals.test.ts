@@ -240,11 +240,11 @@ describe('four-eyes approval of an operation', () => {
       url: `/v1/orgs/${o.owner.orgId}/approval-policy`,
       headers: o.owner.headers,
       payload: {
-        ...put.json(),
+        operations: ['lambda.invoke'],
         approverRoles: ['owner'],
         approvalsRequired: 1,
-        isDefault: undefined,
-        updatedAt: undefined,
+        grantTtlSeconds: 600,
+        grantMode: 'single_use',
       },
     });
     expect(ownersOnly.statusCode, ownersOnly.body).toBe(200);
