@@ -120,6 +120,45 @@ export function createPrivacyStore(db: Db) {
         .orderBy(asc(apiKeys.createdAt));
     },
 
+    /** Approval requests made by the user or by their keys and agents, without others' decisions. */
+    async approvalRequestsOf(q: DbOrTx, userId: string) {
+      return q
+        .select({
+          id: approvalRequests.id,
+          orgId: approvalRequests.orgId,
+          kind: approvalRequests.kind,
+          requesterType: approvalRequests.requesterType,
+          requesterId: approvalRequests.requesterId,
+          operation: approvalRequests.operation,
+          connectionId: approvalRequests.connectionId,
+          resource: approvalRequests.resource,
+          elevatedRole: approvalRequests.elevatedRole,
+          reason: approvalRequests.reason,
+          status: approvalRequests.status,
+          createdAt: approvalRequests.createdAt,
+          expiresAt: approvalRequests.expiresAt,
+          usedAt: approvalRequests.usedAt,
+        })
+        .from(approvalRequests)
+        .where(eq(approvalRequests.requesterUserId, userId))
+        .orderBy(asc(approvalRequests.createdAt));
+    },
+
+    /** The user's own decisions as an approver. */
+    async approvalDecisionsBy(q: DbOrTx, userId: string) {
+      return q
+        .select({
+          requestId: approvalDecisions.requestId,
+          orgId: approvalDecisions.orgId,
+          decision: approvalDecisions.decision,
+          comment: approvalDecisions.comment,
+          createdAt: approvalDecisions.createdAt,
+        })
+        .from(approvalDecisions)
+        .where(eq(approvalDecisions.approverUserId, userId))
+        .orderBy(asc(approvalDecisions.createdAt));
+    },
+
     async invitationsSentBy(q: DbOrTx, userId: string) {
       // The invitee's address is the invitee's data, not the inviter's: it is not exported here.
       return q

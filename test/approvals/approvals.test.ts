@@ -204,6 +204,14 @@ describe('four-eyes approval of an operation', () => {
     expect(again).not.toBe(id);
     expect(lambda.calls()).toHaveLength(1);
     expect((await decide(o, o.admin.headers, id, 'revoke')).statusCode).toBe(409);
+
+    // Both people find their part in their personal data export.
+    const mine = (await t.app.inject({ url: '/v1/me/export', headers: o.member.headers })).json();
+    expect(mine.approvalRequests.map((r: { id: string }) => r.id)).toEqual([id, again]);
+    const theirs = (await t.app.inject({ url: '/v1/me/export', headers: o.admin.headers })).json();
+    expect(theirs.approvalDecisions).toEqual([
+      expect.objectContaining({ requestId: id, decision: 'approve', comment: 'approve in test' }),
+    ]);
   });
 
   it('needs as many distinct approvers as the policy says, of the roles it names', async () => {
