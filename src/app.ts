@@ -13,6 +13,7 @@ import {
 import type { Logger } from 'pino';
 import { approvalRoutes } from './approvals/routes.ts';
 import { checkpointRoutes } from './audit/checkpoints/routes.ts';
+import { exportTargetRoutes } from './audit/export-target/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import type { Clock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
@@ -211,6 +212,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     audit: core.audit,
     db: deps.database.db,
   });
+  await app.register(exportTargetRoutes, { guard, service: core.auditExport });
   await app.register(privacyRoutes, {
     guard,
     service: core.privacy,

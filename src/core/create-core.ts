@@ -4,6 +4,7 @@ import { createApprovalsService } from '../approvals/service.ts';
 import { createApprovalStore } from '../approvals/store.ts';
 import { createCheckpointService } from '../audit/checkpoints/service.ts';
 import { createCheckpointSigner } from '../audit/checkpoints/signer.ts';
+import { createExportTargetService } from '../audit/export-target/service.ts';
 import { createAuditService } from '../audit/service.ts';
 import { createAuditStore } from '../audit/store.ts';
 import { createAuditWriter } from '../audit/writer.ts';
@@ -15,6 +16,7 @@ import type { ReadyConfig } from '../config.ts';
 import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
 import type { KmsKeyring } from '../crypto/kms-keyring.ts';
+import { createKmsClient } from '../crypto/kms-keyring.ts';
 import type { Database } from '../db/client.ts';
 import { createAccessTokens } from '../identity/access-tokens.ts';
 import { createApiKeyService } from '../identity/api-keys/service.ts';
@@ -27,13 +29,13 @@ import { createOrgStore } from '../identity/orgs/store.ts';
 import { createSessionCheck } from '../identity/sessions-store.ts';
 import { createLoginAlerts } from '../insights/login-alerts.ts';
 import { createInsightsService } from '../insights/service.ts';
+import { createJobRegistry } from '../jobs/registry.ts';
 import { createOAuthModule } from '../oauth/module.ts';
 import { createOperationsModule } from '../operations/module.ts';
 import { createPrivacyService } from '../privacy/service.ts';
 import { createPrivacyStore } from '../privacy/store.ts';
 import { createReconcileModule } from '../reconcile/module.ts';
 import { createSharedRedis } from '../redis.ts';
-import { createJobRegistry } from '../scans/cancellation.ts';
 import { createAppScans } from '../scans/module.ts';
 import { createWebhookOutbox } from '../webhooks/outbox.ts';
 import { createWebhookService } from '../webhooks/service.ts';
@@ -171,10 +173,28 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
   const checkpoints = createCheckpointService({
     db,
     clock,
-    signer: createCheckpointSigner(config.auditCheckpoints),
+    signer: createCheckpointSigner(config.auditCheckpoints, () =>
+      // Base credentials from the SDK's default chain, like the field-encryption keyring's client.
+      createKmsClient({
+        region: config.aws.region,
+        endpoint: config.aws.serviceEndpoints.KMS ?? config.aws.endpointUrl,
+      }),
+    ),
     deployment: config.auditCheckpoints.deployment,
     intervalSeconds: config.auditCheckpoints.intervalSeconds,
     outbox,
+    logger,
+  });
+  // Delivery of the checkpoints to each organisation's own bucket, through its audit-export connection.
+  const auditExport = createExportTargetService({
+    db,
+    clock,
+    audit,
+    broker,
+    resolver: connections.resolver,
+    s3: (credentials, region) => awsClients.s3(credentials, region),
+    defaultRegion: config.aws.region,
+    intervalSeconds: config.auditCheckpoints.exportIntervalSeconds,
     logger,
   });
   const auditService = createAuditService({ db, store: createAuditStore(db), audit, checkpoints });
@@ -275,6 +295,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     { name: 'reconciliation', start: () => reconcile.start(), stop: () => reconcile.stop() },
     { name: 'approval expiry sweep', start: () => approvals.start(), stop: () => approvals.stop() },
     { name: 'audit checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() },
+    { name: 'audit export', start: () => auditExport.start(), stop: () => auditExport.stop() },
     // Every node looks for data keys created by `rolegate keys rotate` (they activate later).
     ...(kms === null
       ? []
@@ -311,6 +332,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     audit,
     auditService,
     checkpoints,
+    auditExport,
     scanJobs,
     lanes,
     keyring,

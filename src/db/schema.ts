@@ -3,6 +3,7 @@
 
 export * from '../approvals/tables.ts';
 export * from '../audit/checkpoints/tables.ts';
+export * from '../audit/export-target/tables.ts';
 export * from '../audit/tables.ts';
 export * from '../connections/tables.ts';
 export * from '../crypto/tables.ts';

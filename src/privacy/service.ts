@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Actor } from '../core/actor.ts';
 import { auditActorFields } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
-import type { ScanCanceller } from '../scans/cancellation.ts';
+import type { ScanCanceller } from '../jobs/registry.ts';
 import { MAX_EXPORTED_AUDIT_EVENTS, type PrivacyStore } from './store.ts';
 
 export interface PrivacyServiceDeps {

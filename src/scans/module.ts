@@ -6,11 +6,12 @@ import type { Lanes } from '../broker/lanes.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
 import type { Db } from '../db/client.ts';
+import type { JobRegistry } from '../jobs/registry.ts';
+import type { JobLogger } from '../jobs/runner.ts';
 import { type ScanClientFactory, scanClientsFrom } from './aws.ts';
-import type { JobRegistry } from './cancellation.ts';
 import { createCleanupService } from './cleanup.ts';
 import type { Detector } from './detectors.ts';
-import { createScanRunner, DEFAULT_SCAN_JOB_OPTIONS, type JobLogger, type ScanJobOptions } from './jobs.ts';
+import { createScanRunner, DEFAULT_SCAN_JOB_OPTIONS, type ScanJobOptions } from './jobs.ts';
 import { createScanService } from './service.ts';
 import { createScanStore } from './store.ts';
 

@@ -12,6 +12,7 @@ const CAPABILITY_TEXT: Record<Capability, string> = {
   'cost-scan': 'Scan for idle and wasted resources (read-only)',
   cleanup: 'Delete waste after a dry run and confirmation',
   'cloudtrail-read': 'Look up CloudTrail events to reconcile them with the audit trail',
+  'audit-export': 'Write signed audit checkpoints to one bucket and prefix (PutObject only)',
 };
 
 interface Templates {
