@@ -11,7 +11,9 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { approvalRoutes } from './approvals/routes.ts';
 import { checkpointRoutes } from './audit/checkpoints/routes.ts';
+import { exportTargetRoutes } from './audit/export-target/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import type { Clock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
@@ -212,6 +214,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     audit: core.audit,
     db: deps.database.db,
   });
+  await app.register(exportTargetRoutes, { guard, service: core.auditExport });
   await app.register(privacyRoutes, {
     guard,
     service: core.privacy,
@@ -240,6 +243,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   await app.register(reconcileRoutes, { guard, service: core.reconcile.service });
   await app.register(webhookRoutes, { guard, service: core.webhooks });
+  await app.register(approvalRoutes, { guard, service: core.approvals });
   consoleHtml = await registerConsole(app);
 
   return app;

@@ -67,6 +67,7 @@ const PARAM_PREFIX: Record<string, IdPrefix> = {
   verificationId: 'vrf',
   reconciliationId: 'rec',
   groupId: 'cgr',
+  approvalId: 'apr',
 };
 
 function sampleFor(param: string): string {

@@ -40,6 +40,7 @@ const CAPABILITY_PARAM: Readonly<Record<Capability, string>> = {
   cleanup: 'Cleanup',
   'cloudtrail-read': 'CloudTrailRead',
   'organizations-read': 'OrganizationsRead',
+  'audit-export': 'AuditExport',
 };
 
 const RESOURCE_PARAM: Readonly<Record<Exclude<ResourceKind, 'any' | 'global'>, string>> = {

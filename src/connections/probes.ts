@@ -4,7 +4,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListAccountsCommand } from '@aws-sdk/client-organizations';
-import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { PolicyStatement } from '../broker/types.ts';
@@ -23,7 +23,8 @@ export type Probe =
   | { kind: 'lambda.invoke_dry_run'; functionName: string }
   | { kind: 'ec2.describe_volumes' }
   | { kind: 'cloudtrail.lookup_events' }
-  | { kind: 'organizations.list_accounts' };
+  | { kind: 'organizations.list_accounts' }
+  | { kind: 's3.put_probe_object'; bucket: string; key: string };
 
 /** Where a probe runs: the role's partition and account, and the verification region. */
 export interface ProbeTarget {
@@ -65,6 +66,8 @@ export function probePolicy(probe: Probe, t: ProbeTarget): PolicyStatement[] {
       return allow('cloudtrail:LookupEvents', '*');
     case 'organizations.list_accounts':
       return allow('organizations:ListAccounts', '*');
+    case 's3.put_probe_object':
+      return allow('s3:PutObject', `arn:${t.partition}:s3:::${probe.bucket}/${probe.key}`);
   }
 }
 
@@ -77,6 +80,8 @@ export function probeResource(probe: Probe): string | null {
       return probe.prefix ?? null;
     case 'lambda.invoke_dry_run':
       return probe.functionName;
+    case 's3.put_probe_object':
+      return `${probe.bucket}/${probe.key}`;
     default:
       return null;
   }
@@ -151,6 +156,19 @@ export function createProbeRunner(factory: ProbeClientFactory): ProbeRunner {
           // One account at most: proves the role may list the organisation (management or delegated admin).
           return withClient(factory.organizations(o.credentials, o.region), (c) =>
             c.send(new ListAccountsCommand({ MaxResults: 1 })),
+          );
+        case 's3.put_probe_object':
+          // The same key every time: re-verifying overwrites it instead of piling up objects.
+          return withClient(factory.s3(o.credentials, o.region), (c) =>
+            c.send(
+              new PutObjectCommand({
+                Bucket: probe.bucket,
+                Key: probe.key,
+                // Not .json: a verifier reading every *.json under the prefix must not see it.
+                Body: 'Written by Rolegate to verify the audit-export capability; safe to delete.\n',
+                ContentType: 'text/plain',
+              }),
+            ),
           );
       }
     },

@@ -9,8 +9,8 @@ import { bindingFor } from '../crypto/encrypted-columns.ts';
 import { decryptField, encryptField, type Keyring } from '../crypto/field-encryption.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
-import type { ScanCanceller } from '../scans/cancellation.ts';
-import { cleanupTags } from './policy.ts';
+import type { ScanCanceller } from '../jobs/registry.ts';
+import { auditExportScopeProblem, cleanupTags } from './policy.ts';
 import {
   type ConnectionView,
   type CreateConnectionInput,
@@ -510,6 +510,15 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         if (input.roleName !== undefined && arnName !== null && input.roleName !== arnName) {
           throw new AppError(ErrorCode.VALIDATION_FAILED, 'roleName must match the role name in roleArn.', {
             details: { field: 'roleName' },
+          });
+        }
+        const exportProblem = auditExportScopeProblem(
+          input.capabilities ?? row.capabilities,
+          input.scopes !== undefined ? { ...EMPTY_SCOPES, ...input.scopes } : row.scopes,
+        );
+        if (exportProblem !== null) {
+          throw new AppError(ErrorCode.VALIDATION_FAILED, `${exportProblem}.`, {
+            details: { field: 'scopes' },
           });
         }
         const roleChanged = input.roleArn !== undefined && input.roleArn !== row.roleArn;

@@ -12,6 +12,7 @@ export const CAPABILITIES = [
   'cleanup',
   'cloudtrail-read',
   'organizations-read',
+  'audit-export',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

@@ -21,6 +21,8 @@ export const ID_PREFIXES = [
   'rci',
   'agr',
   'cgr',
+  'apr',
+  'apd',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

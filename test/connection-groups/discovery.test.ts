@@ -14,7 +14,7 @@ import type { Actor } from '../../src/core/actor.ts';
 import { AppError } from '../../src/core/errors.ts';
 import { bindingFor } from '../../src/crypto/encrypted-columns.ts';
 import { createKeyring, decryptField } from '../../src/crypto/field-encryption.ts';
-import { createJobRegistry } from '../../src/scans/cancellation.ts';
+import { createJobRegistry } from '../../src/jobs/registry.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestConnection } from '../helpers/connections.ts';
 import {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Connection, logout, type Me, refreshSession } from './api.ts';
 import { Busy, ErrorBox } from './ui.tsx';
+import { ApprovalsView } from './views/Approvals.tsx';
 import { AuditView } from './views/Audit.tsx';
 import { AuthScreen } from './views/Auth.tsx';
 import { ConnectionDetail } from './views/ConnectionDetail.tsx';
@@ -18,6 +19,7 @@ const PAGES = [
   ['findings', 'Waste findings'],
   ['keys', 'API keys'],
   ['members', 'Members'],
+  ['approvals', 'Approvals'],
   ['audit', 'Audit log'],
   ['webhooks', 'Webhooks'],
   ['security', 'Security'],
@@ -224,6 +226,9 @@ function Shell({
             {page === 'keys' && org !== undefined && <ApiKeysView key={org.id} orgId={org.id} />}
             {page === 'members' && org !== undefined && (
               <MembersView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
+            )}
+            {page === 'approvals' && org !== undefined && (
+              <ApprovalsView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
             )}
             {page === 'audit' && org !== undefined && <AuditView key={org.id} orgId={org.id} />}
             {page === 'webhooks' && org !== undefined && <WebhooksView key={org.id} orgId={org.id} />}

@@ -14,6 +14,7 @@ const CAPABILITY_TEXT: Record<Capability, string> = {
   'cloudtrail-read': 'Look up CloudTrail events to reconcile them with the audit trail',
   'organizations-read':
     'List the accounts of an AWS Organization (management or delegated-administrator account, for connection groups)',
+  'audit-export': 'Write signed audit checkpoints to one bucket and prefix (PutObject only)',
 };
 
 interface Templates {
