@@ -11,10 +11,13 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { approvalRoutes } from './approvals/routes.ts';
 import { checkpointRoutes } from './audit/checkpoints/routes.ts';
+import { exportTargetRoutes } from './audit/export-target/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import type { Clock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
+import { connectionGroupRoutes } from './connection-groups/routes.ts';
 import { connectionRoutes } from './connections/routes.ts';
 import { type Core, createCore } from './core/create-core.ts';
 import type { Database } from './db/client.ts';
@@ -209,6 +212,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     ...(deps.secrets === undefined ? {} : { secrets: deps.secrets }),
   });
   await app.register(connectionRoutes, { guard, service: core.connections.service });
+  await app.register(connectionGroupRoutes, { guard, service: core.connectionGroups.service });
   await app.register(auditRoutes, { guard, service: core.auditService });
   await app.register(checkpointRoutes, {
     guard,
@@ -216,6 +220,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     audit: core.audit,
     db: deps.database.db,
   });
+  await app.register(exportTargetRoutes, { guard, service: core.auditExport });
   await app.register(privacyRoutes, {
     guard,
     service: core.privacy,
@@ -252,6 +257,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   await app.register(reconcileRoutes, { guard, service: core.reconcile.service });
   await app.register(webhookRoutes, { guard, service: core.webhooks });
+  await app.register(approvalRoutes, { guard, service: core.approvals });
   consoleHtml = await registerConsole(app);
 
   return app;

@@ -78,6 +78,8 @@ const PARAM_PREFIX: Record<string, IdPrefix> = {
   verificationId: 'vrf',
   reconciliationId: 'rec',
   domainId: 'dom',
+  groupId: 'cgr',
+  approvalId: 'apr',
 };
 
 function sampleFor(param: string): string {

@@ -38,6 +38,7 @@ export const ErrorCode = {
   FINDING_NOT_OPEN: 'finding_not_open',
   CLEANUP_UNSUPPORTED: 'cleanup_unsupported',
   CONFIRMATION_REQUIRED: 'confirmation_required',
+  APPROVAL_REQUIRED: 'approval_required',
   CONFIRMATION_INVALID: 'confirmation_invalid',
   RESOURCE_CHANGED: 'resource_changed',
   RESOURCE_PROTECTED: 'resource_protected',
@@ -94,6 +95,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   finding_not_open: 409,
   cleanup_unsupported: 409,
   confirmation_required: 400,
+  // Accepted, not refused: the request for approval now exists and the call can be retried once approved.
+  approval_required: 202,
   confirmation_invalid: 409,
   resource_changed: 409,
   resource_protected: 409,
@@ -149,6 +152,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   finding_not_open: 'The finding is not open.',
   cleanup_unsupported: 'This kind of finding cannot be cleaned up by Rolegate.',
   confirmation_required: 'A confirmation token from a dry run is required.',
+  approval_required:
+    'This operation needs approval by another person; retry it once the approval request is approved.',
   confirmation_invalid: 'The confirmation token is invalid, expired or already used.',
   resource_changed: 'The resource changed since the finding or the dry run; run a new scan or dry run.',
   resource_protected: 'The resource is protected from clean-up by a tag.',

@@ -25,6 +25,9 @@ export const ID_PREFIXES = [
   'sid',
   'sct',
   'scu',
+  'cgr',
+  'apr',
+  'apd',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

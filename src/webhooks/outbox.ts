@@ -26,6 +26,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'threat.role_assumed_outside_rolegate',
   'audit.checkpoint',
   'sso.break_glass_login',
+  'approval.requested',
+  'approval.decided',
   'webhook.test',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Connection, logout, type Me, refreshSession } from './api.ts';
 import { Busy, ErrorBox } from './ui.tsx';
+import { ApprovalsView } from './views/Approvals.tsx';
 import { AuditView } from './views/Audit.tsx';
 import { AuthScreen } from './views/Auth.tsx';
 import { ConnectionDetail } from './views/ConnectionDetail.tsx';
 import { ConnectionsView } from './views/Connections.tsx';
 import { ConsentView } from './views/Consent.tsx';
 import { FindingsView } from './views/Findings.tsx';
+import { GroupsView } from './views/Groups.tsx';
 import { ApiKeysView, MembersView } from './views/Org.tsx';
 import { SecurityView } from './views/Security.tsx';
 import { ScimTokensView, SsoView } from './views/Sso.tsx';
@@ -14,9 +16,11 @@ import { WebhooksView } from './views/Webhooks.tsx';
 
 const PAGES = [
   ['connections', 'Connections'],
+  ['organizations', 'AWS Organizations'],
   ['findings', 'Waste findings'],
   ['keys', 'API keys'],
   ['members', 'Members'],
+  ['approvals', 'Approvals'],
   ['audit', 'Audit log'],
   ['webhooks', 'Webhooks'],
   ['sso', 'Single sign-on'],
@@ -220,10 +224,14 @@ function Shell({
                 onFindings={() => setPage('findings')}
               />
             )}
+            {page === 'organizations' && org !== undefined && <GroupsView key={org.id} orgId={org.id} />}
             {page === 'findings' && org !== undefined && <FindingsView key={org.id} orgId={org.id} />}
             {page === 'keys' && org !== undefined && <ApiKeysView key={org.id} orgId={org.id} />}
             {page === 'members' && org !== undefined && (
               <MembersView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
+            )}
+            {page === 'approvals' && org !== undefined && (
+              <ApprovalsView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
             )}
             {page === 'audit' && org !== undefined && <AuditView key={org.id} orgId={org.id} />}
             {page === 'webhooks' && org !== undefined && <WebhooksView key={org.id} orgId={org.id} />}
