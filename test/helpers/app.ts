@@ -110,13 +110,17 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     }));
   if (ownsDatabase) await runMigrations(database);
   // Built here so tests can drive background work (e.g. one delivery round) without a timer.
-  const core = createCore(config, { database, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const core = createCore(config, {
+    database,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.ssoTxtResolver ? { ssoTxtResolver: options.ssoTxtResolver } : {}),
+  });
   const app = await buildApp(config, {
     database,
     logger,
     core,
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.ssoTxtResolver ? { ssoTxtResolver: options.ssoTxtResolver } : {}),
   });
   options.extend?.(app);
   await app.ready();
