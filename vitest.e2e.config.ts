@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/e2e/**/*.test.ts'],
     pool: 'forks',
+    globalSetup: ['test/helpers/pglite-template.ts'],
     maxWorkers: 1,
     testTimeout: 90_000,
     hookTimeout: 90_000,

@@ -12,10 +12,13 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { approvalRoutes } from './approvals/routes.ts';
 import { checkpointRoutes } from './audit/checkpoints/routes.ts';
+import { exportTargetRoutes } from './audit/export-target/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import type { Clock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
+import { connectionGroupRoutes } from './connection-groups/routes.ts';
 import { connectionRoutes } from './connections/routes.ts';
 import { type Core, createCore } from './core/create-core.ts';
 import type { Database } from './db/client.ts';
@@ -42,7 +45,10 @@ import { insightsRoutes } from './insights/routes.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { reconcileRoutes } from './reconcile/routes.ts';
 import { scanRoutes } from './scans/routes.ts';
+import { scimRoutes } from './scim/routes.ts';
 import type { SecretWatcher } from './secrets/references.ts';
+import type { TxtResolver } from './sso/domain-verifier.ts';
+import { ssoRoutes } from './sso/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 
 export interface AppDeps {
@@ -53,6 +59,8 @@ export interface AppDeps {
   core?: Core;
   /** Secrets given by reference (`serve`, issue 20 item 2): their state is part of /readyz. */
   secrets?: Pick<SecretWatcher, 'status'>;
+  /** DNS TXT lookups for SSO domain verification (tests); the system resolver when absent. */
+  ssoTxtResolver?: TxtResolver;
 }
 
 export type App = FastifyInstance<
@@ -121,6 +129,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
       database: deps.database,
       logger: deps.logger,
       ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+      ...(deps.ssoTxtResolver === undefined ? {} : { ssoTxtResolver: deps.ssoTxtResolver }),
     });
   app.addHook('onReady', core.start);
   app.addHook('onClose', core.stop);
@@ -211,6 +220,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     ...(deps.secrets === undefined ? {} : { secrets: deps.secrets }),
   });
   await app.register(connectionRoutes, { guard, service: core.connections.service });
+  await app.register(connectionGroupRoutes, { guard, service: core.connectionGroups.service });
   await app.register(auditRoutes, { guard, service: core.auditService });
   await app.register(checkpointRoutes, {
     guard,
@@ -218,6 +228,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     audit: core.audit,
     db: deps.database.db,
   });
+  await app.register(exportTargetRoutes, { guard, service: core.auditExport });
   await app.register(privacyRoutes, {
     guard,
     service: core.privacy,
@@ -234,6 +245,14 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     }),
   });
   await app.register(orgRoutes, { service: core.orgs, guard });
+  await app.register(ssoRoutes, {
+    guard,
+    service: core.sso.service,
+    redirectUri: core.sso.redirectUri,
+    cookieSecure: config.http.cookieSecure,
+    refreshMaxAge: config.auth.refreshMaxAge,
+  });
+  await app.register(scimRoutes, { guard, service: core.scim, jsonMaxDepth: config.http.jsonMaxDepth });
   await app.register(apiKeyRoutes, { service: core.apiKeys, guard });
   await app.register(core.operations.routes, { guard, oauth: core.oauth?.service.urls ?? null });
   if (core.oauth !== null) await app.register(core.oauth.routes, { guard });
@@ -246,6 +265,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   await app.register(reconcileRoutes, { guard, service: core.reconcile.service });
   await app.register(webhookRoutes, { guard, service: core.webhooks });
+  await app.register(approvalRoutes, { guard, service: core.approvals });
   consoleHtml = await registerConsole(app);
 
   return app;

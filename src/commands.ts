@@ -8,7 +8,9 @@ import {
   runCheckpointVerify,
 } from './audit/checkpoints/cli.ts';
 import { runAuditVerify } from './audit/cli.ts';
+import { runDeliver } from './audit/export-target/cli.ts';
 import { ConfigError } from './config.ts';
+import { registerConnectionGroupCommands } from './connection-groups/cli.ts';
 import { registerPolicyCommands } from './connections/cli.ts';
 import { registerTemplateCommands } from './connections/publish.ts';
 import { rotateKeys } from './crypto/rotate.ts';
@@ -122,6 +124,24 @@ audit
     });
   });
 audit
+  .command('deliver')
+  .description(
+    "Deliver pending signed checkpoints to the organisations' S3 export targets now (the server does " +
+      'this every ROLEGATE_AUDIT_EXPORT_INTERVAL); with --org, that one, even during its back-off.',
+  )
+  .option('--org <id>', 'organisation id (default: every organisation that is due)')
+  .option('--json', 'print JSON')
+  .action(async (opts: { org?: string; json?: boolean }) => {
+    await withCore(process.env, { command: 'audit deliver', logTo: 'stderr' }, async (core) => {
+      const ok = await runDeliver(core.auditExport, {
+        org: opts.org,
+        json: opts.json === true,
+        write: (line) => process.stdout.write(line),
+      });
+      if (!ok) process.exitCode = 2;
+    });
+  });
+audit
   .command('verify')
   .description(
     'Recompute the hash chain of one organisation (--org) or of every chain, report every ' +
@@ -191,6 +211,7 @@ audit
 registerPolicyCommands(program);
 registerTemplateCommands(program);
 registerScanCommand(program);
+registerConnectionGroupCommands(program);
 registerReconcileCommand(program);
 
 /** Errors are one line on stderr: a message that names the fix, never a stack trace. */

@@ -202,4 +202,20 @@ describe('audit checkpoint signing', () => {
     expect(() => loadConfig({ ROLEGATE_DEPLOYMENT_ID: 'has space' })).toThrow(/ROLEGATE_DEPLOYMENT_ID/);
     expect(loadConfig({}).auditCheckpoints).toMatchObject({ deployment: null, signingKeys: null });
   });
+
+  it('takes an asymmetric KMS key id for signing (with a deployment id) and the export interval', () => {
+    expect(() => loadConfig({ ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID: 'alias/audit' })).toThrow(
+      /ROLEGATE_DEPLOYMENT_ID is required/,
+    );
+    expect(() =>
+      loadConfig({ ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID: 'not a key', ROLEGATE_DEPLOYMENT_ID: 'x' }),
+    ).toThrow(/ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID/);
+    const c = loadConfig({
+      ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID: 'alias/audit',
+      ROLEGATE_DEPLOYMENT_ID: 'x',
+      ROLEGATE_AUDIT_EXPORT_INTERVAL: '0',
+    });
+    expect(c.auditCheckpoints).toMatchObject({ kmsKeyId: 'alias/audit', exportIntervalSeconds: 0 });
+    expect(loadConfig({}).auditCheckpoints).toMatchObject({ kmsKeyId: null, exportIntervalSeconds: 30 });
+  });
 });

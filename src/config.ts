@@ -97,6 +97,16 @@ const intIn = (fallback: number, min: number, max: number) =>
     return n;
   });
 
+/** A KMS key id, key ARN, alias name or alias ARN (what the KMS API takes as KeyId). */
+const kmsKeyId = optionalString.refine(
+  (v) =>
+    v === undefined ||
+    /^(arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]{1,128}|alias\/[A-Za-z0-9/_-]{1,250})|alias\/[A-Za-z0-9/_-]{1,250}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/.test(
+      v,
+    ),
+  { message: 'must be a KMS key id, key ARN, alias name (alias/…) or alias ARN' },
+);
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: intIn(3000, 0, 65535),
@@ -142,14 +152,7 @@ const envSchema = z.object({
   ROLEGATE_VERIFY_INTERVAL: intIn(24 * 3600, 0, 30 * 24 * 3600),
   ROLEGATE_EXTERNAL_ID_GRACE: intIn(7 * 24 * 3600, 0, 90 * 24 * 3600),
   ROLEGATE_EGRESS_IPS: optionalString,
-  ROLEGATE_KMS_KEY_ID: optionalString.refine(
-    (v) =>
-      v === undefined ||
-      /^(arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]{1,128}|alias\/[A-Za-z0-9/_-]{1,250})|alias\/[A-Za-z0-9/_-]{1,250}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/.test(
-        v,
-      ),
-    { message: 'must be a KMS key id, key ARN, alias name (alias/…) or alias ARN' },
-  ),
+  ROLEGATE_KMS_KEY_ID: kmsKeyId,
   ROLEGATE_DEPLOYMENT_ID: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_.-]{1,64}$/.test(v), {
     message: 'must be 1-64 characters of [A-Za-z0-9_.-]',
   }),
@@ -177,7 +180,9 @@ const envSchema = z.object({
   ROLEGATE_WEBHOOK_TIMEOUT: intIn(10, 1, 60),
   ROLEGATE_THREAT_SWEEP_INTERVAL: intIn(300, 0, 86_400),
   ROLEGATE_AUDIT_SIGNING_KEYS: optionalString,
+  ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID: kmsKeyId,
   ROLEGATE_AUDIT_CHECKPOINT_INTERVAL: intIn(300, 0, 86_400),
+  ROLEGATE_AUDIT_EXPORT_INTERVAL: intIn(30, 0, 86_400),
   ROLEGATE_RATE_LIMIT_AUTH_MAX: intIn(20, 1, 100_000),
   ROLEGATE_RATE_LIMIT_AUTH_WINDOW: intIn(60, 1, 86_400),
   ROLEGATE_RATE_LIMIT_API_MAX: intIn(600, 1, 1_000_000),
@@ -319,8 +324,12 @@ export interface Config {
     deployment: string | null;
     /** Ed25519 private seeds (32 bytes), first one signs; null when unset. */
     signingKeys: KeyEntry[] | null;
+    /** ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID: an ECC_NIST_P256 KMS key that signs instead (ES256). */
+    kmsKeyId: string | null;
     /** Seconds between checkpoint rounds (0 = only on demand). */
     intervalSeconds: number;
+    /** Seconds between rounds delivering checkpoints to organisations' buckets (0 = only on demand). */
+    exportIntervalSeconds: number;
   };
   /** Per-organisation concurrency of brokered AWS calls, by lane; see src/broker/lanes.ts. */
   lanes: {
@@ -557,7 +566,10 @@ export function loadConfig(
     e.ROLEGATE_AUDIT_SIGNING_KEYS === undefined
       ? null
       : parseKeyList('ROLEGATE_AUDIT_SIGNING_KEYS', e.ROLEGATE_AUDIT_SIGNING_KEYS, 32, 32);
-  if (signingKeys !== null && e.ROLEGATE_DEPLOYMENT_ID === undefined) {
+  if (
+    (signingKeys !== null || e.ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID !== undefined) &&
+    e.ROLEGATE_DEPLOYMENT_ID === undefined
+  ) {
     // Every checkpoint names its deployment, so one from another deployment is recognised as such.
     throw new ConfigError('ROLEGATE_DEPLOYMENT_ID', 'is required when audit checkpoints are signed');
   }
@@ -635,7 +647,9 @@ export function loadConfig(
     auditCheckpoints: {
       deployment: e.ROLEGATE_DEPLOYMENT_ID ?? null,
       signingKeys,
+      kmsKeyId: e.ROLEGATE_AUDIT_SIGNING_KMS_KEY_ID ?? null,
       intervalSeconds: e.ROLEGATE_AUDIT_CHECKPOINT_INTERVAL,
+      exportIntervalSeconds: e.ROLEGATE_AUDIT_EXPORT_INTERVAL,
     },
     lanes: {
       short: { perOrg: e.ROLEGATE_AWS_ORG_MAX_CALLS, queuePerOrg: e.ROLEGATE_AWS_ORG_MAX_QUEUED_CALLS },

@@ -138,7 +138,7 @@ export function registerPolicyCommands(program: Command): void {
     )
     .requiredOption(
       '--capabilities <list>',
-      'comma-separated: s3-read,s3-write,logs-read,dynamodb-read,lambda-read,lambda-invoke,cost-scan,cleanup,cloudtrail-read',
+      'comma-separated: s3-read,s3-write,logs-read,dynamodb-read,lambda-read,lambda-invoke,cost-scan,cleanup,cloudtrail-read,audit-export',
     )
     .option('--bucket <name>', 'S3 bucket (repeatable)', collect)
     .option('--prefix <prefix>', 'S3 key prefix (repeatable)', collect)

@@ -39,6 +39,8 @@ const CAPABILITY_PARAM: Readonly<Record<Capability, string>> = {
   'cost-scan': 'CostScan',
   cleanup: 'Cleanup',
   'cloudtrail-read': 'CloudTrailRead',
+  'organizations-read': 'OrganizationsRead',
+  'audit-export': 'AuditExport',
 };
 
 const RESOURCE_PARAM: Readonly<Record<Exclude<ResourceKind, 'any' | 'global'>, string>> = {

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/field-encryption.ts';
 import type { Db } from '../db/client.ts';
-import type { ScanCanceller } from '../scans/cancellation.ts';
+import type { ScanCanceller } from '../jobs/registry.ts';
 import { createProbeRunner } from './probes.ts';
 import { type ConnectionScheduler, createConnectionScheduler, type SchedulerLogger } from './scheduler.ts';
 import { type ConnectionService, createConnectionService, generateExternalId } from './service.ts';
@@ -38,7 +38,10 @@ export function createConnectionsModule(deps: {
   audit: Pick<AuditWriter, 'record'>;
   keyring: Keyring;
   broker: ConnectionsBroker;
-  awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'cloudtrail'>;
+  awsClients: Pick<
+    AwsClientFactory,
+    's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'cloudtrail' | 'organizations'
+  >;
   config: {
     aws: Pick<Config['aws'], 'region' | 'verifyInterval' | 'externalIdGrace'> &
       Partial<Pick<Config['aws'], 'templateUrl' | 'egressIps'>>;

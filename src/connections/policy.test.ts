@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  auditExportScopeProblem,
   CAPABILITY_STATEMENTS,
   type IamStatement,
   iamPolicySchema,
@@ -143,6 +144,27 @@ const EXPECTED: Record<Capability, IamStatement[]> = {
   'cloudtrail-read': [
     { Sid: 'CloudTrailLookupEvents', Effect: 'Allow', Action: ['cloudtrail:LookupEvents'], Resource: ['*'] },
   ],
+  'organizations-read': [
+    {
+      Sid: 'OrganizationsListAccounts',
+      Effect: 'Allow',
+      Action: [
+        'organizations:ListAccounts',
+        'organizations:ListAccountsForParent',
+        'organizations:ListOrganizationalUnitsForParent',
+        'organizations:ListRoots',
+      ],
+      Resource: ['*'],
+    },
+  ],
+  'audit-export': [
+    {
+      Sid: 'AuditExportPutObjects',
+      Effect: 'Allow',
+      Action: ['s3:PutObject'],
+      Resource: ['arn:aws:s3:::*/*'],
+    },
+  ],
 };
 
 const scoped: ConnectionScopes = {
@@ -184,7 +206,8 @@ describe('permission policy', () => {
         const resources = s.Resource ?? [];
         if (resources.includes('*')) {
           // Only actions without resource-level permissions; narrowed by region unless global.
-          if (s.Sid !== 'S3ListAllBuckets') {
+          // Global services (S3's bucket listing, Organizations) answer in one region only: no region condition.
+          if (s.Sid !== 'S3ListAllBuckets' && s.Sid !== 'OrganizationsListAccounts') {
             expect(s.Condition?.StringEquals?.['aws:RequestedRegion']).toEqual(['eu-west-1', 'us-east-2']);
           }
         } else {
@@ -193,6 +216,27 @@ describe('permission policy', () => {
       }
     },
   );
+
+  it('audit-export grants PutObject on the one scoped bucket and prefix, and needs exactly that scope', () => {
+    const policy = permissionPolicy(['audit-export'], scoped, ctx);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'AuditExportPutObjects',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: ['arn:aws:s3:::acme-logs/app/*'],
+      },
+    ]);
+    expect(auditExportScopeProblem(['audit-export'], scoped)).toBeNull();
+    expect(auditExportScopeProblem(['audit-export'], EMPTY_SCOPES)).toMatch(/exactly one bucket/);
+    expect(auditExportScopeProblem(['audit-export'], { s3Buckets: ['a', 'b'], s3Prefixes: [] })).toMatch(
+      /exactly one bucket/,
+    );
+    expect(auditExportScopeProblem(['audit-export'], { s3Buckets: ['a'], s3Prefixes: ['x/', 'y/'] })).toMatch(
+      /at most one prefix/,
+    );
+    expect(auditExportScopeProblem(['s3-write'], EMPTY_SCOPES)).toBeNull();
+  });
 
   it('scopes narrow S3, Logs, DynamoDB and Lambda resources', () => {
     const policy = permissionPolicy(['s3-read', 'logs-read', 'dynamodb-read', 'lambda-invoke'], scoped, ctx);

@@ -143,7 +143,39 @@ export const CAPABILITY_STATEMENTS: Readonly<Record<Capability, readonly Stateme
   'cloudtrail-read': [
     { sid: 'CloudTrailLookupEvents', actions: ['cloudtrail:LookupEvents'], resources: 'any' },
   ],
+  // Discovery of a connection group's member accounts (docs/organizations.md), on the management or
+  // delegated-administrator account. Organizations has no resource-level permissions for these
+  // listings and is a global service: `*`, no region condition.
+  'organizations-read': [
+    {
+      sid: 'OrganizationsListAccounts',
+      actions: [
+        'organizations:ListAccounts',
+        'organizations:ListAccountsForParent',
+        'organizations:ListOrganizationalUnitsForParent',
+        'organizations:ListRoots',
+      ],
+      resources: 'global',
+    },
+  ],
+  // Delivery of signed audit checkpoints to the customer's bucket (docs/audit.md): PutObject only,
+  // on the one bucket and prefix the connection is scoped to (see auditExportScopeProblem).
+  'audit-export': [{ sid: 'AuditExportPutObjects', actions: ['s3:PutObject'], resources: 's3-objects' }],
 };
+
+/**
+ * Why the scopes do not suit the `audit-export` capability, or null: it writes to exactly one bucket
+ * and at most one prefix, so the permission policy never grants PutObject on more than that.
+ */
+export function auditExportScopeProblem(
+  capabilities: readonly Capability[],
+  scopes: Pick<ConnectionScopes, 's3Buckets' | 's3Prefixes'>,
+): string | null {
+  if (!capabilities.includes('audit-export')) return null;
+  if (scopes.s3Buckets.length !== 1) return 'audit-export needs exactly one bucket in scopes.s3Buckets';
+  if (scopes.s3Prefixes.length > 1) return 'audit-export allows at most one prefix in scopes.s3Prefixes';
+  return null;
+}
 
 /** The tag a resource must carry for clean-up when the connection names no tag conditions. */
 export const DEFAULT_CLEANUP_TAG = { 'rolegate-cleanup': 'allowed' } as const;

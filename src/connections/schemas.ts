@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseRoleArn } from '../aws/arn.ts';
 import { idPattern } from '../db/ids.ts';
+import { auditExportScopeProblem } from './policy.ts';
 import { CAPABILITIES, type ConnectionScopes } from './types.ts';
 
 /** IAM's limit on an ARN; the rules themselves are in src/aws/arn.ts. */
@@ -131,6 +132,8 @@ export const capabilitiesSchema = z
 
 const nameSchema = z.string().trim().min(1).max(100).refine(noControl, 'must not contain control characters');
 
+const EMPTY_SCOPE_LISTS = { s3Buckets: [], s3Prefixes: [] };
+
 export const createConnectionBody = z
   .strictObject({
     name: nameSchema,
@@ -143,6 +146,8 @@ export const createConnectionBody = z
     sourceIdentity: z.boolean().default(true),
   })
   .superRefine((body, ctx) => {
+    const exportProblem = auditExportScopeProblem(body.capabilities, body.scopes ?? EMPTY_SCOPE_LISTS);
+    if (exportProblem !== null) ctx.addIssue({ code: 'custom', path: ['scopes'], message: exportProblem });
     if (
       body.roleArn !== undefined &&
       body.roleName !== undefined &&

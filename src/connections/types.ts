@@ -11,6 +11,8 @@ export const CAPABILITIES = [
   'cost-scan',
   'cleanup',
   'cloudtrail-read',
+  'organizations-read',
+  'audit-export',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

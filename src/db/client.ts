@@ -26,6 +26,12 @@ export interface Database {
   close(): Promise<void>;
   /** Runs `fn` while holding a session-level advisory lock (a no-op guard on PGlite's single connection). */
   withAdvisoryLock<T>(key: number, fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * PGlite only: a tarball of the embedded database's files, which `openDatabase({ startFrom })` opens
+   * as a copy (a migrated template, a point-in-time copy for support). Undefined on PostgreSQL, whose
+   * backups are pg_dump's job.
+   */
+  snapshot?(): Promise<Blob>;
 }
 
 /**
@@ -64,6 +70,12 @@ export interface DatabaseOptions {
    * a second process is refused with the holder's name (see data-dir-lock.ts).
    */
   command?: string;
+  /**
+   * PGlite in memory: start as a copy of a snapshot (`Database.snapshot`) instead of a freshly
+   * initialised cluster. Initialising (initdb) is most of an embedded database's start-up time, so a
+   * process that opens many short-lived databases (the test suite) copies one migrated template.
+   */
+  startFrom?: Blob;
   poolSize?: number;
   /**
    * PostgreSQL: client-side bound on one query (ms, default 35 000). `statement_timeout` is enforced
@@ -83,10 +95,16 @@ function unusable(err: unknown): Error | undefined {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url === undefined ? openPglite(options.dataDir, options.command) : openPostgres(options);
+  return options.url === undefined
+    ? openPglite(options.dataDir, options.command, options.startFrom)
+    : openPostgres(options);
 }
 
-async function openPglite(dataDir: string, command = 'unknown'): Promise<Database> {
+async function openPglite(dataDir: string, command = 'unknown', startFrom?: Blob): Promise<Database> {
+  if (startFrom !== undefined && !dataDir.startsWith('memory://')) {
+    // A snapshot over an existing directory would replace its data: only fresh in-memory copies.
+    throw new Error('a database snapshot can only be opened in memory');
+  }
   let lock: DataDirLock | undefined;
   if (!dataDir.startsWith('memory://')) {
     mkdirSync(dataDir, { recursive: true });
@@ -95,7 +113,7 @@ async function openPglite(dataDir: string, command = 'unknown'): Promise<Databas
   }
   let client: PGlite;
   try {
-    client = await PGlite.create(dataDir);
+    client = await PGlite.create(dataDir, startFrom === undefined ? {} : { loadDataDir: startFrom });
   } catch (err) {
     lock?.release();
     throw err;
@@ -134,6 +152,10 @@ async function openPglite(dataDir: string, command = 'unknown'): Promise<Databas
       const run = chain.then(() => fn(db));
       chain = run.catch(() => undefined);
       return run;
+    },
+    async snapshot() {
+      if (closed) throw new Error('database closed');
+      return client.dumpDataDir('none');
     },
   };
 }

@@ -27,6 +27,7 @@ export function createIdentityModule(deps: {
   lockout?: LockoutStore;
   onLogin?: (userId: string, ip: string) => void;
   invitations?: IdentityServiceDeps['invitations'];
+  passwordGate?: IdentityServiceDeps['passwordGate'];
 }): { service: IdentityService } {
   const lockout =
     deps.lockout ?? (deps.redis === null ? createMemoryLockoutStore() : createRedisLockoutStore(deps.redis));
@@ -41,6 +42,7 @@ export function createIdentityModule(deps: {
     auth: deps.config.auth,
     ...(deps.onLogin === undefined ? {} : { onLogin: deps.onLogin }),
     ...(deps.invitations === undefined ? {} : { invitations: deps.invitations }),
+    ...(deps.passwordGate === undefined ? {} : { passwordGate: deps.passwordGate }),
   });
   return { service };
 }

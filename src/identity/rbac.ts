@@ -40,6 +40,14 @@ export const PERMISSIONS = {
   'reconcile:run': 'admin',
   'webhooks:read': 'admin',
   'webhooks:manage': 'admin',
+  /** Single sign-on, domains and SCIM tokens (docs/sso.md): who may sign in is the owners' call. */
+  'sso:read': 'admin',
+  'sso:manage': 'owner',
+  /** Ask for approval of an operation or a temporary role; see and withdraw one's own requests. */
+  'approvals:request': 'member',
+  /** Approve or deny others' requests (the service also checks the role held by membership). */
+  'approvals:decide': 'admin',
+  'approvals:policy': 'admin',
   billing: 'owner',
 } as const satisfies Record<string, Role>;
 
@@ -67,4 +75,15 @@ export function can(role: Role | null | undefined, permission: Permission): bool
 /** True when `role` is at most `ceiling` (an API key never outranks its creator). */
 export function roleAtMost(role: Role, ceiling: Role): boolean {
   return ROLE_RANK[role] <= ROLE_RANK[ceiling];
+}
+
+/**
+ * The role a user acts with: their membership role, raised by an approved, unexpired elevation
+ * (just-in-time access, docs/approvals.md). Computed on every authorisation, so an elevation ends
+ * by itself when it expires or is revoked; it never lowers a role.
+ */
+export function effectiveRole(membership: Role | null, elevation: Role | null): Role | null {
+  if (membership === null) return null;
+  if (elevation === null || ROLE_RANK[elevation] <= ROLE_RANK[membership]) return membership;
+  return elevation;
 }

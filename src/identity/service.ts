@@ -41,6 +41,11 @@ export interface IdentityServiceDeps {
   invitations?: {
     acceptInvitationIn(tx: Tx, actor: Actor, token: string): Promise<{ orgId: string; role: Role }>;
   };
+  /**
+   * Consulted once the password and second factor are accepted, before the session opens: may
+   * refuse (an organisation requires SSO) or record a break-glass sign-in (src/sso/password-gate.ts).
+   */
+  passwordGate?: { afterPassword(user: { id: string; mfa: boolean }, ctx: RequestContext): Promise<void> };
   /** Called after a successful login has committed (e.g. new-IP alerts); must not throw or block. */
   onLogin?: (userId: string, ip: string) => void;
 }
@@ -174,8 +179,19 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         });
       await mfa.requireSecondFactor(user, input.totp, attempt, 'auth.mfa.verify');
       await attempt.succeeded();
+      await deps.passwordGate?.afterPassword({ id: user.id, mfa: user.totpEnabledAt !== null }, ctx);
       return sessions.open({ id: user.id, mfa: user.totpEnabledAt !== null }, ctx, () =>
         deps.onLogin?.(user.id, ctx.ip),
+      );
+    },
+
+    /**
+     * The session of a single sign-on the SSO service has accepted (src/sso/service.ts): the same
+     * refresh-token family, access tokens and login audit record as a password sign-in.
+     */
+    async openSsoSession(userId: string, orgId: string, ctx: RequestContext): Promise<TokenPair> {
+      return sessions.open({ id: userId, mfa: false, sso: { orgId } }, ctx, () =>
+        deps.onLogin?.(userId, ctx.ip),
       );
     },
 

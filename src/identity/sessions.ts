@@ -57,7 +57,7 @@ export function createSessions(deps: SessionsDeps) {
      * `committed` runs once that is stored, before the tokens are issued.
      */
     async open(
-      user: { id: string; mfa: boolean },
+      user: { id: string; mfa: boolean; sso?: { orgId: string } },
       ctx: RequestContext,
       committed?: () => void,
     ): Promise<TokenPair> {
@@ -82,7 +82,10 @@ export function createSessions(deps: SessionsDeps) {
           outcome: 'success',
           targetType: 'session',
           targetId: sessionId,
-          details: { mfa: user.mfa },
+          details:
+            user.sso === undefined
+              ? { mfa: user.mfa }
+              : { mfa: user.mfa, method: 'sso', ssoOrgId: user.sso.orgId },
         });
       });
       committed?.();

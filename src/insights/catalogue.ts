@@ -14,9 +14,10 @@ import {
 import type { InsightsService } from './service.ts';
 
 /**
- * The security insights as tools, for JSON intents and MCP: one entry per question. The caller
- * authenticates, resolves the organisation from the actor (never from the input) and checks
- * `permission` with `can(actor.role, permission)`; then `handler(service, orgId, input)` validates
+ * The security insights: one entry per question, exposed as a REST route (`rest`; routes.ts
+ * generates them), a JSON intent and an MCP tool. The caller authenticates, resolves the
+ * organisation from the actor (never from the input) and checks `permission` with
+ * `can(actor.role, permission)`; then `handler(service, orgId, input)` validates
  * `input` against `input` (strict; 400 `validation_failed` otherwise) and returns data matching
  * `output`.
  */
@@ -26,6 +27,8 @@ export interface InsightTool {
   input: z.ZodType;
   output: z.ZodType;
   permission: Permission;
+  /** `GET /v1/orgs/:orgId/insights<path>`, with `input` as its query string and `output` as its answer. */
+  rest: { path: string; summary: string };
   handler: (service: InsightsService, orgId: string, input: unknown) => Promise<unknown>;
 }
 
@@ -34,6 +37,7 @@ function tool<I extends z.ZodType, O extends z.ZodType>(spec: {
   description: string;
   input: I;
   output: O;
+  rest: { path: string; summary: string };
   run: (service: InsightsService, orgId: string, input: z.output<I>) => Promise<z.output<O>>;
 }): InsightTool {
   return {
@@ -42,6 +46,7 @@ function tool<I extends z.ZodType, O extends z.ZodType>(spec: {
     input: spec.input,
     output: spec.output,
     permission: 'insights:read',
+    rest: spec.rest,
     async handler(service, orgId, raw) {
       const parsed = spec.input.safeParse(raw ?? {});
       if (!parsed.success) {
@@ -67,6 +72,7 @@ export const insightsCatalogue: readonly InsightTool[] = [
       "Recent audit events of the organisation (newest first), including its members' sign-ins. Filter by action, actor or connection; window at most 30 days (default last 24 h).",
     input: eventListInput,
     output: eventListOutput,
+    rest: { path: '/access-log', summary: 'Recent audit events (access log)' },
     run: (s, orgId, input) => s.accessLog(orgId, input),
   }),
   tool({
@@ -75,6 +81,7 @@ export const insightsCatalogue: readonly InsightTool[] = [
       'Failed, denied and errored events of the organisation (newest first), e.g. AWS AccessDenied, failed logins.',
     input: eventListInput,
     output: eventListOutput,
+    rest: { path: '/error-log', summary: 'Failed and denied events (error log)' },
     run: (s, orgId, input) => s.errorLog(orgId, input),
   }),
   tool({
@@ -82,6 +89,7 @@ export const insightsCatalogue: readonly InsightTool[] = [
     description: 'Event counts over a window, by action, by outcome and by actor (top N each).',
     input: trafficSummaryInput,
     output: trafficSummaryOutput,
+    rest: { path: '/traffic', summary: 'Event counts by action, outcome and actor over a window' },
     run: (s, orgId, input) => s.trafficSummary(orgId, input),
   }),
   tool({
@@ -90,6 +98,10 @@ export const insightsCatalogue: readonly InsightTool[] = [
       "Brute-force sources (failed logins against the organisation's members, by IP), bursts of AWS access denied per actor and connection, connections found unsafe, and (high severity) Rolegate sessions whose credentials CloudTrail reconciliation found used outside Rolegate, with the recommended action.",
     input: threatsInput,
     output: threatsOutput,
+    rest: {
+      path: '/threats',
+      summary: 'Brute-force sources, AccessDenied bursts, connections turned unsafe',
+    },
     run: (s, orgId, input) => s.threats(orgId, input),
   }),
   tool({
@@ -98,6 +110,7 @@ export const insightsCatalogue: readonly InsightTool[] = [
       'Member logins from an IP (and network) never used by that user before, and connections whose brokered AWS call volume is far above their baseline.',
     input: anomaliesInput,
     output: anomaliesOutput,
+    rest: { path: '/anomalies', summary: 'New-IP logins and unusual brokered-call volume per connection' },
     run: (s, orgId, input) => s.anomalies(orgId, input),
   }),
 ];

@@ -1,19 +1,24 @@
-import { EventEmitter } from 'node:events';
 import { type CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AuditWriter } from '../audit/types.ts';
-import { mapAwsError } from '../aws/errors.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { Lanes } from '../broker/lanes.ts';
 import type { SessionPolicy } from '../broker/types.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver, UsableConnection } from '../connections/types.ts';
-import { type Actor, systemActor } from '../core/actor.ts';
 import { auditActorFields } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { newId } from '../db/ids.ts';
-import { abortableSleep, withThrottleRetry } from '../scans/aws.ts';
-import type { JobRegistry } from '../scans/cancellation.ts';
+import type { JobRegistry } from '../jobs/registry.ts';
+import { abortableSleep, withThrottleRetry } from '../jobs/retry.ts';
+import {
+  createJobRunner,
+  type JobContext,
+  type JobLogger,
+  type JobRunner,
+  type JobRunnerOptions,
+  jobActor,
+} from '../jobs/runner.ts';
 import type { WebhookOutbox } from '../webhooks/outbox.ts';
 import type { CallPacer } from './limiter.ts';
 import type { NewReconcileItem, ReconcileStore, ReconciliationRow } from './store.ts';
@@ -30,12 +35,7 @@ import {
   type TrailEvent,
 } from './trail.ts';
 
-export interface ReconcileJobOptions {
-  maxConcurrentJobs: number;
-  maxRunningPerOrg: number;
-  heartbeatMs: number;
-  staleAfterMs: number;
-  maxAttempts: number;
+export interface ReconcileJobOptions extends JobRunnerOptions {
   throttleAttempts: number;
   throttleBaseDelayMs: number;
   /** LookupEvents pages read per region and window (50 events each); beyond: truncated. */
@@ -102,12 +102,6 @@ export function reconciliationView(row: ReconciliationRow): ReconciliationView {
   };
 }
 
-export const TERMINAL: ReadonlySet<ReconciliationRow['status']> = new Set([
-  'succeeded',
-  'failed',
-  'cancelled',
-]);
-
 /**
  * What to do when a session's credentials were used outside Rolegate: revoke every session of the
  * role issued until now. AWS's "Revoke active sessions" attaches exactly this inline policy.
@@ -140,12 +134,6 @@ export function recommendedAction(roleArn: string, now: Date): string {
   );
 }
 
-export interface JobLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 export interface ReconcileRunnerDeps {
   store: ReconcileStore;
   resolver: Pick<ConnectionResolver, 'resolveUsable'>;
@@ -164,23 +152,6 @@ export interface ReconcileRunnerDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** Whoever asked for the reconciliation, as the job acts (the system for scheduled ones). */
-export function jobActor(row: ReconciliationRow): Actor {
-  const requestId = `job:${row.id}`;
-  if (row.requestedByType === 'system') return systemActor('reconcile', requestId, row.orgId);
-  return {
-    type: row.requestedByType,
-    id: row.requestedById,
-    userId: row.requestedByUserId,
-    orgId: row.orgId,
-    role: null,
-    sessionId: null,
-    ip: 'background',
-    userAgent: null,
-    requestId,
-  };
-}
-
 /** The session policy of one LookupEvents page: that action, in that region only. */
 function lookupPolicy(region: string): SessionPolicy {
   return {
@@ -196,6 +167,9 @@ function lookupPolicy(region: string): SessionPolicy {
   };
 }
 
+/** Saved with each heartbeat, shown while the job runs. */
+type Progress = { pages: number; eventsSeen: number };
+
 interface RegionEvents {
   sessions: Array<{ event: TrailEvent; session: RolegateSession; region: string }>;
   imitations: Array<{ event: TrailEvent; sessionName: string; region: string }>;
@@ -205,60 +179,22 @@ interface RegionEvents {
   truncated: boolean;
 }
 
+/** What the reading of a window hands to its completion. */
+interface Gathered {
+  connection: UsableConnection;
+  all: RegionEvents;
+  warnings: ReconcileWarning[];
+}
+
 /**
- * The reconciliation runner. It schedules exactly like the scan runner (src/scans/jobs.ts): per
- * organisation queues served round-robin, at most `maxRunningPerOrg` jobs of one organisation at
- * once, AWS work inside the organisation's background lane, state and heartbeats in the database,
- * resumption of interrupted jobs, cancellation through the shared job registry (deleting the
- * connection or organisation aborts the job).
+ * The reconciliation job: the shared job runner (src/jobs/runner.ts), the one the scans use,
+ * schedules, leases, resumes and cancels it; this is only what a reconciliation does. Its AWS work
+ * runs inside the organisation's background lane; progress (pages, events) rides on the heartbeats.
  */
-export function createReconcileRunner(deps: ReconcileRunnerDeps) {
-  const { store, clock, logger, options } = deps;
+export function createReconcileRunner(deps: ReconcileRunnerDeps): ReconcileRunner {
+  const { store, clock, options } = deps;
   const sleep = deps.sleep ?? abortableSleep;
   const egress = egressList(deps.egressIps);
-  const events = new EventEmitter();
-  events.setMaxListeners(0);
-  const queue = new Map<string, string[]>();
-  const active = new Map<string, { orgId: string; controller: AbortController; done: Promise<void> }>();
-  const runningByOrg = new Map<string, number>();
-  let stopped = false;
-
-  const emit = (row: ReconciliationRow | null) => {
-    if (row !== null) events.emit(row.id, reconciliationView(row));
-  };
-
-  function next(): { orgId: string; id: string } | null {
-    for (const [orgId, ids] of queue) {
-      if ((runningByOrg.get(orgId) ?? 0) >= options.maxRunningPerOrg) continue;
-      const id = ids.shift() as string;
-      queue.delete(orgId);
-      if (ids.length > 0) queue.set(orgId, ids);
-      return { orgId, id };
-    }
-    return null;
-  }
-
-  function pump() {
-    while (!stopped && active.size < options.maxConcurrentJobs) {
-      const picked = next();
-      if (picked === null) return;
-      const { orgId, id } = picked;
-      if (active.has(id)) continue;
-      const controller = new AbortController();
-      runningByOrg.set(orgId, (runningByOrg.get(orgId) ?? 0) + 1);
-      const done = run(id, controller).catch((err: unknown) => {
-        logger.error({ err, reconciliationId: id }, 'reconciliation job crashed');
-      });
-      active.set(id, { orgId, controller, done });
-      void done.finally(() => {
-        active.delete(id);
-        const left = (runningByOrg.get(orgId) ?? 1) - 1;
-        if (left > 0) runningByOrg.set(orgId, left);
-        else runningByOrg.delete(orgId);
-        pump();
-      });
-    }
-  }
 
   /** Reads every LookupEvents page of the window (padded by the skew) in one region. */
   async function readRegion(
@@ -268,7 +204,7 @@ export function createReconcileRunner(deps: ReconcileRunnerDeps) {
     signal: AbortSignal,
     onPage: (pages: number, seen: number) => void,
   ): Promise<RegionEvents> {
-    const actor = jobActor(row);
+    const actor = jobActor(row, 'reconcile');
     const principalArn = await deps.broker.resolvePrincipalArn();
     const ctx = { roleArn: connection.roleArn, principal: principalFromArn(principalArn), egress };
     const out: RegionEvents = {
@@ -343,123 +279,57 @@ export function createReconcileRunner(deps: ReconcileRunnerDeps) {
     return out;
   }
 
-  async function run(id: string, controller: AbortController): Promise<void> {
-    const now = clock.now();
-    const claimed = await store.claim(id, now, new Date(now.getTime() - options.staleAfterMs));
-    if (claimed === null) return;
-    if (claimed.cancelRequested === 1) {
-      emit(await store.finish(store.db, id, 'cancelled', clock.now()));
-      return;
-    }
-    if (claimed.attempt > options.maxAttempts) {
-      emit(
-        await store.finish(store.db, id, 'failed', clock.now(), {
-          errorCode: 'job_interrupted',
-          errorMessage: `The reconciliation was interrupted ${claimed.attempt - 1} times and was not resumed again.`,
-        }),
-      );
-      return;
-    }
-    emit(claimed);
-    const unregister = deps.jobs.register({
-      id,
-      orgId: claimed.orgId,
-      connectionId: claimed.connectionId,
-      controller,
-    });
-    let stop: 'cancelled' | 'shutdown' | null = null;
-    controller.signal.addEventListener('abort', () => {
-      stop ??= stopped ? 'shutdown' : 'cancelled';
-    });
-    const progress = { pages: 0, eventsSeen: 0 };
-    const beat = setInterval(() => {
-      store
-        .heartbeat(id, clock.now(), progress)
-        .then((state) => {
-          if (state === null || state.cancelRequested)
-            controller.abort(new Error('reconciliation cancelled'));
-        })
-        .catch((err: unknown) =>
-          logger.warn({ err, reconciliationId: id }, 'reconciliation heartbeat failed'),
-        );
-    }, options.heartbeatMs);
-    beat.unref();
+  async function work(
+    claimed: ReconciliationRow,
+    job: JobContext<ReconciliationRow, Progress>,
+  ): Promise<Gathered> {
+    const progress: Progress = { pages: 0, eventsSeen: 0 };
+    job.progress(progress);
+    let connection: UsableConnection;
     try {
-      let connection: UsableConnection;
-      try {
-        connection = await deps.resolver.resolveUsable(
-          claimed.orgId,
-          claimed.connectionId,
-          'cloudtrail-read',
-        );
-      } catch (err) {
-        if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND) controller.abort(err);
-        throw err;
-      }
-      const all: RegionEvents = {
-        sessions: [],
-        imitations: [],
-        assumeRoles: [],
-        pages: 0,
-        seen: 0,
-        truncated: false,
-      };
-      const warnings: ReconcileWarning[] = [];
-      for (const region of claimed.regions) {
-        const before = { ...progress };
-        const got = await deps.lanes.run(
-          claimed.orgId,
-          'short',
-          () =>
-            readRegion(connection, claimed, region, controller.signal, (pages, seen) => {
-              progress.pages = before.pages + pages;
-              progress.eventsSeen = before.eventsSeen + seen;
-              emit({ ...claimed, pages: progress.pages, eventsSeen: progress.eventsSeen });
-            }),
-          { signal: controller.signal, background: true },
-        );
-        all.sessions.push(...got.sessions);
-        all.imitations.push(...got.imitations);
-        all.assumeRoles.push(...got.assumeRoles);
-        all.pages += got.pages;
-        all.seen += got.seen;
-        if (got.truncated) {
-          all.truncated = true;
-          warnings.push({
-            region,
-            code: 'window_truncated',
-            message: `More than ${options.maxPagesPerRegion * 50} events in this window and region; the rest was not read. Reconcile shorter windows.`,
-          });
-        }
-      }
-      const state = await store.heartbeat(id, clock.now(), progress);
-      if (state === null || state.cancelRequested) controller.abort(new Error('reconciliation cancelled'));
-      controller.signal.throwIfAborted();
-      emit(await complete(claimed, connection, all, warnings));
+      connection = await deps.resolver.resolveUsable(claimed.orgId, claimed.connectionId, 'cloudtrail-read');
     } catch (err) {
-      if (stop === 'shutdown') {
-        await store.release(id);
-      } else if (stop === 'cancelled') {
-        const row = await store.finish(store.db, id, 'cancelled', clock.now());
-        emit(row ?? { ...claimed, status: 'cancelled', finishedAt: clock.now() });
-      } else {
-        const mapped = mapAwsError(err);
-        const message =
-          mapped.status < 500 || mapped.code !== ErrorCode.INTERNAL
-            ? mapped.message
-            : 'The reconciliation failed; see the server log.';
-        logger.warn({ err, reconciliationId: id }, 'reconciliation failed');
-        emit(
-          await store.finish(store.db, id, 'failed', clock.now(), {
-            errorCode: mapped.code,
-            errorMessage: message,
-          }),
-        );
-      }
-    } finally {
-      clearInterval(beat);
-      unregister();
+      // Deleted since it was queued: a cancellation, not a failure.
+      if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND) job.cancel();
+      throw err;
     }
+    const all: RegionEvents = {
+      sessions: [],
+      imitations: [],
+      assumeRoles: [],
+      pages: 0,
+      seen: 0,
+      truncated: false,
+    };
+    const warnings: ReconcileWarning[] = [];
+    for (const region of claimed.regions) {
+      const before = { ...progress };
+      const got = await deps.lanes.run(
+        claimed.orgId,
+        'short',
+        () =>
+          readRegion(connection, claimed, region, job.signal, (pages, seen) => {
+            progress.pages = before.pages + pages;
+            progress.eventsSeen = before.eventsSeen + seen;
+            job.emit({ ...claimed, pages: progress.pages, eventsSeen: progress.eventsSeen });
+          }),
+        { signal: job.signal, background: true },
+      );
+      all.sessions.push(...got.sessions);
+      all.imitations.push(...got.imitations);
+      all.assumeRoles.push(...got.assumeRoles);
+      all.pages += got.pages;
+      all.seen += got.seen;
+      if (got.truncated) {
+        all.truncated = true;
+        warnings.push({
+          region,
+          code: 'window_truncated',
+          message: `More than ${options.maxPagesPerRegion * 50} events in this window and region; the rest was not read. Reconcile shorter windows.`,
+        });
+      }
+    }
+    return { connection, all, warnings };
   }
 
   /** Matches, stores the window's results, and raises the alerts, in one transaction. */
@@ -586,7 +456,8 @@ export function createReconcileRunner(deps: ReconcileRunnerDeps) {
     }
 
     return store.db.transaction(async (tx) => {
-      const finished = await store.finish(tx, row.id, 'succeeded', now, {
+      // Fenced by the claim: a worker that lost the job stores no items, audit record or events.
+      const finished = await store.finish(tx, row, 'succeeded', now, {
         pages: all.pages,
         eventsSeen: all.seen,
         matched,
@@ -598,7 +469,7 @@ export function createReconcileRunner(deps: ReconcileRunnerDeps) {
       });
       if (finished === null) return null;
       await store.insertItems(tx, items);
-      const actor = jobActor(row);
+      const actor = jobActor(row, 'reconcile');
       await deps.audit.record(tx, {
         orgId: row.orgId,
         ...auditActorFields(actor),
@@ -650,48 +521,31 @@ export function createReconcileRunner(deps: ReconcileRunnerDeps) {
     });
   }
 
-  return {
-    enqueue(id: string, orgId: string) {
-      if (stopped || active.has(id)) return;
-      const ids = queue.get(orgId);
-      if (ids === undefined) queue.set(orgId, [id]);
-      else if (!ids.includes(id)) ids.push(id);
-      pump();
+  return createJobRunner(
+    { clock, logger: deps.logger, options, jobs: deps.jobs },
+    {
+      noun: 'reconciliation',
+      logKey: 'reconciliationId',
+      store: {
+        claim: store.claim,
+        heartbeat: store.heartbeat,
+        release: store.release,
+        listUnfinished: store.listUnfinished,
+        get: store.getForWorker,
+        finish: (job, status, now, error) =>
+          store.finish(
+            store.db,
+            job,
+            status,
+            now,
+            error === undefined ? {} : { errorCode: error.code, errorMessage: error.message },
+          ),
+      },
+      view: reconciliationView,
+      work,
+      succeed: (row, got) => complete(row, got.connection, got.all, got.warnings),
     },
-
-    async recover(): Promise<void> {
-      const now = clock.now().getTime();
-      for (const job of await store.listUnfinished()) {
-        const stale =
-          job.status === 'queued' ||
-          job.heartbeatAt === null ||
-          now - job.heartbeatAt.getTime() > options.staleAfterMs;
-        if (stale) this.enqueue(job.id, job.orgId);
-      }
-    },
-
-    subscribe(id: string, listener: (view: ReconciliationView) => void): () => void {
-      events.on(id, listener);
-      return () => events.off(id, listener);
-    },
-
-    abortLocal(id: string) {
-      active.get(id)?.controller.abort(new Error('reconciliation cancelled'));
-    },
-
-    async stop(): Promise<void> {
-      stopped = true;
-      queue.clear();
-      const running = [...active.values()];
-      for (const job of running) job.controller.abort(new Error('shutdown'));
-      await Promise.all(running.map((j) => j.done));
-    },
-
-    async idle(): Promise<void> {
-      const queued = () => [...queue.values()].reduce((n, ids) => n + ids.length, 0);
-      while (active.size > 0 || queued() > 0) await Promise.all([...active.values()].map((j) => j.done));
-    },
-  };
+  );
 }
 
-export type ReconcileRunner = ReturnType<typeof createReconcileRunner>;
+export type ReconcileRunner = JobRunner<ReconciliationView>;

@@ -6,15 +6,11 @@ import type { Clock } from '../clock.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
 import type { Db } from '../db/client.ts';
-import { abortableSleep } from '../scans/aws.ts';
-import type { JobRegistry } from '../scans/cancellation.ts';
+import type { JobRegistry } from '../jobs/registry.ts';
+import { abortableSleep } from '../jobs/retry.ts';
+import type { JobLogger } from '../jobs/runner.ts';
 import type { WebhookOutbox } from '../webhooks/outbox.ts';
-import {
-  createReconcileRunner,
-  DEFAULT_RECONCILE_JOB_OPTIONS,
-  type JobLogger,
-  type ReconcileJobOptions,
-} from './jobs.ts';
+import { createReconcileRunner, DEFAULT_RECONCILE_JOB_OPTIONS, type ReconcileJobOptions } from './jobs.ts';
 import { createCallPacer, LOOKUP_EVENTS_PER_SECOND } from './limiter.ts';
 import { createReconcileService } from './service.ts';
 import { createReconcileStore } from './store.ts';

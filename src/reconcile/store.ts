@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, or, type 
 import { auditEvents } from '../audit/tables.ts';
 import { connections } from '../connections/tables.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
+import type { JobClaim } from '../jobs/runner.ts';
 import { reconciliationItems, reconciliations } from './tables.ts';
 import type { CallRecord } from './trail.ts';
 
@@ -11,6 +12,15 @@ export type ReconcileItemRow = typeof reconciliationItems.$inferSelect;
 export type NewReconcileItem = typeof reconciliationItems.$inferInsert;
 
 const UNFINISHED = ['queued', 'running'] as const;
+
+/** The job's row while this claim owns it: the fence of every write after the claim (src/jobs/runner.ts). */
+function owned(job: JobClaim): SQL {
+  return and(
+    eq(reconciliations.id, job.id),
+    eq(reconciliations.status, 'running'),
+    eq(reconciliations.attempt, job.attempt),
+  ) as SQL;
+}
 
 export function createReconcileStore(db: Db) {
   return {
@@ -84,21 +94,22 @@ export function createReconcileStore(db: Db) {
     },
 
     async heartbeat(
-      id: string,
+      job: JobClaim,
       now: Date,
       progress?: { pages: number; eventsSeen: number },
     ): Promise<{ cancelRequested: boolean } | null> {
       const [row] = await db
         .update(reconciliations)
         .set({ heartbeatAt: now, ...(progress ?? {}) })
-        .where(and(eq(reconciliations.id, id), eq(reconciliations.status, 'running')))
+        .where(owned(job))
         .returning({ cancelRequested: reconciliations.cancelRequested });
       return row === undefined ? null : { cancelRequested: row.cancelRequested === 1 };
     },
 
+    /** Fenced by the claim: null when it no longer owns the job (nothing else of the step may be written then). */
     async finish(
       tx: DbOrTx,
-      id: string,
+      job: JobClaim,
       status: 'succeeded' | 'failed' | 'cancelled',
       now: Date,
       fields: Partial<
@@ -120,16 +131,25 @@ export function createReconcileStore(db: Db) {
       const [row] = await tx
         .update(reconciliations)
         .set({ status, finishedAt: now, ...fields })
-        .where(and(eq(reconciliations.id, id), inArray(reconciliations.status, [...UNFINISHED])))
+        .where(owned(job))
         .returning();
       return row ?? null;
     },
 
-    async release(id: string): Promise<void> {
-      await db
+    /** Hands a running job back to the queue (clean shutdown); false: not the claim's any more. */
+    async release(job: JobClaim): Promise<boolean> {
+      const released = await db
         .update(reconciliations)
         .set({ status: 'queued', heartbeatAt: null })
-        .where(and(eq(reconciliations.id, id), eq(reconciliations.status, 'running')));
+        .where(owned(job))
+        .returning({ id: reconciliations.id });
+      return released.length > 0;
+    },
+
+    /** The job as it is now, for the runner (no organisation: the worker holds only the id). */
+    async getForWorker(id: string): Promise<ReconciliationRow | null> {
+      const [row] = await db.select().from(reconciliations).where(eq(reconciliations.id, id)).limit(1);
+      return row ?? null;
     },
 
     async insertItems(tx: DbOrTx, items: NewReconcileItem[]): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ApprovalGate } from '../approvals/service.ts';
 import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { Broker } from '../broker/broker.ts';
@@ -5,11 +6,12 @@ import type { Lanes } from '../broker/lanes.ts';
 import type { Clock } from '../clock.ts';
 import type { ConnectionResolver } from '../connections/types.ts';
 import type { Db } from '../db/client.ts';
+import type { JobRegistry } from '../jobs/registry.ts';
+import type { JobLogger } from '../jobs/runner.ts';
 import { type ScanClientFactory, scanClientsFrom } from './aws.ts';
-import type { JobRegistry } from './cancellation.ts';
 import { createCleanupService } from './cleanup.ts';
 import type { Detector } from './detectors.ts';
-import { createScanRunner, DEFAULT_SCAN_JOB_OPTIONS, type JobLogger, type ScanJobOptions } from './jobs.ts';
+import { createScanRunner, DEFAULT_SCAN_JOB_OPTIONS, type ScanJobOptions } from './jobs.ts';
 import { createScanService } from './service.ts';
 import { createScanStore } from './store.ts';
 
@@ -21,6 +23,7 @@ export interface ScansModuleDeps {
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
   logger: JobLogger;
+  approvals: ApprovalGate;
   defaultRegion: string;
   lanes: Pick<Lanes, 'run'>;
   jobs: Pick<JobRegistry, 'register'>;
@@ -64,6 +67,7 @@ export function createScansModule(deps: ScansModuleDeps) {
     clients: deps.clients,
     audit: deps.audit,
     clock: deps.clock,
+    approvals: deps.approvals,
     snapshotBeforeDeleteDefault: deps.snapshotBeforeDeleteDefault ?? false,
   });
   return { store, runner, service, cleanup };
@@ -81,6 +85,7 @@ export function createAppScans(deps: {
   awsClients: Pick<AwsClientFactory, 'ec2' | 'rds' | 'elbv2'>;
   region: string;
   logger: JobLogger;
+  approvals: ApprovalGate;
   lanes: Pick<Lanes, 'run'>;
   jobs: Pick<JobRegistry, 'register'>;
   maxActivePerOrg: number;
@@ -94,6 +99,7 @@ export function createAppScans(deps: {
     audit: deps.audit,
     clock: deps.clock,
     logger: deps.logger,
+    approvals: deps.approvals,
     defaultRegion: deps.region,
     lanes: deps.lanes,
     jobs: deps.jobs,

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { type AuthGuard, requireOrgActor } from '../http/auth.ts';
 import { route } from '../http/route.ts';
-import { type ScanView, TERMINAL } from './jobs.ts';
+import { TERMINAL_JOB_STATUSES } from '../jobs/runner.ts';
+import type { ScanView } from './jobs.ts';
 import type { ScansModule } from './module.ts';
 import {
   cleanupBody,
@@ -210,7 +211,7 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
           last = data;
           raw.write(`event: progress\ndata: ${data}\n\n`);
         }
-        if (TERMINAL.has(view.status)) {
+        if (TERMINAL_JOB_STATUSES.has(view.status)) {
           raw.write(`event: end\ndata: ${JSON.stringify({ status: view.status })}\n\n`);
           close();
         }
@@ -275,7 +276,13 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
       const actor = requireOrgActor(request);
       return scans.service.listFindings(
         actor.orgId,
-        { connectionId: q.connectionId, type: q.type, region: q.region, status: q.status },
+        {
+          connectionId: q.connectionId,
+          groupId: q.groupId,
+          type: q.type,
+          region: q.region,
+          status: q.status,
+        },
         q.cursor,
         q.limit,
         actor.keyScope,

@@ -1,6 +1,8 @@
 import { and, asc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { connectionGroupMembers, connectionGroups } from '../connection-groups/tables.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
+import type { JobClaim } from '../jobs/runner.ts';
 import type { DetectedFinding } from './detectors.ts';
 import { cleanupTokens, findings, type ScanWarning, scans } from './tables.ts';
 
@@ -13,6 +15,8 @@ export interface FindingFilters {
   connectionId?: string | undefined;
   /** Only these connections (a scoped API key's); undefined = all of the organisation's. */
   connectionIds?: readonly string[] | undefined;
+  /** Only the member connections of this connection group (of the same organisation). */
+  groupId?: string | undefined;
   type?: string | undefined;
   region?: string | undefined;
   status?: FindingStatus | undefined;
@@ -23,12 +27,30 @@ export interface CleanupOptions {
   deleteSnapshots: boolean;
 }
 
+/** The job's row while this claim owns it: the fence of every write after the claim (src/jobs/runner.ts). */
+function owned(job: JobClaim): SQL {
+  return and(eq(scans.id, job.id), eq(scans.status, 'running'), eq(scans.attempt, job.attempt)) as SQL;
+}
+
 /** SQL only. Every tenant query carries the organisation id in its WHERE. */
 export function createScanStore(db: Db) {
   function filterWhere(orgId: string, f: FindingFilters): SQL {
     const parts: SQL[] = [eq(findings.orgId, orgId)];
     if (f.connectionId !== undefined) parts.push(eq(findings.connectionId, f.connectionId));
     if (f.connectionIds !== undefined) parts.push(inArray(findings.connectionId, [...f.connectionIds]));
+    if (f.groupId !== undefined) {
+      parts.push(
+        inArray(
+          findings.connectionId,
+          db
+            .select({ id: connectionGroupMembers.connectionId })
+            .from(connectionGroupMembers)
+            .where(
+              and(eq(connectionGroupMembers.orgId, orgId), eq(connectionGroupMembers.groupId, f.groupId)),
+            ),
+        ),
+      );
+    }
     if (f.type !== undefined) parts.push(eq(findings.type, f.type));
     if (f.region !== undefined) parts.push(eq(findings.region, f.region));
     if (f.status !== undefined) parts.push(eq(findings.status, f.status));
@@ -107,25 +129,35 @@ export function createScanStore(db: Db) {
       return row ?? null;
     },
 
-    /** Returns whether cancellation was requested (possibly by another node). */
-    async heartbeat(scanId: string, now: Date): Promise<{ cancelRequested: boolean } | null> {
+    /** Returns whether cancellation was requested (possibly by another node); null: the claim lost the job. */
+    async heartbeat(job: JobClaim, now: Date): Promise<{ cancelRequested: boolean } | null> {
       const [row] = await db
         .update(scans)
         .set({ heartbeatAt: now })
-        .where(and(eq(scans.id, scanId), eq(scans.status, 'running')))
+        .where(owned(job))
         .returning({ cancelRequested: scans.cancelRequested });
       return row === undefined ? null : { cancelRequested: row.cancelRequested === 1 };
     },
 
-    /** Stores one region's findings and marks the region done, atomically. */
+    /**
+     * Stores one region's findings and marks the region done, atomically, fenced by the claim: a
+     * worker that lost the job (null) stores nothing.
+     */
     async completeRegion(
-      scan: Pick<ScanRow, 'id' | 'orgId' | 'connectionId'>,
+      scan: Pick<ScanRow, 'id' | 'orgId' | 'connectionId' | 'attempt'>,
       region: string,
       detected: DetectedFinding[],
       warnings: ScanWarning[],
       now: Date,
     ): Promise<ScanRow | null> {
       return db.transaction(async (tx) => {
+        // Fence first (and lock the row until commit): findings only from the worker owning the job.
+        const [owner] = await tx
+          .select({ id: scans.id })
+          .from(scans)
+          .where(and(owned(scan), eq(scans.orgId, scan.orgId)))
+          .for('update');
+        if (owner === undefined) return null;
         for (const f of detected) {
           await tx
             .insert(findings)
@@ -176,14 +208,15 @@ export function createScanStore(db: Db) {
             warnings: sql`${scans.warnings} || ${JSON.stringify(warnings)}::jsonb`,
             heartbeatAt: now,
           })
-          .where(and(eq(scans.id, scan.id), eq(scans.orgId, scan.orgId), eq(scans.status, 'running')))
+          .where(and(owned(scan), eq(scans.orgId, scan.orgId)))
           .returning();
         return row ?? null;
       });
     },
 
+    /** Fenced by the claim: null when it no longer owns the job. */
     async finish(
-      scanId: string,
+      job: JobClaim,
       status: 'succeeded' | 'failed' | 'cancelled',
       now: Date,
       error?: { code: string; message: string },
@@ -196,17 +229,19 @@ export function createScanStore(db: Db) {
           errorCode: error?.code ?? null,
           errorMessage: error?.message ?? null,
         })
-        .where(and(eq(scans.id, scanId), inArray(scans.status, ['queued', 'running'])))
+        .where(owned(job))
         .returning();
       return row ?? null;
     },
 
-    /** Hands a running job back to the queue (clean shutdown); regions done are kept. */
-    async release(scanId: string): Promise<void> {
-      await db
+    /** Hands a running job back to the queue (clean shutdown); regions done are kept. False: not the claim's any more. */
+    async release(job: JobClaim): Promise<boolean> {
+      const released = await db
         .update(scans)
         .set({ status: 'queued', heartbeatAt: null })
-        .where(and(eq(scans.id, scanId), eq(scans.status, 'running')));
+        .where(owned(job))
+        .returning({ id: scans.id });
+      return released.length > 0;
     },
 
     async requestCancel(orgId: string, scanId: string, now: Date): Promise<ScanRow | null> {
@@ -281,6 +316,16 @@ export function createScanStore(db: Db) {
         .where(and(eq(findings.orgId, orgId), eq(findings.scanId, scanId)))
         .groupBy(findings.type, findings.region)
         .orderBy(asc(findings.type), asc(findings.region));
+    },
+
+    /** Whether the organisation has this connection group (a filter on another's answers 404). */
+    async groupExists(orgId: string, groupId: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: connectionGroups.id })
+        .from(connectionGroups)
+        .where(and(eq(connectionGroups.orgId, orgId), eq(connectionGroups.id, groupId)))
+        .limit(1);
+      return rows.length > 0;
     },
 
     async getFinding(orgId: string, findingId: string): Promise<FindingRow | null> {

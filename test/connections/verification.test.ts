@@ -3,7 +3,7 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { mockClient } from 'aws-sdk-client-mock';
 import { and, eq } from 'drizzle-orm';
@@ -20,7 +20,7 @@ import type { Capability, ConnectionScopes } from '../../src/connections/types.t
 import type { Actor } from '../../src/core/actor.ts';
 import { AppError, ErrorCode } from '../../src/core/errors.ts';
 import { createKeyring } from '../../src/crypto/field-encryption.ts';
-import { createJobRegistry } from '../../src/scans/cancellation.ts';
+import { createJobRegistry } from '../../src/jobs/registry.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
 
@@ -323,6 +323,41 @@ describe('verification', () => {
     const c = check(result, 'capability:cloudtrail-read');
     expect(c).toMatchObject({ status: 'failed', code: 'aws_access_denied' });
     expect(c?.advice).toContain('CloudTrailLookupEvents');
+  });
+
+  it('audit-export is probed with one PutObject of a marker under the scoped prefix, its policy naming exactly that key', async () => {
+    const { actor, created, externalId } = await newConnection(['audit-export'], {
+      s3Buckets: ['acme-evidence'],
+      s3Prefixes: ['rolegate/'],
+    });
+    fake.state.accepts = onlyWith(externalId);
+    s3.on(PutObjectCommand).resolves({});
+    const result = await mod.service.verify(actor, created.id);
+    expect(check(result, 'capability:audit-export')?.status).toBe('passed');
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({ Bucket: 'acme-evidence', Key: 'rolegate/rolegate-verification.txt' });
+    const probe = fake.state.brokered.find((b) => b.policy.Statement[0]?.Action.includes('s3:PutObject'));
+    expect(probe?.policy.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: ['arn:aws:s3:::acme-evidence/rolegate/rolegate-verification.txt'],
+      },
+    ]);
+    // Write-only: s3:ListAllMyBuckets must be refused (the over-privilege probe denied here).
+    expect(check(result, 'over_privilege:s3')?.status).toBe('passed');
+  });
+
+  it('a role that may not write to the export prefix fails the audit-export check', async () => {
+    const { actor, created, externalId } = await newConnection(['audit-export'], {
+      s3Buckets: ['acme-evidence'],
+    });
+    fake.state.accepts = onlyWith(externalId);
+    const result = await mod.service.verify(actor, created.id);
+    const c = check(result, 'capability:audit-export');
+    expect(c).toMatchObject({ status: 'failed', code: 'aws_access_denied' });
+    expect(c?.advice).toContain('AuditExportPutObjects');
   });
 
   it('throttling is a failed check (aws_throttled, retry advice), never unsafe', async () => {

@@ -4,15 +4,19 @@ import type { App } from '../../src/app.ts';
 import { buildApp } from '../../src/app.ts';
 import type { Clock } from '../../src/clock.ts';
 import { loadConfig, type ReadyConfig } from '../../src/config.ts';
+import { type Core, createCore } from '../../src/core/create-core.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { resolveDevelopmentKeys } from '../../src/dev-keys.ts';
 import { createLogger } from '../../src/logging.ts';
+import { pgliteTemplate } from './pglite-template.ts';
 
 export interface TestApp {
   app: App;
   database: Database;
   config: ReadyConfig;
+  /** The app's services and background jobs (set by createTestApp). */
+  core?: Core;
   /** Every log line written so far, raw JSON text. */
   logs(): string;
   close(): Promise<void>;
@@ -52,6 +56,8 @@ export interface TestAppOptions {
    * scheduler, which would otherwise touch other suites' rows.
    */
   isolatedDatabase?: boolean;
+  /** DNS TXT answers for SSO domain verification (name → records). */
+  ssoTxtResolver?: (name: string) => Promise<string[][]>;
 }
 
 /** Creates a throw-away PostgreSQL database next to `url`; returns its URL and a drop function. */
@@ -90,19 +96,37 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ownsDatabase && options.isolatedDatabase === true && config.db.url !== undefined
       ? await isolatedPostgres(config.db.url)
       : null;
+  const url = isolated?.url ?? config.db.url;
+  const template =
+    ownsDatabase && url === undefined && config.db.dataDir.startsWith('memory://')
+      ? await pgliteTemplate()
+      : undefined;
   const database =
     options.database ??
-    (await openDatabase({ url: isolated?.url ?? config.db.url, dataDir: config.db.dataDir }));
+    (await openDatabase({
+      url,
+      dataDir: config.db.dataDir,
+      ...(template === undefined ? {} : { startFrom: template }),
+    }));
   if (ownsDatabase) await runMigrations(database);
+  // Built here so tests can drive background work (e.g. one delivery round) without a timer.
+  const core = createCore(config, {
+    database,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.ssoTxtResolver ? { ssoTxtResolver: options.ssoTxtResolver } : {}),
+  });
   const app = await buildApp(config, {
     database,
     logger,
+    core,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   options.extend?.(app);
   await app.ready();
   return {
     app,
+    core,
     database,
     config,
     logs: () => chunks.join(''),

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+} from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type FakeAws, type FakeAwsRequest, reply, startFakeAws } from './fake-aws.ts';
 
@@ -8,7 +15,8 @@ import { type FakeAws, type FakeAwsRequest, reply, startFakeAws } from './fake-a
  * `{"__type": …}`), so the SDK's serialisation, parsing and retries run (reach it through
  * AWS_ENDPOINT_URL). Its KMS really enforces the encryption context: a blob is AES-GCM under the
  * key's own material with the canonical context as additional data, so Decrypt with another context
- * fails with InvalidCiphertextException, as on AWS.
+ * fails with InvalidCiphertextException, as on AWS. Its asymmetric keys (ECC_NIST_P256,
+ * SIGN_VERIFY) sign for real with node:crypto (ECDSA, DER), so a verifier checks their signatures.
  */
 
 export const FAKE_REGION = 'us-east-1';
@@ -30,6 +38,8 @@ export interface FakeKms {
   failAll(errorType: string | null): void;
   /** A key's ARN by alias/id (`createKey` returns it). */
   createKey(id?: string): string;
+  /** An asymmetric ECC_NIST_P256 SIGN_VERIFY key; returns its ARN. `alias` (alias/…) names it too. */
+  createSigningKey(alias?: string): string;
   /** Secrets Manager: sets the secret's current value. */
   putSecret(arn: string, value: string): void;
   /** SSM Parameter Store: sets a (SecureString) parameter. */
@@ -56,6 +66,7 @@ function canonicalContext(ctx: unknown): Buffer {
 
 export async function startFakeKms(): Promise<FakeKms> {
   const keys = new Map<string, Buffer>(); // ARN → material
+  const signingKeys = new Map<string, { privateKey: KeyObject; spki: Buffer }>(); // ARN → key pair
   const aliases = new Map<string, string>(); // id/alias/ARN → ARN
   const secrets = new Map<string, string>();
   const parameters = new Map<string, string>();
@@ -129,6 +140,39 @@ export async function startFakeKms(): Promise<FakeKms> {
           return error(res, 'InvalidCiphertextException');
         }
       }
+      case 'TrentService.GetPublicKey': {
+        const arn = resolve(body.KeyId);
+        const key = arn === undefined ? undefined : signingKeys.get(arn);
+        if (arn === undefined) return error(res, 'NotFoundException', 'key not found');
+        if (key === undefined) return error(res, 'UnsupportedOperationException', 'not an asymmetric key');
+        return json(res, 200, {
+          KeyId: arn,
+          PublicKey: key.spki.toString('base64'),
+          KeySpec: 'ECC_NIST_P256',
+          KeyUsage: 'SIGN_VERIFY',
+          SigningAlgorithms: ['ECDSA_SHA_256'],
+        });
+      }
+      case 'TrentService.Sign': {
+        const arn = resolve(body.KeyId);
+        if (arn === undefined) return error(res, 'NotFoundException', 'key not found');
+        const key = signingKeys.get(arn);
+        if (key === undefined) return error(res, 'InvalidKeyUsageException', 'not a SIGN_VERIFY key');
+        if (body.SigningAlgorithm !== 'ECDSA_SHA_256') return error(res, 'InvalidKeyUsageException');
+        const message = Buffer.from(String(body.Message ?? ''), 'base64');
+        if (message.length === 0 || message.length > 4096)
+          return error(res, 'ValidationException', 'Message');
+        // RAW only: node:crypto cannot sign a given digest without hashing it again, and Rolegate
+        // signs checkpoints RAW (they are far below KMS's 4096-byte limit).
+        if (body.MessageType !== undefined && body.MessageType !== 'RAW')
+          return error(res, 'ValidationException', 'this fake signs MessageType RAW only');
+        const signature = sign('sha256', message, { key: key.privateKey, dsaEncoding: 'der' });
+        return json(res, 200, {
+          KeyId: arn,
+          Signature: signature.toString('base64'),
+          SigningAlgorithm: 'ECDSA_SHA_256',
+        });
+      }
       case 'secretsmanager.GetSecretValue': {
         const id = String(body.SecretId ?? '');
         const value = secrets.get(id);
@@ -177,6 +221,18 @@ export async function startFakeKms(): Promise<FakeKms> {
       keys.set(arn, randomBytes(32));
       aliases.set(arn, arn);
       aliases.set(keyId, arn);
+      return arn;
+    },
+    createSigningKey(alias) {
+      const keyId = randomBytes(16)
+        .toString('hex')
+        .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+      const arn = `arn:aws:kms:${FAKE_REGION}:${FAKE_ACCOUNT}:key/${keyId}`;
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      signingKeys.set(arn, { privateKey, spki: publicKey.export({ format: 'der', type: 'spki' }) });
+      aliases.set(arn, arn);
+      aliases.set(keyId, arn);
+      if (alias !== undefined) aliases.set(alias, arn);
       return arn;
     },
     putSecret(arn, value) {

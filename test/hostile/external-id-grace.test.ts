@@ -13,7 +13,7 @@ import { connections } from '../../src/connections/tables.ts';
 import type { Actor } from '../../src/core/actor.ts';
 import { AppError, ErrorCode } from '../../src/core/errors.ts';
 import { createKeyring } from '../../src/crypto/field-encryption.ts';
-import { createJobRegistry } from '../../src/scans/cancellation.ts';
+import { createJobRegistry } from '../../src/jobs/registry.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
 

@@ -15,7 +15,7 @@ import { systemClock } from '../../src/clock.ts';
 import { createConnectionsModule } from '../../src/connections/module.ts';
 import { connections } from '../../src/connections/tables.ts';
 import { createKeyring } from '../../src/crypto/field-encryption.ts';
-import { createJobRegistry } from '../../src/scans/cancellation.ts';
+import { createJobRegistry } from '../../src/jobs/registry.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestConnection } from '../helpers/connections.ts';
 import { createTestUser, type TestUser } from '../helpers/identity.ts';

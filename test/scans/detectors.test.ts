@@ -18,7 +18,7 @@ import {
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { withThrottleRetry } from '../../src/scans/aws.ts';
+import { withThrottleRetry } from '../../src/jobs/retry.ts';
 import {
   type DetectorContext,
   idleLoadBalancers,

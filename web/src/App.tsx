@@ -2,23 +2,30 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, type Connection, can, logout, type Me, type Permission, refreshSession } from './api.ts';
 import { invitationTokenFromUrl, leaveInvitation } from './invite.ts';
 import { Busy, ErrorBox } from './ui.tsx';
+import { ApprovalsView } from './views/Approvals.tsx';
 import { AuditView } from './views/Audit.tsx';
 import { AuthScreen } from './views/Auth.tsx';
 import { ConnectionDetail } from './views/ConnectionDetail.tsx';
 import { ConnectionsView } from './views/Connections.tsx';
 import { ConsentView } from './views/Consent.tsx';
 import { FindingsView } from './views/Findings.tsx';
+import { GroupsView } from './views/Groups.tsx';
 import { ApiKeysView, MembersView } from './views/Org.tsx';
 import { SecurityView } from './views/Security.tsx';
+import { ScimTokensView, SsoView } from './views/Sso.tsx';
 import { WebhooksView } from './views/Webhooks.tsx';
 
 const PAGES = [
   ['connections', 'Connections', null],
+  ['organizations', 'AWS Organizations', null],
   ['findings', 'Waste findings', null],
   ['keys', 'API keys', 'api-keys:read'],
   ['members', 'Members', null],
+  ['approvals', 'Approvals', null],
   ['audit', 'Audit log', 'audit:read'],
   ['webhooks', 'Webhooks', 'webhooks:read'],
+  ['sso', 'Single sign-on', 'sso:read'],
+  ['scim', 'SCIM', 'sso:manage'],
   ['security', 'Security', null],
 ] as const satisfies ReadonlyArray<readonly [string, string, Permission | null]>;
 type PageId = (typeof PAGES)[number][0];
@@ -287,6 +294,7 @@ function Shell({
                 canVerify={can(org, 'connections:verify')}
               />
             )}
+            {page === 'organizations' && org !== undefined && <GroupsView key={org.id} orgId={org.id} />}
             {page === 'findings' && org !== undefined && (
               <FindingsView key={org.id} orgId={org.id} canCleanUp={can(org, 'cleanup:execute')} />
             )}
@@ -294,8 +302,13 @@ function Shell({
             {page === 'members' && org !== undefined && (
               <MembersView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
             )}
+            {page === 'approvals' && org !== undefined && (
+              <ApprovalsView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
+            )}
             {page === 'audit' && org !== undefined && <AuditView key={org.id} orgId={org.id} />}
             {page === 'webhooks' && org !== undefined && <WebhooksView key={org.id} orgId={org.id} />}
+            {page === 'sso' && org !== undefined && <SsoView key={org.id} orgId={org.id} />}
+            {page === 'scim' && org !== undefined && <ScimTokensView key={org.id} orgId={org.id} />}
             {page === 'security' && <SecurityView me={me} onChanged={() => void reloadMe()} />}
           </>
         )}

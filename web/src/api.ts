@@ -51,6 +51,42 @@ function fieldsOf(details: unknown): FieldError[] {
   );
 }
 
+/**
+ * The operation needs another person's approval (docs/approvals.md): the server answered 202 with
+ * `approval_required` and made (or reused) the request named here. Nothing was done.
+ */
+export class ApprovalRequiredError extends ApiError {
+  readonly approvalRequestId: string;
+  constructor(message: string, requestId: string | null, approvalRequestId: string) {
+    super(202, 'approval_required', message, requestId);
+    this.approvalRequestId = approvalRequestId;
+  }
+}
+
+/** A 202 that carries `approval_required` is a refusal to act, not a success. */
+async function approvalRequired(res: Response): Promise<ApprovalRequiredError | null> {
+  if (res.status !== 202) return null;
+  try {
+    const body = (await res.clone().json()) as {
+      error?: {
+        code?: string;
+        message?: string;
+        requestId?: string;
+        details?: { approvalRequestId?: string };
+      };
+    };
+    const e = body.error;
+    if (e?.code !== 'approval_required' || typeof e.details?.approvalRequestId !== 'string') return null;
+    return new ApprovalRequiredError(
+      e.message ?? 'This operation needs approval.',
+      e.requestId ?? null,
+      e.details.approvalRequestId,
+    );
+  } catch {
+    return null;
+  }
+}
+
 const BROWSER_HEADERS = { 'x-rolegate-client': 'browser' };
 
 let accessToken: string | null = null;
@@ -120,6 +156,8 @@ export async function rawFetch(path: string, init: RequestInit = {}, retry = tru
     if (await refreshSession()) return rawFetch(path, init, false);
   }
   if (!res.ok) throw await toError(res);
+  const pending = await approvalRequired(res);
+  if (pending !== null) throw pending;
   return res;
 }
 
@@ -164,6 +202,24 @@ export function uploadWithProgress(
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     };
     xhr.onload = () => {
+      if (xhr.status === 202) {
+        try {
+          const body = JSON.parse(xhr.responseText) as {
+            error?: {
+              code: string;
+              message: string;
+              requestId: string;
+              details?: { approvalRequestId?: string };
+            };
+          };
+          const id = body.error?.details?.approvalRequestId;
+          if (body.error?.code === 'approval_required' && typeof id === 'string') {
+            return reject(new ApprovalRequiredError(body.error.message, body.error.requestId, id));
+          }
+        } catch {
+          // not an approval answer: an ordinary success
+        }
+      }
       if (xhr.status >= 200 && xhr.status < 300) return resolve();
       let code = 'error';
       let message = `Upload failed with HTTP ${xhr.status}.`;

@@ -1,8 +1,20 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from './api.ts';
+import { ApiError, ApprovalRequiredError } from './api.ts';
 
 export function ErrorBox({ error }: { error: unknown }) {
   if (error === null || error === undefined) return null;
+  if (error instanceof ApprovalRequiredError) {
+    return (
+      <div className="notice card" role="status" data-testid="approval-required">
+        <strong>Waiting for approval.</strong> {error.message}
+        <div>
+          Approval request <code>{error.approvalRequestId}</code>:{' '}
+          <a href={`/approvals?request=${error.approvalRequestId}`}>see it under Approvals</a>. Retry once it
+          is approved.
+        </div>
+      </div>
+    );
+  }
   const message = error instanceof Error ? error.message : String(error);
   const requestId = error instanceof ApiError ? error.requestId : null;
   const code = error instanceof ApiError ? error.code : null;

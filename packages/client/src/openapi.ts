@@ -337,6 +337,389 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scim/v2/Users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SCIM: list users (filter=userName eq "…") */
+        get: {
+            parameters: {
+                query?: {
+                    attributes?: string;
+                    count?: number;
+                    excludedAttributes?: string;
+                    filter?: string;
+                    startIndex?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** SCIM: provision a user */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        displayName?: string;
+                        externalId?: string;
+                        schemas?: string[];
+                        userName: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SCIM: one user */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** SCIM: replace a user (active, displayName, externalId; userName cannot change) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        displayName?: string;
+                        externalId?: string;
+                        schemas?: string[];
+                        userName: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** SCIM: deprovision a user */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** SCIM: update a user (active, displayName, externalId) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        Operations: {
+                            op: string;
+                            path?: string;
+                            value?: unknown;
+                        }[];
+                        schemas: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -1116,6 +1499,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The identity provider’s redirect back: opens a session (refresh cookie) and goes to the console */
+        get: {
+            parameters: {
+                query?: {
+                    code?: string;
+                    error?: string;
+                    error_description?: string;
+                    iss?: string;
+                    session_state?: string;
+                    state?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/sso/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start a single sign-on: redirect to the organisation’s identity provider */
+        get: {
+            parameters: {
+                query?: {
+                    email?: string;
+                    mode?: "redirect" | "json";
+                    org?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            redirectUrl: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/intents": {
         parameters: {
             query?: never;
@@ -1428,7 +1959,7 @@ export interface paths {
                             organizations: {
                                 id: string;
                                 name: string;
-                                permissions: ("org:read" | "org:update" | "org:delete" | "members:read" | "members:manage" | "members:leave" | "invitations:manage" | "api-keys:read" | "api-keys:manage" | "connections:read" | "connections:write" | "connections:verify" | "connections:templates" | "s3:read" | "s3:write" | "logs:read" | "dynamodb:read" | "lambda:read" | "lambda:invoke" | "scans:read" | "scans:run" | "findings:dismiss" | "cleanup:execute" | "audit:read" | "audit:export" | "insights:read" | "reconcile:read" | "reconcile:run" | "webhooks:read" | "webhooks:manage" | "billing")[];
+                                permissions: ("org:read" | "org:update" | "org:delete" | "members:read" | "members:manage" | "members:leave" | "invitations:manage" | "api-keys:read" | "api-keys:manage" | "connections:read" | "connections:write" | "connections:verify" | "connections:templates" | "s3:read" | "s3:write" | "logs:read" | "dynamodb:read" | "lambda:read" | "lambda:invoke" | "scans:read" | "scans:run" | "findings:dismiss" | "cleanup:execute" | "audit:read" | "audit:export" | "insights:read" | "reconcile:read" | "reconcile:run" | "webhooks:read" | "webhooks:manage" | "sso:read" | "sso:manage" | "approvals:request" | "approvals:decide" | "approvals:policy" | "billing")[];
                                 /** @enum {string} */
                                 role: "viewer" | "member" | "admin" | "owner";
                             }[];
@@ -1616,6 +2147,29 @@ export interface paths {
                                 prefix: string;
                                 revokedAt: string | null;
                                 role: string;
+                            }[];
+                            approvalDecisions: {
+                                comment: string | null;
+                                createdAt: string;
+                                decision: string;
+                                orgId: string;
+                                requestId: string;
+                            }[];
+                            approvalRequests: {
+                                connectionId: string | null;
+                                createdAt: string;
+                                elevatedRole: string | null;
+                                expiresAt: string;
+                                id: string;
+                                kind: string;
+                                operation: string | null;
+                                orgId: string;
+                                reason: string | null;
+                                requesterId: string;
+                                requesterType: string;
+                                resource: string | null;
+                                status: string;
+                                usedAt: string | null;
                             }[];
                             auditEvents: {
                                 action: string;
@@ -2525,7 +3079,7 @@ export interface paths {
                                 role: "viewer" | "member" | "admin" | "owner";
                                 scope: {
                                     allowedCidrs: string[] | null;
-                                    capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read")[] | null;
+                                    capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[] | null;
                                     connectionIds: string[] | null;
                                     readOnly: boolean;
                                 } | null;
@@ -2611,7 +3165,7 @@ export interface paths {
                         role: "viewer" | "member" | "admin" | "owner";
                         scope?: {
                             allowedCidrs?: string[];
-                            capabilities?: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read")[];
+                            capabilities?: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
                             connectionIds?: string[];
                             readOnly?: boolean;
                         };
@@ -2636,7 +3190,7 @@ export interface paths {
                             role: "viewer" | "member" | "admin" | "owner";
                             scope: {
                                 allowedCidrs: string[] | null;
-                                capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read")[] | null;
+                                capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[] | null;
                                 connectionIds: string[] | null;
                                 readOnly: boolean;
                             } | null;
@@ -2793,6 +3347,1018 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/approval-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The approval policy: which operations need approval, by whom, and how long a grant lasts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalsRequired: number;
+                            approverRoles: ("admin" | "owner")[];
+                            /** @enum {string} */
+                            grantMode: "single_use" | "time_boxed";
+                            grantTtlSeconds: number;
+                            isDefault: boolean;
+                            operations: string[];
+                            updatedAt: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Replace the approval policy */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        approvalsRequired: number;
+                        approverRoles: ("admin" | "owner")[];
+                        /** @enum {string} */
+                        grantMode: "single_use" | "time_boxed";
+                        grantTtlSeconds: number;
+                        operations: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalsRequired: number;
+                            approverRoles: ("admin" | "owner")[];
+                            /** @enum {string} */
+                            grantMode: "single_use" | "time_boxed";
+                            grantTtlSeconds: number;
+                            isDefault: boolean;
+                            operations: string[];
+                            updatedAt: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Approval requests and grants (approvers see all; others their own) */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    kind?: "operation" | "elevation";
+                    limit?: number;
+                    status?: "pending" | "approved" | "denied" | "revoked" | "expired" | "used";
+                };
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                approvals: number;
+                                approvalsRequired: number;
+                                connectionId: string | null;
+                                createdAt: string;
+                                decidedAt: string | null;
+                                decisions: {
+                                    approverUserId: string;
+                                    comment: string | null;
+                                    createdAt: string;
+                                    /** @enum {string} */
+                                    decision: "approve" | "deny";
+                                }[];
+                                elevatedRole: string | null;
+                                expiresAt: string;
+                                /** @enum {string} */
+                                grantMode: "single_use" | "time_boxed";
+                                grantTtlSeconds: number;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "operation" | "elevation";
+                                operation: string | null;
+                                reason: string | null;
+                                requester: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    type: "user" | "apiKey" | "oauth";
+                                    userId: string | null;
+                                };
+                                resource: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "approved" | "denied" | "revoked" | "expired" | "used";
+                                usedAt: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Ask for approval of an operation on a connection and resource scope (reused if already pending) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        connectionId: string;
+                        operation: string;
+                        reason: string;
+                        resource: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvals: number;
+                            approvalsRequired: number;
+                            connectionId: string | null;
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decisions: {
+                                approverUserId: string;
+                                comment: string | null;
+                                createdAt: string;
+                                /** @enum {string} */
+                                decision: "approve" | "deny";
+                            }[];
+                            elevatedRole: string | null;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            grantMode: "single_use" | "time_boxed";
+                            grantTtlSeconds: number;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "operation" | "elevation";
+                            operation: string | null;
+                            reason: string | null;
+                            requester: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "user" | "apiKey" | "oauth";
+                                userId: string | null;
+                            };
+                            resource: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "denied" | "revoked" | "expired" | "used";
+                            usedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvals: number;
+                            approvalsRequired: number;
+                            connectionId: string | null;
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decisions: {
+                                approverUserId: string;
+                                comment: string | null;
+                                createdAt: string;
+                                /** @enum {string} */
+                                decision: "approve" | "deny";
+                            }[];
+                            elevatedRole: string | null;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            grantMode: "single_use" | "time_boxed";
+                            grantTtlSeconds: number;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "operation" | "elevation";
+                            operation: string | null;
+                            reason: string | null;
+                            requester: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "user" | "apiKey" | "oauth";
+                                userId: string | null;
+                            };
+                            resource: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "denied" | "revoked" | "expired" | "used";
+                            usedAt: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/approvals/{approvalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One approval request, its decisions and its grant */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    approvalId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvals: number;
+                            approvalsRequired: number;
+                            connectionId: string | null;
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decisions: {
+                                approverUserId: string;
+                                comment: string | null;
+                                createdAt: string;
+                                /** @enum {string} */
+                                decision: "approve" | "deny";
+                            }[];
+                            elevatedRole: string | null;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            grantMode: "single_use" | "time_boxed";
+                            grantTtlSeconds: number;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "operation" | "elevation";
+                            operation: string | null;
+                            reason: string | null;
+                            requester: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "user" | "apiKey" | "oauth";
+                                userId: string | null;
+                            };
+                            resource: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "denied" | "revoked" | "expired" | "used";
+                            usedAt: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/approvals/{approvalId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a request (never one’s own) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    approvalId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvals: number;
+                            approvalsRequired: number;
+                            connectionId: string | null;
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decisions: {
+                                approverUserId: string;
+                                comment: string | null;
+                                createdAt: string;
+                                /** @enum {string} */
+                                decision: "approve" | "deny";
+                            }[];
+                            elevatedRole: string | null;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            grantMode: "single_use" | "time_boxed";
+                            grantTtlSeconds: number;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "operation" | "elevation";
+                            operation: string | null;
+                            reason: string | null;
+                            requester: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "user" | "apiKey" | "oauth";
+                                userId: string | null;
+                            };
+                            resource: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "denied" | "revoked" | "expired" | "used";
+                            usedAt: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/approvals/{approvalId}/deny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deny a request */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    approvalId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvals: number;
+                            approvalsRequired: number;
+                            connectionId: string | null;
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decisions: {
+                                approverUserId: string;
+                                comment: string | null;
+                                createdAt: string;
+                                /** @enum {string} */
+                                decision: "approve" | "deny";
+                            }[];
+                            elevatedRole: string | null;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            grantMode: "single_use" | "time_boxed";
+                            grantTtlSeconds: number;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "operation" | "elevation";
+                            operation: string | null;
+                            reason: string | null;
+                            requester: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "user" | "apiKey" | "oauth";
+                                userId: string | null;
+                            };
+                            resource: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "denied" | "revoked" | "expired" | "used";
+                            usedAt: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/approvals/{approvalId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a request or revoke a grant (the requester, or an approver) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    approvalId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvals: number;
+                            approvalsRequired: number;
+                            connectionId: string | null;
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decisions: {
+                                approverUserId: string;
+                                comment: string | null;
+                                createdAt: string;
+                                /** @enum {string} */
+                                decision: "approve" | "deny";
+                            }[];
+                            elevatedRole: string | null;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            grantMode: "single_use" | "time_boxed";
+                            grantTtlSeconds: number;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "operation" | "elevation";
+                            operation: string | null;
+                            reason: string | null;
+                            requester: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "user" | "apiKey" | "oauth";
+                                userId: string | null;
+                            };
+                            resource: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "denied" | "revoked" | "expired" | "used";
+                            usedAt: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3230,6 +4796,410 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/audit/export-target": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where signed checkpoints are delivered, and how far delivery got (target null when none) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            target: {
+                                bucket: string;
+                                checkpointKeyTemplate: string;
+                                connectionId: string;
+                                includeRecords: boolean;
+                                prefix: string;
+                                status: {
+                                    deliveredN: number;
+                                    failures: number;
+                                    lastDeliveredAt: string | null;
+                                    lastError: {
+                                        at: string;
+                                        code: string;
+                                    } | null;
+                                    latestN: number;
+                                    nextAttemptAt: string | null;
+                                };
+                            } | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Deliver signed checkpoints to an S3 bucket through a connection with the audit-export capability */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        bucket: string;
+                        connectionId: string;
+                        /** @default false */
+                        includeRecords?: boolean;
+                        /** @default  */
+                        prefix?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            target: {
+                                bucket: string;
+                                checkpointKeyTemplate: string;
+                                connectionId: string;
+                                includeRecords: boolean;
+                                prefix: string;
+                                status: {
+                                    deliveredN: number;
+                                    failures: number;
+                                    lastDeliveredAt: string | null;
+                                    lastError: {
+                                        at: string;
+                                        code: string;
+                                    } | null;
+                                    latestN: number;
+                                    nextAttemptAt: string | null;
+                                };
+                            } | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Stop delivering checkpoints (what was delivered stays in the bucket) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/audit/export-target/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver pending checkpoints now (retry after a failure without waiting for the back-off) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            target: {
+                                bucket: string;
+                                checkpointKeyTemplate: string;
+                                connectionId: string;
+                                includeRecords: boolean;
+                                prefix: string;
+                                status: {
+                                    deliveredN: number;
+                                    failures: number;
+                                    lastDeliveredAt: string | null;
+                                    lastError: {
+                                        at: string;
+                                        code: string;
+                                    } | null;
+                                    latestN: number;
+                                    nextAttemptAt: string | null;
+                                };
+                            } | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/audit/verify": {
         parameters: {
             query?: never;
@@ -3361,6 +5331,1007 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/connection-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List connection groups */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
+                                createdAt: string;
+                                id: string;
+                                lastSyncAt: string | null;
+                                managementConnectionId: string;
+                                memberStatus: {
+                                    [key: string]: number;
+                                };
+                                name: string;
+                                ouIds: string[];
+                                progress: {
+                                    created: number;
+                                    disabled: number;
+                                    discovered: number;
+                                    error: string | null;
+                                    failed: number;
+                                    finishedAt: string | null;
+                                    retried: number;
+                                    startedAt: string | null;
+                                    /** @enum {string} */
+                                    state: "idle" | "discovering" | "verifying" | "done" | "failed";
+                                    toVerify: number;
+                                    unsafe: number;
+                                    verified: number;
+                                };
+                                region: string;
+                                roleName: string;
+                                rootId: string | null;
+                                scopes: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a connection group over an AWS Organization (management connection with organizations-read) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
+                        managementConnectionId: string;
+                        name: string;
+                        ouIds?: string[];
+                        region?: string;
+                        roleName?: string;
+                        scopes?: {
+                            /** @default {} */
+                            cleanupTagConditions?: {
+                                [key: string]: string;
+                            };
+                            /** @default [] */
+                            dynamodbTables?: string[];
+                            /** @default [] */
+                            lambdaFunctionPatterns?: string[];
+                            /** @default [] */
+                            logGroupPrefixes?: string[];
+                            /** @default [] */
+                            regions?: string[];
+                            /** @default [] */
+                            s3Buckets?: string[];
+                            /** @default [] */
+                            s3Prefixes?: string[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
+                            createdAt: string;
+                            id: string;
+                            lastSyncAt: string | null;
+                            managementConnectionId: string;
+                            memberStatus: {
+                                [key: string]: number;
+                            };
+                            name: string;
+                            ouIds: string[];
+                            progress: {
+                                created: number;
+                                disabled: number;
+                                discovered: number;
+                                error: string | null;
+                                failed: number;
+                                finishedAt: string | null;
+                                retried: number;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                state: "idle" | "discovering" | "verifying" | "done" | "failed";
+                                toVerify: number;
+                                unsafe: number;
+                                verified: number;
+                            };
+                            region: string;
+                            roleName: string;
+                            rootId: string | null;
+                            scopes: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/connection-groups/{groupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One connection group, with its sync progress and member status counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    groupId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
+                            createdAt: string;
+                            id: string;
+                            lastSyncAt: string | null;
+                            managementConnectionId: string;
+                            memberStatus: {
+                                [key: string]: number;
+                            };
+                            name: string;
+                            ouIds: string[];
+                            progress: {
+                                created: number;
+                                disabled: number;
+                                discovered: number;
+                                error: string | null;
+                                failed: number;
+                                finishedAt: string | null;
+                                retried: number;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                state: "idle" | "discovering" | "verifying" | "done" | "failed";
+                                toVerify: number;
+                                unsafe: number;
+                                verified: number;
+                            };
+                            region: string;
+                            roleName: string;
+                            rootId: string | null;
+                            scopes: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a connection group and its member connections */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    groupId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/connection-groups/{groupId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member accounts of a group and their connections’ status */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    groupId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                accountId: string;
+                                accountName: string;
+                                /** @enum {string} */
+                                accountStatus: "ACTIVE" | "SUSPENDED" | "PENDING_CLOSURE" | "CLOSED" | "REMOVED";
+                                connectionId: string;
+                                disabledReason: string | null;
+                                lastSeenAt: string;
+                                /** @enum {string} */
+                                status: "pending" | "verified" | "unsafe" | "failed" | "disabled" | "expired";
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/connection-groups/{groupId}/scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a cost-waste scan of every verified member account (one scan per account) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    groupId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            skipped: {
+                                accountId: string;
+                                code: string;
+                                connectionId: string;
+                            }[];
+                            started: {
+                                accountId: string;
+                                connectionId: string;
+                                scanId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/connection-groups/{groupId}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Discover the accounts (ListAccounts) and verify new members in the background */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    groupId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            disabled: number;
+                            discovered: number;
+                            error: string | null;
+                            failed: number;
+                            finishedAt: string | null;
+                            retried: number;
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            state: "idle" | "discovering" | "verifying" | "done" | "failed";
+                            toVerify: number;
+                            unsafe: number;
+                            verified: number;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/connection-groups/{groupId}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The StackSet (CloudFormation) and Terraform for every member account, with per-account external IDs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    groupId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accounts: number;
+                            memberTemplate: string;
+                            permissionPolicy: {
+                                [key: string]: unknown;
+                            };
+                            principalArn: string;
+                            roleName: string;
+                            stackSet: string;
+                            steps: string[];
+                            terraform: string;
+                            trustPolicy: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/connection-groups/{groupId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify every active member account again, in the background */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    groupId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            disabled: number;
+                            discovered: number;
+                            error: string | null;
+                            failed: number;
+                            finishedAt: string | null;
+                            retried: number;
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            state: "idle" | "discovering" | "verifying" | "done" | "failed";
+                            toVerify: number;
+                            unsafe: number;
+                            verified: number;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/connections": {
         parameters: {
             query?: never;
@@ -3392,7 +6363,7 @@ export interface paths {
                         "application/json": {
                             items: {
                                 accountId: string | null;
-                                capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read")[];
+                                capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
                                 createdAt: string;
                                 createdBy: string | null;
                                 expiresAt: string | null;
@@ -3505,7 +6476,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         accountId?: string;
-                        capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read")[];
+                        capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
                         name: string;
                         roleArn?: string;
                         roleName?: string;
@@ -3541,7 +6512,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             accountId: string | null;
-                            capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read")[];
+                            capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
                             createdAt: string;
                             createdBy: string | null;
                             expiresAt: string | null;
@@ -3672,7 +6643,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             accountId: string | null;
-                            capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read")[];
+                            capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
                             createdAt: string;
                             createdBy: string | null;
                             expiresAt: string | null;
@@ -3862,7 +6833,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        capabilities?: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read")[];
+                        capabilities?: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
                         name?: string;
                         roleArn?: string;
                         roleName?: string;
@@ -3896,7 +6867,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             accountId: string | null;
-                            capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read")[];
+                            capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
                             createdAt: string;
                             createdBy: string | null;
                             expiresAt: string | null;
@@ -5760,7 +8731,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             accountId: string | null;
-                            capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read")[];
+                            capabilities: ("s3-read" | "s3-write" | "logs-read" | "dynamodb-read" | "lambda-read" | "lambda-invoke" | "cost-scan" | "cleanup" | "cloudtrail-read" | "organizations-read" | "audit-export")[];
                             createdAt: string;
                             createdBy: string | null;
                             expiresAt: string | null;
@@ -7011,6 +9982,183 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/elevations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for a role for a bounded time (just-in-time elevation); decided like any approval */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default 3600 */
+                        durationSeconds?: number;
+                        reason: string;
+                        /** @enum {string} */
+                        role: "admin";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvals: number;
+                            approvalsRequired: number;
+                            connectionId: string | null;
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decisions: {
+                                approverUserId: string;
+                                comment: string | null;
+                                createdAt: string;
+                                /** @enum {string} */
+                                decision: "approve" | "deny";
+                            }[];
+                            elevatedRole: string | null;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            grantMode: "single_use" | "time_boxed";
+                            grantTtlSeconds: number;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "operation" | "elevation";
+                            operation: string | null;
+                            reason: string | null;
+                            requester: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "user" | "apiKey" | "oauth";
+                                userId: string | null;
+                            };
+                            resource: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "denied" | "revoked" | "expired" | "used";
+                            usedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvals: number;
+                            approvalsRequired: number;
+                            connectionId: string | null;
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decisions: {
+                                approverUserId: string;
+                                comment: string | null;
+                                createdAt: string;
+                                /** @enum {string} */
+                                decision: "approve" | "deny";
+                            }[];
+                            elevatedRole: string | null;
+                            expiresAt: string;
+                            /** @enum {string} */
+                            grantMode: "single_use" | "time_boxed";
+                            grantTtlSeconds: number;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "operation" | "elevation";
+                            operation: string | null;
+                            reason: string | null;
+                            requester: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "user" | "apiKey" | "oauth";
+                                userId: string | null;
+                            };
+                            resource: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "denied" | "revoked" | "expired" | "used";
+                            usedAt: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/findings": {
         parameters: {
             query?: never;
@@ -7024,6 +10172,7 @@ export interface paths {
                 query?: {
                     connectionId?: string;
                     cursor?: string;
+                    groupId?: string;
                     limit?: number;
                     region?: string;
                     status?: "open" | "dismissed" | "cleaned";
@@ -8948,6 +12097,1097 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/scim-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SCIM bearer tokens of the organisation (never the token itself) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                id: string;
+                                /** Format: date-time */
+                                lastUsedAt: string | null;
+                                name: string;
+                                /** Format: date-time */
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a SCIM bearer token (shown once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            token: string;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim-tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a SCIM bearer token */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                    tokenId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation’s single sign-on settings (the client secret is never returned) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allowedDomains: string[];
+                            breakGlassUserId: string | null;
+                            clientId: string;
+                            /** @enum {boolean} */
+                            clientSecretSet: true;
+                            issuer: string;
+                            redirectUri: string | null;
+                            requireSso: boolean;
+                            roleMapping: {
+                                claim: string;
+                                /** @enum {string|null} */
+                                defaultRole: "viewer" | "member" | "admin" | null;
+                                rules: {
+                                    /** @enum {string} */
+                                    role: "viewer" | "member" | "admin";
+                                    value: string;
+                                }[];
+                            };
+                            scopes: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Configure the organisation’s OpenID Connect provider (owners) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowedDomains: string[];
+                        /** @default null */
+                        breakGlassUserId?: string | null;
+                        clientId: string;
+                        clientSecret?: string;
+                        issuer: string;
+                        /** @default false */
+                        requireSso?: boolean;
+                        roleMapping: {
+                            claim: string;
+                            /** @enum {string|null} */
+                            defaultRole: "viewer" | "member" | "admin" | null;
+                            rules: {
+                                /** @enum {string} */
+                                role: "viewer" | "member" | "admin";
+                                value: string;
+                            }[];
+                        };
+                        scopes?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allowedDomains: string[];
+                            breakGlassUserId: string | null;
+                            clientId: string;
+                            /** @enum {boolean} */
+                            clientSecretSet: true;
+                            issuer: string;
+                            redirectUri: string | null;
+                            requireSso: boolean;
+                            roleMapping: {
+                                claim: string;
+                                /** @enum {string|null} */
+                                defaultRole: "viewer" | "member" | "admin" | null;
+                                rules: {
+                                    /** @enum {string} */
+                                    role: "viewer" | "member" | "admin";
+                                    value: string;
+                                }[];
+                            };
+                            scopes: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove single sign-on (owners) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/sso/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Email domains the organisation claims, with their DNS verification records */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                domain: string;
+                                id: string;
+                                record: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "TXT";
+                                    value: string;
+                                };
+                                verified: boolean;
+                                /** Format: date-time */
+                                verifiedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Claim an email domain; returns the TXT record that proves it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        domain: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            domain: string;
+                            id: string;
+                            record: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TXT";
+                                value: string;
+                            };
+                            verified: boolean;
+                            /** Format: date-time */
+                            verifiedAt: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/sso/domains/{domainId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Release a domain */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    domainId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/sso/domains/{domainId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Look up the domain’s TXT record now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    domainId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            domain: string;
+                            id: string;
+                            record: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TXT";
+                                value: string;
+                            };
+                            verified: boolean;
+                            /** Format: date-time */
+                            verifiedAt: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/sso/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetch the provider’s discovery document with the stored settings */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authorizationEndpoint: string | null;
+                            error: string | null;
+                            issuer: string;
+                            ok: boolean;
+                            tokenEndpoint: string | null;
+                            userinfoEndpoint: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/webhooks": {
         parameters: {
             query?: never;
@@ -9058,7 +13298,7 @@ export interface paths {
                     "application/json": {
                         /** @default  */
                         description?: string;
-                        eventTypes?: ("threat.brute_force" | "threat.access_denied_burst" | "threat.connection_unsafe" | "threat.session_used_outside_rolegate" | "threat.role_assumed_outside_rolegate" | "audit.checkpoint")[];
+                        eventTypes?: ("threat.brute_force" | "threat.access_denied_burst" | "threat.connection_unsafe" | "threat.session_used_outside_rolegate" | "threat.role_assumed_outside_rolegate" | "sso.break_glass_login" | "audit.checkpoint" | "approval.requested" | "approval.decided")[];
                         url: string;
                     };
                 };
@@ -9562,7 +13802,7 @@ export interface components {
                  * @description Stable, machine-readable code.
                  * @enum {string}
                  */
-                code: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "mfa_required" | "mfa_invalid" | "token_invalid" | "api_key_revoked" | "forbidden" | "capability_missing" | "key_scope_denied" | "key_source_denied" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "org_limit_reached" | "payload_too_large" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "account_locked" | "connection_not_verified" | "connection_unsafe" | "connection_disabled" | "aws_access_denied" | "aws_throttled" | "aws_unavailable" | "aws_not_found" | "aws_request_failed" | "aws_invalid_request" | "aws_not_configured" | "finding_not_open" | "cleanup_unsupported" | "confirmation_required" | "confirmation_invalid" | "resource_changed" | "resource_protected" | "tag_conditions_unmet" | "scan_finished" | "scan_already_running" | "reconciliation_already_running" | "scan_queue_full" | "too_many_streams" | "org_busy" | "audit_unavailable" | "service_unavailable" | "internal_error";
+                code: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "mfa_required" | "mfa_invalid" | "token_invalid" | "api_key_revoked" | "forbidden" | "capability_missing" | "key_scope_denied" | "key_source_denied" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "org_limit_reached" | "payload_too_large" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "account_locked" | "connection_not_verified" | "connection_unsafe" | "connection_disabled" | "aws_access_denied" | "aws_throttled" | "aws_unavailable" | "aws_not_found" | "aws_request_failed" | "aws_invalid_request" | "aws_not_configured" | "finding_not_open" | "cleanup_unsupported" | "confirmation_required" | "approval_required" | "confirmation_invalid" | "resource_changed" | "resource_protected" | "tag_conditions_unmet" | "scan_finished" | "scan_already_running" | "reconciliation_already_running" | "scan_queue_full" | "too_many_streams" | "org_busy" | "audit_unavailable" | "service_unavailable" | "sso_required" | "sso_failed" | "sso_provider_unavailable" | "internal_error";
                 /** @description Code-specific context; `fields` for `validation_failed`. */
                 details?: {
                     fields?: {
@@ -9592,8 +13832,8 @@ export type $defs = Record<string, never>;
 export type operations = Record<string, never>;
 
 /** The capabilities a connection can be granted (the catalogue, src/connections). */
-export const CAPABILITIES = ["s3-read","s3-write","logs-read","dynamodb-read","lambda-read","lambda-invoke","cost-scan","cleanup","cloudtrail-read"] as const;
+export const CAPABILITIES = ["s3-read","s3-write","logs-read","dynamodb-read","lambda-read","lambda-invoke","cost-scan","cleanup","cloudtrail-read","organizations-read","audit-export"] as const;
 /** Organisation roles, weakest first. */
 export const ROLES = ["viewer","member","admin","owner"] as const;
 /** Every stable error code of the error envelope. */
-export const ERROR_CODES = ["validation_failed","bad_request","unauthenticated","invalid_credentials","mfa_required","mfa_invalid","token_invalid","api_key_revoked","forbidden","capability_missing","key_scope_denied","key_source_denied","not_found","method_not_allowed","conflict","last_owner","org_limit_reached","payload_too_large","request_timeout","unsupported_media_type","rate_limited","account_locked","connection_not_verified","connection_unsafe","connection_disabled","aws_access_denied","aws_throttled","aws_unavailable","aws_not_found","aws_request_failed","aws_invalid_request","aws_not_configured","finding_not_open","cleanup_unsupported","confirmation_required","confirmation_invalid","resource_changed","resource_protected","tag_conditions_unmet","scan_finished","scan_already_running","reconciliation_already_running","scan_queue_full","too_many_streams","org_busy","audit_unavailable","service_unavailable","internal_error"] as const;
+export const ERROR_CODES = ["validation_failed","bad_request","unauthenticated","invalid_credentials","mfa_required","mfa_invalid","token_invalid","api_key_revoked","forbidden","capability_missing","key_scope_denied","key_source_denied","not_found","method_not_allowed","conflict","last_owner","org_limit_reached","payload_too_large","request_timeout","unsupported_media_type","rate_limited","account_locked","connection_not_verified","connection_unsafe","connection_disabled","aws_access_denied","aws_throttled","aws_unavailable","aws_not_found","aws_request_failed","aws_invalid_request","aws_not_configured","finding_not_open","cleanup_unsupported","confirmation_required","approval_required","confirmation_invalid","resource_changed","resource_protected","tag_conditions_unmet","scan_finished","scan_already_running","reconciliation_already_running","scan_queue_full","too_many_streams","org_busy","audit_unavailable","service_unavailable","sso_required","sso_failed","sso_provider_unavailable","internal_error"] as const;

@@ -14,6 +14,7 @@ import {
   keysDocumentSchema,
 } from './schemas.ts';
 import type { CheckpointService } from './service.ts';
+import { CheckpointSigningError } from './signer.ts';
 
 export interface CheckpointRoutesOptions {
   guard: AuthGuard;
@@ -78,7 +79,19 @@ export const checkpointRoutes: FastifyPluginAsyncZod<CheckpointRoutesOptions> = 
       }
       // Recorded first, so the checkpoint covers its own request.
       await audit.record(db, auditEventFor(actor, 'audit.checkpoint_requested', null));
-      const outcome = await service.checkpointChain(actor.orgId, { force: true });
+      let outcome: Awaited<ReturnType<CheckpointService['checkpointChain']>>;
+      try {
+        outcome = await service.checkpointChain(actor.orgId, { force: true });
+      } catch (err) {
+        // Nothing was signed or stored; the scheduled rounds retry once the signer answers.
+        if (err instanceof CheckpointSigningError) {
+          throw new AppError(
+            ErrorCode.SERVICE_UNAVAILABLE,
+            'The audit signing key is not reachable; no checkpoint was made. Retry shortly.',
+          );
+        }
+        throw err;
+      }
       reply.code(201);
       return {
         status: outcome.status,

@@ -16,7 +16,7 @@ import {
   type SignedCheckpoint,
   signedBytes,
 } from './format.ts';
-import type { CheckpointSigner } from './signer.ts';
+import type { CheckpointSigner, SignerKey } from './signer.ts';
 import { auditSignedCheckpoints, auditSigningKeys } from './tables.ts';
 import { type CheckpointInput, type CheckpointVerification, verifyCheckpoints } from './verify.ts';
 
@@ -88,45 +88,48 @@ export class SigningKeyRetiredError extends Error {
 
 export function createCheckpointService(deps: CheckpointServiceDeps) {
   const { db, clock, signer, deployment, logger } = deps;
-  let keyActive = false;
+  /** The kid last confirmed as the published active key. */
+  let keyActive: string | null = null;
 
   /**
    * Publishes the signer's public key on first use. A key seen for the first time starts its
    * validity period and ends the period of the key before it; a retired key never signs again, and
    * a key id reused for another key is refused (an old checkpoint would otherwise stop verifying).
    */
-  async function ensureKey(s: CheckpointSigner): Promise<void> {
-    if (keyActive) {
+  async function ensureKey(s: CheckpointSigner): Promise<SignerKey> {
+    const k = await s.describe();
+    if (keyActive === k.kid) {
       const [row] = await db
         .select({ validUntil: auditSigningKeys.validUntil })
         .from(auditSigningKeys)
-        .where(eq(auditSigningKeys.kid, s.kid));
-      if (row !== undefined && row.validUntil === null) return;
-      keyActive = false;
+        .where(eq(auditSigningKeys.kid, k.kid));
+      if (row !== undefined && row.validUntil === null) return k;
+      keyActive = null;
     }
-    const jwk = await s.publicJwk();
+    const jwk = k.jwk;
     const now = clock.now();
     await db.transaction(async (tx) => {
       const inserted = await tx
         .insert(auditSigningKeys)
-        .values({ kid: s.kid, alg: s.alg, jwk, validFrom: now, validUntil: null })
+        .values({ kid: k.kid, alg: k.alg, jwk, validFrom: now, validUntil: null })
         .onConflictDoNothing()
         .returning({ kid: auditSigningKeys.kid });
       if (inserted.length > 0) {
         await tx
           .update(auditSigningKeys)
           .set({ validUntil: now })
-          .where(and(ne(auditSigningKeys.kid, s.kid), isNull(auditSigningKeys.validUntil)));
+          .where(and(ne(auditSigningKeys.kid, k.kid), isNull(auditSigningKeys.validUntil)));
       }
     });
-    const [row] = await db.select().from(auditSigningKeys).where(eq(auditSigningKeys.kid, s.kid));
+    const [row] = await db.select().from(auditSigningKeys).where(eq(auditSigningKeys.kid, k.kid));
     if (row === undefined) throw new Error('audit signing key was not recorded');
     // jsonb re-orders keys: compared in canonical form.
-    if (row.alg !== s.alg || canonicalJson(row.jwk) !== canonicalJson(jwk)) {
-      throw new Error(`audit signing key id ${s.kid} is already published for another key`);
+    if (row.alg !== k.alg || canonicalJson(row.jwk) !== canonicalJson(jwk)) {
+      throw new Error(`audit signing key id ${k.kid} is already published for another key`);
     }
-    if (row.validUntil !== null) throw new SigningKeyRetiredError(s.kid);
-    keyActive = true;
+    if (row.validUntil !== null) throw new SigningKeyRetiredError(k.kid);
+    keyActive = k.kid;
+    return k;
   }
 
   async function latest(tx: DbOrTx, chain: string): Promise<Row | undefined> {
@@ -141,6 +144,7 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
 
   async function sign(
     s: CheckpointSigner,
+    k: SignerKey,
     head: ChainHead,
     last: LastCheckpoint | undefined,
   ): Promise<CheckpointOutcome> {
@@ -164,9 +168,10 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
       head: head.hash,
       time: signedAt.toISOString(),
       prev: last?.hash ?? FIRST_PREV,
-      kid: s.kid,
-      alg: s.alg,
+      kid: k.kid,
+      alg: k.alg,
     };
+    // Signed before anything is written: a failing signer leaves no row, and the next round retries.
     const signature = (await s.sign(signedBytes(body))).toString('base64');
     const checkpoint: SignedCheckpoint = {
       format: CHECKPOINT_FORMAT,
@@ -226,20 +231,20 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
   /** Signs the chain's head now; unless `force`, only when it moved since the last checkpoint. */
   async function checkpointChain(chain: string, options: { force: boolean }): Promise<CheckpointOutcome> {
     const s = requireSigner();
-    await ensureKey(s);
+    const k = await ensureKey(s);
     const [head] = await readChainHeads(db, { chains: [chain] });
     if (head === undefined) return { status: 'empty' };
     const last = await latest(db, chain);
     if (!options.force && last !== undefined && last.seq === head.seq && last.head === head.hash) {
       return { status: 'unchanged', checkpoint: toSignedCheckpoint(last) };
     }
-    return sign(s, head, last);
+    return sign(s, k, head, last);
   }
 
   /** One round over every chain; returns how many checkpoints were created. */
   async function runOnce(): Promise<{ created: number; contradicted: number }> {
     const s = requireSigner();
-    await ensureKey(s);
+    const k = await ensureKey(s);
     let created = 0;
     let contradicted = 0;
     let after: string | null = null;
@@ -264,7 +269,7 @@ export function createCheckpointService(deps: CheckpointServiceDeps) {
       for (const head of heads) {
         const last = byChain.get(head.chain);
         if (last !== undefined && last.seq === head.seq && last.head === head.hash) continue;
-        const outcome = await sign(s, head, last);
+        const outcome = await sign(s, k, head, last);
         if (outcome.status === 'created') created += 1;
         if (outcome.status === 'contradicted') contradicted += 1;
       }

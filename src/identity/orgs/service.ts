@@ -6,7 +6,7 @@ import { AppError, ErrorCode } from '../../core/errors.ts';
 import { randomToken, sha256Hex } from '../../crypto/tokens.ts';
 import type { Tx } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
-import type { ScanCanceller } from '../../scans/cancellation.ts';
+import type { ScanCanceller } from '../../jobs/registry.ts';
 import { can, ROLE_RANK, type Role, roleAtMost } from '../rbac.ts';
 import type { InvitationMailer } from './invitation-mail.ts';
 import type { InvitationRow, MemberRow, OrgRow, OrgStore } from './store.ts';

@@ -1,4 +1,20 @@
 import { type FormEvent, useState } from 'react';
+
+/** Why a single sign-on came back to the console (`/?sso_error=<code>`, set by the SSO routes). */
+const SSO_ERRORS: Record<string, string> = {
+  sso_failed: 'Single sign-on did not complete (it may have expired or been refused); try again.',
+  not_found: 'No organisation signs in with SSO for this address.',
+  sso_provider_unavailable: 'Your organisation’s identity provider could not be reached; try again later.',
+  validation_failed: 'Enter a valid work address.',
+};
+
+function ssoErrorFromUrl(): string | null {
+  const code = new URLSearchParams(window.location.search).get('sso_error');
+  if (code === null) return null;
+  window.history.replaceState(null, '', window.location.pathname);
+  return SSO_ERRORS[code] ?? 'Single sign-on failed; try again.';
+}
+
 import { ApiError, api, login } from '../api.ts';
 import { leaveInvitation } from '../invite.ts';
 import { CodeField, ErrorBox, PasswordField } from '../ui.tsx';
@@ -20,6 +36,15 @@ export function AuthScreen({
   const [needMfa, setNeedMfa] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [ssoEmail, setSsoEmail] = useState('');
+  const [ssoError] = useState<string | null>(ssoErrorFromUrl);
+
+  // A plain navigation: the server sets the sign-in's state cookie and redirects to the provider,
+  // whose callback brings the browser back here with the session's refresh cookie.
+  function startSso(e: FormEvent) {
+    e.preventDefault();
+    window.location.assign(`/v1/auth/sso/start?email=${encodeURIComponent(ssoEmail.trim())}`);
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -47,6 +72,9 @@ export function AuthScreen({
       if (err instanceof ApiError && err.code === 'mfa_required') {
         setNeedMfa(true);
         setMode('login');
+      } else if (err instanceof ApiError && err.code === 'sso_required') {
+        setSsoEmail(email);
+        setError(err);
       } else {
         setError(err);
       }
@@ -152,6 +180,30 @@ export function AuthScreen({
           </button>
         )}
       </form>
+      {mode === 'login' && !needMfa && (
+        <form className="card" onSubmit={startSso} aria-label="Sign in with SSO">
+          <h2>Sign in with SSO</h2>
+          <label>
+            Work address
+            <input
+              type="email"
+              required
+              value={ssoEmail}
+              onChange={(e) => setSsoEmail(e.target.value)}
+              autoComplete="email"
+              maxLength={320}
+            />
+          </label>
+          {ssoError !== null && (
+            <p className="error" role="alert">
+              {ssoError}
+            </p>
+          )}
+          <button type="submit" className="secondary">
+            Continue with SSO
+          </button>
+        </form>
+      )}
     </main>
   );
 }

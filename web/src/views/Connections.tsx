@@ -20,6 +20,9 @@ const CAPABILITY_TEXT: Record<Capability, string> = {
   'cost-scan': 'Scan for idle and wasted resources (read-only)',
   cleanup: 'Delete waste after a dry run and confirmation',
   'cloudtrail-read': 'Look up CloudTrail events to reconcile them with the audit trail',
+  'organizations-read':
+    'List the accounts of an AWS Organization (management or delegated-administrator account, for connection groups)',
+  'audit-export': 'Write signed audit checkpoints to one bucket and prefix (PutObject only)',
 };
 
 interface Templates {

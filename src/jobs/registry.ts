@@ -1,12 +1,12 @@
 /**
- * The scan jobs running in this process, by organisation and connection, so that deleting a
- * connection, an organisation or an account stops their jobs at once (issue 25, item 4). Each job
- * registers its AbortController while it runs; the delete paths signal it from inside their
- * transaction, before the 204 can be sent. Jobs running on another node find out on their own:
- * they re-resolve the connection before each region and treat a missing row as cancelled.
+ * The background jobs (scans, CloudTrail reconciliations) running in this process, by organisation
+ * and connection, so that deleting a connection, an organisation or an account stops their jobs at
+ * once (issue 25, item 4). Each job registers its AbortController while it runs; the delete paths
+ * signal it from inside their transaction, before the 204 can be sent. Jobs running on another node
+ * find out on their own: they re-resolve the connection and treat a missing row as cancelled.
  *
  * Created before the feature modules (app.ts), since connections and organisations are built before
- * scans. Bounded by construction: one entry per job running here.
+ * the features whose jobs they stop. Bounded by construction: one entry per job running here.
  */
 
 export interface RunningJob {
