@@ -195,6 +195,11 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' },
+          scim: {
+            type: 'http',
+            scheme: 'bearer',
+            description: "An organisation's SCIM token (/scim/v2 only)",
+          },
         },
       },
     },

@@ -257,7 +257,7 @@ export const scimRoutes: FastifyPluginAsyncZod<ScimRoutesOptions> = async (
         throw scimError(ErrorCode.UNAUTHENTICATED, 'A valid SCIM bearer token is required.');
       return caller;
     };
-    const common = { onRequest: authenticate, schema: { tags: ['scim'] } } as const;
+    const common = { onRequest: authenticate, schema: { tags: ['scim'], security: [{ scim: [] }] } } as const;
 
     scim.route({
       ...common,

@@ -28,6 +28,9 @@ const PUBLIC = new Set([
   'post /v1/auth/signup',
   'post /v1/auth/login',
   'post /v1/auth/refresh',
+  // The browser's way in and back from the organisation's identity provider.
+  'get /v1/auth/sso/start',
+  'get /v1/auth/sso/callback',
 ]);
 
 describe('OpenAPI document', () => {
@@ -44,6 +47,8 @@ describe('OpenAPI document', () => {
     // Operations, intents, scans and findings are among them (Swagger's "Authorize" applies there).
     expect(doc.paths['/v1/intents']?.post?.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/v1/orgs/{orgId}/findings']?.get?.security).toEqual([{ bearer: [] }]);
+    // SCIM takes the organisation's SCIM token, not an access token or API key.
+    expect(doc.paths['/scim/v2/Users']?.get?.security).toEqual([{ scim: [] }]);
   });
 
   it('documents the error envelope on every operation', () => {

@@ -376,6 +376,33 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limited; retry after `Retry-After` seconds. */
                 429: {
                     headers: {
@@ -426,6 +453,33 @@ export interface paths {
                 };
                 /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -487,6 +541,24 @@ export interface paths {
                 };
                 /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -561,6 +633,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Not found, or it belongs to another organisation (the same answer). */
                 404: {
                     headers: {
@@ -612,6 +702,24 @@ export interface paths {
                 };
                 /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -682,6 +790,24 @@ export interface paths {
                 };
                 /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
