@@ -209,10 +209,16 @@ describe.sequential('console: account', () => {
     const nav = member.getByRole('navigation', { name: 'Main' });
     expect(await nav.getByRole('link').allTextContents()).toEqual([
       'Connections',
+      'AWS Organizations',
       'Waste findings',
       'Members',
+      'Approvals',
       'Security',
     ]);
+    // A page the member may read shows no controls for admins (creating a group of accounts).
+    await member.goto(`${baseUrl}/organizations`);
+    await member.getByRole('heading', { name: 'AWS Organizations' }).waitFor();
+    expect(await member.getByRole('button', { name: 'Create group' }).count()).toBe(0);
     // A deep link to a page the role lacks says so instead of showing dead controls.
     await member.goto(`${baseUrl}/keys`);
     await member.getByTestId('page-not-allowed').waitFor();
@@ -229,7 +235,14 @@ describe.sequential('console: account', () => {
         };
         return { scrollWidth: d.document.scrollingElement.scrollWidth, innerWidth: d.innerWidth };
       });
-    for (const path of ['/connections', '/findings', '/members', '/security']) {
+    for (const path of [
+      '/connections',
+      '/organizations',
+      '/findings',
+      '/members',
+      '/approvals',
+      '/security',
+    ]) {
       await member.goto(`${baseUrl}${path}`);
       await member.getByRole('navigation', { name: 'Main' }).waitFor();
       await member.waitForLoadState('networkidle');

@@ -294,7 +294,9 @@ function Shell({
                 canVerify={can(org, 'connections:verify')}
               />
             )}
-            {page === 'organizations' && org !== undefined && <GroupsView key={org.id} orgId={org.id} />}
+            {page === 'organizations' && org !== undefined && (
+              <GroupsView key={org.id} orgId={org.id} allowed={(p) => can(org, p)} />
+            )}
             {page === 'findings' && org !== undefined && (
               <FindingsView key={org.id} orgId={org.id} canCleanUp={can(org, 'cleanup:execute')} />
             )}

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { api, CAPABILITIES, type Capability, type Connection, type Page } from '../api.ts';
+import { api, CAPABILITIES, type Capability, type Connection, type Page, type Permission } from '../api.ts';
 import { Busy, CodeBlock, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
 import { StatusBadge } from './Connections.tsx';
 
@@ -65,7 +65,10 @@ function progressText(p: Progress): string {
   );
 }
 
-export function GroupsView({ orgId }: { orgId: string }) {
+/** Which of the group controls the signed-in role may use (the same matrix the API enforces). */
+type Allowed = (permission: Permission) => boolean;
+
+export function GroupsView({ orgId, allowed }: { orgId: string; allowed: Allowed }) {
   const groups = useLoad(() => api<Page<Group>>('GET', `/v1/orgs/${orgId}/connection-groups`), [orgId]);
   const connections = useLoad(
     () => api<Page<Connection>>('GET', `/v1/orgs/${orgId}/connections?limit=100`),
@@ -104,7 +107,8 @@ export function GroupsView({ orgId }: { orgId: string }) {
     }
   }
 
-  if (open !== null) return <GroupDetail orgId={orgId} groupId={open} onBack={() => setOpen(null)} />;
+  if (open !== null)
+    return <GroupDetail orgId={orgId} groupId={open} allowed={allowed} onBack={() => setOpen(null)} />;
   return (
     <section aria-labelledby="groups-h">
       <h2 id="groups-h">AWS Organizations</h2>
@@ -144,49 +148,61 @@ export function GroupsView({ orgId }: { orgId: string }) {
           </tbody>
         </table>
       )}
-      <form className="card" onSubmit={create} aria-label="Create a connection group">
-        <h3>New connection group</h3>
-        <label>
-          Name
-          <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          Management connection (organizations-read)
-          <select required value={management} onChange={(e) => setManagement(e.target.value)}>
-            <option value="">Choose…</option>
-            {managers.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name} ({c.status})
-              </option>
+      {allowed('connections:write') && (
+        <form className="card" onSubmit={create} aria-label="Create a connection group">
+          <h3>New connection group</h3>
+          <label>
+            Name
+            <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+          </label>
+          <label>
+            Management connection (organizations-read)
+            <select required value={management} onChange={(e) => setManagement(e.target.value)}>
+              <option value="">Choose…</option>
+              {managers.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name} ({c.status})
+                </option>
+              ))}
+            </select>
+          </label>
+          <fieldset>
+            <legend>What each member account grants</legend>
+            {CAPABILITIES.filter((c) => c !== 'organizations-read').map((c) => (
+              <label key={c} className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={caps.includes(c)}
+                  onChange={() => setCaps((l) => (l.includes(c) ? l.filter((x) => x !== c) : [...l, c]))}
+                />
+                {c}
+              </label>
             ))}
-          </select>
-        </label>
-        <fieldset>
-          <legend>What each member account grants</legend>
-          {CAPABILITIES.filter((c) => c !== 'organizations-read').map((c) => (
-            <label key={c} className="checkbox">
-              <input
-                type="checkbox"
-                checked={caps.includes(c)}
-                onChange={() => setCaps((l) => (l.includes(c) ? l.filter((x) => x !== c) : [...l, c]))}
-              />
-              {c}
-            </label>
-          ))}
-        </fieldset>
-        <label>
-          Organisational units (optional, comma-separated ou-… ids; empty = every account)
-          <input value={ous} onChange={(e) => setOus(e.target.value)} maxLength={2000} />
-        </label>
-        <button type="submit" disabled={caps.length === 0 || management === ''}>
-          Create group
-        </button>
-      </form>
+          </fieldset>
+          <label>
+            Organisational units (optional, comma-separated ou-… ids; empty = every account)
+            <input value={ous} onChange={(e) => setOus(e.target.value)} maxLength={2000} />
+          </label>
+          <button type="submit" disabled={caps.length === 0 || management === ''}>
+            Create group
+          </button>
+        </form>
+      )}
     </section>
   );
 }
 
-function GroupDetail({ orgId, groupId, onBack }: { orgId: string; groupId: string; onBack: () => void }) {
+function GroupDetail({
+  orgId,
+  groupId,
+  allowed,
+  onBack,
+}: {
+  orgId: string;
+  groupId: string;
+  allowed: Allowed;
+  onBack: () => void;
+}) {
   const base = `/v1/orgs/${orgId}/connection-groups/${groupId}`;
   const group = useLoad(() => api<Group>('GET', base), [base]);
   const members = useLoad(() => api<Page<Member>>('GET', `${base}/members?limit=500`), [base]);
@@ -233,42 +249,50 @@ function GroupDetail({ orgId, groupId, onBack }: { orgId: string; groupId: strin
             {group.data.ouIds.length > 0 ? `units ${group.data.ouIds.join(', ')}` : 'every account'}.
           </p>
           <p>
-            <button
-              type="button"
-              disabled={running}
-              onClick={() => void act(() => api('POST', `${base}/sync`))}
-            >
-              Sync accounts
-            </button>{' '}
-            <button
-              type="button"
-              className="secondary"
-              disabled={running}
-              onClick={() => void act(() => api('POST', `${base}/verify`))}
-            >
-              Verify all
-            </button>{' '}
-            <button
-              type="button"
-              className="secondary"
-              onClick={() =>
-                void act(async () => {
-                  const r = await api<{ started: unknown[]; skipped: unknown[] }>('POST', `${base}/scans`);
-                  setNotice(`${r.started.length} scans started, ${r.skipped.length} members skipped.`);
-                })
-              }
-            >
-              Scan all
-            </button>{' '}
-            <button
-              type="button"
-              className="secondary"
-              onClick={() =>
-                void act(async () => setTemplates(await api<GroupTemplates>('GET', `${base}/templates`)))
-              }
-            >
-              Show StackSet
-            </button>
+            {allowed('connections:verify') && (
+              <>
+                <button
+                  type="button"
+                  disabled={running}
+                  onClick={() => void act(() => api('POST', `${base}/sync`))}
+                >
+                  Sync accounts
+                </button>{' '}
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={running}
+                  onClick={() => void act(() => api('POST', `${base}/verify`))}
+                >
+                  Verify all
+                </button>{' '}
+              </>
+            )}
+            {allowed('scans:run') && (
+              <button
+                type="button"
+                className="secondary"
+                onClick={() =>
+                  void act(async () => {
+                    const r = await api<{ started: unknown[]; skipped: unknown[] }>('POST', `${base}/scans`);
+                    setNotice(`${r.started.length} scans started, ${r.skipped.length} members skipped.`);
+                  })
+                }
+              >
+                Scan all
+              </button>
+            )}{' '}
+            {allowed('connections:templates') && (
+              <button
+                type="button"
+                className="secondary"
+                onClick={() =>
+                  void act(async () => setTemplates(await api<GroupTemplates>('GET', `${base}/templates`)))
+                }
+              >
+                Show StackSet
+              </button>
+            )}
           </p>
           {notice !== null && <p role="status">{notice}</p>}
         </>
