@@ -8,6 +8,7 @@ FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY web/package.json web/
+COPY packages/client/package.json packages/client/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -17,6 +18,7 @@ FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY web/package.json web/
+COPY packages/client/package.json packages/client/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # 3. Final image: Node, production modules and the built output; nothing else.

@@ -17,7 +17,10 @@ function newest(dir: string): number {
   return t;
 }
 
-if (process.argv.includes('--force') || !existsSync(built) || statSync(built).mtimeMs < newest(web)) {
+// The console's API types live in the client package (generated from the OpenAPI document).
+const apiTypes = join(import.meta.dirname, '..', 'packages', 'client', 'src');
+const sources = Math.max(newest(web), newest(apiTypes));
+if (process.argv.includes('--force') || !existsSync(built) || statSync(built).mtimeMs < sources) {
   const r = spawnSync('npx', ['vite', 'build', web, '--logLevel', 'warn'], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }

@@ -26,9 +26,11 @@ echo "production-install: build (server → dist/, console → web/dist/)"
 npm run --silent build
 
 echo "production-install: clean copy in $work"
-mkdir -p "$work/app/web" "$work/secrets" "$work/data"
+mkdir -p "$work/app/web" "$work/app/packages/client" "$work/secrets" "$work/data"
 cp package.json package-lock.json "$work/app/"
 cp web/package.json "$work/app/web/"
+# Workspaces (root package.json): npm ci needs each one's manifest.
+cp packages/client/package.json "$work/app/packages/client/"
 cp -R dist "$work/app/dist"
 cp -R web/dist "$work/app/web/dist"
 

@@ -6,16 +6,19 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { approvalRoutes } from './approvals/routes.ts';
 import { checkpointRoutes } from './audit/checkpoints/routes.ts';
 import { exportTargetRoutes } from './audit/export-target/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import type { Clock } from './clock.ts';
 import type { ReadyConfig } from './config.ts';
+import { connectionGroupRoutes } from './connection-groups/routes.ts';
 import { connectionRoutes } from './connections/routes.ts';
 import { type Core, createCore } from './core/create-core.ts';
 import type { Database } from './db/client.ts';
@@ -26,6 +29,7 @@ import { registerConsole, sendConsoleFallback } from './http/console.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerJsonBodyParser } from './http/json-body.ts';
 import { registerLoadShedding } from './http/load-shedding.ts';
+import { DOCS_CSP, documentErrors } from './http/openapi.ts';
 import { registerRateLimiting } from './http/rate-limit.ts';
 import { genRequestId, registerRequestIds } from './http/request-id.ts';
 import {
@@ -41,7 +45,10 @@ import { insightsRoutes } from './insights/routes.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { reconcileRoutes } from './reconcile/routes.ts';
 import { scanRoutes } from './scans/routes.ts';
+import { scimRoutes } from './scim/routes.ts';
 import type { SecretWatcher } from './secrets/references.ts';
+import type { TxtResolver } from './sso/domain-verifier.ts';
+import { ssoRoutes } from './sso/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 
 export interface AppDeps {
@@ -52,6 +59,8 @@ export interface AppDeps {
   core?: Core;
   /** Secrets given by reference (`serve`, issue 20 item 2): their state is part of /readyz. */
   secrets?: Pick<SecretWatcher, 'status'>;
+  /** DNS TXT lookups for SSO domain verification (tests); the system resolver when absent. */
+  ssoTxtResolver?: TxtResolver;
 }
 
 export type App = FastifyInstance<
@@ -120,6 +129,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
       database: deps.database,
       logger: deps.logger,
       ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+      ...(deps.ssoTxtResolver === undefined ? {} : { ssoTxtResolver: deps.ssoTxtResolver }),
     });
   app.addHook('onReady', core.start);
   app.addHook('onClose', core.stop);
@@ -185,12 +195,23 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'Access token or API key' },
+          scim: {
+            type: 'http',
+            scheme: 'bearer',
+            description: "An organisation's SCIM token (/scim/v2 only)",
+          },
         },
       },
     },
     transform: jsonSchemaTransform,
+    transformObject: (documentObject) => documentErrors(jsonSchemaTransformObject(documentObject)),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: DOCS_CSP,
+    // No third-party validator badge (an external image the CSP would refuse anyway).
+    uiConfig: { validatorUrl: null },
+  });
 
   // Budgets are charged to the authenticated principal; failed authentications to the address.
   const guard: AuthGuard = createAuthGuard({
@@ -204,6 +225,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     ...(deps.secrets === undefined ? {} : { secrets: deps.secrets }),
   });
   await app.register(connectionRoutes, { guard, service: core.connections.service });
+  await app.register(connectionGroupRoutes, { guard, service: core.connectionGroups.service });
   await app.register(auditRoutes, { guard, service: core.auditService });
   await app.register(checkpointRoutes, {
     guard,
@@ -228,6 +250,14 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
     }),
   });
   await app.register(orgRoutes, { service: core.orgs, guard });
+  await app.register(ssoRoutes, {
+    guard,
+    service: core.sso.service,
+    redirectUri: core.sso.redirectUri,
+    cookieSecure: config.http.cookieSecure,
+    refreshMaxAge: config.auth.refreshMaxAge,
+  });
+  await app.register(scimRoutes, { guard, service: core.scim, jsonMaxDepth: config.http.jsonMaxDepth });
   await app.register(apiKeyRoutes, { service: core.apiKeys, guard });
   await app.register(core.operations.routes, { guard, oauth: core.oauth?.service.urls ?? null });
   if (core.oauth !== null) await app.register(core.oauth.routes, { guard });
@@ -240,6 +270,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   });
   await app.register(reconcileRoutes, { guard, service: core.reconcile.service });
   await app.register(webhookRoutes, { guard, service: core.webhooks });
+  await app.register(approvalRoutes, { guard, service: core.approvals });
   consoleHtml = await registerConsole(app);
 
   return app;

@@ -10,6 +10,7 @@ import {
 import { runAuditVerify } from './audit/cli.ts';
 import { runDeliver } from './audit/export-target/cli.ts';
 import { ConfigError } from './config.ts';
+import { registerConnectionGroupCommands } from './connection-groups/cli.ts';
 import { registerPolicyCommands } from './connections/cli.ts';
 import { registerTemplateCommands } from './connections/publish.ts';
 import { rotateKeys } from './crypto/rotate.ts';
@@ -210,6 +211,7 @@ audit
 registerPolicyCommands(program);
 registerTemplateCommands(program);
 registerScanCommand(program);
+registerConnectionGroupCommands(program);
 registerReconcileCommand(program);
 
 /** Errors are one line on stderr: a message that names the fix, never a stack trace. */

@@ -16,6 +16,7 @@ export const SECRET_VARIABLES = [
   'REDIS_URL',
   'ROLEGATE_WEBHOOK_SECRET',
   'ROLEGATE_AUDIT_SIGNING_KEYS',
+  'ROLEGATE_SMTP_URL',
 ] as const;
 
 export class ConfigError extends Error {
@@ -170,6 +171,11 @@ const envSchema = z.object({
     (v) => v === undefined || (/^https?:\/\/[^/?#\s]+$/.test(v) && URL.canParse(v)),
     { message: 'must be an origin such as https://rolegate.example.com (no path, no trailing slash)' },
   ),
+  /** SMTP for invitation e-mails, e.g. smtps://user:pass@smtp.example.com:465 (needs ROLEGATE_PUBLIC_URL). */
+  ROLEGATE_SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\/\S+$/.test(v), {
+    message: 'must be an smtp:// or smtps:// URL',
+  }),
+  ROLEGATE_SMTP_FROM: z.string().trim().min(3).max(320).default('Rolegate <no-reply@rolegate.invalid>'),
   ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z.stringbool().default(false),
   ROLEGATE_WEBHOOK_TIMEOUT: intIn(10, 1, 60),
   ROLEGATE_THREAT_SWEEP_INTERVAL: intIn(300, 0, 86_400),
@@ -297,6 +303,8 @@ export interface Config {
   };
   /** Organisation creation through the API, per user (each organisation has its own STS budget). */
   orgs: { createPerDay: number; maxOwned: number };
+  /** Invitation e-mails: on when ROLEGATE_SMTP_URL is set (and ROLEGATE_PUBLIC_URL, for the link). */
+  mail: { smtpUrl: string; from: string } | null;
   webhook: {
     /** The deployment-wide endpoint (operator-configured). */
     url: string | undefined;
@@ -538,6 +546,12 @@ export function loadConfig(
     if (masterKeys === null && kms === null)
       throw new ConfigError('ROLEGATE_MASTER_KEYS', 'is required in production (or set ROLEGATE_KMS_KEY_ID)');
     if (jwtKeys === null) throw new ConfigError('ROLEGATE_JWT_KEYS', 'is required in production');
+    if (e.ROLEGATE_SMTP_URL !== undefined && e.ROLEGATE_PUBLIC_URL === undefined) {
+      throw new ConfigError(
+        'ROLEGATE_PUBLIC_URL',
+        'is required when ROLEGATE_SMTP_URL is set (invitation links)',
+      );
+    }
     if (e.ROLEGATE_WEBHOOK_URL !== undefined && e.ROLEGATE_WEBHOOK_SECRET === undefined) {
       throw new ConfigError('ROLEGATE_WEBHOOK_SECRET', 'is required when ROLEGATE_WEBHOOK_URL is set');
     }
@@ -620,6 +634,8 @@ export function loadConfig(
       longMaxSockets: e.ROLEGATE_AWS_LONG_MAX_SOCKETS,
     },
     orgs: { createPerDay: e.ROLEGATE_ORG_CREATE_PER_DAY, maxOwned: e.ROLEGATE_ORG_MAX_OWNED },
+    mail:
+      e.ROLEGATE_SMTP_URL === undefined ? null : { smtpUrl: e.ROLEGATE_SMTP_URL, from: e.ROLEGATE_SMTP_FROM },
     webhook: {
       url: e.ROLEGATE_WEBHOOK_URL,
       secret: e.ROLEGATE_WEBHOOK_SECRET,

@@ -24,3 +24,13 @@ describe('log redaction', () => {
     expect(redactUrl('/v1/x')).toBe('/v1/x');
   });
 });
+
+describe('redactUrl and OpenID Connect redirects', () => {
+  it('redacts the authorization code and state of the SSO callback, keeping the path', () => {
+    const out = redactUrl('/v1/auth/sso/callback?code=abc123&state=xyz&iss=https%3A%2F%2Fidp');
+    expect(out).not.toContain('abc123');
+    expect(out).not.toContain('xyz');
+    expect(out).toContain('/v1/auth/sso/callback?');
+    expect(out).toContain('iss=');
+  });
+});

@@ -27,13 +27,20 @@ export function redactDeep(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * Query parameters of the OAuth/OpenID Connect redirects (the SSO callback): an authorization code,
+ * state or token in a URL is a credential while it lives, though the names are too generic to redact
+ * everywhere (`code` is also every error code's field name).
+ */
+const URL_SECRET_PARAM = /^(code|state|id_token|session_state)$/i;
+
 /** Keeps the path and redacts the value of query parameters whose names look secret. */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = new URLSearchParams(url.slice(q + 1));
   for (const name of [...params.keys()]) {
-    if (SECRET_FIELD.test(name)) params.set(name, REDACTED);
+    if (SECRET_FIELD.test(name) || URL_SECRET_PARAM.test(name)) params.set(name, REDACTED);
   }
   const query = params.toString();
   return query === '' ? url.slice(0, q) : `${url.slice(0, q)}?${query}`;

@@ -21,12 +21,17 @@ const PUBLIC_EXACT = new Set([
   'POST /v1/auth/signup',
   'POST /v1/auth/login',
   'POST /v1/auth/refresh',
+  // Single sign-on (src/sso/routes.ts): the browser has no credential yet; the callback is guarded
+  // by the state cookie, a single-use pending sign-in and the provider's signed ID token.
+  'GET /v1/auth/sso/start',
+  'GET /v1/auth/sso/callback',
   // Public keys of signed audit checkpoints (no tenant data; docs/audit.md).
   'GET /.well-known/rolegate-audit-keys',
   'GET /.well-known/rolegate-audit-keys.json',
   // The web console's static shell and assets (no data; the console calls the API with a token).
   'GET /',
   'GET /index.html',
+  'GET /favicon.ico',
 ]);
 function isPublic(route: RouteEntry): boolean {
   return (
@@ -48,6 +53,13 @@ function isPublic(route: RouteEntry): boolean {
 
 const ORG_ROUTE = /^\/v1\/orgs\/:orgId(\/|$)/;
 
+/**
+ * SCIM 2.0 (src/scim/routes.ts) takes only the organisation's SCIM bearer token (no session, no API
+ * key) and answers errors in the RFC 7644 shape; test/sso/scim.test.ts covers tenancy with tokens.
+ */
+const isScim = (route: RouteEntry) => route.url.startsWith('/scim/');
+const SCIM_ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
 /** Path parameters are filled with well-formed ids of the right kind, so the guard (not a 400) answers. */
 const PARAM_PREFIX: Record<string, IdPrefix> = {
   orgId: 'org',
@@ -66,6 +78,9 @@ const PARAM_PREFIX: Record<string, IdPrefix> = {
   sessionId: 'ses',
   verificationId: 'vrf',
   reconciliationId: 'rec',
+  domainId: 'dom',
+  groupId: 'cgr',
+  approvalId: 'apr',
 };
 
 function sampleFor(param: string): string {
@@ -135,7 +150,8 @@ describe('route matrix', () => {
       for (const headers of credentials) {
         const res = await send(route, pathOf(route, org), headers);
         expect(res.statusCode, describeRes(route, res)).toBe(401);
-        expect(res.json().error.code).toBe('unauthenticated');
+        if (isScim(route)) expect(res.json()).toMatchObject({ schemas: [SCIM_ERROR], status: '401' });
+        else expect(res.json().error.code).toBe('unauthenticated');
       }
     }
   });
@@ -217,7 +233,10 @@ describe('route matrix', () => {
     let outside = 0;
     for (const route of routes.filter((r) => !isPublic(r) && !operationDoors.has(r.url))) {
       const permission = route.permission as Permission | undefined;
-      if (permission === undefined || !isOperationPermission(permission)) {
+      if (isScim(route)) {
+        const res = await send(route, pathOf(route, orgId), headers);
+        expect(res.statusCode, describeRes(route, res)).toBe(401);
+      } else if (permission === undefined || !isOperationPermission(permission)) {
         const res = await send(route, pathOf(route, orgId), headers);
         expect(res.statusCode, describeRes(route, res)).toBe(403);
         expect(res.json().error.code).toBe('key_scope_denied');

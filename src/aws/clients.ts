@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -31,7 +32,8 @@ export type AwsService =
   | 'ec2'
   | 'rds'
   | 'elbv2'
-  | 'cloudtrail';
+  | 'cloudtrail'
+  | 'organizations';
 
 /** The suffix of the SDK's per-service endpoint variable `AWS_ENDPOINT_URL_<SUFFIX>`. */
 export const SERVICE_ENDPOINT_SUFFIX: Record<AwsService, string> = {
@@ -44,6 +46,7 @@ export const SERVICE_ENDPOINT_SUFFIX: Record<AwsService, string> = {
   rds: 'RDS',
   elbv2: 'ELASTIC_LOAD_BALANCING_V2',
   cloudtrail: 'CLOUDTRAIL',
+  organizations: 'ORGANIZATIONS',
 };
 
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 3_000;
@@ -76,7 +79,7 @@ export interface AwsClientFactoryOptions {
 /** The clients of one lane: same configuration, their own socket pool. */
 export type LaneClients = Pick<
   AwsClientFactory,
-  's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'rds' | 'elbv2' | 'cloudtrail'
+  's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'rds' | 'elbv2' | 'cloudtrail' | 'organizations'
 >;
 
 export interface AwsClientFactory {
@@ -95,6 +98,8 @@ export interface AwsClientFactory {
   rds(credentials: AwsCredentialIdentity, region?: string): RDSClient;
   elbv2(credentials: AwsCredentialIdentity, region?: string): ElasticLoadBalancingV2Client;
   cloudtrail(credentials: AwsCredentialIdentity, region?: string): CloudTrailClient;
+  /** AWS Organizations (a global service: the SDK resolves its one endpoint from any region). */
+  organizations(credentials: AwsCredentialIdentity, region?: string): OrganizationsClient;
   /**
    * The clients of a lane (src/broker/lanes.ts). The factory's own methods are the `short` lane;
    * `long` clients use a socket pool of their own, so slow calls (fifty Lambda invokes of one
@@ -240,6 +245,12 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
         cached(lane, 'cloudtrail', credentials, region, (c) =>
           withEmptyIdentifiersAsAbsent(
             new CloudTrailClient({ ...common('cloudtrail', region, lane), credentials: c }),
+          ),
+        ),
+      organizations: (credentials, region) =>
+        cached(lane, 'organizations', credentials, region, (c) =>
+          withEmptyIdentifiersAsAbsent(
+            new OrganizationsClient({ ...common('organizations', region, lane), credentials: c }),
           ),
         ),
     };

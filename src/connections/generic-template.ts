@@ -39,6 +39,7 @@ const CAPABILITY_PARAM: Readonly<Record<Capability, string>> = {
   'cost-scan': 'CostScan',
   cleanup: 'Cleanup',
   'cloudtrail-read': 'CloudTrailRead',
+  'organizations-read': 'OrganizationsRead',
   'audit-export': 'AuditExport',
 };
 

@@ -38,7 +38,10 @@ export function createConnectionsModule(deps: {
   audit: Pick<AuditWriter, 'record'>;
   keyring: Keyring;
   broker: ConnectionsBroker;
-  awsClients: Pick<AwsClientFactory, 's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'cloudtrail'>;
+  awsClients: Pick<
+    AwsClientFactory,
+    's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'cloudtrail' | 'organizations'
+  >;
   config: {
     aws: Pick<Config['aws'], 'region' | 'verifyInterval' | 'externalIdGrace'> &
       Partial<Pick<Config['aws'], 'templateUrl' | 'egressIps'>>;

@@ -144,6 +144,19 @@ const EXPECTED: Record<Capability, IamStatement[]> = {
   'cloudtrail-read': [
     { Sid: 'CloudTrailLookupEvents', Effect: 'Allow', Action: ['cloudtrail:LookupEvents'], Resource: ['*'] },
   ],
+  'organizations-read': [
+    {
+      Sid: 'OrganizationsListAccounts',
+      Effect: 'Allow',
+      Action: [
+        'organizations:ListAccounts',
+        'organizations:ListAccountsForParent',
+        'organizations:ListOrganizationalUnitsForParent',
+        'organizations:ListRoots',
+      ],
+      Resource: ['*'],
+    },
+  ],
   'audit-export': [
     {
       Sid: 'AuditExportPutObjects',
@@ -193,7 +206,8 @@ describe('permission policy', () => {
         const resources = s.Resource ?? [];
         if (resources.includes('*')) {
           // Only actions without resource-level permissions; narrowed by region unless global.
-          if (s.Sid !== 'S3ListAllBuckets') {
+          // Global services (S3's bucket listing, Organizations) answer in one region only: no region condition.
+          if (s.Sid !== 'S3ListAllBuckets' && s.Sid !== 'OrganizationsListAccounts') {
             expect(s.Condition?.StringEquals?.['aws:RequestedRegion']).toEqual(['eu-west-1', 'us-east-2']);
           }
         } else {

@@ -143,6 +143,21 @@ export const CAPABILITY_STATEMENTS: Readonly<Record<Capability, readonly Stateme
   'cloudtrail-read': [
     { sid: 'CloudTrailLookupEvents', actions: ['cloudtrail:LookupEvents'], resources: 'any' },
   ],
+  // Discovery of a connection group's member accounts (docs/organizations.md), on the management or
+  // delegated-administrator account. Organizations has no resource-level permissions for these
+  // listings and is a global service: `*`, no region condition.
+  'organizations-read': [
+    {
+      sid: 'OrganizationsListAccounts',
+      actions: [
+        'organizations:ListAccounts',
+        'organizations:ListAccountsForParent',
+        'organizations:ListOrganizationalUnitsForParent',
+        'organizations:ListRoots',
+      ],
+      resources: 'global',
+    },
+  ],
   // Delivery of signed audit checkpoints to the customer's bucket (docs/audit.md): PutObject only,
   // on the one bucket and prefix the connection is scoped to (see auditExportScopeProblem).
   'audit-export': [{ sid: 'AuditExportPutObjects', actions: ['s3:PutObject'], resources: 's3-objects' }],

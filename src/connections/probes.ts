@@ -3,6 +3,7 @@ import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsClientFactory } from '../aws/clients.ts';
@@ -22,6 +23,7 @@ export type Probe =
   | { kind: 'lambda.invoke_dry_run'; functionName: string }
   | { kind: 'ec2.describe_volumes' }
   | { kind: 'cloudtrail.lookup_events' }
+  | { kind: 'organizations.list_accounts' }
   | { kind: 's3.put_probe_object'; bucket: string; key: string };
 
 /** Where a probe runs: the role's partition and account, and the verification region. */
@@ -62,6 +64,8 @@ export function probePolicy(probe: Probe, t: ProbeTarget): PolicyStatement[] {
       return allow('ec2:DescribeVolumes', '*');
     case 'cloudtrail.lookup_events':
       return allow('cloudtrail:LookupEvents', '*');
+    case 'organizations.list_accounts':
+      return allow('organizations:ListAccounts', '*');
     case 's3.put_probe_object':
       return allow('s3:PutObject', `arn:${t.partition}:s3:::${probe.bucket}/${probe.key}`);
   }
@@ -91,7 +95,7 @@ export interface ProbeClientOptions {
 /** The shared client factory (the deployment's endpoint, timeouts and retry settings). */
 export type ProbeClientFactory = Pick<
   AwsClientFactory,
-  's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'cloudtrail'
+  's3' | 'logs' | 'dynamodb' | 'lambda' | 'ec2' | 'cloudtrail' | 'organizations'
 >;
 
 export interface ProbeRunner {
@@ -147,6 +151,11 @@ export function createProbeRunner(factory: ProbeClientFactory): ProbeRunner {
           // One event of the last hour at most: proves the permission, reads almost nothing.
           return withClient(factory.cloudtrail(o.credentials, o.region), (c) =>
             c.send(new LookupEventsCommand({ MaxResults: 1, StartTime: new Date(Date.now() - 3_600_000) })),
+          );
+        case 'organizations.list_accounts':
+          // One account at most: proves the role may list the organisation (management or delegated admin).
+          return withClient(factory.organizations(o.credentials, o.region), (c) =>
+            c.send(new ListAccountsCommand({ MaxResults: 1 })),
           );
         case 's3.put_probe_object':
           // The same key every time: re-verifying overwrites it instead of piling up objects.

@@ -374,6 +374,94 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       return { ...toView(created), externalId };
     },
 
+    /**
+     * A member account's connection, created by a connection group's discovery (src/connection-groups)
+     * inside the caller's transaction, so the group's membership row and the connection appear
+     * together. The external ID is the group's per-account derivation (not customer-chosen); the
+     * connection starts pending like any other and no expiry applies: the group's next sync, not a
+     * timer, decides whether the account still belongs.
+     */
+    async createManaged(
+      tx: DbOrTx,
+      actor: Actor & { orgId: string },
+      input: {
+        name: string;
+        accountId: string;
+        roleArn: string;
+        externalId: string;
+        capabilities: Capability[];
+        scopes: ConnectionScopes;
+        groupId: string;
+      },
+    ): Promise<string> {
+      if (!EXTERNAL_ID_PATTERN.test(input.externalId)) {
+        throw new AppError(ErrorCode.INTERNAL, undefined, {
+          cause: new Error('invalid derived external ID'),
+        });
+      }
+      const id = newId('con');
+      const now = clock.now();
+      const row = {
+        id,
+        orgId: actor.orgId,
+        name: input.name,
+        accountId: input.accountId,
+        roleArn: input.roleArn,
+        roleName: parseRoleArn(input.roleArn)!.roleName,
+        externalId: encrypt(input.externalId, 'external_id', id, actor.orgId),
+        previousExternalId: null,
+        capabilities: input.capabilities,
+        scopes: { ...EMPTY_SCOPES, ...input.scopes },
+        sourceIdentityEnabled: true,
+        status: INITIAL_STATUS,
+        createdBy: actor.userId ?? actor.id,
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: null,
+      };
+      await store.insert(tx, row);
+      await audit.record(
+        tx,
+        event(actor, row, 'connection.created', {
+          details: {
+            capabilities: row.capabilities,
+            roleArn: row.roleArn,
+            accountId: row.accountId,
+            groupId: input.groupId,
+          },
+        }),
+      );
+      return id;
+    },
+
+    /**
+     * A group member whose account left the organisation or was suspended/closed is disabled (never
+     * used again until the account is back); one that came back starts over as pending and must be
+     * verified again before any use. Runs in the caller's transaction; a no-op when nothing changes.
+     */
+    async setManagedEnabled(
+      tx: DbOrTx,
+      actor: Actor & { orgId: string },
+      id: string,
+      enabled: boolean,
+      reason: string,
+    ): Promise<boolean> {
+      const row = await store.getForUpdate(tx, actor.orgId, id);
+      if (row === null) return false;
+      const next = enabled ? nextStatus(row.status, { type: 'reconfigured' }) : 'disabled';
+      if (enabled ? row.status !== 'disabled' : row.status === 'disabled') return false;
+      await store.update(tx, actor.orgId, id, { status: next, updatedAt: clock.now() });
+      await audit.record(
+        tx,
+        event(actor, row, enabled ? 'connection.enabled' : 'connection.disabled', {
+          details: { reason, previousStatus: row.status },
+        }),
+      );
+      if (!enabled) deps.scans.cancelConnection(actor.orgId, id);
+      deps.forgetConnection?.(id);
+      return true;
+    },
+
     /** `only`: a scoped API key's connections (undefined = all of the organisation's). */
     async list(
       orgId: string,

@@ -11,6 +11,7 @@ export const CAPABILITIES = [
   'cost-scan',
   'cleanup',
   'cloudtrail-read',
+  'organizations-read',
   'audit-export',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];

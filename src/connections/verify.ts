@@ -140,6 +140,8 @@ function capabilityProbes(capability: Capability, scopes: ConnectionScopes): Pro
       return [{ kind: 'ec2.describe_volumes' }];
     case 'cloudtrail-read':
       return [{ kind: 'cloudtrail.lookup_events' }];
+    case 'organizations-read':
+      return [{ kind: 'organizations.list_accounts' }];
     case 'audit-export': {
       // The capability is write-only: the one proof is a write, of a small marker object under the
       // export prefix (where the checkpoints will go anyway), never anywhere else.
@@ -173,6 +175,8 @@ const CAPABILITY_ADVICE: Record<Capability, string> = {
   'cost-scan': 'Attach the permission policy from the templates (statement CostScanDescribe).',
   cleanup: 'Attach the permission policy from the templates (statements Cleanup*).',
   'cloudtrail-read': 'Attach the permission policy from the templates (statement CloudTrailLookupEvents).',
+  'organizations-read':
+    'Use the management account or a delegated administrator of AWS Organizations, and attach the permission policy from the templates (statement OrganizationsListAccounts).',
   'audit-export':
     'Attach the permission policy from the templates (statement AuditExportPutObjects), and check that the bucket policy and its KMS key (if any) let the role write.',
 };

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createApprovalsService } from '../approvals/service.ts';
+import { createApprovalStore } from '../approvals/store.ts';
 import { createCheckpointService } from '../audit/checkpoints/service.ts';
 import { createCheckpointSigner } from '../audit/checkpoints/signer.ts';
 import { createExportTargetService } from '../audit/export-target/service.ts';
@@ -11,6 +13,7 @@ import { createBroker } from '../broker/broker.ts';
 import { createLanes } from '../broker/lanes.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { ReadyConfig } from '../config.ts';
+import { createConnectionGroupsModule } from '../connection-groups/module.ts';
 import { createConnectionsModule } from '../connections/module.ts';
 import { createKeyring } from '../crypto/field-encryption.ts';
 import type { KmsKeyring } from '../crypto/kms-keyring.ts';
@@ -22,6 +25,7 @@ import { createApiKeyStore } from '../identity/api-keys/store.ts';
 import { createAuthenticator } from '../identity/authenticator.ts';
 import { createMembershipLookup } from '../identity/memberships-store.ts';
 import { createIdentityModule } from '../identity/module.ts';
+import { createInvitationMailer } from '../identity/orgs/invitation-mail.ts';
 import { createOrgService } from '../identity/orgs/service.ts';
 import { createOrgStore } from '../identity/orgs/store.ts';
 import { createSessionCheck } from '../identity/sessions-store.ts';
@@ -35,6 +39,12 @@ import { createPrivacyStore } from '../privacy/store.ts';
 import { createReconcileModule } from '../reconcile/module.ts';
 import { createSharedRedis } from '../redis.ts';
 import { createAppScans } from '../scans/module.ts';
+import { createScimService } from '../scim/service.ts';
+import { createScimStore } from '../scim/store.ts';
+import type { TxtResolver } from '../sso/domain-verifier.ts';
+import { createSsoModule } from '../sso/module.ts';
+import { createPasswordGate } from '../sso/password-gate.ts';
+import { createSsoStore } from '../sso/store.ts';
 import { createWebhookOutbox } from '../webhooks/outbox.ts';
 import { createWebhookService } from '../webhooks/service.ts';
 import { createWebhookStore } from '../webhooks/store.ts';
@@ -55,7 +65,12 @@ export interface CoreDeps {
    * core (start-up stops when KMS cannot unwrap them); null or absent: ROLEGATE_MASTER_KEYS.
    */
   kms?: KmsKeyring | null;
+  /** DNS TXT lookups for SSO domain verification; the system resolver when absent (tests pass a table). */
+  ssoTxtResolver?: TxtResolver;
 }
+
+/** Expired approval requests, grants and elevations are put on record at least this often. */
+const APPROVAL_SWEEP_SECONDS = 60;
 
 /** Each background job stops within this bound at shutdown, so one stuck job cannot hold the rest. */
 const STOP_BOUND_MS = 10_000;
@@ -129,8 +144,16 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     clock,
     limits: { perDay: config.orgs.createPerDay, maxOwned: config.orgs.maxOwned },
     scans: scanJobs,
+    mailer:
+      config.mail === null || config.http.publicUrl === null
+        ? null
+        : createInvitationMailer({
+            ...config.mail,
+            publicUrl: config.http.publicUrl,
+            onError: (reason) => logger.warn({ reason }, 'invitation e-mail not sent'),
+          }),
   });
-  const memberships = createMembershipLookup(db);
+  const memberships = createMembershipLookup(db, clock);
   // OAuth for MCP clients (null without ROLEGATE_PUBLIC_URL).
   const oauth = createOAuthModule({ config, db, clock, audit, memberships });
   // Unwrapped: the HTTP layer charges failed authentications to the caller's address around it.
@@ -210,6 +233,17 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     clock,
     policy: webhookPolicy,
   });
+  // Four-eyes approval and just-in-time elevation (docs/approvals.md): its gate sits in front of the
+  // broker in the operation service and clean-up; elevations act through `memberships` above.
+  const approvals = createApprovalsService({
+    db,
+    store: createApprovalStore(),
+    audit,
+    clock,
+    outbox,
+    logger,
+    sweepSeconds: APPROVAL_SWEEP_SECONDS,
+  });
   // `login.new_ip` concerns a user, not an organisation: only the deployment-wide endpoint gets it.
   const loginAlerts =
     config.webhook.url === undefined ? null : createLoginAlerts({ db, notifier: outbox, logger });
@@ -221,7 +255,29 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     keyring,
     accessTokens,
     redis,
+    invitations: orgs,
     ...(loginAlerts === null ? {} : { onLogin: loginAlerts.afterLogin }),
+    // "Require SSO": password sign-in refused for members, break-glass audited and alerted.
+    passwordGate: createPasswordGate({ db, audit, outbox }),
+  });
+  // Single sign-on per organisation (sign-in needs ROLEGATE_PUBLIC_URL, the redirect URI's base).
+  const sso = createSsoModule({
+    config,
+    db,
+    clock,
+    audit,
+    keyring,
+    sessions: identity.service,
+    resolver: deps.ssoTxtResolver,
+  });
+  // SCIM 2.0 provisioning (src/scim): removal goes through the organisation service's member removal.
+  const scim = createScimService({
+    store: createScimStore(db),
+    sso: createSsoStore(db),
+    orgs,
+    audit,
+    clock,
+    baseUrl: `${config.http.publicUrl ?? ''}/scim/v2`,
   });
   const scans = createAppScans({
     db,
@@ -232,10 +288,25 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     awsClients,
     region: config.aws.region,
     logger,
+    approvals: approvals.gate,
     lanes,
     jobs: scanJobs,
     maxActivePerOrg: config.scans.maxActivePerOrg,
     options: { maxConcurrentJobs: config.scans.maxRunning, maxRunningPerOrg: config.scans.maxRunningPerOrg },
+  });
+  // Connection groups (docs/organizations.md): many member connections discovered through one.
+  const connectionGroups = createConnectionGroupsModule({
+    db,
+    clock,
+    audit,
+    keyring,
+    broker,
+    awsClients,
+    connections: connections.service,
+    resolver: connections.resolver,
+    scans: scans.service,
+    config: { region: config.aws.region, egressIps: config.aws.egressIps ?? [] },
+    logger,
   });
   // CloudTrail reconciliation (docs/reconciliation.md): on demand and on its own schedule.
   const reconcile = createReconcileModule({
@@ -266,15 +337,19 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     memberships,
     insights,
     lanes,
+    approvals: approvals.gate,
     agent: { connections: connections.service, scans: scans.service, reconcile: reconcile.service },
   });
 
   // Background jobs, started in this order and stopped in the reverse one.
   const jobs: { name: string; start: () => Promise<void> | void; stop: () => Promise<void> }[] = [
     { name: 'connections scheduler', start: () => connections.start(), stop: () => connections.stop() },
+    // Nothing to start: group runs begin on request; stopping waits for the running ones.
+    { name: 'connection groups', start: () => {}, stop: () => connectionGroups.stop() },
     { name: 'webhook outbox', start: () => outbox.start(), stop: () => outbox.stop() },
     { name: 'threat sweep', start: () => threatSweep.start(), stop: () => threatSweep.stop() },
     { name: 'reconciliation', start: () => reconcile.start(), stop: () => reconcile.stop() },
+    { name: 'approval expiry sweep', start: () => approvals.start(), stop: () => approvals.stop() },
     { name: 'audit checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() },
     { name: 'audit export', start: () => auditExport.start(), stop: () => auditExport.stop() },
     // Every node looks for data keys created by `rolegate keys rotate` (they activate later).
@@ -322,6 +397,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     broker,
     privacy,
     connections,
+    connectionGroups,
     accessTokens,
     apiKeys,
     orgs,
@@ -332,7 +408,10 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     outbox,
     threatSweep,
     webhooks,
+    approvals,
     identity,
+    sso,
+    scim,
     scans,
     reconcile,
     operations,

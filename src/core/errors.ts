@@ -39,6 +39,7 @@ export const ErrorCode = {
   FINDING_NOT_OPEN: 'finding_not_open',
   CLEANUP_UNSUPPORTED: 'cleanup_unsupported',
   CONFIRMATION_REQUIRED: 'confirmation_required',
+  APPROVAL_REQUIRED: 'approval_required',
   CONFIRMATION_INVALID: 'confirmation_invalid',
   RESOURCE_CHANGED: 'resource_changed',
   RESOURCE_PROTECTED: 'resource_protected',
@@ -51,6 +52,9 @@ export const ErrorCode = {
   ORG_BUSY: 'org_busy',
   AUDIT_UNAVAILABLE: 'audit_unavailable',
   SERVICE_UNAVAILABLE: 'service_unavailable',
+  SSO_REQUIRED: 'sso_required',
+  SSO_FAILED: 'sso_failed',
+  SSO_PROVIDER_UNAVAILABLE: 'sso_provider_unavailable',
   INTERNAL: 'internal_error',
 } as const;
 
@@ -93,6 +97,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   finding_not_open: 409,
   cleanup_unsupported: 409,
   confirmation_required: 400,
+  // Accepted, not refused: the request for approval now exists and the call can be retried once approved.
+  approval_required: 202,
   confirmation_invalid: 409,
   resource_changed: 409,
   resource_protected: 409,
@@ -105,6 +111,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   org_busy: 429,
   audit_unavailable: 503,
   service_unavailable: 503,
+  sso_required: 403,
+  sso_failed: 401,
+  sso_provider_unavailable: 502,
   internal_error: 500,
 };
 
@@ -146,6 +155,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   finding_not_open: 'The finding is not open.',
   cleanup_unsupported: 'This kind of finding cannot be cleaned up by Rolegate.',
   confirmation_required: 'A confirmation token from a dry run is required.',
+  approval_required:
+    'This operation needs approval by another person; retry it once the approval request is approved.',
   confirmation_invalid: 'The confirmation token is invalid, expired or already used.',
   resource_changed: 'The resource changed since the finding or the dry run; run a new scan or dry run.',
   resource_protected: 'The resource is protected from clean-up by a tag.',
@@ -158,6 +169,9 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   org_busy: 'This organisation has as many AWS calls in progress as it may; retry shortly.',
   audit_unavailable: 'The audit trail cannot be written right now, so the action was not performed.',
   service_unavailable: 'The service is temporarily unavailable; retry later.',
+  sso_required: 'Your organisation requires single sign-on: sign in with SSO instead of a password.',
+  sso_failed: 'The single sign-on did not complete; start again from the sign-in page.',
+  sso_provider_unavailable: 'The organisation’s identity provider could not be reached; retry later.',
   internal_error: 'An unexpected error occurred.',
 };
 

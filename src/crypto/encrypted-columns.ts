@@ -16,7 +16,9 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'users', idColumn: 'id', scopeColumn: 'id', valueColumn: 'totp_secret' },
   { table: 'connections', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'external_id' },
   { table: 'connections', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'previous_external_id' },
+  { table: 'connection_groups', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'secret' },
   { table: 'webhook_endpoints', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'secret_encrypted' },
+  { table: 'sso_configs', idColumn: 'id', scopeColumn: 'org_id', valueColumn: 'client_secret_enc' },
 ];
 
 /** The AAD binding of a value in `column` of `table`: the column is part of it, so two secrets of one row cannot be swapped. */

@@ -20,6 +20,14 @@ export const ID_PREFIXES = [
   'rec',
   'rci',
   'agr',
+  'sso',
+  'dom',
+  'sid',
+  'sct',
+  'scu',
+  'cgr',
+  'apr',
+  'apd',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

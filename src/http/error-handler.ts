@@ -40,7 +40,7 @@ export function sendError(
   return reply.status(STATUS_BY_CODE[code]).type('application/json; charset=utf-8').send(body);
 }
 
-function mapError(error: unknown): {
+export function mapError(error: unknown): {
   code: ErrorCode;
   message: string;
   details?: Record<string, unknown>;

@@ -21,11 +21,14 @@ import type { IdentityStore, UserRow } from './store.ts';
  */
 
 /** Why an attempt failed: the audit `errorCode` and the error the caller gets. */
-export type FailureReason = 'invalid_credentials' | 'mfa_invalid' | 'email_taken';
+export type FailureReason = 'invalid_credentials' | 'mfa_invalid' | 'mfa_replayed' | 'email_taken';
 
 const FAILURE_ERRORS: Record<FailureReason, () => AppError> = {
   invalid_credentials: () => new AppError(ErrorCode.INVALID_CREDENTIALS),
   mfa_invalid: () => new AppError(ErrorCode.MFA_INVALID),
+  // The code was right but its time step is spent (single use); waiting is the only fix, so say so.
+  // The caller already proved the password at this point, so this tells an intruder nothing new.
+  mfa_replayed: () => new AppError(ErrorCode.MFA_INVALID, 'This code was just used; wait for the next one.'),
   email_taken: () => new AppError(ErrorCode.CONFLICT, 'This email address cannot be used to sign up.'),
 };
 

@@ -117,9 +117,13 @@ export interface BrowserSession {
   ): { accessToken: string; refreshToken?: string; expiresIn: number };
   /**
    * The refresh token to rotate: the body's when given, else the cookie's (after the CSRF gate).
-   * Returns `fromCookie` so a failed rotation can clear the cookie.
+   * Returns `fromCookie` so a failed rotation can clear the cookie; null for a browser client that
+   * has no cookie at all (a signed-out page load: nothing to resume, not an authentication failure).
    */
-  presented(request: FastifyRequest, bodyToken: string | undefined): { token: string; fromCookie: boolean };
+  presented(
+    request: FastifyRequest,
+    bodyToken: string | undefined,
+  ): { token: string; fromCookie: boolean } | null;
   clear(reply: FastifyReply): void;
 }
 
@@ -140,6 +144,7 @@ export function createBrowserSession(options: BrowserSessionOptions): BrowserSes
       if (bodyToken !== undefined) return { token: bodyToken, fromCookie: false };
       const cookie = parseCookies(request.headers.cookie).get(REFRESH_COOKIE);
       if (cookie === undefined || cookie.length === 0) {
+        if (isBrowserClient(request)) return null;
         throw new AppError(ErrorCode.UNAUTHENTICATED, 'No refresh token: sign in again.');
       }
       assertSameOriginBrowser(request, options.corsOrigins);

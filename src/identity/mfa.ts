@@ -31,15 +31,21 @@ const totpBinding = (userId: string) => bindingFor('users', 'totp_secret', userI
 export function createMfa(deps: MfaDeps) {
   const { store, record, clock, keyring, attempts } = deps;
 
-  /** Checks a TOTP code (single use via compare-and-set on the step) or a backup code (single use). */
-  async function verifySecondFactor(user: UserRow, code: string): Promise<'totp' | 'backup' | null> {
+  /**
+   * Checks a TOTP code (single use via compare-and-set on the step) or a backup code (single use).
+   * `replayed`: a right code whose step was already accepted — a refusal, told apart for its message.
+   */
+  async function verifySecondFactor(
+    user: UserRow,
+    code: string,
+  ): Promise<'totp' | 'backup' | 'replayed' | null> {
     if (user.totpSecret === null) return null;
     const now = clock.now();
     if (isTotpCodeShape(code)) {
       const secret = decryptField(keyring, user.totpSecret, totpBinding(user.id));
       const step = matchTotpStep(secret, code, now.getTime());
       if (step === null) return null;
-      return (await store.acceptTotpStep(store.db, user.id, step)) ? 'totp' : null;
+      return (await store.acceptTotpStep(store.db, user.id, step)) ? 'totp' : 'replayed';
     }
     const backup = normaliseBackupCode(code);
     if (backup === null || user.totpEnabledAt === null) return null;
@@ -61,8 +67,13 @@ export function createMfa(deps: MfaDeps) {
     ): Promise<void> {
       if (user.totpEnabledAt === null) return;
       if (code === undefined || code.length === 0) throw new AppError(ErrorCode.MFA_REQUIRED);
-      if ((await verifySecondFactor(user, code)) === null)
-        await attempt.fail({ userId: user.id, action, reason: 'mfa_invalid' });
+      const verified = await verifySecondFactor(user, code);
+      if (verified === null || verified === 'replayed')
+        await attempt.fail({
+          userId: user.id,
+          action,
+          reason: verified === null ? 'mfa_invalid' : 'mfa_replayed',
+        });
     },
 
     async setup(actor: Actor): Promise<{ secret: string; otpauthUri: string; qrCodeDataUrl: string }> {
@@ -132,8 +143,13 @@ export function createMfa(deps: MfaDeps) {
       if (user.totpEnabledAt === null) throw new AppError(ErrorCode.CONFLICT, 'MFA is not enabled.');
       const ctx = contextOf(actor);
       const attempt = await attempts.begin(user.email, ctx);
-      if ((await verifySecondFactor(user, code)) === null)
-        await attempt.fail({ userId: user.id, action: 'auth.mfa.disabled', reason: 'mfa_invalid' });
+      const verified = await verifySecondFactor(user, code);
+      if (verified === null || verified === 'replayed')
+        await attempt.fail({
+          userId: user.id,
+          action: 'auth.mfa.disabled',
+          reason: verified === null ? 'mfa_invalid' : 'mfa_replayed',
+        });
       await attempt.succeeded();
       await store.transaction(async (tx) => {
         await store.disableTotp(tx, user.id);

@@ -7,7 +7,7 @@ import type { Db } from '../db/client.ts';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import { createMemoryLockoutStore, createRedisLockoutStore, type LockoutStore } from './lockout.ts';
 import { createPasswordHasher } from './passwords.ts';
-import { createIdentityService, type IdentityService } from './service.ts';
+import { createIdentityService, type IdentityService, type IdentityServiceDeps } from './service.ts';
 import { createIdentityStore } from './store.ts';
 
 /**
@@ -26,6 +26,8 @@ export function createIdentityModule(deps: {
   redis: Redis | null;
   lockout?: LockoutStore;
   onLogin?: (userId: string, ip: string) => void;
+  invitations?: IdentityServiceDeps['invitations'];
+  passwordGate?: IdentityServiceDeps['passwordGate'];
 }): { service: IdentityService } {
   const lockout =
     deps.lockout ?? (deps.redis === null ? createMemoryLockoutStore() : createRedisLockoutStore(deps.redis));
@@ -39,6 +41,8 @@ export function createIdentityModule(deps: {
     keyring: deps.keyring,
     auth: deps.config.auth,
     ...(deps.onLogin === undefined ? {} : { onLogin: deps.onLogin }),
+    ...(deps.invitations === undefined ? {} : { invitations: deps.invitations }),
+    ...(deps.passwordGate === undefined ? {} : { passwordGate: deps.passwordGate }),
   });
   return { service };
 }

@@ -40,10 +40,26 @@ export const PERMISSIONS = {
   'reconcile:run': 'admin',
   'webhooks:read': 'admin',
   'webhooks:manage': 'admin',
+  /** Single sign-on, domains and SCIM tokens (docs/sso.md): who may sign in is the owners' call. */
+  'sso:read': 'admin',
+  'sso:manage': 'owner',
+  /** Ask for approval of an operation or a temporary role; see and withdraw one's own requests. */
+  'approvals:request': 'member',
+  /** Approve or deny others' requests (the service also checks the role held by membership). */
+  'approvals:decide': 'admin',
+  'approvals:policy': 'admin',
   billing: 'owner',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSIONS;
+
+/** Every permission, for enumerations (OpenAPI, the console's role-aware controls). */
+export const PERMISSION_NAMES = Object.keys(PERMISSIONS) as [Permission, ...Permission[]];
+
+/** What `role` may do, in the matrix's order: the console offers only these controls. */
+export function permissionsOf(role: Role): Permission[] {
+  return PERMISSION_NAMES.filter((p) => can(role, p));
+}
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
@@ -59,4 +75,15 @@ export function can(role: Role | null | undefined, permission: Permission): bool
 /** True when `role` is at most `ceiling` (an API key never outranks its creator). */
 export function roleAtMost(role: Role, ceiling: Role): boolean {
   return ROLE_RANK[role] <= ROLE_RANK[ceiling];
+}
+
+/**
+ * The role a user acts with: their membership role, raised by an approved, unexpired elevation
+ * (just-in-time access, docs/approvals.md). Computed on every authorisation, so an elevation ends
+ * by itself when it expires or is revoked; it never lowers a role.
+ */
+export function effectiveRole(membership: Role | null, elevation: Role | null): Role | null {
+  if (membership === null) return null;
+  if (elevation === null || ROLE_RANK[elevation] <= ROLE_RANK[membership]) return membership;
+  return elevation;
 }

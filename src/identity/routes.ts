@@ -13,6 +13,9 @@ import {
   mfaSetupResponse,
   passwordChangeBody,
   refreshBody,
+  revokedCountResponse,
+  sessionList,
+  sessionParams,
   signupBody,
   signupResponse,
   tokenPairResponse,
@@ -83,14 +86,17 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRoutesOptions> = asyn
     url: '/v1/auth/refresh',
     auth: 'public',
     tags,
-    summary: 'Rotate a refresh token',
+    summary: 'Rotate a refresh token (204: a browser client without a session cookie, nothing to resume)',
     schema: {
       body: refreshBody,
-      response: { 200: tokenPairResponse },
+      response: { 200: tokenPairResponse, 204: z.null() },
     },
     handler: async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      const { token, fromCookie } = browser.presented(request, request.body.refreshToken);
+      const presented = browser.presented(request, request.body.refreshToken);
+      // The console probes for a session on every load; a signed-out load is not an error.
+      if (presented === null) return reply.code(204).send(null);
+      const { token, fromCookie } = presented;
       try {
         const pair = await service.refresh(token, contextOf(request));
         return browser.deliver(request, reply, pair);
@@ -202,5 +208,48 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRoutesOptions> = asyn
       response: { 200: meResponse },
     },
     handler: async (request) => service.me(requireActor(request)),
+  });
+
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/me/sessions',
+    auth: 'authenticated',
+    tags: ['me'],
+    summary: 'Sign-in history: the live sessions of the current user',
+    schema: {
+      response: { 200: sessionList },
+    },
+    handler: async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return service.listSessions(requireActor(request));
+    },
+  });
+
+  route(app, guard, {
+    method: 'DELETE',
+    url: '/v1/me/sessions/:sessionId',
+    auth: 'authenticated',
+    tags: ['me'],
+    summary: "Revoke one of the current user's sessions (its tokens stop working at once)",
+    schema: {
+      params: sessionParams,
+      response: noContent,
+    },
+    handler: async (request, reply) => {
+      await service.revokeSession(requireActor(request), request.params.sessionId);
+      return reply.code(204).send(null);
+    },
+  });
+
+  route(app, guard, {
+    method: 'POST',
+    url: '/v1/me/sessions/revoke-others',
+    auth: 'authenticated',
+    tags: ['me'],
+    summary: 'Sign out everywhere else: revoke every session but the current one',
+    schema: {
+      response: { 200: revokedCountResponse },
+    },
+    handler: async (request) => service.revokeOtherSessions(requireActor(request)),
   });
 };

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ROLES } from './rbac.ts';
+import { idPattern } from '../db/ids.ts';
+import { orgNameSchema } from './orgs/schemas.ts';
+import { PERMISSION_NAMES, ROLES } from './rbac.ts';
 
 /** Request and response shapes of the identity routes (shared with the OpenAPI document). */
 
@@ -9,11 +11,20 @@ const password = z.string().min(1).max(1024);
 const email = z.string().min(3).max(320);
 const otpCode = z.string().min(6).max(32);
 
-export const signupBody = z.strictObject({
-  email,
-  password,
-  name: z.string().trim().min(1).max(200).optional(),
-});
+export const signupBody = z
+  .strictObject({
+    email,
+    password,
+    name: z.string().trim().min(1).max(200).optional(),
+    /** The first organisation's name; default "<name or email's local part>'s organisation". */
+    organizationName: orgNameSchema.optional(),
+    /** Join the inviting organisation (the token of an invitation link) instead of creating one. */
+    invitationToken: z.string().min(16).max(128).optional(),
+  })
+  .refine((b) => b.organizationName === undefined || b.invitationToken === undefined, {
+    message: 'give either an organisation name or an invitation, not both',
+    path: ['organizationName'],
+  });
 
 export const signupResponse = z.object({
   user: z.object({ id: z.string(), email: z.string() }),
@@ -52,5 +63,34 @@ export const logoutAllResponse = z.object({ revoked: z.number().int() });
 
 export const meResponse = z.object({
   user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), mfaEnabled: z.boolean() }),
-  organizations: z.array(z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) })),
+  organizations: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      role: z.enum(ROLES),
+      /** What the role permits here (src/identity/rbac.ts): clients offer only these actions. */
+      permissions: z.array(z.enum(PERMISSION_NAMES)),
+    }),
+  ),
 });
+
+export const sessionParams = z.strictObject({
+  sessionId: z.string().regex(idPattern('ses'), 'must be a session id (ses_…)'),
+});
+
+export const sessionView = z.object({
+  id: z.string(),
+  /** A label such as "Firefox on Windows", derived from the user agent. */
+  device: z.string(),
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string(),
+  /** True for the session making this request. */
+  current: z.boolean(),
+});
+
+export const sessionList = z.object({ items: z.array(sessionView), nextCursor: z.null() });
+
+export const revokedCountResponse = z.object({ revoked: z.number().int() });

@@ -3,13 +3,14 @@ import type { Clock } from '../clock.ts';
 import type { Actor } from '../core/actor.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Keyring } from '../crypto/field-encryption.ts';
+import type { Tx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import { createAttempts } from './attempts.ts';
 import type { LockoutPolicy, LockoutStore } from './lockout.ts';
 import { createMfa } from './mfa.ts';
 import { assertPasswordPolicy, normaliseEmail, type PasswordHasher } from './passwords.ts';
-import type { Role } from './rbac.ts';
+import { type Permission, permissionsOf, type Role } from './rbac.ts';
 import { contextOf, type RequestContext, recorder, requireUser } from './request-context.ts';
 import { createSessions, type TokenPair } from './sessions.ts';
 import type { IdentityStore } from './store.ts';
@@ -33,6 +34,18 @@ export interface IdentityServiceDeps {
   auth: { refreshMaxAge: number; refreshIdle: number };
   accountPolicy?: LockoutPolicy;
   ipPolicy?: LockoutPolicy;
+  /**
+   * Accepts an invitation inside the sign-up transaction (src/identity/orgs/service.ts), so that an
+   * invitee joins the inviting organisation instead of getting one of their own.
+   */
+  invitations?: {
+    acceptInvitationIn(tx: Tx, actor: Actor, token: string): Promise<{ orgId: string; role: Role }>;
+  };
+  /**
+   * Consulted once the password and second factor are accepted, before the session opens: may
+   * refuse (an organisation requires SSO) or record a break-glass sign-in (src/sso/password-gate.ts).
+   */
+  passwordGate?: { afterPassword(user: { id: string; mfa: boolean }, ctx: RequestContext): Promise<void> };
   /** Called after a successful login has committed (e.g. new-IP alerts); must not throw or block. */
   onLogin?: (userId: string, ip: string) => void;
 }
@@ -60,7 +73,13 @@ export function createIdentityService(deps: IdentityServiceDeps) {
 
   return {
     async signup(
-      input: { email: string; password: string; name?: string | undefined },
+      input: {
+        email: string;
+        password: string;
+        name?: string | undefined;
+        organizationName?: string | undefined;
+        invitationToken?: string | undefined;
+      },
       ctx: RequestContext,
     ): Promise<{ user: { id: string; email: string }; organization: { id: string; name: string } }> {
       const email = normaliseEmail(input.email);
@@ -77,8 +96,48 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       const now = clock.now();
       const userId = newId('usr');
       const orgId = newId('org');
-      const orgName = `${name ?? email.slice(0, email.indexOf('@'))}'s organization`.slice(0, 200);
-      const created = await store.transaction(async (tx) => {
+      const recordSignup = (tx: Tx, inOrg: string | null) =>
+        record(tx, ctx, {
+          orgId: inOrg,
+          actorType: 'user',
+          actorId: userId,
+          action: 'auth.signup',
+          outcome: 'success',
+          targetType: 'user',
+          targetId: userId,
+          ...(input.invitationToken === undefined ? {} : { details: { viaInvitation: true } }),
+        });
+      // The console asks for the organisation's name; API callers may leave it to this default.
+      const orgName =
+        input.organizationName?.trim() ||
+        `${name ?? email.slice(0, email.indexOf('@'))}'s organisation`.slice(0, 200);
+      const invitationToken = input.invitationToken;
+      const created = await store.transaction(async (tx): Promise<{ id: string; name: string } | null> => {
+        if (invitationToken !== undefined) {
+          // Joining by invitation: the user and the membership, no organisation of their own. A
+          // refused invitation (404) rolls the whole sign-up back.
+          if (deps.invitations === undefined)
+            throw new AppError(ErrorCode.NOT_FOUND, 'Invitation not found.');
+          if (!(await store.createUser(tx, { userId, email, name, passwordHash, now }))) return null;
+          await recordSignup(tx, null);
+          const joined = await deps.invitations.acceptInvitationIn(
+            tx,
+            {
+              type: 'user',
+              id: userId,
+              userId,
+              orgId: null,
+              role: null,
+              sessionId: null,
+              ip: ctx.ip,
+              userAgent: ctx.userAgent,
+              requestId: ctx.requestId,
+            },
+            invitationToken,
+          );
+          const org = (await store.organizationsOf(tx, userId)).find((o) => o.id === joined.orgId);
+          return { id: joined.orgId, name: org?.name ?? '' };
+        }
         const ok = await store.createUserWithOrganization(tx, {
           userId,
           email,
@@ -89,23 +148,15 @@ export function createIdentityService(deps: IdentityServiceDeps) {
           membershipId: newId('mem'),
           now,
         });
-        if (!ok) return false;
-        await record(tx, ctx, {
-          orgId,
-          actorType: 'user',
-          actorId: userId,
-          action: 'auth.signup',
-          outcome: 'success',
-          targetType: 'user',
-          targetId: userId,
-        });
-        return true;
+        if (!ok) return null;
+        await recordSignup(tx, orgId);
+        return { id: orgId, name: orgName };
       });
       // A taken address costs the caller's IP budget like a failed login, so probing for
       // registered addresses is as slow as guessing passwords.
-      if (!created)
+      if (created === null)
         await attempts.refuse(ctx, { userId: null, action: 'auth.signup', reason: 'email_taken' });
-      return { user: { id: userId, email }, organization: { id: orgId, name: orgName } };
+      return { user: { id: userId, email }, organization: created! };
     },
 
     async login(
@@ -128,14 +179,28 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         });
       await mfa.requireSecondFactor(user, input.totp, attempt, 'auth.mfa.verify');
       await attempt.succeeded();
+      await deps.passwordGate?.afterPassword({ id: user.id, mfa: user.totpEnabledAt !== null }, ctx);
       return sessions.open({ id: user.id, mfa: user.totpEnabledAt !== null }, ctx, () =>
         deps.onLogin?.(user.id, ctx.ip),
+      );
+    },
+
+    /**
+     * The session of a single sign-on the SSO service has accepted (src/sso/service.ts): the same
+     * refresh-token family, access tokens and login audit record as a password sign-in.
+     */
+    async openSsoSession(userId: string, orgId: string, ctx: RequestContext): Promise<TokenPair> {
+      return sessions.open({ id: userId, mfa: false, sso: { orgId } }, ctx, () =>
+        deps.onLogin?.(userId, ctx.ip),
       );
     },
 
     refresh: sessions.refresh,
     logout: sessions.logout,
     logoutAll: sessions.logoutAll,
+    listSessions: sessions.list,
+    revokeSession: sessions.revoke,
+    revokeOtherSessions: sessions.revokeOthers,
 
     /**
      * Proves the caller still holds the password (and the second factor when MFA is on) before a
@@ -195,10 +260,13 @@ export function createIdentityService(deps: IdentityServiceDeps) {
 
     async me(actor: Actor): Promise<{
       user: { id: string; email: string; name: string | null; mfaEnabled: boolean };
-      organizations: Array<{ id: string; name: string; role: Role }>;
+      organizations: Array<{ id: string; name: string; role: Role; permissions: Permission[] }>;
     }> {
       const user = await requireUser(store, actor);
-      const organizations = await store.organizationsOf(store.db, user.id);
+      const organizations = (await store.organizationsOf(store.db, user.id)).map((o) => ({
+        ...o,
+        permissions: permissionsOf(o.role),
+      }));
       return {
         user: { id: user.id, email: user.email, name: user.name, mfaEnabled: user.totpEnabledAt !== null },
         organizations,

@@ -6,6 +6,7 @@ import { newId } from '../db/ids.ts';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import { contextOf, type RecordEvent, type RequestContext, requireUser } from './request-context.ts';
 import type { IdentityStore } from './store.ts';
+import { describeUserAgent } from './user-agent.ts';
 
 /**
  * Sessions: one per login, holding a family of single-use refresh tokens. A refresh token presented
@@ -27,6 +28,21 @@ export interface SessionsDeps {
 
 const tokenInvalid = () => new AppError(ErrorCode.TOKEN_INVALID);
 
+/** Sign-in history is a short list by nature; more live sessions than this are not shown. */
+export const SESSION_LIST_LIMIT = 100;
+
+export interface SessionView {
+  id: string;
+  device: string;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: string;
+  /** The last login or refresh (access tokens are short-lived, so within one token lifetime). */
+  lastSeenAt: string;
+  expiresAt: string;
+  current: boolean;
+}
+
 export function createSessions(deps: SessionsDeps) {
   const { store, record, clock } = deps;
 
@@ -41,7 +57,7 @@ export function createSessions(deps: SessionsDeps) {
      * `committed` runs once that is stored, before the tokens are issued.
      */
     async open(
-      user: { id: string; mfa: boolean },
+      user: { id: string; mfa: boolean; sso?: { orgId: string } },
       ctx: RequestContext,
       committed?: () => void,
     ): Promise<TokenPair> {
@@ -66,7 +82,10 @@ export function createSessions(deps: SessionsDeps) {
           outcome: 'success',
           targetType: 'session',
           targetId: sessionId,
-          details: { mfa: user.mfa },
+          details:
+            user.sso === undefined
+              ? { mfa: user.mfa }
+              : { mfa: user.mfa, method: 'sso', ssoOrgId: user.sso.orgId },
         });
       });
       committed?.();
@@ -166,6 +185,89 @@ export function createSessions(deps: SessionsDeps) {
             details: { reason: 'logout' },
           });
         }
+      });
+    },
+
+    /** The caller's live sessions (sign-in history); `current` marks the one making this request. */
+    async list(actor: Actor): Promise<{ items: SessionView[]; nextCursor: null }> {
+      const user = await requireUser(store, actor);
+      const now = clock.now();
+      const rows = await store.listLiveSessions(store.db, {
+        userId: user.id,
+        now,
+        idleSince: new Date(now.getTime() - deps.auth.refreshIdle * 1000),
+        keepSessionId: actor.sessionId,
+        limit: SESSION_LIST_LIMIT,
+      });
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          device: describeUserAgent(r.userAgent),
+          userAgent: r.userAgent,
+          ip: r.ip,
+          createdAt: r.createdAt.toISOString(),
+          lastSeenAt: r.lastUsedAt.toISOString(),
+          expiresAt: r.expiresAt.toISOString(),
+          current: r.id === actor.sessionId,
+        })),
+        nextCursor: null,
+      };
+    },
+
+    /**
+     * Revokes one of the caller's sessions: its refresh token dies now, its access tokens at their
+     * next request (the authenticator checks the session every time). Another user's session, a
+     * revoked one and a missing one all answer 404 alike.
+     */
+    async revoke(actor: Actor, sessionId: string): Promise<void> {
+      const user = await requireUser(store, actor);
+      const revoked = await store.transaction(async (tx) => {
+        const done = await store.revokeSession(tx, {
+          sessionId,
+          userId: user.id,
+          reason: 'user_revoked',
+          now: clock.now(),
+        });
+        if (done) {
+          await record(tx, contextOf(actor), {
+            orgId: null,
+            actorType: 'user',
+            actorId: user.id,
+            action: 'session.revoked',
+            outcome: 'success',
+            targetType: 'session',
+            targetId: sessionId,
+            details: { reason: 'user_revoked', current: sessionId === actor.sessionId },
+          });
+        }
+        return done;
+      });
+      if (!revoked) throw new AppError(ErrorCode.NOT_FOUND, 'No such session.');
+    },
+
+    /** "Sign out everywhere else": every session of the caller but the one making the request. */
+    async revokeOthers(actor: Actor): Promise<{ revoked: number }> {
+      const user = await requireUser(store, actor);
+      if (actor.sessionId === null) throw new AppError(ErrorCode.FORBIDDEN);
+      const keepSessionId = actor.sessionId;
+      return store.transaction(async (tx) => {
+        const revoked = await store.revokeUserSessions(tx, {
+          userId: user.id,
+          reason: 'revoke_others',
+          now: clock.now(),
+          keepSessionId,
+        });
+        await record(tx, contextOf(actor), {
+          orgId: null,
+          actorType: 'user',
+          actorId: user.id,
+          action: 'session.revoked',
+          outcome: 'success',
+          targetType: 'user',
+          targetId: user.id,
+          details: { reason: 'revoke_others', count: revoked.length },
+        });
+        return { revoked: revoked.length };
       });
     },
 

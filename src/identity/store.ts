@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { memberships, organizations, users } from '../db/core-tables.ts';
 import type { Role } from './rbac.ts';
@@ -13,6 +13,15 @@ export interface UserRow {
   totpSecret: string | null;
   totpEnabledAt: Date | null;
   totpLastStep: string | null;
+}
+
+export interface SessionRow {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export interface RefreshRow {
@@ -53,18 +62,10 @@ export function createIdentityStore(db: Db) {
       return rows[0] ?? null;
     },
 
-    async createUserWithOrganization(
+    /** Inserts the user unless the email is taken (false then). */
+    async createUser(
       q: DbOrTx,
-      input: {
-        userId: string;
-        email: string;
-        name: string | null;
-        passwordHash: string;
-        orgId: string;
-        orgName: string;
-        membershipId: string;
-        now: Date;
-      },
+      input: { userId: string; email: string; name: string | null; passwordHash: string; now: Date },
     ): Promise<boolean> {
       const inserted = await q
         .insert(users)
@@ -78,7 +79,23 @@ export function createIdentityStore(db: Db) {
         })
         .onConflictDoNothing({ target: users.email })
         .returning({ id: users.id });
-      if (inserted.length === 0) return false;
+      return inserted.length === 1;
+    },
+
+    async createUserWithOrganization(
+      q: DbOrTx,
+      input: {
+        userId: string;
+        email: string;
+        name: string | null;
+        passwordHash: string;
+        orgId: string;
+        orgName: string;
+        membershipId: string;
+        now: Date;
+      },
+    ): Promise<boolean> {
+      if (!(await this.createUser(q, input))) return false;
       await q.insert(organizations).values({ id: input.orgId, name: input.orgName, createdAt: input.now });
       await q.insert(memberships).values({
         id: input.membershipId,
@@ -182,6 +199,38 @@ export function createIdentityStore(db: Db) {
         .insert(refreshTokens)
         .values({ tokenHash: input.tokenHash, sessionId: input.sessionId, createdAt: input.now });
       return true;
+    },
+
+    /**
+     * The user's live sessions, most recently used first: not revoked, not past `expiresAt`, and
+     * used since `idleSince` (an idle session can no longer refresh) unless it is `keepSessionId`.
+     */
+    async listLiveSessions(
+      q: DbOrTx,
+      input: { userId: string; now: Date; idleSince: Date; keepSessionId: string | null; limit: number },
+    ): Promise<SessionRow[]> {
+      return q
+        .select({
+          id: sessions.id,
+          createdAt: sessions.createdAt,
+          lastUsedAt: sessions.lastUsedAt,
+          expiresAt: sessions.expiresAt,
+          ip: sessions.ip,
+          userAgent: sessions.userAgent,
+        })
+        .from(sessions)
+        .where(
+          and(
+            eq(sessions.userId, input.userId),
+            isNull(sessions.revokedAt),
+            gt(sessions.expiresAt, input.now),
+            input.keepSessionId === null
+              ? gt(sessions.lastUsedAt, input.idleSince)
+              : or(gt(sessions.lastUsedAt, input.idleSince), eq(sessions.id, input.keepSessionId)),
+          ),
+        )
+        .orderBy(desc(sessions.lastUsedAt), desc(sessions.id))
+        .limit(input.limit);
     },
 
     /** Revokes one session of the user; true when it was alive. */

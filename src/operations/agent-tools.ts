@@ -213,6 +213,7 @@ export function createAgentTools(services: AgentServices): AgentTool[] {
           actor.orgId,
           {
             connectionId: params.connectionId,
+            groupId: params.groupId,
             type: params.type,
             region: params.region,
             status: params.status,

@@ -44,7 +44,9 @@ export const MCP_INSTRUCTIONS = [
   'rolegate://orgs/<orgId>/findings and …/connections/<connectionId>/findings).',
   'Errors come back as {"error":{"code","message","requestId"}}: not_found also means "outside this',
   'key’s scope"; key_scope_denied and forbidden mean the key or its role does not allow the action;',
-  'capability_missing means the connection was not granted it. Every call is audited.',
+  'capability_missing means the connection was not granted it. approval_required means a person must',
+  'approve this call first: tell the user the request id (error.details.approvalRequestId) and retry the',
+  'same call once it is approved. Every call is audited.',
 ].join(' ');
 
 /**

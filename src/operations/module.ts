@@ -27,7 +27,7 @@ function handleKeys(masterKeys: readonly KeyEntry[]): Buffer[] {
 /** The service's own dependencies (one declaration: `OperationsServiceDeps`) plus the module's. */
 type ModuleDeps = Pick<
   OperationsServiceDeps,
-  'db' | 'clock' | 'audit' | 'connections' | 'broker' | 'lanes'
+  'db' | 'clock' | 'audit' | 'connections' | 'broker' | 'lanes' | 'approvals'
 > & {
   config: Pick<Config, 'aws' | 'operations' | 'http'> & { masterKeys: KeyEntry[] };
   awsClients: OperationsServiceDeps['clients'];
@@ -46,6 +46,7 @@ export function createOperationsModule(deps: ModuleDeps): OperationsModule {
     connections,
     broker,
     lanes,
+    approvals: deps.approvals,
     clients: deps.awsClients,
     defaultRegion: config.aws.region,
     limits: config.operations,

@@ -1,3 +1,4 @@
+import type { ApprovalGate } from '../approvals/service.ts';
 import { checkNotReservedForExport } from '../audit/export-target/reserved.ts';
 import type { AuditWriter } from '../audit/types.ts';
 import { partitionOf } from '../aws/arn.ts';
@@ -33,6 +34,8 @@ export interface OperationsServiceDeps {
   clock: Clock;
   defaultRegion: string;
   limits: OperationLimits;
+  /** Four-eyes approval (docs/approvals.md): asked right before the broker, on every door. */
+  approvals: ApprovalGate;
   /** Secrets for signing opaque handles (first signs, all verify); e.g. derived from the master keys. */
   handleKeys: Buffer[];
 }
@@ -55,7 +58,8 @@ export function createHandleSigner(keys: Buffer[]): HandleSigner {
 
 /**
  * The one path every operation takes, whichever door it came through (REST, intent, MCP):
- * role → input schema → connection (tenant, status, capability) → scopes and region → audit record
+ * role → input schema → connection (tenant, status, capability) → scopes and region → approval
+ * (the organisation's policy; 202 approval_required without a grant) → audit record
  * (before the call; 503 if it cannot be written) → broker credentials with a session policy for
  * exactly this call → the SDK call → errors mapped to stable codes.
  */
@@ -136,7 +140,15 @@ export function createOperationsService(deps: OperationsServiceDeps) {
         throw err;
       }
       const policy = sessionPolicy(call.policy(target));
-      const event = baseEvent(actor, op, connectionId, call.resource(target));
+      const resource = call.resource(target);
+      // The grant is checked (and a single-use one spent) for exactly this operation, connection and
+      // resource, after every other check passed: a refused call never burns an approval.
+      const approvalId = await deps.approvals.authorize(actor, {
+        operation: op.name,
+        connectionId,
+        resource,
+      });
+      const event = baseEvent(actor, op, connectionId, resource);
       const minValiditySeconds = call.minValiditySeconds;
       // A slot in the organisation's lane first: a call refused with 429 org_busy made no AWS call
       // and wrote no attempt record. The slot is held until a streamed result has been consumed.
@@ -160,6 +172,8 @@ export function createOperationsService(deps: OperationsServiceDeps) {
                 region: target.region,
                 // Which limits the key carried, so a reviewer sees what the agent was allowed to do.
                 ...(actor.keyScope ? { keyScope: actor.keyScope } : {}),
+                // The approval that allowed a gated call, so the record names who said yes.
+                ...(approvalId === null ? {} : { approvalId }),
               },
             },
           },

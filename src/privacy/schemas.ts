@@ -71,6 +71,35 @@ export const personalDataExportSchema = z.object({
       revokedAt: nts,
     }),
   ),
+  /** Approvals asked for by the user or their keys and agents (docs/approvals.md). */
+  approvalRequests: z.array(
+    z.object({
+      id: z.string(),
+      orgId: z.string(),
+      kind: z.string(),
+      requesterType: z.string(),
+      requesterId: z.string(),
+      operation: z.string().nullable(),
+      connectionId: z.string().nullable(),
+      resource: z.string().nullable(),
+      elevatedRole: z.string().nullable(),
+      reason: z.string().nullable(),
+      status: z.string(),
+      createdAt: ts,
+      expiresAt: ts,
+      usedAt: nts,
+    }),
+  ),
+  /** The user's decisions as an approver. */
+  approvalDecisions: z.array(
+    z.object({
+      requestId: z.string(),
+      orgId: z.string(),
+      decision: z.string(),
+      comment: z.string().nullable(),
+      createdAt: ts,
+    }),
+  ),
   auditEvents: z.array(exportedEvent),
   auditEventsTruncated: z.boolean(),
   /** What the API keys the user created did (their actor id is the key's id). */

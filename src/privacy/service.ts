@@ -90,6 +90,8 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
           MAX_EXPORTED_AUDIT_EVENTS + 1,
         );
         const about = await store.auditEventsAboutUser(tx, userId, MAX_EXPORTED_AUDIT_EVENTS + 1);
+        const approvalsAsked = await store.approvalRequestsOf(tx, userId);
+        const approvalsDecided = await store.approvalDecisionsBy(tx, userId);
         // The export is itself an audited event (written in the system chain).
         await audit.record(
           tx,
@@ -128,6 +130,13 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
             acceptedAt: iso(i.acceptedAt),
             revokedAt: iso(i.revokedAt),
           })),
+          approvalRequests: approvalsAsked.map((r) => ({
+            ...r,
+            createdAt: r.createdAt.toISOString(),
+            expiresAt: r.expiresAt.toISOString(),
+            usedAt: iso(r.usedAt),
+          })),
+          approvalDecisions: approvalsDecided.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })),
           auditEvents: events
             .slice(0, MAX_EXPORTED_AUDIT_EVENTS)
             .map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),

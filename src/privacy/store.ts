@@ -1,5 +1,7 @@
 import { and, asc, count, desc, eq, inArray, isNull, ne, not, or } from 'drizzle-orm';
+import { approvalDecisions, approvalPolicies, approvalRequests } from '../approvals/tables.ts';
 import { auditEvents, auditSubjectKeys } from '../audit/tables.ts';
+import { connectionGroups } from '../connection-groups/tables.ts';
 import { connections } from '../connections/tables.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { memberships, organizations, users } from '../db/core-tables.ts';
@@ -119,6 +121,45 @@ export function createPrivacyStore(db: Db) {
         .orderBy(asc(apiKeys.createdAt));
     },
 
+    /** Approval requests made by the user or by their keys and agents, without others' decisions. */
+    async approvalRequestsOf(q: DbOrTx, userId: string) {
+      return q
+        .select({
+          id: approvalRequests.id,
+          orgId: approvalRequests.orgId,
+          kind: approvalRequests.kind,
+          requesterType: approvalRequests.requesterType,
+          requesterId: approvalRequests.requesterId,
+          operation: approvalRequests.operation,
+          connectionId: approvalRequests.connectionId,
+          resource: approvalRequests.resource,
+          elevatedRole: approvalRequests.elevatedRole,
+          reason: approvalRequests.reason,
+          status: approvalRequests.status,
+          createdAt: approvalRequests.createdAt,
+          expiresAt: approvalRequests.expiresAt,
+          usedAt: approvalRequests.usedAt,
+        })
+        .from(approvalRequests)
+        .where(eq(approvalRequests.requesterUserId, userId))
+        .orderBy(asc(approvalRequests.createdAt));
+    },
+
+    /** The user's own decisions as an approver. */
+    async approvalDecisionsBy(q: DbOrTx, userId: string) {
+      return q
+        .select({
+          requestId: approvalDecisions.requestId,
+          orgId: approvalDecisions.orgId,
+          decision: approvalDecisions.decision,
+          comment: approvalDecisions.comment,
+          createdAt: approvalDecisions.createdAt,
+        })
+        .from(approvalDecisions)
+        .where(eq(approvalDecisions.approverUserId, userId))
+        .orderBy(asc(approvalDecisions.createdAt));
+    },
+
     async invitationsSentBy(q: DbOrTx, userId: string) {
       // The invitee's address is the invitee's data, not the inviter's: it is not exported here.
       return q
@@ -202,9 +243,34 @@ export function createPrivacyStore(db: Db) {
       await tx.update(findings).set({ statusChangedBy: null }).where(eq(findings.statusChangedBy, userId));
       await tx.update(connections).set({ createdBy: null }).where(eq(connections.createdBy, userId));
       await tx
+        .update(connectionGroups)
+        .set({ createdBy: null })
+        .where(eq(connectionGroups.createdBy, userId));
+      await tx
         .update(cleanupTokens)
         .set({ actorId: ERASED_SUBJECT })
         .where(eq(cleanupTokens.actorId, userId));
+      // Approval requests and decisions stay with the organisation (they explain its audit trail).
+      await tx
+        .update(approvalRequests)
+        .set({ requesterId: ERASED_SUBJECT })
+        .where(and(eq(approvalRequests.requesterType, 'user'), eq(approvalRequests.requesterId, userId)));
+      await tx
+        .update(approvalRequests)
+        .set({ requesterUserId: null })
+        .where(eq(approvalRequests.requesterUserId, userId));
+      await tx
+        .update(approvalRequests)
+        .set({ revokedBy: null })
+        .where(eq(approvalRequests.revokedBy, userId));
+      await tx
+        .update(approvalDecisions)
+        .set({ approverUserId: ERASED_SUBJECT })
+        .where(eq(approvalDecisions.approverUserId, userId));
+      await tx
+        .update(approvalPolicies)
+        .set({ updatedBy: null })
+        .where(eq(approvalPolicies.updatedBy, userId));
     },
 
     /** Revokes the user's pending invitations (their authority ends with the account); ids for the audit. */

@@ -1,3 +1,5 @@
+import { CLEANUP_OPERATION } from '../approvals/policy.ts';
+import type { ApprovalGate } from '../approvals/service.ts';
 import type { AuditWriter } from '../audit/types.ts';
 import { partitionOf } from '../aws/arn.ts';
 import { mapAwsError } from '../aws/errors.ts';
@@ -96,6 +98,8 @@ export interface CleanupDeps {
   clients: ScanClientFactory;
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
+  /** Four-eyes approval of the execution (docs/approvals.md). */
+  approvals: ApprovalGate;
   /** Snapshot a volume before deleting it unless the request says otherwise. */
   snapshotBeforeDeleteDefault: boolean;
 }
@@ -293,6 +297,14 @@ export function createCleanupService(deps: CleanupDeps) {
         'Run the clean-up with dryRun: true first and pass its confirmToken as confirm.',
       );
     const { finding, handler, connection } = await load(actor, findingId);
+    const gated = {
+      operation: CLEANUP_OPERATION,
+      connectionId: finding.connectionId,
+      resource: finding.resourceArn,
+    };
+    // Checked before the confirmation token is spent: waiting for approval does not cost a dry run.
+    if (actor.role !== null)
+      await deps.approvals.authorize({ ...actor, role: actor.role }, gated, { consume: false });
     const token = await store.consumeToken(
       actor.orgId,
       finding.id,
@@ -323,6 +335,9 @@ export function createCleanupService(deps: CleanupDeps) {
     if (refusal === 'changed')
       throw new AppError(ErrorCode.RESOURCE_CHANGED, undefined, { details: { checks } });
     const operation = `cleanup.${handler.action}`;
+    // Spent right before the write: a grant that raced away answers approval_required again.
+    const approvalId =
+      actor.role === null ? null : await deps.approvals.authorize({ ...actor, role: actor.role }, gated);
     const result = await writeCall(
       connection,
       actor,
@@ -330,7 +345,7 @@ export function createCleanupService(deps: CleanupDeps) {
       handler,
       opts,
       operation,
-      { dryRun: false, ...opts },
+      { dryRun: false, ...opts, ...(approvalId === null ? {} : { approvalId }) },
       async (clients) => {
         try {
           return await handler.execute(clients, finding, opts, observed);

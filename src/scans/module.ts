@@ -1,3 +1,4 @@
+import type { ApprovalGate } from '../approvals/service.ts';
 import type { AuditWriter } from '../audit/types.ts';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { Broker } from '../broker/broker.ts';
@@ -22,6 +23,7 @@ export interface ScansModuleDeps {
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
   logger: JobLogger;
+  approvals: ApprovalGate;
   defaultRegion: string;
   lanes: Pick<Lanes, 'run'>;
   jobs: Pick<JobRegistry, 'register'>;
@@ -65,6 +67,7 @@ export function createScansModule(deps: ScansModuleDeps) {
     clients: deps.clients,
     audit: deps.audit,
     clock: deps.clock,
+    approvals: deps.approvals,
     snapshotBeforeDeleteDefault: deps.snapshotBeforeDeleteDefault ?? false,
   });
   return { store, runner, service, cleanup };
@@ -82,6 +85,7 @@ export function createAppScans(deps: {
   awsClients: Pick<AwsClientFactory, 'ec2' | 'rds' | 'elbv2'>;
   region: string;
   logger: JobLogger;
+  approvals: ApprovalGate;
   lanes: Pick<Lanes, 'run'>;
   jobs: Pick<JobRegistry, 'register'>;
   maxActivePerOrg: number;
@@ -95,6 +99,7 @@ export function createAppScans(deps: {
     audit: deps.audit,
     clock: deps.clock,
     logger: deps.logger,
+    approvals: deps.approvals,
     defaultRegion: deps.region,
     lanes: deps.lanes,
     jobs: deps.jobs,

@@ -276,7 +276,13 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
       const actor = requireOrgActor(request);
       return scans.service.listFindings(
         actor.orgId,
-        { connectionId: q.connectionId, type: q.type, region: q.region, status: q.status },
+        {
+          connectionId: q.connectionId,
+          groupId: q.groupId,
+          type: q.type,
+          region: q.region,
+          status: q.status,
+        },
         q.cursor,
         q.limit,
         actor.keyScope,

@@ -37,6 +37,8 @@ export const startScanBody = z.strictObject({}).nullish();
 
 export const findingsQuery = z.strictObject({
   connectionId: z.string().regex(idPattern('con')).optional(),
+  /** Findings of a connection group's member accounts (docs/organizations.md). */
+  groupId: z.string().regex(idPattern('cgr')).optional(),
   type: z.enum(FINDING_TYPES).optional(),
   region: region.optional(),
   status: z.enum(['open', 'dismissed', 'cleaned']).optional(),

@@ -181,6 +181,9 @@ export function createScanService(deps: ScanServiceDeps) {
         }
         filters = { ...filters, connectionIds: scope.connectionIds };
       }
+      if (filters.groupId !== undefined && !(await store.groupExists(orgId, filters.groupId))) {
+        throw new AppError(ErrorCode.NOT_FOUND, 'Connection group not found.');
+      }
       const [page, groups] = await Promise.all([
         store.listFindings(orgId, filters, cursor, limit),
         store.totals(orgId, filters),

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { connectionGroupMembers, connectionGroups } from '../connection-groups/tables.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import type { JobClaim } from '../jobs/runner.ts';
@@ -14,6 +15,8 @@ export interface FindingFilters {
   connectionId?: string | undefined;
   /** Only these connections (a scoped API key's); undefined = all of the organisation's. */
   connectionIds?: readonly string[] | undefined;
+  /** Only the member connections of this connection group (of the same organisation). */
+  groupId?: string | undefined;
   type?: string | undefined;
   region?: string | undefined;
   status?: FindingStatus | undefined;
@@ -35,6 +38,19 @@ export function createScanStore(db: Db) {
     const parts: SQL[] = [eq(findings.orgId, orgId)];
     if (f.connectionId !== undefined) parts.push(eq(findings.connectionId, f.connectionId));
     if (f.connectionIds !== undefined) parts.push(inArray(findings.connectionId, [...f.connectionIds]));
+    if (f.groupId !== undefined) {
+      parts.push(
+        inArray(
+          findings.connectionId,
+          db
+            .select({ id: connectionGroupMembers.connectionId })
+            .from(connectionGroupMembers)
+            .where(
+              and(eq(connectionGroupMembers.orgId, orgId), eq(connectionGroupMembers.groupId, f.groupId)),
+            ),
+        ),
+      );
+    }
     if (f.type !== undefined) parts.push(eq(findings.type, f.type));
     if (f.region !== undefined) parts.push(eq(findings.region, f.region));
     if (f.status !== undefined) parts.push(eq(findings.status, f.status));
@@ -300,6 +316,16 @@ export function createScanStore(db: Db) {
         .where(and(eq(findings.orgId, orgId), eq(findings.scanId, scanId)))
         .groupBy(findings.type, findings.region)
         .orderBy(asc(findings.type), asc(findings.region));
+    },
+
+    /** Whether the organisation has this connection group (a filter on another's answers 404). */
+    async groupExists(orgId: string, groupId: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: connectionGroups.id })
+        .from(connectionGroups)
+        .where(and(eq(connectionGroups.orgId, orgId), eq(connectionGroups.id, groupId)))
+        .limit(1);
+      return rows.length > 0;
     },
 
     async getFinding(orgId: string, findingId: string): Promise<FindingRow | null> {

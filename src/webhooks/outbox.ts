@@ -25,6 +25,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'threat.session_used_outside_rolegate',
   'threat.role_assumed_outside_rolegate',
   'audit.checkpoint',
+  'sso.break_glass_login',
+  'approval.requested',
+  'approval.decided',
   'webhook.test',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -19,10 +19,19 @@ export const ORG_EVENT_TYPES = [
   'threat.connection_unsafe',
   'threat.session_used_outside_rolegate',
   'threat.role_assumed_outside_rolegate',
+  'sso.break_glass_login',
   'audit.checkpoint',
+  'approval.requested',
+  'approval.decided',
 ] as const;
-/** What a new endpoint gets when it names no types: the alerts; signed checkpoints are opted into. */
-export const subscribableEventTypes = ORG_EVENT_TYPES.filter((t) => t !== 'audit.checkpoint');
+/**
+ * What a new endpoint gets when it names no types: the alerts (threats and break-glass sign-ins).
+ * Signed checkpoints and approval events are opted into (an alerting endpoint should not start
+ * receiving a workflow's traffic).
+ */
+export const subscribableEventTypes = ORG_EVENT_TYPES.filter(
+  (t) => t.startsWith('threat.') || t === 'sso.break_glass_login',
+);
 
 export const createWebhookBody = z.strictObject({
   url: z.string().trim().min(1).max(2048),

@@ -283,6 +283,13 @@ describe.sequential('web console', () => {
     await shot('07-wizard-templates');
 
     await page.getByRole('button', { name: 'I created the role — next' }).click();
+    // A wrong ARN: the API's message for that field is shown beside it, not only "not valid".
+    await page.getByLabel('Role ARN').fill('arn:aws:s3:::not-a-role');
+    await page.getByRole('button', { name: 'Save and verify' }).click();
+    const fieldError = page.getByTestId('field-error-roleArn');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toContain('must be an IAM role ARN like');
+    await shot('07b-wizard-field-error');
     await page.getByLabel('Role ARN').fill('arn:aws:iam::123456789012:role/RolegateAccess');
     await page.getByRole('button', { name: 'Save and verify' }).click();
     const report = page.getByRole('region', { name: 'Verification report' });

@@ -34,7 +34,14 @@ beforeAll(async () => {
   await t.app.listen({ host: '127.0.0.1', port });
   user = await createTestUser(t, { password: TEST_PASSWORD });
   callback = createServer((req, res) => {
-    returned = new URL(req.url ?? '/', REDIRECT_URI);
+    const url = new URL(req.url ?? '/', REDIRECT_URI);
+    // Only the redirect itself: the browser also asks this origin for /favicon.ico, and that
+    // request, when it lands after the redirect, must not replace what the client received.
+    if (url.pathname !== '/callback') {
+      res.writeHead(404).end();
+      return;
+    }
+    returned = url;
     res.writeHead(200, { 'content-type': 'text/plain' }).end('client received the code');
   });
   await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));

@@ -56,6 +56,8 @@ export interface TestAppOptions {
    * scheduler, which would otherwise touch other suites' rows.
    */
   isolatedDatabase?: boolean;
+  /** DNS TXT answers for SSO domain verification (name → records). */
+  ssoTxtResolver?: (name: string) => Promise<string[][]>;
 }
 
 /** Creates a throw-away PostgreSQL database next to `url`; returns its URL and a drop function. */
@@ -108,7 +110,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     }));
   if (ownsDatabase) await runMigrations(database);
   // Built here so tests can drive background work (e.g. one delivery round) without a timer.
-  const core = createCore(config, { database, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const core = createCore(config, {
+    database,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.ssoTxtResolver ? { ssoTxtResolver: options.ssoTxtResolver } : {}),
+  });
   const app = await buildApp(config, {
     database,
     logger,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { withoutApprovals } from '../helpers/approvals.ts';
 import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
 import { type FakeAws, fakeCredentials, reply, startFakeAws, stsAssumeRole } from '../helpers/fake-aws.ts';
 import { createTestUser, type TestUser } from '../helpers/identity.ts';
@@ -54,6 +55,8 @@ afterAll(async () => {
 
 async function orgWith(capabilities: ('lambda-read' | 'lambda-invoke')[]) {
   const user = await createTestUser(t);
+  // The flood is of Lambda invokes themselves, not of approval requests.
+  await withoutApprovals(t, user.orgId);
   const conn = await createTestConnection(t, user.orgId, {
     capabilities,
     scopes: { lambdaFunctionPatterns: ['slow-*'] },

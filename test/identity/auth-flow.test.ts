@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/audit/tables.ts';
 import { users } from '../../src/db/core-tables.ts';
+import { permissionsOf } from '../../src/identity/rbac.ts';
 import { refreshTokens, sessions } from '../../src/identity/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
@@ -55,9 +56,41 @@ describe('sign-up', () => {
     expect(profile.statusCode).toBe(200);
     expect(profile.json()).toEqual({
       user: { id: body.user.id, email: local, name: 'Ada', mfaEnabled: false },
-      organizations: [{ id: body.organization.id, name: body.organization.name, role: 'owner' }],
+      organizations: [
+        {
+          id: body.organization.id,
+          name: body.organization.name,
+          role: 'owner',
+          permissions: permissionsOf('owner'),
+        },
+      ],
     });
     expect(await actionsFor(body.user.id)).toContain('auth.signup');
+    // Default name, in the one spelling the product uses.
+    expect(body.organization.name).toBe("Ada's organisation");
+  });
+
+  it('names the first organisation as asked; a blank or control-character name is refused', async () => {
+    const named = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/signup',
+      remoteAddress: uniqueIp(),
+      payload: { email: uniqueEmail(), password: GOOD_PASSWORD, organizationName: '  Acme Ltd ' },
+    });
+    expect(named.statusCode).toBe(201);
+    expect(named.json().organization.name).toBe('Acme Ltd');
+    for (const organizationName of ['   ', 'Acme\u0000Ltd']) {
+      const email = uniqueEmail();
+      const bad = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/signup',
+        remoteAddress: uniqueIp(),
+        payload: { email, password: GOOD_PASSWORD, organizationName },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.details.fields[0].path).toBe('organizationName');
+      expect((await login(t, { email, password: GOOD_PASSWORD })).statusCode).toBe(401);
+    }
   });
 
   it.each([

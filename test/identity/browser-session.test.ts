@@ -173,14 +173,26 @@ describe('browser sessions', () => {
     expect(ok.statusCode).toBe(200);
   });
 
-  it('refresh with neither body token nor cookie is 401', async () => {
+  it('refresh with neither body token nor cookie: 204 for the console (signed-out load), 401 for an API client', async () => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/v1/auth/refresh',
       headers: BROWSER,
       payload: {},
     });
-    expect(res.statusCode).toBe(401);
+    expect(res.statusCode).toBe(204);
+    expect(res.body).toBe('');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    const api = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: {} });
+    expect(api.statusCode).toBe(401);
+    // A cookie that is present but not valid is still refused (and cleared).
+    const stale = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      headers: { ...BROWSER, cookie: `${REFRESH_COOKIE}=${'x'.repeat(43)}` },
+      payload: {},
+    });
+    expect(stale.statusCode).toBe(401);
   });
 
   it('logout clears the cookie and revokes the session behind it', async () => {

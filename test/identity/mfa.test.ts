@@ -119,6 +119,7 @@ describe('login with MFA', () => {
     const replay = await login(t, { email: user.email, password: user.password, totp: code });
     expect(replay.statusCode).toBe(401);
     expect(replay.json().error.code).toBe('mfa_invalid');
+    expect(replay.json().error.message).toBe('This code was just used; wait for the next one.');
     const previous = await login(t, {
       email: user.email,
       password: user.password,
@@ -195,6 +196,14 @@ describe('disabling MFA', () => {
     const { user, secret, accessToken } = await enrolled();
     const wrong = await post('/v1/auth/mfa/disable', accessToken, { code: codeNow(secret, 4) });
     expect(wrong.statusCode).toBe(401);
+    // A code of an already used step (here the one of the login just made) is refused, and says why.
+    const used = codeNow(secret);
+    expect((await login(t, { email: user.email, password: user.password, totp: used })).statusCode).toBe(200);
+    const replayed = await post('/v1/auth/mfa/disable', accessToken, { code: used });
+    expect(replayed.statusCode).toBe(401);
+    expect(replayed.json().error.message).toBe('This code was just used; wait for the next one.');
+    expect((await me(t, accessToken)).json().user.mfaEnabled).toBe(true);
+    clock.advance(30_000);
     const ok = await post('/v1/auth/mfa/disable', accessToken, { code: codeNow(secret) });
     expect(ok.statusCode).toBe(204);
     expect((await me(t, accessToken)).json().user.mfaEnabled).toBe(false);

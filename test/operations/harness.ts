@@ -8,6 +8,7 @@ import type { PolicyStatement } from '../../src/broker/types.ts';
 import type { Capability, ConnectionScopes } from '../../src/connections/types.ts';
 import type { Role } from '../../src/identity/rbac.ts';
 import type { TestApp } from '../helpers/app.ts';
+import { withoutApprovals } from '../helpers/approvals.ts';
 import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
 import { createTestUser, type TestUser } from '../helpers/identity.ts';
 
@@ -72,6 +73,8 @@ export async function fixture(
   options: { capabilities: Capability[]; scopes?: Partial<ConnectionScopes>; role?: Role },
 ): Promise<Fixture> {
   const owner = await createTestUser(t);
+  // These suites test the operations themselves; test/approvals tests the four-eyes rule over them.
+  await withoutApprovals(t, owner.orgId);
   const user =
     options.role === undefined || options.role === 'owner'
       ? owner

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalDecisions, approvalRequests } from '../../src/approvals/tables.ts';
 import { SYSTEM_CHAIN } from '../../src/audit/chain.ts';
 import { auditEvents, auditSubjectKeys } from '../../src/audit/tables.ts';
 import { verifyChain } from '../../src/audit/verify.ts';
@@ -348,6 +349,43 @@ describe('erasure and export reach every table', () => {
       options: { snapshotBeforeDelete: false, deleteSnapshots: false },
       expiresAt: new Date(Date.now() + 60_000),
     });
+    // An approval the user asked for (and revoked), and a decision they made on another's request.
+    const requestId = newId('apr');
+    const approval = {
+      orgId,
+      kind: 'operation' as const,
+      requesterType: 'user' as const,
+      operation: 'lambda.invoke',
+      connectionId: connection.id,
+      resource: 'arn:aws:lambda:us-east-1:123456789012:function:f',
+      status: 'revoked' as const,
+      approvalsRequired: 1,
+      grantMode: 'single_use' as const,
+      grantTtlSeconds: 3600,
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + 60_000),
+    };
+    await db.insert(approvalRequests).values([
+      {
+        ...approval,
+        id: requestId,
+        requesterId: user.userId,
+        requesterUserId: user.userId,
+        revokedBy: user.userId,
+      },
+      { ...approval, id: newId('apr'), requesterId: newId('key'), requesterUserId: user.userId },
+    ]);
+    const decided = newId('apr');
+    await db.insert(approvalRequests).values({ ...approval, id: decided, requesterId: 'usr_someone_else' });
+    await db.insert(approvalDecisions).values({
+      id: newId('apd'),
+      orgId,
+      requestId: decided,
+      approverUserId: user.userId,
+      decision: 'approve',
+      comment: null,
+      createdAt: new Date(),
+    });
   }
 
   it('after erasure no table and no text/json column holds the erased user id', async () => {
@@ -367,6 +405,19 @@ describe('erasure and export reach every table', () => {
       payload: { email: 'friend@example.org', role: 'member' },
     });
     expect(sent.statusCode, sent.body).toBe(201);
+    // A connection group the user created there (connection_groups.created_by).
+    const management = await createTestConnection(t, other.orgId, { capabilities: ['organizations-read'] });
+    const group = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${other.orgId}/connection-groups`,
+      headers: user.headers,
+      payload: {
+        name: 'erased user group',
+        managementConnectionId: management.id,
+        capabilities: ['cost-scan'],
+      },
+    });
+    expect(group.statusCode, group.body).toBe(201);
     expect((await columnsContaining(user.userId)).length).toBeGreaterThan(5);
 
     const res = await t.app.inject({

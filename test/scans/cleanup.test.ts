@@ -20,6 +20,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { approvalPolicies } from '../../src/approvals/tables.ts';
 import { auditEvents } from '../../src/audit/tables.ts';
 import { findings } from '../../src/scans/tables.ts';
 import { createTestUser, type TestUser } from '../helpers/identity.ts';
@@ -189,6 +190,43 @@ describe('guarded clean-up', () => {
     const reuse = await cleanup(admin, owner.orgId, findingId, { dryRun: false, confirm: body.confirmToken });
     expect(reuse.statusCode).toBe(409);
     expect(realDeletes()).toHaveLength(1);
+  });
+
+  it('with the default approval policy, the real run waits for a second admin and its record names the approval', async () => {
+    const { owner, findingId } = await setup();
+    // Back to the default policy (the harness opts clean-up suites out of approvals).
+    await h.db.delete(approvalPolicies).where(eq(approvalPolicies.orgId, owner.orgId));
+    const admin = await createTestUser(h.t, { role: 'admin', orgId: owner.orgId });
+    const dry = (await cleanup(admin, owner.orgId, findingId, { dryRun: true })).json();
+    const waiting = await cleanup(admin, owner.orgId, findingId, {
+      dryRun: false,
+      confirm: dry.confirmToken,
+    });
+    expect(waiting.statusCode, waiting.body).toBe(202);
+    const approvalId = waiting.json().error.details.approvalRequestId as string;
+    expect(realDeletes()).toHaveLength(0);
+    // The admin cannot approve their own request; the owner can.
+    const approve = (who: TestUser) =>
+      h.t.app.inject({
+        method: 'POST',
+        url: `/v1/orgs/${owner.orgId}/approvals/${approvalId}/approve`,
+        headers: who.headers,
+        payload: {},
+      });
+    expect((await approve(admin)).statusCode).toBe(403);
+    expect((await approve(owner)).statusCode).toBe(200);
+    // The confirmation token was not spent while waiting.
+    const real = await cleanup(admin, owner.orgId, findingId, { dryRun: false, confirm: dry.confirmToken });
+    expect(real.statusCode, real.body).toBe(200);
+    expect(realDeletes()).toHaveLength(1);
+    const audit = await h.db.select().from(auditEvents).where(eq(auditEvents.targetId, findingId));
+    const success = audit.find(
+      (a) =>
+        a.action === 'aws.cleanup.delete_volume' &&
+        a.outcome === 'success' &&
+        (a.details as { dryRun?: boolean }).dryRun === false,
+    );
+    expect(success?.details).toMatchObject({ approvalId });
   });
 
   it('a token is single-use and expires', async () => {

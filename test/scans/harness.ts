@@ -10,6 +10,7 @@ import { runMigrations } from '../../src/db/migrate.ts';
 import { createScanStore, type ScanStore } from '../../src/scans/store.ts';
 import { findings, scans } from '../../src/scans/tables.ts';
 import { createTestApp, isolatedPostgres, type TestApp, testEnv } from '../helpers/app.ts';
+import { withoutApprovals } from '../helpers/approvals.ts';
 import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
 
 /** Fixed per test run so that apps restarted over the same database share keys (tokens, external IDs). */
@@ -79,6 +80,8 @@ export async function insertConnection(
     cleanupTagConditions?: Record<string, string>;
   } = {},
 ): Promise<TestConnection> {
+  // Clean-up suites test the guarded clean-up itself; test/approvals tests the four-eyes rule over it.
+  await withoutApprovals(t, orgId);
   return createTestConnection(t, orgId, {
     capabilities: options.capabilities ?? ['cost-scan', 'cleanup'],
     scopes: { regions: options.regions ?? [], cleanupTagConditions: options.cleanupTagConditions ?? {} },

@@ -1,25 +1,33 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Connection, logout, type Me, refreshSession } from './api.ts';
+import { api, type Connection, can, logout, type Me, type Permission, refreshSession } from './api.ts';
+import { invitationTokenFromUrl, leaveInvitation } from './invite.ts';
 import { Busy, ErrorBox } from './ui.tsx';
+import { ApprovalsView } from './views/Approvals.tsx';
 import { AuditView } from './views/Audit.tsx';
 import { AuthScreen } from './views/Auth.tsx';
 import { ConnectionDetail } from './views/ConnectionDetail.tsx';
 import { ConnectionsView } from './views/Connections.tsx';
 import { ConsentView } from './views/Consent.tsx';
 import { FindingsView } from './views/Findings.tsx';
+import { GroupsView } from './views/Groups.tsx';
 import { ApiKeysView, MembersView } from './views/Org.tsx';
 import { SecurityView } from './views/Security.tsx';
+import { ScimTokensView, SsoView } from './views/Sso.tsx';
 import { WebhooksView } from './views/Webhooks.tsx';
 
 const PAGES = [
-  ['connections', 'Connections'],
-  ['findings', 'Waste findings'],
-  ['keys', 'API keys'],
-  ['members', 'Members'],
-  ['audit', 'Audit log'],
-  ['webhooks', 'Webhooks'],
-  ['security', 'Security'],
-] as const;
+  ['connections', 'Connections', null],
+  ['organizations', 'AWS Organizations', null],
+  ['findings', 'Waste findings', null],
+  ['keys', 'API keys', 'api-keys:read'],
+  ['members', 'Members', null],
+  ['approvals', 'Approvals', null],
+  ['audit', 'Audit log', 'audit:read'],
+  ['webhooks', 'Webhooks', 'webhooks:read'],
+  ['sso', 'Single sign-on', 'sso:read'],
+  ['scim', 'SCIM', 'sso:manage'],
+  ['security', 'Security', null],
+] as const satisfies ReadonlyArray<readonly [string, string, Permission | null]>;
 type PageId = (typeof PAGES)[number][0];
 
 function pageFromPath(): PageId {
@@ -31,6 +39,7 @@ export function App() {
   const [state, setState] = useState<'booting' | 'signed-out' | 'signed-in'>('booting');
   const [me, setMe] = useState<Me | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [preferredOrg, setPreferredOrg] = useState<string | null>(null);
 
   const loadMe = useCallback(async () => {
     try {
@@ -57,6 +66,7 @@ export function App() {
     return (
       <>
         <AuthScreen
+          invitationToken={invitationTokenFromUrl()}
           onSignedIn={() => {
             setError(null);
             void loadMe();
@@ -76,8 +86,23 @@ export function App() {
       ? new URLSearchParams(window.location.search).get('uid')
       : null;
   if (consentUid !== null) return <ConsentView me={me} uid={consentUid} />;
+  const invitationToken = invitationTokenFromUrl();
+  if (invitationToken !== null) {
+    return (
+      <JoinOrganisation
+        token={invitationToken}
+        onDone={(orgId) => {
+          leaveInvitation();
+          setPreferredOrg(orgId);
+          void loadMe();
+        }}
+      />
+    );
+  }
   return (
     <Shell
+      key={preferredOrg ?? 'default'}
+      initialOrgId={preferredOrg}
       me={me}
       reloadMe={loadMe}
       onSignedOut={() => {
@@ -88,17 +113,55 @@ export function App() {
   );
 }
 
+/** A signed-in user opened an invitation link: accept it (or not) before the console. */
+function JoinOrganisation({ token, onDone }: { token: string; onDone: (orgId: string | null) => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  async function accept() {
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await api<{ orgId: string }>('POST', '/v1/invitations/accept', { token });
+      onDone(res.orgId);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <main className="auth">
+      <h1>Rolegate</h1>
+      <section className="card" aria-labelledby="join-h">
+        <h2 id="join-h">Join an organisation</h2>
+        <p>You opened an invitation link. Accept it to join the organisation that invited you.</p>
+        <ErrorBox error={error} />
+        <button type="button" disabled={busy} onClick={() => void accept()}>
+          Accept the invitation
+        </button>{' '}
+        <button type="button" className="secondary" onClick={() => onDone(null)}>
+          Not now
+        </button>
+      </section>
+    </main>
+  );
+}
+
 function Shell({
   me,
   reloadMe,
   onSignedOut,
+  initialOrgId = null,
 }: {
+  initialOrgId?: string | null;
   me: Me;
   reloadMe: () => Promise<void>;
   onSignedOut: () => void;
 }) {
   const [page, setPageState] = useState<PageId>(pageFromPath);
-  const [orgId, setOrgId] = useState(me.organizations[0]?.id ?? '');
+  const [orgId, setOrgId] = useState(
+    me.organizations.find((o) => o.id === initialOrgId)?.id ?? me.organizations[0]?.id ?? '',
+  );
   const [openConn, setOpenConn] = useState<Connection | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [newOrg, setNewOrg] = useState('');
@@ -115,6 +178,9 @@ function Shell({
     setPageState(p);
     if (window.location.pathname !== `/${p}`) window.history.pushState(null, '', `/${p}`);
   }
+
+  const needs = PAGES.find(([id]) => id === page)?.[2] ?? null;
+  const pageAllowed = needs === null || can(org, needs);
 
   async function signOut() {
     try {
@@ -167,7 +233,7 @@ function Shell({
       </header>
       <nav className="sidebar" aria-label="Main">
         <ul>
-          {PAGES.map(([id, label]) => (
+          {PAGES.filter(([, , needs]) => needs === null || can(org, needs)).map(([id, label]) => (
             <li key={id}>
               <a
                 href={`/${id}`}
@@ -203,10 +269,20 @@ function Shell({
         <ErrorBox error={error} />
         {org === undefined && page !== 'security' ? (
           <p>You are not a member of any organisation. Create one in the sidebar, or accept an invitation.</p>
+        ) : !pageAllowed ? (
+          <p data-testid="page-not-allowed">
+            Your role in this organisation ({org?.role}) does not include this page. Ask an admin if you need
+            it.
+          </p>
         ) : (
           <>
             {page === 'connections' && org !== undefined && openConn === null && (
-              <ConnectionsView key={org.id} orgId={org.id} onOpen={setOpenConn} />
+              <ConnectionsView
+                key={org.id}
+                orgId={org.id}
+                onOpen={setOpenConn}
+                canConnect={can(org, 'connections:write')}
+              />
             )}
             {page === 'connections' && org !== undefined && openConn !== null && (
               <ConnectionDetail
@@ -215,15 +291,26 @@ function Shell({
                 connection={openConn}
                 onBack={() => setOpenConn(null)}
                 onFindings={() => setPage('findings')}
+                canVerify={can(org, 'connections:verify')}
               />
             )}
-            {page === 'findings' && org !== undefined && <FindingsView key={org.id} orgId={org.id} />}
+            {page === 'organizations' && org !== undefined && (
+              <GroupsView key={org.id} orgId={org.id} allowed={(p) => can(org, p)} />
+            )}
+            {page === 'findings' && org !== undefined && (
+              <FindingsView key={org.id} orgId={org.id} canCleanUp={can(org, 'cleanup:execute')} />
+            )}
             {page === 'keys' && org !== undefined && <ApiKeysView key={org.id} orgId={org.id} />}
             {page === 'members' && org !== undefined && (
               <MembersView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
             )}
+            {page === 'approvals' && org !== undefined && (
+              <ApprovalsView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
+            )}
             {page === 'audit' && org !== undefined && <AuditView key={org.id} orgId={org.id} />}
             {page === 'webhooks' && org !== undefined && <WebhooksView key={org.id} orgId={org.id} />}
+            {page === 'sso' && org !== undefined && <SsoView key={org.id} orgId={org.id} />}
+            {page === 'scim' && org !== undefined && <ScimTokensView key={org.id} orgId={org.id} />}
             {page === 'security' && <SecurityView me={me} onChanged={() => void reloadMe()} />}
           </>
         )}

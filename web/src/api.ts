@@ -3,16 +3,87 @@
  * is an httpOnly cookie the server sets for requests marked `x-rolegate-client: browser`
  * (docs/security-model.md, "Browser sessions"). Nothing is written to localStorage.
  */
+import { CAPABILITIES as API_CAPABILITIES, ROLES as API_ROLES, type paths } from '@rolegate/client/openapi';
+
+/** One invalid field of a `validation_failed` answer (`details.fields` in the error envelope). */
+export interface FieldError {
+  location: string;
+  /** Dotted path, e.g. `roleArn` or `scopes.s3Buckets.0`. */
+  path: string;
+  message: string;
+}
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly requestId: string | null;
-  constructor(status: number, code: string, message: string, requestId: string | null) {
+  readonly fields: FieldError[];
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    requestId: string | null,
+    fields: FieldError[] = [],
+  ) {
     super(message);
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    this.fields = fields;
+  }
+
+  /** The messages for one field (path or its descendants), to show beside that field. */
+  messagesFor(path: string): string[] {
+    return this.fields.filter((f) => f.path === path || f.path.startsWith(`${path}.`)).map((f) => f.message);
+  }
+}
+
+function fieldsOf(details: unknown): FieldError[] {
+  if (typeof details !== 'object' || details === null) return [];
+  const fields = (details as { fields?: unknown }).fields;
+  if (!Array.isArray(fields)) return [];
+  return fields.filter(
+    (f): f is FieldError =>
+      typeof f === 'object' &&
+      f !== null &&
+      typeof (f as FieldError).path === 'string' &&
+      typeof (f as FieldError).message === 'string',
+  );
+}
+
+/**
+ * The operation needs another person's approval (docs/approvals.md): the server answered 202 with
+ * `approval_required` and made (or reused) the request named here. Nothing was done.
+ */
+export class ApprovalRequiredError extends ApiError {
+  readonly approvalRequestId: string;
+  constructor(message: string, requestId: string | null, approvalRequestId: string) {
+    super(202, 'approval_required', message, requestId);
+    this.approvalRequestId = approvalRequestId;
+  }
+}
+
+/** A 202 that carries `approval_required` is a refusal to act, not a success. */
+async function approvalRequired(res: Response): Promise<ApprovalRequiredError | null> {
+  if (res.status !== 202) return null;
+  try {
+    const body = (await res.clone().json()) as {
+      error?: {
+        code?: string;
+        message?: string;
+        requestId?: string;
+        details?: { approvalRequestId?: string };
+      };
+    };
+    const e = body.error;
+    if (e?.code !== 'approval_required' || typeof e.details?.approvalRequestId !== 'string') return null;
+    return new ApprovalRequiredError(
+      e.message ?? 'This operation needs approval.',
+      e.requestId ?? null,
+      e.details.approvalRequestId,
+    );
+  } catch {
+    return null;
   }
 }
 
@@ -32,13 +103,16 @@ export function setAccessToken(token: string | null): void {
 async function toError(res: Response): Promise<ApiError> {
   const headerId = res.headers.get('x-request-id');
   try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string; requestId?: string } };
+    const body = (await res.json()) as {
+      error?: { code?: string; message?: string; requestId?: string; details?: unknown };
+    };
     const e = body.error ?? {};
     return new ApiError(
       res.status,
       e.code ?? 'error',
       e.message ?? `Request failed with HTTP ${res.status}.`,
       e.requestId ?? headerId,
+      fieldsOf(e.details),
     );
   } catch {
     return new ApiError(res.status, 'error', `Request failed with HTTP ${res.status}.`, headerId);
@@ -56,7 +130,8 @@ export function refreshSession(): Promise<boolean> {
         headers: { ...BROWSER_HEADERS, 'content-type': 'application/json' },
         body: '{}',
       });
-      if (!res.ok) {
+      // 204: no session cookie (a signed-out load); the server says so without an error status.
+      if (!res.ok || res.status === 204) {
         accessToken = null;
         return false;
       }
@@ -81,6 +156,8 @@ export async function rawFetch(path: string, init: RequestInit = {}, retry = tru
     if (await refreshSession()) return rawFetch(path, init, false);
   }
   if (!res.ok) throw await toError(res);
+  const pending = await approvalRequired(res);
+  if (pending !== null) throw pending;
   return res;
 }
 
@@ -125,6 +202,24 @@ export function uploadWithProgress(
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     };
     xhr.onload = () => {
+      if (xhr.status === 202) {
+        try {
+          const body = JSON.parse(xhr.responseText) as {
+            error?: {
+              code: string;
+              message: string;
+              requestId: string;
+              details?: { approvalRequestId?: string };
+            };
+          };
+          const id = body.error?.details?.approvalRequestId;
+          if (body.error?.code === 'approval_required' && typeof id === 'string') {
+            return reject(new ApprovalRequiredError(body.error.message, body.error.requestId, id));
+          }
+        } catch {
+          // not an approval answer: an ordinary success
+        }
+      }
       if (xhr.status >= 200 && xhr.status < 300) return resolve();
       let code = 'error';
       let message = `Upload failed with HTTP ${xhr.status}.`;
@@ -163,58 +258,29 @@ export async function logout(): Promise<void> {
   }
 }
 
-export type Role = 'viewer' | 'member' | 'admin' | 'owner';
-export const ROLES: Role[] = ['viewer', 'member', 'admin', 'owner'];
+// Types and enumerations come from the API's OpenAPI document (generated into @rolegate/client;
+// test/http/openapi.test.ts fails when they are stale), never copied by hand.
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 
-export interface Me {
-  user: { id: string; email: string; name: string | null; mfaEnabled: boolean };
-  organizations: { id: string; name: string; role: Role }[];
-}
-
-export const CAPABILITIES = [
-  's3-read',
-  's3-write',
-  'logs-read',
-  'dynamodb-read',
-  'lambda-read',
-  'lambda-invoke',
-  'cost-scan',
-  'cleanup',
-  'cloudtrail-read',
-  'audit-export',
-] as const;
+export const CAPABILITIES = API_CAPABILITIES;
 export type Capability = (typeof CAPABILITIES)[number];
+export type Role = (typeof API_ROLES)[number];
+export const ROLES: readonly Role[] = API_ROLES;
 
-export interface Check {
-  name: string;
-  status: 'passed' | 'failed' | 'skipped' | 'warning';
-  code?: string;
-  advice?: string;
+export type Me = Json<paths['/v1/me']['get']['responses']['200']>;
+export type Org = Me['organizations'][number];
+export type Permission = Org['permissions'][number];
+
+/**
+ * Whether the signed-in user's role in `org` permits `permission` (the server's matrix, sent with
+ * /v1/me): controls a role cannot use are not offered. The API still enforces every check.
+ */
+export function can(org: Org | undefined, permission: Permission): boolean {
+  return org?.permissions.includes(permission) === true;
 }
 
-export interface Connection {
-  id: string;
-  name: string;
-  accountId: string | null;
-  roleArn: string | null;
-  roleName: string;
-  capabilities: Capability[];
-  scopes: {
-    regions: string[];
-    s3Buckets: string[];
-    s3Prefixes: string[];
-    logGroupPrefixes: string[];
-    dynamodbTables: string[];
-    lambdaFunctionPatterns: string[];
-    cleanupTagConditions: Record<string, string>;
-  };
-  rotationPending: boolean;
-  previousExternalIdExpiresAt: string | null;
-  status: 'pending' | 'verified' | 'unsafe' | 'failed' | 'disabled' | 'expired';
-  lastVerifiedAt: string | null;
-  verification: { status: 'verified' | 'unsafe' | 'failed'; checkedAt: string; checks: Check[] } | null;
-  createdAt: string;
-}
+export type Connection = Json<paths['/v1/orgs/{orgId}/connections/{connId}']['get']['responses']['200']>;
+export type Check = NonNullable<Connection['verification']>['checks'][number];
 
 export interface Page<T> {
   items: T[];

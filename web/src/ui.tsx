@@ -1,8 +1,20 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from './api.ts';
+import { ApiError, ApprovalRequiredError } from './api.ts';
 
 export function ErrorBox({ error }: { error: unknown }) {
   if (error === null || error === undefined) return null;
+  if (error instanceof ApprovalRequiredError) {
+    return (
+      <div className="notice card" role="status" data-testid="approval-required">
+        <strong>Waiting for approval.</strong> {error.message}
+        <div>
+          Approval request <code>{error.approvalRequestId}</code>:{' '}
+          <a href={`/approvals?request=${error.approvalRequestId}`}>see it under Approvals</a>. Retry once it
+          is approved.
+        </div>
+      </div>
+    );
+  }
   const message = error instanceof Error ? error.message : String(error);
   const requestId = error instanceof ApiError ? error.requestId : null;
   const code = error instanceof ApiError ? error.code : null;
@@ -10,12 +22,36 @@ export function ErrorBox({ error }: { error: unknown }) {
     <div className="error" role="alert">
       <strong>{message}</strong>
       {code !== null && <span className="muted"> ({code})</span>}
+      {error instanceof ApiError && error.fields.length > 0 && (
+        <ul className="field-errors">
+          {error.fields.map((f) => (
+            <li key={`${f.location}:${f.path}:${f.message}`}>
+              {f.path === '' ? f.location : <code>{f.path}</code>}: {f.message}
+            </li>
+          ))}
+        </ul>
+      )}
       {requestId !== null && (
         <div className="muted small">
           Request ID: <code>{requestId}</code>
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * The API's messages for one field (`details.fields`), shown beside it; `id` lets the input point
+ * at them with aria-describedby.
+ */
+export function FieldMessage({ error, path, id }: { error: unknown; path: string; id: string }) {
+  if (!(error instanceof ApiError)) return null;
+  const messages = error.messagesFor(path);
+  if (messages.length === 0) return null;
+  return (
+    <span className="field-error" id={id} data-testid={`field-error-${path}`}>
+      {messages.join('; ')}
+    </span>
   );
 }
 

@@ -197,6 +197,7 @@ export const orgRoutes: FastifyPluginAsyncZod<OrgRoutesOptions> = async (app, { 
         role: request.body.role,
         token: created.token,
         expiresAt: created.expiresAt.toISOString(),
+        emailed: created.emailed,
       });
     },
   });

@@ -57,6 +57,8 @@ export const createdInvitationView = z.object({
   /** Shown once; only its SHA-256 is stored. */
   token: z.string(),
   expiresAt: z.string(),
+  /** True when the invitation was e-mailed (SMTP configured and the server took the message). */
+  emailed: z.boolean(),
 });
 export const invitationListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -8,6 +8,7 @@ import type { Tx } from '../../db/client.ts';
 import { newId } from '../../db/ids.ts';
 import type { ScanCanceller } from '../../jobs/registry.ts';
 import { can, ROLE_RANK, type Role, roleAtMost } from '../rbac.ts';
+import type { InvitationMailer } from './invitation-mail.ts';
 import type { InvitationRow, MemberRow, OrgRow, OrgStore } from './store.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -53,6 +54,8 @@ export function createOrgService(deps: {
   limits: OrgCreationLimits;
   /** Stops the scans of a deleted organisation (issue 25, item 4). */
   scans: Pick<ScanCanceller, 'cancelOrganizations'>;
+  /** E-mails invitations when SMTP is configured; null otherwise (the console shows the link). */
+  mailer?: InvitationMailer | null;
 }) {
   const { store, audit, clock, limits } = deps;
 
@@ -92,6 +95,61 @@ export function createOrgService(deps: {
     const role = await store.roleOf(tx, orgId, userId);
     if (role === null) throw new AppError(ErrorCode.NOT_FOUND, 'Member not found.');
     return role;
+  }
+
+  async function acceptIn(tx: Tx, actor: Actor, token: string): Promise<{ orgId: string; role: Role }> {
+    const userId = requireUser(actor, 'Accepting an invitation');
+    const now = clock.now();
+    const invitation = await store.findInvitationByTokenHash(tx, sha256Hex(token));
+    if (
+      invitation === null ||
+      invitation.acceptedAt !== null ||
+      invitation.revokedAt !== null ||
+      invitation.expiresAt.getTime() <= now.getTime()
+    ) {
+      throw invitationNotFound();
+    }
+    const email = await store.emailOf(tx, userId);
+    if (email === null || normaliseEmail(email) !== invitation.email) throw invitationNotFound();
+    if (!(await store.lockOrg(tx, invitation.orgId))) throw invitationNotFound();
+    if ((await store.roleOf(tx, invitation.orgId, userId)) !== null) {
+      throw new AppError(ErrorCode.CONFLICT, 'You are already a member of this organisation.');
+    }
+    // Checked again now, under the org lock: the inviter must still be a member who could send
+    // this invitation today. Revocation on demotion or removal covers the usual paths; this
+    // covers any other (an account deleted, a role changed outside the service).
+    const inviterRole =
+      invitation.invitedBy === null ? null : await store.roleOf(tx, invitation.orgId, invitation.invitedBy);
+    if (
+      inviterRole === null ||
+      !can(inviterRole, 'invitations:manage') ||
+      !roleAtMost(invitation.role, inviterRole)
+    ) {
+      throw new AppError(
+        ErrorCode.NOT_FOUND,
+        'The invitation is no longer valid: whoever sent it no longer holds the role it grants. Ask an admin of the organisation for a new one.',
+      );
+    }
+    if (!(await store.markInvitationAccepted(tx, invitation.orgId, invitation.id, userId, now))) {
+      throw invitationNotFound();
+    }
+    await store.addMember(tx, {
+      membershipId: newId('mem'),
+      orgId: invitation.orgId,
+      userId,
+      role: invitation.role,
+      now,
+    });
+    await audit.record(
+      tx,
+      auditEventFor(
+        actor,
+        'invitation.accepted',
+        { type: 'invitation', id: invitation.id },
+        { orgId: invitation.orgId, details: { role: invitation.role } },
+      ),
+    );
+    return { orgId: invitation.orgId, role: invitation.role };
   }
 
   return {
@@ -242,7 +300,7 @@ export function createOrgService(deps: {
     async invite(
       actor: OrgActor,
       input: { email: string; role: Role },
-    ): Promise<{ id: string; token: string; expiresAt: Date }> {
+    ): Promise<{ id: string; token: string; expiresAt: Date; emailed: boolean }> {
       if (!roleAtMost(input.role, actor.role)) {
         throw new AppError(ErrorCode.FORBIDDEN, 'You cannot invite someone with a role above your own.');
       }
@@ -275,7 +333,15 @@ export function createOrgService(deps: {
           ),
         );
       });
-      return { id, token, expiresAt };
+      // After the commit: the invitation exists whatever the mail server does; `emailed` says
+      // whether it took the message (the console shows the link to pass on either way).
+      const mailer = deps.mailer ?? null;
+      const org = mailer === null ? null : await store.findOrg(actor.orgId);
+      const emailed =
+        mailer !== null && org !== null
+          ? await mailer.send({ to: email, orgName: org.name, role: input.role, token, expiresAt })
+          : false;
+      return { id, token, expiresAt, emailed };
     },
 
     async listInvitations(
@@ -303,63 +369,15 @@ export function createOrgService(deps: {
     },
 
     async accept(actor: Actor, token: string): Promise<{ orgId: string; role: Role }> {
-      const userId = requireUser(actor, 'Accepting an invitation');
-      const now = clock.now();
-      return store.transaction(async (tx) => {
-        const invitation = await store.findInvitationByTokenHash(tx, sha256Hex(token));
-        if (
-          invitation === null ||
-          invitation.acceptedAt !== null ||
-          invitation.revokedAt !== null ||
-          invitation.expiresAt.getTime() <= now.getTime()
-        ) {
-          throw invitationNotFound();
-        }
-        const email = await store.emailOf(tx, userId);
-        if (email === null || normaliseEmail(email) !== invitation.email) throw invitationNotFound();
-        if (!(await store.lockOrg(tx, invitation.orgId))) throw invitationNotFound();
-        if ((await store.roleOf(tx, invitation.orgId, userId)) !== null) {
-          throw new AppError(ErrorCode.CONFLICT, 'You are already a member of this organisation.');
-        }
-        // Checked again now, under the org lock: the inviter must still be a member who could send
-        // this invitation today. Revocation on demotion or removal covers the usual paths; this
-        // covers any other (an account deleted, a role changed outside the service).
-        const inviterRole =
-          invitation.invitedBy === null
-            ? null
-            : await store.roleOf(tx, invitation.orgId, invitation.invitedBy);
-        if (
-          inviterRole === null ||
-          !can(inviterRole, 'invitations:manage') ||
-          !roleAtMost(invitation.role, inviterRole)
-        ) {
-          throw new AppError(
-            ErrorCode.NOT_FOUND,
-            'The invitation is no longer valid: whoever sent it no longer holds the role it grants. Ask an admin of the organisation for a new one.',
-          );
-        }
-        if (!(await store.markInvitationAccepted(tx, invitation.orgId, invitation.id, userId, now))) {
-          throw invitationNotFound();
-        }
-        await store.addMember(tx, {
-          membershipId: newId('mem'),
-          orgId: invitation.orgId,
-          userId,
-          role: invitation.role,
-          now,
-        });
-        await audit.record(
-          tx,
-          auditEventFor(
-            actor,
-            'invitation.accepted',
-            { type: 'invitation', id: invitation.id },
-            { orgId: invitation.orgId, details: { role: invitation.role } },
-          ),
-        );
-        return { orgId: invitation.orgId, role: invitation.role };
-      });
+      return store.transaction((tx) => acceptIn(tx, actor, token));
     },
+
+    /**
+     * Accepts inside the caller's transaction: sign-up with an invitation creates the user and
+     * their membership together, so a refused invitation leaves no account (and no stray
+     * organisation) behind.
+     */
+    acceptInvitationIn: acceptIn,
   };
 }
 

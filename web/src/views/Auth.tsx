@@ -1,16 +1,50 @@
 import { type FormEvent, useState } from 'react';
+
+/** Why a single sign-on came back to the console (`/?sso_error=<code>`, set by the SSO routes). */
+const SSO_ERRORS: Record<string, string> = {
+  sso_failed: 'Single sign-on did not complete (it may have expired or been refused); try again.',
+  not_found: 'No organisation signs in with SSO for this address.',
+  sso_provider_unavailable: 'Your organisation’s identity provider could not be reached; try again later.',
+  validation_failed: 'Enter a valid work address.',
+};
+
+function ssoErrorFromUrl(): string | null {
+  const code = new URLSearchParams(window.location.search).get('sso_error');
+  if (code === null) return null;
+  window.history.replaceState(null, '', window.location.pathname);
+  return SSO_ERRORS[code] ?? 'Single sign-on failed; try again.';
+}
+
 import { ApiError, api, login } from '../api.ts';
+import { leaveInvitation } from '../invite.ts';
 import { CodeField, ErrorBox, PasswordField } from '../ui.tsx';
 
-export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
-  const [mode, setMode] = useState<'login' | 'signup'>('login');
+export function AuthScreen({
+  onSignedIn,
+  invitationToken = null,
+}: {
+  onSignedIn: () => void;
+  /** From an invitation link: sign-up joins that organisation (no organisation of one's own). */
+  invitationToken?: string | null;
+}) {
+  const [mode, setMode] = useState<'login' | 'signup'>(invitationToken === null ? 'login' : 'signup');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [name, setName] = useState('');
+  const [orgName, setOrgName] = useState('');
   const [totp, setTotp] = useState('');
   const [needMfa, setNeedMfa] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [ssoEmail, setSsoEmail] = useState('');
+  const [ssoError] = useState<string | null>(ssoErrorFromUrl);
+
+  // A plain navigation: the server sets the sign-in's state cookie and redirects to the provider,
+  // whose callback brings the browser back here with the session's refresh cookie.
+  function startSso(e: FormEvent) {
+    e.preventDefault();
+    window.location.assign(`/v1/auth/sso/start?email=${encodeURIComponent(ssoEmail.trim())}`);
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -18,18 +52,29 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
     setError(null);
     try {
       if (mode === 'signup') {
-        await api(
-          'POST',
-          '/v1/auth/signup',
-          name.trim() === '' ? { email, password } : { email, password, name },
-        );
+        await api('POST', '/v1/auth/signup', {
+          email,
+          password,
+          ...(name.trim() === '' ? {} : { name }),
+          ...(invitationToken !== null
+            ? { invitationToken }
+            : orgName.trim() === ''
+              ? {}
+              : { organizationName: orgName }),
+        });
       }
       await login(email, password, needMfa ? totp.trim() : undefined);
+      // Signed up through the link: the invitation is accepted already. Logged in instead: the
+      // console offers to accept it next (App.tsx).
+      if (mode === 'signup' && invitationToken !== null) leaveInvitation();
       onSignedIn();
     } catch (err) {
       if (err instanceof ApiError && err.code === 'mfa_required') {
         setNeedMfa(true);
         setMode('login');
+      } else if (err instanceof ApiError && err.code === 'sso_required') {
+        setSsoEmail(email);
+        setError(err);
       } else {
         setError(err);
       }
@@ -54,6 +99,24 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
                   onChange={(e) => setName(e.target.value)}
                   autoComplete="name"
                   maxLength={200}
+                />
+              </label>
+            )}
+            {invitationToken !== null && (
+              <p className="notice" data-testid="invitation-notice">
+                You were invited to join an organisation. Sign up with the email address the invitation was
+                sent to, or log in if you already have an account.
+              </p>
+            )}
+            {mode === 'signup' && invitationToken === null && (
+              <label>
+                Organisation name (optional)
+                <input
+                  value={orgName}
+                  onChange={(e) => setOrgName(e.target.value)}
+                  autoComplete="organization"
+                  maxLength={200}
+                  placeholder="e.g. Acme Ltd"
                 />
               </label>
             )}
@@ -117,6 +180,30 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
           </button>
         )}
       </form>
+      {mode === 'login' && !needMfa && (
+        <form className="card" onSubmit={startSso} aria-label="Sign in with SSO">
+          <h2>Sign in with SSO</h2>
+          <label>
+            Work address
+            <input
+              type="email"
+              required
+              value={ssoEmail}
+              onChange={(e) => setSsoEmail(e.target.value)}
+              autoComplete="email"
+              maxLength={320}
+            />
+          </label>
+          {ssoError !== null && (
+            <p className="error" role="alert">
+              {ssoError}
+            </p>
+          )}
+          <button type="submit" className="secondary">
+            Continue with SSO
+          </button>
+        </form>
+      )}
     </main>
   );
 }

@@ -66,11 +66,14 @@ export function ConnectionDetail({
   connection,
   onBack,
   onFindings,
+  canVerify,
 }: {
   orgId: string;
   connection: Connection;
   onBack: () => void;
   onFindings: () => void;
+  /** connections:verify (admin): a weaker role is not offered the verify button. */
+  canVerify: boolean;
 }) {
   const [conn, setConn] = useState(connection);
   const [tab, setTab] = useState<Tab>('overview');
@@ -187,9 +190,11 @@ export function ConnectionDetail({
           {result !== null ? (
             <VerificationReport result={result} onRetry={verify} />
           ) : (
-            <button type="button" onClick={verify} disabled={busy !== null || conn.roleArn === null}>
-              Verify now
-            </button>
+            canVerify && (
+              <button type="button" onClick={verify} disabled={busy !== null || conn.roleArn === null}>
+                Verify now
+              </button>
+            )
           )}
           {caps.includes('cloudtrail-read') && (
             <div className="card">

@@ -1,6 +1,14 @@
 import { type FormEvent, useState } from 'react';
-import { api, CAPABILITIES, type Capability, type Check, type Connection, type Page } from '../api.ts';
-import { Busy, CodeBlock, CopyButton, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
+import {
+  ApiError,
+  api,
+  CAPABILITIES,
+  type Capability,
+  type Check,
+  type Connection,
+  type Page,
+} from '../api.ts';
+import { Busy, CodeBlock, CopyButton, Empty, ErrorBox, FieldMessage, formatTime, useLoad } from '../ui.tsx';
 
 const CAPABILITY_TEXT: Record<Capability, string> = {
   's3-read': 'List buckets and objects, download objects',
@@ -12,6 +20,8 @@ const CAPABILITY_TEXT: Record<Capability, string> = {
   'cost-scan': 'Scan for idle and wasted resources (read-only)',
   cleanup: 'Delete waste after a dry run and confirmation',
   'cloudtrail-read': 'Look up CloudTrail events to reconcile them with the audit trail',
+  'organizations-read':
+    'List the accounts of an AWS Organization (management or delegated-administrator account, for connection groups)',
   'audit-export': 'Write signed audit checkpoints to one bucket and prefix (PutObject only)',
 };
 
@@ -46,7 +56,16 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status}`}>{status}</span>;
 }
 
-export function ConnectionsView({ orgId, onOpen }: { orgId: string; onOpen: (c: Connection) => void }) {
+export function ConnectionsView({
+  orgId,
+  onOpen,
+  canConnect,
+}: {
+  orgId: string;
+  onOpen: (c: Connection) => void;
+  /** The role may create connections (connections:write); otherwise the wizard is not offered. */
+  canConnect: boolean;
+}) {
   const conns = useLoad(
     () => api<Page<Connection>>('GET', `/v1/orgs/${orgId}/connections?limit=100`),
     [orgId],
@@ -67,16 +86,24 @@ export function ConnectionsView({ orgId, onOpen }: { orgId: string; onOpen: (c: 
     <section aria-labelledby="conn-h">
       <div className="section-head">
         <h2 id="conn-h">AWS connections</h2>
-        <button type="button" onClick={() => setWizard(true)}>
-          Connect an AWS account
-        </button>
+        {canConnect && (
+          <button type="button" onClick={() => setWizard(true)}>
+            Connect an AWS account
+          </button>
+        )}
       </div>
       <ErrorBox error={conns.error} />
       {conns.loading && conns.data === null && <Busy label="Loading connections…" />}
       {conns.data !== null && conns.data.items.length === 0 && (
         <Empty>
-          No AWS account is connected yet. Choose <strong>Connect an AWS account</strong>: Rolegate generates
-          a least-privilege role for you to create in the account, then verifies it.
+          {canConnect ? (
+            <>
+              No AWS account is connected yet. Choose <strong>Connect an AWS account</strong>: Rolegate
+              generates a least-privilege role for you to create in the account, then verifies it.
+            </>
+          ) : (
+            <>No AWS account is connected yet. An admin of the organisation can connect one.</>
+          )}
         </Empty>
       )}
       {conns.data !== null && conns.data.items.length > 0 && (
@@ -349,7 +376,10 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
               onChange={(e) => setRoleArn(e.target.value)}
               placeholder="arn:aws:iam::123456789012:role/RolegateAccess"
               maxLength={2048}
+              aria-invalid={error instanceof ApiError && error.messagesFor('roleArn').length > 0}
+              aria-describedby="role-arn-error"
             />
+            <FieldMessage error={error} path="roleArn" id="role-arn-error" />
           </label>
           <div className="row">
             <button type="button" className="secondary" onClick={() => setStep('templates')}>

@@ -40,7 +40,14 @@ function chartRows(r: Record<string, { count: number; monthlyCost: number }>) {
     .map(([label, v]) => ({ label, value: v.monthlyCost, note: `${usd(v.monthlyCost)}/mo · ${v.count}` }));
 }
 
-export function FindingsView({ orgId }: { orgId: string }) {
+export function FindingsView({
+  orgId,
+  canCleanUp,
+}: {
+  orgId: string;
+  /** The role may clean up (cleanup:execute, admin); otherwise no clean-up control is offered. */
+  canCleanUp: boolean;
+}) {
   const data = useLoad(
     () =>
       api<{ items: Finding[]; totals: Totals }>('GET', `/v1/orgs/${orgId}/findings?limit=200&status=open`),
@@ -190,9 +197,11 @@ export function FindingsView({ orgId }: { orgId: string }) {
                   <td title={f.estimate?.basis ?? undefined}>{usd(f.monthlyCost)}</td>
                   <td>{f.recommendedAction}</td>
                   <td>
-                    <button type="button" className="secondary small" onClick={() => dryRun(f)}>
-                      Clean up…
-                    </button>
+                    {canCleanUp && (
+                      <button type="button" className="secondary small" onClick={() => dryRun(f)}>
+                        Clean up…
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, CAPABILITIES, type Capability, type Connection, type Page, ROLES, type Role } from '../api.ts';
+import { invitationLink } from '../invite.ts';
 import { Busy, CopyButton, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
 
 interface ApiKey {
@@ -267,6 +268,7 @@ export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUser
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
   const [token, setToken] = useState<string | null>(null);
+  const [emailedTo, setEmailedTo] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   async function act(fn: () => Promise<unknown>) {
@@ -352,11 +354,13 @@ export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUser
             onSubmit={(e) => {
               e.preventDefault();
               void act(async () => {
-                const res = await api<{ token: string }>('POST', `/v1/orgs/${orgId}/invitations`, {
-                  email,
-                  role,
-                });
+                const res = await api<{ token: string; emailed: boolean }>(
+                  'POST',
+                  `/v1/orgs/${orgId}/invitations`,
+                  { email, role },
+                );
                 setToken(res.token);
+                setEmailedTo(res.emailed ? email : null);
                 setEmail('');
               });
             }}
@@ -376,9 +380,22 @@ export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUser
           </form>
           {token !== null && (
             <div className="card notice" role="status">
+              {emailedTo !== null && (
+                <p data-testid="invitation-emailed">
+                  The invitation was e-mailed to <strong>{emailedTo}</strong>.
+                </p>
+              )}
               <p>
-                Invitation token (shown once; send it to the invitee, who accepts it after signing in):{' '}
-                <code className="secret">{token}</code> <CopyButton text={token} label="Copy token" />
+                Invitation link (shown once; send it to the invitee, who signs up or logs in with the invited
+                email address to join):{' '}
+                <code className="secret" data-testid="invitation-link">
+                  {invitationLink(token)}
+                </code>{' '}
+                <CopyButton text={invitationLink(token)} label="Copy link" />
+              </p>
+              <p className="muted small">
+                Or the token alone, for someone already signed in: <code className="secret">{token}</code>{' '}
+                <CopyButton text={token} label="Copy token" />
               </p>
             </div>
           )}

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { api, type Me } from '../api.ts';
 import { CodeField, CopyButton, ErrorBox, PasswordField } from '../ui.tsx';
 import { AgentGrants } from './AgentGrants.tsx';
+import { SignInHistory } from './SignInHistory.tsx';
 
 interface Setup {
   secret: string;
@@ -91,6 +92,7 @@ export function SecurityView({ me, onChanged }: { me: Me; onChanged: () => void 
       {me.user.mfaEnabled && <DisableMfa onChanged={onChanged} />}
       <ErrorBox error={error} />
       <ChangePassword />
+      <SignInHistory />
       <AgentGrants />
     </section>
   );

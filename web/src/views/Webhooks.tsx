@@ -8,6 +8,9 @@ const EVENT_TYPES = [
   ['threat.brute_force', 'Brute-force sign-in attempts'],
   ['threat.access_denied_burst', 'Bursts of denied AWS calls'],
   ['threat.connection_unsafe', 'Connections found unsafe'],
+  ['sso.break_glass_login', 'Break-glass sign-ins (require SSO)'],
+  ['approval.requested', 'Approval requested (opt-in)'],
+  ['approval.decided', 'Approval decided or revoked (opt-in)'],
 ] as const;
 
 interface Endpoint {
@@ -38,7 +41,9 @@ export function WebhooksView({ orgId }: { orgId: string }) {
   );
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
-  const [events, setEvents] = useState<string[]>(EVENT_TYPES.map(([t]) => t));
+  const [events, setEvents] = useState<string[]>(
+    EVENT_TYPES.map(([t]) => t).filter((t) => t.startsWith('threat.')),
+  );
   const [created, setCreated] = useState<{ url: string; secret: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);

@@ -1,0 +1,1 @@
+ALTER TABLE "audit_export_targets" ADD COLUMN "lease_token" text;
