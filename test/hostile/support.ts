@@ -96,7 +96,13 @@ export async function signUpWithApiKey(
   base: string,
   label: string,
   timeoutMs?: number,
-): Promise<{ orgId: string; key: string; headers: Record<string, string> }> {
+): Promise<{
+  orgId: string;
+  key: string;
+  headers: Record<string, string>;
+  /** The owner's own session (what an API key may not do, such as changing the approval policy). */
+  ownerHeaders: Record<string, string>;
+}> {
   const email = `${label}-${randomBytes(6).toString('hex')}@example.test`;
   const password = `${label} ${randomBytes(12).toString('hex')} staple`;
   const signup = await fetchJson<{ organization: { id: string } }>(
@@ -121,5 +127,10 @@ export async function signUpWithApiKey(
     { authorization: `Bearer ${login.accessToken}` },
     timeoutMs,
   );
-  return { orgId, key: key.key, headers: { authorization: `Bearer ${key.key}` } };
+  return {
+    orgId,
+    key: key.key,
+    headers: { authorization: `Bearer ${key.key}` },
+    ownerHeaders: { authorization: `Bearer ${login.accessToken}` },
+  };
 }
