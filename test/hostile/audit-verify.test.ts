@@ -113,10 +113,11 @@ describe('audit verification cannot stall the server (14.12, 25.1)', () => {
     const owner = await createTestUser(t);
     await bulkChain(owner.orgId, 3000);
     const results = await Promise.all(Array.from({ length: 8 }, () => verify(owner, '?full=true')));
-    for (const r of results)
-      expect(r).toMatchObject({ valid: true, checked: 3000, full: true, cached: false });
-    // One run produced every answer.
-    expect(new Set(results.map((r) => r.verifiedAt)).size).toBe(1);
+    for (const r of results) expect(r).toMatchObject({ valid: true, checked: 3000, full: true });
+    // Whether eight HTTP requests overlap depends on scheduling: each is authenticated first, and a
+    // verification is itself audited, so a request that arrives after a run ended sees a new head and
+    // starts its own (CI on PostgreSQL saw two runs). That concurrent callers share one run is
+    // counted below on the service, where all eight start in the same tick.
 
     // The same, counted in database reads: eight concurrent callers cost what one costs. The reads
     // are counted on a view of the database handed to this service alone, so the app's own
