@@ -606,3 +606,65 @@ describe('just-in-time elevation', () => {
     expect(admin.statusCode).toBe(409);
   });
 });
+
+/** Asks for and approves (by the org's admin) an elevation of the member to admin. */
+async function elevate(o: Org, who: TestUser = o.member): Promise<string> {
+  const ask = await t.app.inject({
+    method: 'POST',
+    url: `/v1/orgs/${o.owner.orgId}/elevations`,
+    headers: who.headers,
+    payload: { role: 'admin', durationSeconds: 300, reason: 'incident' },
+  });
+  expect(ask.statusCode, ask.body).toBe(201);
+  const id = ask.json().id as string;
+  expect((await decide(o, o.admin.headers, id, 'approve')).statusCode).toBe(200);
+  return id;
+}
+
+const auditStatus = async (o: Org, who: TestUser) =>
+  (await t.app.inject({ method: 'GET', url: `/v1/orgs/${o.owner.orgId}/audit`, headers: who.headers }))
+    .statusCode;
+
+describe('approvals review 1: what an elevation cannot do', () => {
+  it('refuses an elevated member role changes, removals, invitations and admin API keys', async () => {
+    const o = await org();
+    const accomplice = await createTestUser(t, { orgId: o.owner.orgId, role: 'member' });
+    await elevate(o);
+    expect(await auditStatus(o, o.member)).toBe(200);
+    const patch = (userId: string, role: string) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/v1/orgs/${o.owner.orgId}/members/${userId}`,
+        headers: o.member.headers,
+        payload: { role },
+      });
+    expect((await patch(o.member.userId, 'admin')).statusCode).toBe(403);
+    expect((await patch(accomplice.userId, 'admin')).statusCode).toBe(403);
+    const invite = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${o.owner.orgId}/invitations`,
+      headers: o.member.headers,
+      payload: { email: `x-${o.member.userId}@example.test`, role: 'admin' },
+    });
+    expect(invite.statusCode).toBe(403);
+    const key = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${o.owner.orgId}/api-keys`,
+      headers: o.member.headers,
+      payload: { name: 'escalate', role: 'admin' },
+    });
+    expect(key.statusCode).toBe(403);
+    const removal = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/orgs/${o.owner.orgId}/members/${accomplice.userId}`,
+      headers: o.member.headers,
+    });
+    expect(removal.statusCode).toBe(403);
+    const roles = await t.database.db
+      .select({ userId: memberships.userId, role: memberships.role })
+      .from(memberships)
+      .where(eq(memberships.orgId, o.owner.orgId));
+    expect(roles.find((r) => r.userId === o.member.userId)?.role).toBe('member');
+    expect(roles.find((r) => r.userId === accomplice.userId)?.role).toBe('member');
+  });
+});

@@ -1,6 +1,6 @@
 import type { AuditWriter } from '../../audit/types.ts';
 import type { Clock } from '../../clock.ts';
-import type { Actor } from '../../core/actor.ts';
+import { type Actor, heldRole } from '../../core/actor.ts';
 import { auditEventFor } from '../../core/audit-event.ts';
 import { AppError, ErrorCode } from '../../core/errors.ts';
 import { randomToken, sha256Hex } from '../../crypto/tokens.ts';
@@ -246,14 +246,24 @@ export function createOrgService(deps: {
     },
 
     async changeRole(actor: OrgActor, userId: string, role: Role): Promise<MemberRow['role']> {
-      if (!can(actor.role, 'members:manage')) throw new AppError(ErrorCode.FORBIDDEN);
+      // Judged on the role held by membership: an elevated member must not make itself (or an
+      // accomplice) a permanent admin (approvals review 1).
+      const held = heldRole(actor);
+      if (held === null || !can(held, 'members:manage')) throw new AppError(ErrorCode.FORBIDDEN);
       await store.transaction(async (tx) => {
         const current = await lockedRole(tx, actor.orgId, userId);
         if (current === role) return;
-        if ((current === 'owner' || role === 'owner') && actor.role !== 'owner') {
+        // Stepping down is one's own call (the last-owner rule still holds); stepping up never is.
+        if (actor.userId === userId && ROLE_RANK[role] > ROLE_RANK[current]) {
+          throw new AppError(
+            ErrorCode.FORBIDDEN,
+            'You cannot raise your own role; ask another admin or owner.',
+          );
+        }
+        if ((current === 'owner' || role === 'owner') && held !== 'owner') {
           throw new AppError(ErrorCode.FORBIDDEN, 'Only an owner can grant or change the owner role.');
         }
-        if (!roleAtMost(role, actor.role)) {
+        if (!roleAtMost(role, held)) {
           throw new AppError(ErrorCode.FORBIDDEN, 'You cannot grant a role above your own.');
         }
         await assertOwnerRemains(tx, actor.orgId, current);
@@ -276,10 +286,11 @@ export function createOrgService(deps: {
 
     async removeMember(actor: OrgActor, userId: string): Promise<void> {
       const self = actor.type === 'user' && actor.id === userId;
-      if (!self && !can(actor.role, 'members:manage')) throw new AppError(ErrorCode.FORBIDDEN);
+      const held = heldRole(actor);
+      if (!self && !can(held, 'members:manage')) throw new AppError(ErrorCode.FORBIDDEN);
       await store.transaction(async (tx) => {
         const current = await lockedRole(tx, actor.orgId, userId);
-        if (!self && current === 'owner' && actor.role !== 'owner') {
+        if (!self && current === 'owner' && held !== 'owner') {
           throw new AppError(ErrorCode.FORBIDDEN, 'Only an owner can remove an owner.');
         }
         await assertOwnerRemains(tx, actor.orgId, current);
@@ -301,7 +312,8 @@ export function createOrgService(deps: {
       actor: OrgActor,
       input: { email: string; role: Role },
     ): Promise<{ id: string; token: string; expiresAt: Date; emailed: boolean }> {
-      if (!roleAtMost(input.role, actor.role)) {
+      const held = heldRole(actor);
+      if (held === null || !can(held, 'invitations:manage') || !roleAtMost(input.role, held)) {
         throw new AppError(ErrorCode.FORBIDDEN, 'You cannot invite someone with a role above your own.');
       }
       const email = normaliseEmail(input.email);
