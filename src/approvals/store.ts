@@ -315,3 +315,28 @@ export async function activeElevation(
   const role = rows[0]?.role;
   return isRole(role) ? role : null;
 }
+
+/**
+ * Ends a user's elevations, pending or granted, when their membership shrinks or ends (demoted,
+ * removed, left): an elevation was approved for the role they held then, and must not outlive it
+ * or come back with a later membership (approvals review 2). Runs in the caller's transaction.
+ */
+export async function revokeElevationsOf(
+  q: DbOrTx,
+  orgId: string,
+  userId: string,
+  revokedBy: string,
+): Promise<RequestRow[]> {
+  return q
+    .update(approvalRequests)
+    .set({ status: 'revoked', revokedBy })
+    .where(
+      and(
+        eq(approvalRequests.orgId, orgId),
+        eq(approvalRequests.requesterUserId, userId),
+        eq(approvalRequests.kind, 'elevation'),
+        inArray(approvalRequests.status, ['pending', 'approved']),
+      ),
+    )
+    .returning();
+}

@@ -8,6 +8,7 @@ import { approvalRequests } from '../../src/approvals/tables.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
 import type { Clock } from '../../src/clock.ts';
 import { memberships } from '../../src/db/core-tables.ts';
+import { newId } from '../../src/db/ids.ts';
 import { webhookDeliveries } from '../../src/webhooks/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
@@ -666,5 +667,49 @@ describe('approvals review 1: what an elevation cannot do', () => {
       .where(eq(memberships.orgId, o.owner.orgId));
     expect(roles.find((r) => r.userId === o.member.userId)?.role).toBe('member');
     expect(roles.find((r) => r.userId === accomplice.userId)?.role).toBe('member');
+  });
+});
+
+describe('approvals review 2: demotion and removal end an elevation', () => {
+  const patchRole = (o: Org, userId: string, role: string) =>
+    t.app.inject({
+      method: 'PATCH',
+      url: `/v1/orgs/${o.owner.orgId}/members/${userId}`,
+      headers: o.owner.headers,
+      payload: { role },
+    });
+
+  it('revokes the elevation on demotion, audited; promoting back does not revive it', async () => {
+    const o = await org();
+    const id = await elevate(o);
+    expect(await auditStatus(o, o.member)).toBe(200);
+    expect((await patchRole(o, o.member.userId, 'viewer')).statusCode).toBe(200);
+    expect(await auditStatus(o, o.member)).toBe(403);
+    expect((await patchRole(o, o.member.userId, 'member')).statusCode).toBe(200);
+    expect(await auditStatus(o, o.member)).toBe(403);
+    const [row] = await t.database.db.select().from(approvalRequests).where(eq(approvalRequests.id, id));
+    expect(row?.status).toBe('revoked');
+    const revoked = await auditOf(t, o.owner.orgId, 'approval.revoked');
+    expect(revoked.map((r) => r.targetId)).toContain(id);
+  });
+
+  it('revokes the elevation on removal: re-added as member or viewer, it is gone', async () => {
+    const o = await org();
+    await elevate(o);
+    const removal = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/orgs/${o.owner.orgId}/members/${o.member.userId}`,
+      headers: o.owner.headers,
+    });
+    expect(removal.statusCode).toBe(204);
+    await t.database.db
+      .insert(memberships)
+      .values({ id: newId('mem'), orgId: o.owner.orgId, userId: o.member.userId, role: 'viewer' });
+    expect(await auditStatus(o, o.member)).toBe(403);
+    await t.database.db
+      .update(memberships)
+      .set({ role: 'member' })
+      .where(and(eq(memberships.orgId, o.owner.orgId), eq(memberships.userId, o.member.userId)));
+    expect(await auditStatus(o, o.member)).toBe(403);
   });
 });

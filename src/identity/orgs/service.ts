@@ -1,3 +1,4 @@
+import { revokeElevationsOf } from '../../approvals/store.ts';
 import type { AuditWriter } from '../../audit/types.ts';
 import type { Clock } from '../../clock.ts';
 import { type Actor, heldRole } from '../../core/actor.ts';
@@ -85,6 +86,27 @@ export function createOrgService(deps: {
           'invitation.revoked',
           { type: 'invitation', id: invitation.id },
           { orgId, details: { reason, role: invitation.role } },
+        ),
+      );
+    }
+  }
+
+  /** In the demotion's or removal's transaction: the user's elevations end with it, each audited. */
+  async function revokeElevations(
+    tx: Tx,
+    actor: Actor,
+    orgId: string,
+    userId: string,
+    reason: 'member_demoted' | 'member_removed' | 'member_left',
+  ): Promise<void> {
+    for (const request of await revokeElevationsOf(tx, orgId, userId, actor.id)) {
+      await audit.record(
+        tx,
+        auditEventFor(
+          actor,
+          'approval.revoked',
+          { type: 'approval_request', id: request.id },
+          { orgId, details: { kind: request.kind, reason } },
         ),
       );
     }
@@ -270,6 +292,7 @@ export function createOrgService(deps: {
         await store.setRole(tx, actor.orgId, userId, role);
         if (ROLE_RANK[role] < ROLE_RANK[current]) {
           await revokeInvitationsOf(tx, actor, actor.orgId, userId, 'inviter_demoted');
+          await revokeElevations(tx, actor, actor.orgId, userId, 'member_demoted');
         }
         await audit.record(
           tx,
@@ -296,6 +319,7 @@ export function createOrgService(deps: {
         await assertOwnerRemains(tx, actor.orgId, current);
         await store.removeMember(tx, actor.orgId, userId);
         await revokeInvitationsOf(tx, actor, actor.orgId, userId, self ? 'inviter_left' : 'inviter_removed');
+        await revokeElevations(tx, actor, actor.orgId, userId, self ? 'member_left' : 'member_removed');
         await audit.record(
           tx,
           auditEventFor(
