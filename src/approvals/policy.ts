@@ -36,6 +36,21 @@ export const DEFAULT_POLICY: ApprovalPolicy = {
 };
 
 /**
+ * Whether `after` lets through anything `before` held back: an operation no longer gated, fewer
+ * approvals, longer grants, time-boxed instead of single-use grants, or more roles that may
+ * approve. Loosening four-eyes is the owners' call (approvals review 3); tightening is an admin's.
+ */
+export function loosens(before: ApprovalPolicy, after: ApprovalPolicy): boolean {
+  return (
+    before.operations.some((op) => !after.operations.includes(op)) ||
+    after.approvalsRequired < before.approvalsRequired ||
+    after.grantTtlSeconds > before.grantTtlSeconds ||
+    (before.grantMode === 'single_use' && after.grantMode === 'time_boxed') ||
+    after.approverRoles.some((role) => !before.approverRoles.includes(role))
+  );
+}
+
+/**
  * Whether a grant's resource scope covers the resource of a call: the same ARN, or — for a scope
  * ending in `*` — any ARN that starts with what comes before it (a bucket prefix, say). A plain
  * prefix comparison: no pattern built from input.

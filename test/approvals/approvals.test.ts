@@ -158,7 +158,10 @@ describe('approval policy', () => {
     expect((await t.app.inject({ method: 'GET', url, headers: o.admin.headers })).json().isDefault).toBe(
       true,
     );
-    const put = await t.app.inject({ method: 'PUT', url, headers: o.admin.headers, payload: policy });
+    // It removes operations and makes grants reusable: loosening, the owner's call (approvals review 3).
+    const byAdmin = await t.app.inject({ method: 'PUT', url, headers: o.admin.headers, payload: policy });
+    expect(byAdmin.statusCode).toBe(403);
+    const put = await t.app.inject({ method: 'PUT', url, headers: o.owner.headers, payload: policy });
     expect(put.statusCode, put.body).toBe(200);
     expect(put.json()).toMatchObject({ ...policy, isDefault: false });
     expect(await auditOf(t, o.owner.orgId, 'approval.policy_updated')).toHaveLength(1);
@@ -711,5 +714,62 @@ describe('approvals review 2: demotion and removal end an elevation', () => {
       .set({ role: 'member' })
       .where(and(eq(memberships.orgId, o.owner.orgId), eq(memberships.userId, o.member.userId)));
     expect(await auditStatus(o, o.member)).toBe(403);
+  });
+});
+
+describe('approvals review 3: nobody switches four-eyes off alone', () => {
+  const strict = {
+    operations: ['cleanup.execute', 'lambda.invoke', 's3.presign_put', 's3.put_object'],
+    approverRoles: ['admin', 'owner'],
+    approvalsRequired: 1,
+    grantTtlSeconds: 3600,
+    grantMode: 'single_use',
+  };
+  const put = (o: Org, who: TestUser, payload: object) =>
+    t.app.inject({
+      method: 'PUT',
+      url: `/v1/orgs/${o.owner.orgId}/approval-policy`,
+      headers: who.headers,
+      payload,
+    });
+
+  it('refuses an elevated member any change, an admin a loosening; an owner may; every change is announced', async () => {
+    const o = await org();
+    const hook = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${o.owner.orgId}/webhooks`,
+      headers: o.owner.headers,
+      payload: { url: 'http://127.0.0.1:9/hook', eventTypes: ['approval.policy_updated'] },
+    });
+    expect(hook.statusCode, hook.body).toBe(201);
+    await elevate(o);
+    expect((await put(o, o.member, { ...strict, approvalsRequired: 2 })).statusCode).toBe(403);
+    expect((await put(o, o.member, { ...strict, operations: [] })).statusCode).toBe(403);
+    for (const loose of [
+      { ...strict, operations: [] },
+      { ...strict, operations: ['lambda.invoke'] },
+      { ...strict, grantTtlSeconds: 7200 },
+      { ...strict, grantMode: 'time_boxed' },
+    ]) {
+      expect((await put(o, o.admin, loose)).statusCode, JSON.stringify(loose)).toBe(403);
+    }
+    expect(await auditOf(t, o.owner.orgId, 'approval.policy_updated')).toHaveLength(0);
+    // Tightening is an admin's: two approvals, owners only, shorter grants.
+    const tighter = { ...strict, approvalsRequired: 2, approverRoles: ['owner'], grantTtlSeconds: 600 };
+    expect((await put(o, o.admin, tighter)).statusCode).toBe(200);
+    // Back to admins approving, one approval: loosening again.
+    expect((await put(o, o.admin, strict)).statusCode).toBe(403);
+    expect((await put(o, o.owner, { ...strict, operations: [] })).statusCode).toBe(200);
+    expect(await auditOf(t, o.owner.orgId, 'approval.policy_updated')).toHaveLength(2);
+    const rows = await t.database.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.orgId, o.owner.orgId));
+    const sent = rows.filter((r) => r.eventType === 'approval.policy_updated');
+    expect(sent).toHaveLength(2);
+    expect(sent.map((r) => (r.payload as { data: { loosened: boolean } }).data.loosened).sort()).toEqual([
+      false,
+      true,
+    ]);
   });
 });
