@@ -773,3 +773,18 @@ describe('approvals review 3: nobody switches four-eyes off alone', () => {
     ]);
   });
 });
+
+describe('approvals review 4: wildcard scopes', () => {
+  it('refuses a request whose `*` does not follow `/` or `:`, or names no bucket', async () => {
+    const o = await org();
+    for (const resource of ['arn:aws:s3:::bucket-a*', 'arn:aws:s3:::*', 'arn:aws:s3:::bucket-a/x*']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/v1/orgs/${o.owner.orgId}/approvals`,
+        headers: o.member.headers,
+        payload: { operation: 's3.put_object', connectionId: o.connection.id, resource, reason: 'wide' },
+      });
+      expect(res.statusCode, resource).toBe(400);
+    }
+  });
+});
