@@ -272,8 +272,8 @@ export function createApprovalsService(deps: ApprovalsDeps) {
             if (options.consume === false) return { grant: grant.id };
             if (grant.grantMode === 'single_use') {
               if (!(await store.consume(tx, actor.orgId, grant.id, now))) continue;
-            } else {
-              await store.touch(tx, actor.orgId, grant.id, now);
+            } else if (!(await store.touch(tx, actor.orgId, grant.id, now))) {
+              continue;
             }
             await deps.audit.record(
               tx,

@@ -99,12 +99,25 @@ export function createApprovalStore() {
       return rows.length === 1;
     },
 
-    /** A time-boxed grant's last use (the grant stays `approved` until it expires). */
-    async touch(q: DbOrTx, orgId: string, id: string, now: Date): Promise<void> {
-      await q
+    /**
+     * A time-boxed grant's last use (the grant stays `approved` until it expires). Conditional like
+     * `consume`: a grant revoked or expired since it was read is not touched, and false says so —
+     * the caller treats it as not granted (approvals review 5).
+     */
+    async touch(q: DbOrTx, orgId: string, id: string, now: Date): Promise<boolean> {
+      const rows = await q
         .update(approvalRequests)
         .set({ usedAt: now })
-        .where(and(eq(approvalRequests.orgId, orgId), eq(approvalRequests.id, id)));
+        .where(
+          and(
+            eq(approvalRequests.orgId, orgId),
+            eq(approvalRequests.id, id),
+            eq(approvalRequests.status, 'approved'),
+            gt(approvalRequests.expiresAt, now),
+          ),
+        )
+        .returning({ id: approvalRequests.id });
+      return rows.length === 1;
     },
 
     async pendingFor(

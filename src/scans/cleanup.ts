@@ -302,9 +302,14 @@ export function createCleanupService(deps: CleanupDeps) {
       connectionId: finding.connectionId,
       resource: finding.resourceArn,
     };
+    // An actor without a role must not slip past the four-eyes gate (approvals review 5): the org
+    // guard always sets one, so none here is a bug, refused rather than skipped.
+    const role = actor.role;
+    if (role === null)
+      throw new AppError(ErrorCode.FORBIDDEN, 'Clean-up needs an actor with a role in the organisation.');
+    const gateActor = { ...actor, role };
     // Checked before the confirmation token is spent: waiting for approval does not cost a dry run.
-    if (actor.role !== null)
-      await deps.approvals.authorize({ ...actor, role: actor.role }, gated, { consume: false });
+    await deps.approvals.authorize(gateActor, gated, { consume: false });
     const token = await store.consumeToken(
       actor.orgId,
       finding.id,
@@ -336,8 +341,7 @@ export function createCleanupService(deps: CleanupDeps) {
       throw new AppError(ErrorCode.RESOURCE_CHANGED, undefined, { details: { checks } });
     const operation = `cleanup.${handler.action}`;
     // Spent right before the write: a grant that raced away answers approval_required again.
-    const approvalId =
-      actor.role === null ? null : await deps.approvals.authorize({ ...actor, role: actor.role }, gated);
+    const approvalId = await deps.approvals.authorize(gateActor, gated);
     const result = await writeCall(
       connection,
       actor,

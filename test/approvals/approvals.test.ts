@@ -788,3 +788,19 @@ describe('approvals review 4: wildcard scopes', () => {
     }
   });
 });
+
+describe('approvals review 5: a time-boxed grant is touched only while it holds', () => {
+  it('touch refuses a revoked or expired grant (and says so)', async () => {
+    const o = await org();
+    const id = await elevate(o);
+    const store = createApprovalStore();
+    expect(await store.touch(t.database.db, o.owner.orgId, id, clock.now())).toBe(true);
+    const later = new Date(clock.now().getTime() + 301_000);
+    expect(await store.touch(t.database.db, o.owner.orgId, id, later)).toBe(false);
+    expect((await decide(o, o.owner.headers, id, 'revoke')).statusCode).toBe(200);
+    const [before] = await t.database.db.select().from(approvalRequests).where(eq(approvalRequests.id, id));
+    expect(await store.touch(t.database.db, o.owner.orgId, id, clock.now())).toBe(false);
+    const [after] = await t.database.db.select().from(approvalRequests).where(eq(approvalRequests.id, id));
+    expect(after?.usedAt).toEqual(before?.usedAt);
+  });
+});
