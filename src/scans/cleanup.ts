@@ -296,18 +296,18 @@ export function createCleanupService(deps: CleanupDeps) {
         ErrorCode.CONFIRMATION_REQUIRED,
         'Run the clean-up with dryRun: true first and pass its confirmToken as confirm.',
       );
+    // An actor without a role must not slip past the four-eyes gate (approvals review 5): the org
+    // guard always sets one, so none here is a bug, refused before anything is read or spent.
+    const role = actor.role;
+    if (role === null)
+      throw new AppError(ErrorCode.FORBIDDEN, 'Clean-up needs an actor with a role in the organisation.');
+    const gateActor = { ...actor, role };
     const { finding, handler, connection } = await load(actor, findingId);
     const gated = {
       operation: CLEANUP_OPERATION,
       connectionId: finding.connectionId,
       resource: finding.resourceArn,
     };
-    // An actor without a role must not slip past the four-eyes gate (approvals review 5): the org
-    // guard always sets one, so none here is a bug, refused rather than skipped.
-    const role = actor.role;
-    if (role === null)
-      throw new AppError(ErrorCode.FORBIDDEN, 'Clean-up needs an actor with a role in the organisation.');
-    const gateActor = { ...actor, role };
     // Checked before the confirmation token is spent: waiting for approval does not cost a dry run.
     await deps.approvals.authorize(gateActor, gated, { consume: false });
     const token = await store.consumeToken(
