@@ -36,11 +36,55 @@ export const DEFAULT_POLICY: ApprovalPolicy = {
 };
 
 /**
- * Whether a grant's resource scope covers the resource of a call: the same ARN, or — for a scope
- * ending in `*` — any ARN that starts with what comes before it (a bucket prefix, say). A plain
- * prefix comparison: no pattern built from input.
+ * Whether `after` lets through anything `before` held back: an operation no longer gated, fewer
+ * approvals, longer grants, time-boxed instead of single-use grants, or more roles that may
+ * approve. Loosening four-eyes is the owners' call (approvals review 3); tightening is an admin's.
+ */
+export function loosens(before: ApprovalPolicy, after: ApprovalPolicy): boolean {
+  return (
+    before.operations.some((op) => !after.operations.includes(op)) ||
+    after.approvalsRequired < before.approvalsRequired ||
+    after.grantTtlSeconds > before.grantTtlSeconds ||
+    (before.grantMode === 'single_use' && after.grantMode === 'time_boxed') ||
+    after.approverRoles.some((role) => !before.approverRoles.includes(role))
+  );
+}
+
+/**
+ * Whether a wildcard scope (ending in `*`) is one the gate accepts: the `*` follows a `/` or `:`
+ * (so `bucket-a*` cannot cover `bucket-ab`), and what comes before it names at least one bucket,
+ * function, log group or table — never a whole service or account (approvals review 4).
+ */
+export function wildcardScopeValid(scope: string): boolean {
+  if (!scope.endsWith('*') || scope.slice(0, -1).includes('*')) return false;
+  const prefix = scope.slice(0, -1);
+  if (!prefix.endsWith('/') && !prefix.endsWith(':')) return false;
+  const parts = prefix.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn' || parts[2] === '') return false;
+  const resource = parts.slice(5).join(':');
+  // S3 ARNs carry no type: the bucket comes first and the `*` must be inside it (after `bucket/`).
+  if (parts[2] === 's3') return /^[^/:]+\//.test(resource);
+  // Elsewhere a type comes first (`function:`, `log-group:`, `table/`); a name must follow it.
+  const named = /^[A-Za-z-]+[:/](.*)$/.exec(resource);
+  return named !== null && /[^/:]/.test(named[1] ?? '');
+}
+
+/**
+ * One call may touch several resources (`logs.insights_query` joins its log groups' ARNs with
+ * commas): split where the next ARN starts, so a comma inside an S3 key stays in its ARN.
+ */
+function resourcesOf(resource: string): string[] {
+  return resource.split(/,(?=arn:)/);
+}
+
+/**
+ * Whether a grant's resource scope covers the resource of a call: the same ARN(s), or — for a
+ * valid wildcard scope — every ARN the call touches starts with what comes before the `*`. A plain
+ * prefix comparison per ARN: no pattern built from input.
  */
 export function scopeCovers(scope: string, resource: string): boolean {
-  if (scope.endsWith('*')) return resource.startsWith(scope.slice(0, -1));
-  return scope === resource;
+  if (scope === resource) return true;
+  if (!scope.endsWith('*') || !wildcardScopeValid(scope)) return false;
+  const prefix = scope.slice(0, -1);
+  return resourcesOf(resource).every((arn) => arn.startsWith(prefix));
 }

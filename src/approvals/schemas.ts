@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idPattern } from '../db/ids.ts';
 import { orgIdSchema } from '../identity/orgs/schemas.ts';
-import { MAX_GRANT_TTL_SECONDS, MIN_GRANT_TTL_SECONDS } from './policy.ts';
+import { MAX_GRANT_TTL_SECONDS, MIN_GRANT_TTL_SECONDS, wildcardScopeValid } from './policy.ts';
 
 const NO_CONTROL = /^[^\p{Cc}\p{Cf}]*$/u;
 const text = (max: number) =>
@@ -40,7 +40,8 @@ export const policyView = policyBody.extend({
 /**
  * The resource scope of a request: an ARN, exact, or ending in `*` to cover everything that starts
  * with it (`arn:aws:s3:::bucket/prefix/*`). A `*` anywhere else is refused: it would read as a
- * pattern the gate does not apply.
+ * pattern the gate does not apply; so is one that does not follow `/` or `:`, or that names no
+ * bucket, function or log group (wildcardScopeValid).
  */
 const resourceScope = z
   .string()
@@ -48,7 +49,11 @@ const resourceScope = z
   .max(1024)
   .regex(NO_CONTROL, 'must not contain control characters')
   .refine((v) => v.startsWith('arn:'), 'must be an ARN')
-  .refine((v) => !v.slice(0, -1).includes('*'), 'may contain `*` only at the end');
+  .refine((v) => !v.slice(0, -1).includes('*'), 'may contain `*` only at the end')
+  .refine(
+    (v) => !v.endsWith('*') || wildcardScopeValid(v),
+    'may end in `*` only right after `/` or `:`, once it names a bucket, function, log group or table',
+  );
 
 export const createRequestBody = z.strictObject({
   operation: operationName,

@@ -1,16 +1,17 @@
 import type { AuditWriter } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
-import { type Actor, systemActor } from '../core/actor.ts';
+import { type Actor, heldRole, systemActor } from '../core/actor.ts';
 import { auditEventFor } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
-import { ROLE_RANK, type Role } from '../identity/rbac.ts';
+import { can, ROLE_RANK, type Role } from '../identity/rbac.ts';
 import type { WebhookOutbox } from '../webhooks/outbox.ts';
 import {
   APPROVABLE_OPERATIONS,
   type ApprovalPolicy,
   DEFAULT_POLICY,
+  loosens,
   PENDING_TTL_SECONDS,
   scopeCovers,
 } from './policy.ts';
@@ -271,8 +272,8 @@ export function createApprovalsService(deps: ApprovalsDeps) {
             if (options.consume === false) return { grant: grant.id };
             if (grant.grantMode === 'single_use') {
               if (!(await store.consume(tx, actor.orgId, grant.id, now))) continue;
-            } else {
-              await store.touch(tx, actor.orgId, grant.id, now);
+            } else if (!(await store.touch(tx, actor.orgId, grant.id, now))) {
+              continue;
             }
             await deps.audit.record(
               tx,
@@ -364,8 +365,20 @@ export function createApprovalsService(deps: ApprovalsDeps) {
         });
       }
       const policy: ApprovalPolicy = { ...input, operations: [...new Set(input.operations)].sort() };
+      // The held role, never an elevated one (the guard checks it too): an elevation must not switch
+      // four-eyes off, and loosening it needs an owner — one admin cannot do it alone.
+      const held = heldRole(actor);
+      if (held === null || !can(held, 'approvals:policy')) {
+        throw new AppError(ErrorCode.FORBIDDEN, 'Changing the approval policy needs the role by membership.');
+      }
       await db.transaction(async (tx) => {
         const before = await policyOf(tx, actor.orgId);
+        if (held !== 'owner' && loosens(before, policy)) {
+          throw new AppError(
+            ErrorCode.FORBIDDEN,
+            'Only an owner can loosen the approval policy (fewer operations or approvals, longer or reusable grants, more approver roles).',
+          );
+        }
         await store.upsertPolicy(tx, actor.orgId, policy, actor.userId, clock.now());
         await deps.audit.record(
           tx,
@@ -387,6 +400,23 @@ export function createApprovalsService(deps: ApprovalsDeps) {
             },
           ),
         );
+        const now = clock.now();
+        await deps.outbox.enqueue(tx, {
+          type: 'approval.policy_updated',
+          orgId: actor.orgId,
+          dedupeKey: `approval.policy_updated:${actor.orgId}:${now.getTime()}`,
+          data: {
+            updatedBy: actor.userId,
+            loosened: loosens(before, policy),
+            operations: policy.operations.join(','),
+            previousOperations: before.operations.join(','),
+            approverRoles: policy.approverRoles.join(','),
+            approvalsRequired: policy.approvalsRequired,
+            grantTtlSeconds: policy.grantTtlSeconds,
+            grantMode: policy.grantMode,
+            updatedAt: now.toISOString(),
+          },
+        });
       });
       return this.getPolicy(actor);
     },

@@ -99,12 +99,25 @@ export function createApprovalStore() {
       return rows.length === 1;
     },
 
-    /** A time-boxed grant's last use (the grant stays `approved` until it expires). */
-    async touch(q: DbOrTx, orgId: string, id: string, now: Date): Promise<void> {
-      await q
+    /**
+     * A time-boxed grant's last use (the grant stays `approved` until it expires). Conditional like
+     * `consume`: a grant revoked or expired since it was read is not touched, and false says so —
+     * the caller treats it as not granted (approvals review 5).
+     */
+    async touch(q: DbOrTx, orgId: string, id: string, now: Date): Promise<boolean> {
+      const rows = await q
         .update(approvalRequests)
         .set({ usedAt: now })
-        .where(and(eq(approvalRequests.orgId, orgId), eq(approvalRequests.id, id)));
+        .where(
+          and(
+            eq(approvalRequests.orgId, orgId),
+            eq(approvalRequests.id, id),
+            eq(approvalRequests.status, 'approved'),
+            gt(approvalRequests.expiresAt, now),
+          ),
+        )
+        .returning({ id: approvalRequests.id });
+      return rows.length === 1;
     },
 
     async pendingFor(
@@ -314,4 +327,29 @@ export async function activeElevation(
     .limit(1);
   const role = rows[0]?.role;
   return isRole(role) ? role : null;
+}
+
+/**
+ * Ends a user's elevations, pending or granted, when their membership shrinks or ends (demoted,
+ * removed, left): an elevation was approved for the role they held then, and must not outlive it
+ * or come back with a later membership (approvals review 2). Runs in the caller's transaction.
+ */
+export async function revokeElevationsOf(
+  q: DbOrTx,
+  orgId: string,
+  userId: string,
+  revokedBy: string,
+): Promise<RequestRow[]> {
+  return q
+    .update(approvalRequests)
+    .set({ status: 'revoked', revokedBy })
+    .where(
+      and(
+        eq(approvalRequests.orgId, orgId),
+        eq(approvalRequests.requesterUserId, userId),
+        eq(approvalRequests.kind, 'elevation'),
+        inArray(approvalRequests.status, ['pending', 'approved']),
+      ),
+    )
+    .returning();
 }

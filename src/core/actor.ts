@@ -20,6 +20,12 @@ export interface Actor {
   /** The organisation of the path (or the key's organisation); null on routes outside an organisation. */
   orgId: string | null;
   role: Role | null;
+  /**
+   * The role held by membership, without any just-in-time elevation (docs/approvals.md); for an API
+   * key or the system, `role` itself. Set by the org guard. Managing who holds which role (members,
+   * invitations, API keys, the approval policy) is judged on this, never on an elevated `role`.
+   */
+  membershipRole?: Role | null;
   sessionId: string | null;
   ip: string;
   userAgent: string | null;
@@ -58,7 +64,19 @@ export type Principal =
 
 /** Answers which role a user has in an organisation (null: not a member). */
 export interface MembershipLookup {
+  /** The effective role: the membership raised by an approved, unexpired elevation. */
   roleOf(orgId: string, userId: string): Promise<Role | null>;
+  /** Both the role held by membership and the effective one (null: not a member). */
+  rolesOf(orgId: string, userId: string): Promise<{ membership: Role; effective: Role } | null>;
+}
+
+/**
+ * The role the actor holds by membership, not raised by an elevation. A user or OAuth actor whose
+ * guard did not record it holds none here (fail closed); keys and the system act with their role.
+ */
+export function heldRole(actor: Actor): Role | null {
+  if (actor.membershipRole !== undefined) return actor.membershipRole;
+  return actor.type === 'user' || actor.type === 'oauth' ? null : actor.role;
 }
 
 /** A component name as it goes into a system actor's id: short and within AWS's session-name alphabet. */

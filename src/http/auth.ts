@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import type { Actor, MembershipLookup, Principal } from '../core/actor.ts';
+import { type Actor, heldRole, type MembershipLookup, type Principal } from '../core/actor.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { idPattern } from '../db/ids.ts';
 import { checkKeyScope } from '../identity/api-keys/scope.ts';
-import { can, type Permission, type Role } from '../identity/rbac.ts';
+import { can, MEMBERSHIP_BOUND, type Permission, type Role } from '../identity/rbac.ts';
 
 export interface Authenticator {
   /** Returns null for a missing or invalid credential; throws AppError only for rate limits/outages. */
@@ -136,12 +136,19 @@ export function createAuthGuard(deps: {
         if (principal.type === 'apiKey') {
           if (principal.orgId !== orgId) throw new AppError(ErrorCode.NOT_FOUND);
         } else {
-          const role = await deps.memberships.roleOf(orgId, principal.userId);
-          if (role === null) throw new AppError(ErrorCode.NOT_FOUND);
+          const roles = await deps.memberships.rolesOf(orgId, principal.userId);
+          if (roles === null) throw new AppError(ErrorCode.NOT_FOUND);
           actor.orgId = orgId;
-          actor.role = role;
+          actor.role = roles.effective;
+          actor.membershipRole = roles.membership;
         }
         if (!can(actor.role, permission)) throw new AppError(ErrorCode.FORBIDDEN);
+        if (MEMBERSHIP_BOUND.has(permission) && !can(heldRole(actor), permission)) {
+          throw new AppError(
+            ErrorCode.FORBIDDEN,
+            'This needs the role by membership: a temporary elevation does not grant it.',
+          );
+        }
         if (principal.type === 'apiKey') {
           const connId = params?.connId;
           checkKeyScope(principal.scope, {

@@ -4,7 +4,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import type { MembershipLookup } from '../core/actor.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { memberships } from '../db/core-tables.ts';
-import { effectiveRole, isRole, ROLE_RANK, type Role } from './rbac.ts';
+import { effectiveRole, isRole, type Role } from './rbac.ts';
 
 /**
  * Role lookups are read fresh on every request, so a role change or removal bites immediately —
@@ -12,18 +12,26 @@ import { effectiveRole, isRole, ROLE_RANK, type Role } from './rbac.ts';
  * effective one, the membership raised by an approved, unexpired elevation.
  */
 export function createMembershipLookup(db: DbOrTx, clock: Clock = systemClock): MembershipLookup {
+  async function rolesOf(
+    orgId: string,
+    userId: string,
+  ): Promise<{ membership: Role; effective: Role } | null> {
+    const rows = await db
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
+      .limit(1);
+    const role = rows[0]?.role;
+    if (!isRole(role)) return null;
+    // Only members are elevated (to admin at most): others need not look further.
+    if (role !== 'member') return { membership: role, effective: role };
+    const effective = effectiveRole(role, await activeElevation(db, orgId, userId, clock.now())) ?? role;
+    return { membership: role, effective };
+  }
   return {
+    rolesOf,
     async roleOf(orgId: string, userId: string): Promise<Role | null> {
-      const rows = await db
-        .select({ role: memberships.role })
-        .from(memberships)
-        .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
-        .limit(1);
-      const role = rows[0]?.role;
-      if (!isRole(role)) return null;
-      // Only members are elevated (to admin at most): admins and owners need not look further.
-      if (ROLE_RANK[role] >= ROLE_RANK.admin) return role;
-      return effectiveRole(role, await activeElevation(db, orgId, userId, clock.now()));
+      return (await rolesOf(orgId, userId))?.effective ?? null;
     },
   };
 }

@@ -53,6 +53,20 @@ export const PERMISSIONS = {
 
 export type Permission = keyof typeof PERMISSIONS;
 
+/**
+ * Permissions over who holds which role and how four-eyes works: the guard checks them against
+ * the role held by membership, so a just-in-time elevation cannot make itself permanent (approvals
+ * review 1). An elevated member acts as an admin on resources, not on the organisation's people.
+ */
+export const MEMBERSHIP_BOUND: ReadonlySet<Permission> = new Set<Permission>([
+  'members:manage',
+  'invitations:manage',
+  'api-keys:manage',
+  'sso:manage',
+  'approvals:decide',
+  'approvals:policy',
+]);
+
 /** Every permission, for enumerations (OpenAPI, the console's role-aware controls). */
 export const PERMISSION_NAMES = Object.keys(PERMISSIONS) as [Permission, ...Permission[]];
 
@@ -80,10 +94,12 @@ export function roleAtMost(role: Role, ceiling: Role): boolean {
 /**
  * The role a user acts with: their membership role, raised by an approved, unexpired elevation
  * (just-in-time access, docs/approvals.md). Computed on every authorisation, so an elevation ends
- * by itself when it expires or is revoked; it never lowers a role.
+ * by itself when it expires or is revoked; it never lowers a role and raises only `member`.
  */
 export function effectiveRole(membership: Role | null, elevation: Role | null): Role | null {
   if (membership === null) return null;
+  // Only a member is raised: a viewer (perhaps demoted since the elevation was approved) stays one.
+  if (membership !== 'member') return membership;
   if (elevation === null || ROLE_RANK[elevation] <= ROLE_RANK[membership]) return membership;
   return elevation;
 }

@@ -141,18 +141,26 @@ export function createOperationsService(deps: OperationsServiceDeps) {
       }
       const policy = sessionPolicy(call.policy(target));
       const resource = call.resource(target);
+      // A slot in the organisation's lane first: a call refused with 429 org_busy made no AWS call,
+      // wrote no attempt record and spent no approval. The slot is held until a streamed result
+      // has been consumed.
+      const release = await deps.lanes.acquire(actor.orgId, op.lane);
       // The grant is checked (and a single-use one spent) for exactly this operation, connection and
-      // resource, after every other check passed: a refused call never burns an approval.
-      const approvalId = await deps.approvals.authorize(actor, {
-        operation: op.name,
-        connectionId,
-        resource,
-      });
+      // resource, after every other check and the lane passed (approvals review 5). A broker or AWS
+      // failure after this point still spends a single-use grant: the attempt is on record.
+      let approvalId: string | null;
+      try {
+        approvalId = await deps.approvals.authorize(actor, {
+          operation: op.name,
+          connectionId,
+          resource,
+        });
+      } catch (err) {
+        release();
+        throw err;
+      }
       const event = baseEvent(actor, op, connectionId, resource);
       const minValiditySeconds = call.minValiditySeconds;
-      // A slot in the organisation's lane first: a call refused with 429 org_busy made no AWS call
-      // and wrote no attempt record. The slot is held until a streamed result has been consumed.
-      const release = await deps.lanes.acquire(actor.orgId, op.lane);
       const clients = deps.clients.lane(op.lane);
       let result: unknown;
       try {

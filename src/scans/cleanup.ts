@@ -296,6 +296,12 @@ export function createCleanupService(deps: CleanupDeps) {
         ErrorCode.CONFIRMATION_REQUIRED,
         'Run the clean-up with dryRun: true first and pass its confirmToken as confirm.',
       );
+    // An actor without a role must not slip past the four-eyes gate (approvals review 5): the org
+    // guard always sets one, so none here is a bug, refused before anything is read or spent.
+    const role = actor.role;
+    if (role === null)
+      throw new AppError(ErrorCode.FORBIDDEN, 'Clean-up needs an actor with a role in the organisation.');
+    const gateActor = { ...actor, role };
     const { finding, handler, connection } = await load(actor, findingId);
     const gated = {
       operation: CLEANUP_OPERATION,
@@ -303,8 +309,7 @@ export function createCleanupService(deps: CleanupDeps) {
       resource: finding.resourceArn,
     };
     // Checked before the confirmation token is spent: waiting for approval does not cost a dry run.
-    if (actor.role !== null)
-      await deps.approvals.authorize({ ...actor, role: actor.role }, gated, { consume: false });
+    await deps.approvals.authorize(gateActor, gated, { consume: false });
     const token = await store.consumeToken(
       actor.orgId,
       finding.id,
@@ -336,8 +341,7 @@ export function createCleanupService(deps: CleanupDeps) {
       throw new AppError(ErrorCode.RESOURCE_CHANGED, undefined, { details: { checks } });
     const operation = `cleanup.${handler.action}`;
     // Spent right before the write: a grant that raced away answers approval_required again.
-    const approvalId =
-      actor.role === null ? null : await deps.approvals.authorize({ ...actor, role: actor.role }, gated);
+    const approvalId = await deps.approvals.authorize(gateActor, gated);
     const result = await writeCall(
       connection,
       actor,

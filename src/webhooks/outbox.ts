@@ -28,6 +28,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'sso.break_glass_login',
   'approval.requested',
   'approval.decided',
+  'approval.policy_updated',
   'webhook.test',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -23,6 +23,7 @@ export const ORG_EVENT_TYPES = [
   'audit.checkpoint',
   'approval.requested',
   'approval.decided',
+  'approval.policy_updated',
 ] as const;
 /**
  * What a new endpoint gets when it names no types: the alerts (threats and break-glass sign-ins).

@@ -8,6 +8,7 @@ import { approvalRequests } from '../../src/approvals/tables.ts';
 import { createAuditWriter } from '../../src/audit/writer.ts';
 import type { Clock } from '../../src/clock.ts';
 import { memberships } from '../../src/db/core-tables.ts';
+import { newId } from '../../src/db/ids.ts';
 import { webhookDeliveries } from '../../src/webhooks/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
@@ -157,7 +158,10 @@ describe('approval policy', () => {
     expect((await t.app.inject({ method: 'GET', url, headers: o.admin.headers })).json().isDefault).toBe(
       true,
     );
-    const put = await t.app.inject({ method: 'PUT', url, headers: o.admin.headers, payload: policy });
+    // It removes operations and makes grants reusable: loosening, the owner's call (approvals review 3).
+    const byAdmin = await t.app.inject({ method: 'PUT', url, headers: o.admin.headers, payload: policy });
+    expect(byAdmin.statusCode).toBe(403);
+    const put = await t.app.inject({ method: 'PUT', url, headers: o.owner.headers, payload: policy });
     expect(put.statusCode, put.body).toBe(200);
     expect(put.json()).toMatchObject({ ...policy, isDefault: false });
     expect(await auditOf(t, o.owner.orgId, 'approval.policy_updated')).toHaveLength(1);
@@ -604,5 +608,199 @@ describe('just-in-time elevation', () => {
       payload: { role: 'admin', reason: 'x' },
     });
     expect(admin.statusCode).toBe(409);
+  });
+});
+
+/** Asks for and approves (by the org's admin) an elevation of the member to admin. */
+async function elevate(o: Org, who: TestUser = o.member): Promise<string> {
+  const ask = await t.app.inject({
+    method: 'POST',
+    url: `/v1/orgs/${o.owner.orgId}/elevations`,
+    headers: who.headers,
+    payload: { role: 'admin', durationSeconds: 300, reason: 'incident' },
+  });
+  expect(ask.statusCode, ask.body).toBe(201);
+  const id = ask.json().id as string;
+  expect((await decide(o, o.admin.headers, id, 'approve')).statusCode).toBe(200);
+  return id;
+}
+
+const auditStatus = async (o: Org, who: TestUser) =>
+  (await t.app.inject({ method: 'GET', url: `/v1/orgs/${o.owner.orgId}/audit`, headers: who.headers }))
+    .statusCode;
+
+describe('approvals review 1: what an elevation cannot do', () => {
+  it('refuses an elevated member role changes, removals, invitations and admin API keys', async () => {
+    const o = await org();
+    const accomplice = await createTestUser(t, { orgId: o.owner.orgId, role: 'member' });
+    await elevate(o);
+    expect(await auditStatus(o, o.member)).toBe(200);
+    const patch = (userId: string, role: string) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/v1/orgs/${o.owner.orgId}/members/${userId}`,
+        headers: o.member.headers,
+        payload: { role },
+      });
+    expect((await patch(o.member.userId, 'admin')).statusCode).toBe(403);
+    expect((await patch(accomplice.userId, 'admin')).statusCode).toBe(403);
+    const invite = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${o.owner.orgId}/invitations`,
+      headers: o.member.headers,
+      payload: { email: `x-${o.member.userId}@example.test`, role: 'admin' },
+    });
+    expect(invite.statusCode).toBe(403);
+    const key = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${o.owner.orgId}/api-keys`,
+      headers: o.member.headers,
+      payload: { name: 'escalate', role: 'admin' },
+    });
+    expect(key.statusCode).toBe(403);
+    const removal = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/orgs/${o.owner.orgId}/members/${accomplice.userId}`,
+      headers: o.member.headers,
+    });
+    expect(removal.statusCode).toBe(403);
+    const roles = await t.database.db
+      .select({ userId: memberships.userId, role: memberships.role })
+      .from(memberships)
+      .where(eq(memberships.orgId, o.owner.orgId));
+    expect(roles.find((r) => r.userId === o.member.userId)?.role).toBe('member');
+    expect(roles.find((r) => r.userId === accomplice.userId)?.role).toBe('member');
+  });
+});
+
+describe('approvals review 2: demotion and removal end an elevation', () => {
+  const patchRole = (o: Org, userId: string, role: string) =>
+    t.app.inject({
+      method: 'PATCH',
+      url: `/v1/orgs/${o.owner.orgId}/members/${userId}`,
+      headers: o.owner.headers,
+      payload: { role },
+    });
+
+  it('revokes the elevation on demotion, audited; promoting back does not revive it', async () => {
+    const o = await org();
+    const id = await elevate(o);
+    expect(await auditStatus(o, o.member)).toBe(200);
+    expect((await patchRole(o, o.member.userId, 'viewer')).statusCode).toBe(200);
+    expect(await auditStatus(o, o.member)).toBe(403);
+    expect((await patchRole(o, o.member.userId, 'member')).statusCode).toBe(200);
+    expect(await auditStatus(o, o.member)).toBe(403);
+    const [row] = await t.database.db.select().from(approvalRequests).where(eq(approvalRequests.id, id));
+    expect(row?.status).toBe('revoked');
+    const revoked = await auditOf(t, o.owner.orgId, 'approval.revoked');
+    expect(revoked.map((r) => r.targetId)).toContain(id);
+  });
+
+  it('revokes the elevation on removal: re-added as member or viewer, it is gone', async () => {
+    const o = await org();
+    await elevate(o);
+    const removal = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/orgs/${o.owner.orgId}/members/${o.member.userId}`,
+      headers: o.owner.headers,
+    });
+    expect(removal.statusCode).toBe(204);
+    await t.database.db
+      .insert(memberships)
+      .values({ id: newId('mem'), orgId: o.owner.orgId, userId: o.member.userId, role: 'viewer' });
+    expect(await auditStatus(o, o.member)).toBe(403);
+    await t.database.db
+      .update(memberships)
+      .set({ role: 'member' })
+      .where(and(eq(memberships.orgId, o.owner.orgId), eq(memberships.userId, o.member.userId)));
+    expect(await auditStatus(o, o.member)).toBe(403);
+  });
+});
+
+describe('approvals review 3: nobody switches four-eyes off alone', () => {
+  const strict = {
+    operations: ['cleanup.execute', 'lambda.invoke', 's3.presign_put', 's3.put_object'],
+    approverRoles: ['admin', 'owner'],
+    approvalsRequired: 1,
+    grantTtlSeconds: 3600,
+    grantMode: 'single_use',
+  };
+  const put = (o: Org, who: TestUser, payload: object) =>
+    t.app.inject({
+      method: 'PUT',
+      url: `/v1/orgs/${o.owner.orgId}/approval-policy`,
+      headers: who.headers,
+      payload,
+    });
+
+  it('refuses an elevated member any change, an admin a loosening; an owner may; every change is announced', async () => {
+    const o = await org();
+    const hook = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${o.owner.orgId}/webhooks`,
+      headers: o.owner.headers,
+      payload: { url: 'http://127.0.0.1:9/hook', eventTypes: ['approval.policy_updated'] },
+    });
+    expect(hook.statusCode, hook.body).toBe(201);
+    await elevate(o);
+    expect((await put(o, o.member, { ...strict, approvalsRequired: 2 })).statusCode).toBe(403);
+    expect((await put(o, o.member, { ...strict, operations: [] })).statusCode).toBe(403);
+    for (const loose of [
+      { ...strict, operations: [] },
+      { ...strict, operations: ['lambda.invoke'] },
+      { ...strict, grantTtlSeconds: 7200 },
+      { ...strict, grantMode: 'time_boxed' },
+    ]) {
+      expect((await put(o, o.admin, loose)).statusCode, JSON.stringify(loose)).toBe(403);
+    }
+    expect(await auditOf(t, o.owner.orgId, 'approval.policy_updated')).toHaveLength(0);
+    // Tightening is an admin's: two approvals, owners only, shorter grants.
+    const tighter = { ...strict, approvalsRequired: 2, approverRoles: ['owner'], grantTtlSeconds: 600 };
+    expect((await put(o, o.admin, tighter)).statusCode).toBe(200);
+    // Back to admins approving, one approval: loosening again.
+    expect((await put(o, o.admin, strict)).statusCode).toBe(403);
+    expect((await put(o, o.owner, { ...strict, operations: [] })).statusCode).toBe(200);
+    expect(await auditOf(t, o.owner.orgId, 'approval.policy_updated')).toHaveLength(2);
+    const rows = await t.database.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.orgId, o.owner.orgId));
+    const sent = rows.filter((r) => r.eventType === 'approval.policy_updated');
+    expect(sent).toHaveLength(2);
+    expect(sent.map((r) => (r.payload as { data: { loosened: boolean } }).data.loosened).sort()).toEqual([
+      false,
+      true,
+    ]);
+  });
+});
+
+describe('approvals review 4: wildcard scopes', () => {
+  it('refuses a request whose `*` does not follow `/` or `:`, or names no bucket', async () => {
+    const o = await org();
+    for (const resource of ['arn:aws:s3:::bucket-a*', 'arn:aws:s3:::*', 'arn:aws:s3:::bucket-a/x*']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/v1/orgs/${o.owner.orgId}/approvals`,
+        headers: o.member.headers,
+        payload: { operation: 's3.put_object', connectionId: o.connection.id, resource, reason: 'wide' },
+      });
+      expect(res.statusCode, resource).toBe(400);
+    }
+  });
+});
+
+describe('approvals review 5: a time-boxed grant is touched only while it holds', () => {
+  it('touch refuses a revoked or expired grant (and says so)', async () => {
+    const o = await org();
+    const id = await elevate(o);
+    const store = createApprovalStore();
+    expect(await store.touch(t.database.db, o.owner.orgId, id, clock.now())).toBe(true);
+    const later = new Date(clock.now().getTime() + 301_000);
+    expect(await store.touch(t.database.db, o.owner.orgId, id, later)).toBe(false);
+    expect((await decide(o, o.owner.headers, id, 'revoke')).statusCode).toBe(200);
+    const [before] = await t.database.db.select().from(approvalRequests).where(eq(approvalRequests.id, id));
+    expect(await store.touch(t.database.db, o.owner.orgId, id, clock.now())).toBe(false);
+    const [after] = await t.database.db.select().from(approvalRequests).where(eq(approvalRequests.id, id));
+    expect(after?.usedAt).toEqual(before?.usedAt);
   });
 });

@@ -13424,7 +13424,7 @@ export interface paths {
                     "application/json": {
                         /** @default  */
                         description?: string;
-                        eventTypes?: ("threat.brute_force" | "threat.access_denied_burst" | "threat.connection_unsafe" | "threat.session_used_outside_rolegate" | "threat.role_assumed_outside_rolegate" | "sso.break_glass_login" | "audit.checkpoint" | "approval.requested" | "approval.decided")[];
+                        eventTypes?: ("threat.brute_force" | "threat.access_denied_burst" | "threat.connection_unsafe" | "threat.session_used_outside_rolegate" | "threat.role_assumed_outside_rolegate" | "sso.break_glass_login" | "audit.checkpoint" | "approval.requested" | "approval.decided" | "approval.policy_updated")[];
                         url: string;
                     };
                 };

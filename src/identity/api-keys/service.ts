@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { AuditWriter } from '../../audit/types.ts';
 import type { Clock } from '../../clock.ts';
-import type { Actor, Principal } from '../../core/actor.ts';
+import { type Actor, heldRole, type Principal } from '../../core/actor.ts';
 import { auditEventFor } from '../../core/audit-event.ts';
 import { AppError, ErrorCode } from '../../core/errors.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from '../../crypto/tokens.ts';
@@ -119,11 +119,13 @@ export function createApiKeyService(deps: {
           'API keys can only be created by a signed-in user, not by another API key.',
         );
       }
-      if (!roleAtMost(input.role, actor.role)) {
+      // The role held by membership: a key outlives a just-in-time elevation (approvals review 1).
+      const held = heldRole(actor);
+      if (held === null || !roleAtMost(input.role, held)) {
         throw new AppError(
           ErrorCode.FORBIDDEN,
-          `An API key cannot have a role above your own (${actor.role}).`,
-          { details: { maxRole: actor.role } },
+          `An API key cannot have a role above your own (${held ?? 'none'}).`,
+          { details: { maxRole: held } },
         );
       }
       const now = clock.now();

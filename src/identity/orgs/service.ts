@@ -1,6 +1,7 @@
+import { revokeElevationsOf } from '../../approvals/store.ts';
 import type { AuditWriter } from '../../audit/types.ts';
 import type { Clock } from '../../clock.ts';
-import type { Actor } from '../../core/actor.ts';
+import { type Actor, heldRole } from '../../core/actor.ts';
 import { auditEventFor } from '../../core/audit-event.ts';
 import { AppError, ErrorCode } from '../../core/errors.ts';
 import { randomToken, sha256Hex } from '../../crypto/tokens.ts';
@@ -85,6 +86,27 @@ export function createOrgService(deps: {
           'invitation.revoked',
           { type: 'invitation', id: invitation.id },
           { orgId, details: { reason, role: invitation.role } },
+        ),
+      );
+    }
+  }
+
+  /** In the demotion's or removal's transaction: the user's elevations end with it, each audited. */
+  async function revokeElevations(
+    tx: Tx,
+    actor: Actor,
+    orgId: string,
+    userId: string,
+    reason: 'member_demoted' | 'member_removed' | 'member_left',
+  ): Promise<void> {
+    for (const request of await revokeElevationsOf(tx, orgId, userId, actor.id)) {
+      await audit.record(
+        tx,
+        auditEventFor(
+          actor,
+          'approval.revoked',
+          { type: 'approval_request', id: request.id },
+          { orgId, details: { kind: request.kind, reason } },
         ),
       );
     }
@@ -246,20 +268,31 @@ export function createOrgService(deps: {
     },
 
     async changeRole(actor: OrgActor, userId: string, role: Role): Promise<MemberRow['role']> {
-      if (!can(actor.role, 'members:manage')) throw new AppError(ErrorCode.FORBIDDEN);
+      // Judged on the role held by membership: an elevated member must not make itself (or an
+      // accomplice) a permanent admin (approvals review 1).
+      const held = heldRole(actor);
+      if (held === null || !can(held, 'members:manage')) throw new AppError(ErrorCode.FORBIDDEN);
       await store.transaction(async (tx) => {
         const current = await lockedRole(tx, actor.orgId, userId);
         if (current === role) return;
-        if ((current === 'owner' || role === 'owner') && actor.role !== 'owner') {
+        // Stepping down is one's own call (the last-owner rule still holds); stepping up never is.
+        if (actor.userId === userId && ROLE_RANK[role] > ROLE_RANK[current]) {
+          throw new AppError(
+            ErrorCode.FORBIDDEN,
+            'You cannot raise your own role; ask another admin or owner.',
+          );
+        }
+        if ((current === 'owner' || role === 'owner') && held !== 'owner') {
           throw new AppError(ErrorCode.FORBIDDEN, 'Only an owner can grant or change the owner role.');
         }
-        if (!roleAtMost(role, actor.role)) {
+        if (!roleAtMost(role, held)) {
           throw new AppError(ErrorCode.FORBIDDEN, 'You cannot grant a role above your own.');
         }
         await assertOwnerRemains(tx, actor.orgId, current);
         await store.setRole(tx, actor.orgId, userId, role);
         if (ROLE_RANK[role] < ROLE_RANK[current]) {
           await revokeInvitationsOf(tx, actor, actor.orgId, userId, 'inviter_demoted');
+          await revokeElevations(tx, actor, actor.orgId, userId, 'member_demoted');
         }
         await audit.record(
           tx,
@@ -276,15 +309,17 @@ export function createOrgService(deps: {
 
     async removeMember(actor: OrgActor, userId: string): Promise<void> {
       const self = actor.type === 'user' && actor.id === userId;
-      if (!self && !can(actor.role, 'members:manage')) throw new AppError(ErrorCode.FORBIDDEN);
+      const held = heldRole(actor);
+      if (!self && !can(held, 'members:manage')) throw new AppError(ErrorCode.FORBIDDEN);
       await store.transaction(async (tx) => {
         const current = await lockedRole(tx, actor.orgId, userId);
-        if (!self && current === 'owner' && actor.role !== 'owner') {
+        if (!self && current === 'owner' && held !== 'owner') {
           throw new AppError(ErrorCode.FORBIDDEN, 'Only an owner can remove an owner.');
         }
         await assertOwnerRemains(tx, actor.orgId, current);
         await store.removeMember(tx, actor.orgId, userId);
         await revokeInvitationsOf(tx, actor, actor.orgId, userId, self ? 'inviter_left' : 'inviter_removed');
+        await revokeElevations(tx, actor, actor.orgId, userId, self ? 'member_left' : 'member_removed');
         await audit.record(
           tx,
           auditEventFor(
@@ -301,7 +336,8 @@ export function createOrgService(deps: {
       actor: OrgActor,
       input: { email: string; role: Role },
     ): Promise<{ id: string; token: string; expiresAt: Date; emailed: boolean }> {
-      if (!roleAtMost(input.role, actor.role)) {
+      const held = heldRole(actor);
+      if (held === null || !can(held, 'invitations:manage') || !roleAtMost(input.role, held)) {
         throw new AppError(ErrorCode.FORBIDDEN, 'You cannot invite someone with a role above your own.');
       }
       const email = normaliseEmail(input.email);

@@ -11,6 +11,7 @@ const EVENT_TYPES = [
   ['sso.break_glass_login', 'Break-glass sign-ins (require SSO)'],
   ['approval.requested', 'Approval requested (opt-in)'],
   ['approval.decided', 'Approval decided or revoked (opt-in)'],
+  ['approval.policy_updated', 'Approval policy changed (opt-in)'],
 ] as const;
 
 interface Endpoint {
