@@ -17,7 +17,7 @@ import {
   verificationRecordName,
   verificationRecordValue,
 } from './domain-verifier.ts';
-import type { ProviderSettings, RelyingParty } from './relying-party.ts';
+import { type ProviderSettings, providerFailureReason, type RelyingParty } from './relying-party.ts';
 import { roleFromClaims } from './role-mapping.ts';
 import type { SsoConfigRow, SsoDomainRow, SsoStore } from './store.ts';
 import type { RoleMapping } from './tables.ts';
@@ -263,14 +263,13 @@ export function createSsoService(deps: SsoServiceDeps) {
         return { ok: true as const, ...meta, error: null };
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
-        const cause = err.cause instanceof Error ? err.cause.message.slice(0, 200) : err.message;
         return {
           ok: false as const,
           issuer: row.issuer,
           authorizationEndpoint: null,
           tokenEndpoint: null,
           userinfoEndpoint: null,
-          error: cause,
+          error: providerFailureReason(err.cause),
         };
       }
     },
