@@ -35,6 +35,7 @@ export function createSsoStore(db: Db) {
         allowedDomains: string[];
         roleMapping: RoleMapping;
         requireSso: boolean;
+        trustUnverifiedEmail: boolean;
         breakGlassUserId: string | null;
         now: Date;
       },
@@ -47,6 +48,7 @@ export function createSsoStore(db: Db) {
         allowedDomains: row.allowedDomains,
         roleMapping: row.roleMapping,
         requireSso: row.requireSso,
+        trustUnverifiedEmail: row.trustUnverifiedEmail,
         breakGlassUserId: row.breakGlassUserId,
         updatedAt: row.now,
       };
@@ -206,13 +208,31 @@ export function createSsoStore(db: Db) {
       await tx.update(ssoIdentities).set({ lastLoginAt: now }).where(eq(ssoIdentities.id, id));
     },
 
-    async findUserByEmail(q: DbOrTx, email: string): Promise<{ id: string; email: string } | null> {
+    async findUserByEmail(
+      q: DbOrTx,
+      email: string,
+    ): Promise<{ id: string; email: string; passwordHash: string; totpEnabledAt: Date | null } | null> {
       const rows = await q
-        .select({ id: users.id, email: users.email })
+        .select({
+          id: users.id,
+          email: users.email,
+          passwordHash: users.passwordHash,
+          totpEnabledAt: users.totpEnabledAt,
+        })
         .from(users)
         .where(eq(users.email, email))
         .limit(1);
       return rows[0] ?? null;
+    },
+
+    /** Whether the user owns any organisation (an owner account is never linked by email alone). */
+    async ownsAnyOrg(q: DbOrTx, userId: string): Promise<boolean> {
+      const rows = await q
+        .select({ id: memberships.id })
+        .from(memberships)
+        .where(and(eq(memberships.userId, userId), eq(memberships.role, 'owner')))
+        .limit(1);
+      return rows.length > 0;
     },
 
     async userExists(q: DbOrTx, userId: string): Promise<boolean> {

@@ -34,6 +34,11 @@ export const ssoConfigs = pgTable('sso_configs', {
   allowedDomains: jsonb('allowed_domains').$type<string[]>().notNull(),
   roleMapping: jsonb('role_mapping').$type<RoleMapping>().notNull(),
   requireSso: boolean('require_sso').notNull().default(false),
+  /**
+   * Accept an email the provider does not mark `email_verified: true` (absent claim): Entra ID never
+   * sends it. Off by default; an explicit `email_verified: false` is refused either way.
+   */
+  trustUnverifiedEmail: boolean('trust_unverified_email').notNull().default(false),
   /** The one owner who keeps password + MFA sign-in while SSO is required. */
   breakGlassUserId: text('break_glass_user_id').references(() => users.id, { onDelete: 'set null' }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
