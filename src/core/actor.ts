@@ -32,7 +32,13 @@ export interface Actor {
 
 /** The credential's identity, before any organisation is considered. */
 export type Principal =
-  | { type: 'user'; userId: string; sessionId: string }
+  | {
+      type: 'user';
+      userId: string;
+      sessionId: string;
+      /** The organisation whose SSO opened the session; null for a password sign-in. */
+      ssoOrgId: string | null;
+    }
   | {
       type: 'apiKey';
       keyId: string;

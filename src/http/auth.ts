@@ -91,9 +91,15 @@ function baseActor(principal: Principal, request: FastifyRequest): Actor {
         };
 }
 
+/** An organisation's "require SSO" setting, read at the organisation authorisation step. */
+export interface SsoRequirementLookup {
+  requirementOf(orgId: string): Promise<{ requireSso: boolean; breakGlassUserId: string | null } | null>;
+}
+
 export function createAuthGuard(deps: {
   authenticator: Authenticator;
   memberships: MembershipLookup;
+  ssoRequirements?: SsoRequirementLookup;
 }): AuthGuard {
   async function principalOf(request: FastifyRequest): Promise<Principal> {
     const principal = await deps.authenticator.authenticate(request);
@@ -138,6 +144,20 @@ export function createAuthGuard(deps: {
         } else {
           const role = await deps.memberships.roleOf(orgId, principal.userId);
           if (role === null) throw new AppError(ErrorCode.NOT_FOUND);
+          // A session is valid in every organisation of its user; one that requires SSO accepts
+          // only sessions its own provider opened (else signing in through another organisation's
+          // provider, or with a password, would bypass it), except the break-glass owner's password
+          // session.
+          if (principal.type === 'user' && deps.ssoRequirements !== undefined) {
+            const sso = await deps.ssoRequirements.requirementOf(orgId);
+            if (
+              sso?.requireSso === true &&
+              principal.ssoOrgId !== orgId &&
+              !(principal.ssoOrgId === null && sso.breakGlassUserId === principal.userId)
+            ) {
+              throw new AppError(ErrorCode.SSO_REQUIRED);
+            }
+          }
           actor.orgId = orgId;
           actor.role = role;
         }

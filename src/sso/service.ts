@@ -244,6 +244,15 @@ export function createSsoService(deps: SsoServiceDeps) {
           breakGlassUserId: input.breakGlassUserId,
           now,
         });
+        // Turning "require SSO" on ends the members' password sessions now, not at their expiry.
+        const revokedSessions =
+          input.requireSso && existing?.requireSso !== true
+            ? await store.revokePasswordSessions(tx, {
+                orgId: actor.orgId,
+                breakGlassUserId: input.breakGlassUserId,
+                now,
+              })
+            : 0;
         await deps.audit.record(
           tx,
           auditEventFor(
@@ -255,6 +264,7 @@ export function createSsoService(deps: SsoServiceDeps) {
                 issuer: input.issuer,
                 requireSso: input.requireSso,
                 trustUnverifiedEmail: input.trustUnverifiedEmail,
+                revokedSessions,
                 secretChanged: input.clientSecret !== undefined,
               },
             },

@@ -1,7 +1,8 @@
-import { and, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { memberships, organizations, users } from '../db/core-tables.ts';
 import type { Role } from '../identity/rbac.ts';
+import { sessions } from '../identity/tables.ts';
 import { scimUsers } from '../scim/tables.ts';
 import { type RoleMapping, ssoConfigs, ssoDomains, ssoIdentities, ssoLogins } from './tables.ts';
 
@@ -223,6 +224,33 @@ export function createSsoStore(db: Db) {
         .where(eq(users.email, email))
         .limit(1);
       return rows[0] ?? null;
+    },
+
+    /**
+     * Revokes the password sessions of the organisation's members (not the break-glass owner's)
+     * when it starts requiring SSO; returns how many.
+     */
+    async revokePasswordSessions(
+      tx: Tx,
+      input: { orgId: string; breakGlassUserId: string | null; now: Date },
+    ): Promise<number> {
+      const members = tx
+        .select({ userId: memberships.userId })
+        .from(memberships)
+        .where(eq(memberships.orgId, input.orgId));
+      const rows = await tx
+        .update(sessions)
+        .set({ revokedAt: input.now, revokedReason: 'sso_required' })
+        .where(
+          and(
+            inArray(sessions.userId, members),
+            isNull(sessions.ssoOrgId),
+            isNull(sessions.revokedAt),
+            ...(input.breakGlassUserId === null ? [] : [ne(sessions.userId, input.breakGlassUserId)]),
+          ),
+        )
+        .returning({ id: sessions.id });
+      return rows.length;
     },
 
     /** Whether the user owns any organisation (an owner account is never linked by email alone). */

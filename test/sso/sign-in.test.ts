@@ -126,6 +126,9 @@ async function signIn(sub: string) {
 }
 
 /** Turns the refresh cookie into an access token, as the console does after the redirect. */
+/** The access token of the last session `sessionFrom` opened. */
+let lastAccessToken = '';
+
 async function sessionFrom(res: { headers: Record<string, unknown> }) {
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] as string | string[]);
   const refresh = cookies.map((c) => /^rolegate_refresh=([^;]+)/.exec(c)?.[1]).find((v) => v !== undefined);
@@ -143,6 +146,7 @@ async function sessionFrom(res: { headers: Record<string, unknown> }) {
   });
   expect(pair.statusCode, pair.body).toBe(200);
   const { accessToken } = pair.json() as { accessToken: string };
+  lastAccessToken = accessToken;
   const me = await t.app.inject({
     method: 'GET',
     url: '/v1/me',
@@ -627,5 +631,56 @@ describe('SSO review P3: no account takeover through email linking', () => {
     });
     expect((await signIn('entra2-sub')).res.statusCode).toBe(401);
     expect((await put(false)).json()).toMatchObject({ trustUnverifiedEmail: false });
+  });
+});
+
+describe('SSO review P2: an SSO session is valid only where that SSO may be used', () => {
+  it('an organisation that requires SSO refuses a session opened by another organisation’s SSO, and revokes password sessions when turned on', async () => {
+    const ownerB = await createTestUser(t, { role: 'owner' });
+    const memberB = await createTestUser(t, { orgId: ownerB.orgId, role: 'member' });
+    await t.database.db.update(users).set({ totpEnabledAt: new Date() }).where(eq(users.id, ownerB.userId));
+    idp.accounts.set('dual-sub', { email: `dual@${DOMAIN}`, email_verified: true, groups: ['aws-devs'] });
+    const me = await sessionFrom((await signIn('dual-sub')).res);
+    const tokenA = { authorization: `Bearer ${lastAccessToken}` };
+    await t.database.db
+      .insert(memberships)
+      .values({ id: `mem_dual${Date.now()}`, orgId: ownerB.orgId, userId: me.user.id, role: 'member' });
+    const inB = () =>
+      t.app.inject({ method: 'GET', url: `/v1/orgs/${ownerB.orgId}/connections`, headers: tokenA });
+    expect((await inB()).statusCode).toBe(200);
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/orgs/${ownerB.orgId}/sso`,
+      headers: json(ownerB.headers),
+      payload: configBody({
+        issuer: 'https://other-idp.example',
+        allowedDomains: ['other-b.test'],
+        requireSso: true,
+        breakGlassUserId: ownerB.userId,
+      }),
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const refused = await inB();
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ error: { code: 'sso_required' } });
+    const inA = await t.app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${owner.orgId}/connections`,
+      headers: tokenA,
+    });
+    expect(inA.statusCode).toBe(200);
+    // The member's password session was revoked; the break-glass owner's was kept.
+    const member = await t.app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${ownerB.orgId}/connections`,
+      headers: memberB.headers,
+    });
+    expect(member.statusCode).toBe(401);
+    const breakGlass = await t.app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${ownerB.orgId}/connections`,
+      headers: ownerB.headers,
+    });
+    expect(breakGlass.statusCode).toBe(200);
   });
 });
