@@ -153,7 +153,7 @@ export function createAuthGuard(deps: {
             if (
               sso?.requireSso === true &&
               principal.ssoOrgId !== orgId &&
-              !(principal.ssoOrgId === null && sso.breakGlassUserId === principal.userId)
+              !(principal.ssoOrgId === null && sso.breakGlassUserId === principal.userId && role === 'owner')
             ) {
               throw new AppError(ErrorCode.SSO_REQUIRED);
             }

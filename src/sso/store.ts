@@ -73,9 +73,13 @@ export function createSsoStore(db: Db) {
     async requiringSsoFor(
       q: DbOrTx,
       userId: string,
-    ): Promise<Array<{ orgId: string; breakGlassUserId: string | null }>> {
+    ): Promise<Array<{ orgId: string; breakGlassUserId: string | null; role: Role }>> {
       return q
-        .select({ orgId: ssoConfigs.orgId, breakGlassUserId: ssoConfigs.breakGlassUserId })
+        .select({
+          orgId: ssoConfigs.orgId,
+          breakGlassUserId: ssoConfigs.breakGlassUserId,
+          role: memberships.role,
+        })
         .from(ssoConfigs)
         .innerJoin(memberships, and(eq(memberships.orgId, ssoConfigs.orgId), eq(memberships.userId, userId)))
         .where(eq(ssoConfigs.requireSso, true));
