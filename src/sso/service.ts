@@ -244,6 +244,12 @@ export function createSsoService(deps: SsoServiceDeps) {
           breakGlassUserId: input.breakGlassUserId,
           now,
         });
+        // Subjects are unique per issuer only: a new provider starts with no links (people are
+        // linked again at their next sign-in, under the account-linking rules).
+        const droppedIdentities =
+          existing !== null && existing.issuer !== input.issuer
+            ? await store.deleteIdentitiesNotFrom(tx, actor.orgId, input.issuer)
+            : 0;
         // Turning "require SSO" on ends the members' password sessions now, not at their expiry.
         const revokedSessions =
           input.requireSso && existing?.requireSso !== true
@@ -265,6 +271,7 @@ export function createSsoService(deps: SsoServiceDeps) {
                 requireSso: input.requireSso,
                 trustUnverifiedEmail: input.trustUnverifiedEmail,
                 revokedSessions,
+                droppedIdentities,
                 secretChanged: input.clientSecret !== undefined,
               },
             },
@@ -544,7 +551,7 @@ export function createSsoService(deps: SsoServiceDeps) {
       const name = typeof claims.name === 'string' ? claims.name.slice(0, 200) : null;
       const userId = await store.transaction(async (tx) => {
         if (!(await store.lockOrg(tx, orgId))) throw failed();
-        const identity = await store.findIdentity(tx, orgId, subject);
+        const identity = await store.findIdentity(tx, orgId, config.issuer, subject);
         let userId: string;
         let provisioned = false;
         if (identity !== null) {
@@ -570,7 +577,16 @@ export function createSsoService(deps: SsoServiceDeps) {
             if (!(await store.insertSsoUser(tx, { id: userId, email, name, now }))) throw failed();
             provisioned = true;
           }
-          if (!(await store.insertIdentity(tx, { id: newId('sid'), orgId, subject, userId, now }))) {
+          if (
+            !(await store.insertIdentity(tx, {
+              id: newId('sid'),
+              orgId,
+              issuer: config.issuer,
+              subject,
+              userId,
+              now,
+            }))
+          ) {
             // The same person already linked under another subject: refuse rather than merge.
             throw failed('This account is already linked to another identity of this organisation.');
           }

@@ -188,18 +188,29 @@ export function createSsoStore(db: Db) {
 
     // People
 
-    async findIdentity(q: DbOrTx, orgId: string, subject: string): Promise<SsoIdentityRow | null> {
+    async findIdentity(
+      q: DbOrTx,
+      orgId: string,
+      issuer: string,
+      subject: string,
+    ): Promise<SsoIdentityRow | null> {
       const rows = await q
         .select()
         .from(ssoIdentities)
-        .where(and(eq(ssoIdentities.orgId, orgId), eq(ssoIdentities.subject, subject)))
+        .where(
+          and(
+            eq(ssoIdentities.orgId, orgId),
+            eq(ssoIdentities.issuer, issuer),
+            eq(ssoIdentities.subject, subject),
+          ),
+        )
         .limit(1);
       return rows[0] ?? null;
     },
 
     async insertIdentity(
       tx: Tx,
-      row: { id: string; orgId: string; subject: string; userId: string; now: Date },
+      row: { id: string; orgId: string; issuer: string; subject: string; userId: string; now: Date },
     ): Promise<boolean> {
       const rows = await tx
         .insert(ssoIdentities)
@@ -207,6 +218,15 @@ export function createSsoStore(db: Db) {
         .onConflictDoNothing()
         .returning({ id: ssoIdentities.id });
       return rows.length > 0;
+    },
+
+    /** Drops the links asserted by any issuer other than `issuer` (the provider was replaced). */
+    async deleteIdentitiesNotFrom(tx: Tx, orgId: string, issuer: string): Promise<number> {
+      const rows = await tx
+        .delete(ssoIdentities)
+        .where(and(eq(ssoIdentities.orgId, orgId), ne(ssoIdentities.issuer, issuer)))
+        .returning({ id: ssoIdentities.id });
+      return rows.length;
     },
 
     async touchIdentity(tx: Tx, id: string, now: Date): Promise<void> {

@@ -97,6 +97,11 @@ export const ssoIdentities = pgTable(
     orgId: text('org_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
+    /**
+     * The issuer that asserted `subject`: a subject is unique only within its issuer, so an owner
+     * who points the organisation at another provider must not inherit the old links.
+     */
+    issuer: text('issuer').notNull().default(''),
     subject: text('subject').notNull(),
     userId: text('user_id')
       .notNull()
@@ -105,7 +110,7 @@ export const ssoIdentities = pgTable(
     lastLoginAt: timestamp('last_login_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
-    uniqueIndex('sso_identities_org_subject_unique').on(t.orgId, t.subject),
+    uniqueIndex('sso_identities_org_issuer_subject_unique').on(t.orgId, t.issuer, t.subject),
     uniqueIndex('sso_identities_org_user_unique').on(t.orgId, t.userId),
   ],
 );

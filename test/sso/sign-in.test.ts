@@ -684,3 +684,25 @@ describe('SSO review P2: an SSO session is valid only where that SSO may be used
     expect(breakGlass.statusCode).toBe(200);
   });
 });
+
+describe('SSO review P7: identities are keyed by issuer and subject', () => {
+  it('a link recorded for another issuer with the same subject is not honoured', async () => {
+    const victimUser = await createTestUser(t, { orgId: owner.orgId, role: 'admin' });
+    await t.database.db.insert(ssoIdentities).values({
+      id: `sid_p7${Date.now()}`,
+      orgId: owner.orgId,
+      issuer: 'https://previous-idp.example',
+      subject: 'zed-sub',
+      userId: victimUser.userId,
+    });
+    idp.accounts.set('zed-sub', { email: `zed@${DOMAIN}`, email_verified: true, groups: ['aws-devs'] });
+    const me = await sessionFrom((await signIn('zed-sub')).res);
+    expect(me.user.id).not.toBe(victimUser.userId);
+    expect(me.user.email).toBe(`zed@${DOMAIN}`);
+    const [link] = await t.database.db
+      .select()
+      .from(ssoIdentities)
+      .where(eq(ssoIdentities.userId, me.user.id));
+    expect(link).toMatchObject({ issuer: idp.issuer, subject: 'zed-sub' });
+  });
+});
