@@ -26,6 +26,8 @@ export interface Actor {
   requestId: string;
   /** For API keys: the key's scope (connections, capabilities, read-only, CIDRs); null/absent = unscoped. */
   keyScope?: ApiKeyScope | null;
+  /** For user sessions: the organisation whose SSO opened the session (null for a password sign-in). */
+  ssoOrgId?: string | null;
   /** For OAuth: the MCP client acting under the grant (recorded in every audit record it causes). */
   oauthClient?: { id: string; name: string };
 }

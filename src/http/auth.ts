@@ -33,6 +33,11 @@ export interface AuthGuard {
    * missing organisation), and the role grants `permission` (403 otherwise).
    */
   orgPermission(permission: Permission): onRequestAsyncHookHandler;
+  /**
+   * The "require SSO" check of `orgPermission`, for routes that take the organisation from the
+   * body (intents): throws `sso_required` when a user session may not act in `orgId`.
+   */
+  assertSsoAllows(actor: Actor, orgId: string, role: Role): Promise<void>;
 }
 
 /** Routes declare their guard through `route()` (src/http/route.ts), which runs it in `onRequest`. */
@@ -64,6 +69,7 @@ function baseActor(principal: Principal, request: FastifyRequest): Actor {
         orgId: null,
         role: null,
         sessionId: principal.sessionId,
+        ssoOrgId: principal.ssoOrgId,
         ...common,
       }
     : principal.type === 'apiKey'
@@ -106,7 +112,25 @@ export function createAuthGuard(deps: {
     if (principal === null) throw new AppError(ErrorCode.UNAUTHENTICATED);
     return principal;
   }
+  /**
+   * A session is valid in every organisation of its user; one that requires SSO accepts only
+   * sessions its own provider opened (else signing in through another organisation's provider, or
+   * with a password, would bypass it), except the break-glass owner's password session.
+   */
+  async function assertSsoAllows(actor: Actor, orgId: string, role: Role): Promise<void> {
+    if (actor.type !== 'user' || deps.ssoRequirements === undefined) return;
+    const sso = await deps.ssoRequirements.requirementOf(orgId);
+    const ssoOrgId = actor.ssoOrgId ?? null;
+    if (
+      sso?.requireSso === true &&
+      ssoOrgId !== orgId &&
+      !(ssoOrgId === null && sso.breakGlassUserId === actor.id && role === 'owner')
+    ) {
+      throw new AppError(ErrorCode.SSO_REQUIRED);
+    }
+  }
   return {
+    assertSsoAllows,
     authenticated(options) {
       const hook = async (request: FastifyRequest, _reply: FastifyReply) => {
         const principal = await principalOf(request);
@@ -144,20 +168,7 @@ export function createAuthGuard(deps: {
         } else {
           const role = await deps.memberships.roleOf(orgId, principal.userId);
           if (role === null) throw new AppError(ErrorCode.NOT_FOUND);
-          // A session is valid in every organisation of its user; one that requires SSO accepts
-          // only sessions its own provider opened (else signing in through another organisation's
-          // provider, or with a password, would bypass it), except the break-glass owner's password
-          // session.
-          if (principal.type === 'user' && deps.ssoRequirements !== undefined) {
-            const sso = await deps.ssoRequirements.requirementOf(orgId);
-            if (
-              sso?.requireSso === true &&
-              principal.ssoOrgId !== orgId &&
-              !(principal.ssoOrgId === null && sso.breakGlassUserId === principal.userId && role === 'owner')
-            ) {
-              throw new AppError(ErrorCode.SSO_REQUIRED);
-            }
-          }
+          await assertSsoAllows(actor, orgId, role);
           actor.orgId = orgId;
           actor.role = role;
         }

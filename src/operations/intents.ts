@@ -97,6 +97,7 @@ export const intentsRoutes: FastifyPluginAsyncZod<IntentsRoutesOptions> = async 
         });
       }
       const actor = await orgActorFor(requireActor(request), body.orgId, memberships);
+      await guard.assertSsoAllows(actor, actor.orgId, actor.role);
       if (tool.expensive) await app.chargeExpensive(request);
       const result = await tool.call(actor, body.connectionId, body.params, {
         signal: abortOnDisconnect(reply.raw),

@@ -663,6 +663,18 @@ describe('SSO review P2: an SSO session is valid only where that SSO may be used
     const refused = await inB();
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ error: { code: 'sso_required' } });
+    // The same through an intent, which takes the organisation from the body.
+    const intent = (orgId: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/intents',
+        headers: json(tokenA),
+        payload: { intent: 'findings.list', orgId, params: {} },
+      });
+    const viaIntent = await intent(ownerB.orgId);
+    expect(viaIntent.statusCode, viaIntent.body).toBe(403);
+    expect(viaIntent.json()).toMatchObject({ error: { code: 'sso_required' } });
+    expect((await intent(owner.orgId)).statusCode).toBe(200);
     const inA = await t.app.inject({
       method: 'GET',
       url: `/v1/orgs/${owner.orgId}/connections`,
