@@ -217,6 +217,7 @@ export async function buildApp(config: ReadyConfig, deps: AppDeps): Promise<App>
   const guard: AuthGuard = createAuthGuard({
     authenticator: rateLimits.authenticator(core.authenticator),
     memberships: core.memberships,
+    ssoRequirements: core.sso.requirements,
   });
 
   // Feature modules: one line each.

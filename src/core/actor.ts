@@ -32,13 +32,21 @@ export interface Actor {
   requestId: string;
   /** For API keys: the key's scope (connections, capabilities, read-only, CIDRs); null/absent = unscoped. */
   keyScope?: ApiKeyScope | null;
+  /** For user sessions: the organisation whose SSO opened the session (null for a password sign-in). */
+  ssoOrgId?: string | null;
   /** For OAuth: the MCP client acting under the grant (recorded in every audit record it causes). */
   oauthClient?: { id: string; name: string };
 }
 
 /** The credential's identity, before any organisation is considered. */
 export type Principal =
-  | { type: 'user'; userId: string; sessionId: string }
+  | {
+      type: 'user';
+      userId: string;
+      sessionId: string;
+      /** The organisation whose SSO opened the session; null for a password sign-in. */
+      ssoOrgId: string | null;
+    }
   | {
       type: 'apiKey';
       keyId: string;

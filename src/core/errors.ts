@@ -55,6 +55,7 @@ export const ErrorCode = {
   SSO_REQUIRED: 'sso_required',
   SSO_FAILED: 'sso_failed',
   SSO_PROVIDER_UNAVAILABLE: 'sso_provider_unavailable',
+  SSO_LINK_REQUIRED: 'sso_link_required',
   INTERNAL: 'internal_error',
 } as const;
 
@@ -114,6 +115,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   sso_required: 403,
   sso_failed: 401,
   sso_provider_unavailable: 502,
+  sso_link_required: 409,
   internal_error: 500,
 };
 
@@ -171,6 +173,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   service_unavailable: 'The service is temporarily unavailable; retry later.',
   sso_required: 'Your organisation requires single sign-on: sign in with SSO instead of a password.',
   sso_failed: 'The single sign-on did not complete; start again from the sign-in page.',
+  sso_link_required:
+    'An account with this email address already exists: sign in with your password (and MFA), then link single sign-on from your session.',
   sso_provider_unavailable: 'The organisation’s identity provider could not be reached; retry later.',
   internal_error: 'An unexpected error occurred.',
 };

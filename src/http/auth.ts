@@ -33,6 +33,11 @@ export interface AuthGuard {
    * missing organisation), and the role grants `permission` (403 otherwise).
    */
   orgPermission(permission: Permission): onRequestAsyncHookHandler;
+  /**
+   * The "require SSO" check of `orgPermission`, for routes that take the organisation from the
+   * body (intents): throws `sso_required` when a user session may not act in `orgId`.
+   */
+  assertSsoAllows(actor: Actor, orgId: string, role: Role): Promise<void>;
 }
 
 /** Routes declare their guard through `route()` (src/http/route.ts), which runs it in `onRequest`. */
@@ -64,6 +69,7 @@ function baseActor(principal: Principal, request: FastifyRequest): Actor {
         orgId: null,
         role: null,
         sessionId: principal.sessionId,
+        ssoOrgId: principal.ssoOrgId,
         ...common,
       }
     : principal.type === 'apiKey'
@@ -91,16 +97,40 @@ function baseActor(principal: Principal, request: FastifyRequest): Actor {
         };
 }
 
+/** An organisation's "require SSO" setting, read at the organisation authorisation step. */
+export interface SsoRequirementLookup {
+  requirementOf(orgId: string): Promise<{ requireSso: boolean; breakGlassUserId: string | null } | null>;
+}
+
 export function createAuthGuard(deps: {
   authenticator: Authenticator;
   memberships: MembershipLookup;
+  ssoRequirements?: SsoRequirementLookup;
 }): AuthGuard {
   async function principalOf(request: FastifyRequest): Promise<Principal> {
     const principal = await deps.authenticator.authenticate(request);
     if (principal === null) throw new AppError(ErrorCode.UNAUTHENTICATED);
     return principal;
   }
+  /**
+   * A session is valid in every organisation of its user; one that requires SSO accepts only
+   * sessions its own provider opened (else signing in through another organisation's provider, or
+   * with a password, would bypass it), except the break-glass owner's password session.
+   */
+  async function assertSsoAllows(actor: Actor, orgId: string, role: Role): Promise<void> {
+    if (actor.type !== 'user' || deps.ssoRequirements === undefined) return;
+    const sso = await deps.ssoRequirements.requirementOf(orgId);
+    const ssoOrgId = actor.ssoOrgId ?? null;
+    if (
+      sso?.requireSso === true &&
+      ssoOrgId !== orgId &&
+      !(ssoOrgId === null && sso.breakGlassUserId === actor.id && role === 'owner')
+    ) {
+      throw new AppError(ErrorCode.SSO_REQUIRED);
+    }
+  }
   return {
+    assertSsoAllows,
     authenticated(options) {
       const hook = async (request: FastifyRequest, _reply: FastifyReply) => {
         const principal = await principalOf(request);
@@ -138,6 +168,8 @@ export function createAuthGuard(deps: {
         } else {
           const roles = await deps.memberships.rolesOf(orgId, principal.userId);
           if (roles === null) throw new AppError(ErrorCode.NOT_FOUND);
+          // Break-glass is the owner by membership, not a member elevated for an hour.
+          await assertSsoAllows(actor, orgId, roles.membership);
           actor.orgId = orgId;
           actor.role = roles.effective;
           actor.membershipRole = roles.membership;

@@ -20,7 +20,8 @@ export interface OAuthTokenVerifier {
 
 export interface SessionCheck {
   /** True while the session (refresh-token family) is alive; revocation makes it false at once. */
-  isActive(sessionId: string, userId: string): Promise<boolean>;
+  /** The live session (with the organisation whose SSO opened it), or null if it is not alive. */
+  active(sessionId: string, userId: string): Promise<{ ssoOrgId: string | null } | null>;
 }
 
 function bearerOf(request: FastifyRequest): string | null {
@@ -53,8 +54,9 @@ export function createAuthenticator(deps: {
       }
       const claims = await deps.accessTokens.verify(token);
       if (claims === null) return null;
-      if (!(await deps.sessions.isActive(claims.sid, claims.sub))) return null;
-      return { type: 'user', userId: claims.sub, sessionId: claims.sid };
+      const session = await deps.sessions.active(claims.sid, claims.sub);
+      if (session === null) return null;
+      return { type: 'user', userId: claims.sub, sessionId: claims.sid, ssoOrgId: session.ssoOrgId };
     },
   };
 }

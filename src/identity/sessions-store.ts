@@ -10,9 +10,9 @@ import { sessions } from './tables.ts';
  */
 export function createSessionCheck(db: DbOrTx, clock: Clock): SessionCheck {
   return {
-    async isActive(sessionId, userId) {
+    async active(sessionId, userId) {
       const rows = await db
-        .select({ id: sessions.id })
+        .select({ ssoOrgId: sessions.ssoOrgId })
         .from(sessions)
         .where(
           and(
@@ -23,7 +23,7 @@ export function createSessionCheck(db: DbOrTx, clock: Clock): SessionCheck {
           ),
         )
         .limit(1);
-      return rows.length === 1;
+      return rows[0] ?? null;
     },
   };
 }

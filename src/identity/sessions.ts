@@ -73,6 +73,7 @@ export function createSessions(deps: SessionsDeps) {
           expiresAt: new Date(now.getTime() + deps.auth.refreshMaxAge * 1000),
           ip: ctx.ip,
           userAgent: ctx.userAgent,
+          ssoOrgId: user.sso?.orgId ?? null,
         });
         await record(tx, ctx, {
           orgId: null,

@@ -133,9 +133,11 @@ export function createIdentityStore(db: Db) {
         expiresAt: Date;
         ip: string | null;
         userAgent: string | null;
+        ssoOrgId: string | null;
       },
     ): Promise<void> {
       await q.insert(sessions).values({
+        ssoOrgId: input.ssoOrgId,
         id: input.sessionId,
         userId: input.userId,
         createdAt: input.now,

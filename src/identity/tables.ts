@@ -20,6 +20,11 @@ export const sessions = pgTable(
     revokedReason: text('revoked_reason'),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /**
+     * The organisation whose single sign-on opened the session (null for a password sign-in): an
+     * organisation that requires SSO accepts only sessions its own provider opened.
+     */
+    ssoOrgId: text('sso_org_id'),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );

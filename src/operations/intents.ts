@@ -97,6 +97,7 @@ export const intentsRoutes: FastifyPluginAsyncZod<IntentsRoutesOptions> = async 
         });
       }
       const actor = await orgActorFor(requireActor(request), body.orgId, memberships);
+      await guard.assertSsoAllows(actor, actor.orgId, actor.membershipRole ?? actor.role);
       if (tool.expensive) await app.chargeExpensive(request);
       const result = await tool.call(actor, body.connectionId, body.params, {
         signal: abortOnDisconnect(reply.raw),
@@ -123,7 +124,7 @@ export async function orgActorFor(
     });
   }
   const userId = actor.userId ?? actor.id;
-  const role = await memberships.roleOf(orgId, userId);
-  if (role === null) throw new AppError(ErrorCode.NOT_FOUND);
-  return { ...actor, orgId, role };
+  const roles = await memberships.rolesOf(orgId, userId);
+  if (roles === null) throw new AppError(ErrorCode.NOT_FOUND);
+  return { ...actor, orgId, role: roles.effective, membershipRole: roles.membership };
 }

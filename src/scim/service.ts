@@ -4,6 +4,7 @@ import type { Actor } from '../core/actor.ts';
 import { auditEventFor } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import { randomToken, sha256Hex } from '../crypto/tokens.ts';
+import type { DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import type { OrgService } from '../identity/orgs/service.ts';
 import type { Role } from '../identity/rbac.ts';
@@ -123,13 +124,28 @@ export function createScimService(deps: {
 
   /** Membership gone (member-removal path: keys capped, invitations revoked), sessions revoked. */
   async function deprovision(caller: ScimCaller, row: ScimUserRow, now: Date): Promise<number> {
+    await refuseOwner(caller, row.userId);
     const actor = actorOf(caller);
     try {
       await deps.orgs.removeMember(actor, row.userId);
     } catch (err) {
       if (!(err instanceof AppError && err.code === ErrorCode.NOT_FOUND)) throw err;
     }
-    return store.transaction((tx) => store.revokeSessions(tx, row.userId, now));
+    return store.transaction((tx) => store.revokeSessions(tx, caller.orgId, row.userId, now));
+  }
+
+  /**
+   * Owners (the break-glass owner among them) are managed in Rolegate only: a provider's token must
+   * not be able to remove or take over the accounts that administer the organisation.
+   */
+  async function refuseOwner(caller: ScimCaller, userId: string, q: DbOrTx = store.db): Promise<void> {
+    if ((await store.roleOf(q, caller.orgId, userId)) === 'owner') {
+      throw scimError(
+        ErrorCode.CONFLICT,
+        'This person is an owner of the organisation; owners are managed in Rolegate, not through SCIM.',
+        'mutability',
+      );
+    }
   }
 
   async function provision(caller: ScimCaller, row: ScimUserRow, now: Date): Promise<void> {
@@ -239,6 +255,7 @@ export function createScimService(deps: {
           }))!;
         } else {
           let userId = await store.findUserIdByEmail(tx, userName);
+          if (userId !== null) await refuseOwner(caller, userId, tx);
           if (userId === null) {
             userId = newId('usr');
             if (
@@ -284,6 +301,8 @@ export function createScimService(deps: {
         return saved;
       });
       if (active) await provision(caller, row, now);
+      // Created inactive for someone who is already a member: the provider says they have no access.
+      else if (await store.isMember(store.db, caller.orgId, row.userId)) await deprovision(caller, row, now);
       return view(row);
     },
 

@@ -197,6 +197,15 @@ export function createScimStore(db: Db) {
       return rows.length > 0;
     },
 
+    async roleOf(q: DbOrTx, orgId: string, userId: string): Promise<Role | null> {
+      const rows = await q
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
+        .limit(1);
+      return rows[0]?.role ?? null;
+    },
+
     async isMember(q: DbOrTx, orgId: string, userId: string): Promise<boolean> {
       const rows = await q
         .select({ id: memberships.id })
@@ -216,11 +225,16 @@ export function createScimStore(db: Db) {
         .onConflictDoNothing();
     },
 
-    async revokeSessions(tx: Tx, userId: string, now: Date): Promise<number> {
+    /**
+     * Revokes the sessions this organisation's SSO opened for the user. Other sessions stay: the
+     * removed membership already shuts this organisation to them, and they may serve other
+     * organisations this provider has no say over.
+     */
+    async revokeSessions(tx: Tx, orgId: string, userId: string, now: Date): Promise<number> {
       const rows = await tx
         .update(sessions)
         .set({ revokedAt: now, revokedReason: 'scim_deprovisioned' })
-        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+        .where(and(eq(sessions.userId, userId), eq(sessions.ssoOrgId, orgId), isNull(sessions.revokedAt)))
         .returning({ id: sessions.id });
       return rows.length;
     },

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { ReadyConfig } from '../config.ts';
 import type { Keyring } from '../crypto/field-encryption.ts';
 import type { Db } from '../db/client.ts';
+import type { SsoRequirementLookup } from '../http/auth.ts';
 import { systemTxtResolver, type TxtResolver } from './domain-verifier.ts';
 import { createRelyingParty } from './relying-party.ts';
 import { createSsoService, type SsoService, type SsoSessions } from './service.ts';
@@ -24,7 +25,7 @@ export function createSsoModule(deps: {
   keyring: Keyring;
   sessions: SsoSessions;
   resolver?: TxtResolver | undefined;
-}): { service: SsoService; redirectUri: string | null } {
+}): { service: SsoService; redirectUri: string | null; requirements: SsoRequirementLookup } {
   const publicUrl = deps.config.http.publicUrl;
   const redirectUri = publicUrl === null ? null : `${publicUrl}${SSO_CALLBACK_PATH}`;
   // Issuers are tenant-chosen URLs: the same SSRF policy as tenants' webhook endpoints.
@@ -32,8 +33,15 @@ export function createSsoModule(deps: {
     requireHttps: deps.config.webhook.requireHttps,
     allowPrivateAddresses: deps.config.webhook.allowPrivateAddresses,
   };
+  const store = createSsoStore(deps.db);
+  const requirements: SsoRequirementLookup = {
+    async requirementOf(orgId) {
+      const row = await store.findConfig(store.db, orgId);
+      return row === null ? null : { requireSso: row.requireSso, breakGlassUserId: row.breakGlassUserId };
+    },
+  };
   const service = createSsoService({
-    store: createSsoStore(deps.db),
+    store,
     audit: deps.audit,
     clock: deps.clock,
     keyring: deps.keyring,
@@ -43,5 +51,5 @@ export function createSsoModule(deps: {
     redirectUri,
     urlPolicy,
   });
-  return { service, redirectUri };
+  return { service, redirectUri, requirements };
 }

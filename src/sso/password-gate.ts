@@ -27,7 +27,11 @@ export function createPasswordGate(deps: {
     async afterPassword(user, ctx) {
       const requiring = await store.requiringSsoFor(deps.db, user.id);
       if (requiring.length === 0) return;
-      const blocking = requiring.find((r) => r.breakGlassUserId !== user.id || !user.mfa);
+      // The break-glass exception holds only while that person is still an owner (a demoted one
+      // may have been left named by an older code path; their current role decides).
+      const blocking = requiring.find(
+        (r) => r.breakGlassUserId !== user.id || r.role !== 'owner' || !user.mfa,
+      );
       if (blocking !== undefined) {
         await record(deps.db, ctx, {
           orgId: blocking.orgId,

@@ -3,7 +3,7 @@ import * as oidc from 'openid-client';
 import type { Clock } from '../clock.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import type { UrlPolicy } from '../webhooks/url-safety.ts';
-import { createGuardedFetch, IdpRequestError } from './guarded-fetch.ts';
+import { createGuardedFetch, type IdpFailureReason, IdpRequestError } from './guarded-fetch.ts';
 
 /**
  * Rolegate as an OpenID Connect relying party, on openid-client (a certified RP library): issuer
@@ -46,6 +46,17 @@ function isTransport(err: unknown): boolean {
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
   }
   return false;
+}
+
+/**
+ * A fixed reason for a failed provider request, safe to show the tenant: the raw cause can carry
+ * text chosen by the provider's server (or internal details of the network path).
+ */
+export function providerFailureReason(err: unknown): IdpFailureReason | 'invalid_discovery_document' {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof IdpRequestError) return e.reason;
+  }
+  return isTransport(err) ? 'unreachable' : 'invalid_discovery_document';
 }
 
 /** The person's sign-in failed (bad state, code, token…) unless the provider could not be reached. */

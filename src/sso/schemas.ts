@@ -37,6 +37,7 @@ export const ssoConfigBody = z.strictObject({
   allowedDomains: z.array(domainSchema).min(1).max(20),
   roleMapping: roleMappingSchema,
   requireSso: z.boolean().default(false),
+  trustUnverifiedEmail: z.boolean().default(false),
   breakGlassUserId: userIdSchema.nullable().default(null),
 });
 
@@ -48,6 +49,7 @@ export const ssoConfigView = z.object({
   allowedDomains: z.array(z.string()),
   roleMapping: roleMappingSchema,
   requireSso: z.boolean(),
+  trustUnverifiedEmail: z.boolean(),
   breakGlassUserId: z.string().nullable(),
   redirectUri: z.string().nullable(),
   updatedAt: z.date(),

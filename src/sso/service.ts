@@ -17,7 +17,7 @@ import {
   verificationRecordName,
   verificationRecordValue,
 } from './domain-verifier.ts';
-import type { ProviderSettings, RelyingParty } from './relying-party.ts';
+import { type ProviderSettings, providerFailureReason, type RelyingParty } from './relying-party.ts';
 import { roleFromClaims } from './role-mapping.ts';
 import type { SsoConfigRow, SsoDomainRow, SsoStore } from './store.ts';
 import type { RoleMapping } from './tables.ts';
@@ -44,6 +44,7 @@ export interface SsoConfigInput {
   allowedDomains: string[];
   roleMapping: RoleMapping;
   requireSso: boolean;
+  trustUnverifiedEmail: boolean;
   breakGlassUserId: string | null;
 }
 
@@ -55,6 +56,7 @@ export interface SsoConfigView {
   allowedDomains: string[];
   roleMapping: RoleMapping;
   requireSso: boolean;
+  trustUnverifiedEmail: boolean;
   breakGlassUserId: string | null;
   redirectUri: string | null;
   updatedAt: Date;
@@ -92,6 +94,24 @@ const secretBinding = (rowId: string, orgId: string) =>
   bindingFor('sso_configs', 'client_secret_enc', rowId, orgId);
 const failed = (message?: string) => new AppError(ErrorCode.SSO_FAILED, message);
 
+/** The password hash of a user created by SSO: a marker no password verifies (see store). */
+const SSO_ONLY_PASSWORD = '!sso';
+const LINK_REQUIRED = Symbol('link_required');
+
+/**
+ * Whether an email from a provider names exactly one account: no compatibility characters (NFKC
+ * would change it), no non-ASCII letter that lower-cases into something else (the Kelvin sign
+ * U+212A lower-cases to an ASCII k), and an ASCII domain (IDNs only as punycode).
+ */
+export function isCanonicalEmail(raw: string): boolean {
+  if (raw.normalize('NFKC') !== raw) return false;
+  const asciiLowered = raw.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  if (raw.toLowerCase() !== asciiLowered) return false;
+  const at = raw.lastIndexOf('@');
+  if (at <= 0) return false;
+  return /^[\x21-\x7e]+$/.test(raw.slice(at + 1));
+}
+
 function domainOf(email: string): string | null {
   const at = email.lastIndexOf('@');
   return at <= 0 || at === email.length - 1 ? null : email.slice(at + 1);
@@ -124,6 +144,7 @@ export function createSsoService(deps: SsoServiceDeps) {
       allowedDomains: row.allowedDomains,
       roleMapping: row.roleMapping,
       requireSso: row.requireSso,
+      trustUnverifiedEmail: row.trustUnverifiedEmail,
       breakGlassUserId: row.breakGlassUserId,
       redirectUri: deps.redirectUri,
       updatedAt: row.updatedAt,
@@ -219,9 +240,25 @@ export function createSsoService(deps: SsoServiceDeps) {
           allowedDomains: [...new Set(input.allowedDomains)],
           roleMapping: input.roleMapping,
           requireSso: input.requireSso,
+          trustUnverifiedEmail: input.trustUnverifiedEmail,
           breakGlassUserId: input.breakGlassUserId,
           now,
         });
+        // Subjects are unique per issuer only: a new provider starts with no links (people are
+        // linked again at their next sign-in, under the account-linking rules).
+        const droppedIdentities =
+          existing !== null && existing.issuer !== input.issuer
+            ? await store.deleteIdentitiesNotFrom(tx, actor.orgId, input.issuer)
+            : 0;
+        // Turning "require SSO" on ends the members' password sessions now, not at their expiry.
+        const revokedSessions =
+          input.requireSso && existing?.requireSso !== true
+            ? await store.revokePasswordSessions(tx, {
+                orgId: actor.orgId,
+                breakGlassUserId: input.breakGlassUserId,
+                now,
+              })
+            : 0;
         await deps.audit.record(
           tx,
           auditEventFor(
@@ -232,6 +269,9 @@ export function createSsoService(deps: SsoServiceDeps) {
               details: {
                 issuer: input.issuer,
                 requireSso: input.requireSso,
+                trustUnverifiedEmail: input.trustUnverifiedEmail,
+                revokedSessions,
+                droppedIdentities,
                 secretChanged: input.clientSecret !== undefined,
               },
             },
@@ -263,14 +303,13 @@ export function createSsoService(deps: SsoServiceDeps) {
         return { ok: true as const, ...meta, error: null };
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
-        const cause = err.cause instanceof Error ? err.cause.message.slice(0, 200) : err.message;
         return {
           ok: false as const,
           issuer: row.issuer,
           authorizationEndpoint: null,
           tokenEndpoint: null,
           userinfoEndpoint: null,
-          error: cause,
+          error: providerFailureReason(err.cause),
         };
       }
     },
@@ -466,14 +505,25 @@ export function createSsoService(deps: SsoServiceDeps) {
         throw err;
       }
       const { claims, subject } = verified;
-      const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : null;
-      if (email === null || email.length > 254) {
+      const rawEmail = typeof claims.email === 'string' ? claims.email.trim() : null;
+      if (rawEmail === null || rawEmail.length > 254) {
         throw await deny('no_email', 'The identity provider did not send an email address.');
       }
-      if (claims.email_verified === false) {
+      if (!isCanonicalEmail(rawEmail)) {
+        throw await deny(
+          'email_not_canonical',
+          'This email address uses characters that could impersonate another address.',
+        );
+      }
+      const email = rawEmail.toLowerCase();
+      // Absent counts as unverified unless the organisation opted in (Entra ID omits the claim).
+      if (
+        claims.email_verified === false ||
+        (claims.email_verified !== true && !config.trustUnverifiedEmail)
+      ) {
         throw await deny(
           'email_unverified',
-          'The identity provider says this email address is not verified.',
+          'The identity provider does not say this email address is verified.',
         );
       }
       const domain = domainOf(email);
@@ -501,7 +551,7 @@ export function createSsoService(deps: SsoServiceDeps) {
       const name = typeof claims.name === 'string' ? claims.name.slice(0, 200) : null;
       const userId = await store.transaction(async (tx) => {
         if (!(await store.lockOrg(tx, orgId))) throw failed();
-        const identity = await store.findIdentity(tx, orgId, subject);
+        const identity = await store.findIdentity(tx, orgId, config.issuer, subject);
         let userId: string;
         let provisioned = false;
         if (identity !== null) {
@@ -513,12 +563,30 @@ export function createSsoService(deps: SsoServiceDeps) {
           if (existing !== null) {
             userId = existing.id;
             if (await store.isDeprovisioned(tx, orgId, userId)) return null;
+            // An email match alone must not hand over an account that has its own credentials or
+            // owns an organisation: the provider's claim would bypass the password and MFA.
+            if (
+              existing.passwordHash !== SSO_ONLY_PASSWORD ||
+              existing.totpEnabledAt !== null ||
+              (await store.ownsAnyOrg(tx, userId))
+            ) {
+              return LINK_REQUIRED;
+            }
           } else {
             userId = newId('usr');
             if (!(await store.insertSsoUser(tx, { id: userId, email, name, now }))) throw failed();
             provisioned = true;
           }
-          if (!(await store.insertIdentity(tx, { id: newId('sid'), orgId, subject, userId, now }))) {
+          if (
+            !(await store.insertIdentity(tx, {
+              id: newId('sid'),
+              orgId,
+              issuer: config.issuer,
+              subject,
+              userId,
+              now,
+            }))
+          ) {
             // The same person already linked under another subject: refuse rather than merge.
             throw failed('This account is already linked to another identity of this organisation.');
           }
@@ -553,6 +621,19 @@ export function createSsoService(deps: SsoServiceDeps) {
         });
         return userId;
       });
+      if (userId === LINK_REQUIRED) {
+        await record(store.db, ctx, {
+          orgId,
+          actorType: 'anonymous',
+          actorId: null,
+          action: 'sso.login',
+          outcome: 'denied',
+          targetType: 'organization',
+          targetId: orgId,
+          details: { reason: 'link_required' },
+        });
+        throw new AppError(ErrorCode.SSO_LINK_REQUIRED);
+      }
       if (userId === null) {
         throw await deny(
           'deprovisioned',

@@ -1,7 +1,8 @@
-import { and, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { memberships, organizations, users } from '../db/core-tables.ts';
 import type { Role } from '../identity/rbac.ts';
+import { sessions } from '../identity/tables.ts';
 import { scimUsers } from '../scim/tables.ts';
 import { type RoleMapping, ssoConfigs, ssoDomains, ssoIdentities, ssoLogins } from './tables.ts';
 
@@ -35,6 +36,7 @@ export function createSsoStore(db: Db) {
         allowedDomains: string[];
         roleMapping: RoleMapping;
         requireSso: boolean;
+        trustUnverifiedEmail: boolean;
         breakGlassUserId: string | null;
         now: Date;
       },
@@ -47,6 +49,7 @@ export function createSsoStore(db: Db) {
         allowedDomains: row.allowedDomains,
         roleMapping: row.roleMapping,
         requireSso: row.requireSso,
+        trustUnverifiedEmail: row.trustUnverifiedEmail,
         breakGlassUserId: row.breakGlassUserId,
         updatedAt: row.now,
       };
@@ -70,9 +73,13 @@ export function createSsoStore(db: Db) {
     async requiringSsoFor(
       q: DbOrTx,
       userId: string,
-    ): Promise<Array<{ orgId: string; breakGlassUserId: string | null }>> {
+    ): Promise<Array<{ orgId: string; breakGlassUserId: string | null; role: Role }>> {
       return q
-        .select({ orgId: ssoConfigs.orgId, breakGlassUserId: ssoConfigs.breakGlassUserId })
+        .select({
+          orgId: ssoConfigs.orgId,
+          breakGlassUserId: ssoConfigs.breakGlassUserId,
+          role: memberships.role,
+        })
         .from(ssoConfigs)
         .innerJoin(memberships, and(eq(memberships.orgId, ssoConfigs.orgId), eq(memberships.userId, userId)))
         .where(eq(ssoConfigs.requireSso, true));
@@ -181,18 +188,29 @@ export function createSsoStore(db: Db) {
 
     // People
 
-    async findIdentity(q: DbOrTx, orgId: string, subject: string): Promise<SsoIdentityRow | null> {
+    async findIdentity(
+      q: DbOrTx,
+      orgId: string,
+      issuer: string,
+      subject: string,
+    ): Promise<SsoIdentityRow | null> {
       const rows = await q
         .select()
         .from(ssoIdentities)
-        .where(and(eq(ssoIdentities.orgId, orgId), eq(ssoIdentities.subject, subject)))
+        .where(
+          and(
+            eq(ssoIdentities.orgId, orgId),
+            eq(ssoIdentities.issuer, issuer),
+            eq(ssoIdentities.subject, subject),
+          ),
+        )
         .limit(1);
       return rows[0] ?? null;
     },
 
     async insertIdentity(
       tx: Tx,
-      row: { id: string; orgId: string; subject: string; userId: string; now: Date },
+      row: { id: string; orgId: string; issuer: string; subject: string; userId: string; now: Date },
     ): Promise<boolean> {
       const rows = await tx
         .insert(ssoIdentities)
@@ -202,17 +220,71 @@ export function createSsoStore(db: Db) {
       return rows.length > 0;
     },
 
+    /** Drops the links asserted by any issuer other than `issuer` (the provider was replaced). */
+    async deleteIdentitiesNotFrom(tx: Tx, orgId: string, issuer: string): Promise<number> {
+      const rows = await tx
+        .delete(ssoIdentities)
+        .where(and(eq(ssoIdentities.orgId, orgId), ne(ssoIdentities.issuer, issuer)))
+        .returning({ id: ssoIdentities.id });
+      return rows.length;
+    },
+
     async touchIdentity(tx: Tx, id: string, now: Date): Promise<void> {
       await tx.update(ssoIdentities).set({ lastLoginAt: now }).where(eq(ssoIdentities.id, id));
     },
 
-    async findUserByEmail(q: DbOrTx, email: string): Promise<{ id: string; email: string } | null> {
+    async findUserByEmail(
+      q: DbOrTx,
+      email: string,
+    ): Promise<{ id: string; email: string; passwordHash: string; totpEnabledAt: Date | null } | null> {
       const rows = await q
-        .select({ id: users.id, email: users.email })
+        .select({
+          id: users.id,
+          email: users.email,
+          passwordHash: users.passwordHash,
+          totpEnabledAt: users.totpEnabledAt,
+        })
         .from(users)
         .where(eq(users.email, email))
         .limit(1);
       return rows[0] ?? null;
+    },
+
+    /**
+     * Revokes the password sessions of the organisation's members (not the break-glass owner's)
+     * when it starts requiring SSO; returns how many.
+     */
+    async revokePasswordSessions(
+      tx: Tx,
+      input: { orgId: string; breakGlassUserId: string | null; now: Date },
+    ): Promise<number> {
+      const members = tx
+        .select({ userId: memberships.userId })
+        .from(memberships)
+        .where(eq(memberships.orgId, input.orgId));
+      const rows = await tx
+        .update(sessions)
+        .set({ revokedAt: input.now, revokedReason: 'sso_required' })
+        .where(
+          and(
+            inArray(sessions.userId, members),
+            isNull(sessions.ssoOrgId),
+            isNull(sessions.revokedAt),
+            ...(input.breakGlassUserId === null ? [] : [ne(sessions.userId, input.breakGlassUserId)]),
+          ),
+        )
+        .returning({ id: sessions.id });
+      return rows.length;
+    },
+
+    /** Whether the user owns any organisation (an owner account is never linked by email alone). */
+    async ownsAnyOrg(q: DbOrTx, userId: string): Promise<boolean> {
+      const rows = await q
+        .select({ id: memberships.id })
+        .from(memberships)
+        .where(and(eq(memberships.userId, userId), eq(memberships.role, 'owner')))
+        .limit(1);
+      return rows.length > 0;
     },
 
     async userExists(q: DbOrTx, userId: string): Promise<boolean> {

@@ -34,6 +34,11 @@ export const ssoConfigs = pgTable('sso_configs', {
   allowedDomains: jsonb('allowed_domains').$type<string[]>().notNull(),
   roleMapping: jsonb('role_mapping').$type<RoleMapping>().notNull(),
   requireSso: boolean('require_sso').notNull().default(false),
+  /**
+   * Accept an email the provider does not mark `email_verified: true` (absent claim): Entra ID never
+   * sends it. Off by default; an explicit `email_verified: false` is refused either way.
+   */
+  trustUnverifiedEmail: boolean('trust_unverified_email').notNull().default(false),
   /** The one owner who keeps password + MFA sign-in while SSO is required. */
   breakGlassUserId: text('break_glass_user_id').references(() => users.id, { onDelete: 'set null' }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -92,6 +97,11 @@ export const ssoIdentities = pgTable(
     orgId: text('org_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
+    /**
+     * The issuer that asserted `subject`: a subject is unique only within its issuer, so an owner
+     * who points the organisation at another provider must not inherit the old links.
+     */
+    issuer: text('issuer').notNull().default(''),
     subject: text('subject').notNull(),
     userId: text('user_id')
       .notNull()
@@ -100,7 +110,7 @@ export const ssoIdentities = pgTable(
     lastLoginAt: timestamp('last_login_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
-    uniqueIndex('sso_identities_org_subject_unique').on(t.orgId, t.subject),
+    uniqueIndex('sso_identities_org_issuer_subject_unique').on(t.orgId, t.issuer, t.subject),
     uniqueIndex('sso_identities_org_user_unique').on(t.orgId, t.userId),
   ],
 );

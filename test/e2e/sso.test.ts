@@ -50,7 +50,12 @@ beforeAll(async () => {
     },
   });
   expect(put.statusCode, put.body).toBe(200);
-  idp.accounts.set('kim', { email: `kim@${DOMAIN}`, name: 'Kim', groups: ['aws-admins'] });
+  idp.accounts.set('kim', {
+    email: `kim@${DOMAIN}`,
+    email_verified: true,
+    name: 'Kim',
+    groups: ['aws-admins'],
+  });
   idp.usePage();
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -5,6 +5,7 @@ import { bindingFor } from '../../src/crypto/encrypted-columns.ts';
 import { createKeyring, encryptField } from '../../src/crypto/field-encryption.ts';
 import { users } from '../../src/db/core-tables.ts';
 import { generateTotpSecret, totpCodeAt } from '../../src/identity/totp.ts';
+import { ssoConfigs } from '../../src/sso/tables.ts';
 import { webhookDeliveries } from '../../src/webhooks/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identity.ts';
@@ -150,5 +151,68 @@ describe('require SSO', () => {
       headers: { authorization: `Bearer ${created.json().key}` },
     });
     expect(res.statusCode).toBe(200);
+  });
+});
+
+describe('SSO review P6: break-glass ends with ownership', () => {
+  it('demoting the break-glass owner clears it, and a stale break-glass entry is not honoured', async () => {
+    const second = await createTestUser(t, { orgId: owner.orgId, role: 'owner', password: TEST_PASSWORD });
+    const secret = generateTotpSecret();
+    await t.database.db
+      .update(users)
+      .set({
+        totpSecret: encryptField(
+          createKeyring(t.config.masterKeys),
+          secret,
+          bindingFor('users', 'totp_secret', second.userId, second.userId),
+        ),
+        totpEnabledAt: new Date(),
+      })
+      .where(eq(users.id, second.userId));
+    expect((await configure({ requireSso: true, breakGlassUserId: second.userId })).statusCode).toBe(200);
+    const demoted = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/orgs/${owner.orgId}/members/${second.userId}`,
+      // The break-glass owner steps down themselves: the other owner's password session is no
+      // longer accepted while SSO is required and they are not break-glass.
+      headers: json(second.headers),
+      payload: { role: 'admin' },
+    });
+    expect(demoted.statusCode, demoted.body).toBe(200);
+    const [config] = await t.database.db.select().from(ssoConfigs).where(eq(ssoConfigs.orgId, owner.orgId));
+    expect(config!.breakGlassUserId).toBeNull();
+
+    // Even if the entry were left behind, the current role decides: an admin is not break-glass.
+    await t.database.db
+      .update(ssoConfigs)
+      .set({ breakGlassUserId: second.userId })
+      .where(eq(ssoConfigs.orgId, owner.orgId));
+    const refused = await login(second, totpCodeAt(secret, Date.now()));
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(refused.json().error.code).toBe('sso_required');
+    const session = await t.app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${owner.orgId}/connections`,
+      headers: second.headers,
+    });
+    expect(session.statusCode).toBe(403);
+
+    // Removal clears it too (SSO requirement paused so the other owner's password session may act).
+    await t.database.db
+      .update(ssoConfigs)
+      .set({ requireSso: false })
+      .where(eq(ssoConfigs.orgId, owner.orgId));
+    const removed = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/orgs/${owner.orgId}/members/${second.userId}`,
+      headers: owner.headers,
+    });
+    expect(removed.statusCode, removed.body).toBe(204);
+    const [after] = await t.database.db.select().from(ssoConfigs).where(eq(ssoConfigs.orgId, owner.orgId));
+    expect(after!.breakGlassUserId).toBeNull();
+    await t.database.db
+      .update(ssoConfigs)
+      .set({ breakGlassUserId: owner.userId, requireSso: true })
+      .where(eq(ssoConfigs.orgId, owner.orgId));
   });
 });

@@ -80,11 +80,11 @@ async function createUser(userName: string, extra: Record<string, unknown> = {})
 }
 
 /** A signed-in person (session + access token), as if they had signed in with SSO. */
-async function signedIn(userId: string) {
+async function signedIn(userId: string, ssoOrgId: string | null = owner.orgId) {
   const sessionId = newId('ses');
   await t.database.db
     .insert(sessions)
-    .values({ id: sessionId, userId, expiresAt: new Date(Date.now() + 3600_000) });
+    .values({ id: sessionId, userId, ssoOrgId, expiresAt: new Date(Date.now() + 3600_000) });
   const issuer = createAccessTokens({ keys: t.config.jwtKeys, ttlSeconds: 900, clock: systemClock });
   const { token: access } = await issuer.issue({ userId, sessionId });
   return { authorization: `Bearer ${access}` };
@@ -319,5 +319,89 @@ describe('SCIM Users', () => {
     );
     expectScimError(await scim('GET', '/scim/v2/Users/not-an-id', token), 400);
     expect((await scim('GET', `/scim/v2/Users/${created.id}`, token)).json().active).toBe(true);
+  });
+});
+
+describe('SSO review P4: a SCIM token cannot remove owners or reach other organisations', () => {
+  const roleIn = async (userId: string) =>
+    (
+      await t.database.db
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.orgId, owner.orgId), eq(memberships.userId, userId)))
+    )[0]?.role ?? null;
+
+  it('refuses to deactivate, delete or link an owner (409 mutability) and changes nothing', async () => {
+    const created = await createUser(`boss@${DOMAIN}`);
+    const [row] = await t.database.db
+      .select()
+      .from(users)
+      .where(eq(users.email, `boss@${DOMAIN}`));
+    await t.database.db
+      .update(memberships)
+      .set({ role: 'owner' })
+      .where(and(eq(memberships.orgId, owner.orgId), eq(memberships.userId, row!.id)));
+    const headers = await signedIn(row!.id);
+    const off = await scim('PATCH', `/scim/v2/Users/${created.id}`, token, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', path: 'active', value: false }],
+    });
+    expectScimError(off, 409, 'mutability');
+    expectScimError(await scim('DELETE', `/scim/v2/Users/${created.id}`, token), 409, 'mutability');
+    expect(await roleIn(row!.id)).toBe('owner');
+    expect((await scim('GET', `/scim/v2/Users/${created.id}`, token)).json().active).toBe(true);
+    const connections = `/v1/orgs/${owner.orgId}/connections`;
+    expect((await t.app.inject({ method: 'GET', url: connections, headers })).statusCode).toBe(200);
+
+    // The organisation's own (break-glass) owner cannot be linked to a SCIM user either.
+    const ownerEmail = `founder@${DOMAIN}`;
+    await t.database.db.update(users).set({ email: ownerEmail }).where(eq(users.id, owner.userId));
+    const linked = await scim('POST', '/scim/v2/Users', token, {
+      schemas: [USER],
+      userName: ownerEmail,
+      active: false,
+    });
+    expectScimError(linked, 409, 'mutability');
+    expect(await roleIn(owner.userId)).toBe('owner');
+    expect(
+      (await scim('GET', `/scim/v2/Users?filter=userName eq "${ownerEmail}"`, token)).json().totalResults,
+    ).toBe(0);
+  });
+
+  it('create with active:false for an existing member removes their access', async () => {
+    const member = await createTestUser(t, { orgId: owner.orgId, role: 'member' });
+    const email = `quinn@${DOMAIN}`;
+    await t.database.db.update(users).set({ email }).where(eq(users.id, member.userId));
+    const created = await createUser(email, { active: false });
+    expect(created.active).toBe(false);
+    expect(await roleIn(member.userId)).toBeNull();
+  });
+
+  it('deprovisioning revokes only the sessions this organisation’s SSO opened', async () => {
+    const created = await createUser(`ivo-p4@${DOMAIN}`);
+    const [row] = await t.database.db
+      .select()
+      .from(users)
+      .where(eq(users.email, `ivo-p4@${DOMAIN}`));
+    await t.database.db
+      .insert(memberships)
+      .values({ id: newId('mem'), orgId: other.orgId, userId: row!.id, role: 'member' });
+    const here = await signedIn(row!.id);
+    const elsewhere = await signedIn(row!.id, other.orgId);
+    const off = await scim('PATCH', `/scim/v2/Users/${created.id}`, token, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', path: 'active', value: false }],
+    });
+    expect(off.statusCode, off.body).toBe(200);
+    const url = (orgId: string) => `/v1/orgs/${orgId}/connections`;
+    expect((await t.app.inject({ method: 'GET', url: url(owner.orgId), headers: here })).statusCode).toBe(
+      401,
+    );
+    expect(
+      (await t.app.inject({ method: 'GET', url: url(owner.orgId), headers: elsewhere })).statusCode,
+    ).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: url(other.orgId), headers: elsewhere })).statusCode,
+    ).toBe(200);
   });
 });

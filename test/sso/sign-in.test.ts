@@ -5,7 +5,7 @@ import type { Clock } from '../../src/clock.ts';
 import { bindingFor } from '../../src/crypto/encrypted-columns.ts';
 import { createKeyring, decryptField } from '../../src/crypto/field-encryption.ts';
 import { memberships, users } from '../../src/db/core-tables.ts';
-import { ssoConfigs, ssoLogins } from '../../src/sso/tables.ts';
+import { ssoConfigs, ssoIdentities, ssoLogins } from '../../src/sso/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser, type TestUser } from '../helpers/identity.ts';
 import { startTestIdp, type TestIdp, throughProvider } from './idp.ts';
@@ -126,6 +126,9 @@ async function signIn(sub: string) {
 }
 
 /** Turns the refresh cookie into an access token, as the console does after the redirect. */
+/** The access token of the last session `sessionFrom` opened. */
+let lastAccessToken = '';
+
 async function sessionFrom(res: { headers: Record<string, unknown> }) {
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] as string | string[]);
   const refresh = cookies.map((c) => /^rolegate_refresh=([^;]+)/.exec(c)?.[1]).find((v) => v !== undefined);
@@ -143,6 +146,7 @@ async function sessionFrom(res: { headers: Record<string, unknown> }) {
   });
   expect(pair.statusCode, pair.body).toBe(200);
   const { accessToken } = pair.json() as { accessToken: string };
+  lastAccessToken = accessToken;
   const me = await t.app.inject({
     method: 'GET',
     url: '/v1/me',
@@ -281,14 +285,18 @@ describe('sign-in through the provider', () => {
   });
 
   it('recomputes the role from the groups at every sign-in, and refuses when no rule matches', async () => {
-    idp.accounts.set('bob-sub', { email: `bob@${DOMAIN}`, groups: ['aws-devs'] });
+    idp.accounts.set('bob-sub', { email: `bob@${DOMAIN}`, email_verified: true, groups: ['aws-devs'] });
     const first = await sessionFrom((await signIn('bob-sub')).res);
     expect(first.organizations[0]!.role).toBe('member');
-    idp.accounts.set('bob-sub', { email: `bob@${DOMAIN}`, groups: ['aws-admins', 'aws-devs'] });
+    idp.accounts.set('bob-sub', {
+      email: `bob@${DOMAIN}`,
+      email_verified: true,
+      groups: ['aws-admins', 'aws-devs'],
+    });
     const second = await sessionFrom((await signIn('bob-sub')).res);
     expect(second.user.id).toBe(first.user.id);
     expect(second.organizations[0]!.role).toBe('admin');
-    idp.accounts.set('bob-sub', { email: `bob@${DOMAIN}`, groups: ['marketing'] });
+    idp.accounts.set('bob-sub', { email: `bob@${DOMAIN}`, email_verified: true, groups: ['marketing'] });
     const refused = (await signIn('bob-sub')).res;
     expect(refused.statusCode).toBe(401);
     expect(refused.json().error.code).toBe('sso_failed');
@@ -296,7 +304,7 @@ describe('sign-in through the provider', () => {
   });
 
   it('refuses a callback whose state does not match the browser’s cookie, or comes without it', async () => {
-    idp.accounts.set('carol-sub', { email: `carol@${DOMAIN}`, groups: ['aws-devs'] });
+    idp.accounts.set('carol-sub', { email: `carol@${DOMAIN}`, email_verified: true, groups: ['aws-devs'] });
     idp.login('carol-sub');
     const started = await start(`carol@${DOMAIN}`);
     const back = await throughProvider(started.authorizationUrl.href, idp);
@@ -425,7 +433,11 @@ describe('sign-in through the provider', () => {
     });
     expect(navigated.headers.location, navigated.body).toBe('/?sso_error=not_found');
     // The provider vouches for an address outside the allowed domains: refused.
-    idp.accounts.set('mallory-sub', { email: 'mallory@evil.test', groups: ['aws-admins'] });
+    idp.accounts.set('mallory-sub', {
+      email: 'mallory@evil.test',
+      email_verified: true,
+      groups: ['aws-admins'],
+    });
     idp.login('mallory-sub');
     const started = await t.app.inject({ method: 'GET', url: `/v1/auth/sso/start?org=${owner.orgId}` });
     expect(started.statusCode).toBe(302);
@@ -505,7 +517,7 @@ describe('domain verification', () => {
 
 describe('SSO after SCIM deprovisioning', () => {
   it('refuses a person the provider deactivated through SCIM, even though the IdP still signs them in', async () => {
-    idp.accounts.set('judy-sub', { email: `judy@${DOMAIN}`, groups: ['aws-devs'] });
+    idp.accounts.set('judy-sub', { email: `judy@${DOMAIN}`, email_verified: true, groups: ['aws-devs'] });
     const before = await sessionFrom((await signIn('judy-sub')).res);
     expect(before.organizations[0]!.role).toBe('member');
     const created = await t.app.inject({
@@ -542,5 +554,167 @@ describe('SSO after SCIM deprovisioning', () => {
       .from(memberships)
       .where(and(eq(memberships.orgId, owner.orgId), eq(memberships.userId, before.user.id)));
     expect(rows).toHaveLength(0);
+  });
+});
+
+describe('SSO review P3: no account takeover through email linking', () => {
+  async function victim(email: string, options: { mfa: boolean; role: 'owner' | 'member' }) {
+    const other = await createTestUser(t, { role: options.role });
+    await t.database.db
+      .update(users)
+      .set({ email, ...(options.mfa ? { totpEnabledAt: new Date() } : {}) })
+      .where(eq(users.id, other.userId));
+    return other;
+  }
+  const linkedTo = async (userId: string) => ({
+    identities: await t.database.db.select().from(ssoIdentities).where(eq(ssoIdentities.userId, userId)),
+    memberships: await t.database.db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.orgId, owner.orgId), eq(memberships.userId, userId))),
+  });
+
+  it('refuses an email the provider does not mark verified, and never links an owner with MFA', async () => {
+    const v = await victim(`ceo@${DOMAIN}`, { mfa: true, role: 'owner' });
+    idp.accounts.set('ceo-sub', { email: `ceo@${DOMAIN}`, groups: ['aws-admins'] });
+    const unverified = await signIn('ceo-sub');
+    expect(unverified.res.statusCode).toBe(401);
+    expect((await failures('sso.login')).at(-1)!.details).toEqual({ reason: 'email_unverified' });
+    expect(await linkedTo(v.userId)).toEqual({ identities: [], memberships: [] });
+
+    // Even verified, an account with its own password/MFA or an owner role links only from a session.
+    idp.accounts.set('ceo-sub', { email: `CEO@${DOMAIN}`, email_verified: true, groups: ['aws-admins'] });
+    const verified = await signIn('ceo-sub');
+    expect(verified.res.statusCode, verified.res.body).toBe(409);
+    expect(verified.res.json()).toMatchObject({ error: { code: 'sso_link_required' } });
+    expect((await failures('sso.login')).at(-1)!.details).toEqual({ reason: 'link_required' });
+    expect(await linkedTo(v.userId)).toEqual({ identities: [], memberships: [] });
+  });
+
+  it('refuses to link an existing password account, even a plain member', async () => {
+    const v = await victim(`pat@${DOMAIN}`, { mfa: false, role: 'member' });
+    idp.accounts.set('pat-sub', { email: `pat@${DOMAIN}`, email_verified: true, groups: ['aws-devs'] });
+    const { res } = await signIn('pat-sub');
+    expect(res.statusCode).toBe(409);
+    expect(await linkedTo(v.userId)).toEqual({ identities: [], memberships: [] });
+  });
+
+  it('refuses an email that only matches after Unicode case folding (Kelvin sign) or compatibility mapping', async () => {
+    const v = await victim(`kelvin@${DOMAIN}`, { mfa: false, role: 'member' });
+    await t.database.db.update(users).set({ passwordHash: '!sso' }).where(eq(users.id, v.userId));
+    for (const email of [`\u212Aelvin@${DOMAIN}`, `ｋelvin@${DOMAIN}`, `kelvin@ａcme-sso.test`]) {
+      idp.accounts.set('kelvin-sub', { email, email_verified: true, groups: ['aws-devs'] });
+      idp.login('kelvin-sub');
+      const started = await start(`kelvin@${DOMAIN}`);
+      const res = await callback(await throughProvider(started.authorizationUrl.href, idp), started.state);
+      expect(res.statusCode, email).toBe(401);
+      expect((await failures('sso.login')).at(-1)!.details).toEqual({ reason: 'email_not_canonical' });
+    }
+    expect(await linkedTo(v.userId)).toEqual({ identities: [], memberships: [] });
+  });
+
+  it('accepts an absent email_verified only when the organisation opted in (Entra ID)', async () => {
+    const put = (trust: boolean) =>
+      t.app.inject({
+        method: 'PUT',
+        url: `/v1/orgs/${owner.orgId}/sso`,
+        headers: json(owner.headers),
+        payload: configBody({ trustUnverifiedEmail: trust }),
+      });
+    expect((await put(true)).json()).toMatchObject({ trustUnverifiedEmail: true });
+    idp.accounts.set('entra-sub', { email: `entra@${DOMAIN}`, groups: ['aws-devs'] });
+    expect((await signIn('entra-sub')).res.statusCode).toBe(302);
+    idp.accounts.set('entra2-sub', {
+      email: `entra2@${DOMAIN}`,
+      email_verified: false,
+      groups: ['aws-devs'],
+    });
+    expect((await signIn('entra2-sub')).res.statusCode).toBe(401);
+    expect((await put(false)).json()).toMatchObject({ trustUnverifiedEmail: false });
+  });
+});
+
+describe('SSO review P2: an SSO session is valid only where that SSO may be used', () => {
+  it('an organisation that requires SSO refuses a session opened by another organisation’s SSO, and revokes password sessions when turned on', async () => {
+    const ownerB = await createTestUser(t, { role: 'owner' });
+    const memberB = await createTestUser(t, { orgId: ownerB.orgId, role: 'member' });
+    await t.database.db.update(users).set({ totpEnabledAt: new Date() }).where(eq(users.id, ownerB.userId));
+    idp.accounts.set('dual-sub', { email: `dual@${DOMAIN}`, email_verified: true, groups: ['aws-devs'] });
+    const me = await sessionFrom((await signIn('dual-sub')).res);
+    const tokenA = { authorization: `Bearer ${lastAccessToken}` };
+    await t.database.db
+      .insert(memberships)
+      .values({ id: `mem_dual${Date.now()}`, orgId: ownerB.orgId, userId: me.user.id, role: 'member' });
+    const inB = () =>
+      t.app.inject({ method: 'GET', url: `/v1/orgs/${ownerB.orgId}/connections`, headers: tokenA });
+    expect((await inB()).statusCode).toBe(200);
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/orgs/${ownerB.orgId}/sso`,
+      headers: json(ownerB.headers),
+      payload: configBody({
+        issuer: 'https://other-idp.example',
+        allowedDomains: ['other-b.test'],
+        requireSso: true,
+        breakGlassUserId: ownerB.userId,
+      }),
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const refused = await inB();
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ error: { code: 'sso_required' } });
+    // The same through an intent, which takes the organisation from the body.
+    const intent = (orgId: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/intents',
+        headers: json(tokenA),
+        payload: { intent: 'findings.list', orgId, params: {} },
+      });
+    const viaIntent = await intent(ownerB.orgId);
+    expect(viaIntent.statusCode, viaIntent.body).toBe(403);
+    expect(viaIntent.json()).toMatchObject({ error: { code: 'sso_required' } });
+    expect((await intent(owner.orgId)).statusCode).toBe(200);
+    const inA = await t.app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${owner.orgId}/connections`,
+      headers: tokenA,
+    });
+    expect(inA.statusCode).toBe(200);
+    // The member's password session was revoked; the break-glass owner's was kept.
+    const member = await t.app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${ownerB.orgId}/connections`,
+      headers: memberB.headers,
+    });
+    expect(member.statusCode).toBe(401);
+    const breakGlass = await t.app.inject({
+      method: 'GET',
+      url: `/v1/orgs/${ownerB.orgId}/connections`,
+      headers: ownerB.headers,
+    });
+    expect(breakGlass.statusCode).toBe(200);
+  });
+});
+
+describe('SSO review P7: identities are keyed by issuer and subject', () => {
+  it('a link recorded for another issuer with the same subject is not honoured', async () => {
+    const victimUser = await createTestUser(t, { orgId: owner.orgId, role: 'admin' });
+    await t.database.db.insert(ssoIdentities).values({
+      id: `sid_p7${Date.now()}`,
+      orgId: owner.orgId,
+      issuer: 'https://previous-idp.example',
+      subject: 'zed-sub',
+      userId: victimUser.userId,
+    });
+    idp.accounts.set('zed-sub', { email: `zed@${DOMAIN}`, email_verified: true, groups: ['aws-devs'] });
+    const me = await sessionFrom((await signIn('zed-sub')).res);
+    expect(me.user.id).not.toBe(victimUser.userId);
+    expect(me.user.email).toBe(`zed@${DOMAIN}`);
+    const [link] = await t.database.db
+      .select()
+      .from(ssoIdentities)
+      .where(eq(ssoIdentities.userId, me.user.id));
+    expect(link).toMatchObject({ issuer: idp.issuer, subject: 'zed-sub' });
   });
 });

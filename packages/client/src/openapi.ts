@@ -12550,6 +12550,7 @@ export interface paths {
                                 }[];
                             };
                             scopes: string[];
+                            trustUnverifiedEmail: boolean;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -12643,6 +12644,8 @@ export interface paths {
                             }[];
                         };
                         scopes?: string[];
+                        /** @default false */
+                        trustUnverifiedEmail?: boolean;
                     };
                 };
             };
@@ -12673,6 +12676,7 @@ export interface paths {
                                 }[];
                             };
                             scopes: string[];
+                            trustUnverifiedEmail: boolean;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -13928,7 +13932,7 @@ export interface components {
                  * @description Stable, machine-readable code.
                  * @enum {string}
                  */
-                code: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "mfa_required" | "mfa_invalid" | "token_invalid" | "api_key_revoked" | "forbidden" | "capability_missing" | "key_scope_denied" | "key_source_denied" | "audit_export_reserved" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "org_limit_reached" | "payload_too_large" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "account_locked" | "connection_not_verified" | "connection_unsafe" | "connection_disabled" | "aws_access_denied" | "aws_throttled" | "aws_unavailable" | "aws_not_found" | "aws_request_failed" | "aws_invalid_request" | "aws_not_configured" | "finding_not_open" | "cleanup_unsupported" | "confirmation_required" | "approval_required" | "confirmation_invalid" | "resource_changed" | "resource_protected" | "tag_conditions_unmet" | "scan_finished" | "scan_already_running" | "reconciliation_already_running" | "scan_queue_full" | "too_many_streams" | "org_busy" | "audit_unavailable" | "service_unavailable" | "sso_required" | "sso_failed" | "sso_provider_unavailable" | "internal_error";
+                code: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "mfa_required" | "mfa_invalid" | "token_invalid" | "api_key_revoked" | "forbidden" | "capability_missing" | "key_scope_denied" | "key_source_denied" | "audit_export_reserved" | "not_found" | "method_not_allowed" | "conflict" | "last_owner" | "org_limit_reached" | "payload_too_large" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "account_locked" | "connection_not_verified" | "connection_unsafe" | "connection_disabled" | "aws_access_denied" | "aws_throttled" | "aws_unavailable" | "aws_not_found" | "aws_request_failed" | "aws_invalid_request" | "aws_not_configured" | "finding_not_open" | "cleanup_unsupported" | "confirmation_required" | "approval_required" | "confirmation_invalid" | "resource_changed" | "resource_protected" | "tag_conditions_unmet" | "scan_finished" | "scan_already_running" | "reconciliation_already_running" | "scan_queue_full" | "too_many_streams" | "org_busy" | "audit_unavailable" | "service_unavailable" | "sso_required" | "sso_failed" | "sso_provider_unavailable" | "sso_link_required" | "internal_error";
                 /** @description Code-specific context; `fields` for `validation_failed`. */
                 details?: {
                     fields?: {
@@ -13962,4 +13966,4 @@ export const CAPABILITIES = ["s3-read","s3-write","logs-read","dynamodb-read","l
 /** Organisation roles, weakest first. */
 export const ROLES = ["viewer","member","admin","owner"] as const;
 /** Every stable error code of the error envelope. */
-export const ERROR_CODES = ["validation_failed","bad_request","unauthenticated","invalid_credentials","mfa_required","mfa_invalid","token_invalid","api_key_revoked","forbidden","capability_missing","key_scope_denied","key_source_denied","audit_export_reserved","not_found","method_not_allowed","conflict","last_owner","org_limit_reached","payload_too_large","request_timeout","unsupported_media_type","rate_limited","account_locked","connection_not_verified","connection_unsafe","connection_disabled","aws_access_denied","aws_throttled","aws_unavailable","aws_not_found","aws_request_failed","aws_invalid_request","aws_not_configured","finding_not_open","cleanup_unsupported","confirmation_required","approval_required","confirmation_invalid","resource_changed","resource_protected","tag_conditions_unmet","scan_finished","scan_already_running","reconciliation_already_running","scan_queue_full","too_many_streams","org_busy","audit_unavailable","service_unavailable","sso_required","sso_failed","sso_provider_unavailable","internal_error"] as const;
+export const ERROR_CODES = ["validation_failed","bad_request","unauthenticated","invalid_credentials","mfa_required","mfa_invalid","token_invalid","api_key_revoked","forbidden","capability_missing","key_scope_denied","key_source_denied","audit_export_reserved","not_found","method_not_allowed","conflict","last_owner","org_limit_reached","payload_too_large","request_timeout","unsupported_media_type","rate_limited","account_locked","connection_not_verified","connection_unsafe","connection_disabled","aws_access_denied","aws_throttled","aws_unavailable","aws_not_found","aws_request_failed","aws_invalid_request","aws_not_configured","finding_not_open","cleanup_unsupported","confirmation_required","approval_required","confirmation_invalid","resource_changed","resource_protected","tag_conditions_unmet","scan_finished","scan_already_running","reconciliation_already_running","scan_queue_full","too_many_streams","org_busy","audit_unavailable","service_unavailable","sso_required","sso_failed","sso_provider_unavailable","sso_link_required","internal_error"] as const;

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, isNull, min, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../../db/client.ts';
 import { memberships, organizations, users } from '../../db/core-tables.ts';
+import { ssoConfigs } from '../../sso/tables.ts';
 import type { Role } from '../rbac.ts';
 import { invitations, orgCreations } from './tables.ts';
 
@@ -42,6 +43,17 @@ const invitationColumns = {
   acceptedAt: invitations.acceptedAt,
   revokedAt: invitations.revokedAt,
 };
+
+/**
+ * A break-glass owner keeps password sign-in while the organisation requires SSO; that privilege
+ * ends with their ownership, in the same transaction (the organisation's owner then names another).
+ */
+async function clearBreakGlass(tx: Tx, orgId: string, userId: string): Promise<void> {
+  await tx
+    .update(ssoConfigs)
+    .set({ breakGlassUserId: null })
+    .where(and(eq(ssoConfigs.orgId, orgId), eq(ssoConfigs.breakGlassUserId, userId)));
+}
 
 export function createOrgStore(db: Db) {
   return {
@@ -190,10 +202,12 @@ export function createOrgStore(db: Db) {
         .update(memberships)
         .set({ role })
         .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
+      if (role !== 'owner') await clearBreakGlass(tx, orgId, userId);
     },
 
     async removeMember(tx: Tx, orgId: string, userId: string): Promise<void> {
       await tx.delete(memberships).where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
+      await clearBreakGlass(tx, orgId, userId);
     },
 
     async addMember(

@@ -1,0 +1,1 @@
+ALTER TABLE "sso_configs" ADD COLUMN "trust_unverified_email" boolean DEFAULT false NOT NULL;
