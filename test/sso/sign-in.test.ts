@@ -160,16 +160,21 @@ async function sessionFrom(res: { headers: Record<string, unknown> }) {
 }
 
 async function failures(action: string) {
-  return t.database.db
-    .select()
-    .from(auditEvents)
-    .where(
-      and(
-        eq(auditEvents.orgId, owner.orgId),
-        eq(auditEvents.action, action),
-        eq(auditEvents.outcome, 'denied'),
-      ),
-    );
+  return (
+    t.database.db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(
+          eq(auditEvents.orgId, owner.orgId),
+          eq(auditEvents.action, action),
+          eq(auditEvents.outcome, 'denied'),
+        ),
+      )
+      // In chain order: callers read the latest with .at(-1), and PostgreSQL returns rows in no
+      // particular order without one (CI saw an older refusal last).
+      .orderBy(auditEvents.seq)
+  );
 }
 
 describe('SSO settings', () => {
