@@ -1,8 +1,9 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
-import { memberships, organizations, users } from '../db/core-tables.ts';
+import { memberships, users } from '../db/core-tables.ts';
 import type { Role } from '../identity/rbac.ts';
 import { sessions } from '../identity/tables.ts';
+import { insertSsoUser, lockOrg } from '../sso/provisioning.ts';
 import { scimTokens, scimUsers } from './tables.ts';
 
 export type ScimTokenRow = typeof scimTokens.$inferSelect;
@@ -169,33 +170,8 @@ export function createScimStore(db: Db) {
       return rows[0]?.id ?? null;
     },
 
-    async insertSsoUser(
-      tx: Tx,
-      row: { id: string; email: string; name: string | null; now: Date },
-    ): Promise<boolean> {
-      const rows = await tx
-        .insert(users)
-        .values({
-          id: row.id,
-          email: row.email,
-          name: row.name,
-          passwordHash: '!sso',
-          passwordChangedAt: row.now,
-          createdAt: row.now,
-        })
-        .onConflictDoNothing({ target: users.email })
-        .returning({ id: users.id });
-      return rows.length > 0;
-    },
-
-    async lockOrg(tx: Tx, orgId: string): Promise<boolean> {
-      const rows = await tx
-        .select({ id: organizations.id })
-        .from(organizations)
-        .where(eq(organizations.id, orgId))
-        .for('update');
-      return rows.length > 0;
-    },
+    insertSsoUser,
+    lockOrg,
 
     async roleOf(q: DbOrTx, orgId: string, userId: string): Promise<Role | null> {
       const rows = await q

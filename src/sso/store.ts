@@ -1,9 +1,10 @@
 import { and, eq, inArray, isNotNull, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
-import { memberships, organizations, users } from '../db/core-tables.ts';
+import { memberships, users } from '../db/core-tables.ts';
 import type { Role } from '../identity/rbac.ts';
 import { sessions } from '../identity/tables.ts';
 import { scimUsers } from '../scim/tables.ts';
+import { insertSsoUser, lockOrg } from './provisioning.ts';
 import { type RoleMapping, ssoConfigs, ssoDomains, ssoIdentities, ssoLogins } from './tables.ts';
 
 export type SsoConfigRow = typeof ssoConfigs.$inferSelect;
@@ -292,34 +293,8 @@ export function createSsoStore(db: Db) {
       return rows.length > 0;
     },
 
-    /** A user who signs in only through SSO: the password hash is a marker no password verifies. */
-    async insertSsoUser(
-      tx: Tx,
-      row: { id: string; email: string; name: string | null; now: Date },
-    ): Promise<boolean> {
-      const rows = await tx
-        .insert(users)
-        .values({
-          id: row.id,
-          email: row.email,
-          name: row.name,
-          passwordHash: '!sso',
-          passwordChangedAt: row.now,
-          createdAt: row.now,
-        })
-        .onConflictDoNothing({ target: users.email })
-        .returning({ id: users.id });
-      return rows.length > 0;
-    },
-
-    async lockOrg(tx: Tx, orgId: string): Promise<boolean> {
-      const rows = await tx
-        .select({ id: organizations.id })
-        .from(organizations)
-        .where(eq(organizations.id, orgId))
-        .for('update');
-      return rows.length > 0;
-    },
+    insertSsoUser,
+    lockOrg,
 
     async roleOf(q: DbOrTx, orgId: string, userId: string): Promise<Role | null> {
       const rows = await q
