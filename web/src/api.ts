@@ -18,18 +18,22 @@ export class ApiError extends Error {
   readonly code: string;
   readonly requestId: string | null;
   readonly fields: FieldError[];
+  /** Seconds the server asked us to wait (`Retry-After` on 429 and 503), or null. */
+  readonly retryAfter: number | null;
   constructor(
     status: number,
     code: string,
     message: string,
     requestId: string | null,
     fields: FieldError[] = [],
+    retryAfter: number | null = null,
   ) {
     super(message);
     this.status = status;
     this.code = code;
     this.requestId = requestId;
     this.fields = fields;
+    this.retryAfter = retryAfter;
   }
 
   /** The messages for one field (path or its descendants), to show beside that field. */
@@ -100,8 +104,16 @@ export function setAccessToken(token: string | null): void {
   accessToken = token;
 }
 
+/** `Retry-After` as seconds (delta form only; the API never sends an HTTP date). */
+function retryAfterOf(res: Response): number | null {
+  const raw = res.headers.get('retry-after');
+  if (raw === null || !/^\d{1,6}$/.test(raw.trim())) return null;
+  return Number(raw.trim());
+}
+
 async function toError(res: Response): Promise<ApiError> {
   const headerId = res.headers.get('x-request-id');
+  const retryAfter = retryAfterOf(res);
   try {
     const body = (await res.json()) as {
       error?: { code?: string; message?: string; requestId?: string; details?: unknown };
@@ -113,9 +125,17 @@ async function toError(res: Response): Promise<ApiError> {
       e.message ?? `Request failed with HTTP ${res.status}.`,
       e.requestId ?? headerId,
       fieldsOf(e.details),
+      retryAfter,
     );
   } catch {
-    return new ApiError(res.status, 'error', `Request failed with HTTP ${res.status}.`, headerId);
+    return new ApiError(
+      res.status,
+      'error',
+      `Request failed with HTTP ${res.status}.`,
+      headerId,
+      [],
+      retryAfter,
+    );
   }
 }
 
