@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../web/src/api.ts';
-import { retryDelay, shouldRetry } from '../../web/src/query.tsx';
+import { ApiError } from '../src/api.ts';
+import { retryDelay, shouldRetry } from '../src/query.tsx';
 
 /** The console's retry policy for reads (web/src/query.tsx): only "try again" answers are retried. */
 describe('console query retry policy', () => {
