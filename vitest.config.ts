@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'packages/client/test/**/*.test.ts', 'web/test/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'test/**/*.test.ts',
+      'packages/client/test/**/*.test.ts',
+      'web/test/**/*.test.ts',
+    ],
     exclude: ['test/e2e/**', 'test/hostile/**', 'node_modules/**'],
     pool: 'forks',
     globalSetup: ['test/helpers/pglite-template.ts'],
