@@ -1,6 +1,8 @@
-import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.ts';
-import type { AuditRecordView } from './schemas.ts';
+import { memberships } from '../db/core-tables.ts';
+import { SYSTEM_CHAIN } from './chain.ts';
+import { type AuditRecordView, ORG_SIGN_IN_ACTIONS, SYSTEM_SIGN_IN_ACTIONS } from './schemas.ts';
 import { auditChainCheckpoints, auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
 
 export interface AuditFilter {
@@ -94,6 +96,53 @@ export function createAuditStore(db: DbOrTx) {
   };
 }
 export type AuditStore = ReturnType<typeof createAuditStore>;
+
+export interface SignInFilter {
+  from?: Date | undefined;
+  to?: Date | undefined;
+  actorId?: string | undefined;
+  outcome?: string | undefined;
+}
+
+const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+
+/**
+ * Sign-in events the organisation may read, newest first, keyset-paginated on (time, id) because
+ * they come from two chains: its own chain's sign-in actions (its SSO, its SSO requirement), and
+ * the system chain's sign-in actions whose actor is a user who is a member of the organisation NOW
+ * and that happened since they joined it (a membership is not a licence to read the person's
+ * history from before). A former member's system-chain sign-ins, another organisation's members'
+ * sign-ins, and records without a user actor (failed logins for unknown addresses) never match.
+ */
+export async function signInPage(
+  db: DbOrTx,
+  orgId: string,
+  filter: SignInFilter,
+  limit: number,
+  before: { at: Date; id: string } | null,
+): Promise<Row[]> {
+  const own = and(eq(auditEvents.chain, orgId), inArray(auditEvents.action, [...ORG_SIGN_IN_ACTIONS]));
+  const members = and(
+    eq(auditEvents.chain, SYSTEM_CHAIN),
+    inArray(auditEvents.action, [...SYSTEM_SIGN_IN_ACTIONS]),
+    eq(auditEvents.actorType, 'user'),
+    sql`exists (select 1 from ${memberships} where ${memberships.orgId} = ${orgId}
+      and ${memberships.userId} = ${auditEvents.actorId} and ${memberships.createdAt} <= ${auditEvents.createdAt})`,
+  );
+  const where: (SQL | undefined)[] = [or(own, members)];
+  if (filter.from !== undefined) where.push(gte(auditEvents.createdAt, filter.from));
+  if (filter.to !== undefined) where.push(lte(auditEvents.createdAt, filter.to));
+  if (filter.actorId !== undefined) where.push(eq(auditEvents.actorId, filter.actorId));
+  if (filter.outcome !== undefined) where.push(eq(auditEvents.outcome, filter.outcome));
+  if (before !== null)
+    where.push(sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${ts(before.at)}, ${before.id})`);
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(...where))
+    .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+    .limit(limit);
+}
 
 /**
  * The heads of chains in chain order after `afterChain` (at most `limit`), or of the given chains.
