@@ -308,7 +308,7 @@ describe.sequential('console: audit view', () => {
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(2);
     const text = (await table().textContent()) ?? '';
     expect(text).toContain(memberEmail);
-    expect(text).toContain('Signed in');
+    expect(text).toContain('Sign-in');
     expect(text).toContain('Failed');
     expect(text).not.toContain(strangerEmail);
     expect(text).not.toContain('Stella Stranger');

@@ -40,7 +40,7 @@ describe('audit view words', () => {
   });
 
   it('puts actions into words, known or not', () => {
-    expect(actionWords('auth.login')).toBe('Signed in');
+    expect(actionWords('auth.login')).toBe('Sign-in');
     expect(actionWords('aws.s3.list_buckets')).toBe('AWS S3: list buckets');
     expect(actionWords('aws.cleanup.release_address')).toBe('Clean-up: release Elastic IP');
     expect(actionWords('aws.cleanup.delete_volume.recheck')).toBe(

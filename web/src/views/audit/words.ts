@@ -1,7 +1,8 @@
 /**
- * Audit actions and outcomes in words. The raw action stays visible next to the words (it is what
- * filters and exports use); an action this table does not know is spelled out from its parts, so a
- * new action is readable before anyone adds it here.
+ * Audit actions and outcomes in words. Sign-in actions are nouns ("Sign-in", not "Signed in"): the
+ * outcome beside them says whether it worked. The raw action stays visible next to the words (it is
+ * what filters and exports use); an action this table does not know is spelled out from its parts,
+ * so a new action is readable before anyone adds it here.
  */
 
 const ACTIONS: Record<string, string> = {
@@ -20,13 +21,13 @@ const ACTIONS: Record<string, string> = {
   'audit.export_target_removed': 'Stopped the audit export to S3',
   'audit.export_target_set': 'Set the audit export to S3',
   'audit.exported': 'Exported the audit log',
-  'auth.break_glass': 'Signed in with a password despite SSO (break-glass)',
-  'auth.lockout': 'Sign-in locked after failed attempts',
-  'auth.login': 'Signed in',
+  'auth.break_glass': 'Break-glass sign-in with a password despite SSO',
+  'auth.lockout': 'Sign-in lock-out after failed attempts',
+  'auth.login': 'Sign-in',
   'auth.mfa.disabled': 'Turned off two-factor authentication',
   'auth.mfa.enabled': 'Turned on two-factor authentication',
   'auth.mfa.setup': 'Started two-factor set-up',
-  'auth.mfa.verify': 'Entered a two-factor code',
+  'auth.mfa.verify': 'Two-factor check at sign-in',
   'auth.reauthenticate': 'Confirmed their password',
   'auth.signup': 'Signed up',
   'connection.created': 'Added an AWS connection',
@@ -74,13 +75,13 @@ const ACTIONS: Record<string, string> = {
   'scim.user_deleted': 'SCIM removed a user',
   'session.refresh_reuse_detected': 'Reuse of an old session token detected',
   'session.refreshed': 'Session renewed',
-  'session.revoked': 'Signed out',
+  'session.revoked': 'Sign-out',
   'sso.configured': 'Set up single sign-on',
   'sso.deleted': 'Removed single sign-on',
   'sso.domain_added': 'Added an SSO domain',
   'sso.domain_removed': 'Removed an SSO domain',
   'sso.domain_verified': 'Verified an SSO domain',
-  'sso.login': 'Signed in with SSO',
+  'sso.login': 'Sign-in with SSO',
   'sso.updated': 'Changed single sign-on',
   'webhook.created': 'Added a webhook',
   'webhook.deleted': 'Deleted a webhook',
