@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.ts';
 import { memberships } from '../db/core-tables.ts';
 import { SYSTEM_CHAIN } from './chain.ts';
@@ -121,27 +121,45 @@ export async function signInPage(
   limit: number,
   before: { at: Date; id: string } | null,
 ): Promise<Row[]> {
-  const own = and(eq(auditEvents.chain, orgId), inArray(auditEvents.action, [...ORG_SIGN_IN_ACTIONS]));
-  const members = and(
-    eq(auditEvents.chain, SYSTEM_CHAIN),
-    inArray(auditEvents.action, [...SYSTEM_SIGN_IN_ACTIONS]),
-    eq(auditEvents.actorType, 'user'),
-    sql`exists (select 1 from ${memberships} where ${memberships.orgId} = ${orgId}
-      and ${memberships.userId} = ${auditEvents.actorId} and ${memberships.createdAt} <= ${auditEvents.createdAt})`,
-  );
-  const where: (SQL | undefined)[] = [or(own, members)];
-  if (filter.from !== undefined) where.push(gte(auditEvents.createdAt, filter.from));
-  if (filter.to !== undefined) where.push(lte(auditEvents.createdAt, filter.to));
-  if (filter.actorId !== undefined) where.push(eq(auditEvents.actorId, filter.actorId));
-  if (filter.outcome !== undefined) where.push(eq(auditEvents.outcome, filter.outcome));
+  const common: SQL[] = [];
+  if (filter.from !== undefined) common.push(gte(auditEvents.createdAt, filter.from));
+  if (filter.to !== undefined) common.push(lte(auditEvents.createdAt, filter.to));
+  if (filter.actorId !== undefined) common.push(eq(auditEvents.actorId, filter.actorId));
+  if (filter.outcome !== undefined) common.push(eq(auditEvents.outcome, filter.outcome));
   if (before !== null)
-    where.push(sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${ts(before.at)}, ${before.id})`);
-  return db
-    .select()
-    .from(auditEvents)
-    .where(and(...where))
-    .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
-    .limit(limit);
+    common.push(sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${ts(before.at)}, ${before.id})`);
+  const newest = (where: SQL | undefined) =>
+    db
+      .select()
+      .from(auditEvents)
+      .where(where)
+      .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+      .limit(limit);
+  // Two queries, each walking one chain's (chain, created_at) index newest first, merged here: one
+  // query with an OR across both chains would read the whole system chain (everyone's sign-ins)
+  // before it could sort.
+  const own = await newest(
+    and(eq(auditEvents.chain, orgId), inArray(auditEvents.action, [...ORG_SIGN_IN_ACTIONS]), ...common),
+  );
+  const members = await newest(
+    and(
+      eq(auditEvents.chain, SYSTEM_CHAIN),
+      inArray(auditEvents.action, [...SYSTEM_SIGN_IN_ACTIONS]),
+      eq(auditEvents.actorType, 'user'),
+      inArray(
+        auditEvents.actorId,
+        db.select({ userId: memberships.userId }).from(memberships).where(eq(memberships.orgId, orgId)),
+      ),
+      sql`exists (select 1 from ${memberships} where ${memberships.orgId} = ${orgId}
+        and ${memberships.userId} = ${auditEvents.actorId} and ${memberships.createdAt} <= ${auditEvents.createdAt})`,
+      ...common,
+    ),
+  );
+  // The order of the SQL above: time, then id (ids are "aud_" and lowercase base32, so the
+  // database's text order and JavaScript's agree).
+  return [...own, ...members]
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .slice(0, limit);
 }
 
 /**
