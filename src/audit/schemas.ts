@@ -155,6 +155,8 @@ export const signInRecordSchema = auditRecordSchema.extend({
    * (so `hash` is the system chain's and cannot be re-computed from what is shown).
    */
   chain: z.enum(['organization', 'system']),
+  /** The user agent in words ("Firefox on Linux"), as the sign-in history shows it. */
+  device: z.string(),
 });
 export type SignInRecordView = z.infer<typeof signInRecordSchema>;
 

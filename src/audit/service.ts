@@ -3,6 +3,7 @@ import type { Actor } from '../core/actor.ts';
 import { auditEventFor } from '../core/audit-event.ts';
 import { AppError, ErrorCode } from '../core/errors.ts';
 import type { Db } from '../db/client.ts';
+import { describeUserAgent } from '../identity/user-agent.ts';
 import { SYSTEM_CHAIN } from './chain.ts';
 import type { CheckpointService } from './checkpoints/service.ts';
 import { type AuditDisplay, resolveDisplay } from './display.ts';
@@ -123,9 +124,8 @@ export function createAuditService(deps: AuditServiceDeps) {
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
       const items = page.map((row): SignInRecordView => {
-        const system = row.chain === SYSTEM_CHAIN;
-        const view = toView(row);
-        return system
+        const view = { ...toView(row), device: describeUserAgent(row.userAgent) };
+        return row.chain === SYSTEM_CHAIN
           ? { ...view, details: signInDetails(orgId, view.details), chain: 'system' }
           : { ...view, chain: 'organization' };
       });

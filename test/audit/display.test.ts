@@ -45,6 +45,7 @@ interface Item {
   connectionId: string | null;
   details: Record<string, unknown>;
   chain?: string;
+  device?: string;
 }
 interface PageBody {
   items: Item[];
@@ -265,6 +266,8 @@ describe('GET /v1/orgs/:orgId/audit/sign-ins', () => {
       'auth.login:success',
     ]);
     expect(mine.every((i) => i.chain === 'system')).toBe(true);
+    // The injected requests name no browser: the user agent in words says so.
+    expect(mine.map((i) => i.device)).toEqual(['Unknown device', 'Unknown device']);
     expect(body.actors[member.userId]).toMatchObject({ name: 'Mona Member', email: emailOf(member) });
     expect(body.items.some((i) => i.actorId === other.userId)).toBe(false);
     expect(JSON.stringify(body)).not.toContain(emailOf(other));

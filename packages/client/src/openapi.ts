@@ -5403,6 +5403,7 @@ export interface paths {
                                 details: {
                                     [key: string]: unknown;
                                 };
+                                device: string;
                                 errorCode: string | null;
                                 hash: string;
                                 id: string;

@@ -152,6 +152,7 @@ export function RecordDrawer({
           <Raw value={record.ip} />
         </Field>
         <Field label="User agent">
+          {record.device !== undefined && <div>{record.device}</div>}
           <Raw value={record.userAgent} />
         </Field>
         <Field label="Record ID">

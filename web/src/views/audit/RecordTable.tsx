@@ -105,10 +105,11 @@ export function RecordTable({
               <td>
                 {signIns ? (
                   <>
-                    <div className="cell-main">{r.ip ?? '—'}</div>
-                    {r.chain === 'organization' && (
-                      <div className="muted small cell-sub">this organisation’s SSO</div>
-                    )}
+                    <div className="cell-main">{r.device ?? '—'}</div>
+                    <div className="muted small cell-sub">
+                      {r.ip ?? 'no address'}
+                      {r.chain === 'organization' && ' · this organisation’s SSO'}
+                    </div>
                   </>
                 ) : (
                   <>

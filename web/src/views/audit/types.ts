@@ -5,8 +5,9 @@ type Json<T> = T extends { content: { 'application/json': infer B } } ? B : neve
 
 export type AuditPage = Json<paths['/v1/orgs/{orgId}/audit']['get']['responses']['200']>;
 export type SignInPage = Json<paths['/v1/orgs/{orgId}/audit/sign-ins']['get']['responses']['200']>;
-/** A record of either list; sign-ins also say which chain they come from. */
-export type AuditRecord = AuditPage['items'][number] & { chain?: SignInPage['items'][number]['chain'] };
+/** A record of either list; sign-ins also say which chain they come from and the device. */
+export type AuditRecord = AuditPage['items'][number] &
+  Partial<Pick<SignInPage['items'][number], 'chain' | 'device'>>;
 export type ActorDisplay = AuditPage['actors'][string];
 export type Display = Pick<AuditPage, 'actors' | 'connections'>;
 export type Verify = Json<paths['/v1/orgs/{orgId}/audit/verify']['get']['responses']['200']>;
