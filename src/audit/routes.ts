@@ -13,6 +13,8 @@ import {
   auditVerifyQuerySchema,
   auditVerifySchema,
   orgParamsSchema,
+  signInPageSchema,
+  signInQuerySchema,
 } from './schemas.ts';
 import type { AuditService } from './service.ts';
 
@@ -31,7 +33,8 @@ export const auditRoutes: FastifyPluginAsyncZod<AuditRoutesOptions> = async (app
     url: '/v1/orgs/:orgId/audit',
     auth: { org: 'audit:read' },
     tags: ['audit'],
-    summary: "Query the organisation's audit trail (newest first)",
+    summary:
+      "Query the organisation's audit trail (newest first), with the names of the people, keys and connections its records name (resolved now, never part of the hashed records)",
     schema: {
       params: orgParamsSchema,
       querystring: auditQuerySchema,
@@ -40,6 +43,24 @@ export const auditRoutes: FastifyPluginAsyncZod<AuditRoutesOptions> = async (app
     handler: async (request) => {
       const actor = requireOrgActor(request);
       return service.list(actor.orgId, request.query);
+    },
+  });
+
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/audit/sign-ins',
+    auth: { org: 'audit:read' },
+    tags: ['audit'],
+    summary:
+      "Sign-in events of the organisation's current members since they joined (logins, MFA checks, lock-outs, sign-outs, from the system chain) and of its single sign-on (its own chain), newest first",
+    schema: {
+      params: orgParamsSchema,
+      querystring: signInQuerySchema,
+      response: { 200: signInPageSchema },
+    },
+    handler: async (request) => {
+      const actor = requireOrgActor(request);
+      return service.signIns(actor.orgId, request.query);
     },
   });
 

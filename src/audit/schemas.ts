@@ -79,9 +79,91 @@ export const auditRecordSchema = z.object({
 });
 export type AuditRecordView = z.infer<typeof auditRecordSchema>;
 
+/**
+ * Who an id in the page is, resolved when the page is read (never stored, never hashed): the chain
+ * keeps ids only, and erasure removes the person, so a name or email can only come from the people
+ * and keys that exist now. Only what the organisation may see is resolved (docs/audit.md, "Names in
+ * the audit view"); an id absent from the map is not resolved.
+ */
+export const auditActorDisplaySchema = z.object({
+  /** `user` (usr_…), `apiKey` (key_…) or `agent` (agr_…, an MCP client holding a user's grant). */
+  kind: z.enum(['user', 'apiKey', 'agent']),
+  /**
+   * Users: `member` now, or `former_member` (left, still has an account). Keys and agent grants:
+   * `active`, `revoked` or `expired`.
+   */
+  status: z.enum(['member', 'former_member', 'active', 'revoked', 'expired']),
+  /** The user's name (null when they gave none), the key's name, or the MCP client's name. */
+  name: z.string().nullable(),
+  /** Users only. */
+  email: z.string().nullable(),
+  /**
+   * Keys: the user who created it; agents: the user who granted it. That user's id is itself in
+   * the map when resolved; null when the person was erased.
+   */
+  onBehalfOf: z.string().nullable(),
+});
+export type AuditActorDisplay = z.infer<typeof auditActorDisplaySchema>;
+
+export const auditConnectionDisplaySchema = z.object({ name: z.string() });
+
+/** The display data of a page: resolved at read time, next to the records, never inside them. */
+const displayFields = {
+  /** Users, API keys and agent grants named by the page's records (as actor or target), by id. */
+  actors: z.record(z.string(), auditActorDisplaySchema),
+  /** The organisation's connections named by the page's records, by id (a deleted one is absent). */
+  connections: z.record(z.string(), auditConnectionDisplaySchema),
+};
+
 export const auditPageSchema = z.object({
   items: z.array(auditRecordSchema),
   nextCursor: z.string().nullable(),
+  ...displayFields,
+});
+
+/** Sign-in related actions in the system chain, recorded with the signing-in user as actor. */
+export const SYSTEM_SIGN_IN_ACTIONS = [
+  'auth.login',
+  'auth.mfa.verify',
+  'auth.lockout',
+  'session.revoked',
+] as const;
+/** Sign-in related actions an organisation's own chain holds (its SSO, its SSO requirement). */
+export const ORG_SIGN_IN_ACTIONS = ['auth.login', 'auth.break_glass', 'sso.login'] as const;
+
+export const signInQuerySchema = z
+  .strictObject({
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    /** One member (usr_…). */
+    actorId: z.string().regex(idPattern('usr')).optional(),
+    outcome: z.enum(AUDIT_OUTCOMES).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).default(50),
+    cursor: z
+      .string()
+      .max(128)
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .optional(),
+  })
+  .refine(rangeOk, rangeMessage);
+export type SignInQuery = z.infer<typeof signInQuerySchema>;
+
+export const signInRecordSchema = auditRecordSchema.extend({
+  /**
+   * `organization`: a record of the organisation's own chain (its SSO sign-ins); `system`: a
+   * member's sign-in in the system chain, whose details are cut to what concerns this organisation
+   * (so `hash` is the system chain's and cannot be re-computed from what is shown).
+   */
+  chain: z.enum(['organization', 'system']),
+  /** The user agent in words ("Firefox on Linux"), as the sign-in history shows it. */
+  device: z.string(),
+});
+export type SignInRecordView = z.infer<typeof signInRecordSchema>;
+
+export const signInPageSchema = z.object({
+  items: z.array(signInRecordSchema),
+  nextCursor: z.string().nullable(),
+  ...displayFields,
 });
 
 export const auditVerifyQuerySchema = z.strictObject({

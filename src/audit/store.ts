@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { type DbOrTx, queryRows } from '../db/client.ts';
-import type { AuditRecordView } from './schemas.ts';
+import { memberships } from '../db/core-tables.ts';
+import { SYSTEM_CHAIN } from './chain.ts';
+import { type AuditRecordView, ORG_SIGN_IN_ACTIONS, SYSTEM_SIGN_IN_ACTIONS } from './schemas.ts';
 import { auditChainCheckpoints, auditChainHeads, auditEvents, auditSubjectKeys } from './tables.ts';
 
 export interface AuditFilter {
@@ -94,6 +96,71 @@ export function createAuditStore(db: DbOrTx) {
   };
 }
 export type AuditStore = ReturnType<typeof createAuditStore>;
+
+export interface SignInFilter {
+  from?: Date | undefined;
+  to?: Date | undefined;
+  actorId?: string | undefined;
+  outcome?: string | undefined;
+}
+
+const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+
+/**
+ * Sign-in events the organisation may read, newest first, keyset-paginated on (time, id) because
+ * they come from two chains: its own chain's sign-in actions (its SSO, its SSO requirement), and
+ * the system chain's sign-in actions whose actor is a user who is a member of the organisation NOW
+ * and that happened since they joined it (a membership is not a licence to read the person's
+ * history from before). A former member's system-chain sign-ins, another organisation's members'
+ * sign-ins, and records without a user actor (failed logins for unknown addresses) never match.
+ */
+export async function signInPage(
+  db: DbOrTx,
+  orgId: string,
+  filter: SignInFilter,
+  limit: number,
+  before: { at: Date; id: string } | null,
+): Promise<Row[]> {
+  const common: SQL[] = [];
+  if (filter.from !== undefined) common.push(gte(auditEvents.createdAt, filter.from));
+  if (filter.to !== undefined) common.push(lte(auditEvents.createdAt, filter.to));
+  if (filter.actorId !== undefined) common.push(eq(auditEvents.actorId, filter.actorId));
+  if (filter.outcome !== undefined) common.push(eq(auditEvents.outcome, filter.outcome));
+  if (before !== null)
+    common.push(sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${ts(before.at)}, ${before.id})`);
+  const newest = (where: SQL | undefined) =>
+    db
+      .select()
+      .from(auditEvents)
+      .where(where)
+      .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+      .limit(limit);
+  // Two queries, each walking one chain's (chain, created_at) index newest first, merged here: one
+  // query with an OR across both chains would read the whole system chain (everyone's sign-ins)
+  // before it could sort.
+  const own = await newest(
+    and(eq(auditEvents.chain, orgId), inArray(auditEvents.action, [...ORG_SIGN_IN_ACTIONS]), ...common),
+  );
+  const members = await newest(
+    and(
+      eq(auditEvents.chain, SYSTEM_CHAIN),
+      inArray(auditEvents.action, [...SYSTEM_SIGN_IN_ACTIONS]),
+      eq(auditEvents.actorType, 'user'),
+      inArray(
+        auditEvents.actorId,
+        db.select({ userId: memberships.userId }).from(memberships).where(eq(memberships.orgId, orgId)),
+      ),
+      sql`exists (select 1 from ${memberships} where ${memberships.orgId} = ${orgId}
+        and ${memberships.userId} = ${auditEvents.actorId} and ${memberships.createdAt} <= ${auditEvents.createdAt})`,
+      ...common,
+    ),
+  );
+  // The order of the SQL above: time, then id (ids are "aud_" and lowercase base32, so the
+  // database's text order and JavaScript's agree).
+  return [...own, ...members]
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .slice(0, limit);
+}
 
 /**
  * The heads of chains in chain order after `afterChain` (at most `limit`), or of the given chains.

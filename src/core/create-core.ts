@@ -215,7 +215,7 @@ export function createCore(config: ReadyConfig, deps: CoreDeps) {
     intervalSeconds: config.auditCheckpoints.exportIntervalSeconds,
     logger,
   });
-  const auditService = createAuditService({ db, store: createAuditStore(db), audit, checkpoints });
+  const auditService = createAuditService({ db, store: createAuditStore(db), audit, checkpoints, clock });
   const threatSweep = createThreatSweep({
     db,
     insights,

@@ -4497,7 +4497,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Query the organisation's audit trail (newest first) */
+        /** Query the organisation's audit trail (newest first), with the names of the people, keys and connections its records name (resolved now, never part of the hashed records) */
         get: {
             parameters: {
                 query?: {
@@ -4525,6 +4525,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            actors: {
+                                [key: string]: {
+                                    email: string | null;
+                                    /** @enum {string} */
+                                    kind: "user" | "apiKey" | "agent";
+                                    name: string | null;
+                                    onBehalfOf: string | null;
+                                    /** @enum {string} */
+                                    status: "member" | "former_member" | "active" | "revoked" | "expired";
+                                };
+                            };
+                            connections: {
+                                [key: string]: {
+                                    name: string;
+                                };
+                            };
                             items: {
                                 action: string;
                                 actorId: string | null;
@@ -5320,6 +5336,153 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/audit/sign-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign-in events of the organisation's current members since they joined (logins, MFA checks, lock-outs, sign-outs, from the system chain) and of its single sign-on (its own chain), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    actorId?: string;
+                    cursor?: string;
+                    from?: string;
+                    limit?: number;
+                    outcome?: "success" | "failure" | "denied" | "attempt" | "error";
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            actors: {
+                                [key: string]: {
+                                    email: string | null;
+                                    /** @enum {string} */
+                                    kind: "user" | "apiKey" | "agent";
+                                    name: string | null;
+                                    onBehalfOf: string | null;
+                                    /** @enum {string} */
+                                    status: "member" | "former_member" | "active" | "revoked" | "expired";
+                                };
+                            };
+                            connections: {
+                                [key: string]: {
+                                    name: string;
+                                };
+                            };
+                            items: {
+                                action: string;
+                                actorId: string | null;
+                                actorRef: string | null;
+                                actorType: string;
+                                /** @enum {string} */
+                                chain: "organization" | "system";
+                                connectionId: string | null;
+                                createdAt: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                device: string;
+                                errorCode: string | null;
+                                hash: string;
+                                id: string;
+                                ip: string | null;
+                                ipRef: string | null;
+                                operation: string | null;
+                                outcome: string;
+                                prevHash: string;
+                                requestId: string | null;
+                                resource: string | null;
+                                seq: number;
+                                targetId: string | null;
+                                targetRef: string | null;
+                                targetType: string | null;
+                                userAgent: string | null;
+                                userAgentRef: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

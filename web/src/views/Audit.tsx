@@ -1,209 +1,191 @@
-import { type FormEvent, useState } from 'react';
-import { api, download, type Page, qs } from '../api.ts';
-import { Busy, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api, type Page, qs } from '../api.ts';
+import { QueryView } from '../query.tsx';
+import { Empty } from '../ui.tsx';
+import { ChainCard } from './audit/ChainCard.tsx';
+import { type AuditFilters, FilterForm, NO_FILTERS } from './audit/Filters.tsx';
+import { RecordDrawer } from './audit/RecordDrawer.tsx';
+import { RecordTable } from './audit/RecordTable.tsx';
+import type { AuditPage, AuditRecord, ConnectionSummary, Member, SignInPage } from './audit/types.ts';
 
-interface AuditRecord {
-  id: string;
-  seq: number;
-  createdAt: string;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  outcome: string;
-  targetType: string | null;
-  targetId: string | null;
-  connectionId: string | null;
-  resource: string | null;
-  errorCode: string | null;
-  requestId: string | null;
-  ip: string | null;
-}
-interface Verify {
-  valid: boolean;
-  checked: number;
-  headSeq: number;
-  breakCount: number;
-  firstBrokenSeq?: number;
-  reason?: string;
-  verifiedAt: string;
+const PAGE_SIZE = 50;
+
+/**
+ * Everything the view shows is in the URL's search params, so reload, Back and a shared link keep
+ * it: `view=sign-ins`, the filters (`action`, `outcome`, `actor`, `connection`), the page `cursor`
+ * and `prev`, the cursors of the newer pages ('.'-separated; cursors are base64url), for "Newer".
+ */
+function readParams(params: URLSearchParams) {
+  const signIns = params.get('view') === 'sign-ins';
+  const filters: AuditFilters = {
+    action: signIns ? '' : (params.get('action') ?? ''),
+    outcome: params.get('outcome') ?? '',
+    actor: params.get('actor') ?? '',
+    connection: signIns ? '' : (params.get('connection') ?? ''),
+  };
+  const cursor = params.get('cursor') ?? undefined;
+  const prev = (params.get('prev') ?? '').split('.').filter((c) => c !== '');
+  return { signIns, filters, cursor, prev };
 }
 
-const OUTCOMES = ['', 'success', 'failure', 'denied', 'attempt', 'error'];
+function writeParams(state: {
+  signIns: boolean;
+  filters: AuditFilters;
+  cursor?: string | undefined;
+  prev?: string[];
+}): URLSearchParams {
+  const p = new URLSearchParams();
+  if (state.signIns) p.set('view', 'sign-ins');
+  for (const [k, v] of Object.entries(state.filters)) if (v !== '') p.set(k, v);
+  if (state.cursor !== undefined) p.set('cursor', state.cursor);
+  if (state.prev !== undefined && state.prev.length > 0) p.set('prev', state.prev.join('.'));
+  return p;
+}
+
+/**
+ * Where the view is. The browser's path, not the router's: a screen that moves with
+ * history.pushState outside the router leaves the router's location behind, and a search-only
+ * navigation would then land on that stale path (once every screen navigates through the router the
+ * two are the same).
+ */
+function at(params: URLSearchParams) {
+  const search = params.toString();
+  return { pathname: window.location.pathname, search: search === '' ? '' : `?${search}` };
+}
 
 export function AuditView({ orgId }: { orgId: string }) {
-  const [filters, setFilters] = useState({ action: '', outcome: '', actorId: '', connectionId: '' });
-  const [applied, setApplied] = useState(filters);
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
-  const page = useLoad(
-    () => api<Page<AuditRecord>>('GET', `/v1/orgs/${orgId}/audit${qs({ ...applied, limit: 50, cursor })}`),
-    [orgId, applied, cursor],
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const setParams = (next: URLSearchParams) => navigate(at(next));
+  const { signIns, filters, cursor, prev } = readParams(params);
+  // The open drawer belongs to the page it was opened on: another URL (Back, a filter) closes it.
+  const here = params.toString();
+  const [open, setOpen] = useState<{ record: AuditRecord; button: HTMLButtonElement; at: string } | null>(
+    null,
   );
-  const verify = useLoad(() => api<Verify>('GET', `/v1/orgs/${orgId}/audit/verify`), [orgId]);
-  const [error, setError] = useState<unknown>(null);
-  const [exporting, setExporting] = useState(false);
 
-  function apply(e: FormEvent) {
-    e.preventDefault();
-    setApplied(filters);
-    setCursors([undefined]);
-  }
+  const path = signIns
+    ? `/v1/orgs/${orgId}/audit/sign-ins${qs({ actorId: filters.actor, outcome: filters.outcome, limit: PAGE_SIZE, cursor })}`
+    : `/v1/orgs/${orgId}/audit${qs({
+        action: filters.action,
+        outcome: filters.outcome,
+        actorId: filters.actor,
+        connectionId: filters.connection,
+        limit: PAGE_SIZE,
+        cursor,
+      })}`;
+  const records = useQuery({
+    queryKey: ['org', orgId, 'audit', { view: signIns ? 'sign-ins' : 'records', ...filters, cursor }],
+    queryFn: () => api<AuditPage | SignInPage>('GET', path),
+  });
+  // For the filters' choices only: the page works without them (they fall back to "anyone").
+  const members = useQuery({
+    queryKey: ['org', orgId, 'members'],
+    queryFn: () => api<Page<Member>>('GET', `/v1/orgs/${orgId}/members?limit=200`),
+  });
+  const connections = useQuery({
+    queryKey: ['org', orgId, 'connections'],
+    queryFn: () => api<Page<ConnectionSummary>>('GET', `/v1/orgs/${orgId}/connections?limit=100`),
+    enabled: !signIns,
+  });
 
-  async function exportAs(format: 'ndjson' | 'csv') {
-    setExporting(true);
-    setError(null);
-    try {
-      await download(`/v1/orgs/${orgId}/audit/export?format=${format}`, `audit-${orgId}.${format}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setExporting(false);
-    }
-  }
+  const apply = (next: AuditFilters) => setParams(writeParams({ signIns, filters: next }));
+  const older = (next: string) =>
+    setParams(
+      writeParams({ signIns, filters, cursor: next, prev: cursor === undefined ? prev : [...prev, cursor] }),
+    );
+  const newer = () =>
+    setParams(writeParams({ signIns, filters, cursor: prev.at(-1), prev: prev.slice(0, -1) }));
+  // Each view starts unfiltered: the two take different filters.
+  const viewHref = (s: boolean) => at(writeParams({ signIns: s, filters: NO_FILTERS }));
 
   return (
     <section aria-labelledby="audit-h">
       <h2 id="audit-h">Audit log</h2>
-      <div className="card chain" aria-live="polite">
-        {verify.loading && <Busy label="Verifying the hash chain…" />}
-        {verify.data?.valid && (
-          <p data-testid="chain-status">
-            <span className="badge badge-verified">chain intact</span> {verify.data.headSeq} records, verified{' '}
-            {formatTime(verify.data.verifiedAt)}; no record was altered, removed or reordered.
-          </p>
-        )}
-        {verify.data !== null && !verify.data.valid && (
-          <p data-testid="chain-status" className="error">
-            <span className="badge badge-failed">chain broken</span> {verify.data.breakCount} break(s), the
-            first at record {verify.data.firstBrokenSeq ?? '?'}: {verify.data.reason ?? 'hash mismatch'}.
-          </p>
-        )}
-        <ErrorBox error={verify.error} />
-        <div className="row">
-          <button type="button" className="secondary small" onClick={() => verify.reload()}>
-            Verify again
-          </button>
-          <button
-            type="button"
-            className="secondary small"
-            disabled={exporting}
-            onClick={() => exportAs('ndjson')}
-          >
-            Export NDJSON
-          </button>
-          <button
-            type="button"
-            className="secondary small"
-            disabled={exporting}
-            onClick={() => exportAs('csv')}
-          >
-            Export CSV
-          </button>
-          {exporting && <Busy label="Exporting…" />}
-        </div>
-      </div>
-      <form className="card inline-form" onSubmit={apply} aria-label="Filter audit records">
-        <label>
-          Action (prefix ending in *)
-          <input
-            value={filters.action}
-            onChange={(e) => setFilters({ ...filters, action: e.target.value })}
-            placeholder="auth.*"
-            maxLength={128}
-          />
-        </label>
-        <label>
-          Outcome
-          <select
-            value={filters.outcome}
-            onChange={(e) => setFilters({ ...filters, outcome: e.target.value })}
-          >
-            {OUTCOMES.map((o) => (
-              <option key={o} value={o}>
-                {o === '' ? 'any' : o}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Actor ID
-          <input
-            value={filters.actorId}
-            onChange={(e) => setFilters({ ...filters, actorId: e.target.value })}
-            maxLength={128}
-          />
-        </label>
-        <label>
-          Connection ID
-          <input
-            value={filters.connectionId}
-            onChange={(e) => setFilters({ ...filters, connectionId: e.target.value })}
-            maxLength={64}
-          />
-        </label>
-        <button type="submit">Filter</button>
-      </form>
-      <ErrorBox error={error ?? page.error} />
-      {page.loading && <Busy label="Loading records…" />}
-      {page.data !== null && page.data.items.length === 0 && (
-        <Empty>No audit records match these filters. Clear a filter to see more.</Empty>
-      )}
-      {page.data !== null && page.data.items.length > 0 && (
-        <table data-testid="audit-table">
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Time</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Target</th>
-              <th scope="col">Request ID</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.data.items.map((r) => (
-              <tr key={r.id}>
-                <td>{r.seq}</td>
-                <td>{formatTime(r.createdAt)}</td>
-                <td>
-                  {r.actorType}
-                  {r.actorId !== null && <div className="muted small">{r.actorId}</div>}
-                </td>
-                <td>
-                  <code>{r.action}</code>
-                </td>
-                <td>
-                  <span className={`badge badge-${r.outcome}`}>{r.outcome}</span>
-                  {r.errorCode !== null && <div className="muted small">{r.errorCode}</div>}
-                </td>
-                <td>{r.resource ?? (r.targetId === null ? '—' : `${r.targetType ?? ''} ${r.targetId}`)}</td>
-                <td>
-                  <code className="small">{r.requestId ?? '—'}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <div className="row">
-        <button
-          type="button"
-          className="secondary"
-          disabled={cursors.length <= 1}
-          onClick={() => setCursors(cursors.slice(0, -1))}
+      <ChainCard orgId={orgId} />
+      <nav className="tabs" aria-label="Audit views">
+        <Link
+          className={`tab${signIns ? '' : ' current'}`}
+          to={viewHref(false)}
+          aria-current={signIns ? undefined : 'page'}
         >
-          Newer
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={page.data?.nextCursor == null}
-          onClick={() => page.data?.nextCursor != null && setCursors([...cursors, page.data.nextCursor])}
+          All records
+        </Link>
+        <Link
+          className={`tab${signIns ? ' current' : ''}`}
+          to={viewHref(true)}
+          aria-current={signIns ? 'page' : undefined}
         >
-          Older
-        </button>
-      </div>
+          Sign-ins
+        </Link>
+      </nav>
+      {signIns && (
+        <p className="muted">
+          Sign-ins, failed attempts, lock-outs and sign-outs of the people who are members now, since they
+          joined, and sign-ins through this organisation’s single sign-on.
+        </p>
+      )}
+      <FilterForm
+        key={here}
+        initial={filters}
+        signIns={signIns}
+        members={members.data?.items ?? []}
+        connections={connections.data?.items ?? []}
+        onApply={apply}
+      />
+      <QueryView query={records} label={signIns ? 'Loading sign-ins…' : 'Loading records…'}>
+        {(page) => (
+          <>
+            {page.items.length === 0 ? (
+              <Empty>
+                {signIns
+                  ? 'No sign-ins match these filters.'
+                  : 'No audit records match these filters. Clear a filter to see more.'}
+              </Empty>
+            ) : (
+              <div className="table-scroll">
+                <RecordTable
+                  records={page.items}
+                  display={page}
+                  signIns={signIns}
+                  onOpen={(record, button) => setOpen({ record, button, at: here })}
+                />
+              </div>
+            )}
+            <div className="row">
+              <button type="button" className="secondary" disabled={cursor === undefined} onClick={newer}>
+                Newer
+              </button>
+              <button
+                type="button"
+                className="secondary"
+                disabled={page.nextCursor === null}
+                onClick={() => page.nextCursor !== null && older(page.nextCursor)}
+              >
+                Older
+              </button>
+            </div>
+            {open !== null && open.at === here && (
+              <RecordDrawer
+                record={open.record}
+                display={page}
+                returnTo={open.button}
+                onClose={() => setOpen(null)}
+                {...(signIns
+                  ? {}
+                  : {
+                      onFilterActor: (actor: string) => {
+                        setOpen(null);
+                        setParams(writeParams({ signIns, filters: { ...filters, actor } }));
+                      },
+                    })}
+              />
+            )}
+          </>
+        )}
+      </QueryView>
     </section>
   );
 }
