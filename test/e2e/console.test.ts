@@ -304,14 +304,11 @@ describe.sequential('web console', () => {
   });
 
   it('browses S3 through the verified connection', async () => {
-    await page
-      .getByRole('row', { name: /production/ })
-      .getByRole('button', { name: 'Open' })
-      .click();
+    await page.getByRole('link', { name: 'Open production' }).click();
     await page.getByRole('tab', { name: 'S3' }).click();
-    await page.getByRole('button', { name: 'e2e-bucket' }).click();
+    await page.getByRole('link', { name: 'e2e-bucket' }).click();
     await page.getByRole('cell', { name: 'report.csv' }).waitFor();
-    await page.getByRole('button', { name: /logs\// }).waitFor();
+    await page.getByRole('link', { name: /logs\// }).waitFor();
     expect(await page.getByText('Uploads need the s3-write capability').count()).toBe(1);
     await shot('10-s3-browser');
   });
