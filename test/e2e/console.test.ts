@@ -299,7 +299,7 @@ describe.sequential('web console', () => {
     expect(reportText).toContain('verified');
     expect(reportText).not.toContain('failed');
     await page.getByRole('button', { name: 'Done' }).click();
-    await page.getByRole('cell', { name: 'production' }).waitFor();
+    await page.getByRole('cell', { name: 'production', exact: true }).waitFor();
     await shot('09-connections');
   });
 
