@@ -138,9 +138,9 @@ function ObjectList({
   });
   const [progress, setProgress] = useState<number | null>(null);
   const canWrite = conn.capabilities.includes('s3-write');
-  const heading = useRef<HTMLHeadingElement>(null);
+  const folderNav = useRef<HTMLElement>(null);
   useEffect(() => {
-    if (takeFocus) heading.current?.focus();
+    if (takeFocus) folderNav.current?.focus();
   }, [takeFocus]);
 
   const upload = useMutation({
@@ -175,10 +175,7 @@ function ObjectList({
 
   return (
     <div className="card">
-      <h4 ref={heading} tabIndex={-1} className="sr-only">
-        Folder {bucket}/{prefix}
-      </h4>
-      <nav aria-label="Folder" className="crumbs">
+      <nav aria-label={`Folder ${bucket}/${prefix}`} className="crumbs" ref={folderNav} tabIndex={-1}>
         <Link to={folder('')}>{bucket}</Link>
         {crumbs.map((c, i) => (
           <span key={crumbs.slice(0, i + 1).join('/')}>
