@@ -400,6 +400,14 @@ describe.sequential('console: addresses', () => {
     await page.goBack();
     await page.getByRole('cell', { name: 'second-org-idp' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/orgs/${orgB}/scim`);
+    // The user-level Security page keeps the organisation the user came from in the sidebar.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Security' }).click();
+    await heading('Security').waitFor();
+    expect(await orgSelect().inputValue()).toBe(orgB);
+    expect(await nav.getByRole('link', { name: 'Connections' }).getAttribute('href')).toBe(
+      `/orgs/${orgB}/connections`,
+    );
   });
 
   it('redirects addresses from before organisations were in the URL to the first organisation', async () => {

@@ -401,6 +401,9 @@ function Shell({
   const [newOrg, setNewOrg] = useState('');
   const navOrg = me.organizations.find((o) => o.id === navOrgId);
   const currentView = location.pathname.split('/')[3];
+  // A user-level page (/security) shows the organisation its sidebar links to; an organisation
+  // address the user cannot open shows none.
+  const shownOrgId = org?.id ?? (location.pathname.startsWith('/orgs/') ? '' : (navOrg?.id ?? ''));
 
   const signOut = useMutation({
     mutationFn: logout,
@@ -426,7 +429,7 @@ function Shell({
           Organisation
           <select
             aria-label="Organisation"
-            value={org?.id ?? ''}
+            value={shownOrgId}
             onChange={(e) => {
               // The same view of the chosen organisation; a connection, a group or filters of the
               // previous one mean nothing there.
@@ -434,7 +437,7 @@ function Shell({
               void navigate(orgPath(e.target.value, view));
             }}
           >
-            {org === undefined && (
+            {shownOrgId === '' && (
               <option value="" disabled>
                 Choose…
               </option>
