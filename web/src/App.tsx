@@ -48,7 +48,7 @@ type OrgViewId = (typeof ORG_VIEWS)[number][0];
 
 const isOrgView = (v: string | undefined): v is OrgViewId => ORG_VIEWS.some(([id]) => id === v);
 
-export const orgPath = (orgId: string, view: OrgViewId = 'connections') => `/orgs/${orgId}/${view}`;
+const orgPath = (orgId: string, view: OrgViewId = 'connections') => `/orgs/${orgId}/${view}`;
 
 export function App() {
   const queryClient = useQueryClient();
