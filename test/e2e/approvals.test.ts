@@ -45,9 +45,12 @@ async function signOut() {
 }
 
 async function upload() {
-  await page.getByRole('button', { name: 'Open' }).first().click();
+  await page
+    .getByRole('link', { name: /^Open / })
+    .first()
+    .click();
   await page.getByRole('tab', { name: 'S3' }).click();
-  await page.getByRole('button', { name: 'e2e-bucket' }).click();
+  await page.getByRole('link', { name: 'e2e-bucket' }).click();
   await page.getByRole('cell', { name: 'report.csv' }).waitFor();
   await page.locator('input[type=file]').setInputFiles({
     name: 'fixture.txt',

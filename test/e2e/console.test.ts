@@ -299,19 +299,16 @@ describe.sequential('web console', () => {
     expect(reportText).toContain('verified');
     expect(reportText).not.toContain('failed');
     await page.getByRole('button', { name: 'Done' }).click();
-    await page.getByRole('cell', { name: 'production' }).waitFor();
+    await page.getByRole('cell', { name: 'production', exact: true }).waitFor();
     await shot('09-connections');
   });
 
   it('browses S3 through the verified connection', async () => {
-    await page
-      .getByRole('row', { name: /production/ })
-      .getByRole('button', { name: 'Open' })
-      .click();
+    await page.getByRole('link', { name: 'Open production' }).click();
     await page.getByRole('tab', { name: 'S3' }).click();
-    await page.getByRole('button', { name: 'e2e-bucket' }).click();
+    await page.getByRole('link', { name: 'e2e-bucket' }).click();
     await page.getByRole('cell', { name: 'report.csv' }).waitFor();
-    await page.getByRole('button', { name: /logs\// }).waitFor();
+    await page.getByRole('link', { name: /logs\// }).waitFor();
     expect(await page.getByText('Uploads need the s3-write capability').count()).toBe(1);
     await shot('10-s3-browser');
   });

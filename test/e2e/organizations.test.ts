@@ -93,7 +93,7 @@ describe.sequential('console: AWS Organizations', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('link', { name: 'AWS Organizations' }).click();
     await page.getByRole('heading', { name: 'AWS Organizations' }).waitFor();
-    await page.getByRole('button', { name: 'Acme organisation' }).click();
+    await page.getByRole('link', { name: 'Acme organisation' }).click();
     const table = page.getByRole('table', { name: 'Member accounts' });
     await table.waitFor();
     const rows = table.getByRole('row');

@@ -6,13 +6,9 @@ export function invitationLink(token: string): string {
   return `${window.location.origin}/invite#token=${encodeURIComponent(token)}`;
 }
 
-export function invitationTokenFromUrl(): string | null {
-  if (window.location.pathname !== '/invite') return null;
-  const token = new URLSearchParams(window.location.hash.replace(/^#/, '')).get('token');
+/** The token of an invitation link, from the router's location (path `/invite`, fragment `token=`). */
+export function invitationTokenFrom(location: { pathname: string; hash: string }): string | null {
+  if (location.pathname !== '/invite') return null;
+  const token = new URLSearchParams(location.hash.replace(/^#/, '')).get('token');
   return token === null || token.trim() === '' ? null : token.trim();
-}
-
-/** Leaves the invitation page once it served its purpose (the token is dropped from history too). */
-export function leaveInvitation(): void {
-  window.history.replaceState(null, '', '/connections');
 }

@@ -1,4 +1,14 @@
-import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import {
+  createContext,
+  type ReactNode,
+  type RefObject,
+  useCallback,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+} from 'react';
+import { Link, useParams } from 'react-router';
 import { ApiError, ApprovalRequiredError } from './api.ts';
 
 export function ErrorBox({ error }: { error: unknown }) {
@@ -9,8 +19,7 @@ export function ErrorBox({ error }: { error: unknown }) {
         <strong>Waiting for approval.</strong> {error.message}
         <div>
           Approval request <code>{error.approvalRequestId}</code>:{' '}
-          <a href={`/approvals?request=${error.approvalRequestId}`}>see it under Approvals</a>. Retry once it
-          is approved.
+          <ApprovalLink requestId={error.approvalRequestId} />. Retry once it is approved.
         </div>
       </div>
     );
@@ -37,6 +46,20 @@ export function ErrorBox({ error }: { error: unknown }) {
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * The request under Approvals of the organisation in the address (outside one, the legacy path,
+ * which redirects to the first organisation).
+ */
+function ApprovalLink({ requestId }: { requestId: string }) {
+  const { orgId } = useParams();
+  const query = `?request=${encodeURIComponent(requestId)}`;
+  return (
+    <Link to={orgId === undefined ? `/approvals${query}` : `/orgs/${orgId}/approvals${query}`}>
+      see it under Approvals
+    </Link>
   );
 }
 
@@ -170,7 +193,45 @@ export function formatTime(iso: string | null): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
-/** Loads data on mount and when `deps` change; exposes loading, error and a reload function. */
+/**
+ * Focus after navigation (keyboard and screen-reader users): the shell bumps `seq` each time the
+ * path changes, and the next view heading that renders takes focus once for that change — also
+ * when the view shows a spinner first and its heading only later.
+ */
+export const NavigationFocus = createContext<{ seq: number; claimed: { current: number } } | null>(null);
+
+/**
+ * The main heading of a view: focusable by script only (tabIndex -1), focused after a navigation
+ * so that screen readers announce the new view.
+ */
+export function ViewHeading({ id, children }: { id: string; children: ReactNode }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  const nav = useContext(NavigationFocus);
+  const seq = nav?.seq ?? 0;
+  useEffect(() => {
+    if (nav === null || seq <= nav.claimed.current) return;
+    nav.claimed.current = seq;
+    ref.current?.focus();
+  }, [nav, seq]);
+  return (
+    <h2 id={id} ref={ref} tabIndex={-1} className="view-heading">
+      {children}
+    </h2>
+  );
+}
+
+/**
+ * Moves focus to `ref`'s element once React has committed the current update (the element may
+ * only mount then): used to hand focus back to the control that opened a panel that just closed.
+ */
+export function focusSoon(ref: RefObject<HTMLElement | null>): void {
+  requestAnimationFrame(() => ref.current?.focus());
+}
+
+/**
+ * Deprecated: reads go through TanStack Query (query.tsx). Kept only until the views that still
+ * use it move over. Loads data on mount and when `deps` change; exposes loading, error, reload.
+ */
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<unknown>(null);

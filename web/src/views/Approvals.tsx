@@ -1,13 +1,20 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api, type Page, type Role } from '../api.ts';
-import { Busy, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
+import { useSearchParams } from 'react-router';
+import { api, type Page, qs, type Role } from '../api.ts';
+import { MutationError, QueryView } from '../query.tsx';
+import { Empty, formatTime, ViewHeading } from '../ui.tsx';
 
 /** Four-eyes approvals and just-in-time elevation (docs/approvals.md). */
+
+/** The decided states, the history table's filter (`?status=` in the address). */
+const DECIDED = ['approved', 'denied', 'revoked', 'expired', 'used'] as const;
+type Status = 'pending' | (typeof DECIDED)[number];
 
 interface ApprovalRequest {
   id: string;
   kind: 'operation' | 'elevation';
-  status: 'pending' | 'approved' | 'denied' | 'revoked' | 'expired' | 'used';
+  status: Status;
   requester: { type: 'user' | 'apiKey' | 'oauth'; id: string; userId: string | null };
   operation: string | null;
   connectionId: string | null;
@@ -36,25 +43,23 @@ function RequestRow({
   orgId,
   myUserId,
   myRole,
-  onChanged,
+  highlighted,
 }: {
   r: ApprovalRequest;
   orgId: string;
   myUserId: string;
   myRole: Role;
-  onChanged: (err: unknown) => void;
+  highlighted: boolean;
 }) {
+  const queryClient = useQueryClient();
   const [comment, setComment] = useState('');
   const mine = r.requester.userId === myUserId;
-  const act = async (action: 'approve' | 'deny' | 'revoke') => {
-    try {
-      await api('POST', `/v1/orgs/${orgId}/approvals/${r.id}/${action}`, comment === '' ? {} : { comment });
-      onChanged(null);
-    } catch (err) {
-      onChanged(err);
-    }
-  };
-  const highlighted = new URLSearchParams(window.location.search).get('request') === r.id;
+  const decide = useMutation({
+    mutationFn: (action: 'approve' | 'deny' | 'revoke') =>
+      api('POST', `/v1/orgs/${orgId}/approvals/${r.id}/${action}`, comment === '' ? {} : { comment }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['org', orgId, 'approvals'] }),
+  });
+  const act = (action: 'approve' | 'deny' | 'revoke') => decide.mutate(action);
   return (
     <tr data-testid={`approval-${r.id}`} className={highlighted ? 'highlight' : undefined}>
       <td>
@@ -83,22 +88,38 @@ function RequestRow({
         ))}
       </td>
       <td>
+        <MutationError mutation={decide} />
         {r.status === 'pending' && isApprover(myRole) && !mine && (
           <>
             <label>
               Comment
               <input maxLength={500} value={comment} onChange={(e) => setComment(e.target.value)} />
             </label>
-            <button type="button" className="small" onClick={() => void act('approve')}>
+            <button
+              type="button"
+              className="small"
+              disabled={decide.isPending}
+              onClick={() => act('approve')}
+            >
               Approve
             </button>{' '}
-            <button type="button" className="danger small" onClick={() => void act('deny')}>
+            <button
+              type="button"
+              className="danger small"
+              disabled={decide.isPending}
+              onClick={() => act('deny')}
+            >
               Deny
             </button>{' '}
           </>
         )}
         {(r.status === 'pending' || (r.status === 'approved' && (mine || isApprover(myRole)))) && (
-          <button type="button" className="secondary small" onClick={() => void act('revoke')}>
+          <button
+            type="button"
+            className="secondary small"
+            disabled={decide.isPending}
+            onClick={() => act('revoke')}
+          >
             {r.status === 'pending' && mine ? 'Withdraw' : 'Revoke'}
           </button>
         )}
@@ -107,12 +128,16 @@ function RequestRow({
   );
 }
 
-function RequestTable(props: {
+function RequestTable({
+  items,
+  highlight,
+  ...props
+}: {
   items: ApprovalRequest[];
   orgId: string;
   myUserId: string;
   myRole: Role;
-  onChanged: (err: unknown) => void;
+  highlight: string | null;
 }) {
   return (
     <table>
@@ -128,8 +153,8 @@ function RequestTable(props: {
         </tr>
       </thead>
       <tbody>
-        {props.items.map((r) => (
-          <RequestRow key={r.id} r={r} {...props} />
+        {items.map((r) => (
+          <RequestRow key={r.id} r={r} highlighted={r.id === highlight} {...props} />
         ))}
       </tbody>
     </table>
@@ -145,63 +170,93 @@ export function ApprovalsView({
   myUserId: string;
   myRole: Role;
 }) {
-  const pending = useLoad(
-    () => api<Page<ApprovalRequest>>('GET', `/v1/orgs/${orgId}/approvals?status=pending&limit=100`),
-    [orgId],
-  );
-  const recent = useLoad(
-    () => api<Page<ApprovalRequest>>('GET', `/v1/orgs/${orgId}/approvals?limit=50`),
-    [orgId],
-  );
-  const [error, setError] = useState<unknown>(null);
+  const queryClient = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const asked = params.get('status');
+  const status = DECIDED.find((s) => s === asked) ?? null;
+  const highlight = params.get('request');
+  const pending = useQuery({
+    queryKey: ['org', orgId, 'approvals', { status: 'pending' }],
+    queryFn: () => api<Page<ApprovalRequest>>('GET', `/v1/orgs/${orgId}/approvals?status=pending&limit=100`),
+  });
+  const recent = useQuery({
+    queryKey: ['org', orgId, 'approvals', { status }],
+    queryFn: () =>
+      api<Page<ApprovalRequest>>(
+        'GET',
+        `/v1/orgs/${orgId}/approvals${qs({ limit: 50, status: status ?? undefined })}`,
+      ),
+  });
   const [reason, setReason] = useState('');
   const [minutes, setMinutes] = useState(60);
 
-  const changed = (err: unknown) => {
-    setError(err);
-    void pending.reload();
-    void recent.reload();
-  };
-
-  async function askElevation(e: FormEvent) {
-    e.preventDefault();
-    try {
-      await api('POST', `/v1/orgs/${orgId}/elevations`, {
-        role: 'admin',
-        durationSeconds: minutes * 60,
-        reason,
-      });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['org', orgId, 'approvals'] });
+  const elevate = useMutation({
+    mutationFn: () =>
+      api('POST', `/v1/orgs/${orgId}/elevations`, { role: 'admin', durationSeconds: minutes * 60, reason }),
+    onSuccess: () => {
       setReason('');
-      changed(null);
-    } catch (err) {
-      setError(err);
-    }
+      return refresh();
+    },
+  });
+
+  function askElevation(e: FormEvent) {
+    e.preventDefault();
+    elevate.mutate();
   }
 
-  const common = { orgId, myUserId, myRole, onChanged: changed };
+  const common = { orgId, myUserId, myRole, highlight };
   return (
     <section aria-labelledby="approvals-h">
-      <h2 id="approvals-h">Approvals</h2>
+      <ViewHeading id="approvals-h">Approvals</ViewHeading>
       <p>
         Dangerous operations (clean-up, Lambda invoke, S3 writes by default) need a second person. The
         requester cannot approve their own request; a grant covers exactly the operation, connection and
         resource it names.
       </p>
-      <ErrorBox error={error ?? pending.error} />
       <h3>{isApprover(myRole) ? 'Waiting for a decision' : 'Your pending requests'}</h3>
-      <button type="button" className="secondary small" onClick={() => changed(null)}>
+      <button type="button" className="secondary small" onClick={() => void refresh()}>
         Refresh
       </button>
-      {pending.loading && pending.data === null && <Busy label="Loading requests…" />}
-      {pending.data !== null && pending.data.items.length === 0 && <Empty>Nothing is waiting.</Empty>}
-      {pending.data !== null && pending.data.items.length > 0 && (
-        <RequestTable items={pending.data.items} {...common} />
-      )}
+      <QueryView query={pending} label="Loading requests…">
+        {(data) =>
+          data.items.length === 0 ? (
+            <Empty>Nothing is waiting.</Empty>
+          ) : (
+            <RequestTable items={data.items} {...common} />
+          )
+        }
+      </QueryView>
       <h3>Recent requests and grants</h3>
-      {recent.data?.items.every((r) => r.status === 'pending') && <Empty>No decided requests yet.</Empty>}
-      {recent.data?.items.some((r) => r.status !== 'pending') && (
-        <RequestTable items={recent.data.items.filter((r) => r.status !== 'pending')} {...common} />
-      )}
+      <label>
+        Show
+        <select
+          value={status ?? ''}
+          onChange={(e) => {
+            const next = new URLSearchParams(params);
+            if (e.target.value === '') next.delete('status');
+            else next.set('status', e.target.value);
+            setParams(next);
+          }}
+        >
+          <option value="">All decided</option>
+          {DECIDED.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </label>
+      <QueryView query={recent} label="Loading requests…">
+        {(data) => {
+          const decided = data.items.filter((r) => r.status !== 'pending');
+          return decided.length === 0 ? (
+            <Empty>{status === null ? 'No decided requests yet.' : `No ${status} requests.`}</Empty>
+          ) : (
+            <RequestTable items={decided} {...common} />
+          );
+        }}
+      </QueryView>
       {myRole === 'member' || myRole === 'viewer' ? (
         <form className="card" onSubmit={askElevation} aria-label="Ask for a temporary admin role">
           <h3>Temporary admin role</h3>
@@ -219,7 +274,10 @@ export function ApprovalsView({
               onChange={(e) => setMinutes(Number(e.target.value))}
             />
           </label>
-          <button type="submit">Ask for admin</button>
+          <MutationError mutation={elevate} />
+          <button type="submit" disabled={elevate.isPending}>
+            Ask for admin
+          </button>
         </form>
       ) : null}
     </section>

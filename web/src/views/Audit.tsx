@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api, type Page, qs } from '../api.ts';
 import { QueryView } from '../query.tsx';
 import { Empty } from '../ui.tsx';
@@ -44,21 +44,10 @@ function writeParams(state: {
   return p;
 }
 
-/**
- * Where the view is. The browser's path, not the router's: a screen that moves with
- * history.pushState outside the router leaves the router's location behind, and a search-only
- * navigation would then land on that stale path (once every screen navigates through the router the
- * two are the same).
- */
-function at(params: URLSearchParams) {
-  const search = params.toString();
-  return { pathname: window.location.pathname, search: search === '' ? '' : `?${search}` };
-}
-
 export function AuditView({ orgId }: { orgId: string }) {
-  const [params] = useSearchParams();
-  const navigate = useNavigate();
-  const setParams = (next: URLSearchParams) => navigate(at(next));
+  const [params, setSearchParams] = useSearchParams();
+  // A filter or a page is a navigation of its own: Back returns to the previous one.
+  const setParams = (next: URLSearchParams) => setSearchParams(next);
   const { signIns, filters, cursor, prev } = readParams(params);
   // The open drawer belongs to the page it was opened on: another URL (Back, a filter) closes it.
   const here = params.toString();
@@ -99,7 +88,10 @@ export function AuditView({ orgId }: { orgId: string }) {
   const newer = () =>
     setParams(writeParams({ signIns, filters, cursor: prev.at(-1), prev: prev.slice(0, -1) }));
   // Each view starts unfiltered: the two take different filters.
-  const viewHref = (s: boolean) => at(writeParams({ signIns: s, filters: NO_FILTERS }));
+  const viewHref = (s: boolean) => {
+    const search = writeParams({ signIns: s, filters: NO_FILTERS }).toString();
+    return { search: search === '' ? '' : `?${search}` };
+  };
 
   return (
     <section aria-labelledby="audit-h">

@@ -1,4 +1,9 @@
-import { type FormEvent, useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useState } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+import { ApiError, api, login } from '../api.ts';
+import { MutationError } from '../query.tsx';
+import { CodeField, PasswordField } from '../ui.tsx';
 
 /** Why a single sign-on came back to the console (`/?sso_error=<code>`, set by the SSO routes). */
 const SSO_ERRORS: Record<string, string> = {
@@ -8,16 +13,28 @@ const SSO_ERRORS: Record<string, string> = {
   validation_failed: 'Enter a valid work address.',
 };
 
-function ssoErrorFromUrl(): string | null {
-  const code = new URLSearchParams(window.location.search).get('sso_error');
-  if (code === null) return null;
-  window.history.replaceState(null, '', window.location.pathname);
-  return SSO_ERRORS[code] ?? 'Single sign-on failed; try again.';
+/**
+ * The SSO error the address carries, shown once: the parameter leaves the address (replaced, so
+ * Back does not bring it back) while the message stays on screen.
+ */
+function useSsoError(): string | null {
+  const [params, setParams] = useSearchParams();
+  const code = params.get('sso_error');
+  const [message, setMessage] = useState<string | null>(null);
+  useEffect(() => {
+    if (code === null) return;
+    setMessage(SSO_ERRORS[code] ?? 'Single sign-on failed; try again.');
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        next.delete('sso_error');
+        return next;
+      },
+      { replace: true },
+    );
+  }, [code, setParams]);
+  return message;
 }
-
-import { ApiError, api, login } from '../api.ts';
-import { leaveInvitation } from '../invite.ts';
-import { CodeField, ErrorBox, PasswordField } from '../ui.tsx';
 
 export function AuthScreen({
   onSignedIn,
@@ -34,10 +51,9 @@ export function AuthScreen({
   const [orgName, setOrgName] = useState('');
   const [totp, setTotp] = useState('');
   const [needMfa, setNeedMfa] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [ssoEmail, setSsoEmail] = useState('');
-  const [ssoError] = useState<string | null>(ssoErrorFromUrl);
+  const ssoError = useSsoError();
+  const navigate = useNavigate();
 
   // A plain navigation: the server sets the sign-in's state cookie and redirects to the provider,
   // whose callback brings the browser back here with the session's refresh cookie.
@@ -46,11 +62,8 @@ export function AuthScreen({
     window.location.assign(`/v1/auth/sso/start?email=${encodeURIComponent(ssoEmail.trim())}`);
   }
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const signIn = useMutation({
+    mutationFn: async () => {
       if (mode === 'signup') {
         await api('POST', '/v1/auth/signup', {
           email,
@@ -64,23 +77,30 @@ export function AuthScreen({
         });
       }
       await login(email, password, needMfa ? totp.trim() : undefined);
-      // Signed up through the link: the invitation is accepted already. Logged in instead: the
-      // console offers to accept it next (App.tsx).
-      if (mode === 'signup' && invitationToken !== null) leaveInvitation();
+    },
+    onSuccess: () => {
+      // Signed up through the link: the invitation is accepted already, and the token leaves the
+      // address and the history. Logged in instead: the console offers to accept it next (App.tsx).
+      if (mode === 'signup' && invitationToken !== null) void navigate('/', { replace: true });
       onSignedIn();
-    } catch (err) {
+    },
+    onError: (err) => {
       if (err instanceof ApiError && err.code === 'mfa_required') {
         setNeedMfa(true);
         setMode('login');
       } else if (err instanceof ApiError && err.code === 'sso_required') {
         setSsoEmail(email);
-        setError(err);
-      } else {
-        setError(err);
       }
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  const busy = signIn.isPending;
+  // The MFA step is a step, not an error to show.
+  const shownError =
+    signIn.error instanceof ApiError && signIn.error.code === 'mfa_required' ? null : signIn.error;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    signIn.mutate();
   }
 
   return (
@@ -151,7 +171,7 @@ export function AuthScreen({
             autoFocus
           />
         )}
-        <ErrorBox error={error} />
+        <MutationError mutation={{ error: shownError }} />
         <button type="submit" disabled={busy}>
           {busy ? 'Working…' : needMfa ? 'Verify' : mode === 'login' ? 'Log in' : 'Sign up'}
         </button>
@@ -161,7 +181,7 @@ export function AuthScreen({
             className="link"
             onClick={() => {
               setMode(mode === 'login' ? 'signup' : 'login');
-              setError(null);
+              signIn.reset();
             }}
           >
             {mode === 'login' ? 'No account yet? Sign up' : 'Already have an account? Log in'}
@@ -174,6 +194,7 @@ export function AuthScreen({
             onClick={() => {
               setNeedMfa(false);
               setTotp('');
+              signIn.reset();
             }}
           >
             Back

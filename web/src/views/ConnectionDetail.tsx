@@ -1,16 +1,25 @@
-import { useEffect, useState } from 'react';
-import { api, type Check, type Connection } from '../api.ts';
-import { Busy, ErrorBox, formatTime, useLoad } from '../ui.tsx';
-import { StatusBadge, VerificationReport } from './Connections.tsx';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useEffect, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { ApiError, api, type Connection } from '../api.ts';
+import { MutationError, QueryView } from '../query.tsx';
+import { Busy, ErrorBox, formatTime, ViewHeading } from '../ui.tsx';
+import { StatusBadge, VerificationReport, type VerifyResult } from './Connections.tsx';
 import { DynamoQuery, LambdaList, LogSearch, S3Browser } from './Operations.tsx';
 
-type Tab = 'overview' | 's3' | 'logs' | 'dynamodb' | 'lambda';
+/** The panels of a connection, `?tab=` in its address (docs/console.md, "Addresses"). */
+const TABS = ['overview', 's3', 'logs', 'dynamodb', 'lambda'] as const;
+type Tab = (typeof TABS)[number];
+const isTab = (v: string | null): v is Tab => TABS.some((t) => t === v);
 
 interface Scan {
   id: string;
   status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   progress: { regionsDone: number; regionsTotal: number; findings: number };
 }
+
+/** How often a running scan's progress is read again. */
+const SCAN_POLL_MS = 1_500;
 
 interface ReconciliationRow {
   id: string;
@@ -21,68 +30,107 @@ interface ReconciliationRow {
 
 /** The reconciled windows of a connection with their counts (docs/reconciliation.md). */
 function Reconciliations({ orgId, connId }: { orgId: string; connId: string }) {
-  const { data, error } = useLoad(
-    () =>
+  const query = useQuery({
+    queryKey: ['org', orgId, 'connections', connId, 'reconciliations'],
+    queryFn: () =>
       api<{ items: ReconciliationRow[] }>('GET', `/v1/orgs/${orgId}/connections/${connId}/reconciliations`),
-    [orgId, connId],
-  );
-  if (error !== null) return <ErrorBox error={error} />;
-  if (data === null) return <Busy label="Loading reconciliations" />;
-  if (data.items.length === 0) return <p>No window reconciled yet.</p>;
+  });
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>Window</th>
-          <th>Status</th>
-          <th>Matched</th>
-          <th>Unmatched</th>
-          <th>Informational</th>
-          <th>Foreign AssumeRole</th>
-        </tr>
-      </thead>
-      <tbody>
-        {data.items.map((r) => (
-          <tr key={r.id}>
-            <td>
-              {formatTime(r.window.start)} – {formatTime(r.window.end)}
-            </td>
-            <td>{r.status}</td>
-            <td>{r.counts.matched}</td>
-            <td className={r.counts.unmatched > 0 ? 'danger' : undefined}>{r.counts.unmatched}</td>
-            <td>{r.counts.unlogged}</td>
-            <td className={r.counts.foreignAssumeRoles > 0 ? 'danger' : undefined}>
-              {r.counts.foreignAssumeRoles}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <QueryView query={query} label="Loading reconciliations">
+      {(data) =>
+        data.items.length === 0 ? (
+          <p>No window reconciled yet.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Window</th>
+                <th>Status</th>
+                <th>Matched</th>
+                <th>Unmatched</th>
+                <th>Informational</th>
+                <th>Foreign AssumeRole</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.items.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    {formatTime(r.window.start)} – {formatTime(r.window.end)}
+                  </td>
+                  <td>{r.status}</td>
+                  <td>{r.counts.matched}</td>
+                  <td className={r.counts.unmatched > 0 ? 'danger' : undefined}>{r.counts.unmatched}</td>
+                  <td>{r.counts.unlogged}</td>
+                  <td className={r.counts.foreignAssumeRoles > 0 ? 'danger' : undefined}>
+                    {r.counts.foreignAssumeRoles}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+      }
+    </QueryView>
   );
 }
 
+/**
+ * `/orgs/:orgId/connections/:connId`: the connection is read by id from the API, so a deep link,
+ * a reload and a new tab all work; an id that does not exist shows the API's 404 message.
+ */
 export function ConnectionDetail({
   orgId,
-  connection,
-  onBack,
-  onFindings,
+  connId,
   canVerify,
 }: {
   orgId: string;
-  connection: Connection;
-  onBack: () => void;
-  onFindings: () => void;
+  connId: string;
   /** connections:verify (admin): a weaker role is not offered the verify button. */
   canVerify: boolean;
 }) {
-  const [conn, setConn] = useState(connection);
-  const [tab, setTab] = useState<Tab>('overview');
-  const [result, setResult] = useState<{ status: 'verified' | 'unsafe' | 'failed'; checks: Check[] } | null>(
-    connection.verification,
+  const query = useQuery({
+    queryKey: ['org', orgId, 'connections', connId],
+    queryFn: () => api<Connection>('GET', `/v1/orgs/${orgId}/connections/${connId}`),
+  });
+  const back = (
+    <Link className="button secondary" to={`/orgs/${orgId}/connections`}>
+      All connections
+    </Link>
   );
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [scan, setScan] = useState<Scan | null>(null);
+  if (query.isPending) return <Busy label="Loading the connection…" />;
+  if (query.isError) {
+    return (
+      <section aria-labelledby="cd-h">
+        <div className="section-head">
+          <ViewHeading id="cd-h">
+            {query.error instanceof ApiError && query.error.status === 404
+              ? 'Connection not found'
+              : 'Connection'}
+          </ViewHeading>
+          {back}
+        </div>
+        <ErrorBox error={query.error} />
+      </section>
+    );
+  }
+  return <ConnectionPanels orgId={orgId} conn={query.data} canVerify={canVerify} back={back} />;
+}
+
+function ConnectionPanels({
+  orgId,
+  conn,
+  canVerify,
+  back,
+}: {
+  orgId: string;
+  conn: Connection;
+  canVerify: boolean;
+  back: ReactNode;
+}) {
+  const queryClient = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const path = `/v1/orgs/${orgId}/connections/${conn.id}`;
   const usable = conn.status === 'verified';
   const caps = conn.capabilities;
 
@@ -93,65 +141,67 @@ export function ConnectionDetail({
     ['dynamodb', 'DynamoDB', caps.includes('dynamodb-read')],
     ['lambda', 'Lambda', caps.includes('lambda-read')],
   ];
+  const shown = tabs.filter(([, , visible]) => visible);
+  const asked = params.get('tab');
+  // A tab the connection does not offer (an old link, a capability removed) opens the overview.
+  const tab: Tab = isTab(asked) && shown.some(([t]) => t === asked) ? asked : 'overview';
 
-  async function verify() {
-    setBusy('Verifying the role…');
-    setError(null);
-    try {
-      setResult(await api('POST', `/v1/orgs/${orgId}/connections/${conn.id}/verify`, {}));
-      setConn(await api<Connection>('GET', `/v1/orgs/${orgId}/connections/${conn.id}`));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(null);
-    }
-  }
+  const verify = useMutation({
+    mutationFn: () => api<VerifyResult>('POST', `${path}/verify`, {}),
+    // The verification is stored on the connection: the mutation stays pending until the connection
+    // (status, report) and the list are read again.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['org', orgId, 'connections'] }),
+  });
 
-  async function startScan() {
-    setError(null);
-    try {
-      setScan(await api<Scan>('POST', `/v1/orgs/${orgId}/connections/${conn.id}/scans`, {}));
-    } catch (err) {
-      setError(err);
-    }
-  }
-
+  const [scanId, setScanId] = useState<string | null>(null);
+  const startScan = useMutation({
+    mutationFn: () => api<Scan>('POST', `${path}/scans`, {}),
+    onSuccess: (scan) => {
+      queryClient.setQueryData(['org', orgId, 'scans', scan.id], scan);
+      setScanId(scan.id);
+    },
+  });
+  const scan = useQuery({
+    queryKey: ['org', orgId, 'scans', scanId],
+    queryFn: () => api<Scan>('GET', `/v1/orgs/${orgId}/scans/${scanId}`),
+    enabled: scanId !== null,
+    // Polled while it runs; a finished scan's findings are new data for the findings view.
+    refetchInterval: (q) => {
+      const status = q.state.data?.status;
+      return status === 'queued' || status === 'running' ? SCAN_POLL_MS : false;
+    },
+  });
+  const scanning = scan.data?.status === 'queued' || scan.data?.status === 'running';
+  const scanStatus = scan.data?.status;
+  // A finished scan wrote findings: the findings view must not show its cached list.
   useEffect(() => {
-    if (scan === null || (scan.status !== 'queued' && scan.status !== 'running')) return;
-    const t = setTimeout(() => {
-      api<Scan>('GET', `/v1/orgs/${orgId}/scans/${scan.id}`).then(setScan, setError);
-    }, 1500);
-    return () => clearTimeout(t);
-  }, [scan, orgId]);
+    if (scanStatus === 'succeeded')
+      void queryClient.invalidateQueries({ queryKey: ['org', orgId, 'findings'] });
+  }, [scanStatus, queryClient, orgId]);
 
   return (
     <section aria-labelledby="cd-h">
       <div className="section-head">
-        <h2 id="cd-h">
+        <ViewHeading id="cd-h">
           {conn.name} <StatusBadge status={conn.status} />
-        </h2>
-        <button type="button" className="secondary" onClick={onBack}>
-          All connections
-        </button>
+        </ViewHeading>
+        {back}
       </div>
       <div className="tabs" role="tablist" aria-label="Connection views">
-        {tabs
-          .filter(([, , shown]) => shown)
-          .map(([t, label]) => (
-            <button
-              key={t}
-              type="button"
-              role="tab"
-              aria-selected={tab === t}
-              className={tab === t ? 'tab current' : 'tab'}
-              onClick={() => setTab(t)}
-            >
-              {label}
-            </button>
-          ))}
+        {shown.map(([t, label]) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            aria-selected={tab === t}
+            className={tab === t ? 'tab current' : 'tab'}
+            // A deliberate change: a new history entry, so Back returns to the previous panel.
+            onClick={() => setParams(t === 'overview' ? {} : { tab: t })}
+          >
+            {label}
+          </button>
+        ))}
       </div>
-      <ErrorBox error={error} />
-      {busy !== null && <Busy label={busy} />}
       {tab !== 'overview' && !usable && (
         <p className="notice">
           This connection is {conn.status}: verify it on the Overview tab before using it.
@@ -187,11 +237,21 @@ export function ConnectionDetail({
               </>
             )}
           </dl>
-          {result !== null ? (
-            <VerificationReport result={result} onRetry={verify} />
+          {verify.isPending && <Busy label="Verifying the role…" />}
+          <MutationError mutation={verify} />
+          {conn.verification !== null ? (
+            <VerificationReport
+              result={conn.verification}
+              retrying={verify.isPending}
+              onRetry={() => verify.mutate()}
+            />
           ) : (
             canVerify && (
-              <button type="button" onClick={verify} disabled={busy !== null || conn.roleArn === null}>
+              <button
+                type="button"
+                onClick={() => verify.mutate()}
+                disabled={verify.isPending || conn.roleArn === null}
+              >
                 Verify now
               </button>
             )
@@ -207,28 +267,28 @@ export function ConnectionDetail({
               <h3>Waste scan</h3>
               <button
                 type="button"
-                onClick={startScan}
-                disabled={
-                  !usable || (scan !== null && (scan.status === 'queued' || scan.status === 'running'))
-                }
+                onClick={() => startScan.mutate()}
+                disabled={!usable || startScan.isPending || scanning}
               >
                 Scan for waste
               </button>
-              {scan !== null && (
+              <MutationError mutation={startScan} />
+              <ErrorBox error={scan.error} />
+              {scan.data !== undefined && (
                 <div aria-live="polite">
                   <p>
-                    Scan {scan.status}: {scan.progress.regionsDone}/{scan.progress.regionsTotal} regions,{' '}
-                    {scan.progress.findings} findings.
+                    Scan {scan.data.status}: {scan.data.progress.regionsDone}/
+                    {scan.data.progress.regionsTotal} regions, {scan.data.progress.findings} findings.
                   </p>
                   <progress
-                    max={Math.max(1, scan.progress.regionsTotal)}
-                    value={scan.progress.regionsDone}
+                    max={Math.max(1, scan.data.progress.regionsTotal)}
+                    value={scan.data.progress.regionsDone}
                     aria-label="Scan progress"
                   />
-                  {scan.status === 'succeeded' && (
-                    <button type="button" className="secondary" onClick={onFindings}>
+                  {scan.data.status === 'succeeded' && (
+                    <Link className="button secondary" to={`/orgs/${orgId}/findings?connection=${conn.id}`}>
                       See the findings
-                    </button>
+                    </Link>
                   )}
                 </div>
               )}

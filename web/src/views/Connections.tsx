@@ -1,4 +1,6 @@
-import { type FormEvent, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useRef, useState } from 'react';
+import { Link } from 'react-router';
 import {
   ApiError,
   api,
@@ -8,7 +10,17 @@ import {
   type Connection,
   type Page,
 } from '../api.ts';
-import { Busy, CodeBlock, CopyButton, Empty, ErrorBox, FieldMessage, formatTime, useLoad } from '../ui.tsx';
+import { MutationError, QueryView } from '../query.tsx';
+import {
+  Busy,
+  CodeBlock,
+  CopyButton,
+  Empty,
+  FieldMessage,
+  focusSoon,
+  formatTime,
+  ViewHeading,
+} from '../ui.tsx';
 
 const CAPABILITY_TEXT: Record<Capability, string> = {
   's3-read': 'List buckets and objects, download objects',
@@ -40,7 +52,7 @@ interface Templates {
   awsCli: string;
 }
 
-interface VerifyResult {
+export interface VerifyResult {
   status: 'verified' | 'unsafe' | 'failed';
   checks: Check[];
 }
@@ -56,28 +68,35 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status}`}>{status}</span>;
 }
 
+/** The organisation's connections (also read by other views: one cache entry). */
+export function useConnections(orgId: string) {
+  return useQuery({
+    queryKey: ['org', orgId, 'connections'],
+    queryFn: () => api<Page<Connection>>('GET', `/v1/orgs/${orgId}/connections?limit=100`),
+    enabled: orgId !== '',
+  });
+}
+
 export function ConnectionsView({
   orgId,
-  onOpen,
   canConnect,
 }: {
   orgId: string;
-  onOpen: (c: Connection) => void;
   /** The role may create connections (connections:write); otherwise the wizard is not offered. */
   canConnect: boolean;
 }) {
-  const conns = useLoad(
-    () => api<Page<Connection>>('GET', `/v1/orgs/${orgId}/connections?limit=100`),
-    [orgId],
-  );
+  const queryClient = useQueryClient();
+  const conns = useConnections(orgId);
   const [wizard, setWizard] = useState(false);
+  const connectButton = useRef<HTMLButtonElement>(null);
   if (wizard) {
     return (
       <Wizard
         orgId={orgId}
         onClose={() => {
           setWizard(false);
-          void conns.reload();
+          void queryClient.invalidateQueries({ queryKey: ['org', orgId, 'connections'] });
+          focusSoon(connectButton);
         }}
       />
     );
@@ -85,61 +104,66 @@ export function ConnectionsView({
   return (
     <section aria-labelledby="conn-h">
       <div className="section-head">
-        <h2 id="conn-h">AWS connections</h2>
+        <ViewHeading id="conn-h">AWS connections</ViewHeading>
         {canConnect && (
-          <button type="button" onClick={() => setWizard(true)}>
+          <button type="button" ref={connectButton} onClick={() => setWizard(true)}>
             Connect an AWS account
           </button>
         )}
       </div>
-      <ErrorBox error={conns.error} />
-      {conns.loading && conns.data === null && <Busy label="Loading connections…" />}
-      {conns.data !== null && conns.data.items.length === 0 && (
-        <Empty>
-          {canConnect ? (
-            <>
-              No AWS account is connected yet. Choose <strong>Connect an AWS account</strong>: Rolegate
-              generates a least-privilege role for you to create in the account, then verifies it.
-            </>
+      <QueryView query={conns} label="Loading connections…">
+        {(data) =>
+          data.items.length === 0 ? (
+            <Empty>
+              {canConnect ? (
+                <>
+                  No AWS account is connected yet. Choose <strong>Connect an AWS account</strong>: Rolegate
+                  generates a least-privilege role for you to create in the account, then verifies it.
+                </>
+              ) : (
+                <>No AWS account is connected yet. An admin of the organisation can connect one.</>
+              )}
+            </Empty>
           ) : (
-            <>No AWS account is connected yet. An admin of the organisation can connect one.</>
-          )}
-        </Empty>
-      )}
-      {conns.data !== null && conns.data.items.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Account</th>
-              <th scope="col">Capabilities</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last verified</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {conns.data.items.map((c) => (
-              <tr key={c.id}>
-                <td>{c.name}</td>
-                <td>{c.accountId ?? '—'}</td>
-                <td>{c.capabilities.join(', ')}</td>
-                <td>
-                  <StatusBadge status={c.status} />
-                </td>
-                <td>{formatTime(c.lastVerifiedAt)}</td>
-                <td>
-                  <button type="button" className="secondary small" onClick={() => onOpen(c)}>
-                    Open
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Account</th>
+                  <th scope="col">Capabilities</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Last verified</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((c) => (
+                  <tr key={c.id}>
+                    <td>{c.name}</td>
+                    <td>{c.accountId ?? '—'}</td>
+                    <td>{c.capabilities.join(', ')}</td>
+                    <td>
+                      <StatusBadge status={c.status} />
+                    </td>
+                    <td>{formatTime(c.lastVerifiedAt)}</td>
+                    <td>
+                      <Link
+                        className="button secondary small"
+                        to={`/orgs/${orgId}/connections/${c.id}`}
+                        aria-label={`Open ${c.name}`}
+                      >
+                        Open
+                      </Link>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
     </section>
   );
 }
@@ -163,31 +187,17 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
   const [templates, setTemplates] = useState<Templates | null>(null);
   const [roleArn, setRoleArn] = useState('');
   const [result, setResult] = useState<VerifyResult | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const connections = `/v1/orgs/${orgId}/connections`;
 
-  async function run(label: string, fn: () => Promise<void>) {
-    setBusy(label);
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(null);
-    }
-  }
-
-  function create(e: FormEvent) {
-    e.preventDefault();
-    void run('Creating the connection…', async () => {
+  const createConn = useMutation({
+    mutationFn: async () => {
       const tagConditions = Object.fromEntries(
         list(cleanupTags).map((pair) => [
           pair.slice(0, pair.indexOf('=')),
           pair.slice(pair.indexOf('=') + 1),
         ]),
       );
-      const created = await api<Connection>('POST', `/v1/orgs/${orgId}/connections`, {
+      const created = await api<Connection>('POST', connections, {
         name,
         ...(roleName.trim() === '' ? {} : { roleName: roleName.trim() }),
         capabilities: caps,
@@ -202,23 +212,48 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
         },
       });
       setConn(created);
-      setTemplates(await api<Templates>('GET', `/v1/orgs/${orgId}/connections/${created.id}/templates`));
+      return { created, templates: await api<Templates>('GET', `${connections}/${created.id}/templates`) };
+    },
+    onSuccess: ({ templates: t }) => {
+      setTemplates(t);
       setStep('templates');
-    });
+    },
+  });
+
+  const saveArn = useMutation({
+    mutationFn: async (connId: string) => {
+      const updated = await api<Connection>('PATCH', `${connections}/${connId}`, { roleArn: roleArn.trim() });
+      setConn(updated);
+      return api<VerifyResult>('POST', `${connections}/${connId}/verify`, {});
+    },
+    onSuccess: (verified) => {
+      setResult(verified);
+      setStep('report');
+    },
+  });
+
+  const verifyAgain = useMutation({
+    mutationFn: (connId: string) => api<VerifyResult>('POST', `${connections}/${connId}/verify`, {}),
+    onSuccess: setResult,
+  });
+
+  function create(e: FormEvent) {
+    e.preventDefault();
+    createConn.mutate();
   }
 
-  function saveArn(e: FormEvent) {
+  function submitArn(e: FormEvent) {
     e.preventDefault();
-    if (conn === null) return;
-    void run('Saving the role ARN and verifying…', async () => {
-      const updated = await api<Connection>('PATCH', `/v1/orgs/${orgId}/connections/${conn.id}`, {
-        roleArn: roleArn.trim(),
-      });
-      setConn(updated);
-      setResult(await api<VerifyResult>('POST', `/v1/orgs/${orgId}/connections/${conn.id}/verify`, {}));
-      setStep('report');
-    });
+    if (conn !== null) saveArn.mutate(conn.id);
   }
+
+  const busy = createConn.isPending
+    ? 'Creating the connection…'
+    : saveArn.isPending
+      ? 'Saving the role ARN and verifying…'
+      : verifyAgain.isPending
+        ? 'Verifying…'
+        : null;
 
   const steps: [Step, string][] = [
     ['capabilities', '1. Capabilities and scopes'],
@@ -230,7 +265,7 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
   return (
     <section aria-labelledby="wiz-h">
       <div className="section-head">
-        <h2 id="wiz-h">Connect an AWS account</h2>
+        <ViewHeading id="wiz-h">Connect an AWS account</ViewHeading>
         <button type="button" className="secondary" onClick={onClose}>
           Close
         </button>
@@ -243,7 +278,6 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
         ))}
       </ol>
       {busy !== null && <Busy label={busy} />}
-      <ErrorBox error={error} />
 
       {step === 'capabilities' && (
         <form className="card" onSubmit={create} aria-label="Capabilities and scopes">
@@ -315,6 +349,7 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
               <input value={cleanupTags} onChange={(e) => setCleanupTags(e.target.value)} />
             </label>
           </fieldset>
+          <MutationError mutation={createConn} />
           <button type="submit" disabled={busy !== null || caps.length === 0}>
             Create and generate templates
           </button>
@@ -367,7 +402,7 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
       )}
 
       {step === 'arn' && (
-        <form className="card" onSubmit={saveArn} aria-label="Connect the role">
+        <form className="card" onSubmit={submitArn} aria-label="Connect the role">
           <label>
             Role ARN
             <input
@@ -376,11 +411,14 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
               onChange={(e) => setRoleArn(e.target.value)}
               placeholder="arn:aws:iam::123456789012:role/RolegateAccess"
               maxLength={2048}
-              aria-invalid={error instanceof ApiError && error.messagesFor('roleArn').length > 0}
+              aria-invalid={
+                saveArn.error instanceof ApiError && saveArn.error.messagesFor('roleArn').length > 0
+              }
               aria-describedby="role-arn-error"
             />
-            <FieldMessage error={error} path="roleArn" id="role-arn-error" />
+            <FieldMessage error={saveArn.error} path="roleArn" id="role-arn-error" />
           </label>
+          <MutationError mutation={saveArn} />
           <div className="row">
             <button type="button" className="secondary" onClick={() => setStep('templates')}>
               Back to templates
@@ -393,18 +431,16 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
       )}
 
       {step === 'report' && result !== null && conn !== null && (
-        <VerificationReport
-          result={result}
-          onRetry={() =>
-            run('Verifying…', async () => {
-              setResult(
-                await api<VerifyResult>('POST', `/v1/orgs/${orgId}/connections/${conn.id}/verify`, {}),
-              );
-            })
-          }
-          onEditArn={() => setStep('arn')}
-          onDone={onClose}
-        />
+        <>
+          <MutationError mutation={verifyAgain} />
+          <VerificationReport
+            result={result}
+            retrying={verifyAgain.isPending}
+            onRetry={() => verifyAgain.mutate(conn.id)}
+            onEditArn={() => setStep('arn')}
+            onDone={onClose}
+          />
+        </>
       )}
     </section>
   );
@@ -412,11 +448,13 @@ function Wizard({ orgId, onClose }: { orgId: string; onClose: () => void }) {
 
 export function VerificationReport({
   result,
+  retrying,
   onRetry,
   onEditArn,
   onDone,
 }: {
   result: VerifyResult;
+  retrying: boolean;
   onRetry: () => void;
   onEditArn?: () => void;
   onDone?: () => void;
@@ -451,7 +489,7 @@ export function VerificationReport({
         ))}
       </ul>
       <div className="row">
-        <button type="button" onClick={onRetry}>
+        <button type="button" onClick={onRetry} disabled={retrying}>
           Verify again
         </button>
         {onEditArn !== undefined && (

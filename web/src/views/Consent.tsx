@@ -1,6 +1,9 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api, CAPABILITIES, type Capability, type Connection, type Me, type Page } from '../api.ts';
-import { Busy, ErrorBox, useLoad } from '../ui.tsx';
+import { api, CAPABILITIES, type Capability, type Me } from '../api.ts';
+import { MutationError, QueryView } from '../query.tsx';
+import { Busy, ErrorBox } from '../ui.tsx';
+import { useConnections } from './Connections.tsx';
 
 interface Interaction {
   uid: string;
@@ -14,29 +17,24 @@ interface Interaction {
  * Either answer sends the browser back to the authorization server, which redirects to the client.
  */
 export function ConsentView({ me, uid }: { me: Me; uid: string }) {
-  const request = useLoad(
-    () => api<Interaction>('GET', `/v1/oauth/interactions/${encodeURIComponent(uid)}`),
-    [uid],
-  );
+  const request = useQuery({
+    queryKey: ['me', 'oauth-interactions', uid],
+    queryFn: () => api<Interaction>('GET', `/v1/oauth/interactions/${encodeURIComponent(uid)}`),
+    // An interaction is answered once; refreshing it in the background has no use.
+    staleTime: Number.POSITIVE_INFINITY,
+    refetchOnWindowFocus: false,
+  });
   const [orgId, setOrgId] = useState(me.organizations[0]?.id ?? '');
-  const connections = useLoad(
-    () =>
-      orgId === ''
-        ? Promise.resolve({ items: [], nextCursor: null } as Page<Connection>)
-        : api<Page<Connection>>('GET', `/v1/orgs/${orgId}/connections?limit=200`),
-    [orgId],
-  );
+  const connections = useConnections(orgId);
   const [chosen, setChosen] = useState<string[]>([]);
   const [capabilities, setCapabilities] = useState<Capability[]>([]);
   const [readOnly, setReadOnly] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function answer(action: 'approve' | 'deny') {
-    setBusy(true);
-    setError(null);
-    try {
-      const body =
+  const answer = useMutation({
+    mutationFn: (action: 'approve' | 'deny') =>
+      api<{ redirectTo: string }>(
+        'POST',
+        `/v1/oauth/interactions/${encodeURIComponent(uid)}/${action}`,
         action === 'approve'
           ? {
               orgId,
@@ -44,29 +42,30 @@ export function ConsentView({ me, uid }: { me: Me; uid: string }) {
               ...(chosen.length > 0 ? { connectionIds: chosen } : {}),
               ...(capabilities.length > 0 ? { capabilities } : {}),
             }
-          : undefined;
-      const res = await api<{ redirectTo: string }>(
-        'POST',
-        `/v1/oauth/interactions/${encodeURIComponent(uid)}/${action}`,
-        body,
-      );
-      window.location.assign(res.redirectTo);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  }
+          : undefined,
+      ),
+    // The authorization server continues the flow and redirects to the client.
+    onSuccess: (res) => window.location.assign(res.redirectTo),
+  });
+  // Stays disabled after success: the page is being left.
+  const busy = answer.isPending || answer.isSuccess;
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    void answer('approve');
+    answer.mutate('approve');
   }
 
   const toggle = <T,>(list: T[], value: T) =>
     list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
 
-  if (request.loading) return <Busy label="Loading the request…" />;
-  if (request.data === null) return <ErrorBox error={request.error} />;
+  if (request.isPending) return <Busy label="Loading the request…" />;
+  if (request.isError) {
+    return (
+      <main className="auth">
+        <ErrorBox error={request.error} />
+      </main>
+    );
+  }
   const { client } = request.data;
   return (
     <main className="auth">
@@ -80,7 +79,15 @@ export function ConsentView({ me, uid }: { me: Me; uid: string }) {
         </p>
         <label>
           Organisation
-          <select value={orgId} onChange={(e) => setOrgId(e.target.value)} data-testid="consent-org">
+          <select
+            value={orgId}
+            onChange={(e) => {
+              setOrgId(e.target.value);
+              // Connections of another organisation mean nothing in this one.
+              setChosen([]);
+            }}
+            data-testid="consent-org"
+          >
             {me.organizations.map((o) => (
               <option key={o.id} value={o.id}>
                 {o.name} ({o.role})
@@ -90,17 +97,22 @@ export function ConsentView({ me, uid }: { me: Me; uid: string }) {
         </label>
         <fieldset>
           <legend>Connections (none ticked: all of the organisation’s)</legend>
-          {connections.loading && <Busy label="Loading connections…" />}
-          {connections.data?.items.map((c) => (
-            <label key={c.id}>
-              <input
-                type="checkbox"
-                checked={chosen.includes(c.id)}
-                onChange={() => setChosen(toggle(chosen, c.id))}
-              />{' '}
-              {c.name}
-            </label>
-          ))}
+          {orgId !== '' && (
+            <QueryView query={connections} label="Loading connections…">
+              {(data) =>
+                data.items.map((c) => (
+                  <label key={c.id}>
+                    <input
+                      type="checkbox"
+                      checked={chosen.includes(c.id)}
+                      onChange={() => setChosen(toggle(chosen, c.id))}
+                    />{' '}
+                    {c.name}
+                  </label>
+                ))
+              }
+            </QueryView>
+          )}
         </fieldset>
         <fieldset>
           <legend>Capabilities (none ticked: all the connection grants)</legend>
@@ -128,10 +140,15 @@ export function ConsentView({ me, uid }: { me: Me; uid: string }) {
         <button type="submit" disabled={busy || orgId === ''} data-testid="consent-approve">
           Approve
         </button>{' '}
-        <button type="button" disabled={busy} onClick={() => void answer('deny')} data-testid="consent-deny">
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => answer.mutate('deny')}
+          data-testid="consent-deny"
+        >
           Decline
         </button>
-        <ErrorBox error={error} />
+        <MutationError mutation={answer} />
       </form>
     </main>
   );

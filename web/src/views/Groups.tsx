@@ -1,7 +1,10 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { Link, useNavigate } from 'react-router';
 import { api, CAPABILITIES, type Capability, type Connection, type Page, type Permission } from '../api.ts';
-import { Busy, CodeBlock, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
-import { StatusBadge } from './Connections.tsx';
+import { MutationError, QueryView } from '../query.tsx';
+import { CodeBlock, Empty, ErrorBox, formatTime, ViewHeading } from '../ui.tsx';
+import { StatusBadge, useConnections } from './Connections.tsx';
 
 /** Connection groups over an AWS Organization (docs/organizations.md): discovery, per-account status, verify all. */
 
@@ -69,87 +72,91 @@ function progressText(p: Progress): string {
 type Allowed = (permission: Permission) => boolean;
 
 export function GroupsView({ orgId, allowed }: { orgId: string; allowed: Allowed }) {
-  const groups = useLoad(() => api<Page<Group>>('GET', `/v1/orgs/${orgId}/connection-groups`), [orgId]);
-  const connections = useLoad(
-    () => api<Page<Connection>>('GET', `/v1/orgs/${orgId}/connections?limit=100`),
-    [orgId],
-  );
-  const [open, setOpen] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const groups = useQuery({
+    queryKey: ['org', orgId, 'connection-groups'],
+    queryFn: () => api<Page<Group>>('GET', `/v1/orgs/${orgId}/connection-groups`),
+  });
+  const connections = useConnections(orgId);
   const [name, setName] = useState('');
   const [management, setManagement] = useState('');
   const [caps, setCaps] = useState<Capability[]>(['cost-scan']);
   const [ous, setOus] = useState('');
-  const [error, setError] = useState<unknown>(null);
 
   const managers = (connections.data?.items ?? []).filter((c) =>
     c.capabilities.includes('organizations-read'),
   );
 
-  async function create(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    try {
+  const create = useMutation({
+    mutationFn: () => {
       const ouIds = ous
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== '');
-      const g = await api<Group>('POST', `/v1/orgs/${orgId}/connection-groups`, {
+      return api<Group>('POST', `/v1/orgs/${orgId}/connection-groups`, {
         name,
         managementConnectionId: management,
         capabilities: caps,
         ...(ouIds.length > 0 ? { ouIds } : {}),
       });
+    },
+    onSuccess: (g) => {
       setName('');
-      await groups.reload();
-      setOpen(g.id);
-    } catch (err) {
-      setError(err);
-    }
+      void queryClient.invalidateQueries({ queryKey: ['org', orgId, 'connection-groups'] });
+      // Member connections appear as the group syncs.
+      void queryClient.invalidateQueries({ queryKey: ['org', orgId, 'connections'] });
+      void navigate(`/orgs/${orgId}/organizations/${g.id}`);
+    },
+  });
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    create.mutate();
   }
 
-  if (open !== null)
-    return <GroupDetail orgId={orgId} groupId={open} allowed={allowed} onBack={() => setOpen(null)} />;
   return (
     <section aria-labelledby="groups-h">
-      <h2 id="groups-h">AWS Organizations</h2>
+      <ViewHeading id="groups-h">AWS Organizations</ViewHeading>
       <p>
         Connect every account of an AWS Organization at once: one StackSet creates the role in each member
         account, Rolegate discovers the accounts through a connection to the management account (capability
         organizations-read) and verifies each of them.
       </p>
-      <ErrorBox error={error ?? groups.error} />
-      {groups.loading && groups.data === null && <Busy label="Loading groups…" />}
-      {groups.data !== null && groups.data.items.length === 0 && <Empty>No connection group yet.</Empty>}
-      {groups.data !== null && groups.data.items.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Group</th>
-              <th scope="col">Members</th>
-              <th scope="col">Last sync</th>
-            </tr>
-          </thead>
-          <tbody>
-            {groups.data.items.map((g) => (
-              <tr key={g.id}>
-                <td>
-                  <button type="button" className="link" onClick={() => setOpen(g.id)}>
-                    {g.name}
-                  </button>
-                </td>
-                <td>
-                  {Object.entries(g.memberStatus)
-                    .map(([s, n]) => `${n} ${s}`)
-                    .join(', ') || '—'}
-                </td>
-                <td>{formatTime(g.lastSyncAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <QueryView query={groups} label="Loading groups…">
+        {(data) =>
+          data.items.length === 0 ? (
+            <Empty>No connection group yet.</Empty>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Group</th>
+                  <th scope="col">Members</th>
+                  <th scope="col">Last sync</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((g) => (
+                  <tr key={g.id}>
+                    <td>
+                      <Link to={`/orgs/${orgId}/organizations/${g.id}`}>{g.name}</Link>
+                    </td>
+                    <td>
+                      {Object.entries(g.memberStatus)
+                        .map(([s, n]) => `${n} ${s}`)
+                        .join(', ') || '—'}
+                    </td>
+                    <td>{formatTime(g.lastSyncAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
       {allowed('connections:write') && (
-        <form className="card" onSubmit={create} aria-label="Create a connection group">
+        <form className="card" onSubmit={submit} aria-label="Create a connection group">
           <h3>New connection group</h3>
           <label>
             Name
@@ -183,7 +190,8 @@ export function GroupsView({ orgId, allowed }: { orgId: string; allowed: Allowed
             Organisational units (optional, comma-separated ou-… ids; empty = every account)
             <input value={ous} onChange={(e) => setOus(e.target.value)} maxLength={2000} />
           </label>
-          <button type="submit" disabled={caps.length === 0 || management === ''}>
+          <MutationError mutation={create} />
+          <button type="submit" disabled={create.isPending || caps.length === 0 || management === ''}>
             Create group
           </button>
         </form>
@@ -192,111 +200,116 @@ export function GroupsView({ orgId, allowed }: { orgId: string; allowed: Allowed
   );
 }
 
-function GroupDetail({
+/** `/orgs/:orgId/organizations/:groupId`: one group, read by id (a deep link works). */
+export function GroupDetail({
   orgId,
   groupId,
   allowed,
-  onBack,
 }: {
   orgId: string;
   groupId: string;
   allowed: Allowed;
-  onBack: () => void;
 }) {
+  const queryClient = useQueryClient();
   const base = `/v1/orgs/${orgId}/connection-groups/${groupId}`;
-  const group = useLoad(() => api<Group>('GET', base), [base]);
-  const members = useLoad(() => api<Page<Member>>('GET', `${base}/members?limit=500`), [base]);
+  const key = ['org', orgId, 'connection-groups', groupId] as const;
+  // While a sync or verification runs, its stored progress and the members' statuses are read again.
+  const poll = (running: boolean | undefined) => (running === true ? POLL_MS : false);
+  const group = useQuery({
+    queryKey: key,
+    queryFn: () => api<Group>('GET', base),
+    refetchInterval: (q) => poll(q.state.data !== undefined && RUNNING.has(q.state.data.progress.state)),
+  });
+  const running = group.data !== undefined && RUNNING.has(group.data.progress.state);
+  const members = useQuery({
+    queryKey: [...key, 'members'],
+    queryFn: () => api<Page<Member>>('GET', `${base}/members?limit=500`),
+    refetchInterval: poll(running),
+  });
   const [templates, setTemplates] = useState<GroupTemplates | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const running = group.data !== null && RUNNING.has(group.data.progress.state);
 
-  // While a sync or verification runs, its stored progress and the members' statuses are read again.
-  useEffect(() => {
-    if (!running) return;
-    const timer = setInterval(() => {
-      void group.reload();
-      void members.reload();
-    }, POLL_MS);
-    return () => clearInterval(timer);
-  }, [running, group.reload, members.reload]);
-
-  async function act(fn: () => Promise<unknown>) {
-    setError(null);
-    setNotice(null);
-    try {
-      await fn();
-      await Promise.all([group.reload(), members.reload()]);
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const act = useMutation({
+    mutationFn: async (action: 'sync' | 'verify' | 'scans' | 'templates') => {
+      setNotice(null);
+      if (action === 'templates') {
+        setTemplates(await api<GroupTemplates>('GET', `${base}/templates`));
+      } else if (action === 'scans') {
+        const r = await api<{ started: unknown[]; skipped: unknown[] }>('POST', `${base}/scans`);
+        setNotice(`${r.started.length} scans started, ${r.skipped.length} members skipped.`);
+      } else {
+        await api('POST', `${base}/${action}`);
+      }
+    },
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: key });
+      // Syncing and verifying change the member connections' statuses.
+      void queryClient.invalidateQueries({ queryKey: ['org', orgId, 'connections'] });
+    },
+  });
 
   return (
     <section aria-labelledby="group-h">
-      <button type="button" className="secondary small" onClick={onBack}>
+      <Link className="button secondary small" to={`/orgs/${orgId}/organizations`}>
         ← All groups
-      </button>
-      <h2 id="group-h">{group.data?.name ?? 'Connection group'}</h2>
-      <ErrorBox error={error ?? group.error ?? members.error} />
-      {group.data !== null && (
-        <>
-          <p role="status" data-testid="group-progress">
-            {progressText(group.data.progress)}
-          </p>
-          <p className="muted">
-            Role {group.data.roleName} in {group.data.region}; grants {group.data.capabilities.join(', ')};{' '}
-            {group.data.ouIds.length > 0 ? `units ${group.data.ouIds.join(', ')}` : 'every account'}.
-          </p>
-          <p>
-            {allowed('connections:verify') && (
-              <>
-                <button
-                  type="button"
-                  disabled={running}
-                  onClick={() => void act(() => api('POST', `${base}/sync`))}
-                >
-                  Sync accounts
-                </button>{' '}
+      </Link>
+      <ViewHeading id="group-h">{group.data?.name ?? 'Connection group'}</ViewHeading>
+      <MutationError mutation={act} />
+      <QueryView query={group} label="Loading the group…">
+        {(g) => (
+          <>
+            <p role="status" data-testid="group-progress">
+              {progressText(g.progress)}
+            </p>
+            <p className="muted">
+              Role {g.roleName} in {g.region}; grants {g.capabilities.join(', ')};{' '}
+              {g.ouIds.length > 0 ? `units ${g.ouIds.join(', ')}` : 'every account'}.
+            </p>
+            <p>
+              {allowed('connections:verify') && (
+                <>
+                  <button
+                    type="button"
+                    disabled={running || act.isPending}
+                    onClick={() => act.mutate('sync')}
+                  >
+                    Sync accounts
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={running || act.isPending}
+                    onClick={() => act.mutate('verify')}
+                  >
+                    Verify all
+                  </button>{' '}
+                </>
+              )}
+              {allowed('scans:run') && (
                 <button
                   type="button"
                   className="secondary"
-                  disabled={running}
-                  onClick={() => void act(() => api('POST', `${base}/verify`))}
+                  disabled={act.isPending}
+                  onClick={() => act.mutate('scans')}
                 >
-                  Verify all
-                </button>{' '}
-              </>
-            )}
-            {allowed('scans:run') && (
-              <button
-                type="button"
-                className="secondary"
-                onClick={() =>
-                  void act(async () => {
-                    const r = await api<{ started: unknown[]; skipped: unknown[] }>('POST', `${base}/scans`);
-                    setNotice(`${r.started.length} scans started, ${r.skipped.length} members skipped.`);
-                  })
-                }
-              >
-                Scan all
-              </button>
-            )}{' '}
-            {allowed('connections:templates') && (
-              <button
-                type="button"
-                className="secondary"
-                onClick={() =>
-                  void act(async () => setTemplates(await api<GroupTemplates>('GET', `${base}/templates`)))
-                }
-              >
-                Show StackSet
-              </button>
-            )}
-          </p>
-          {notice !== null && <p role="status">{notice}</p>}
-        </>
-      )}
+                  Scan all
+                </button>
+              )}{' '}
+              {allowed('connections:templates') && (
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={act.isPending}
+                  onClick={() => act.mutate('templates')}
+                >
+                  Show StackSet
+                </button>
+              )}
+            </p>
+            {notice !== null && <p role="status">{notice}</p>}
+          </>
+        )}
+      </QueryView>
       {templates !== null && (
         <div className="card">
           <h3>StackSet for {templates.accounts} accounts</h3>
@@ -309,10 +322,11 @@ function GroupDetail({
           <CodeBlock title="Terraform" text={templates.terraform} />
         </div>
       )}
-      {members.data !== null && members.data.items.length === 0 && (
+      {group.isSuccess && <ErrorBox error={members.error} />}
+      {group.isSuccess && members.data !== undefined && members.data.items.length === 0 && (
         <Empty>No member account yet: sync the group.</Empty>
       )}
-      {members.data !== null && members.data.items.length > 0 && (
+      {group.isSuccess && members.data !== undefined && members.data.items.length > 0 && (
         <table aria-label="Member accounts">
           <thead>
             <tr>

@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api.ts';
-import { Busy, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
+import { MutationError, QueryView } from '../query.tsx';
+import { Empty, formatTime } from '../ui.tsx';
 
 interface SessionItem {
   id: string;
@@ -18,102 +19,99 @@ interface SessionItem {
  * request; "Sign out everywhere else" keeps only this browser's session.
  */
 export function SignInHistory() {
-  const sessions = useLoad(() => api<{ items: SessionItem[] }>('GET', '/v1/me/sessions'), []);
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function run(action: () => Promise<string>) {
-    setBusy(true);
-    setError(null);
-    setNotice(null);
-    try {
-      setNotice(await action());
-      await sessions.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const revoke = (s: SessionItem) =>
-    run(async () => {
-      await api('DELETE', `/v1/me/sessions/${s.id}`);
-      return `Signed out ${s.device}.`;
-    });
-  const revokeOthers = () =>
-    run(async () => {
+  const queryClient = useQueryClient();
+  const sessions = useQuery({
+    queryKey: ['me', 'sessions'],
+    queryFn: () => api<{ items: SessionItem[] }>('GET', '/v1/me/sessions'),
+  });
+  const signOut = useMutation({
+    mutationFn: async (target: SessionItem | 'others'): Promise<string> => {
+      if (target !== 'others') {
+        await api('DELETE', `/v1/me/sessions/${target.id}`);
+        return `Signed out ${target.device}.`;
+      }
       const { revoked } = await api<{ revoked: number }>('POST', '/v1/me/sessions/revoke-others');
       return revoked === 1 ? 'Signed out 1 other session.' : `Signed out ${revoked} other sessions.`;
-    });
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['me', 'sessions'] }),
+  });
+  const busy = signOut.isPending;
 
-  const items = sessions.data?.items ?? [];
-  const others = items.filter((s) => !s.current).length;
   return (
     <section className="card" aria-labelledby="sessions-h">
       <h3 id="sessions-h">Where you are signed in</h3>
-      {sessions.loading && <Busy label="Loading…" />}
-      <ErrorBox error={sessions.error ?? error} />
-      {notice !== null && (
+      <MutationError mutation={signOut} />
+      {signOut.data !== undefined && (
         <p className="notice" role="status">
-          {notice}
+          {signOut.data}
         </p>
       )}
-      {sessions.data !== null && items.length === 0 && <Empty>No live session.</Empty>}
-      {items.length > 0 && (
-        <div className="table-scroll">
-          <table data-testid="sessions">
-            <thead>
-              <tr>
-                <th>Device</th>
-                <th>Address</th>
-                <th>Signed in</th>
-                <th>Last seen</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((s) => (
-                <tr key={s.id} data-session-id={s.id}>
-                  <td title={s.userAgent ?? undefined}>
-                    {s.device}
-                    {s.current && (
-                      <>
-                        {' '}
-                        <strong className="badge">this browser</strong>
-                      </>
-                    )}
-                  </td>
-                  <td>{s.ip ?? '—'}</td>
-                  <td>{formatTime(s.createdAt)}</td>
-                  <td>{formatTime(s.lastSeenAt)}</td>
-                  <td>
-                    {!s.current && (
-                      <button
-                        type="button"
-                        className="secondary small"
-                        disabled={busy}
-                        aria-label={`Sign out ${s.device} (${s.ip ?? 'unknown address'})`}
-                        onClick={() => void revoke(s)}
-                      >
-                        Sign out
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {others > 0 && (
-        <button type="button" className="danger" disabled={busy} onClick={() => void revokeOthers()}>
-          Sign out everywhere else
-        </button>
-      )}
+      <QueryView query={sessions} label="Loading…">
+        {({ items }) => {
+          const others = items.filter((s) => !s.current).length;
+          if (items.length === 0) return <Empty>No live session.</Empty>;
+          return (
+            <>
+              <div className="table-scroll">
+                <table data-testid="sessions">
+                  <thead>
+                    <tr>
+                      <th>Device</th>
+                      <th>Address</th>
+                      <th>Signed in</th>
+                      <th>Last seen</th>
+                      <th>
+                        <span className="sr-only">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {items.map((s) => (
+                      <tr key={s.id} data-session-id={s.id}>
+                        <td title={s.userAgent ?? undefined}>
+                          {s.device}
+                          {s.current && (
+                            <>
+                              {' '}
+                              <strong className="badge">this browser</strong>
+                            </>
+                          )}
+                        </td>
+                        <td>{s.ip ?? '—'}</td>
+                        <td>{formatTime(s.createdAt)}</td>
+                        <td>{formatTime(s.lastSeenAt)}</td>
+                        <td>
+                          {!s.current && (
+                            <button
+                              type="button"
+                              className="secondary small"
+                              disabled={busy}
+                              aria-label={`Sign out ${s.device} (${s.ip ?? 'unknown address'})`}
+                              onClick={() => signOut.mutate(s)}
+                            >
+                              Sign out
+                            </button>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {others > 0 && (
+                <button
+                  type="button"
+                  className="danger"
+                  disabled={busy}
+                  onClick={() => signOut.mutate('others')}
+                >
+                  Sign out everywhere else
+                </button>
+              )}
+            </>
+          );
+        }}
+      </QueryView>
     </section>
   );
 }

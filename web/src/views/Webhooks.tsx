@@ -1,6 +1,8 @@
-import { type FormEvent, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api, type Page } from '../api.ts';
-import { Busy, CopyButton, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
+import { MutationError, QueryView } from '../query.tsx';
+import { CopyButton, Empty, focusSoon, formatTime, ViewHeading } from '../ui.tsx';
 
 /** The organisation's webhook endpoints and the delivery log (docs/webhooks.md). */
 
@@ -35,44 +37,54 @@ interface Delivery {
 }
 
 export function WebhooksView({ orgId }: { orgId: string }) {
-  const endpoints = useLoad(() => api<Page<Endpoint>>('GET', `/v1/orgs/${orgId}/webhooks`), [orgId]);
-  const deliveries = useLoad(
-    () => api<Page<Delivery>>('GET', `/v1/orgs/${orgId}/webhooks/deliveries?limit=50`),
-    [orgId],
-  );
+  const queryClient = useQueryClient();
+  const key = ['org', orgId, 'webhooks'] as const;
+  const endpoints = useQuery({
+    queryKey: [...key, 'endpoints'],
+    queryFn: () => api<Page<Endpoint>>('GET', `/v1/orgs/${orgId}/webhooks`),
+  });
+  const deliveries = useQuery({
+    queryKey: [...key, 'deliveries'],
+    queryFn: () => api<Page<Delivery>>('GET', `/v1/orgs/${orgId}/webhooks/deliveries?limit=50`),
+  });
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<string[]>(
     EVENT_TYPES.map(([t]) => t).filter((t) => t.startsWith('threat.')),
   );
   const [created, setCreated] = useState<{ url: string; secret: string } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const addButton = useRef<HTMLButtonElement>(null);
+  const secretHeading = useRef<HTMLHeadingElement>(null);
+  // The shown-once secret takes focus when it appears, so it is announced and reachable at once.
+  useEffect(() => {
+    if (created !== null) secretHeading.current?.focus();
+  }, [created]);
 
-  async function run(fn: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await fn();
-      await Promise.all([endpoints.reload(), deliveries.reload()]);
-    } catch (err) {
-      setError(err);
-    }
-  }
-
-  async function create(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    await run(async () => {
-      const res = await api<{ url: string; secret: string }>('POST', `/v1/orgs/${orgId}/webhooks`, {
+  // Every change here is about endpoints and what they were sent: refresh both lists.
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: key });
+  const create = useMutation({
+    mutationFn: () =>
+      api<{ url: string; secret: string }>('POST', `/v1/orgs/${orgId}/webhooks`, {
         url,
         description,
         eventTypes: events,
-      });
+      }),
+    onSuccess: (res) => {
       setCreated(res);
       setUrl('');
       setDescription('');
-    });
-    setBusy(false);
+      return invalidate();
+    },
+  });
+  const action = useMutation({
+    mutationFn: ({ method, path }: { method: 'POST' | 'DELETE'; path: string }) =>
+      api(method, `/v1/orgs/${orgId}/webhooks/${path}`),
+    onSettled: invalidate,
+  });
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    create.mutate();
   }
 
   const toggle = (type: string) =>
@@ -80,12 +92,12 @@ export function WebhooksView({ orgId }: { orgId: string }) {
 
   return (
     <section aria-labelledby="webhooks-h">
-      <h2 id="webhooks-h">Webhooks</h2>
+      <ViewHeading id="webhooks-h">Webhooks</ViewHeading>
       <p>
         Rolegate signs every message by the Standard Webhooks scheme: verify it with any Standard Webhooks
         library and the endpoint's secret.
       </p>
-      <form className="card" onSubmit={create} aria-label="Add a webhook endpoint">
+      <form className="card" onSubmit={submit} aria-label="Add a webhook endpoint">
         <label>
           Endpoint URL
           <input
@@ -110,13 +122,16 @@ export function WebhooksView({ orgId }: { orgId: string }) {
             </label>
           ))}
         </fieldset>
-        <button type="submit" disabled={busy || events.length === 0}>
-          {busy ? 'Adding…' : 'Add endpoint'}
+        <MutationError mutation={create} />
+        <button type="submit" ref={addButton} disabled={create.isPending || events.length === 0}>
+          {create.isPending ? 'Adding…' : 'Add endpoint'}
         </button>
       </form>
       {created !== null && (
         <div className="card notice" role="status">
-          <h3>Signing secret for {created.url} (shown once)</h3>
+          <h3 ref={secretHeading} tabIndex={-1}>
+            Signing secret for {created.url} (shown once)
+          </h3>
           <p>Copy it into your receiver now: Rolegate stores it encrypted and cannot show it again.</p>
           <p>
             <code className="secret" data-testid="new-webhook-secret">
@@ -124,117 +139,140 @@ export function WebhooksView({ orgId }: { orgId: string }) {
             </code>{' '}
             <CopyButton text={created.secret} label="Copy secret" />
           </p>
-          <button type="button" className="secondary small" onClick={() => setCreated(null)}>
+          <button
+            type="button"
+            className="secondary small"
+            onClick={() => {
+              setCreated(null);
+              focusSoon(addButton);
+            }}
+          >
             Done
           </button>
         </div>
       )}
-      <ErrorBox error={error ?? endpoints.error} />
-      {endpoints.loading && endpoints.data === null && <Busy label="Loading endpoints…" />}
-      {endpoints.data !== null && endpoints.data.items.length === 0 && (
-        <Empty>No endpoints yet. Add one to receive security alerts in your SIEM or chat.</Empty>
-      )}
-      {endpoints.data !== null && endpoints.data.items.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">URL</th>
-              <th scope="col">Events</th>
-              <th scope="col">Added</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {endpoints.data.items.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <code>{e.url}</code>
-                  {e.description !== '' && <div className="muted">{e.description}</div>}
-                </td>
-                <td>{e.eventTypes.join(', ')}</td>
-                <td>{formatTime(e.createdAt)}</td>
-                <td>
-                  <button
-                    type="button"
-                    className="secondary small"
-                    onClick={() => void run(() => api('POST', `/v1/orgs/${orgId}/webhooks/${e.id}/test`))}
-                  >
-                    Send test
-                  </button>{' '}
-                  <button
-                    type="button"
-                    className="danger small"
-                    onClick={() => {
-                      if (window.confirm(`Delete the endpoint ${e.url}? Its queued messages are dropped.`)) {
-                        void run(() => api('DELETE', `/v1/orgs/${orgId}/webhooks/${e.id}`));
-                      }
-                    }}
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <MutationError mutation={action} />
+      <QueryView query={endpoints} label="Loading endpoints…">
+        {(data) =>
+          data.items.length === 0 ? (
+            <Empty>No endpoints yet. Add one to receive security alerts in your SIEM or chat.</Empty>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">URL</th>
+                  <th scope="col">Events</th>
+                  <th scope="col">Added</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((e) => (
+                  <tr key={e.id}>
+                    <td>
+                      <code>{e.url}</code>
+                      {e.description !== '' && <div className="muted">{e.description}</div>}
+                    </td>
+                    <td>{e.eventTypes.join(', ')}</td>
+                    <td>{formatTime(e.createdAt)}</td>
+                    <td>
+                      <button
+                        type="button"
+                        className="secondary small"
+                        disabled={action.isPending}
+                        onClick={() => action.mutate({ method: 'POST', path: `${e.id}/test` })}
+                      >
+                        Send test
+                      </button>{' '}
+                      <button
+                        type="button"
+                        className="danger small"
+                        disabled={action.isPending}
+                        onClick={() => {
+                          if (
+                            window.confirm(`Delete the endpoint ${e.url}? Its queued messages are dropped.`)
+                          ) {
+                            action.mutate({ method: 'DELETE', path: e.id });
+                          }
+                        }}
+                      >
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
       <h3>Recent deliveries</h3>
-      <ErrorBox error={deliveries.error} />
-      <button type="button" className="secondary small" onClick={() => void deliveries.reload()}>
+      <button
+        type="button"
+        className="secondary small"
+        disabled={deliveries.isFetching}
+        onClick={() => void deliveries.refetch()}
+      >
         Refresh
       </button>
-      {deliveries.data !== null && deliveries.data.items.length === 0 && <Empty>No messages yet.</Empty>}
-      {deliveries.data !== null && deliveries.data.items.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Message</th>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Last answer</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {deliveries.data.items.map((d) => (
-              <tr key={d.id}>
-                <td>
-                  <code>{d.id}</code>
-                </td>
-                <td>{d.eventType}</td>
-                <td>
-                  {d.status}
-                  {d.nextAttemptAt !== null && d.status === 'pending' && (
-                    <div className="muted">next try {formatTime(d.nextAttemptAt)}</div>
-                  )}
-                </td>
-                <td>{d.attempts}</td>
-                <td>{d.lastStatus !== null ? `HTTP ${d.lastStatus}` : (d.lastError ?? '—')}</td>
-                <td>{formatTime(d.createdAt)}</td>
-                <td>
-                  {d.status !== 'pending' && (
-                    <button
-                      type="button"
-                      className="secondary small"
-                      onClick={() =>
-                        void run(() => api('POST', `/v1/orgs/${orgId}/webhooks/deliveries/${d.id}/redeliver`))
-                      }
-                    >
-                      Redeliver
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <QueryView query={deliveries} label="Loading deliveries…">
+        {(data) =>
+          data.items.length === 0 ? (
+            <Empty>No messages yet.</Empty>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Message</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Last answer</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((d) => (
+                  <tr key={d.id}>
+                    <td>
+                      <code>{d.id}</code>
+                    </td>
+                    <td>{d.eventType}</td>
+                    <td>
+                      {d.status}
+                      {d.nextAttemptAt !== null && d.status === 'pending' && (
+                        <div className="muted">next try {formatTime(d.nextAttemptAt)}</div>
+                      )}
+                    </td>
+                    <td>{d.attempts}</td>
+                    <td>{d.lastStatus !== null ? `HTTP ${d.lastStatus}` : (d.lastError ?? '—')}</td>
+                    <td>{formatTime(d.createdAt)}</td>
+                    <td>
+                      {d.status !== 'pending' && (
+                        <button
+                          type="button"
+                          className="secondary small"
+                          disabled={action.isPending}
+                          onClick={() =>
+                            action.mutate({ method: 'POST', path: `deliveries/${d.id}/redeliver` })
+                          }
+                        >
+                          Redeliver
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
     </section>
   );
 }
