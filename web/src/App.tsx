@@ -10,6 +10,7 @@ import { ConnectionsView } from './views/Connections.tsx';
 import { ConsentView } from './views/Consent.tsx';
 import { FindingsView } from './views/Findings.tsx';
 import { GroupsView } from './views/Groups.tsx';
+import { InsightsView } from './views/Insights.tsx';
 import { ApiKeysView, MembersView } from './views/Org.tsx';
 import { SecurityView } from './views/Security.tsx';
 import { ScimTokensView, SsoView } from './views/Sso.tsx';
@@ -23,6 +24,7 @@ const PAGES = [
   ['members', 'Members', null],
   ['approvals', 'Approvals', null],
   ['audit', 'Audit log', 'audit:read'],
+  ['insights', 'Insights', 'insights:read'],
   ['webhooks', 'Webhooks', 'webhooks:read'],
   ['sso', 'Single sign-on', 'sso:read'],
   ['scim', 'SCIM', 'sso:manage'],
@@ -308,6 +310,7 @@ function Shell({
               <ApprovalsView key={org.id} orgId={org.id} myUserId={me.user.id} myRole={org.role} />
             )}
             {page === 'audit' && org !== undefined && <AuditView key={org.id} orgId={org.id} />}
+            {page === 'insights' && org !== undefined && <InsightsView key={org.id} orgId={org.id} />}
             {page === 'webhooks' && org !== undefined && <WebhooksView key={org.id} orgId={org.id} />}
             {page === 'sso' && org !== undefined && <SsoView key={org.id} orgId={org.id} />}
             {page === 'scim' && org !== undefined && <ScimTokensView key={org.id} orgId={org.id} />}

@@ -2,9 +2,14 @@ import { useEffect, useState } from 'react';
 import { api, type Check, type Connection } from '../api.ts';
 import { Busy, ErrorBox, formatTime, useLoad } from '../ui.tsx';
 import { StatusBadge, VerificationReport } from './Connections.tsx';
-import { DynamoQuery, LambdaList, LogSearch, S3Browser } from './Operations.tsx';
+import { usePermissions } from './connection/access.ts';
+import { ConnectionSettings } from './connection/ConnectionSettings.tsx';
+import { DynamoDb } from './connection/DynamoDb.tsx';
+import { LogsInsights } from './connection/LogsInsights.tsx';
+import { ScanHistory } from './connection/ScanHistory.tsx';
+import { LambdaList, LogSearch, S3Browser } from './Operations.tsx';
 
-type Tab = 'overview' | 's3' | 'logs' | 'dynamodb' | 'lambda';
+type Tab = 'overview' | 's3' | 'logs' | 'insights-query' | 'dynamodb' | 'lambda' | 'scans' | 'settings';
 
 interface Scan {
   id: string;
@@ -85,13 +90,17 @@ export function ConnectionDetail({
   const [scan, setScan] = useState<Scan | null>(null);
   const usable = conn.status === 'verified';
   const caps = conn.capabilities;
+  const allowed = usePermissions(orgId);
 
   const tabs: [Tab, string, boolean][] = [
     ['overview', 'Overview', true],
     ['s3', 'S3', caps.includes('s3-read') || caps.includes('s3-write')],
     ['logs', 'Logs', caps.includes('logs-read')],
+    ['insights-query', 'Logs Insights', caps.includes('logs-read')],
     ['dynamodb', 'DynamoDB', caps.includes('dynamodb-read')],
     ['lambda', 'Lambda', caps.includes('lambda-read')],
+    ['scans', 'Scans', caps.includes('cost-scan') && allowed('scans:read')],
+    ['settings', 'Settings', allowed('connections:write')],
   ];
 
   async function verify() {
@@ -152,7 +161,7 @@ export function ConnectionDetail({
       </div>
       <ErrorBox error={error} />
       {busy !== null && <Busy label={busy} />}
-      {tab !== 'overview' && !usable && (
+      {tab !== 'overview' && tab !== 'settings' && tab !== 'scans' && !usable && (
         <p className="notice">
           This connection is {conn.status}: verify it on the Overview tab before using it.
         </p>
@@ -238,8 +247,13 @@ export function ConnectionDetail({
       )}
       {usable && tab === 's3' && <S3Browser orgId={orgId} conn={conn} />}
       {usable && tab === 'logs' && <LogSearch orgId={orgId} conn={conn} />}
-      {usable && tab === 'dynamodb' && <DynamoQuery orgId={orgId} conn={conn} />}
+      {usable && tab === 'insights-query' && <LogsInsights orgId={orgId} conn={conn} />}
+      {usable && tab === 'dynamodb' && <DynamoDb orgId={orgId} conn={conn} />}
       {usable && tab === 'lambda' && <LambdaList orgId={orgId} conn={conn} />}
+      {tab === 'scans' && <ScanHistory orgId={orgId} conn={conn} onFindings={onFindings} />}
+      {tab === 'settings' && (
+        <ConnectionSettings orgId={orgId} conn={conn} onChanged={setConn} onDeleted={onBack} />
+      )}
     </section>
   );
 }

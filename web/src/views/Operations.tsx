@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Connection, download, qs, uploadWithProgress } from '../api.ts';
 import { Busy, Empty, ErrorBox, formatTime, useLoad } from '../ui.tsx';
+import { initialPrefix, prefixAllowed, S3PrefixChooser } from './connection/S3Prefixes.tsx';
 
 function base(orgId: string, connId: string) {
   return `/v1/orgs/${orgId}/connections/${connId}`;
@@ -68,20 +69,23 @@ export function S3Browser({ orgId, conn }: { orgId: string; conn: Connection }) 
 }
 
 function ObjectList({ orgId, conn, bucket }: { orgId: string; conn: Connection; bucket: string }) {
-  const [prefix, setPrefix] = useState('');
+  const [prefix, setPrefix] = useState(() => initialPrefix(conn));
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
   const page = useLoad(
     () =>
-      api<ObjectPage>(
-        'GET',
-        `${base(orgId, conn.id)}/s3/buckets/${encodeURIComponent(bucket)}/objects${qs({
-          prefix,
-          delimiter: '/',
-          limit: 100,
-          cursor,
-        })}`,
-      ),
+      // Outside a prefix-limited connection's prefixes the API answers 403: not asked; the chooser shows.
+      !prefixAllowed(conn, prefix)
+        ? Promise.resolve<ObjectPage | null>(null)
+        : api<ObjectPage>(
+            'GET',
+            `${base(orgId, conn.id)}/s3/buckets/${encodeURIComponent(bucket)}/objects${qs({
+              prefix,
+              delimiter: '/',
+              limit: 100,
+              cursor,
+            })}`,
+          ),
     [orgId, conn.id, bucket, prefix, cursor],
   );
   const [error, setError] = useState<unknown>(null);
@@ -130,6 +134,7 @@ function ObjectList({ orgId, conn, bucket }: { orgId: string; conn: Connection; 
           </span>
         ))}
       </nav>
+      <S3PrefixChooser conn={conn} prefix={prefix} onGo={go} />
       <ErrorBox error={error ?? page.error} />
       {page.loading && <Busy label="Listing objects…" />}
       {page.data !== null && page.data.items.length === 0 && page.data.prefixes.length === 0 && (
@@ -331,64 +336,6 @@ export function LogSearch({ orgId, conn }: { orgId: string; conn: Connection }) 
             ))}
           </tbody>
         </table>
-      )}
-    </section>
-  );
-}
-
-export function DynamoQuery({ orgId, conn }: { orgId: string; conn: Connection }) {
-  const [table, setTable] = useState(conn.scopes.dynamodbTables[0] ?? '');
-  const [pkName, setPkName] = useState('');
-  const [pkValue, setPkValue] = useState('');
-  const [items, setItems] = useState<Record<string, unknown>[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function query(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const res = await api<{ items: Record<string, unknown>[] }>(
-        'POST',
-        `${base(orgId, conn.id)}/dynamodb/tables/${encodeURIComponent(table)}/query`,
-        { partitionKey: { name: pkName, value: pkValue }, limit: 100 },
-      );
-      setItems(res.items);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <section aria-labelledby="ddb-h">
-      <h3 id="ddb-h">DynamoDB query</h3>
-      <form className="card inline-form" onSubmit={query} aria-label="Query DynamoDB">
-        <label>
-          Table
-          <input required value={table} onChange={(e) => setTable(e.target.value)} maxLength={255} />
-        </label>
-        <label>
-          Partition key name
-          <input required value={pkName} onChange={(e) => setPkName(e.target.value)} maxLength={255} />
-        </label>
-        <label>
-          Partition key value
-          <input required value={pkValue} onChange={(e) => setPkValue(e.target.value)} maxLength={1024} />
-        </label>
-        <button type="submit" disabled={busy}>
-          Query
-        </button>
-      </form>
-      <ErrorBox error={error} />
-      {busy && <Busy label="Querying…" />}
-      {items !== null && items.length === 0 && <Empty>No items with that partition key.</Empty>}
-      {items !== null && items.length > 0 && (
-        <pre className="card">
-          <code>{JSON.stringify(items, null, 2)}</code>
-        </pre>
       )}
     </section>
   );
