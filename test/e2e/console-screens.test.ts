@@ -321,9 +321,13 @@ describe.sequential('console: connection screens', () => {
     await shot(page, 'screens-02-logs-insights');
 
     await page.getByRole('button', { name: 'Run query' }).click();
+    // One query at a time: another cannot start while this one runs.
+    await page.getByRole('button', { name: 'Cancel query' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Run query' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Cancel query' }).click();
     await expect.poll(() => page.getByTestId('insights-status').textContent()).toContain('Cancelled');
     expect(stopped.has('query-2')).toBe(true);
+    expect(await page.getByRole('button', { name: 'Run query' }).isDisabled()).toBe(false);
     expect(await page.getByRole('button', { name: 'Cancel query' }).count()).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import { ApiError, api, type Connection, qs } from '../../api.ts';
 import { MutationError, QueryView } from '../../query.tsx';
 import { Busy, Empty, ErrorBox, FieldMessage } from '../../ui.tsx';
@@ -49,6 +49,8 @@ export function LogsInsights({ orgId, conn }: { orgId: string; conn: Connection 
   const [limit, setLimit] = useState('100');
   const [localProblem, setLocalProblem] = useState<string | null>(null);
   const [queryId, setQueryId] = useState<string | null>(null);
+  // One query at a time: a new one would leave the running one scanning (and billed) unseen.
+  const [running, setRunning] = useState(false);
 
   const start = useMutation({
     mutationFn: (body: Record<string, unknown>) =>
@@ -176,18 +178,35 @@ export function LogsInsights({ orgId, conn }: { orgId: string; conn: Connection 
             />
             <FieldMessage error={err} path="limit" id={`${id}-limit`} />
           </label>
-          <button type="submit" disabled={start.isPending}>
+          <button type="submit" disabled={start.isPending || running} aria-describedby={`${id}-one`}>
             {start.isPending ? 'Starting…' : 'Run query'}
           </button>
+          {running && (
+            <span className="muted small" id={`${id}-one`}>
+              Cancel the running query to start another.
+            </span>
+          )}
         </div>
       </form>
       <MutationError mutation={start} />
-      {queryId !== null && <Run key={queryId} orgId={orgId} conn={conn} queryId={queryId} />}
+      {queryId !== null && (
+        <Run key={queryId} orgId={orgId} conn={conn} queryId={queryId} onRunning={setRunning} />
+      )}
     </section>
   );
 }
 
-function Run({ orgId, conn, queryId }: { orgId: string; conn: Connection; queryId: string }) {
+function Run({
+  orgId,
+  conn,
+  queryId,
+  onRunning,
+}: {
+  orgId: string;
+  conn: Connection;
+  queryId: string;
+  onRunning: (running: boolean) => void;
+}) {
   const key = connectionKey(orgId, conn.id, 'logs', 'insights', queryId);
   const path = `${connectionPath(orgId, conn.id)}/logs/insights/${encodeURIComponent(queryId)}`;
   const queryClient = useQueryClient();
@@ -205,6 +224,10 @@ function Run({ orgId, conn, queryId }: { orgId: string; conn: Connection; queryI
   });
   const status = run.data?.status;
   const running = status !== undefined && !DONE.has(status);
+  useEffect(() => {
+    onRunning(running);
+    return () => onRunning(false);
+  }, [running, onRunning]);
   return (
     <section className="card" aria-label="Logs Insights results">
       <div className="section-head">
