@@ -64,7 +64,14 @@ export function DynamoDb({ orgId, conn }: { orgId: string; conn: Connection }) {
           </select>
         </label>
       )}
-      <TablePicker orgId={orgId} conn={conn} region={region} selected={table} onPick={pick} />
+      <TablePicker
+        key={region ?? ''}
+        orgId={orgId}
+        conn={conn}
+        region={region}
+        selected={table}
+        onPick={pick}
+      />
       {table !== '' && (
         <TableView key={`${region ?? ''}/${table}`} orgId={orgId} conn={conn} region={region} table={table} />
       )}
