@@ -479,7 +479,9 @@ describe.sequential('console: connection screens', () => {
     const table = page.getByTestId('insight-access-log');
     await table.waitFor();
     await expect.poll(() => table.textContent()).toContain('connection.external_id_rotated');
+    // Connections and actors by name: the connection's name, the member's email.
     expect(await table.textContent()).toContain('main-renamed');
+    expect(await table.textContent()).toContain(`${owner.userId}@example.test`);
     // An impossible window: the API's message beside the field.
     await page.getByLabel(/^From/).fill('2026-11-30T10:00');
     await page.getByLabel(/^To/).fill('2026-11-30T09:00');

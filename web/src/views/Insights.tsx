@@ -1,5 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { createContext, type FormEvent, type ReactNode, useContext, useId, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError, api, type Connection, type Page, qs } from '../api.ts';
 import { QueryView } from '../query.tsx';
@@ -150,7 +150,12 @@ function Insight({ orgId, insight }: { orgId: string; insight: (typeof INSIGHTS)
     queryKey: ['org', orgId, 'connections', { limit: 100 }],
     queryFn: () => api<Page<Connection>>('GET', `/v1/orgs/${orgId}/connections?limit=100`),
   });
+  const members = useQuery({
+    queryKey: ['org', orgId, 'members'],
+    queryFn: () => api<Page<{ userId: string; email: string }>>('GET', `/v1/orgs/${orgId}/members?limit=200`),
+  });
   const names = new Map((connections.data?.items ?? []).map((c) => [c.id, c.name]));
+  const users = new Map((members.data?.items ?? []).map((m) => [m.userId, m.email]));
   const connection = (connId: string | null): ReactNode =>
     connId === null ? '—' : (names.get(connId) ?? <code>{connId}</code>);
 
@@ -221,22 +226,24 @@ function Insight({ orgId, insight }: { orgId: string; insight: (typeof INSIGHTS)
           Show
         </button>
       </form>
-      <QueryView query={query} label={`Loading ${insight.label.toLowerCase()}…`}>
-        {(data) => (
-          <section aria-label={insight.label} data-testid={`insight-${insight.id}`}>
-            <WindowLine span={(data as { window: InsightWindow }).window} />
-            {insight.id === 'access-log' || insight.id === 'error-log' ? (
-              <EventsTable data={data as EventList} connection={connection} />
-            ) : insight.id === 'traffic' ? (
-              <TrafficTables data={data as Traffic} />
-            ) : insight.id === 'threats' ? (
-              <ThreatTables data={data as Threats} connection={connection} />
-            ) : (
-              <AnomalyTables data={data as Anomalies} connection={connection} />
-            )}
-          </section>
-        )}
-      </QueryView>
+      <UserNames.Provider value={users}>
+        <QueryView query={query} label={`Loading ${insight.label.toLowerCase()}…`}>
+          {(data) => (
+            <section aria-label={insight.label} data-testid={`insight-${insight.id}`}>
+              <WindowLine span={(data as { window: InsightWindow }).window} />
+              {insight.id === 'access-log' || insight.id === 'error-log' ? (
+                <EventsTable data={data as EventList} connection={connection} />
+              ) : insight.id === 'traffic' ? (
+                <TrafficTables data={data as Traffic} />
+              ) : insight.id === 'threats' ? (
+                <ThreatTables data={data as Threats} connection={connection} />
+              ) : (
+                <AnomalyTables data={data as Anomalies} connection={connection} />
+              )}
+            </section>
+          )}
+        </QueryView>
+      </UserNames.Provider>
       {paged && (
         <div className="row">
           <button
@@ -282,8 +289,19 @@ const BAD_OUTCOMES = new Set(['failure', 'denied', 'error']);
 
 type ConnectionName = (connId: string | null) => ReactNode;
 
-function actor(type: string, actorId: string | null): string {
-  return actorId === null ? type : `${type} ${actorId}`;
+/** Member emails by user id, so that actors read as people (members:read is below insights:read). */
+const UserNames = createContext<ReadonlyMap<string, string>>(new Map());
+
+function Actor({ type, id }: { type: string; id: string | null }) {
+  const users = useContext(UserNames);
+  if (id === null) return <>{type}</>;
+  const email = type === 'user' ? users.get(id) : undefined;
+  if (email !== undefined) return <span title={id}>{email}</span>;
+  return (
+    <>
+      {type} <code>{id}</code>
+    </>
+  );
 }
 
 function Scroll({ children }: { children: ReactNode }) {
@@ -318,7 +336,9 @@ function EventsTable({ data, connection }: { data: EventList; connection: Connec
                 {e.operation !== null && <div className="muted small">{e.operation}</div>}
               </td>
               <td className={BAD_OUTCOMES.has(e.outcome) ? 'danger' : undefined}>{e.outcome}</td>
-              <td>{actor(e.actorType, e.actorId)}</td>
+              <td>
+                <Actor type={e.actorType} id={e.actorId} />
+              </td>
               <td>{connection(e.connectionId)}</td>
               <td>
                 {e.resource !== null ? (
@@ -401,7 +421,7 @@ function TrafficTables({ data }: { data: Traffic }) {
         head="Actor"
         rows={data.byActor.map((r) => ({
           key: `${r.actorType}:${r.actorId ?? ''}`,
-          label: actor(r.actorType, r.actorId),
+          label: <Actor type={r.actorType} id={r.actorId} />,
           count: r.count,
         }))}
       />
@@ -509,7 +529,9 @@ function ThreatTables({ data, connection }: { data: Threats; connection: Connect
               data.accessDeniedBursts.map((b) => (
                 <tr key={`${b.bucketStart}:${b.actorType}:${b.actorId ?? ''}:${b.connectionId ?? ''}`}>
                   <td>{formatTime(b.bucketStart)}</td>
-                  <td>{actor(b.actorType, b.actorId)}</td>
+                  <td>
+                    <Actor type={b.actorType} id={b.actorId} />
+                  </td>
                   <td>{connection(b.connectionId)}</td>
                   <td>{b.count}</td>
                 </tr>
@@ -544,7 +566,9 @@ function ThreatTables({ data, connection }: { data: Threats; connection: Connect
                   <td>
                     <code>{u.action}</code>
                   </td>
-                  <td>{actor(u.actorType, u.actorId)}</td>
+                  <td>
+                    <Actor type={u.actorType} id={u.actorId} />
+                  </td>
                 </tr>
               ))
             )}
@@ -581,7 +605,7 @@ function AnomalyTables({ data, connection }: { data: Anomalies; connection: Conn
                 <tr key={l.eventId}>
                   <td>{formatTime(l.at)}</td>
                   <td>
-                    <code>{l.userId}</code>
+                    <Actor type="user" id={l.userId} />
                   </td>
                   <td>{l.ip}</td>
                   <td className={l.newNetwork ? 'warning' : undefined}>{l.newNetwork ? 'yes' : 'no'}</td>
