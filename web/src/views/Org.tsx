@@ -12,7 +12,7 @@ import {
 } from '../api.ts';
 import { invitationLink } from '../invite.ts';
 import { MutationError, QueryView } from '../query.tsx';
-import { Busy, CopyButton, Empty, ErrorBox, FieldMessage, formatTime, useLoad } from '../ui.tsx';
+import { CopyButton, Empty, ErrorBox, FieldMessage, formatTime } from '../ui.tsx';
 import { usePermissions } from './connection/access.ts';
 
 interface ApiKey {
@@ -407,97 +407,125 @@ interface Invitation {
   expiresAt: string;
 }
 
-export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUserId: string; myRole: Role }) {
-  const members = useLoad(() => api<Page<Member>>('GET', `/v1/orgs/${orgId}/members?limit=200`), [orgId]);
-  const canManage = myRole === 'admin' || myRole === 'owner';
-  const invitations = useLoad(
-    () =>
-      canManage
-        ? api<Page<Invitation>>('GET', `/v1/orgs/${orgId}/invitations?limit=200`)
-        : Promise.resolve({ items: [], nextCursor: null }),
-    [orgId, canManage],
-  );
+export function MembersView({
+  orgId,
+  myUserId,
+}: {
+  orgId: string;
+  myUserId: string;
+  /** Not needed any more: what the role may do comes from /v1/me's permissions. */
+  myRole?: Role;
+}) {
+  const queryClient = useQueryClient();
+  const allowed = usePermissions(orgId);
+  const canManage = allowed('members:manage');
+  const canInvite = allowed('invitations:manage');
+  const membersKey = ['org', orgId, 'members'];
+  const invitationsKey = ['org', orgId, 'invitations'];
+  const members = useQuery({
+    queryKey: membersKey,
+    queryFn: () => api<Page<Member>>('GET', `/v1/orgs/${orgId}/members?limit=200`),
+  });
+  const invitations = useQuery({
+    queryKey: invitationsKey,
+    queryFn: () => api<Page<Invitation>>('GET', `/v1/orgs/${orgId}/invitations?limit=200`),
+    enabled: canInvite,
+  });
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
-  const [token, setToken] = useState<string | null>(null);
-  const [emailedTo, setEmailedTo] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [invited, setInvited] = useState<{ token: string; emailedTo: string | null } | null>(null);
 
-  async function act(fn: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await fn();
-      await Promise.all([members.reload(), invitations.reload()]);
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const refreshMembers = () => queryClient.invalidateQueries({ queryKey: membersKey });
+  const refreshInvitations = () => queryClient.invalidateQueries({ queryKey: invitationsKey });
+  const changeRole = useMutation({
+    mutationFn: ({ userId, next }: { userId: string; next: string }) =>
+      api('PATCH', `/v1/orgs/${orgId}/members/${userId}`, { role: next }),
+    onSettled: refreshMembers,
+  });
+  const remove = useMutation({
+    mutationFn: (userId: string) => api('DELETE', `/v1/orgs/${orgId}/members/${userId}`),
+    onSuccess: refreshMembers,
+  });
+  const invite = useMutation({
+    mutationFn: (body: { email: string; role: Role }) =>
+      api<{ token: string; emailed: boolean }>('POST', `/v1/orgs/${orgId}/invitations`, body),
+    onSuccess: (res, body) => {
+      setInvited({ token: res.token, emailedTo: res.emailed ? body.email : null });
+      setEmail('');
+      void refreshInvitations();
+    },
+  });
+  const cancel = useMutation({
+    mutationFn: (id: string) => api('DELETE', `/v1/orgs/${orgId}/invitations/${id}`),
+    onSuccess: refreshInvitations,
+  });
+  const busy = changeRole.isPending || remove.isPending;
 
   return (
     <section aria-labelledby="members-h">
       <h2 id="members-h">Members</h2>
-      <ErrorBox error={error ?? members.error ?? invitations.error} />
-      {members.loading && members.data === null && <Busy label="Loading members…" />}
-      {members.data !== null && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Joined</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.data.items.map((m) => (
-              <tr key={m.userId}>
-                <td>{m.email}</td>
-                <td>{m.name ?? '—'}</td>
-                <td>
-                  {canManage && m.userId !== myUserId ? (
-                    <select
-                      aria-label={`Role of ${m.email}`}
-                      value={m.role}
-                      onChange={(e) =>
-                        act(() =>
-                          api('PATCH', `/v1/orgs/${orgId}/members/${m.userId}`, { role: e.target.value }),
-                        )
-                      }
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    m.role
-                  )}
-                </td>
-                <td>{formatTime(m.joinedAt)}</td>
-                <td>
-                  {canManage && m.userId !== myUserId && (
-                    <button
-                      type="button"
-                      className="danger small"
-                      onClick={() => {
-                        if (window.confirm(`Remove ${m.email} from this organisation?`))
-                          void act(() => api('DELETE', `/v1/orgs/${orgId}/members/${m.userId}`));
-                      }}
-                    >
-                      Remove
-                    </button>
-                  )}
-                </td>
+      <MutationError mutation={changeRole} />
+      <MutationError mutation={remove} />
+      <QueryView query={members} label="Loading members…">
+        {(data) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Joined</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {canManage && (
+            </thead>
+            <tbody>
+              {data.items.map((m) => (
+                <tr key={m.userId}>
+                  <td>{m.email}</td>
+                  <td>{m.name ?? '—'}</td>
+                  <td>
+                    {canManage && m.userId !== myUserId ? (
+                      <select
+                        aria-label={`Role of ${m.email}`}
+                        value={m.role}
+                        disabled={busy}
+                        onChange={(e) => changeRole.mutate({ userId: m.userId, next: e.target.value })}
+                      >
+                        {ROLES.map((r) => (
+                          <option key={r} value={r}>
+                            {r}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      m.role
+                    )}
+                  </td>
+                  <td>{formatTime(m.joinedAt)}</td>
+                  <td>
+                    {canManage && m.userId !== myUserId && (
+                      <button
+                        type="button"
+                        className="danger small"
+                        disabled={busy}
+                        onClick={() => {
+                          if (window.confirm(`Remove ${m.email} from this organisation?`))
+                            remove.mutate(m.userId);
+                        }}
+                      >
+                        Remove
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryView>
+      {canInvite && (
         <>
           <h3>Invitations</h3>
           <form
@@ -505,16 +533,7 @@ export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUser
             aria-label="Invite a member"
             onSubmit={(e) => {
               e.preventDefault();
-              void act(async () => {
-                const res = await api<{ token: string; emailed: boolean }>(
-                  'POST',
-                  `/v1/orgs/${orgId}/invitations`,
-                  { email, role },
-                );
-                setToken(res.token);
-                setEmailedTo(res.emailed ? email : null);
-                setEmail('');
-              });
+              invite.mutate({ email, role });
             }}
           >
             <label>
@@ -528,64 +547,73 @@ export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUser
               />
             </label>
             <RoleSelect label="Role" value={role} onChange={setRole} />
-            <button type="submit">Invite</button>
+            <button type="submit" disabled={invite.isPending}>
+              Invite
+            </button>
           </form>
-          {token !== null && (
+          <MutationError mutation={invite} />
+          {invited !== null && (
             <div className="card notice" role="status">
-              {emailedTo !== null && (
+              {invited.emailedTo !== null && (
                 <p data-testid="invitation-emailed">
-                  The invitation was e-mailed to <strong>{emailedTo}</strong>.
+                  The invitation was e-mailed to <strong>{invited.emailedTo}</strong>.
                 </p>
               )}
               <p>
                 Invitation link (shown once; send it to the invitee, who signs up or logs in with the invited
                 email address to join):{' '}
                 <code className="secret" data-testid="invitation-link">
-                  {invitationLink(token)}
+                  {invitationLink(invited.token)}
                 </code>{' '}
-                <CopyButton text={invitationLink(token)} label="Copy link" />
+                <CopyButton text={invitationLink(invited.token)} label="Copy link" />
               </p>
               <p className="muted small">
-                Or the token alone, for someone already signed in: <code className="secret">{token}</code>{' '}
-                <CopyButton text={token} label="Copy token" />
+                Or the token alone, for someone already signed in:{' '}
+                <code className="secret">{invited.token}</code>{' '}
+                <CopyButton text={invited.token} label="Copy token" />
               </p>
             </div>
           )}
-          {invitations.data !== null && invitations.data.items.length === 0 && (
-            <Empty>No pending invitations. Invite a colleague by email above.</Empty>
-          )}
-          {invitations.data !== null && invitations.data.items.length > 0 && (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {invitations.data.items.map((i) => (
-                  <tr key={i.id}>
-                    <td>{i.email}</td>
-                    <td>{i.role}</td>
-                    <td>{formatTime(i.expiresAt)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        className="danger small"
-                        onClick={() => act(() => api('DELETE', `/v1/orgs/${orgId}/invitations/${i.id}`))}
-                      >
-                        Cancel
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <MutationError mutation={cancel} />
+          <QueryView query={invitations} label="Loading invitations…">
+            {(data) =>
+              data.items.length === 0 ? (
+                <Empty>No pending invitations. Invite a colleague by email above.</Empty>
+              ) : (
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Email</th>
+                      <th scope="col">Role</th>
+                      <th scope="col">Expires</th>
+                      <th scope="col">
+                        <span className="sr-only">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.items.map((i) => (
+                      <tr key={i.id}>
+                        <td>{i.email}</td>
+                        <td>{i.role}</td>
+                        <td>{formatTime(i.expiresAt)}</td>
+                        <td>
+                          <button
+                            type="button"
+                            className="danger small"
+                            disabled={cancel.isPending}
+                            onClick={() => cancel.mutate(i.id)}
+                          >
+                            Cancel
+                          </button>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )
+            }
+          </QueryView>
         </>
       )}
       <AcceptInvitation onAccepted={() => window.location.reload()} />
@@ -595,30 +623,27 @@ export function MembersView({ orgId, myUserId, myRole }: { orgId: string; myUser
 
 function AcceptInvitation({ onAccepted }: { onAccepted: () => void }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const accept = useMutation({
+    mutationFn: () => api('POST', '/v1/invitations/accept', { token: token.trim() }),
+    onSuccess: onAccepted,
+  });
   return (
     <form
       className="card inline-form"
       aria-label="Accept an invitation"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setError(null);
-        try {
-          await api('POST', '/v1/invitations/accept', { token: token.trim() });
-          onAccepted();
-        } catch (err) {
-          setError(err);
-        }
+        accept.mutate();
       }}
     >
       <label>
         Accept an invitation token
         <input value={token} onChange={(e) => setToken(e.target.value)} required maxLength={64} />
       </label>
-      <button type="submit" className="secondary">
+      <button type="submit" className="secondary" disabled={accept.isPending}>
         Accept
       </button>
-      <ErrorBox error={error} />
+      <MutationError mutation={accept} />
     </form>
   );
 }
