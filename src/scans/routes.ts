@@ -17,6 +17,8 @@ import {
   findingsQuery,
   findingView,
   orgParams,
+  scanList,
+  scanListQuery,
   scanParams,
   scanView,
   startScanBody,
@@ -93,6 +95,28 @@ export const scanRoutes: FastifyPluginAsyncZod<ScanRoutesOptions> = async (app, 
       const actor = requireOrgActor(request);
       const view = await scans.service.start(requester(actor), request.params.connId);
       return reply.status(202).send(view);
+    },
+  });
+
+  route(app, guard, {
+    method: 'GET',
+    url: '/v1/orgs/:orgId/connections/:connId/scans',
+    auth: { org: 'scans:read' },
+    tags: ['scans'],
+    summary: 'A connection’s scans, newest first, with the findings each was the latest to see',
+    schema: {
+      params: connParams,
+      querystring: scanListQuery,
+      response: { 200: scanList },
+    },
+    handler: async (request) => {
+      const actor = requireOrgActor(request);
+      return scans.service.listForConnection(
+        actor.orgId,
+        request.params.connId,
+        { cursor: request.query.cursor, limit: request.query.limit },
+        actor.keyScope,
+      );
     },
   });
 

@@ -35,6 +35,22 @@ export const scanView = z.object({
 
 export const startScanBody = z.strictObject({}).nullish();
 
+export const scanListQuery = z.strictObject({
+  /** The last scan of the previous page (`nextCursor`). */
+  cursor: z.string().regex(idPattern('scn')).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const scanList = z.object({
+  items: z.array(
+    scanView.extend({
+      /** Findings whose latest sighting is this scan, by their status now. */
+      findings: z.object({ open: z.number().int(), dismissed: z.number().int(), cleaned: z.number().int() }),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
 export const findingsQuery = z.strictObject({
   connectionId: z.string().regex(idPattern('con')).optional(),
   /** Findings of a connection group's member accounts (docs/organizations.md). */

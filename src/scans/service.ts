@@ -76,6 +76,9 @@ export function findingView(row: FindingRow) {
 
 const cents = (n: number | string) => Number(n) / 100;
 
+/** A scan in a connection's history: its view plus the findings it was the latest scan to see. */
+export type ScanListItem = ScanView & { findings: Record<FindingRow['status'], number> };
+
 export function createScanService(deps: ScanServiceDeps) {
   const { store, clock } = deps;
 
@@ -147,6 +150,47 @@ export function createScanService(deps: ScanServiceDeps) {
       if (row === null || !connectionInScope(scope, row.connectionId))
         throw new AppError(ErrorCode.NOT_FOUND, 'Scan not found.');
       return scanView(row);
+    },
+
+    /**
+     * A connection's scans, newest first, each with the findings it was the latest to see, by status.
+     * Another organisation's connection (or one outside a scoped key) answers 404.
+     */
+    async listForConnection(
+      orgId: string,
+      connectionId: string,
+      page: { cursor: string | undefined; limit: number },
+      scope?: ApiKeyScope | null,
+    ): Promise<{ items: ScanListItem[]; nextCursor: string | null }> {
+      if (!connectionInScope(scope, connectionId) || !(await store.connectionExists(orgId, connectionId))) {
+        throw new AppError(ErrorCode.NOT_FOUND, 'Connection not found.');
+      }
+      const rows = await store.listScans(orgId, connectionId, page.cursor, page.limit);
+      if (rows === null) {
+        throw new AppError(ErrorCode.VALIDATION_FAILED, 'cursor is not a scan of this connection.', {
+          details: {
+            fields: [
+              {
+                location: 'querystring',
+                path: 'cursor',
+                message: 'must be a cursor returned by a previous page',
+              },
+            ],
+          },
+        });
+      }
+      const counts = await store.findingCountsByScan(
+        orgId,
+        rows.items.map((r) => r.id),
+      );
+      return {
+        items: rows.items.map((row) => {
+          const findings = { open: 0, dismissed: 0, cleaned: 0 };
+          for (const c of counts) if (c.scanId === row.id) findings[c.status] = Number(c.count);
+          return { ...scanView(row), findings };
+        }),
+        nextCursor: rows.nextCursor,
+      };
     },
 
     async cancel(who: ScanRequester, scanId: string): Promise<ScanView> {

@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { connectionGroupMembers, connectionGroups } from '../connection-groups/tables.ts';
+import { connections } from '../connections/tables.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { newId } from '../db/ids.ts';
 import type { JobClaim } from '../jobs/runner.ts';
@@ -95,6 +96,62 @@ export function createScanStore(db: Db) {
         .from(scans)
         .where(and(...where));
       return row ?? null;
+    },
+
+    /** Whether the organisation has this connection (another organisation's answers like a missing one). */
+    async connectionExists(orgId: string, connectionId: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: connections.id })
+        .from(connections)
+        .where(and(eq(connections.orgId, orgId), eq(connections.id, connectionId)))
+        .limit(1);
+      return rows.length > 0;
+    },
+
+    /**
+     * Scans of one connection, newest first. Ids are random, so the cursor (the last scan of the
+     * previous page) is resolved to its (created_at, id) and the page continues strictly after it.
+     * Null when the cursor is not a scan of this connection.
+     */
+    async listScans(
+      orgId: string,
+      connectionId: string,
+      cursor: string | undefined,
+      limit: number,
+    ): Promise<{ items: ScanRow[]; nextCursor: string | null } | null> {
+      const where: SQL[] = [eq(scans.orgId, orgId), eq(scans.connectionId, connectionId)];
+      if (cursor !== undefined) {
+        const [after] = await db
+          .select({ createdAt: scans.createdAt, id: scans.id })
+          .from(scans)
+          .where(and(eq(scans.orgId, orgId), eq(scans.connectionId, connectionId), eq(scans.id, cursor)));
+        if (after === undefined) return null;
+        where.push(
+          or(
+            lt(scans.createdAt, after.createdAt),
+            and(eq(scans.createdAt, after.createdAt), lt(scans.id, after.id)),
+          ) as SQL,
+        );
+      }
+      const rows = await db
+        .select()
+        .from(scans)
+        .where(and(...where))
+        .orderBy(desc(scans.createdAt), desc(scans.id))
+        .limit(limit + 1);
+      const more = rows.length > limit;
+      const items = more ? rows.slice(0, limit) : rows;
+      return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+    },
+
+    /** Findings whose latest sighting is one of these scans, counted by status. */
+    async findingCountsByScan(orgId: string, scanIds: readonly string[]) {
+      if (scanIds.length === 0) return [];
+      return db
+        .select({ scanId: findings.scanId, status: findings.status, count: sql<number>`count(*)::int` })
+        .from(findings)
+        .where(and(eq(findings.orgId, orgId), inArray(findings.scanId, [...scanIds])))
+        .groupBy(findings.scanId, findings.status);
     },
 
     /** Background worker read of its own job (the id came from this table, not from a client). */

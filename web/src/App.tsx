@@ -23,6 +23,7 @@ import { ConnectionsView } from './views/Connections.tsx';
 import { ConsentView } from './views/Consent.tsx';
 import { FindingsView } from './views/Findings.tsx';
 import { GroupDetail, GroupsView } from './views/Groups.tsx';
+import { InsightsView } from './views/Insights.tsx';
 import { ApiKeysView, MembersView } from './views/Org.tsx';
 import { SecurityView } from './views/Security.tsx';
 import { ScimTokensView, SsoView } from './views/Sso.tsx';
@@ -40,6 +41,7 @@ const ORG_VIEWS = [
   ['members', 'Members', null],
   ['approvals', 'Approvals', null],
   ['audit', 'Audit log', 'audit:read'],
+  ['insights', 'Insights', 'insights:read'],
   ['webhooks', 'Webhooks', 'webhooks:read'],
   ['sso', 'Single sign-on', 'sso:read'],
   ['scim', 'SCIM', 'sso:manage'],
@@ -290,6 +292,7 @@ function OrgArea({
           )}
         />
         <Route path="audit" element={gate('audit', <AuditView orgId={org.id} />)} />
+        <Route path="insights" element={gate('insights', <InsightsView orgId={org.id} />)} />
         <Route path="webhooks" element={gate('webhooks', <WebhooksView orgId={org.id} />)} />
         <Route path="sso" element={gate('sso', <SsoView orgId={org.id} />)} />
         <Route path="scim" element={gate('scim', <ScimTokensView orgId={org.id} />)} />

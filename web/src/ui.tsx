@@ -2,7 +2,6 @@ import {
   createContext,
   type ReactNode,
   type RefObject,
-  useCallback,
   useContext,
   useEffect,
   useRef,
@@ -226,38 +225,6 @@ export function ViewHeading({ id, children }: { id: string; children: ReactNode 
  */
 export function focusSoon(ref: RefObject<HTMLElement | null>): void {
   requestAnimationFrame(() => ref.current?.focus());
-}
-
-/**
- * Deprecated: reads go through TanStack Query (query.tsx). Kept only until the views that still
- * use it move over. Loads data on mount and when `deps` change; exposes loading, error, reload.
- */
-export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const loadRef = useRef(load);
-  loadRef.current = load;
-  const seq = useRef(0);
-  const reload = useCallback(async () => {
-    const mine = ++seq.current;
-    setLoading(true);
-    setError(null);
-    try {
-      const value = await loadRef.current();
-      if (mine === seq.current) setData(value);
-    } catch (err) {
-      if (mine === seq.current) setError(err);
-    } finally {
-      if (mine === seq.current) setLoading(false);
-    }
-  }, []);
-  const key = JSON.stringify(deps);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for the inputs of `load`
-  useEffect(() => {
-    void reload();
-  }, [reload, key]);
-  return { data, error, loading, reload, setData };
 }
 
 /** Bar chart drawn with SVG attributes only (the CSP forbids inline styles). */

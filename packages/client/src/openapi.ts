@@ -9731,7 +9731,120 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A connection’s scans, newest first, with the findings each was the latest to see */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    connId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                attempt: number;
+                                connectionId: string;
+                                createdAt: string;
+                                error?: {
+                                    code: string;
+                                    message: string;
+                                };
+                                findings: {
+                                    cleaned: number;
+                                    dismissed: number;
+                                    open: number;
+                                };
+                                finishedAt: string | null;
+                                id: string;
+                                progress: {
+                                    findings: number;
+                                    regionsDone: number;
+                                    regionsTotal: number;
+                                };
+                                regions: string[];
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                warnings: {
+                                    code: string;
+                                    detector: string;
+                                    message: string;
+                                    region: string;
+                                }[];
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`validation_failed` lists the fields in `details.fields`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid credential (missing, expired or revoked token or API key). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role or the API key scope does not permit this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or it belongs to another organisation (the same answer). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency (database, audit trail, Redis) is unavailable; retry after `Retry-After` when given. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         put?: never;
         /** Start a cost-waste scan of the connection’s regions (runs in the background) */
         post: {

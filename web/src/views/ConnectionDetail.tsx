@@ -1,14 +1,19 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, api, type Connection } from '../api.ts';
 import { MutationError, QueryView } from '../query.tsx';
 import { Busy, ErrorBox, formatTime, ViewHeading } from '../ui.tsx';
 import { StatusBadge, VerificationReport, type VerifyResult } from './Connections.tsx';
-import { DynamoQuery, LambdaList, LogSearch, S3Browser } from './Operations.tsx';
+import { usePermissions } from './connection/access.ts';
+import { ConnectionSettings } from './connection/ConnectionSettings.tsx';
+import { DynamoDb } from './connection/DynamoDb.tsx';
+import { LogsInsights } from './connection/LogsInsights.tsx';
+import { ScanHistory } from './connection/ScanHistory.tsx';
+import { LambdaList, LogSearch, S3Browser } from './Operations.tsx';
 
 /** The panels of a connection, `?tab=` in its address (docs/console.md, "Addresses"). */
-const TABS = ['overview', 's3', 'logs', 'dynamodb', 'lambda'] as const;
+const TABS = ['overview', 's3', 'logs', 'insights-query', 'dynamodb', 'lambda', 'scans', 'settings'] as const;
 type Tab = (typeof TABS)[number];
 const isTab = (v: string | null): v is Tab => TABS.some((t) => t === v);
 
@@ -129,17 +134,22 @@ function ConnectionPanels({
   back: ReactNode;
 }) {
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const path = `/v1/orgs/${orgId}/connections/${conn.id}`;
   const usable = conn.status === 'verified';
   const caps = conn.capabilities;
+  const allowed = usePermissions(orgId);
 
   const tabs: [Tab, string, boolean][] = [
     ['overview', 'Overview', true],
     ['s3', 'S3', caps.includes('s3-read') || caps.includes('s3-write')],
     ['logs', 'Logs', caps.includes('logs-read')],
+    ['insights-query', 'Logs Insights', caps.includes('logs-read')],
     ['dynamodb', 'DynamoDB', caps.includes('dynamodb-read')],
     ['lambda', 'Lambda', caps.includes('lambda-read')],
+    ['scans', 'Scans', caps.includes('cost-scan') && allowed('scans:read')],
+    ['settings', 'Settings', allowed('connections:write')],
   ];
   const shown = tabs.filter(([, , visible]) => visible);
   const asked = params.get('tab');
@@ -202,7 +212,7 @@ function ConnectionPanels({
           </button>
         ))}
       </div>
-      {tab !== 'overview' && !usable && (
+      {tab !== 'overview' && tab !== 'settings' && tab !== 'scans' && !usable && (
         <p className="notice">
           This connection is {conn.status}: verify it on the Overview tab before using it.
         </p>
@@ -298,8 +308,31 @@ function ConnectionPanels({
       )}
       {usable && tab === 's3' && <S3Browser orgId={orgId} conn={conn} />}
       {usable && tab === 'logs' && <LogSearch orgId={orgId} conn={conn} />}
-      {usable && tab === 'dynamodb' && <DynamoQuery orgId={orgId} conn={conn} />}
+      {usable && tab === 'insights-query' && <LogsInsights orgId={orgId} conn={conn} />}
+      {usable && tab === 'dynamodb' && <DynamoDb orgId={orgId} conn={conn} />}
       {usable && tab === 'lambda' && <LambdaList orgId={orgId} conn={conn} />}
+      {tab === 'scans' && (
+        <ScanHistory
+          orgId={orgId}
+          conn={conn}
+          onFindings={() => navigate(`/orgs/${orgId}/findings?connection=${encodeURIComponent(conn.id)}`)}
+        />
+      )}
+      {tab === 'settings' && (
+        <ConnectionSettings
+          orgId={orgId}
+          conn={conn}
+          onChanged={(updated) => {
+            queryClient.setQueryData(['org', orgId, 'connections', conn.id], updated);
+            void queryClient.invalidateQueries({ queryKey: ['org', orgId, 'connections'] });
+          }}
+          onDeleted={() => {
+            queryClient.removeQueries({ queryKey: ['org', orgId, 'connections', conn.id] });
+            void queryClient.invalidateQueries({ queryKey: ['org', orgId, 'connections'] });
+            navigate(`/orgs/${orgId}/connections`);
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, type Connection, download, qs, uploadWithProgress } from '../api.ts';
 import { MutationError, QueryView } from '../query.tsx';
-import { Busy, Empty, ErrorBox, formatTime } from '../ui.tsx';
+import { Empty, ErrorBox, formatTime } from '../ui.tsx';
+import { initialPrefix, prefixAllowed, S3PrefixChooser } from './connection/S3Prefixes.tsx';
 
 /**
  * Reads that reach the customer's AWS account: each one assumes the role and is audited, so they
@@ -51,7 +52,8 @@ interface ObjectPage {
 export function S3Browser({ orgId, conn }: { orgId: string; conn: Connection }) {
   const [params] = useSearchParams();
   const bucket = params.get('bucket') ?? '';
-  const prefix = params.get('prefix') ?? '';
+  // A prefix-limited connection opens a bucket at its first allowed prefix (docs/console.md).
+  const prefix = params.get('prefix') ?? initialPrefix(conn);
   const buckets = useQuery({
     queryKey: [...connKey(orgId, conn.id), 's3', 'buckets'],
     queryFn: () =>
@@ -122,7 +124,11 @@ function ObjectList({
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
   const objectsKey = [...connKey(orgId, conn.id), 's3', 'objects', bucket] as const;
+  // Outside a prefix-limited connection's prefixes the API answers 403: not asked; the chooser shows.
+  const inside = prefixAllowed(conn, prefix);
+  const navigate = useNavigate();
   const page = useQuery({
+    enabled: inside,
     queryKey: [...objectsKey, prefix, cursor ?? null],
     queryFn: () =>
       api<ObjectPage>(
@@ -189,61 +195,64 @@ function ObjectList({
           </span>
         ))}
       </nav>
+      <S3PrefixChooser conn={conn} prefix={prefix} onGo={(p) => navigate(folder(p))} />
       <MutationError mutation={fetchObject} />
-      <QueryView query={page} label="Listing objects…">
-        {(data) =>
-          data.items.length === 0 && data.prefixes.length === 0 ? (
-            <Empty>This folder is empty.{canWrite ? ' Upload a file below.' : ''}</Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Last modified</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.prefixes.map((p) => (
-                  <tr key={p}>
-                    <td colSpan={4}>
-                      <Link to={folder(p)}>
-                        <svg width="16" height="13" viewBox="0 0 16 13" aria-hidden="true" className="icon">
-                          <path
-                            d="M0 1.5A1.5 1.5 0 0 1 1.5 0h4l1.5 2h7.5A1.5 1.5 0 0 1 16 3.5v8a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 0 11.5z"
-                            fill="#c89b2c"
-                          />
-                        </svg>{' '}
-                        {p.slice(prefix.length)}
-                      </Link>
-                    </td>
+      {inside && (
+        <QueryView query={page} label="Listing objects…">
+          {(data) =>
+            data.items.length === 0 && data.prefixes.length === 0 ? (
+              <Empty>This folder is empty.{canWrite ? ' Upload a file below.' : ''}</Empty>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Size</th>
+                    <th scope="col">Last modified</th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
                   </tr>
-                ))}
-                {data.items.map((o) => (
-                  <tr key={o.key}>
-                    <td>{o.key.slice(prefix.length)}</td>
-                    <td>{formatBytes(o.size)}</td>
-                    <td>{formatTime(o.lastModified)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        className="secondary small"
-                        disabled={fetchObject.isPending}
-                        onClick={() => fetchObject.mutate(o.key)}
-                      >
-                        Download
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </QueryView>
+                </thead>
+                <tbody>
+                  {data.prefixes.map((p) => (
+                    <tr key={p}>
+                      <td colSpan={4}>
+                        <Link to={folder(p)}>
+                          <svg width="16" height="13" viewBox="0 0 16 13" aria-hidden="true" className="icon">
+                            <path
+                              d="M0 1.5A1.5 1.5 0 0 1 1.5 0h4l1.5 2h7.5A1.5 1.5 0 0 1 16 3.5v8a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 0 11.5z"
+                              fill="#c89b2c"
+                            />
+                          </svg>{' '}
+                          {p.slice(prefix.length)}
+                        </Link>
+                      </td>
+                    </tr>
+                  ))}
+                  {data.items.map((o) => (
+                    <tr key={o.key}>
+                      <td>{o.key.slice(prefix.length)}</td>
+                      <td>{formatBytes(o.size)}</td>
+                      <td>{formatTime(o.lastModified)}</td>
+                      <td>
+                        <button
+                          type="button"
+                          className="secondary small"
+                          disabled={fetchObject.isPending}
+                          onClick={() => fetchObject.mutate(o.key)}
+                        >
+                          Download
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </QueryView>
+      )}
       <div className="row">
         <button
           type="button"
@@ -262,7 +271,7 @@ function ObjectList({
           Next page
         </button>
       </div>
-      {canWrite ? (
+      {canWrite && inside ? (
         <form className="inline-form" onSubmit={submitUpload} aria-label="Upload a file">
           <label>
             Upload to {prefix === '' ? 'the bucket root' : prefix}
@@ -278,7 +287,7 @@ function ObjectList({
           )}
           <MutationError mutation={upload} />
         </form>
-      ) : (
+      ) : canWrite ? null : (
         <p className="muted small">Uploads need the s3-write capability on this connection.</p>
       )}
     </div>
@@ -438,64 +447,6 @@ export function LogSearch({ orgId, conn }: { orgId: string; conn: Connection }) 
             )
           }
         </QueryView>
-      )}
-    </section>
-  );
-}
-
-export function DynamoQuery({ orgId, conn }: { orgId: string; conn: Connection }) {
-  const [table, setTable] = useState(conn.scopes.dynamodbTables[0] ?? '');
-  const [pkName, setPkName] = useState('');
-  const [pkValue, setPkValue] = useState('');
-  const [items, setItems] = useState<Record<string, unknown>[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function query(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const res = await api<{ items: Record<string, unknown>[] }>(
-        'POST',
-        `${base(orgId, conn.id)}/dynamodb/tables/${encodeURIComponent(table)}/query`,
-        { partitionKey: { name: pkName, value: pkValue }, limit: 100 },
-      );
-      setItems(res.items);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <section aria-labelledby="ddb-h">
-      <h3 id="ddb-h">DynamoDB query</h3>
-      <form className="card inline-form" onSubmit={query} aria-label="Query DynamoDB">
-        <label>
-          Table
-          <input required value={table} onChange={(e) => setTable(e.target.value)} maxLength={255} />
-        </label>
-        <label>
-          Partition key name
-          <input required value={pkName} onChange={(e) => setPkName(e.target.value)} maxLength={255} />
-        </label>
-        <label>
-          Partition key value
-          <input required value={pkValue} onChange={(e) => setPkValue(e.target.value)} maxLength={1024} />
-        </label>
-        <button type="submit" disabled={busy}>
-          Query
-        </button>
-      </form>
-      <ErrorBox error={error} />
-      {busy && <Busy label="Querying…" />}
-      {items !== null && items.length === 0 && <Empty>No items with that partition key.</Empty>}
-      {items !== null && items.length > 0 && (
-        <pre className="card">
-          <code>{JSON.stringify(items, null, 2)}</code>
-        </pre>
       )}
     </section>
   );
