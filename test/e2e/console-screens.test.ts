@@ -89,10 +89,7 @@ async function signIn(p: Page, user: TestUser) {
 
 async function openConnection(p: Page, name: string) {
   await p.getByRole('link', { name: 'Connections' }).click();
-  await p
-    .getByRole('row', { name: new RegExp(name) })
-    .getByRole('button', { name: 'Open' })
-    .click();
+  await p.getByRole('link', { name: `Open ${name}` }).click();
   await p.getByRole('heading', { name: new RegExp(name) }).waitFor();
 }
 
