@@ -2,6 +2,7 @@ import { and, desc, eq, gt, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { connections } from '../connections/tables.ts';
 import type { DbOrTx } from '../db/client.ts';
 import { memberships } from '../db/core-tables.ts';
+import { preparedPerHandle } from '../db/prepared.ts';
 import { isRole, type Role } from '../identity/rbac.ts';
 import type { ApprovalPolicy } from './policy.ts';
 import { approvalDecisions, approvalPolicies, approvalRequests } from './tables.ts';
@@ -19,11 +20,21 @@ export interface ListFilter {
   limit: number;
 }
 
+/** Read by every operation the approval policy may gate; built once (src/db/prepared.ts). */
+const policyByOrg = preparedPerHandle((db) =>
+  db
+    .select()
+    .from(approvalPolicies)
+    .where(eq(approvalPolicies.orgId, sql.placeholder('orgId')))
+    .limit(1)
+    .prepare('rolegate_approval_policy_v1'),
+);
+
 /** The SQL of approvals; every query takes the organisation. */
 export function createApprovalStore() {
   return {
     async policy(q: DbOrTx, orgId: string): Promise<(ApprovalPolicy & { updatedAt: Date }) | null> {
-      const rows = await q.select().from(approvalPolicies).where(eq(approvalPolicies.orgId, orgId)).limit(1);
+      const rows = await policyByOrg(q).execute({ orgId });
       const row = rows[0];
       if (row === undefined) return null;
       return {

@@ -3,17 +3,18 @@ import { Agent as HttpsAgent } from 'node:https';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { RDSClient } from '@aws-sdk/client-rds';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LRUCache } from 'lru-cache';
 import type { Lane } from '../broker/lanes.ts';
+import { loadScanSdk } from '../scans/sdk.ts';
 import { withEmptyIdentifiersAsAbsent } from './empty-identifiers.ts';
 
 /**
@@ -94,9 +95,10 @@ export interface AwsClientFactory {
   logs(credentials: AwsCredentialIdentity, region?: string): CloudWatchLogsClient;
   dynamodb(credentials: AwsCredentialIdentity, region?: string): DynamoDBClient;
   lambda(credentials: AwsCredentialIdentity, region?: string): LambdaClient;
-  ec2(credentials: AwsCredentialIdentity, region?: string): EC2Client;
-  rds(credentials: AwsCredentialIdentity, region?: string): RDSClient;
-  elbv2(credentials: AwsCredentialIdentity, region?: string): ElasticLoadBalancingV2Client;
+  /** EC2, RDS and ELBv2 are used only by scans: their SDK modules load on the first call. */
+  ec2(credentials: AwsCredentialIdentity, region?: string): Promise<EC2Client>;
+  rds(credentials: AwsCredentialIdentity, region?: string): Promise<RDSClient>;
+  elbv2(credentials: AwsCredentialIdentity, region?: string): Promise<ElasticLoadBalancingV2Client>;
   cloudtrail(credentials: AwsCredentialIdentity, region?: string): CloudTrailClient;
   /** AWS Organizations (a global service: the SDK resolves its one endpoint from any region). */
   organizations(credentials: AwsCredentialIdentity, region?: string): OrganizationsClient;
@@ -227,20 +229,26 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions): AwsCli
             new LambdaClient({ ...common('lambda', region, lane), credentials: c }),
           ),
         ),
-      ec2: (credentials, region) =>
-        cached(lane, 'ec2', credentials, region, (c) =>
-          withEmptyIdentifiersAsAbsent(new EC2Client({ ...common('ec2', region, lane), credentials: c })),
-        ),
-      rds: (credentials, region) =>
-        cached(lane, 'rds', credentials, region, (c) =>
-          withEmptyIdentifiersAsAbsent(new RDSClient({ ...common('rds', region, lane), credentials: c })),
-        ),
-      elbv2: (credentials, region) =>
-        cached(lane, 'elbv2', credentials, region, (c) =>
+      ec2: async (credentials, region) => {
+        const { ec2 } = await loadScanSdk();
+        return cached(lane, 'ec2', credentials, region, (c) =>
+          withEmptyIdentifiersAsAbsent(new ec2.EC2Client({ ...common('ec2', region, lane), credentials: c })),
+        );
+      },
+      rds: async (credentials, region) => {
+        const { rds } = await loadScanSdk();
+        return cached(lane, 'rds', credentials, region, (c) =>
+          withEmptyIdentifiersAsAbsent(new rds.RDSClient({ ...common('rds', region, lane), credentials: c })),
+        );
+      },
+      elbv2: async (credentials, region) => {
+        const { elbv2 } = await loadScanSdk();
+        return cached(lane, 'elbv2', credentials, region, (c) =>
           withEmptyIdentifiersAsAbsent(
-            new ElasticLoadBalancingV2Client({ ...common('elbv2', region, lane), credentials: c }),
+            new elbv2.ElasticLoadBalancingV2Client({ ...common('elbv2', region, lane), credentials: c }),
           ),
-        ),
+        );
+      },
       cloudtrail: (credentials, region) =>
         cached(lane, 'cloudtrail', credentials, region, (c) =>
           withEmptyIdentifiersAsAbsent(

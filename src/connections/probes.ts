@@ -1,13 +1,13 @@
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { PolicyStatement } from '../broker/types.ts';
+import { loadScanSdk } from '../scans/sdk.ts';
 
 /**
  * Harmless read calls made with a verification probe's credentials (each from its own audited
@@ -143,10 +143,13 @@ export function createProbeRunner(factory: ProbeClientFactory): ProbeRunner {
           return withClient(factory.lambda(o.credentials, o.region), (c) =>
             c.send(new InvokeCommand({ FunctionName: probe.functionName, InvocationType: 'DryRun' })),
           );
-        case 'ec2.describe_volumes':
-          return withClient(factory.ec2(o.credentials, o.region), (c) =>
-            c.send(new DescribeVolumesCommand({ MaxResults: 5 })),
+        case 'ec2.describe_volumes': {
+          // The EC2 SDK loads on first use (src/scans/sdk.ts); only cost-scan connections probe it.
+          const { ec2 } = await loadScanSdk();
+          return withClient(await factory.ec2(o.credentials, o.region), (c) =>
+            c.send(new ec2.DescribeVolumesCommand({ MaxResults: 5 })),
           );
+        }
         case 'cloudtrail.lookup_events':
           // One event of the last hour at most: proves the permission, reads almost nothing.
           return withClient(factory.cloudtrail(o.credentials, o.region), (c) =>

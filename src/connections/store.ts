@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
+import { preparedPerHandle } from '../db/prepared.ts';
 import { connections, type VerificationReport } from './tables.ts';
 import type { Capability, ConnectionScopes, ConnectionStatus } from './types.ts';
 
@@ -23,6 +24,16 @@ const usableColumns = {
   expiresAt: connections.expiresAt,
 };
 export type UsableConnectionRow = Pick<ConnectionRow, keyof typeof usableColumns>;
+
+/** The read every brokered call makes, built once per database handle (src/db/prepared.ts). */
+const usableById = preparedPerHandle((db) =>
+  db
+    .select(usableColumns)
+    .from(connections)
+    .where(and(eq(connections.orgId, sql.placeholder('orgId')), eq(connections.id, sql.placeholder('id'))))
+    .limit(1)
+    .prepare('rolegate_connection_usable_v1'),
+);
 
 /** SQL only. Every tenant query carries the organisation in its WHERE clause. */
 export interface ConnectionStore {
@@ -94,11 +105,7 @@ export function createConnectionStore(): ConnectionStore {
       return rows[0] ?? null;
     },
     async getUsable(db, orgId, id) {
-      const rows = await db
-        .select(usableColumns)
-        .from(connections)
-        .where(and(eq(connections.orgId, orgId), eq(connections.id, id)))
-        .limit(1);
+      const rows = await usableById(db).execute({ orgId, id });
       return rows[0] ?? null;
     },
     async getForUpdate(db, orgId, id) {

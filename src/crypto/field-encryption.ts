@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { KeyEntry } from '../config.ts';
 
 /**
@@ -42,6 +42,21 @@ export function createKeyring(entries: readonly KeyEntry[]): Keyring {
   return { activeKid: entries[0]!.kid, keys };
 }
 
+/**
+ * Each raw key as a KeyObject, made once: given a Buffer, every cipher would import the key again,
+ * which was most of a decryption's cost (a brokered call decrypts its connection's external ID).
+ * Keyed by the Buffer itself, so a key dropped from the keyring is dropped here too.
+ */
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+function keyObject(raw: Buffer): KeyObject {
+  let key = keyObjects.get(raw);
+  if (key === undefined) {
+    key = createSecretKey(raw);
+    keyObjects.set(raw, key);
+  }
+  return key;
+}
+
 function aad(binding: Binding): Buffer {
   for (const part of [binding.table, binding.rowId, binding.scope]) {
     if (part.length === 0 || part.includes('\u0000')) throw new Error('invalid encryption binding');
@@ -52,7 +67,7 @@ function aad(binding: Binding): Buffer {
 export function encryptField(keyring: Keyring, plaintext: string, binding: Binding): string {
   const key = keyring.keys.get(keyring.activeKid)!;
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', keyObject(key), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad(binding));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   const payload = Buffer.concat([iv, body, cipher.getAuthTag()]);
@@ -74,7 +89,7 @@ export function decryptField(keyring: Keyring, ciphertext: string, binding: Bind
   const iv = payload.subarray(0, IV_BYTES);
   const tag = payload.subarray(payload.length - TAG_BYTES);
   const body = payload.subarray(IV_BYTES, payload.length - TAG_BYTES);
-  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  const decipher = createDecipheriv('aes-256-gcm', keyObject(key), iv, { authTagLength: TAG_BYTES });
   decipher.setAAD(aad(binding));
   decipher.setAuthTag(tag);
   try {

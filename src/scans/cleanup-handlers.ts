@@ -1,22 +1,3 @@
-import {
-  CreateSnapshotCommand,
-  DeleteSnapshotCommand,
-  DeleteVolumeCommand,
-  DeregisterImageCommand,
-  DescribeAddressesCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeSnapshotsCommand,
-  DescribeVolumesCommand,
-  ReleaseAddressCommand,
-} from '@aws-sdk/client-ec2';
-import {
-  DeleteLoadBalancerCommand,
-  DescribeLoadBalancersCommand,
-  DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mapAwsError } from '../aws/errors.ts';
 import { type ObservedPart, type ObservedState, stringList } from './cleanup-checks.ts';
 import type { FindingType, ScanClients } from './detectors.ts';
@@ -111,7 +92,7 @@ const volumeHandler: CleanupHandler = {
       : [f.resourceArn],
   describe: (c, f) =>
     orGone(async () => {
-      const res = await c.ec2.send(new DescribeVolumesCommand({ VolumeIds: [f.resourceId] }));
+      const res = await c.ec2.send(new c.sdk.ec2.DescribeVolumesCommand({ VolumeIds: [f.resourceId] }));
       const v = res.Volumes?.[0];
       if (v === undefined) return GONE;
       const attachments = (v.Attachments ?? []).length;
@@ -123,20 +104,20 @@ const volumeHandler: CleanupHandler = {
       };
     }),
   dryRunCalls: (f) => [
-    { send: (c) => c.ec2.send(new DeleteVolumeCommand({ VolumeId: f.resourceId, DryRun: true })) },
+    { send: (c) => c.ec2.send(new c.sdk.ec2.DeleteVolumeCommand({ VolumeId: f.resourceId, DryRun: true })) },
   ],
   async execute(c, f, o) {
     let snapshotId: string | undefined;
     if (o.snapshotBeforeDelete) {
       const snap = await c.ec2.send(
-        new CreateSnapshotCommand({
+        new c.sdk.ec2.CreateSnapshotCommand({
           VolumeId: f.resourceId,
           Description: `Rolegate backup of ${f.resourceId} before clean-up (finding ${f.id})`,
         }),
       );
       snapshotId = snap.SnapshotId;
     }
-    await c.ec2.send(new DeleteVolumeCommand({ VolumeId: f.resourceId }));
+    await c.ec2.send(new c.sdk.ec2.DeleteVolumeCommand({ VolumeId: f.resourceId }));
     return snapshotId === undefined ? {} : { snapshotId };
   },
   wouldDo: (f, o) =>
@@ -151,7 +132,7 @@ const snapshotHandler: CleanupHandler = {
   describe: (c, f) =>
     orGone(async () => {
       const res = await c.ec2.send(
-        new DescribeSnapshotsCommand({ SnapshotIds: [f.resourceId], OwnerIds: ['self'] }),
+        new c.sdk.ec2.DescribeSnapshotsCommand({ SnapshotIds: [f.resourceId], OwnerIds: ['self'] }),
       );
       const s = res.Snapshots?.[0];
       if (s === undefined) return GONE;
@@ -163,10 +144,13 @@ const snapshotHandler: CleanupHandler = {
       };
     }),
   dryRunCalls: (f) => [
-    { send: (c) => c.ec2.send(new DeleteSnapshotCommand({ SnapshotId: f.resourceId, DryRun: true })) },
+    {
+      send: (c) =>
+        c.ec2.send(new c.sdk.ec2.DeleteSnapshotCommand({ SnapshotId: f.resourceId, DryRun: true })),
+    },
   ],
   async execute(c, f) {
-    await c.ec2.send(new DeleteSnapshotCommand({ SnapshotId: f.resourceId }));
+    await c.ec2.send(new c.sdk.ec2.DeleteSnapshotCommand({ SnapshotId: f.resourceId }));
     return {};
   },
   wouldDo: (f) => `Delete EBS snapshot ${f.resourceId} in ${f.region}.`,
@@ -179,7 +163,7 @@ const addressHandler: CleanupHandler = {
   writeResources: (f) => [f.resourceArn],
   describe: (c, f) =>
     orGone(async () => {
-      const res = await c.ec2.send(new DescribeAddressesCommand({ AllocationIds: [f.resourceId] }));
+      const res = await c.ec2.send(new c.sdk.ec2.DescribeAddressesCommand({ AllocationIds: [f.resourceId] }));
       const a = res.Addresses?.[0];
       if (a === undefined) return GONE;
       const associated =
@@ -192,10 +176,13 @@ const addressHandler: CleanupHandler = {
       };
     }),
   dryRunCalls: (f) => [
-    { send: (c) => c.ec2.send(new ReleaseAddressCommand({ AllocationId: f.resourceId, DryRun: true })) },
+    {
+      send: (c) =>
+        c.ec2.send(new c.sdk.ec2.ReleaseAddressCommand({ AllocationId: f.resourceId, DryRun: true })),
+    },
   ],
   async execute(c, f) {
-    await c.ec2.send(new ReleaseAddressCommand({ AllocationId: f.resourceId }));
+    await c.ec2.send(new c.sdk.ec2.ReleaseAddressCommand({ AllocationId: f.resourceId }));
     return {};
   },
   wouldDo: (f) => `Release Elastic IP ${f.resourceId} in ${f.region}.`,
@@ -215,7 +202,7 @@ async function describeBackingSnapshots(c: ScanClients, f: FindingRow): Promise<
   if (ids.length === 0) return [];
   const usedBy = new Map<string, string[]>();
   const images = await c.ec2.send(
-    new DescribeImagesCommand({
+    new c.sdk.ec2.DescribeImagesCommand({
       Owners: ['self'],
       Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: ids }],
     }),
@@ -231,7 +218,9 @@ async function describeBackingSnapshots(c: ScanClients, f: FindingRow): Promise<
   // One call per snapshot: a single missing id would fail a combined DescribeSnapshots for all of them.
   for (const id of ids) {
     const state = await orGone(async () => {
-      const res = await c.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id], OwnerIds: ['self'] }));
+      const res = await c.ec2.send(
+        new c.sdk.ec2.DescribeSnapshotsCommand({ SnapshotIds: [id], OwnerIds: ['self'] }),
+      );
       const s = res.Snapshots?.[0];
       if (s === undefined) return GONE;
       const users = usedBy.get(id) ?? [];
@@ -269,12 +258,14 @@ const imageHandler: CleanupHandler = {
         { exists: true, unused: true, tags: f.tags, facts: { state: 'deregistered' } }
       : await orGone(async () => {
           const res = await c.ec2.send(
-            new DescribeImagesCommand({ ImageIds: [f.resourceId], Owners: ['self'] }),
+            new c.sdk.ec2.DescribeImagesCommand({ ImageIds: [f.resourceId], Owners: ['self'] }),
           );
           const img = res.Images?.[0];
           if (img === undefined) return GONE;
           const users = await c.ec2.send(
-            new DescribeInstancesCommand({ Filters: [{ Name: 'image-id', Values: [f.resourceId] }] }),
+            new c.sdk.ec2.DescribeInstancesCommand({
+              Filters: [{ Name: 'image-id', Values: [f.resourceId] }],
+            }),
           );
           let running = 0;
           for (const r of users.Reservations ?? [])
@@ -295,7 +286,7 @@ const imageHandler: CleanupHandler = {
       : [
           {
             send: (c: ScanClients) =>
-              c.ec2.send(new DeregisterImageCommand({ ImageId: f.resourceId, DryRun: true })),
+              c.ec2.send(new c.sdk.ec2.DeregisterImageCommand({ ImageId: f.resourceId, DryRun: true })),
           },
         ]),
     ...(o.deleteSnapshots
@@ -304,21 +295,22 @@ const imageHandler: CleanupHandler = {
           .map((p) => ({
             resource: p.id,
             send: (c: ScanClients) =>
-              c.ec2.send(new DeleteSnapshotCommand({ SnapshotId: p.id, DryRun: true })),
+              c.ec2.send(new c.sdk.ec2.DeleteSnapshotCommand({ SnapshotId: p.id, DryRun: true })),
           }))
       : []),
   ],
   async execute(c, f, o, observed) {
     // Every snapshot passed its checks before this point (see `execute` in the service), so the AMI
     // is deregistered only when each of its snapshots may be deleted too.
-    if (!imageDeregistered(f)) await c.ec2.send(new DeregisterImageCommand({ ImageId: f.resourceId }));
+    if (!imageDeregistered(f))
+      await c.ec2.send(new c.sdk.ec2.DeregisterImageCommand({ ImageId: f.resourceId }));
     if (!o.deleteSnapshots) return {};
     const deleted: string[] = [];
     const failed: FailedPart[] = [];
     for (const part of observed.parts ?? []) {
       if (!part.exists) continue;
       try {
-        await c.ec2.send(new DeleteSnapshotCommand({ SnapshotId: part.id }));
+        await c.ec2.send(new c.sdk.ec2.DeleteSnapshotCommand({ SnapshotId: part.id }));
         deleted.push(part.id);
       } catch (err) {
         // Gone meanwhile: the goal is reached. Anything else is reported and left for another run.
@@ -356,16 +348,22 @@ const loadBalancerHandler: CleanupHandler = {
   writeResources: (f) => [f.resourceArn],
   describe: (c, f) =>
     orGone(async () => {
-      const res = await c.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [f.resourceArn] }));
+      const res = await c.elbv2.send(
+        new c.sdk.elbv2.DescribeLoadBalancersCommand({ LoadBalancerArns: [f.resourceArn] }),
+      );
       if ((res.LoadBalancers ?? []).length === 0) return GONE;
-      const groups = await c.elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: f.resourceArn }));
+      const groups = await c.elbv2.send(
+        new c.sdk.elbv2.DescribeTargetGroupsCommand({ LoadBalancerArn: f.resourceArn }),
+      );
       let targets = 0;
       for (const tg of groups.TargetGroups ?? []) {
         if (tg.TargetGroupArn === undefined) continue;
-        const h = await c.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }));
+        const h = await c.elbv2.send(
+          new c.sdk.elbv2.DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }),
+        );
         targets += (h.TargetHealthDescriptions ?? []).length;
       }
-      const tags = await c.elbv2.send(new DescribeTagsCommand({ ResourceArns: [f.resourceArn] }));
+      const tags = await c.elbv2.send(new c.sdk.elbv2.DescribeTagsCommand({ ResourceArns: [f.resourceArn] }));
       return {
         exists: true,
         unused: targets === 0,
@@ -376,7 +374,7 @@ const loadBalancerHandler: CleanupHandler = {
   // ELB has no DryRun option.
   dryRunCalls: () => [],
   async execute(c, f) {
-    await c.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: f.resourceArn }));
+    await c.elbv2.send(new c.sdk.elbv2.DeleteLoadBalancerCommand({ LoadBalancerArn: f.resourceArn }));
     return {};
   },
   wouldDo: (f) => `Delete load balancer ${f.resourceId} in ${f.region} (it has no registered targets).`,

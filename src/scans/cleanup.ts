@@ -153,7 +153,7 @@ export function createCleanupService(deps: CleanupDeps) {
       },
       async (credentials) => {
         try {
-          return await handler.describe(deps.clients(credentials, finding.region), finding, opts);
+          return await handler.describe(await deps.clients(credentials, finding.region), finding, opts);
         } catch (err) {
           throw mapAwsError(err);
         }
@@ -170,7 +170,7 @@ export function createCleanupService(deps: CleanupDeps) {
     opts: CleanupOptions,
     operation: string,
     details: Record<string, unknown>,
-    fn: (clients: ReturnType<ScanClientFactory>) => Promise<T>,
+    fn: (clients: Awaited<ReturnType<ScanClientFactory>>) => Promise<T>,
   ): Promise<T> {
     const policy = actionPolicy(
       handler.writeActions(finding, opts),
@@ -185,7 +185,7 @@ export function createCleanupService(deps: CleanupDeps) {
         region: finding.region,
         audit: cleanupAuditEvent(actor, finding, operation, details),
       },
-      (credentials) => fn(deps.clients(credentials, finding.region)),
+      async (credentials) => fn(await deps.clients(credentials, finding.region)),
     );
   }
 

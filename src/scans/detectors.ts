@@ -1,23 +1,8 @@
-import {
-  DescribeAddressesCommand,
-  type EC2Client,
-  paginateDescribeImages,
-  paginateDescribeInstances,
-  paginateDescribeNatGateways,
-  paginateDescribeRouteTables,
-  paginateDescribeSnapshots,
-  paginateDescribeVolumes,
-  type Tag,
-} from '@aws-sdk/client-ec2';
-import {
-  DescribeTagsCommand,
-  DescribeTargetHealthCommand,
-  type ElasticLoadBalancingV2Client,
-  paginateDescribeLoadBalancers,
-  paginateDescribeTargetGroups,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { paginateDescribeDBInstances, type RDSClient } from '@aws-sdk/client-rds';
+import type { EC2Client, Tag } from '@aws-sdk/client-ec2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import { type Estimate, ebsVolumeEstimate, hourlyEstimate, perGbEstimate, pricesFor } from './prices.ts';
+import type { ScanSdk } from './sdk.ts';
 
 /** The kinds of waste the scanner reports; also the `type` of a finding. */
 export const FINDING_TYPES = [
@@ -52,6 +37,8 @@ export interface ScanClients {
   ec2: EC2Client;
   rds: RDSClient;
   elbv2: ElasticLoadBalancingV2Client;
+  /** The SDK modules the clients come from (commands, paginators): loaded with the clients. */
+  sdk: ScanSdk;
 }
 
 export interface DetectorContext {
@@ -99,9 +86,9 @@ function ec2Arn(ctx: DetectorContext, kind: string, id: string, withAccount = tr
 export const unattachedVolumes: Detector = {
   type: 'ebs_volume_unattached',
   actions: ['ec2:DescribeVolumes'],
-  async run({ ec2 }, ctx) {
+  async run({ ec2, sdk }, ctx) {
     const out: DetectedFinding[] = [];
-    const pages = paginateDescribeVolumes(
+    const pages = sdk.ec2.paginateDescribeVolumes(
       { client: ec2, pageSize: PAGE_SIZE },
       { Filters: [{ Name: 'status', Values: ['available'] }] },
     );
@@ -139,15 +126,15 @@ const COPIED_SNAPSHOT_VOLUME = 'vol-ffffffff';
 export const orphanedSnapshots: Detector = {
   type: 'ebs_snapshot_orphaned',
   actions: ['ec2:DescribeSnapshots', 'ec2:DescribeVolumes', 'ec2:DescribeImages'],
-  async run({ ec2 }, ctx) {
+  async run({ ec2, sdk }, ctx) {
     const price = pricesFor(ctx.region);
     const volumes = new Set<string>();
-    for await (const page of paginateDescribeVolumes({ client: ec2, pageSize: PAGE_SIZE }, {})) {
+    for await (const page of sdk.ec2.paginateDescribeVolumes({ client: ec2, pageSize: PAGE_SIZE }, {})) {
       for (const v of page.Volumes ?? []) if (v.VolumeId !== undefined) volumes.add(v.VolumeId);
     }
     // Snapshots backing one of our AMIs cannot be deleted while the AMI exists: not orphans.
     const backing = new Set<string>();
-    for await (const page of paginateDescribeImages(
+    for await (const page of sdk.ec2.paginateDescribeImages(
       { client: ec2, pageSize: PAGE_SIZE },
       { Owners: ['self'] },
     )) {
@@ -156,7 +143,7 @@ export const orphanedSnapshots: Detector = {
           if (m.Ebs?.SnapshotId !== undefined) backing.add(m.Ebs.SnapshotId);
     }
     const out: DetectedFinding[] = [];
-    for await (const page of paginateDescribeSnapshots(
+    for await (const page of sdk.ec2.paginateDescribeSnapshots(
       { client: ec2, pageSize: PAGE_SIZE },
       { OwnerIds: ['self'] },
     )) {
@@ -189,10 +176,10 @@ export const orphanedSnapshots: Detector = {
 export const unassociatedAddresses: Detector = {
   type: 'eip_unassociated',
   actions: ['ec2:DescribeAddresses'],
-  async run({ ec2 }, ctx) {
+  async run({ ec2, sdk }, ctx) {
     const price = pricesFor(ctx.region);
     // DescribeAddresses is not paginated: it returns every address of the region at once.
-    const res = await ec2.send(new DescribeAddressesCommand({}));
+    const res = await ec2.send(new sdk.ec2.DescribeAddressesCommand({}));
     const out: DetectedFinding[] = [];
     for (const a of res.Addresses ?? []) {
       if (a.AllocationId === undefined || a.AssociationId !== undefined) continue;
@@ -221,15 +208,15 @@ export const idleLoadBalancers: Detector = {
     'elasticloadbalancing:DescribeTargetHealth',
     'elasticloadbalancing:DescribeTags',
   ],
-  async run({ elbv2 }, ctx) {
+  async run({ elbv2, sdk }, ctx) {
     const price = pricesFor(ctx.region);
     const balancers = [];
-    for await (const page of paginateDescribeLoadBalancers({ client: elbv2, pageSize: 400 }, {})) {
+    for await (const page of sdk.elbv2.paginateDescribeLoadBalancers({ client: elbv2, pageSize: 400 }, {})) {
       for (const lb of page.LoadBalancers ?? []) if (lb.LoadBalancerArn !== undefined) balancers.push(lb);
     }
     if (balancers.length === 0) return [];
     const groupsByLb = new Map<string, string[]>();
-    for await (const page of paginateDescribeTargetGroups({ client: elbv2, pageSize: 400 }, {})) {
+    for await (const page of sdk.elbv2.paginateDescribeTargetGroups({ client: elbv2, pageSize: 400 }, {})) {
       for (const tg of page.TargetGroups ?? []) {
         if (tg.TargetGroupArn === undefined) continue;
         for (const lbArn of tg.LoadBalancerArns ?? []) {
@@ -247,7 +234,7 @@ export const idleLoadBalancers: Detector = {
       for (const tg of groupsByLb.get(arn) ?? []) {
         let n = targetCount.get(tg);
         if (n === undefined) {
-          const health = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }));
+          const health = await elbv2.send(new sdk.elbv2.DescribeTargetHealthCommand({ TargetGroupArn: tg }));
           n = (health.TargetHealthDescriptions ?? []).length;
           targetCount.set(tg, n);
         }
@@ -258,7 +245,7 @@ export const idleLoadBalancers: Detector = {
     const tags = new Map<string, Record<string, string>>();
     for (let i = 0; i < idle.length; i += 20) {
       const arns = idle.slice(i, i + 20).map((lb) => lb.LoadBalancerArn as string);
-      const res = await elbv2.send(new DescribeTagsCommand({ ResourceArns: arns }));
+      const res = await elbv2.send(new sdk.elbv2.DescribeTagsCommand({ ResourceArns: arns }));
       for (const d of res.TagDescriptions ?? [])
         if (d.ResourceArn !== undefined) tags.set(d.ResourceArn, tagsOf(d.Tags));
     }
@@ -289,10 +276,10 @@ export const idleLoadBalancers: Detector = {
 export const stoppedDatabases: Detector = {
   type: 'rds_instance_stopped',
   actions: ['rds:DescribeDBInstances'],
-  async run({ rds }, ctx) {
+  async run({ rds, sdk }, ctx) {
     const price = pricesFor(ctx.region);
     const out: DetectedFinding[] = [];
-    for await (const page of paginateDescribeDBInstances({ client: rds, pageSize: 100 }, {})) {
+    for await (const page of sdk.rds.paginateDescribeDBInstances({ client: rds, pageSize: 100 }, {})) {
       for (const db of page.DBInstances ?? []) {
         if (db.DBInstanceIdentifier === undefined || db.DBInstanceStatus !== 'stopped') continue;
         const storage = db.AllocatedStorage ?? 0;
@@ -323,16 +310,16 @@ export const stoppedDatabases: Detector = {
 export const unusedImages: Detector = {
   type: 'ami_unused',
   actions: ['ec2:DescribeImages', 'ec2:DescribeInstances'],
-  async run({ ec2 }, ctx) {
+  async run({ ec2, sdk }, ctx) {
     const price = pricesFor(ctx.region);
     const inUse = new Set<string>();
-    for await (const page of paginateDescribeInstances({ client: ec2, pageSize: 1000 }, {})) {
+    for await (const page of sdk.ec2.paginateDescribeInstances({ client: ec2, pageSize: 1000 }, {})) {
       for (const r of page.Reservations ?? [])
         for (const i of r.Instances ?? [])
           if (i.ImageId !== undefined && i.State?.Name !== 'terminated') inUse.add(i.ImageId);
     }
     const out: DetectedFinding[] = [];
-    for await (const page of paginateDescribeImages(
+    for await (const page of sdk.ec2.paginateDescribeImages(
       { client: ec2, pageSize: PAGE_SIZE },
       { Owners: ['self'] },
     )) {
@@ -372,10 +359,10 @@ export const unusedImages: Detector = {
 export const idleNatGateways: Detector = {
   type: 'nat_gateway_idle',
   actions: ['ec2:DescribeNatGateways', 'ec2:DescribeRouteTables'],
-  async run({ ec2 }, ctx) {
+  async run({ ec2, sdk }, ctx) {
     const price = pricesFor(ctx.region);
     const gateways = [];
-    for await (const page of paginateDescribeNatGateways(
+    for await (const page of sdk.ec2.paginateDescribeNatGateways(
       { client: ec2, pageSize: 1000 },
       { Filter: [{ Name: 'state', Values: ['available'] }] },
     )) {
@@ -384,7 +371,7 @@ export const idleNatGateways: Detector = {
     }
     if (gateways.length === 0) return [];
     const routed = new Set<string>();
-    for await (const page of paginateDescribeRouteTables({ client: ec2, pageSize: 100 }, {})) {
+    for await (const page of sdk.ec2.paginateDescribeRouteTables({ client: ec2, pageSize: 100 }, {})) {
       for (const rt of page.RouteTables ?? [])
         for (const r of rt.Routes ?? []) if (r.NatGatewayId !== undefined) routed.add(r.NatGatewayId);
     }

@@ -154,7 +154,7 @@ export function createScanRunner(deps: ScanRunnerDeps): ScanRunner {
                 // Cancelled (connection deleted) while the attempt record was being written.
                 signal.throwIfAborted();
                 try {
-                  return await detector.run(deps.clients(credentials, region), ctx);
+                  return await detector.run(await deps.clients(credentials, region), ctx);
                 } catch (err) {
                   throw classifyAwsError(err) === 'access_denied' ? new DetectorDenied(err) : err;
                 }

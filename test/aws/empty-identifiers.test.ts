@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsClientFactory } from '../../src/aws/clients.ts';
 import { dropEmptyIdentifiers } from '../../src/aws/empty-identifiers.ts';
 import { unassociatedAddresses } from '../../src/scans/detectors.ts';
+import { loadScanSdk } from '../../src/scans/sdk.ts';
 import { type FakeAws, reply, startFakeAws } from '../helpers/fake-aws.ts';
 
 /**
@@ -58,7 +59,7 @@ describe('empty identifiers from AWS-compatible endpoints are treated as absent'
     });
     const factory = createAwsClientFactory({ region: 'us-east-1', endpointUrl: fake.url });
     try {
-      const ec2 = factory.ec2(credentials);
+      const ec2 = await factory.ec2(credentials);
       const out = await ec2.send(new DescribeAddressesCommand({}));
       const free = out.Addresses?.find((a) => a.AllocationId === 'eipalloc-0free');
       expect(free).toBeDefined();
@@ -67,7 +68,7 @@ describe('empty identifiers from AWS-compatible endpoints are treated as absent'
       expect(free).not.toHaveProperty('InstanceId');
 
       const findings = await unassociatedAddresses.run(
-        { ec2, rds: undefined as never, elbv2: undefined as never },
+        { ec2, rds: undefined as never, elbv2: undefined as never, sdk: await loadScanSdk() },
         {
           region: 'us-east-1',
           accountId: '123456789012',

@@ -21,15 +21,6 @@ const TOTAL_SECONDS = Number(process.env.HOSTILE_LOAD_SECONDS ?? 60);
 const PER_TARGET = Math.max(2, Math.floor(TOTAL_SECONDS / 2));
 const CONCURRENCY = 64;
 const OLD_SPACE_MB = 256;
-/**
- * 100 MB; on PGlite plus its shared_buffers (128 MB, PGlite's default): the embedded database's
- * page cache is WebAssembly memory inside the server process (outside V8's heap and its cap) and is
- * touched page by page as the audit table grows — a bounded cache, not a leak.
- */
-const PGLITE_SHARED_BUFFERS = 128 * 1024 * 1024;
-const MAX_RSS_GROWTH =
-  100 * 1024 * 1024 + (process.env.DATABASE_URL === undefined ? PGLITE_SHARED_BUFFERS : 0);
-
 let stub: StubProcess;
 let server: RunningServer & { readyMs: number };
 
@@ -244,7 +235,10 @@ describe('load', () => {
       `server RSS ${Math.round(startRss / 2 ** 20)} MB → ${Math.round(endRss / 2 ** 20)} MB; AssumeRole calls during the run: ${assumeDuring}`,
     );
     process.stderr.write(`hostile load:\n  ${summary.join('\n  ')}\n`);
-    expect(endRss - startRss).toBeLessThan(MAX_RSS_GROWTH);
+    // The RSS figures are printed, not asserted: a memory bound in a test fails on a busy machine
+    // (issue 16). Memory under load is measured by the benchmarks (bench/README.md: gateway,
+    // streaming); what this test asserts is behaviour — no errors, no timeouts, only documented
+    // refusals, no extra AssumeRole calls, still ready afterwards.
     // With the memory cache, sustained load costs no further AssumeRole calls (the credentials last an hour).
     expect(assumeDuring).toBeLessThanOrEqual(1);
     const ready = await fetch(`${base}/readyz`);

@@ -30,6 +30,7 @@ import {
   unattachedVolumes,
   unusedImages,
 } from '../../src/scans/detectors.ts';
+import { loadScanSdk } from '../../src/scans/sdk.ts';
 
 const ec2Mock = mockClient(EC2Client);
 const rdsMock = mockClient(RDSClient);
@@ -40,6 +41,7 @@ afterEach(() => {
   elbMock.reset();
 });
 
+const sdk = await loadScanSdk();
 const NOW = new Date('2026-11-24T12:00:00Z');
 const daysAgo = (n: number) => new Date(NOW.getTime() - n * 86_400_000);
 const creds = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret-test' };
@@ -49,6 +51,7 @@ function clients(region = 'us-east-1'): ScanClients {
     ec2: new EC2Client({ region, credentials: creds }),
     rds: new RDSClient({ region, credentials: creds }),
     elbv2: new ElasticLoadBalancingV2Client({ region, credentials: creds }),
+    sdk,
   };
 }
 

@@ -1,12 +1,40 @@
-import { and, asc, eq, gt, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { connections } from '../../connections/tables.ts';
 import type { Db, Tx } from '../../db/client.ts';
 import { memberships } from '../../db/core-tables.ts';
+import { preparedPerHandle } from '../../db/prepared.ts';
 import type { Role } from '../rbac.ts';
 import type { ApiKeyScope } from './scope.ts';
 import { apiKeys } from './tables.ts';
 
 /** SQL for API keys; every tenant query takes the orgId. Secret hashes leave this file only for verification. */
+/**
+ * Every request with an API key reads the key and its creator's membership (never cached: a revoked
+ * key or a removed creator stops at the next request, on every node); built once (src/db/prepared.ts).
+ */
+const credentialByPrefix = preparedPerHandle((db) =>
+  db
+    .select({
+      id: apiKeys.id,
+      orgId: apiKeys.orgId,
+      role: apiKeys.role,
+      secretHash: apiKeys.secretHash,
+      createdBy: apiKeys.createdBy,
+      expiresAt: apiKeys.expiresAt,
+      revokedAt: apiKeys.revokedAt,
+      creatorRole: memberships.role,
+      scope: apiKeys.scope,
+    })
+    .from(apiKeys)
+    .leftJoin(
+      memberships,
+      and(eq(memberships.orgId, apiKeys.orgId), eq(memberships.userId, apiKeys.createdBy)),
+    )
+    .where(eq(apiKeys.prefix, sql.placeholder('prefix')))
+    .limit(1)
+    .prepare('rolegate_api_key_credential_v1'),
+);
+
 export interface ApiKeyRow {
   id: string;
   name: string;
@@ -100,25 +128,7 @@ export function createApiKeyStore(db: Db) {
 
     /** Lookup by the public prefix (the organisation is not known before the key is found). */
     async findByPrefix(prefix: string): Promise<ApiKeyCredentialRow | null> {
-      const rows = await db
-        .select({
-          id: apiKeys.id,
-          orgId: apiKeys.orgId,
-          role: apiKeys.role,
-          secretHash: apiKeys.secretHash,
-          createdBy: apiKeys.createdBy,
-          expiresAt: apiKeys.expiresAt,
-          revokedAt: apiKeys.revokedAt,
-          creatorRole: memberships.role,
-          scope: apiKeys.scope,
-        })
-        .from(apiKeys)
-        .leftJoin(
-          memberships,
-          and(eq(memberships.orgId, apiKeys.orgId), eq(memberships.userId, apiKeys.createdBy)),
-        )
-        .where(eq(apiKeys.prefix, prefix))
-        .limit(1);
+      const rows = await credentialByPrefix(db).execute({ prefix });
       return rows[0] ?? null;
     },
 
