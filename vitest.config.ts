@@ -1,6 +1,13 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+// @rolegate/client is read from its TypeScript source (the "rolegate-source" condition of its
+// package.json "exports"), so the tests need no prior build of the package. Otherwise Vitest's own
+// defaults: the server conditions without "module" (whose ESM builds Node cannot load as they are).
+const conditions = ['rolegate-source', ...defaultServerConditions.filter((c) => c !== 'module')];
+
 export default defineConfig({
+  ssr: { resolve: { conditions } },
   test: {
     include: [
       'src/**/*.test.ts',

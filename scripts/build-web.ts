@@ -17,7 +17,8 @@ function newest(dir: string): number {
   return t;
 }
 
-// The console's API types live in the client package (generated from the OpenAPI document).
+// The console bundles the client package's source (API types generated from the OpenAPI document,
+// error reading, the typed client): a change there is a change to the console.
 const apiTypes = join(import.meta.dirname, '..', 'packages', 'client', 'src');
 const sources = Math.max(newest(web), newest(apiTypes));
 if (process.argv.includes('--force') || !existsSync(built) || statSync(built).mtimeMs < sources) {

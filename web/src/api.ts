@@ -3,38 +3,27 @@
  * is an httpOnly cookie the server sets for requests marked `x-rolegate-client: browser`
  * (docs/security-model.md, "Browser sessions"). Nothing is written to localStorage.
  */
-import { CAPABILITIES as API_CAPABILITIES, ROLES as API_ROLES, type paths } from '@rolegate/client/openapi';
+import {
+  CAPABILITIES as API_CAPABILITIES,
+  ROLES as API_ROLES,
+  approvalRequiredAnswer,
+  createRolegateClient,
+  parseErrorAnswer,
+  type paths,
+  type RolegateClient,
+  RolegateError,
+  type RolegateErrorInit,
+} from '@rolegate/client';
 
-/** One invalid field of a `validation_failed` answer (`details.fields` in the error envelope). */
-export interface FieldError {
-  location: string;
-  /** Dotted path, e.g. `roleArn` or `scopes.s3Buckets.0`. */
-  path: string;
-  message: string;
-}
+export type { FieldError } from '@rolegate/client';
 
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly requestId: string | null;
-  readonly fields: FieldError[];
-  /** Seconds the server asked us to wait (`Retry-After` on 429 and 503), or null. */
-  readonly retryAfter: number | null;
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    requestId: string | null,
-    fields: FieldError[] = [],
-    retryAfter: number | null = null,
-  ) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.requestId = requestId;
-    this.fields = fields;
-    this.retryAfter = retryAfter;
-  }
+/**
+ * An error answer of the API. The envelope (code, message, request ID, `details.fields`,
+ * `Retry-After`) is parsed by @rolegate/client for every transport the console uses (fetch and the
+ * upload's XMLHttpRequest), so the console and customers' programs read errors the same way.
+ */
+export class ApiError extends RolegateError {
+  override readonly name: string = 'ApiError';
 
   /** The messages for one field (path or its descendants), to show beside that field. */
   messagesFor(path: string): string[] {
@@ -42,53 +31,43 @@ export class ApiError extends Error {
   }
 }
 
-function fieldsOf(details: unknown): FieldError[] {
-  if (typeof details !== 'object' || details === null) return [];
-  const fields = (details as { fields?: unknown }).fields;
-  if (!Array.isArray(fields)) return [];
-  return fields.filter(
-    (f): f is FieldError =>
-      typeof f === 'object' &&
-      f !== null &&
-      typeof (f as FieldError).path === 'string' &&
-      typeof (f as FieldError).message === 'string',
-  );
-}
-
 /**
  * The operation needs another person's approval (docs/approvals.md): the server answered 202 with
  * `approval_required` and made (or reused) the request named here. Nothing was done.
  */
 export class ApprovalRequiredError extends ApiError {
-  readonly approvalRequestId: string;
-  constructor(message: string, requestId: string | null, approvalRequestId: string) {
-    super(202, 'approval_required', message, requestId);
-    this.approvalRequestId = approvalRequestId;
+  override readonly name: string = 'ApprovalRequiredError';
+  readonly #approvalRequestId: string;
+  constructor(init: RolegateErrorInit, approvalRequestId: string) {
+    super(init);
+    this.#approvalRequestId = approvalRequestId;
+  }
+
+  override get approvalRequestId(): string {
+    return this.#approvalRequestId;
   }
 }
 
-/** A 202 that carries `approval_required` is a refusal to act, not a success. */
-async function approvalRequired(res: Response): Promise<ApprovalRequiredError | null> {
-  if (res.status !== 202) return null;
-  try {
-    const body = (await res.clone().json()) as {
-      error?: {
-        code?: string;
-        message?: string;
-        requestId?: string;
-        details?: { approvalRequestId?: string };
-      };
-    };
-    const e = body.error;
-    if (e?.code !== 'approval_required' || typeof e.details?.approvalRequestId !== 'string') return null;
-    return new ApprovalRequiredError(
-      e.message ?? 'This operation needs approval.',
-      e.requestId ?? null,
-      e.details.approvalRequestId,
-    );
-  } catch {
-    return null;
+/** The console's error for an answer (any status), or null when it is a success. */
+function errorOf(
+  status: number,
+  headers: { get(name: string): string | null },
+  body: string,
+): ApiError | null {
+  const approval = approvalRequiredAnswer(status, headers, body);
+  if (approval !== null) {
+    // approvalRequiredAnswer only answers for an envelope that names the request.
+    return new ApprovalRequiredError(approval, String(approval.details?.approvalRequestId));
   }
+  if (status >= 200 && status < 300) return null;
+  return new ApiError(parseErrorAnswer({ status, headers, body }));
+}
+
+/** The error of a fetch response (reads its body; a 202 is read from a clone), or null for a success. */
+async function errorOfResponse(res: Response): Promise<ApiError | null> {
+  if (res.ok && res.status !== 202) return null;
+  const body = await (res.ok ? res.clone() : res).text().catch(() => '');
+  return errorOf(res.status, res.headers, body);
 }
 
 const BROWSER_HEADERS = { 'x-rolegate-client': 'browser' };
@@ -102,41 +81,6 @@ export function hasSession(): boolean {
 
 export function setAccessToken(token: string | null): void {
   accessToken = token;
-}
-
-/** `Retry-After` as seconds (delta form only; the API never sends an HTTP date). */
-function retryAfterOf(res: Response): number | null {
-  const raw = res.headers.get('retry-after');
-  if (raw === null || !/^\d{1,6}$/.test(raw.trim())) return null;
-  return Number(raw.trim());
-}
-
-async function toError(res: Response): Promise<ApiError> {
-  const headerId = res.headers.get('x-request-id');
-  const retryAfter = retryAfterOf(res);
-  try {
-    const body = (await res.json()) as {
-      error?: { code?: string; message?: string; requestId?: string; details?: unknown };
-    };
-    const e = body.error ?? {};
-    return new ApiError(
-      res.status,
-      e.code ?? 'error',
-      e.message ?? `Request failed with HTTP ${res.status}.`,
-      e.requestId ?? headerId,
-      fieldsOf(e.details),
-      retryAfter,
-    );
-  } catch {
-    return new ApiError(
-      res.status,
-      'error',
-      `Request failed with HTTP ${res.status}.`,
-      headerId,
-      [],
-      retryAfter,
-    );
-  }
 }
 
 /** Rotates the refresh cookie and keeps the new access token in memory; false when signed out. */
@@ -167,19 +111,44 @@ export function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-export async function rawFetch(path: string, init: RequestInit = {}, retry = true): Promise<Response> {
-  const headers = new Headers(init.headers);
-  for (const [k, v] of Object.entries(BROWSER_HEADERS)) headers.set(k, v);
-  if (accessToken !== null) headers.set('authorization', `Bearer ${accessToken}`);
-  const res = await fetch(path, { ...init, headers, credentials: 'same-origin' });
-  if (res.status === 401 && retry && accessToken !== null && !path.startsWith('/v1/auth/')) {
-    if (await refreshSession()) return rawFetch(path, init, false);
+/**
+ * The console's transport, for `api`, downloads and the typed client `rg`: the browser marker, the
+ * access token from memory, one refresh and retry on a 401, and every error answer (including
+ * `202 approval_required`) thrown as an ApiError.
+ */
+async function send(request: Request, retry = true): Promise<Response> {
+  // A copy keeps the body for the one retry after a refresh.
+  const attempt = retry ? request.clone() : request;
+  for (const [k, v] of Object.entries(BROWSER_HEADERS)) attempt.headers.set(k, v);
+  if (accessToken !== null) attempt.headers.set('authorization', `Bearer ${accessToken}`);
+  const res = await fetch(attempt);
+  if (
+    res.status === 401 &&
+    retry &&
+    accessToken !== null &&
+    !new URL(request.url).pathname.startsWith('/v1/auth/')
+  ) {
+    if (await refreshSession()) return send(request, false);
   }
-  if (!res.ok) throw await toError(res);
-  const pending = await approvalRequired(res);
-  if (pending !== null) throw pending;
+  const error = await errorOfResponse(res);
+  if (error !== null) throw error;
   return res;
 }
+
+export function rawFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  return send(new Request(path, { ...init, credentials: 'same-origin' }));
+}
+
+/**
+ * The typed client of @rolegate/client over the console's transport: paths, parameters, bodies and
+ * answers typed from the OpenAPI document, errors thrown as ApiError.
+ * `await rg.data(rg.api.GET('/v1/orgs/{orgId}/connections', { params: { path: { orgId } } }))`.
+ */
+export const rg: RolegateClient = createRolegateClient({
+  // Same origin: the console is served by Rolegate itself.
+  baseUrl: globalThis.location?.origin ?? '',
+  fetch: (request) => send(request),
+});
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method };
@@ -222,39 +191,16 @@ export function uploadWithProgress(
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     };
     xhr.onload = () => {
-      if (xhr.status === 202) {
-        try {
-          const body = JSON.parse(xhr.responseText) as {
-            error?: {
-              code: string;
-              message: string;
-              requestId: string;
-              details?: { approvalRequestId?: string };
-            };
-          };
-          const id = body.error?.details?.approvalRequestId;
-          if (body.error?.code === 'approval_required' && typeof id === 'string') {
-            return reject(new ApprovalRequiredError(body.error.message, body.error.requestId, id));
-          }
-        } catch {
-          // not an approval answer: an ordinary success
-        }
-      }
-      if (xhr.status >= 200 && xhr.status < 300) return resolve();
-      let code = 'error';
-      let message = `Upload failed with HTTP ${xhr.status}.`;
-      let requestId = xhr.getResponseHeader('x-request-id');
-      try {
-        const body = JSON.parse(xhr.responseText) as {
-          error?: { code: string; message: string; requestId: string };
-        };
-        if (body.error) ({ code, message, requestId } = body.error);
-      } catch {
-        // not JSON: keep the generic message
-      }
-      reject(new ApiError(xhr.status, code, message, requestId));
+      const error = errorOf(
+        xhr.status,
+        { get: (name) => xhr.getResponseHeader(name) },
+        xhr.responseType === '' || xhr.responseType === 'text' ? xhr.responseText : '',
+      );
+      if (error === null) resolve();
+      else reject(error);
     };
-    xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload failed: network error.', null));
+    // Like a failed fetch: a TypeError, which the console treats as a network failure.
+    xhr.onerror = () => reject(new TypeError('The upload failed: network error.'));
     xhr.send(file);
   });
 }
@@ -266,13 +212,14 @@ export async function login(email: string, password: string, totp?: string): Pro
     headers: { ...BROWSER_HEADERS, 'content-type': 'application/json' },
     body: JSON.stringify(totp === undefined ? { email, password } : { email, password, totp }),
   });
-  if (!res.ok) throw await toError(res);
+  const error = await errorOfResponse(res);
+  if (error !== null) throw error;
   accessToken = ((await res.json()) as { accessToken: string }).accessToken;
 }
 
 export async function logout(): Promise<void> {
   try {
-    await api('POST', '/v1/auth/logout');
+    await rg.data(rg.api.POST('/v1/auth/logout'));
   } finally {
     accessToken = null;
   }

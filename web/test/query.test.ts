@@ -5,7 +5,7 @@ import { retryDelay, shouldRetry } from '../src/query.tsx';
 /** The console's retry policy for reads (web/src/query.tsx): only "try again" answers are retried. */
 describe('console query retry policy', () => {
   const err = (status: number, retryAfter: number | null = null) =>
-    new ApiError(status, 'x', 'x', null, [], retryAfter);
+    new ApiError({ status, code: 'internal_error', message: 'x', requestId: null, retryAfter });
 
   it('retries 503, 429 with Retry-After and network failures, a bounded number of times', () => {
     expect(shouldRetry(0, err(503))).toBe(true);

@@ -1,4 +1,5 @@
-import createFetchClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { Client, Middleware } from 'openapi-fetch';
+import createFetchClient from 'openapi-fetch';
 import type { components, paths } from './openapi.ts';
 
 /**
@@ -21,9 +22,19 @@ export interface FieldError {
   message: string;
 }
 
+/** What a RolegateError is made of; `parseErrorAnswer` reads it from an answer. */
+export interface RolegateErrorInit {
+  status: number;
+  code: ErrorCode | 'unexpected_response';
+  message: string;
+  requestId: string | null;
+  details?: Record<string, unknown> | undefined;
+  retryAfter?: number | null;
+}
+
 /** An error answer of the API: its stable code, message, request ID and details. */
 export class RolegateError extends Error {
-  override readonly name = 'RolegateError';
+  override readonly name: string = 'RolegateError';
   readonly status: number;
   /** A stable code such as `validation_failed` or `not_found`; `unexpected_response` when the body was not the API's error envelope. */
   readonly code: ErrorCode | 'unexpected_response';
@@ -32,14 +43,7 @@ export class RolegateError extends Error {
   /** Seconds to wait before retrying (429, some 503), from `Retry-After`. */
   readonly retryAfter: number | null;
 
-  constructor(input: {
-    status: number;
-    code: ErrorCode | 'unexpected_response';
-    message: string;
-    requestId: string | null;
-    details?: Record<string, unknown> | undefined;
-    retryAfter?: number | null;
-  }) {
+  constructor(input: RolegateErrorInit) {
     super(input.message);
     this.status = input.status;
     this.code = input.code;
@@ -48,52 +52,130 @@ export class RolegateError extends Error {
     this.retryAfter = input.retryAfter ?? null;
   }
 
-  /** The invalid fields of a `validation_failed` answer (empty otherwise). */
+  /** The invalid fields of a `validation_failed` answer (empty otherwise); malformed entries are dropped. */
   get fields(): FieldError[] {
     const fields = this.details?.fields;
-    return Array.isArray(fields) ? (fields as FieldError[]) : [];
+    if (!Array.isArray(fields)) return [];
+    return fields.filter(
+      (f): f is FieldError =>
+        typeof f === 'object' &&
+        f !== null &&
+        typeof (f as FieldError).location === 'string' &&
+        typeof (f as FieldError).path === 'string' &&
+        typeof (f as FieldError).message === 'string',
+    );
+  }
+
+  /**
+   * The approval request a `202 approval_required` answer made or reused (docs/approvals.md): the
+   * operation was not done and may be retried once the request is approved. Null otherwise.
+   */
+  get approvalRequestId(): string | null {
+    const id = this.details?.approvalRequestId;
+    return this.code === 'approval_required' && typeof id === 'string' ? id : null;
   }
 }
 
 function isErrorBody(body: unknown): body is ErrorBody {
   if (typeof body !== 'object' || body === null || !('error' in body)) return false;
   const error = (body as { error: unknown }).error;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message, requestId, details } = error as Record<string, unknown>;
   return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    typeof (error as { message?: unknown }).message === 'string'
+    typeof code === 'string' &&
+    typeof message === 'string' &&
+    (requestId === undefined || typeof requestId === 'string') &&
+    (details === undefined || (typeof details === 'object' && details !== null && !Array.isArray(details)))
   );
+}
+
+/** The headers of an answer, as fetch's Response and XMLHttpRequest both expose them. */
+export interface AnswerHeaders {
+  get(name: string): string | null;
+}
+
+/** `Retry-After` in seconds (the API sends the delta form only), or null. */
+function retryAfterOf(headers: AnswerHeaders): number | null {
+  const raw = headers.get('retry-after')?.trim();
+  return raw !== undefined && /^\d{1,6}$/.test(raw) ? Number(raw) : null;
+}
+
+/**
+ * Reads an error answer (any transport: fetch, XMLHttpRequest): the error envelope
+ * `{ error: { code, message, requestId, details } }`, or `unexpected_response` when the body is not
+ * one (a proxy's page, for instance). The one place the envelope is parsed.
+ */
+export function parseErrorAnswer(answer: {
+  status: number;
+  statusText?: string;
+  headers: AnswerHeaders;
+  body: string;
+}): RolegateErrorInit {
+  let body: unknown = null;
+  try {
+    body = JSON.parse(answer.body);
+  } catch {
+    // Not JSON: reported as an unexpected response below.
+  }
+  const retryAfter = retryAfterOf(answer.headers);
+  const headerId = answer.headers.get('x-request-id');
+  if (isErrorBody(body)) {
+    return {
+      status: answer.status,
+      code: body.error.code,
+      message: body.error.message,
+      requestId: body.error.requestId ?? headerId,
+      details: body.error.details,
+      retryAfter,
+    };
+  }
+  return {
+    status: answer.status,
+    code: 'unexpected_response',
+    message: `HTTP ${answer.status} ${answer.statusText ?? ''}`.trim(),
+    requestId: headerId,
+    retryAfter,
+  };
+}
+
+/**
+ * A `202 approval_required` answer is a refusal to act, not a success (docs/approvals.md): its error,
+ * or null for any other answer. Reads a copy of the body only for a 202.
+ */
+export function approvalRequiredAnswer(
+  status: number,
+  headers: AnswerHeaders,
+  body: string,
+): RolegateErrorInit | null {
+  if (status !== 202) return null;
+  const init = parseErrorAnswer({ status, headers, body });
+  return init.code === 'approval_required' && typeof init.details?.approvalRequestId === 'string'
+    ? init
+    : null;
 }
 
 /** Builds the RolegateError of a non-2xx response (reads its body). */
 export async function errorFromResponse(response: Response): Promise<RolegateError> {
-  const text = await response.text().catch(() => '');
-  let body: unknown = null;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not JSON: a proxy's page, for instance; reported as an unexpected response below.
-  }
-  const retry = Number(response.headers.get('retry-after'));
-  const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : null;
-  if (isErrorBody(body)) {
-    return new RolegateError({
+  const body = await response.text().catch(() => '');
+  return new RolegateError(
+    parseErrorAnswer({
       status: response.status,
-      code: body.error.code,
-      message: body.error.message,
-      requestId: body.error.requestId ?? response.headers.get('x-request-id'),
-      details: body.error.details,
-      retryAfter,
-    });
-  }
-  return new RolegateError({
-    status: response.status,
-    code: 'unexpected_response',
-    message: `HTTP ${response.status} ${response.statusText}`.trim(),
-    requestId: response.headers.get('x-request-id'),
-    retryAfter,
-  });
+      statusText: response.statusText,
+      headers: response.headers,
+      body,
+    }),
+  );
+}
+
+/** The RolegateError of a `202 approval_required` response, or null (reads a clone of a 202's body). */
+export async function approvalRequiredFromResponse(response: Response): Promise<RolegateError | null> {
+  if (response.status !== 202) return null;
+  const body = await response
+    .clone()
+    .text()
+    .catch(() => '');
+  const init = approvalRequiredAnswer(response.status, response.headers, body);
+  return init === null ? null : new RolegateError(init);
 }
 
 export interface RolegateClientOptions {
@@ -148,6 +230,8 @@ export function createRolegateClient(options: RolegateClientOptions): RolegateCl
     },
     async onResponse({ response }) {
       if (!response.ok) throw await errorFromResponse(response);
+      const approval = await approvalRequiredFromResponse(response);
+      if (approval !== null) throw approval;
       return response;
     },
   };
@@ -156,6 +240,8 @@ export function createRolegateClient(options: RolegateClientOptions): RolegateCl
 
   async function data<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
     const result = await call;
+    // The middleware of `api` has already thrown for error and approval_required answers; this
+    // covers a call made with a client of the caller's own.
     if (!result.response.ok) throw await errorFromResponse(result.response);
     // A 204 has no body; its type says so (null or undefined), and the caller asked for it.
     return result.data as T;

@@ -6,6 +6,7 @@ import { createTestUser, type TestUser } from '../../../test/helpers/identity.ts
 import {
   CAPABILITIES,
   createRolegateClient,
+  parseErrorAnswer,
   ROLES,
   type RolegateClient,
   RolegateError,
@@ -162,5 +163,81 @@ describe('@rolegate/client', () => {
     await rotating.data(rotating.api.GET('/v1/orgs/{orgId}', { params: { path: { orgId: owner.orgId } } }));
     await rotating.data(rotating.api.GET('/v1/orgs/{orgId}', { params: { path: { orgId: owner.orgId } } }));
     expect(asked).toBe(2);
+  });
+
+  it('throws for 202 approval_required: nothing was done, the approval request is named', async () => {
+    // The default approval policy names lambda.invoke; the gate answers before AWS is contacted.
+    const connection = await createTestConnection(t, owner.orgId, {
+      capabilities: ['lambda-invoke'],
+      scopes: { lambdaFunctionPatterns: ['debug-*'] },
+    });
+    const pending = await rg
+      .data(
+        rg.api.POST('/v1/orgs/{orgId}/connections/{connId}/lambda/functions/{function}/invoke', {
+          params: { path: { orgId: owner.orgId, connId: connection.id, function: 'debug-echo' } },
+          body: { payload: { ping: 1 } },
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(pending).toBeInstanceOf(RolegateError);
+    const e = pending as RolegateError;
+    expect(e.status).toBe(202);
+    expect(e.code).toBe('approval_required');
+    expect(e.approvalRequestId).toMatch(/^apr_/);
+    expect(e.requestId).toMatch(/^req_/);
+  });
+});
+
+describe('parseErrorAnswer (the one reader of the error envelope, for any transport)', () => {
+  const headers = (entries: Record<string, string>) => new Headers(entries);
+
+  it('reads code, message, request ID, well-formed fields and Retry-After', () => {
+    const e = new RolegateError(
+      parseErrorAnswer({
+        status: 429,
+        headers: headers({ 'retry-after': ' 7 ', 'x-request-id': 'req_header' }),
+        body: JSON.stringify({
+          error: {
+            code: 'validation_failed',
+            message: 'Invalid input',
+            requestId: 'req_body',
+            details: {
+              fields: [
+                { location: 'body', path: 'name', message: 'Required' },
+                { path: 'no location', message: 'dropped' },
+                'not an object',
+              ],
+            },
+          },
+        }),
+      }),
+    );
+    expect(e).toMatchObject({ status: 429, code: 'validation_failed', requestId: 'req_body', retryAfter: 7 });
+    expect(e.message).toBe('Invalid input');
+    expect(e.fields).toEqual([{ location: 'body', path: 'name', message: 'Required' }]);
+    expect(e.approvalRequestId).toBeNull();
+  });
+
+  it('reports a body that is not the envelope as unexpected_response, with the header request ID', () => {
+    for (const body of [
+      '<html>Bad gateway</html>',
+      '{"error":"flat"}',
+      '',
+      '{"error":{"code":1,"message":"x"}}',
+    ]) {
+      const init = parseErrorAnswer({
+        status: 502,
+        statusText: 'Bad Gateway',
+        headers: headers({ 'x-request-id': 'req_proxy', 'retry-after': 'Wed, 21 Oct 2026 07:28:00 GMT' }),
+        body,
+      });
+      expect(init).toMatchObject({
+        status: 502,
+        code: 'unexpected_response',
+        message: 'HTTP 502 Bad Gateway',
+        requestId: 'req_proxy',
+        retryAfter: null,
+      });
+    }
   });
 });
