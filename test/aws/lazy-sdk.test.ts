@@ -12,9 +12,13 @@ const run = promisify(execFile);
  */
 describe('AWS SDK loading', () => {
   it('starting the server loads no EC2, RDS or ELBv2 client; the first scan loads them', async () => {
-    const { stdout } = await run(process.execPath, [join(import.meta.dirname, '../fixtures/loaded-modules.ts')], {
-      timeout: 60_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [join(import.meta.dirname, '../fixtures/loaded-modules.ts')],
+      {
+        timeout: 60_000,
+      },
+    );
     const { atStart, afterScanSdk } = JSON.parse(stdout) as { atStart: string[]; afterScanSdk: string[] };
     // The broker's own services are loaded at start (proves the hook sees SDK packages at all).
     expect(atStart).toContain('client-sts');
