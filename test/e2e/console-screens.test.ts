@@ -88,7 +88,11 @@ async function signIn(p: Page, user: TestUser) {
 }
 
 async function openConnection(p: Page, name: string) {
-  await p.getByRole('link', { name: 'Connections' }).click();
+  // The main navigation's entry: a connection's page also links back to "All connections".
+  await p
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Connections', exact: true })
+    .click();
   await p.getByRole('link', { name: `Open ${name}` }).click();
   await p.getByRole('heading', { name: new RegExp(name) }).waitFor();
 }
@@ -343,22 +347,24 @@ describe.sequential('console: connection screens', () => {
   it('browses a prefix-limited S3 connection inside its prefix, never into a 403', async () => {
     await openConnection(page, 'team-a-share');
     await page.getByRole('tab', { name: 'S3' }).click();
-    await page.getByRole('button', { name: 'shared-bucket' }).click();
+    // Buckets and folders are links since the router merge (they open in a new tab too).
+    await page.getByRole('list', { name: 'Buckets' }).getByRole('link', { name: 'shared-bucket' }).click();
     await page.getByRole('cell', { name: 'report.csv' }).waitFor();
     const chooser = page.getByTestId('s3-prefix-chooser');
     const allowed = chooser
       .getByRole('list', { name: 'Allowed prefixes' })
       .getByRole('button', { name: 'team-a/' });
     expect(await allowed.getAttribute('aria-pressed')).toBe('true');
-    await page.getByRole('button', { name: /2026\// }).click();
+    await page.getByRole('link', { name: /2026\// }).click();
+    await page.getByRole('navigation', { name: 'Folder shared-bucket/team-a/2026/' }).waitFor();
     await page.getByRole('cell', { name: 'report.csv' }).waitFor();
     await expect.poll(() => listedPrefixes.at(-1)).toBe('team-a/2026/');
 
     // The bucket root is outside the prefix: the console offers the prefixes instead of asking.
     const before = listedPrefixes.length;
     await page
-      .getByRole('navigation', { name: 'Folder' })
-      .getByRole('button', { name: 'shared-bucket' })
+      .getByRole('navigation', { name: /^Folder / })
+      .getByRole('link', { name: 'shared-bucket', exact: true })
       .click();
     await chooser.getByText('may not list here').waitFor();
     // A typed prefix outside the allowed ones is refused beside the field, without a request.
