@@ -87,23 +87,38 @@ const sideways = (p: Page) =>
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   mockSts();
-  let volume: Volume = {
-    VolumeId: 'vol-0a41c7e2f9d3b8165',
-    State: 'available',
-    Size: 500,
-    Attachments: [],
-    Tags: [
-      { Key: 'Name', Value: 'etl-scratch-2025' },
-      { Key: 'rolegate-cleanup', Value: 'allowed' },
-    ],
-  };
-  ec2.on(DescribeVolumesCommand).callsFake(async () => ({ Volumes: [volume] }));
-  ec2.on(DeleteVolumeCommand).callsFake(async (input: { DryRun?: boolean }) => {
+  // Two unattached volumes, both tagged for clean-up: one deleted before the audit screenshot, the
+  // other through the console by the last step.
+  const volumes = new Map<string, Volume>(
+    (
+      [
+        ['vol-0a41c7e2f9d3b8165', 'etl-scratch-2025', 500],
+        ['vol-09c2d5e7a1f6b4083', 'ci-runner-cache', 200],
+      ] as const
+    ).map(([id, name, size]): [string, Volume] => [
+      id,
+      {
+        VolumeId: id,
+        State: 'available',
+        Size: size,
+        Attachments: [],
+        Tags: [
+          { Key: 'Name', Value: name },
+          { Key: 'rolegate-cleanup', Value: 'allowed' },
+        ],
+      },
+    ]),
+  );
+  ec2.on(DescribeVolumesCommand).callsFake(async (input: { VolumeIds?: string[] }) => ({
+    Volumes: (input.VolumeIds ?? []).flatMap((id) => volumes.get(id) ?? []),
+  }));
+  ec2.on(DeleteVolumeCommand).callsFake(async (input: { DryRun?: boolean; VolumeId?: string }) => {
     if (input.DryRun)
       throw Object.assign(new Error('Request would have succeeded, but DryRun flag is set.'), {
         name: 'DryRunOperation',
       });
-    volume = { ...volume, State: 'deleting' };
+    const volume = volumes.get(input.VolumeId ?? '');
+    if (volume !== undefined) volumes.set(input.VolumeId ?? '', { ...volume, State: 'deleting' });
     return {};
   });
   ec2.on(CreateSnapshotCommand).resolves({ SnapshotId: 'snap-07d2e91c4ab35f6e0' });
@@ -233,6 +248,16 @@ beforeAll(async () => {
     monthlyCostCents: 4000,
     recommendedAction: 'Snapshot it, then delete the volume.',
     tags: { Name: 'etl-scratch-2025', 'rolegate-cleanup': 'allowed' },
+  });
+  await insertFinding(db, orgId, paymentsId, {
+    type: 'ebs_volume_unattached',
+    region: 'eu-west-1',
+    resourceId: 'vol-09c2d5e7a1f6b4083',
+    resourceArn: arn('volume', 'vol-09c2d5e7a1f6b4083'),
+    ageDays: 37,
+    monthlyCostCents: 1600,
+    recommendedAction: 'Snapshot it, then delete the volume.',
+    tags: { Name: 'ci-runner-cache', 'rolegate-cleanup': 'allowed' },
   });
   await insertFinding(db, orgId, paymentsId, {
     type: 'eip_unassociated',
@@ -402,6 +427,29 @@ describe.sequential('console: the screenshots of docs/console.md', () => {
     expect(await sideways(p)).toBeLessThanOrEqual(0);
     await capture(p, 'phone-connections');
     await phone.close();
+  });
+
+  it('cleans a finding up: focus moves into the dry run, back on Cancel, to the outcome once the row goes', async () => {
+    await page.goto(`${baseUrl}/orgs/${orgId}/findings`);
+    const row = page.getByRole('row', { name: /vol-09c2d5e7a1f6b4083/ });
+    const opener = row.getByRole('button', { name: 'Clean up…' });
+    await opener.click();
+    const heading = page.getByRole('heading', { name: 'Dry run: vol-09c2d5e7a1f6b4083' });
+    await expect
+      .poll(() => heading.evaluate((el) => el === el.ownerDocument.activeElement), { timeout: 5_000 })
+      .toBe(true);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect
+      .poll(() => opener.evaluate((el) => el === el.ownerDocument.activeElement), { timeout: 5_000 })
+      .toBe(true);
+    await opener.click();
+    await page.getByRole('button', { name: 'Confirm clean-up' }).click();
+    // The cleaned finding leaves the open ones with its button: the outcome message has the focus.
+    await expect.poll(() => row.count()).toBe(0);
+    const done = page.getByRole('status').filter({ hasText: /^Done: / });
+    await expect
+      .poll(() => done.evaluate((el) => el === el.ownerDocument.activeElement), { timeout: 5_000 })
+      .toBe(true);
   });
 
   it('logged no browser console error', () => {

@@ -222,9 +222,18 @@ export function ViewHeading({ id, children }: { id: string; children: ReactNode 
 /**
  * Moves focus to `ref`'s element once React has committed the current update (the element may
  * only mount then): used to hand focus back to the control that opened a panel that just closed.
+ * When that control is gone (its row was deleted) or disabled, `fallback` takes focus instead, so
+ * focus never drops to the page's body.
  */
-export function focusSoon(ref: RefObject<HTMLElement | null>): void {
-  requestAnimationFrame(() => ref.current?.focus());
+export function focusSoon(
+  ref: RefObject<HTMLElement | null>,
+  fallback?: RefObject<HTMLElement | null>,
+): void {
+  requestAnimationFrame(() => {
+    const el = ref.current;
+    const usable = el?.isConnected === true && !(el instanceof HTMLButtonElement && el.disabled);
+    (usable ? el : fallback?.current)?.focus();
+  });
 }
 
 /** Bar chart drawn with SVG attributes only (the CSP forbids inline styles). */

@@ -117,6 +117,10 @@ export function FindingsView({
   const [done, setDone] = useState<string | null>(null);
   // The row's "Clean up…" button that opened the dry-run panel gets focus back when it closes.
   const opener = useRef<HTMLButtonElement | null>(null);
+  // The dry-run panel takes focus when it opens; after a clean-up the row (and its button) usually
+  // leaves the list of open findings, so the outcome message takes focus instead.
+  const panelHeading = useRef<HTMLHeadingElement>(null);
+  const doneMessage = useRef<HTMLParagraphElement>(null);
 
   /** Changes some parameters of the address; a deliberate change, so a new history entry. */
   function update(changes: Record<string, string | null>) {
@@ -132,7 +136,10 @@ export function FindingsView({
     mutationFn: (f: Finding) =>
       api<DryRun>('POST', `/v1/orgs/${orgId}/findings/${f.id}/cleanup`, { dryRun: true }),
     onMutate: () => setDone(null),
-    onSuccess: (dry, finding) => setCleanup({ finding, dry }),
+    onSuccess: (dry, finding) => {
+      setCleanup({ finding, dry });
+      focusSoon(panelHeading);
+    },
   });
   const confirm = useMutation({
     mutationFn: (c: { finding: Finding; token: string }) =>
@@ -140,10 +147,11 @@ export function FindingsView({
         dryRun: false,
         confirm: c.token,
       }),
-    onSuccess: (res) => {
+    onSuccess: async (res) => {
       setDone(`Done: ${res.action}`);
-      closePanel();
-      return queryClient.invalidateQueries({ queryKey: ['org', orgId, 'findings'] });
+      setCleanup(null);
+      await queryClient.invalidateQueries({ queryKey: ['org', orgId, 'findings'] });
+      focusSoon(opener, doneMessage);
     },
   });
 
@@ -237,7 +245,7 @@ export function FindingsView({
       {dryRun.isPending && <Busy label="Dry run…" />}
       {confirm.isPending && <Busy label="Cleaning up…" />}
       {done !== null && (
-        <p className="notice" role="status">
+        <p className="notice" role="status" ref={doneMessage} tabIndex={-1}>
           {done}
         </p>
       )}
@@ -262,7 +270,9 @@ export function FindingsView({
               </div>
               {cleanup !== null && (
                 <section className="card notice" aria-labelledby="dry-run-h">
-                  <h3 id="dry-run-h">Dry run: {cleanup.finding.resourceId}</h3>
+                  <h3 id="dry-run-h" ref={panelHeading} tabIndex={-1}>
+                    Dry run: {cleanup.finding.resourceId}
+                  </h3>
                   <p>{cleanup.dry.wouldDo}</p>
                   <ul className="checks">
                     {cleanup.dry.checks.map((c) => (
