@@ -2,6 +2,7 @@ import {
   createContext,
   type ReactNode,
   type RefObject,
+  useCallback,
   useContext,
   useEffect,
   useRef,
@@ -222,18 +223,23 @@ export function ViewHeading({ id, children }: { id: string; children: ReactNode 
 /**
  * Moves focus to `ref`'s element once React has committed the current update (the element may
  * only mount then): used to hand focus back to the control that opened a panel that just closed.
- * When that control is gone (its row was deleted) or disabled, `fallback` takes focus instead, so
- * focus never drops to the page's body.
  */
-export function focusSoon(
-  ref: RefObject<HTMLElement | null>,
-  fallback?: RefObject<HTMLElement | null>,
-): void {
-  requestAnimationFrame(() => {
-    const el = ref.current;
-    const usable = el?.isConnected === true && !(el instanceof HTMLButtonElement && el.disabled);
-    (usable ? el : fallback?.current)?.focus();
-  });
+export function focusSoon(ref: RefObject<HTMLElement | null>): void {
+  requestAnimationFrame(() => ref.current?.focus());
+}
+
+/**
+ * Returns `focusAfterRender(ref)`: focuses `ref`'s element in an effect of the render that commits
+ * the state updates made together with the call. Unlike a timer (focusSoon), this cannot run before
+ * React has mounted the element — updates made outside an event (a mutation's onSuccess) are
+ * committed later than the next frame on a busy machine.
+ */
+export function useFocusAfterRender(): (ref: RefObject<HTMLElement | null>) => void {
+  const [request, setRequest] = useState<{ ref: RefObject<HTMLElement | null> } | null>(null);
+  useEffect(() => {
+    request?.ref.current?.focus();
+  }, [request]);
+  return useCallback((ref: RefObject<HTMLElement | null>) => setRequest({ ref }), []);
 }
 
 /** Bar chart drawn with SVG attributes only (the CSP forbids inline styles). */

@@ -4,7 +4,7 @@ import { type FormEvent, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, qs } from '../api.ts';
 import { MutationError, QueryView } from '../query.tsx';
-import { BarChart, Busy, Empty, focusSoon, ViewHeading } from '../ui.tsx';
+import { BarChart, Busy, Empty, useFocusAfterRender, ViewHeading } from '../ui.tsx';
 import { useConnections } from './Connections.tsx';
 
 type FindingsQuery = NonNullable<paths['/v1/orgs/{orgId}/findings']['get']['parameters']['query']>;
@@ -117,10 +117,11 @@ export function FindingsView({
   const [done, setDone] = useState<string | null>(null);
   // The row's "Clean up…" button that opened the dry-run panel gets focus back when it closes.
   const opener = useRef<HTMLButtonElement | null>(null);
-  // The dry-run panel takes focus when it opens; after a clean-up the row (and its button) usually
-  // leaves the list of open findings, so the outcome message takes focus instead.
+  // The dry-run panel takes focus when it opens. A cleaned finding has no "Clean up…" button any
+  // more (and leaves the list of open ones), so after a clean-up the outcome message takes focus.
   const panelHeading = useRef<HTMLHeadingElement>(null);
   const doneMessage = useRef<HTMLParagraphElement>(null);
+  const focusAfterRender = useFocusAfterRender();
 
   /** Changes some parameters of the address; a deliberate change, so a new history entry. */
   function update(changes: Record<string, string | null>) {
@@ -138,7 +139,7 @@ export function FindingsView({
     onMutate: () => setDone(null),
     onSuccess: (dry, finding) => {
       setCleanup({ finding, dry });
-      focusSoon(panelHeading);
+      focusAfterRender(panelHeading);
     },
   });
   const confirm = useMutation({
@@ -147,17 +148,17 @@ export function FindingsView({
         dryRun: false,
         confirm: c.token,
       }),
-    onSuccess: async (res) => {
+    onSuccess: (res) => {
       setDone(`Done: ${res.action}`);
       setCleanup(null);
-      await queryClient.invalidateQueries({ queryKey: ['org', orgId, 'findings'] });
-      focusSoon(opener, doneMessage);
+      focusAfterRender(doneMessage);
+      return queryClient.invalidateQueries({ queryKey: ['org', orgId, 'findings'] });
     },
   });
 
   function closePanel() {
     setCleanup(null);
-    focusSoon(opener);
+    focusAfterRender(opener);
   }
 
   const items = [...(data.data?.items ?? [])].sort((a, b) => {

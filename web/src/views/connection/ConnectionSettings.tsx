@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, api, CAPABILITIES, type Capability, type Connection } from '../../api.ts';
 import { MutationError, QueryView } from '../../query.tsx';
-import { CodeBlock, CopyButton, FieldMessage, focusSoon, formatTime } from '../../ui.tsx';
+import { CodeBlock, CopyButton, FieldMessage, formatTime, useFocusAfterRender } from '../../ui.tsx';
 import { connectionKey, connectionPath, type Json, type paths, splitList, usePermissions } from './access.ts';
 
 type Templates = Json<paths['/v1/orgs/{orgId}/connections/{connId}/templates']['get']['responses']['200']>;
@@ -334,13 +334,14 @@ function RotateExternalId({
   // button (mounted again) when it closes, whichever way.
   const opener = useRef<HTMLButtonElement>(null);
   const cancelButton = useRef<HTMLButtonElement>(null);
+  const focusAfterRender = useFocusAfterRender();
   function openConfirmation() {
     setConfirming(true);
-    focusSoon(cancelButton);
+    focusAfterRender(cancelButton);
   }
   function closeConfirmation() {
     setConfirming(false);
-    focusSoon(opener);
+    focusAfterRender(opener);
   }
   const rotate = useMutation({
     mutationFn: () => api<Connection>('POST', `${connectionPath(orgId, conn.id)}/rotate-external-id`),
@@ -458,6 +459,7 @@ function DeleteConnection({
   // button when it is cancelled (a deletion navigates to the list, whose heading takes focus).
   const opener = useRef<HTMLButtonElement>(null);
   const nameField = useRef<HTMLInputElement>(null);
+  const focusAfterRender = useFocusAfterRender();
   const remove = useMutation({
     mutationFn: () => api<void>('DELETE', connectionPath(orgId, conn.id)),
     onSuccess: () => {
@@ -481,7 +483,7 @@ function DeleteConnection({
           className="danger"
           onClick={() => {
             setOpen(true);
-            focusSoon(nameField);
+            focusAfterRender(nameField);
           }}
         >
           Delete…
@@ -519,7 +521,7 @@ function DeleteConnection({
               onClick={() => {
                 setOpen(false);
                 setTyped('');
-                focusSoon(opener);
+                focusAfterRender(opener);
               }}
             >
               Cancel
