@@ -18,7 +18,7 @@ import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/cli
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eq } from 'drizzle-orm';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connections } from '../../src/connections/tables.ts';
 import { newId } from '../../src/db/ids.ts';
@@ -88,9 +88,23 @@ async function signIn(p: Page, user: TestUser) {
 }
 
 async function openConnection(p: Page, name: string) {
-  await p.getByRole('link', { name: 'Connections' }).click();
+  // The main navigation's entry: a connection's page also links back to "All connections".
+  await p
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Connections', exact: true })
+    .click();
   await p.getByRole('link', { name: `Open ${name}` }).click();
   await p.getByRole('heading', { name: new RegExp(name) }).waitFor();
+}
+
+/** Whether the element has the keyboard focus (confirmations hand it back to their opener). */
+async function isFocused(l: Locator): Promise<boolean> {
+  return l.evaluate((el) => el === el.ownerDocument.activeElement);
+}
+
+/** Focus moves after React's commit and a frame: allowed a few seconds on a busy machine. */
+async function expectFocus(l: Locator) {
+  await expect.poll(() => isFocused(l), { timeout: 5_000 }).toBe(true);
 }
 
 async function api(method: string, path: string, user: TestUser = owner) {
@@ -343,22 +357,24 @@ describe.sequential('console: connection screens', () => {
   it('browses a prefix-limited S3 connection inside its prefix, never into a 403', async () => {
     await openConnection(page, 'team-a-share');
     await page.getByRole('tab', { name: 'S3' }).click();
-    await page.getByRole('button', { name: 'shared-bucket' }).click();
+    // Buckets and folders are links since the router merge (they open in a new tab too).
+    await page.getByRole('list', { name: 'Buckets' }).getByRole('link', { name: 'shared-bucket' }).click();
     await page.getByRole('cell', { name: 'report.csv' }).waitFor();
     const chooser = page.getByTestId('s3-prefix-chooser');
     const allowed = chooser
       .getByRole('list', { name: 'Allowed prefixes' })
       .getByRole('button', { name: 'team-a/' });
     expect(await allowed.getAttribute('aria-pressed')).toBe('true');
-    await page.getByRole('button', { name: /2026\// }).click();
+    await page.getByRole('link', { name: /2026\// }).click();
+    await page.getByRole('navigation', { name: 'Folder shared-bucket/team-a/2026/' }).waitFor();
     await page.getByRole('cell', { name: 'report.csv' }).waitFor();
     await expect.poll(() => listedPrefixes.at(-1)).toBe('team-a/2026/');
 
     // The bucket root is outside the prefix: the console offers the prefixes instead of asking.
     const before = listedPrefixes.length;
     await page
-      .getByRole('navigation', { name: 'Folder' })
-      .getByRole('button', { name: 'shared-bucket' })
+      .getByRole('navigation', { name: /^Folder / })
+      .getByRole('link', { name: 'shared-bucket', exact: true })
       .click();
     await chooser.getByText('may not list here').waitFor();
     // A typed prefix outside the allowed ones is refused beside the field, without a request.
@@ -449,10 +465,19 @@ describe.sequential('console: connection screens', () => {
   });
 
   it('rotates the external ID: the new ID, the re-rendered templates, and the grace period', async () => {
-    await page.getByRole('button', { name: 'Rotate the external ID…' }).click();
+    // The confirmation replaces its button: focus moves into it, and back to the button on Cancel.
+    const rotateButton = page.getByRole('button', { name: 'Rotate the external ID…' });
+    const confirmRotation = page.getByRole('group', { name: 'Confirm the rotation' });
+    await rotateButton.click();
+    await expectFocus(confirmRotation.getByRole('button', { name: 'Cancel' }));
+    await confirmRotation.getByRole('button', { name: 'Cancel' }).click();
+    await expectFocus(rotateButton);
+    await rotateButton.click();
     await page.getByRole('button', { name: 'Rotate now' }).click();
     const shown = page.getByTestId('rotated-external-id');
     await shown.waitFor();
+    // Done: the button that opened the confirmation has the focus again.
+    await expectFocus(rotateButton);
     const next = ((await shown.textContent()) ?? '').trim();
     expect(next.length).toBeGreaterThan(8);
     expect(next).not.toBe(main.externalId);
@@ -516,11 +541,51 @@ describe.sequential('console: connection screens', () => {
     await shot(page, 'screens-08-api-key-expiry');
   });
 
+  it('revokes the key: a cancelled confirm keeps focus on its button, a revocation moves it to the heading', async () => {
+    const row = page.getByTestId('api-keys').getByRole('row', { name: /nightly agent/ });
+    const revokeButton = row.getByRole('button', { name: 'Revoke' });
+    page.once('dialog', (d) => void d.dismiss());
+    await revokeButton.click();
+    await expectFocus(revokeButton);
+    expect(await row.count()).toBe(1);
+    page.once('dialog', (d) => void d.accept());
+    await revokeButton.click();
+    await expect.poll(() => row.count()).toBe(0);
+    // The row and its button are gone: focus is on the section, not dropped to the page's body.
+    await expectFocus(page.getByRole('heading', { name: 'API keys' }));
+  });
+
+  it('removes the member: focus as for a revoked key', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click();
+    const row = page.getByRole('row', { name: new RegExp(`${member.userId}@example\\.test`) });
+    const removeButton = row.getByRole('button', { name: 'Remove' });
+    page.once('dialog', (d) => void d.dismiss());
+    await removeButton.click();
+    await expectFocus(removeButton);
+    page.once('dialog', (d) => void d.accept());
+    await removeButton.click();
+    await expect.poll(() => row.count()).toBe(0);
+    await expect
+      .poll(() => isFocused(page.getByRole('heading', { name: 'Members', exact: true })))
+      .toBe(true);
+    const members = (await (await api('GET', `/v1/orgs/${owner.orgId}/members`)).json()) as {
+      items: { userId: string }[];
+    };
+    expect(members.items.map((m) => m.userId)).not.toContain(member.userId);
+  });
+
   it('deletes the connection after a confirmation that names it', async () => {
     await openConnection(page, 'main-renamed');
     await page.getByRole('tab', { name: 'Settings' }).click();
-    await page.getByRole('button', { name: 'Delete…' }).click();
+    // The confirmation takes focus at its name field; Cancel hands it back to "Delete…".
+    const deleteButton = page.getByRole('button', { name: 'Delete…' });
+    await deleteButton.click();
     const confirm = page.getByRole('form', { name: 'Confirm the deletion' });
+    const nameField = confirm.getByLabel('Type main-renamed to delete this connection');
+    await expectFocus(nameField);
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await expectFocus(deleteButton);
+    await deleteButton.click();
     const button = confirm.getByRole('button', { name: 'Delete main-renamed' });
     expect(await button.isDisabled()).toBe(true);
     await confirm.getByLabel('Type main-renamed to delete this connection').fill('main');
@@ -528,6 +593,8 @@ describe.sequential('console: connection screens', () => {
     await confirm.getByLabel('Type main-renamed to delete this connection').fill('main-renamed');
     await button.click();
     await page.getByRole('heading', { name: 'AWS connections' }).waitFor();
+    // The connection is gone: the list's heading takes focus (a navigation).
+    await expectFocus(page.getByRole('heading', { name: 'AWS connections' }));
     await expect.poll(() => page.getByRole('row', { name: /main-renamed/ }).count()).toBe(0);
     expect((await api('GET', `/v1/orgs/${owner.orgId}/connections/${main.id}`)).status).toBe(404);
   });

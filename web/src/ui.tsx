@@ -2,6 +2,7 @@ import {
   createContext,
   type ReactNode,
   type RefObject,
+  useCallback,
   useContext,
   useEffect,
   useRef,
@@ -225,6 +226,20 @@ export function ViewHeading({ id, children }: { id: string; children: ReactNode 
  */
 export function focusSoon(ref: RefObject<HTMLElement | null>): void {
   requestAnimationFrame(() => ref.current?.focus());
+}
+
+/**
+ * Returns `focusAfterRender(ref)`: focuses `ref`'s element in an effect of the render that commits
+ * the state updates made together with the call. Unlike a timer (focusSoon), this cannot run before
+ * React has mounted the element — updates made outside an event (a mutation's onSuccess) are
+ * committed later than the next frame on a busy machine.
+ */
+export function useFocusAfterRender(): (ref: RefObject<HTMLElement | null>) => void {
+  const [request, setRequest] = useState<{ ref: RefObject<HTMLElement | null> } | null>(null);
+  useEffect(() => {
+    request?.ref.current?.focus();
+  }, [request]);
+  return useCallback((ref: RefObject<HTMLElement | null>) => setRequest({ ref }), []);
 }
 
 /** Bar chart drawn with SVG attributes only (the CSP forbids inline styles). */

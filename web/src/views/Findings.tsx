@@ -4,7 +4,7 @@ import { type FormEvent, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, qs } from '../api.ts';
 import { MutationError, QueryView } from '../query.tsx';
-import { BarChart, Busy, Empty, focusSoon, ViewHeading } from '../ui.tsx';
+import { BarChart, Busy, Empty, useFocusAfterRender, ViewHeading } from '../ui.tsx';
 import { useConnections } from './Connections.tsx';
 
 type FindingsQuery = NonNullable<paths['/v1/orgs/{orgId}/findings']['get']['parameters']['query']>;
@@ -117,6 +117,11 @@ export function FindingsView({
   const [done, setDone] = useState<string | null>(null);
   // The row's "Clean up…" button that opened the dry-run panel gets focus back when it closes.
   const opener = useRef<HTMLButtonElement | null>(null);
+  // The dry-run panel takes focus when it opens. A cleaned finding has no "Clean up…" button any
+  // more (and leaves the list of open ones), so after a clean-up the outcome message takes focus.
+  const panelHeading = useRef<HTMLHeadingElement>(null);
+  const doneMessage = useRef<HTMLParagraphElement>(null);
+  const focusAfterRender = useFocusAfterRender();
 
   /** Changes some parameters of the address; a deliberate change, so a new history entry. */
   function update(changes: Record<string, string | null>) {
@@ -132,7 +137,10 @@ export function FindingsView({
     mutationFn: (f: Finding) =>
       api<DryRun>('POST', `/v1/orgs/${orgId}/findings/${f.id}/cleanup`, { dryRun: true }),
     onMutate: () => setDone(null),
-    onSuccess: (dry, finding) => setCleanup({ finding, dry }),
+    onSuccess: (dry, finding) => {
+      setCleanup({ finding, dry });
+      focusAfterRender(panelHeading);
+    },
   });
   const confirm = useMutation({
     mutationFn: (c: { finding: Finding; token: string }) =>
@@ -142,14 +150,15 @@ export function FindingsView({
       }),
     onSuccess: (res) => {
       setDone(`Done: ${res.action}`);
-      closePanel();
+      setCleanup(null);
+      focusAfterRender(doneMessage);
       return queryClient.invalidateQueries({ queryKey: ['org', orgId, 'findings'] });
     },
   });
 
   function closePanel() {
     setCleanup(null);
-    focusSoon(opener);
+    focusAfterRender(opener);
   }
 
   const items = [...(data.data?.items ?? [])].sort((a, b) => {
@@ -237,7 +246,7 @@ export function FindingsView({
       {dryRun.isPending && <Busy label="Dry run…" />}
       {confirm.isPending && <Busy label="Cleaning up…" />}
       {done !== null && (
-        <p className="notice" role="status">
+        <p className="notice" role="status" ref={doneMessage} tabIndex={-1}>
           {done}
         </p>
       )}
@@ -262,7 +271,9 @@ export function FindingsView({
               </div>
               {cleanup !== null && (
                 <section className="card notice" aria-labelledby="dry-run-h">
-                  <h3 id="dry-run-h">Dry run: {cleanup.finding.resourceId}</h3>
+                  <h3 id="dry-run-h" ref={panelHeading} tabIndex={-1}>
+                    Dry run: {cleanup.finding.resourceId}
+                  </h3>
                   <p>{cleanup.dry.wouldDo}</p>
                   <ul className="checks">
                     {cleanup.dry.checks.map((c) => (

@@ -176,7 +176,12 @@ function ObjectList({
     upload.mutate(file);
   }
 
-  const folder = (p: string) => panelSearch({ tab: 's3', bucket, prefix: p });
+  const folder = (p: string) =>
+    // Without `prefix` a prefix-limited connection opens the bucket at its first allowed prefix, so
+    // the bucket's root says `prefix=` explicitly: there the chooser offers the allowed prefixes.
+    p === '' && conn.scopes.s3Prefixes.length > 0
+      ? `?${new URLSearchParams({ tab: 's3', bucket, prefix: '' })}`
+      : panelSearch({ tab: 's3', bucket, prefix: p });
   const crumbs = prefix.split('/').filter((s) => s.length > 0);
 
   return (

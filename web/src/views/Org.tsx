@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import {
   ApiError,
   api,
@@ -12,7 +12,7 @@ import {
 } from '../api.ts';
 import { invitationLink } from '../invite.ts';
 import { MutationError, QueryView } from '../query.tsx';
-import { CopyButton, Empty, ErrorBox, FieldMessage, formatTime } from '../ui.tsx';
+import { CopyButton, Empty, ErrorBox, FieldMessage, focusSoon, formatTime } from '../ui.tsx';
 import { usePermissions } from './connection/access.ts';
 
 interface ApiKey {
@@ -170,9 +170,15 @@ export function ApiKeysView({ orgId }: { orgId: string }) {
       void queryClient.invalidateQueries({ queryKey: keysKey });
     },
   });
+  // A revoked key's row (and the button that asked) leaves the list: focus goes to the section's
+  // heading rather than dropping to the page's body. A cancelled confirm() keeps it on the button.
+  const keysHeading = useRef<HTMLHeadingElement>(null);
   const revoke = useMutation({
     mutationFn: (k: ApiKey) => api('DELETE', `/v1/orgs/${orgId}/api-keys/${k.id}`),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keysKey }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: keysKey });
+      focusSoon(keysHeading);
+    },
   });
 
   const expiryChosen = expiresAtOf(expiryChoice, expiryDate, now) !== null;
@@ -193,7 +199,9 @@ export function ApiKeysView({ orgId }: { orgId: string }) {
 
   return (
     <section aria-labelledby="keys-h">
-      <h2 id="keys-h">API keys</h2>
+      <h2 id="keys-h" ref={keysHeading} tabIndex={-1}>
+        API keys
+      </h2>
       {canManage && (
         <form className="card inline-form" onSubmit={submit} aria-label="Create an API key">
           <label>
@@ -442,9 +450,14 @@ export function MembersView({
       api('PATCH', `/v1/orgs/${orgId}/members/${userId}`, { role: next }),
     onSettled: refreshMembers,
   });
+  // As for a revoked key: the removed member's row is gone, so focus goes to the heading.
+  const membersHeading = useRef<HTMLHeadingElement>(null);
   const remove = useMutation({
     mutationFn: (userId: string) => api('DELETE', `/v1/orgs/${orgId}/members/${userId}`),
-    onSuccess: refreshMembers,
+    onSuccess: async () => {
+      await refreshMembers();
+      focusSoon(membersHeading);
+    },
   });
   const invite = useMutation({
     mutationFn: (body: { email: string; role: Role }) =>
@@ -463,7 +476,9 @@ export function MembersView({
 
   return (
     <section aria-labelledby="members-h">
-      <h2 id="members-h">Members</h2>
+      <h2 id="members-h" ref={membersHeading} tabIndex={-1}>
+        Members
+      </h2>
       <MutationError mutation={changeRole} />
       <MutationError mutation={remove} />
       <QueryView query={members} label="Loading members…">

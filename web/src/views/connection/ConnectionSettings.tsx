@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, api, CAPABILITIES, type Capability, type Connection } from '../../api.ts';
 import { MutationError, QueryView } from '../../query.tsx';
-import { CodeBlock, CopyButton, FieldMessage, formatTime } from '../../ui.tsx';
+import { CodeBlock, CopyButton, FieldMessage, formatTime, useFocusAfterRender } from '../../ui.tsx';
 import { connectionKey, connectionPath, type Json, type paths, splitList, usePermissions } from './access.ts';
 
 type Templates = Json<paths['/v1/orgs/{orgId}/connections/{connId}/templates']['get']['responses']['200']>;
@@ -330,10 +330,23 @@ function RotateExternalId({
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
   const [rotated, setRotated] = useState<Connection | null>(null);
+  // The confirmation replaces the button that opened it: focus moves into it, and back to that
+  // button (mounted again) when it closes, whichever way.
+  const opener = useRef<HTMLButtonElement>(null);
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  const focusAfterRender = useFocusAfterRender();
+  function openConfirmation() {
+    setConfirming(true);
+    focusAfterRender(cancelButton);
+  }
+  function closeConfirmation() {
+    setConfirming(false);
+    focusAfterRender(opener);
+  }
   const rotate = useMutation({
     mutationFn: () => api<Connection>('POST', `${connectionPath(orgId, conn.id)}/rotate-external-id`),
     onSuccess: (updated) => {
-      setConfirming(false);
+      closeConfirmation();
       setRotated(updated);
       onChanged(updated);
       void queryClient.invalidateQueries({ queryKey: ['org', orgId, 'connections'] });
@@ -355,7 +368,7 @@ function RotateExternalId({
         </p>
       )}
       {!confirming ? (
-        <button type="button" className="secondary" onClick={() => setConfirming(true)}>
+        <button ref={opener} type="button" className="secondary" onClick={openConfirmation}>
           Rotate the external ID…
         </button>
       ) : (
@@ -371,7 +384,7 @@ function RotateExternalId({
             <button type="button" disabled={rotate.isPending} onClick={() => rotate.mutate()}>
               {rotate.isPending ? 'Rotating…' : 'Rotate now'}
             </button>
-            <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+            <button ref={cancelButton} type="button" className="secondary" onClick={closeConfirmation}>
               Cancel
             </button>
           </div>
@@ -442,6 +455,11 @@ function DeleteConnection({
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState('');
+  // The confirmation replaces the "Delete…" button: focus moves to its name field, and back to the
+  // button when it is cancelled (a deletion navigates to the list, whose heading takes focus).
+  const opener = useRef<HTMLButtonElement>(null);
+  const nameField = useRef<HTMLInputElement>(null);
+  const focusAfterRender = useFocusAfterRender();
   const remove = useMutation({
     mutationFn: () => api<void>('DELETE', connectionPath(orgId, conn.id)),
     onSuccess: () => {
@@ -459,7 +477,15 @@ function DeleteConnection({
         stays in the AWS account: delete it there too. The audit trail keeps its history.
       </p>
       {!open ? (
-        <button type="button" className="danger" onClick={() => setOpen(true)}>
+        <button
+          ref={opener}
+          type="button"
+          className="danger"
+          onClick={() => {
+            setOpen(true);
+            focusAfterRender(nameField);
+          }}
+        >
           Delete…
         </button>
       ) : (
@@ -475,6 +501,7 @@ function DeleteConnection({
               Type <strong>{conn.name}</strong> to delete this connection
             </span>
             <input
+              ref={nameField}
               value={typed}
               autoComplete="off"
               onChange={(e) => setTyped(e.target.value)}
@@ -494,6 +521,7 @@ function DeleteConnection({
               onClick={() => {
                 setOpen(false);
                 setTyped('');
+                focusAfterRender(opener);
               }}
             >
               Cancel
