@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestConnection } from '../helpers/connections.ts';
 import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identity.ts';
+import { launchChromium } from './browser.ts';
 
 /**
  * Four-eyes approval in the console (docs/approvals.md): a member's upload is held for approval and
@@ -15,7 +16,6 @@ import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identit
  * The real server on 127.0.0.1, AWS mocked, Debian's Chromium through playwright-core.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/e2e';
 
 const sts = mockClient(STSClient);
@@ -89,16 +89,7 @@ beforeAll(async () => {
   await createTestConnection(t, owner.orgId, { capabilities: ['s3-read', 's3-write'] });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1366, height: 860 } })).newPage();
   page.setDefaultTimeout(15_000);
 });

@@ -8,12 +8,13 @@ import {
   type Volume,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditWriter } from '../../src/audit/writer.ts';
 import { systemClock } from '../../src/clock.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { insertConnection, insertFinding, mockSts } from '../scans/harness.ts';
+import { launchChromium } from './browser.ts';
 
 /**
  * The audit view end to end (the real server on 127.0.0.1, Debian's Chromium at 1,366 px): people
@@ -23,7 +24,6 @@ import { insertConnection, insertFinding, mockSts } from '../scans/harness.ts';
  * scrolling.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/e2e';
 const PASSWORD = 'a long enough passphrase 42';
 const stamp = Date.now();
@@ -171,19 +171,7 @@ beforeAll(async () => {
   const dry = await call<{ confirmToken: string }>('POST', cleanup, { dryRun: true }, accessToken);
   await call('POST', cleanup, { dryRun: false, confirm: dry.confirmToken }, accessToken);
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { launchChromium } from './browser.ts';
 
 /**
  * The console's account journeys end to end (the real server on 127.0.0.1, Debian's Chromium):
@@ -10,7 +11,6 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
  * revoking a session. One app and one browser for the file; steps run in order.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/e2e';
 const PASSWORD = 'a long enough passphrase 42';
 const email = `e2e-account-${Date.now()}@example.com`;
@@ -33,19 +33,7 @@ beforeAll(async () => {
   t = await createTestApp();
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);

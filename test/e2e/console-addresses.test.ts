@@ -8,11 +8,12 @@ import {
 import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
 import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identity.ts';
+import { launchChromium } from './browser.ts';
 
 /**
  * The console's addresses (docs/console.md, "Addresses"): the organisation, the view, the open
@@ -23,7 +24,6 @@ import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identit
  * AWS mocked with aws-sdk-client-mock, Debian's Chromium through playwright-core.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/e2e';
 
 const sts = mockClient(STSClient);
@@ -189,19 +189,7 @@ beforeAll(async () => {
 
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
   page = watch(await context.newPage());
   page.setDefaultTimeout(15_000);

@@ -18,7 +18,7 @@ import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/cli
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eq } from 'drizzle-orm';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connections } from '../../src/connections/tables.ts';
 import { newId } from '../../src/db/ids.ts';
@@ -26,6 +26,7 @@ import { scans } from '../../src/scans/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestConnection, type TestConnection } from '../helpers/connections.ts';
 import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identity.ts';
+import { launchChromium } from './browser.ts';
 
 /**
  * The connection screens end to end (issue 17, item 5): connection settings (edit with a field
@@ -35,7 +36,6 @@ import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identit
  * mocked with aws-sdk-client-mock, Debian's Chromium; no browser console error on the way.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/e2e';
 
 const sts = mockClient(STSClient);
@@ -234,19 +234,7 @@ beforeAll(async () => {
     });
   }
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   ownerContext = await browser.newContext({ viewport: { width: 1366, height: 860 } });
   page = await ownerContext.newPage();
   page.setDefaultTimeout(15_000);

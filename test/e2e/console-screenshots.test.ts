@@ -10,13 +10,14 @@ import {
 import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eq } from 'drizzle-orm';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connections } from '../../src/connections/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { withoutApprovals } from '../helpers/approvals.ts';
 import { createTestConnection } from '../helpers/connections.ts';
 import { insertFinding, mockSts } from '../scans/harness.ts';
+import { launchChromium } from './browser.ts';
 
 /**
  * The main views of the console as docs/console.md shows them ("Screenshots"). Every step asserts
@@ -26,7 +27,6 @@ import { insertFinding, mockSts } from '../scans/harness.ts';
  * touched. The data reads like a real organisation's, because readers see it.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WRITE_DOCS = process.env.ROLEGATE_WRITE_DOCS === '1';
 const SHOTS = WRITE_DOCS ? 'docs/img/console' : 'test-results/e2e';
 const PASSWORD = 'correct horse battery staple 2026';
@@ -282,20 +282,7 @@ beforeAll(async () => {
   const dry = await call<{ confirmToken: string }>('POST', cleanup, { dryRun: true }, accessToken);
   await call('POST', cleanup, { dryRun: false, confirm: dry.confirmToken }, accessToken);
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--hide-scrollbars',
-    ],
-  });
+  browser = await launchChromium(['--hide-scrollbars']);
   const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);

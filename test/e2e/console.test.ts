@@ -9,10 +9,11 @@ import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/cli
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as OTPAuth from 'otpauth';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { launchChromium } from './browser.ts';
 
 /**
  * The console end to end: the real server (PGlite, built web/dist) on 127.0.0.1, AWS mocked with
@@ -20,7 +21,6 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
  * browser page, like a newcomer walking through the console.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/e2e';
 const PASSWORD = 'a long enough passphrase 42';
 const email = `e2e-${Date.now()}@example.com`;
@@ -111,19 +111,7 @@ beforeAll(async () => {
   t = await createTestApp({ env: { ROLEGATE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' } });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
   page = await context.newPage();

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identity.ts';
 import { freePort } from '../oauth/helpers.ts';
+import { launchChromium } from './browser.ts';
 
 /**
  * The OAuth consent screen in Chromium: an MCP client's authorization request lands on the
@@ -13,7 +14,6 @@ import { freePort } from '../oauth/helpers.ts';
  * browser goes back to the client with a code; the Security page then lists and revokes the grant.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/e2e';
 
 let t: TestApp;
@@ -47,16 +47,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));
   const address = callback.address();
   REDIRECT_URI = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/callback`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
   page.setDefaultTimeout(20_000);
 });

@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionGroupMembers } from '../../src/connection-groups/tables.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestConnection } from '../helpers/connections.ts';
 import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identity.ts';
+import { launchChromium } from './browser.ts';
 
 /**
  * The console's connection-group view end to end: a group with members in every status, the
@@ -14,7 +15,6 @@ import { createTestUser, TEST_PASSWORD, type TestUser } from '../helpers/identit
  * AWS refuses every AssumeRole (the StackSet is not deployed), so every member ends failed.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const sts = mockClient(STSClient);
 
 let t: TestApp;
@@ -65,16 +65,7 @@ beforeAll(async () => {
   }
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1366, height: 860 } })).newPage();
   page.setDefaultTimeout(15_000);
 });

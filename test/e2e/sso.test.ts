@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/db/ids.ts';
 import { ssoDomains } from '../../src/sso/tables.ts';
@@ -7,6 +7,7 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestUser } from '../helpers/identity.ts';
 import { freePort } from '../oauth/helpers.ts';
 import { startTestIdp, type TestIdp } from '../sso/idp.ts';
+import { launchChromium } from './browser.ts';
 
 /**
  * Single sign-on in Chromium: "Sign in with SSO" on the console's sign-in screen, the real OpenID
@@ -14,7 +15,6 @@ import { startTestIdp, type TestIdp } from '../sso/idp.ts';
  * the role the provider's groups grant.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/e2e';
 const DOMAIN = 'e2e-sso.test';
 
@@ -57,16 +57,7 @@ beforeAll(async () => {
     groups: ['aws-admins'],
   });
   idp.usePage();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
   page.setDefaultTimeout(20_000);
   await page.goto(baseUrl);
